@@ -1,0 +1,53 @@
+package com.finehero.bench;
+
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+import com.finehero.api.common.v1.Money;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.api.fines.v1.CreateFineRequest;
+import com.google.protobuf.Timestamp;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * The baseline for FineHero's throughput: plain grpc-java (Netty, default executor) answering the
+ * same FinesService calls from memory, with no database, cache, interceptors or validation.
+ * {@code EchoServer port} runs until killed.
+ */
+public final class EchoServer {
+
+    private EchoServer() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Instant now = Instant.now();
+        Fine fine = Fine.newBuilder().setId("00000000-0000-0000-0000-000000000001").setCitationNumber("ECHO-1")
+                .setJurisdiction("ECHO").setViolationCode("E").setStatus(FineStatus.FINE_STATUS_OPEN)
+                .setAmount(Money.newBuilder().setCurrencyCode("USD").setAmountMinor(4550))
+                .setIssueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+                .setDueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond() + 86400)).setVersion(1).build();
+        Server server = NettyServerBuilder.forPort(Integer.parseInt(args[0]))
+                .addService(new FinesServiceGrpc.FinesServiceImplBase() {
+                    @Override
+                    public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
+                        response.onNext(fine.toBuilder().setId(request.getFineId()).build());
+                        response.onCompleted();
+                    }
+
+                    @Override
+                    public void createFine(CreateFineRequest request, StreamObserver<Fine> response) {
+                        response.onNext(fine);
+                        response.onCompleted();
+                    }
+                })
+                .build().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdownNow()));
+        server.awaitTermination();
+        server.awaitTermination(1, TimeUnit.SECONDS);
+    }
+}

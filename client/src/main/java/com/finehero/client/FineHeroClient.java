@@ -1,0 +1,130 @@
+package com.finehero.client;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+
+/**
+ * A FineHero connection: one gRPC channel and the generated stubs on it, every call bounded by a
+ * deadline (the default unless the caller sets one). Closing the client closes the channel.
+ *
+ * <pre>
+ * try (FineHeroClient finehero = FineHeroClient.builder().target("localhost", 8080).build()) {
+ *     Fine fine = finehero.fines().getFine(GetFineRequest.newBuilder().setFineId(id).build());
+ * }
+ * </pre>
+ */
+public final class FineHeroClient implements AutoCloseable {
+
+    private final ManagedChannel channel;
+    private final Channel calls;
+
+    private FineHeroClient(ManagedChannel channel, Duration deadline) {
+        this.channel = channel;
+        this.calls = ClientInterceptors.intercept(channel, new DefaultDeadline(deadline));
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public FinesServiceGrpc.FinesServiceBlockingStub fines() {
+        return FinesServiceGrpc.newBlockingStub(calls);
+    }
+
+    public FinesServiceGrpc.FinesServiceFutureStub finesAsync() {
+        return FinesServiceGrpc.newFutureStub(calls);
+    }
+
+    public HealthGrpc.HealthBlockingStub health() {
+        return HealthGrpc.newBlockingStub(calls);
+    }
+
+    /** The channel with the default deadline applied, for stubs this client has no method for. */
+    public Channel channel() {
+        return calls;
+    }
+
+    @Override
+    public void close() {
+        channel.shutdown();
+        try {
+            if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+                channel.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            channel.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public static final class Builder {
+        private String host;
+        private int port;
+        private boolean plaintext = true;
+        private Duration deadline = Duration.ofSeconds(10);
+
+        private Builder() {
+        }
+
+        public Builder target(String host, int port) {
+            this.host = Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Uses TLS with the JDK's trust store (default: plaintext). */
+        public Builder tls() {
+            this.plaintext = false;
+            return this;
+        }
+
+        /** The deadline of a call that sets none (default 10 s). */
+        public Builder deadline(Duration deadline) {
+            Objects.requireNonNull(deadline, "deadline");
+            if (deadline.isNegative() || deadline.isZero()) {
+                throw new IllegalArgumentException("deadline: " + deadline + " (expected: > 0)");
+            }
+            this.deadline = deadline;
+            return this;
+        }
+
+        public FineHeroClient build() {
+            if (host == null) {
+                throw new IllegalStateException("target(host, port) must be set");
+            }
+            NettyChannelBuilder channel = NettyChannelBuilder.forAddress(host, port);
+            if (plaintext) {
+                channel.usePlaintext();
+            } else {
+                channel.useTransportSecurity();
+            }
+            return new FineHeroClient(channel.build(), deadline);
+        }
+    }
+
+    /** Gives every call without a deadline the default one, measured from the call's start. */
+    private record DefaultDeadline(Duration deadline) implements ClientInterceptor {
+        @Override
+        public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(MethodDescriptor<ReqT, RespT> method,
+                                                                   CallOptions options, Channel next) {
+            CallOptions bounded = options.getDeadline() == null
+                    ? options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS) : options;
+            return next.newCall(method, bounded);
+        }
+    }
+}

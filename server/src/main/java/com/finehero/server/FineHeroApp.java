@@ -1,0 +1,256 @@
+package com.finehero.server;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import com.finehero.api.documents.v1.DocumentsProto;
+import com.finehero.api.fines.v1.FinesProto;
+import com.finehero.api.monitoring.v1.MonitoringProto;
+import com.finehero.server.monitoring.MonitoringGrpcService;
+import com.finehero.server.platform.observe.CacheMetrics;
+import com.finehero.server.documents.CachedDocumentStore;
+import com.finehero.server.documents.DocumentRules;
+import com.finehero.server.documents.DocumentsGrpcService;
+import com.finehero.server.documents.JdbcDocumentStore;
+import com.finehero.server.fines.CachedFineStore;
+import com.finehero.server.fines.FineRules;
+import com.finehero.server.fines.FinesGrpcService;
+import com.finehero.server.fines.JdbcFineStore;
+import com.finehero.server.fines.OverdueSweeper;
+import com.finehero.server.platform.cache.Caches;
+import com.finehero.server.platform.cache.PageCache;
+import com.finehero.server.platform.cache.RedisConfig;
+import com.finehero.server.platform.cache.RedisConnector;
+import com.finehero.server.platform.config.ConfigValues;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.DbConfig;
+import com.finehero.server.platform.errors.ErrorInterceptor;
+import com.finehero.server.platform.errors.ErrorMapper;
+import com.finehero.server.platform.observe.AccessLogInterceptor;
+import com.finehero.server.platform.observe.DashboardService;
+import com.finehero.server.platform.observe.HealthMonitor;
+import com.finehero.server.platform.observe.RequestIdInterceptor;
+import com.finehero.server.platform.observe.RpcMetrics;
+import com.finehero.server.platform.observe.RpcMetricsInterceptor;
+import com.finehero.server.platform.rest.HttpBinding;
+import com.finehero.server.platform.rest.OpenApiService;
+import com.finehero.server.platform.rest.RestBridge;
+import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.rpc.RpcPipeline;
+import com.finehero.server.platform.rpc.ValidationInterceptor;
+import io.grpc.health.v1.HealthProto;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.helidon.config.Config;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.grpc.GrpcReflectionFeature;
+import io.helidon.webserver.grpc.GrpcRouting;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.health.HealthObserver;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+
+/**
+ * The one place FineHero is put together: configuration is read into records, then the database,
+ * Redis, caches, stores, services and interceptors are created and registered on one Helidon
+ * WebServer that serves gRPC and HTTP on one port. {@link Main} and the tests both start the
+ * platform through {@link #start}, so tests exercise the real wiring.
+ */
+public final class FineHeroApp implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(FineHeroApp.class.getName());
+
+    private final WebServer server;
+    private final HealthMonitor health;
+    private final OverdueSweeper overdueSweeper;
+    private final ScheduledExecutorService maintenance;
+    private final List<AutoCloseable> resources;
+    private final Duration drainTimeout;
+    private volatile boolean closed;
+
+    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper,
+                        ScheduledExecutorService maintenance, List<AutoCloseable> resources, Duration drainTimeout) {
+        this.server = server;
+        this.health = health;
+        this.overdueSweeper = overdueSweeper;
+        this.maintenance = maintenance;
+        this.resources = resources;
+        this.drainTimeout = drainTimeout;
+    }
+
+    public static FineHeroApp start(Config config) {
+        return start(config, Clock.systemUTC());
+    }
+
+    public static FineHeroApp start(Config config, Clock clock) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(clock, "clock");
+        long started = System.nanoTime();
+        Config finehero = config.get("finehero");
+        DbConfig dbConfig = DbConfig.from(finehero.get("db"));
+        RedisConfig redisConfig = RedisConfig.from(finehero.get("redis"));
+        Duration healthInterval = ConfigValues.duration(finehero.get("health"), "interval", Duration.ofSeconds(5));
+        Duration sweepInterval = ConfigValues.duration(finehero.get("fines"), "overdue-sweep", Duration.ofMinutes(1));
+        Duration drainTimeout = ConfigValues.duration(finehero.get("shutdown"), "drain", Duration.ofSeconds(10));
+
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            Database database = Database.open(dbConfig, clock);
+            resources.add(database);
+            RedisConnector redis = new RedisConnector(redisConfig, clock);
+            resources.add(redis);
+            redis.connectNow();
+            Caches caches = new Caches(finehero.get("cache"), redis);
+
+            DocumentRules documentRules = new DocumentRules(clock,
+                    ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024));
+            PageCache searchPages = caches.pages("search", Duration.ofHours(1));
+            PageCache documentPages = caches.pages("document-lists", Duration.ofHours(1));
+            CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database),
+                    caches.region("documents", Duration.ofHours(2)), List.of(searchPages, documentPages));
+
+            FineRules fineRules = new FineRules(clock);
+            CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database),
+                    caches.region("fines", Duration.ofMinutes(30)));
+            OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
+
+            HealthStatusManager grpcHealth = new HealthStatusManager();
+            HealthMonitor health = new HealthMonitor(database, redis, grpcHealth, clock, healthLimits(finehero.get("health")));
+            resources.add(health);
+
+            // Helidon's /observe/metrics serves its global registry; this is the one place FineHero reads it
+            MeterRegistry meters = Metrics.globalRegistry();
+            ErrorMapper errors = new ErrorMapper();
+            RpcMetrics rpcMetrics = new RpcMetrics(meters, clock,
+                    ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
+            RpcPipeline.Builder calls = RpcPipeline.builder().intercept(new RequestIdInterceptor());
+            if (ConfigValues.bool(finehero.get("observe"), "metrics", true)) {
+                calls.intercept(new RpcMetricsInterceptor(rpcMetrics));
+            }
+            if (ConfigValues.bool(finehero.get("observe"), "access-log", false)) {
+                calls.intercept(new AccessLogInterceptor());
+            }
+            RpcPipeline pipeline = calls
+                    .intercept(new ErrorInterceptor(errors))
+                    .intercept(new ValidationInterceptor())
+                    .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing))
+                    .service(DocumentsProto.getDescriptor(),
+                            new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
+                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot))
+                    .build();
+
+            health.start(healthInterval,
+                    pipeline.services().stream().map(s -> s.definition().getServiceDescriptor().getName()).toList());
+
+            RestBridge rest = new RestBridge(pipeline, errors, RestConfig.from(finehero.get("rest")));
+            resources.add(rest);
+
+            GrpcRouting.Builder grpc = GrpcRouting.builder().config(config.get("server.grpc"));
+            pipeline.services().forEach(s -> grpc.service(s.file(), s.bindable()));
+            grpc.service(HealthProto.getDescriptor(), grpcHealth.getHealthService());
+
+            WebServer server = WebServer.builder()
+                    .config(config.get("server"))
+                    .featuresDiscoverServices(false)
+                    .addFeature(ObserveFeature.builder()
+                            .config(config.get("server.features.observe"))
+                            .addObserver(HealthObserver.builder()
+                                    .useSystemServices(true)
+                                    .details(true)
+                                    .addCheck(health.readinessCheck())
+                                    .build())
+                            .addObserver(MetricsObserver.create())
+                            .build())
+                    .addFeature(GrpcReflectionFeature.create(config.get("server.features.grpc-reflection")))
+                    .addRouting(grpc)
+                    .routing(http -> http
+                            .register(rest)
+                            .register(new OpenApiService(HttpBinding.of(pipeline)))
+                            .register(new DashboardService()))
+                    .build()
+                    .start();
+
+            CacheMetrics.register(meters, caches.stats());
+
+            ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofVirtual().name("finehero-maintenance").factory());
+            maintenance.scheduleWithFixedDelay(overdueSweeper, 0, Math.max(1, sweepInterval.toMillis()), TimeUnit.MILLISECONDS);
+
+            LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + dbConfig.dialect()
+                    + ", cache " + (redisConfig.enabled() ? "redis " + redis.state() : "in-process") + ") in "
+                    + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
+            return new FineHeroApp(server, health, overdueSweeper, maintenance, resources, drainTimeout);
+        } catch (RuntimeException e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    private static HealthMonitor.Limits healthLimits(Config health) {
+        HealthMonitor.Limits defaults = HealthMonitor.Limits.defaults();
+        return new HealthMonitor.Limits(
+                thresholds(health.get("cpu"), defaults.cpu()),
+                thresholds(health.get("memory"), defaults.memory()),
+                thresholds(health.get("disk"), defaults.disk()));
+    }
+
+    private static HealthMonitor.Thresholds thresholds(Config node, HealthMonitor.Thresholds defaults) {
+        return new HealthMonitor.Thresholds(
+                ConfigValues.intInRange(node, "warn", (int) defaults.warn(), 0, 100),
+                ConfigValues.intInRange(node, "critical", (int) defaults.critical(), 0, 100));
+    }
+
+    /** The port gRPC and HTTP share. */
+    public int port() {
+        return server.port();
+    }
+
+    public HealthMonitor health() {
+        return health;
+    }
+
+    /** The sweep the maintenance scheduler runs; tests call it after moving their clock. */
+    public OverdueSweeper overdueSweeper() {
+        return overdueSweeper;
+    }
+
+    /**
+     * Stops gracefully: health turns NOT_SERVING, the server stops taking connections and lets calls in
+     * flight finish (up to {@code finehero.shutdown.drain}), then pools and clients are closed.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        LOG.log(Level.INFO, "FineHero stopping");
+        health.stopping();
+        maintenance.shutdownNow();
+        Thread stopper = Thread.ofVirtual().start(server::stop);
+        try {
+            stopper.join(drainTimeout);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeAll(resources);
+        LOG.log(Level.INFO, "FineHero stopped");
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "closing " + resources.get(i).getClass().getSimpleName() + " failed", e);
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package com.finehero.server;
+
+import com.finehero.server.platform.observe.JsonLogFormatter;
+import com.finehero.server.platform.observe.ShutdownSafeLogManager;
+import io.helidon.config.Config;
+import io.helidon.logging.common.LogConfig;
+
+/** Starts FineHero with {@code application.yaml} plus environment-variable overrides. */
+public final class Main {
+
+    static {
+        // before anything touches java.util.logging, so shutdown messages survive SIGTERM
+        System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
+    }
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        LogConfig.configureRuntime();
+        Config config = Config.create();
+        useLogFormat(config.get("finehero.log.format").asString().orElse("text"));
+        FineHeroApp app = FineHeroApp.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.close();
+            ShutdownSafeLogManager.resetAtExit();
+        }, "finehero-shutdown"));
+    }
+
+    /** "json": one JSON event per line on every root handler; "text" keeps logging.properties' format. */
+    static void useLogFormat(String format) {
+        switch (format) {
+            case "text" -> { }
+            case "json" -> {
+                for (java.util.logging.Handler handler : java.util.logging.Logger.getLogger("").getHandlers()) {
+                    handler.setFormatter(new JsonLogFormatter());
+                }
+            }
+            default -> throw new IllegalArgumentException("configuration finehero.log.format = '" + format
+                    + "' is invalid: expected text or json (env var FINEHERO_LOG_FORMAT)");
+        }
+    }
+}

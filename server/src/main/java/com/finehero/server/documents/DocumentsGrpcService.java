@@ -1,0 +1,260 @@
+package com.finehero.server.documents;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+import com.finehero.api.documents.v1.CreateDocumentRequest;
+import com.finehero.api.documents.v1.DeleteDocumentRequest;
+import com.finehero.api.documents.v1.DeleteDocumentResponse;
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.DocumentsServiceGrpc;
+import com.finehero.api.documents.v1.DownloadDocumentRequest;
+import com.finehero.api.documents.v1.DownloadDocumentResponse;
+import com.finehero.api.documents.v1.GetDocumentRequest;
+import com.finehero.api.documents.v1.ListDocumentVersionsRequest;
+import com.finehero.api.documents.v1.ListDocumentVersionsResponse;
+import com.finehero.api.documents.v1.ListDocumentsRequest;
+import com.finehero.api.documents.v1.ListDocumentsResponse;
+import com.finehero.api.documents.v1.RestoreDocumentRequest;
+import com.finehero.api.documents.v1.SearchDocumentsRequest;
+import com.finehero.api.documents.v1.SearchDocumentsResponse;
+import com.finehero.api.documents.v1.SearchResult;
+import com.finehero.api.documents.v1.UpdateDocumentRequest;
+import com.finehero.api.documents.v1.UploadDocumentRequest;
+import com.finehero.server.platform.cache.PageCache;
+import com.finehero.server.platform.cache.ProtoPages;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.PageTokens;
+import com.finehero.server.platform.rpc.Replies;
+import com.google.protobuf.ByteString;
+import io.grpc.stub.StreamObserver;
+
+import static com.finehero.server.platform.rpc.Replies.id;
+import static com.finehero.server.platform.rpc.Replies.reply;
+
+/** The gRPC face of documents: CRUD with versions, streamed upload and download, cached search. */
+public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceImplBase {
+
+    static final int DEFAULT_PAGE = 20;
+    static final int MAX_PAGE = 100;
+    static final int DEFAULT_SEARCH_PAGE = 10;
+    static final int MAX_SEARCH_PAGE = 50;
+    static final int DEFAULT_CHUNK = 64 * 1024;
+
+    private final DocumentStore store;
+    private final DocumentRules rules;
+    private final PageCache searchPages;
+    private final PageCache listPages;
+
+    public DocumentsGrpcService(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.searchPages = Objects.requireNonNull(searchPages, "searchPages");
+        this.listPages = Objects.requireNonNull(listPages, "listPages");
+    }
+
+    @Override
+    public void createDocument(CreateDocumentRequest request, StreamObserver<Document> response) {
+        reply(response, store.create(rules.newDocument(request.getDocument())));
+    }
+
+    @Override
+    public void getDocument(GetDocumentRequest request, StreamObserver<Document> response) {
+        reply(response, require(id(request.getDocumentId()), request.getVersion()));
+    }
+
+    @Override
+    public void listDocuments(ListDocumentsRequest request, StreamObserver<ListDocumentsResponse> response) {
+        int limit = Replies.pageSize(request.getPageSize(), DEFAULT_PAGE, MAX_PAGE);
+        DocumentStore.Filter filter = new DocumentStore.Filter(request.getKind(),
+                request.getJurisdiction().toUpperCase(Locale.ROOT), request.getTag().isEmpty() ? List.of() : List.of(request.getTag()));
+        String scope = "list|" + filter;
+        DocumentStore.Cursor after = null;
+        if (!request.getPageToken().isEmpty()) {
+            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
+            try {
+                after = new DocumentStore.Cursor(Instant.parse(position.get(0)), position.get(1));
+            } catch (java.time.DateTimeException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
+            }
+        }
+        DocumentStore.Cursor cursor = after;
+        String key = scope + "|" + limit + "|" + request.getPageToken();
+        reply(response, ProtoPages.through(listPages, key, ListDocumentsResponse.parser(), () -> {
+            List<Document> documents = store.list(filter, cursor, limit + 1);
+            ListDocumentsResponse.Builder page = ListDocumentsResponse.newBuilder();
+            if (documents.size() > limit) {
+                documents = documents.subList(0, limit);
+                Document last = documents.getLast();
+                page.setNextPageToken(PageTokens.encode(scope, List.of(
+                        Instant.ofEpochSecond(last.getCreateTime().getSeconds(), last.getCreateTime().getNanos()).toString(),
+                        last.getId())));
+            }
+            return page.addAllDocuments(documents).build();
+        }));
+    }
+
+    @Override
+    public void updateDocument(UpdateDocumentRequest request, StreamObserver<Document> response) {
+        reply(response, store.change(id(request.getDocument().getId()),
+                current -> rules.update(current, request.getDocument(), request.getUpdateMask())));
+    }
+
+    @Override
+    public void listDocumentVersions(ListDocumentVersionsRequest request, StreamObserver<ListDocumentVersionsResponse> response) {
+        String id = id(request.getDocumentId());
+        int limit = Replies.pageSize(request.getPageSize(), DEFAULT_PAGE, MAX_PAGE);
+        long before = 0;
+        if (!request.getPageToken().isEmpty()) {
+            try {
+                before = Long.parseLong(PageTokens.decode(request.getPageToken(), "versions|" + id, 1).getFirst());
+            } catch (NumberFormatException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
+            }
+        }
+        List<Document> versions = store.versions(id, before, limit + 1);
+        ListDocumentVersionsResponse.Builder page = ListDocumentVersionsResponse.newBuilder();
+        if (versions.size() > limit) {
+            versions = versions.subList(0, limit);
+            page.setNextPageToken(PageTokens.encode("versions|" + id, List.of(Long.toString(versions.getLast().getVersion()))));
+        }
+        reply(response, page.addAllVersions(versions).build());
+    }
+
+    @Override
+    public void deleteDocument(DeleteDocumentRequest request, StreamObserver<DeleteDocumentResponse> response) {
+        store.delete(id(request.getDocumentId()), rules.now());
+        reply(response, DeleteDocumentResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void restoreDocument(RestoreDocumentRequest request, StreamObserver<Document> response) {
+        reply(response, store.restore(id(request.getDocumentId())));
+    }
+
+    @Override
+    public StreamObserver<UploadDocumentRequest> uploadDocument(StreamObserver<Document> response) {
+        return new StreamObserver<>() {
+            private UploadDocumentRequest header;
+            private final ByteArrayOutputStream content = new ByteArrayOutputStream();
+
+            @Override
+            public void onNext(UploadDocumentRequest part) {
+                if (header == null) {
+                    if (!part.hasHeader()) {
+                        throw FineHeroException.invalidField("header", "the first message of an upload must be the header");
+                    }
+                    header = part;
+                    return;
+                }
+                if (part.hasHeader()) {
+                    throw FineHeroException.invalidField("header", "only the first message may be the header");
+                }
+                if ((long) content.size() + part.getChunk().size() > rules.maxContentBytes()) {
+                    throw new FineHeroException.InvalidArgument("DOCUMENT_TOO_LARGE", "the upload exceeds the limit of "
+                            + rules.maxContentBytes() + " bytes (finehero.documents.max-bytes)", List.of());
+                }
+                content.writeBytes(part.getChunk().toByteArray());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                // the client gave up; nothing was stored
+            }
+
+            @Override
+            public void onCompleted() {
+                if (header == null) {
+                    throw FineHeroException.invalidField("header", "the upload sent no header");
+                }
+                byte[] bytes = content.toByteArray();
+                String expected = header.getHeader().getChecksumSha256();
+                String actual = DocumentRules.sha256(bytes);
+                if (!expected.isEmpty() && !expected.equals(actual)) {
+                    throw FineHeroException.invalidField("header.checksum_sha256",
+                            "the content received has SHA-256 " + actual + ", not " + expected);
+                }
+                String text;
+                try {
+                    text = StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(bytes)).toString();
+                } catch (CharacterCodingException e) {
+                    throw FineHeroException.invalidField("chunk", "the content is not UTF-8 text");
+                }
+                Document draft = header.getHeader().getDocument().toBuilder().setContent(text).build();
+                if (draft.getTitle().isBlank() || draft.getKindValue() == 0) {
+                    throw FineHeroException.invalidField("header.document", "title and kind are required");
+                }
+                reply(response, store.create(rules.newDocument(draft)));
+            }
+        };
+    }
+
+    @Override
+    public void downloadDocument(DownloadDocumentRequest request, StreamObserver<DownloadDocumentResponse> response) {
+        Document document = require(id(request.getDocumentId()), request.getVersion());
+        byte[] bytes = document.getContent().getBytes(StandardCharsets.UTF_8);
+        int chunk = request.getChunkSize() == 0 ? DEFAULT_CHUNK : request.getChunkSize();
+        DownloadDocumentResponse.Builder first = DownloadDocumentResponse.newBuilder()
+                .setDocument(document.toBuilder().clearContent());
+        int offset = 0;
+        do {
+            int end = Math.min(bytes.length, offset + chunk);
+            DownloadDocumentResponse.Builder message = offset == 0 ? first : DownloadDocumentResponse.newBuilder();
+            response.onNext(message.setChunk(ByteString.copyFrom(bytes, offset, end - offset)).build());
+            offset = end;
+        } while (offset < bytes.length);
+        response.onCompleted();
+    }
+
+    @Override
+    public void searchDocuments(SearchDocumentsRequest request, StreamObserver<SearchDocumentsResponse> response) {
+        SearchQuery query = SearchQuery.parse(request.getQuery());
+        int limit = Replies.pageSize(request.getPageSize(), DEFAULT_SEARCH_PAGE, MAX_SEARCH_PAGE);
+        DocumentStore.Filter filter = new DocumentStore.Filter(request.getKind(),
+                request.getJurisdiction().toUpperCase(Locale.ROOT), request.getTagsList().stream().sorted().distinct().toList());
+        String scope = "search|" + query.canonical() + "|" + filter;
+        int offset = 0;
+        if (!request.getPageToken().isEmpty()) {
+            try {
+                offset = Integer.parseInt(PageTokens.decode(request.getPageToken(), scope, 1).getFirst());
+            } catch (NumberFormatException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this search");
+            }
+        }
+        int from = offset;
+        String key = scope + "|" + limit + "|" + offset;
+        reply(response, ProtoPages.through(searchPages, key, SearchDocumentsResponse.parser(), () -> {
+            DocumentStore.SearchPage page = store.search(query, filter, from, limit);
+            SearchDocumentsResponse.Builder results = SearchDocumentsResponse.newBuilder().setTotalMatches(page.totalMatches());
+            for (DocumentStore.Hit hit : page.hits()) {
+                results.addResults(SearchResult.newBuilder()
+                        .setDocument(hit.document().toBuilder().clearContent())
+                        .setScore(hit.score())
+                        .setSnippet(Snippets.of(hit.document().getContent(), query)));
+            }
+            if (from + page.hits().size() < page.totalMatches()) {
+                results.setNextPageToken(PageTokens.encode(scope, List.of(Integer.toString(from + page.hits().size()))));
+            }
+            return results.build();
+        }));
+    }
+
+    private Document require(String id, long version) {
+        return store.find(id, version).orElseThrow(() -> version == 0
+                ? FineHeroException.notFound("document", id)
+                : FineHeroException.notFound("document", id + " version " + version));
+    }
+
+
+
+}

@@ -1,0 +1,171 @@
+package com.finehero.server.fines;
+
+import com.finehero.server.platform.db.Times;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+
+import com.finehero.api.common.v1.GeoPoint;
+import com.finehero.api.common.v1.Money;
+import com.finehero.api.fines.v1.Contest;
+import com.finehero.api.fines.v1.ContestOutcome;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.api.fines.v1.Location;
+import com.finehero.api.fines.v1.Payment;
+
+/** Converts between the {@code fines} / {@code fine_payments} rows and the contract's messages. */
+final class FineMapper {
+
+    /** Columns written by insert and update, in parameter order. */
+    static final List<String> COLUMNS = List.of(
+            "citation_number", "jurisdiction", "violation_code", "violation_description", "currency_code",
+            "amount_minor", "issue_time", "due_time", "address", "latitude", "longitude", "vehicle_plate", "status",
+            "owner_id", "contest_reason", "contest_evidence", "contest_documents", "contest_time", "contest_outcome",
+            "resolution_note", "resolve_time", "payment_id", "create_time", "update_time", "version");
+
+    static final String SELECT = """
+            SELECT f.*, p.idempotency_key AS p_key, p.currency_code AS p_currency, p.amount_minor AS p_amount,
+                   p.reference AS p_reference, p.paid_time AS p_paid_time
+              FROM fines f LEFT JOIN fine_payments p ON p.id = f.payment_id""";
+
+    private FineMapper() {
+    }
+
+    /** Sets the {@link #COLUMNS} parameters starting at index {@code first}; returns the next index. */
+    static int bind(PreparedStatement statement, int first, Fine fine) throws SQLException {
+        int i = first;
+        statement.setString(i++, fine.getCitationNumber());
+        statement.setString(i++, fine.getJurisdiction());
+        statement.setString(i++, fine.getViolationCode());
+        statement.setString(i++, fine.getViolationDescription());
+        statement.setString(i++, fine.getAmount().getCurrencyCode());
+        statement.setLong(i++, fine.getAmount().getAmountMinor());
+        statement.setObject(i++, Times.toSql(fine.getIssueTime()));
+        statement.setObject(i++, Times.toSql(fine.getDueTime()));
+        statement.setString(i++, fine.getLocation().getAddress());
+        if (fine.getLocation().hasPoint()) {
+            statement.setDouble(i++, fine.getLocation().getPoint().getLatitude());
+            statement.setDouble(i++, fine.getLocation().getPoint().getLongitude());
+        } else {
+            statement.setNull(i++, Types.DOUBLE);
+            statement.setNull(i++, Types.DOUBLE);
+        }
+        statement.setString(i++, fine.getVehiclePlate());
+        statement.setString(i++, FineRules.name(fine.getStatus()));
+        statement.setString(i++, fine.getOwnerId());
+        if (fine.hasContest()) {
+            Contest contest = fine.getContest();
+            statement.setString(i++, contest.getReason());
+            statement.setString(i++, String.join("\n", contest.getEvidenceUrisList()));
+            statement.setString(i++, String.join("\n", contest.getCitedDocumentIdsList()));
+            statement.setObject(i++, Times.toSql(contest.getContestTime()));
+            if (contest.getOutcome() == ContestOutcome.CONTEST_OUTCOME_UNSPECIFIED) {
+                statement.setNull(i++, Types.VARCHAR);
+                statement.setNull(i++, Types.VARCHAR);
+                statement.setNull(i++, Types.TIMESTAMP_WITH_TIMEZONE);
+            } else {
+                statement.setString(i++, contest.getOutcome().name().substring("CONTEST_OUTCOME_".length()));
+                statement.setString(i++, contest.getResolutionNote());
+                statement.setObject(i++, Times.toSql(contest.getResolveTime()));
+            }
+        } else {
+            for (int n = 0; n < 4; n++) {
+                statement.setNull(i++, n == 3 ? Types.TIMESTAMP_WITH_TIMEZONE : Types.VARCHAR);
+            }
+            statement.setNull(i++, Types.VARCHAR);
+            statement.setNull(i++, Types.VARCHAR);
+            statement.setNull(i++, Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+        if (fine.hasPayment()) {
+            statement.setString(i++, fine.getPayment().getId());
+        } else {
+            statement.setNull(i++, Types.VARCHAR);
+        }
+        statement.setObject(i++, Times.toSql(fine.getCreateTime()));
+        statement.setObject(i++, Times.toSql(fine.getUpdateTime()));
+        statement.setLong(i++, fine.getVersion());
+        return i;
+    }
+
+    /** Reads a row of {@link #SELECT}. */
+    static Fine fine(ResultSet row) throws SQLException {
+        Fine.Builder fine = Fine.newBuilder()
+                .setId(row.getString("id"))
+                .setCitationNumber(row.getString("citation_number"))
+                .setJurisdiction(row.getString("jurisdiction"))
+                .setViolationCode(row.getString("violation_code"))
+                .setViolationDescription(row.getString("violation_description"))
+                .setAmount(Money.newBuilder()
+                        .setCurrencyCode(row.getString("currency_code"))
+                        .setAmountMinor(row.getLong("amount_minor")))
+                .setIssueTime(Times.fromSql(row.getObject("issue_time", OffsetDateTime.class)))
+                .setDueTime(Times.fromSql(row.getObject("due_time", OffsetDateTime.class)))
+                .setVehiclePlate(row.getString("vehicle_plate"))
+                .setStatus(FineStatus.valueOf("FINE_STATUS_" + row.getString("status")))
+                .setOwnerId(row.getString("owner_id"))
+                .setCreateTime(Times.fromSql(row.getObject("create_time", OffsetDateTime.class)))
+                .setUpdateTime(Times.fromSql(row.getObject("update_time", OffsetDateTime.class)))
+                .setVersion(row.getLong("version"));
+        Location.Builder location = Location.newBuilder().setAddress(row.getString("address"));
+        double latitude = row.getDouble("latitude");
+        if (!row.wasNull()) {
+            location.setPoint(GeoPoint.newBuilder().setLatitude(latitude).setLongitude(row.getDouble("longitude")));
+        }
+        if (!location.getAddress().isEmpty() || location.hasPoint()) {
+            fine.setLocation(location);
+        }
+        String reason = row.getString("contest_reason");
+        if (reason != null) {
+            Contest.Builder contest = Contest.newBuilder()
+                    .setReason(reason)
+                    .addAllEvidenceUris(lines(row.getString("contest_evidence")))
+                    .addAllCitedDocumentIds(lines(row.getString("contest_documents")))
+                    .setContestTime(Times.fromSql(row.getObject("contest_time", OffsetDateTime.class)));
+            String outcome = row.getString("contest_outcome");
+            if (outcome != null) {
+                contest.setOutcome(ContestOutcome.valueOf("CONTEST_OUTCOME_" + outcome))
+                        .setResolutionNote(row.getString("resolution_note"))
+                        .setResolveTime(Times.fromSql(row.getObject("resolve_time", OffsetDateTime.class)));
+            }
+            fine.setContest(contest);
+        }
+        String paymentId = row.getString("payment_id");
+        if (paymentId != null) {
+            fine.setPayment(Payment.newBuilder()
+                    .setId(paymentId)
+                    .setFineId(fine.getId())
+                    .setIdempotencyKey(row.getString("p_key"))
+                    .setAmount(Money.newBuilder()
+                            .setCurrencyCode(row.getString("p_currency"))
+                            .setAmountMinor(row.getLong("p_amount")))
+                    .setReference(row.getString("p_reference"))
+                    .setPaidTime(Times.fromSql(row.getObject("p_paid_time", OffsetDateTime.class))));
+        }
+        return fine.build();
+    }
+
+    static Payment payment(ResultSet row) throws SQLException {
+        return Payment.newBuilder()
+                .setId(row.getString("id"))
+                .setFineId(row.getString("fine_id"))
+                .setIdempotencyKey(row.getString("idempotency_key"))
+                .setAmount(Money.newBuilder()
+                        .setCurrencyCode(row.getString("currency_code"))
+                        .setAmountMinor(row.getLong("amount_minor")))
+                .setReference(row.getString("reference"))
+                .setPaidTime(Times.fromSql(row.getObject("paid_time", OffsetDateTime.class)))
+                .build();
+    }
+
+    private static List<String> lines(String joined) {
+        if (joined == null || joined.isEmpty()) {
+            return List.of();
+        }
+        return Arrays.asList(joined.split("\n"));
+    }
+}

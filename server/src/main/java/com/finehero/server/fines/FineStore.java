@@ -1,0 +1,76 @@
+package com.finehero.server.fines;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineStatsGroup;
+import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.api.fines.v1.Payment;
+
+/**
+ * Where fines live. Every method is one transaction; a method that throws has changed nothing.
+ * Implemented by {@link JdbcFineStore} (H2 and PostgreSQL) and decorated by {@link CachedFineStore}.
+ */
+public interface FineStore {
+
+    /** Inserts a new fine. ALREADY_EXISTS when its citation number is taken in its jurisdiction. */
+    Fine create(Fine fine);
+
+    Optional<Fine> find(String id);
+
+    /**
+     * Locks the fine, applies {@code change} to its current state and writes the result.
+     * NOT_FOUND for an unknown id; whatever {@code change} throws aborts the transaction.
+     */
+    Fine change(String id, UnaryOperator<Fine> change);
+
+    /** Locks the fine, lets {@code check} veto, deletes it. NOT_FOUND for an unknown id. */
+    void delete(String id, Consumer<Fine> check);
+
+    /** Records a payment at most once per idempotency key. */
+    PaymentResult pay(String fineId, String idempotencyKey, PaymentPolicy policy);
+
+    /** One page of fines, newest first. */
+    List<Fine> list(FineQuery query, int limit);
+
+    List<FineStatsGroup> stats(String jurisdiction);
+
+    /** Fines with a position inside the box, roughly nearest to {@code center} first. */
+    List<Fine> near(GeoBox box, List<FineStatus> statuses, int limit);
+
+    /** Marks up to {@code limit} OPEN or UPHELD fines due before {@code now} as OVERDUE; returns their ids. */
+    List<String> markOverdue(Instant now, int limit);
+
+    /** How a payment is checked and applied; the store calls it inside its transaction. */
+    interface PaymentPolicy {
+        /** Called when the key was used before; throws if this request differs from the first. */
+        void checkReplay(Payment first);
+
+        /** Checks the locked fine and returns the payment to record. */
+        Payment payment(Fine current);
+
+        /** The fine after the payment. */
+        Fine paid(Fine current, Payment payment);
+    }
+
+    record PaymentResult(Payment payment, Fine fine, boolean replayed) { }
+
+    /** Filters and position of a ListFines page. */
+    record FineQuery(List<FineStatus> statuses, String jurisdiction, Instant dueAfter, Instant dueBefore,
+                     String vehiclePlate, String ownerId, Cursor after) {
+        public FineQuery {
+            statuses = List.copyOf(statuses);
+        }
+    }
+
+    /** The last fine of the previous page in ListFines order. */
+    record Cursor(Instant createTime, String id) { }
+
+    /** A latitude/longitude box around a centre; longitudes are not wrapped. */
+    record GeoBox(double centerLatitude, double centerLongitude,
+                  double minLatitude, double maxLatitude, double minLongitude, double maxLongitude) { }
+}

@@ -1,0 +1,218 @@
+package com.finehero.server.fines;
+
+import com.finehero.server.platform.db.Times;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+import com.finehero.api.common.v1.GeoPoint;
+import com.finehero.api.fines.v1.ContestFineRequest;
+import com.finehero.api.fines.v1.CreateFineRequest;
+import com.finehero.api.fines.v1.DeleteFineRequest;
+import com.finehero.api.fines.v1.DeleteFineResponse;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineNear;
+import com.finehero.api.fines.v1.FineStatsGroup;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.api.fines.v1.GetFineStatsRequest;
+import com.finehero.api.fines.v1.GetFineStatsResponse;
+import com.finehero.api.fines.v1.ListFinesNearRequest;
+import com.finehero.api.fines.v1.ListFinesNearResponse;
+import com.finehero.api.fines.v1.ListFinesRequest;
+import com.finehero.api.fines.v1.ListFinesResponse;
+import com.finehero.api.fines.v1.PayFineRequest;
+import com.finehero.api.fines.v1.PayFineResponse;
+import com.finehero.api.fines.v1.Payment;
+import com.finehero.api.fines.v1.ResolveContestRequest;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.PageTokens;
+import io.grpc.stub.StreamObserver;
+
+import static com.finehero.server.platform.rpc.Replies.id;
+import static com.finehero.server.platform.rpc.Replies.reply;
+
+/**
+ * The gRPC face of fines: translates requests into store calls governed by {@link FineRules}.
+ * Requests arrive already validated against the contract's rules; failures are thrown and turned into
+ * statuses by the error interceptor.
+ */
+public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBase {
+
+    static final int DEFAULT_PAGE_SIZE = 20;
+    static final int MAX_PAGE_SIZE = 100;
+    private static final double METERS_PER_DEGREE = 111_320.0;
+    private static final double EARTH_RADIUS_METERS = 6_371_008.8;
+
+    private final FineStore store;
+    private final FineRules rules;
+    private final CitedDocuments documents;
+
+    public FinesGrpcService(FineStore store, FineRules rules, CitedDocuments documents) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.documents = Objects.requireNonNull(documents, "documents");
+    }
+
+    @Override
+    public void createFine(CreateFineRequest request, StreamObserver<Fine> response) {
+        reply(response, store.create(rules.newFine(request.getFine())));
+    }
+
+    @Override
+    public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
+        String id = id(request.getFineId());
+        reply(response, store.find(id).orElseThrow(() -> FineHeroException.notFound("fine", id)));
+    }
+
+    @Override
+    public void listFines(ListFinesRequest request, StreamObserver<ListFinesResponse> response) {
+        int limit = pageSize(request.getPageSize());
+        String scope = request.getStatusesList().stream().map(Enum::name).sorted().collect(Collectors.joining(","))
+                + "|" + request.getJurisdiction().toUpperCase(Locale.ROOT)
+                + "|" + request.getDueAfter() + "|" + request.getDueBefore()
+                + "|" + FineRules.normalisePlate(request.getVehiclePlate()) + "|" + request.getOwnerId();
+        FineStore.Cursor after = null;
+        if (!request.getPageToken().isEmpty()) {
+            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
+            try {
+                after = new FineStore.Cursor(Instant.parse(position.get(0)), position.get(1));
+            } catch (java.time.DateTimeException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
+            }
+        }
+        FineStore.FineQuery query = new FineStore.FineQuery(
+                request.getStatusesList(),
+                request.getJurisdiction().toUpperCase(Locale.ROOT),
+                request.hasDueAfter() ? Times.toInstant(request.getDueAfter()) : null,
+                request.hasDueBefore() ? Times.toInstant(request.getDueBefore()) : null,
+                FineRules.normalisePlate(request.getVehiclePlate()),
+                request.getOwnerId(),
+                after);
+        List<Fine> fines = store.list(query, limit + 1);
+        ListFinesResponse.Builder page = ListFinesResponse.newBuilder();
+        if (fines.size() > limit) {
+            fines = fines.subList(0, limit);
+            Fine last = fines.getLast();
+            page.setNextPageToken(PageTokens.encode(scope,
+                    List.of(Times.toInstant(last.getCreateTime()).toString(), last.getId())));
+        }
+        reply(response, page.addAllFines(fines).build());
+    }
+
+    @Override
+    public void updateFine(com.finehero.api.fines.v1.UpdateFineRequest request, StreamObserver<Fine> response) {
+        String id = id(request.getFine().getId());
+        reply(response, store.change(id, current -> rules.update(current, request.getFine(), request.getUpdateMask())));
+    }
+
+    @Override
+    public void deleteFine(DeleteFineRequest request, StreamObserver<DeleteFineResponse> response) {
+        store.delete(id(request.getFineId()), current -> rules.checkDeletable(current, request.getVersion()));
+        reply(response, DeleteFineResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void contestFine(ContestFineRequest request, StreamObserver<Fine> response) {
+        List<String> cited = request.getCitedDocumentIdsList().stream().map(com.finehero.server.platform.rpc.Replies::id).toList();
+        java.util.Set<String> existing = documents.existing(cited);
+        List<FineHeroException.FieldViolation> unknown = new ArrayList<>();
+        for (int i = 0; i < cited.size(); i++) {
+            if (!existing.contains(cited.get(i))) {
+                unknown.add(new FineHeroException.FieldViolation("cited_document_ids[" + i + "]",
+                        "document " + cited.get(i) + " does not exist or was deleted"));
+            }
+        }
+        if (!unknown.isEmpty()) {
+            throw new FineHeroException.InvalidArgument("UNKNOWN_DOCUMENT", unknown.stream()
+                    .map(v -> v.field() + ": " + v.description()).collect(Collectors.joining("; ")), unknown);
+        }
+        reply(response, store.change(id(request.getFineId()), current -> rules.contest(current, request)));
+    }
+
+    @Override
+    public void resolveContest(ResolveContestRequest request, StreamObserver<Fine> response) {
+        reply(response, store.change(id(request.getFineId()), current -> rules.resolve(current, request)));
+    }
+
+    @Override
+    public void payFine(PayFineRequest request, StreamObserver<PayFineResponse> response) {
+        PayFineRequest normalised = request.toBuilder().setFineId(id(request.getFineId())).build();
+        FineStore.PaymentResult result = store.pay(normalised.getFineId(), normalised.getIdempotencyKey(),
+                new FineStore.PaymentPolicy() {
+                    @Override
+                    public void checkReplay(Payment first) {
+                        rules.checkReplay(first, normalised);
+                    }
+
+                    @Override
+                    public Payment payment(Fine current) {
+                        return rules.payment(current, normalised);
+                    }
+
+                    @Override
+                    public Fine paid(Fine current, Payment payment) {
+                        return rules.paid(current, payment);
+                    }
+                });
+        reply(response, PayFineResponse.newBuilder()
+                .setPayment(result.payment())
+                .setFine(result.fine())
+                .setReplayed(result.replayed())
+                .build());
+    }
+
+    @Override
+    public void getFineStats(GetFineStatsRequest request, StreamObserver<GetFineStatsResponse> response) {
+        List<FineStatsGroup> groups = store.stats(request.getJurisdiction().toUpperCase(Locale.ROOT));
+        reply(response, GetFineStatsResponse.newBuilder()
+                .addAllGroups(groups)
+                .setTotalCount(groups.stream().mapToLong(FineStatsGroup::getCount).sum())
+                .build());
+    }
+
+    @Override
+    public void listFinesNear(ListFinesNearRequest request, StreamObserver<ListFinesNearResponse> response) {
+        GeoPoint center = request.getCenter();
+        double radius = request.getRadiusMeters();
+        int limit = pageSize(request.getPageSize());
+        double latDelta = radius / METERS_PER_DEGREE;
+        double cosLat = Math.cos(Math.toRadians(center.getLatitude()));
+        double lngDelta = cosLat < 1e-6 ? 180 : Math.min(180, radius / (METERS_PER_DEGREE * cosLat));
+        FineStore.GeoBox box = new FineStore.GeoBox(center.getLatitude(), center.getLongitude(),
+                center.getLatitude() - latDelta, center.getLatitude() + latDelta,
+                center.getLongitude() - lngDelta, center.getLongitude() + lngDelta);
+        List<FineNear> near = new ArrayList<>();
+        for (Fine fine : store.near(box, request.getStatusesList(), Math.min(500, limit * 2 + 16))) {
+            double distance = distanceMeters(center, fine.getLocation().getPoint());
+            if (distance <= radius) {
+                near.add(FineNear.newBuilder().setFine(fine).setDistanceMeters(distance).build());
+            }
+        }
+        near.sort(Comparator.comparingDouble(FineNear::getDistanceMeters)
+                .thenComparing(n -> n.getFine().getId()));
+        reply(response, ListFinesNearResponse.newBuilder()
+                .addAllFines(near.subList(0, Math.min(limit, near.size())))
+                .build());
+    }
+
+    /** Great-circle distance (haversine). */
+    static double distanceMeters(GeoPoint a, GeoPoint b) {
+        double dLat = Math.toRadians(b.getLatitude() - a.getLatitude());
+        double dLng = Math.toRadians(b.getLongitude() - a.getLongitude());
+        double h = Math.pow(Math.sin(dLat / 2), 2)
+                + Math.cos(Math.toRadians(a.getLatitude())) * Math.cos(Math.toRadians(b.getLatitude()))
+                * Math.pow(Math.sin(dLng / 2), 2);
+        return 2 * EARTH_RADIUS_METERS * Math.asin(Math.min(1, Math.sqrt(h)));
+    }
+
+    static int pageSize(int requested) {
+        return com.finehero.server.platform.rpc.Replies.pageSize(requested, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
+    }
+
+
+}

@@ -1,0 +1,137 @@
+package com.finehero.server.monitoring;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import com.finehero.api.monitoring.v1.CacheStats;
+import com.finehero.api.monitoring.v1.ComponentHealth;
+import com.finehero.api.monitoring.v1.GetCacheStatsRequest;
+import com.finehero.api.monitoring.v1.GetCacheStatsResponse;
+import com.finehero.api.monitoring.v1.GetHealthRequest;
+import com.finehero.api.monitoring.v1.GetHealthResponse;
+import com.finehero.api.monitoring.v1.GetMetricsRequest;
+import com.finehero.api.monitoring.v1.GetMetricsResponse;
+import com.finehero.api.monitoring.v1.HealthStatus;
+import com.finehero.api.monitoring.v1.JvmStats;
+import com.finehero.api.monitoring.v1.ListSlowQueriesRequest;
+import com.finehero.api.monitoring.v1.ListSlowQueriesResponse;
+import com.finehero.api.monitoring.v1.MonitoringServiceGrpc;
+import com.finehero.api.monitoring.v1.PoolStats;
+import com.finehero.api.monitoring.v1.RpcStats;
+import com.finehero.api.monitoring.v1.SlowQuery;
+import com.finehero.server.platform.cache.Caches;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.SlowQueries;
+import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.observe.HealthMonitor;
+import com.finehero.server.platform.observe.RpcMetrics;
+import com.finehero.server.platform.rpc.Replies;
+import io.grpc.stub.StreamObserver;
+
+import static com.finehero.server.platform.rpc.Replies.reply;
+
+/** Operational views of this instance: calls, caches, the connection pool and the JVM. */
+public final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServiceImplBase {
+
+    private final Caches caches;
+    private final RpcMetrics rpcs;
+    private final Database database;
+    private final Supplier<HealthMonitor.Snapshot> health;
+
+    public MonitoringGrpcService(Caches caches, RpcMetrics rpcs, Database database, Supplier<HealthMonitor.Snapshot> health) {
+        this.caches = Objects.requireNonNull(caches, "caches");
+        this.rpcs = Objects.requireNonNull(rpcs, "rpcs");
+        this.database = Objects.requireNonNull(database, "database");
+        this.health = Objects.requireNonNull(health, "health");
+    }
+
+    @Override
+    public void getHealth(GetHealthRequest request, StreamObserver<GetHealthResponse> response) {
+        HealthMonitor.Snapshot snapshot = health.get();
+        GetHealthResponse.Builder answer = GetHealthResponse.newBuilder()
+                .setStatus(status(snapshot.status()))
+                .setCheckedAt(Times.toProto(snapshot.checkedAt()));
+        for (HealthMonitor.Component component : snapshot.components()) {
+            ComponentHealth.Builder entry = ComponentHealth.newBuilder()
+                    .setName(component.name()).setStatus(status(component.status())).setReason(component.reason());
+            if (request.getIncludeDetails()) {
+                component.details().forEach((key, value) -> entry.putDetails(key, String.valueOf(value)));
+            }
+            answer.addComponents(entry);
+        }
+        reply(response, answer.build());
+    }
+
+    private static HealthStatus status(HealthMonitor.Status status) {
+        return switch (status) {
+            case UP -> HealthStatus.HEALTH_STATUS_UP;
+            case DEGRADED -> HealthStatus.HEALTH_STATUS_DEGRADED;
+            case DOWN -> HealthStatus.HEALTH_STATUS_DOWN;
+        };
+    }
+
+    @Override
+    public void getMetrics(GetMetricsRequest request, StreamObserver<GetMetricsResponse> response) {
+        GetMetricsResponse.Builder metrics = GetMetricsResponse.newBuilder()
+                .setWindowSeconds((int) rpcs.window().toSeconds())
+                .addAllCaches(cacheStats());
+        rpcs.snapshot().forEach((method, s) -> metrics.addRpcs(RpcStats.newBuilder()
+                .setMethod(method).setCalls(s.calls()).setErrors(s.errors()).setWindowCalls(s.windowCalls())
+                .setP50Ms(s.p50Ms()).setP95Ms(s.p95Ms()).setP99Ms(s.p99Ms()).setMaxMs(s.maxMs())));
+        Database.PoolStats pool = database.poolStats();
+        metrics.setPool(PoolStats.newBuilder().setActive(pool.active()).setIdle(pool.idle())
+                .setWaiting(pool.waiting()).setMax(pool.max()));
+        MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        metrics.setJvm(JvmStats.newBuilder()
+                .setHeapUsedBytes(heap.getUsed())
+                .setHeapMaxBytes(heap.getMax())
+                .setThreads(ManagementFactory.getThreadMXBean().getThreadCount())
+                .setUptimeSeconds(ManagementFactory.getRuntimeMXBean().getUptime() / 1000)
+                .setSystemLoadAverage(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
+                .setProcessors(Runtime.getRuntime().availableProcessors()));
+        reply(response, metrics.build());
+    }
+
+    @Override
+    public void listSlowQueries(ListSlowQueriesRequest request, StreamObserver<ListSlowQueriesResponse> response) {
+        int limit = Replies.pageSize(request.getLimit(), 20, 200);
+        ListSlowQueriesResponse.Builder answer = ListSlowQueriesResponse.newBuilder()
+                .setThresholdMs(database.slowQueries().threshold().toNanos() / 1e6);
+        for (SlowQueries.Entry entry : database.slowQueries().slowest(limit)) {
+            answer.addQueries(SlowQuery.newBuilder()
+                    .setStatement(entry.statement())
+                    .setCount(entry.count())
+                    .setSlowestMs(entry.slowest().toNanos() / 1e6)
+                    .setAverageMs(entry.total().toNanos() / 1e6 / entry.count())
+                    .setLastSeen(Times.toProto(entry.lastSeen())));
+        }
+        reply(response, answer.build());
+    }
+
+    @Override
+    public void getCacheStats(GetCacheStatsRequest request, StreamObserver<GetCacheStatsResponse> response) {
+        reply(response, GetCacheStatsResponse.newBuilder().setBackend(caches.backend()).addAllCaches(cacheStats()).build());
+    }
+
+    private List<CacheStats> cacheStats() {
+        return caches.stats().entrySet().stream().map(MonitoringGrpcService::cacheStats).toList();
+    }
+
+    private static CacheStats cacheStats(Map.Entry<String, com.finehero.server.platform.cache.CacheStats> entry) {
+        var stats = entry.getValue();
+        return CacheStats.newBuilder()
+                .setName(entry.getKey())
+                .setHits(stats.hits())
+                .setMisses(stats.misses())
+                .setHitRate(stats.hitRate())
+                .setLoads(stats.loads())
+                .setAverageLoadMs(stats.loads() == 0 ? 0 : stats.loadNanos() / 1e6 / stats.loads())
+                .setEvictions(stats.evictions())
+                .setErrors(stats.errors())
+                .build();
+    }
+}

@@ -1,0 +1,65 @@
+package com.finehero.server.platform.cache;
+
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import com.google.protobuf.Parser;
+
+/**
+ * Versioned protobuf records read through a {@link CacheRegion}: a hit is parsed; concurrent misses
+ * for one key share one load, whose winner looks once more before going to the database; a loaded
+ * or written record is stored with its version so an older one never replaces it.
+ */
+public final class ProtoRecords<T extends Message> {
+
+    private final CacheRegion cache;
+    private final Parser<T> parser;
+    private final ToLongFunction<T> version;
+    private final SingleFlight<Optional<T>> loads = new SingleFlight<>();
+
+    public ProtoRecords(CacheRegion cache, Parser<T> parser, ToLongFunction<T> version) {
+        this.cache = Objects.requireNonNull(cache, "cache");
+        this.parser = Objects.requireNonNull(parser, "parser");
+        this.version = Objects.requireNonNull(version, "version");
+    }
+
+    public Optional<T> find(String key, Supplier<Optional<T>> loader) {
+        Optional<T> cached = parse(key, cache.get(key));
+        if (cached.isPresent()) {
+            return cached;
+        }
+        return loads.load(key, () -> {
+            Optional<T> filled = parse(key, cache.peek(key)); // another loader may have finished just before our turn
+            if (filled.isPresent()) {
+                return filled;
+            }
+            long start = System.nanoTime();
+            Optional<T> loaded = loader.get();
+            cache.stats().load(System.nanoTime() - start);
+            loaded.ifPresent(record -> remember(key, record));
+            return loaded;
+        });
+    }
+
+    /** Stores a committed record unless the cache already holds this version or a newer one. */
+    public T remember(String key, T record) {
+        cache.putIfNewer(key, version.applyAsLong(record), record.toByteArray());
+        return record;
+    }
+
+    private Optional<T> parse(String key, Optional<byte[]> bytes) {
+        if (bytes.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(parser.parseFrom(bytes.get()));
+        } catch (InvalidProtocolBufferException e) {
+            cache.invalidate(key); // unreadable (e.g. written by another version): load afresh
+            return Optional.empty();
+        }
+    }
+}

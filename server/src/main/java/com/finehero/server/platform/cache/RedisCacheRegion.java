@@ -1,0 +1,172 @@
+package com.finehero.server.platform.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+import org.redisson.api.RScript;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.ByteArrayCodec;
+
+/**
+ * A region in Redis, shared by every FineHero instance. Writes compare versions inside one Lua script,
+ * so two instances racing to fill or update an entry always leave the newest. A bounded near copy of
+ * each entry read is kept in this process; it is served only after Redis confirms, by returning just
+ * the 20-byte version prefix, that it is still current, so large values cross the network once per
+ * change while no instance ever serves a replaced value. If an invalidation
+ * could not reach Redis, the region is flushed before it is read from again: an entry that missed an
+ * invalidation must never be served.
+ */
+final class RedisCacheRegion implements CacheRegion {
+
+    private static final String PUT_IF_NEWER = """
+            local current = redis.call('GET', KEYS[1])
+            if current and string.sub(current, 1, 20) >= string.sub(ARGV[1], 1, 20) then
+              return 0
+            end
+            redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
+            return 1""";
+
+    /** Reads only the version prefix, so a near copy can be confirmed without moving the value. */
+    private static final String VERSION_OF = "return redis.call('GETRANGE', KEYS[1], 0, 19)";
+
+    private final String name;
+    private final RedisConnector redis;
+    private final byte[] ttlMillis;
+    private final CacheStats stats = new CacheStats();
+    /** Near copies of stored entries; served only when Redis confirms their version is still current. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, byte[]> near;
+    private volatile boolean missedInvalidation;
+
+    RedisCacheRegion(String name, Duration ttl, RedisConnector redis, long nearEntries) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.redis = Objects.requireNonNull(redis, "redis");
+        this.ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
+        this.near = LocalCacheRegion.bounded(ttl, Math.max(1, nearEntries), stats);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public Optional<byte[]> get(String key) {
+        Optional<byte[]> value = lookup(key);
+        if (value.isPresent()) {
+            stats.hit();
+        } else {
+            stats.miss();
+        }
+        return value;
+    }
+
+    @Override
+    public Optional<byte[]> peek(String key) {
+        return lookup(key);
+    }
+
+    private Optional<byte[]> lookup(String key) {
+        Optional<RedissonClient> client = usable();
+        if (client.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            byte[] copy = near.getIfPresent(key);
+            if (copy != null) {
+                byte[] current = client.get().getScript(ByteArrayCodec.INSTANCE).eval(RScript.Mode.READ_ONLY,
+                        VERSION_OF, RScript.ReturnType.VALUE, List.of(redisKey(key)));
+                if (current != null && current.length == Versioned.PREFIX
+                        && Versioned.version(copy).equals(Versioned.version(current))) {
+                    return Optional.of(Versioned.value(copy));
+                }
+                near.invalidate(key);
+            }
+            byte[] stored = client.get().<byte[]>getBucket(redisKey(key), ByteArrayCodec.INSTANCE).get();
+            if (stored == null || Versioned.isTombstone(stored)) {
+                return Optional.empty();
+            }
+            near.put(key, stored);
+            return Optional.of(Versioned.value(stored));
+        } catch (RuntimeException e) {
+            failed(e, false);
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void putIfNewer(String key, long version, byte[] value) {
+        write(key, Versioned.encode(version, value));
+    }
+
+    @Override
+    public void markDeleted(String key) {
+        write(key, Versioned.tombstone());
+    }
+
+    @Override
+    public void invalidate(String key) {
+        near.invalidate(key);
+        Optional<RedissonClient> client = redis.available();
+        if (client.isEmpty()) {
+            missedInvalidation = true;
+            return;
+        }
+        try {
+            client.get().getBucket(redisKey(key), ByteArrayCodec.INSTANCE).delete();
+        } catch (RuntimeException e) {
+            failed(e, true);
+        }
+    }
+
+    @Override
+    public CacheStats stats() {
+        return stats;
+    }
+
+    private void write(String key, byte[] stored) {
+        near.invalidate(key);
+        Optional<RedissonClient> client = redis.available();
+        if (client.isEmpty()) {
+            missedInvalidation = true;
+            return;
+        }
+        try {
+            client.get().getScript(ByteArrayCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, PUT_IF_NEWER,
+                    RScript.ReturnType.INTEGER, List.of(redisKey(key)), stored, ttlMillis);
+        } catch (RuntimeException e) {
+            failed(e, true);
+        }
+    }
+
+    /** Redis, once any invalidation it missed has been made good by flushing the region. */
+    private Optional<RedissonClient> usable() {
+        Optional<RedissonClient> client = redis.available();
+        if (client.isEmpty() || !missedInvalidation) {
+            return client;
+        }
+        try {
+            client.get().getKeys().deleteByPattern(redis.key(name, "*"));
+            near.invalidateAll();
+            missedInvalidation = false;
+            return client;
+        } catch (RuntimeException e) {
+            failed(e, true);
+            return Optional.empty();
+        }
+    }
+
+    private void failed(RuntimeException e, boolean wasWrite) {
+        stats.error();
+        if (wasWrite) {
+            missedInvalidation = true;
+        }
+        redis.failed(e);
+    }
+
+    private String redisKey(String key) {
+        return redis.key(name, key);
+    }
+}

@@ -1,0 +1,186 @@
+package com.finehero.server.platform.cache;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.config.Config;
+
+/**
+ * Owns the Redisson client. The server never waits for Redis: when it is configured but unreachable
+ * at start-up, FineHero starts anyway, works from the database, reports DEGRADED, and connects in the
+ * background. After a failed command, Redis is left alone for {@link RedisConfig#retryAfter()} so a
+ * dead Redis costs one timeout, not one per request.
+ */
+public final class RedisConnector implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(RedisConnector.class.getName());
+
+    /** Health of the shared cache as operators see it. */
+    public enum State { NOT_CONFIGURED, UP, DEGRADED }
+
+    private final RedisConfig config;
+    private final Clock clock;
+    private final AtomicReference<RedissonClient> client = new AtomicReference<>();
+    private final AtomicBoolean connecting = new AtomicBoolean();
+    private volatile Instant quietUntil = Instant.MIN;
+    private volatile String lastError = "";
+    private volatile boolean closed;
+
+    public RedisConnector(RedisConfig config, Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    public RedisConfig config() {
+        return config;
+    }
+
+    /** Tries to connect now, in the background; returns at once. */
+    public void connectInBackground() {
+        if (!config.enabled() || client.get() != null || closed || !connecting.compareAndSet(false, true)) {
+            return;
+        }
+        Thread.ofVirtual().name("finehero-redis-connect").start(() -> {
+            try {
+                connectNow();
+            } finally {
+                connecting.set(false);
+            }
+        });
+    }
+
+    /** Connects on the calling thread; returns whether Redis is usable now. */
+    public boolean connectNow() {
+        if (!config.enabled() || closed) {
+            return false;
+        }
+        if (client.get() != null) {
+            return true;
+        }
+        try {
+            RedissonClient created = Redisson.create(redissonConfig());
+            if (closed || !client.compareAndSet(null, created)) {
+                created.shutdown();
+            } else {
+                LOG.log(Level.INFO, "redis connected at " + config.address());
+                quietUntil = Instant.MIN;
+                lastError = "";
+            }
+            return !closed;
+        } catch (RuntimeException e) {
+            failed(e);
+            return false;
+        }
+    }
+
+    /** The client, if Redis is configured, connected and not in its quiet period after a failure. */
+    public Optional<RedissonClient> available() {
+        RedissonClient current = client.get();
+        if (current == null) {
+            if (config.enabled() && clock.instant().isAfter(quietUntil)) {
+                connectInBackground();
+            }
+            return Optional.empty();
+        }
+        if (clock.instant().isBefore(quietUntil)) {
+            return Optional.empty();
+        }
+        return Optional.of(current);
+    }
+
+    /** Records a failed command: Redis is skipped for the retry period. */
+    public void failed(Throwable error) {
+        boolean wasUp = clock.instant().isAfter(quietUntil);
+        quietUntil = clock.instant().plus(config.retryAfter());
+        lastError = error.getClass().getSimpleName() + (error.getMessage() == null ? "" : ": " + firstLine(error.getMessage()));
+        if (wasUp) {
+            LOG.log(Level.WARNING, "redis unavailable, serving from the database: " + lastError);
+        }
+    }
+
+    /** Pings Redis (health checks); updates the state. */
+    public State check() {
+        if (!config.enabled()) {
+            return State.NOT_CONFIGURED;
+        }
+        RedissonClient current = client.get();
+        if (current == null) {
+            connectInBackground();
+            return State.DEGRADED;
+        }
+        try {
+            boolean ok = current.getKeys().count() >= 0;
+            if (ok && clock.instant().isBefore(quietUntil)) {
+                LOG.log(Level.INFO, "redis reachable again");
+                quietUntil = Instant.MIN;
+                lastError = "";
+            }
+            return ok ? State.UP : State.DEGRADED;
+        } catch (RuntimeException e) {
+            failed(e);
+            return State.DEGRADED;
+        }
+    }
+
+    public State state() {
+        if (!config.enabled()) {
+            return State.NOT_CONFIGURED;
+        }
+        return client.get() != null && !clock.instant().isBefore(quietUntil) ? State.UP : State.DEGRADED;
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Full key for a FineHero key, e.g. {@code finehero:fines:<id>}. */
+    public String key(String... parts) {
+        return config.prefix() + ":" + String.join(":", parts);
+    }
+
+    private Config redissonConfig() {
+        Config redisson = new Config();
+        redisson.setUseScriptCache(true);
+        redisson.setNettyThreads(4);
+        int timeoutMillis = (int) Math.max(50, config.timeout().toMillis());
+        var single = redisson.useSingleServer()
+                .setAddress(config.address())
+                .setDatabase(config.database())
+                .setConnectTimeout(timeoutMillis * 2)
+                .setTimeout(timeoutMillis)
+                .setRetryAttempts(0)
+                .setConnectionMinimumIdleSize(2)
+                .setConnectionPoolSize(16)
+                .setPingConnectionInterval(5_000);
+        if (!config.password().isEmpty()) {
+            single.setPassword(config.password());
+        }
+        return redisson;
+    }
+
+    private static String firstLine(String message) {
+        int newline = message.indexOf('\n');
+        return newline < 0 ? message : message.substring(0, newline);
+    }
+
+    public Duration retryAfter() {
+        return config.retryAfter();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        RedissonClient current = client.getAndSet(null);
+        if (current != null) {
+            current.shutdown();
+        }
+    }
+}

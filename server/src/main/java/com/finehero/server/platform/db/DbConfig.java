@@ -1,0 +1,65 @@
+package com.finehero.server.platform.db;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import com.finehero.server.platform.config.ConfigValues;
+import io.helidon.config.Config;
+
+/**
+ * Database settings ({@code finehero.db.*}; env {@code FINEHERO_DB_URL}, {@code FINEHERO_DB_USER}, ...).
+ *
+ * @param url            JDBC URL: {@code jdbc:h2:...} (embedded default) or {@code jdbc:postgresql:...}
+ * @param schema         schema for FineHero's tables; empty means the connection's default
+ * @param poolMin        connections kept open when idle
+ * @param poolMax        most connections at once
+ * @param connectTimeout how long a caller waits for a connection before UNAVAILABLE
+ * @param slowQuery      statements slower than this are logged
+ */
+public record DbConfig(String url, String user, String password, String schema,
+                       int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery) {
+
+    public static final String EMBEDDED_URL =
+            "jdbc:h2:./data/finehero;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
+
+    public DbConfig {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(user, "user");
+        Objects.requireNonNull(password, "password");
+        Objects.requireNonNull(schema, "schema");
+        if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("configuration finehero.db.url = '" + url
+                    + "' is invalid: expected a jdbc:h2: or jdbc:postgresql: URL (env var FINEHERO_DB_URL)");
+        }
+        if (poolMin > poolMax) {
+            throw new IllegalArgumentException("configuration finehero.db.pool.min (" + poolMin
+                    + ") must not exceed finehero.db.pool.max (" + poolMax + ")");
+        }
+        if (!schema.isEmpty() && !schema.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new IllegalArgumentException("configuration finehero.db.schema = '" + schema
+                    + "' is invalid: expected a lower-case SQL identifier (env var FINEHERO_DB_SCHEMA)");
+        }
+    }
+
+    public static DbConfig from(Config db) {
+        return new DbConfig(
+                ConfigValues.string(db, "url", EMBEDDED_URL),
+                ConfigValues.string(db, "user", "sa"),
+                ConfigValues.string(db, "password", ""),
+                ConfigValues.string(db, "schema", ""),
+                ConfigValues.intInRange(db, "pool.min", 1, 0, 500),
+                ConfigValues.intInRange(db, "pool.max", 10, 1, 500),
+                ConfigValues.duration(db, "pool.timeout", Duration.ofSeconds(5)),
+                ConfigValues.duration(db, "slow", Duration.ofMillis(500)));
+    }
+
+    public Dialect dialect() {
+        return url.startsWith("jdbc:postgresql:") ? Dialect.POSTGRESQL : Dialect.H2;
+    }
+
+    @Override
+    public String toString() {
+        // never print the password
+        return "DbConfig[url=" + url + ", user=" + user + ", schema=" + schema + ", pool=" + poolMin + ".." + poolMax + "]";
+    }
+}

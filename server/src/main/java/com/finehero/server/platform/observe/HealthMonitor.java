@@ -1,0 +1,249 @@
+package com.finehero.server.platform.observe;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import com.finehero.server.platform.cache.RedisConnector;
+import com.finehero.server.platform.db.Database;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.helidon.health.HealthCheck;
+import io.helidon.health.HealthCheckResponse;
+import io.helidon.health.HealthCheckType;
+
+/**
+ * Checks the database and Redis on a schedule, in the background, and publishes one snapshot to
+ * every face of health: gRPC {@code grpc.health.v1} (overall and per service) and the HTTP readiness
+ * checks. A probe reads the snapshot and never waits for a check. The database is required (DOWN =
+ * not ready); Redis is optional (unreachable = DEGRADED, still ready, serving from the database).
+ */
+public final class HealthMonitor implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(HealthMonitor.class.getName());
+
+    public enum Status { UP, DEGRADED, DOWN }
+
+    public record Component(String name, Status status, String reason, Map<String, Object> details) { }
+
+    public record Snapshot(Status status, List<Component> components, Instant checkedAt) { }
+
+    /** Warning and critical levels of a resource, in percent used. */
+    public record Thresholds(double warn, double critical) {
+        public Thresholds {
+            if (warn < 0 || critical > 100 || warn > critical) {
+                throw new IllegalArgumentException("health thresholds: warn " + warn + " and critical " + critical
+                        + " (expected: 0 <= warn <= critical <= 100)");
+            }
+        }
+    }
+
+    /** The resource thresholds: CPU, heap memory and disk of the working directory. */
+    public record Limits(Thresholds cpu, Thresholds memory, Thresholds disk) {
+        public static Limits defaults() {
+            return new Limits(new Thresholds(80, 95), new Thresholds(85, 95), new Thresholds(90, 95));
+        }
+    }
+
+    private final Database database;
+    private final RedisConnector redis;
+    private final Limits limits;
+    private final HealthStatusManager grpcHealth;
+    private volatile List<String> grpcServices = List.of();
+    private final Clock clock;
+    private final ScheduledExecutorService scheduler;
+    private volatile Snapshot snapshot;
+    private volatile boolean stopping;
+
+    public HealthMonitor(Database database, RedisConnector redis, HealthStatusManager grpcHealth,
+                         Clock clock, Limits limits) {
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.database = Objects.requireNonNull(database, "database");
+        this.redis = Objects.requireNonNull(redis, "redis");
+        this.grpcHealth = Objects.requireNonNull(grpcHealth, "grpcHealth");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofVirtual().name("finehero-health").factory());
+        this.snapshot = checkNow();
+    }
+
+    /** Publishes to gRPC health for these services (and overall), now and every {@code interval}. */
+    public void start(Duration interval, List<String> grpcServices) {
+        this.grpcServices = List.copyOf(grpcServices);
+        checkNow();
+        long millis = Math.max(100, interval.toMillis());
+        scheduler.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    /** Runs the checks now and publishes the result. */
+    public Snapshot checkNow() {
+        Component db = checkDatabase();
+        List<Component> components = List.of(db, checkRedis(), checkDisk(), checkMemory(), checkCpu());
+        Status overall = db.status() == Status.DOWN ? Status.DOWN
+                : components.stream().anyMatch(c -> c.status() != Status.UP) ? Status.DEGRADED : Status.UP;
+        Snapshot next = new Snapshot(overall, components, clock.instant());
+        Snapshot previous = snapshot;
+        snapshot = next;
+        publish(next);
+        if (previous != null && previous.status() != next.status()) {
+            LOG.log(next.status() == Status.UP ? Level.INFO : Level.WARNING,
+                    "health changed from " + previous.status() + " to " + next.status() + describe(next));
+        }
+        return next;
+    }
+
+    /** Marks every service NOT_SERVING for good: load balancers stop sending calls while we drain. */
+    public void stopping() {
+        stopping = true;
+        grpcHealth.enterTerminalState();
+    }
+
+    /** HTTP readiness: DOWN while the database is unreachable or the server is draining. */
+    public HealthCheck readinessCheck() {
+        return new HealthCheck() {
+            @Override
+            public HealthCheckType type() {
+                return HealthCheckType.READINESS;
+            }
+
+            @Override
+            public String name() {
+                return "finehero";
+            }
+
+            @Override
+            public HealthCheckResponse call() {
+                Snapshot current = snapshot;
+                HealthCheckResponse.Builder response = HealthCheckResponse.builder()
+                        .status(!stopping && current.status() != Status.DOWN)
+                        .detail("status", stopping ? "STOPPING" : current.status().name())
+                        .detail("checkedAt", current.checkedAt().toString());
+                for (Component component : current.components()) {
+                    response.detail(component.name(), component.status().name()
+                            + (component.reason().isEmpty() ? "" : " (" + component.reason() + ")"));
+                }
+                return response.build();
+            }
+        };
+    }
+
+    private void refresh() {
+        try {
+            checkNow();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "health check failed", e);
+        }
+    }
+
+    private Component checkDatabase() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("dialect", database.dialect().name());
+        try {
+            Duration latency = database.ping();
+            Database.PoolStats pool = database.poolStats();
+            details.put("latencyMs", latency.toNanos() / 1_000_000.0);
+            details.put("poolActive", pool.active());
+            details.put("poolIdle", pool.idle());
+            details.put("poolWaiting", pool.waiting());
+            details.put("poolMax", pool.max());
+            return new Component("database", Status.UP, "", details);
+        } catch (Exception e) {
+            return new Component("database", Status.DOWN, "unreachable: " + e.getClass().getSimpleName(), details);
+        }
+    }
+
+    private Component checkRedis() {
+        RedisConnector.State state = redis.check();
+        return switch (state) {
+            case NOT_CONFIGURED -> new Component("cache", Status.UP, "", Map.of("backend", "in-process"));
+            case UP -> new Component("cache", Status.UP, "", Map.of("backend", "redis"));
+            case DEGRADED -> new Component("cache", Status.DEGRADED,
+                    "redis unreachable, serving from the database" + (redis.lastError().isEmpty() ? "" : ": " + redis.lastError()),
+                    Map.of("backend", "redis"));
+        };
+    }
+
+    private Component checkDisk() {
+        java.io.File here = new java.io.File(".").getAbsoluteFile();
+        long total = here.getTotalSpace();
+        double used = total == 0 ? 0 : 100.0 * (total - here.getUsableSpace()) / total;
+        return resource("disk", used, limits.disk(), Map.of("path", here.getPath(), "usedPercent", round(used),
+                "freeBytes", here.getUsableSpace(), "totalBytes", total));
+    }
+
+    private Component checkMemory() {
+        Runtime runtime = Runtime.getRuntime();
+        long used = runtime.totalMemory() - runtime.freeMemory();
+        double percent = 100.0 * used / runtime.maxMemory();
+        return resource("memory", percent, limits.memory(), Map.of("usedPercent", round(percent),
+                "usedBytes", used, "maxBytes", runtime.maxMemory()));
+    }
+
+    private Component checkCpu() {
+        double load = -1;
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            load = os.getCpuLoad();
+        }
+        if (load < 0) {
+            return new Component("cpu", Status.UP, "", Map.of("usedPercent", "unknown"));
+        }
+        double percent = 100.0 * load;
+        return resource("cpu", percent, limits.cpu(), Map.of("usedPercent", round(percent),
+                "processors", Runtime.getRuntime().availableProcessors()));
+    }
+
+    private static Component resource(String name, double usedPercent, Thresholds thresholds, Map<String, Object> details) {
+        if (usedPercent >= thresholds.critical()) {
+            return new Component(name, Status.DOWN, name + " " + round(usedPercent) + "% used, at or above the critical "
+                    + thresholds.critical() + "%", details);
+        }
+        if (usedPercent >= thresholds.warn()) {
+            return new Component(name, Status.DEGRADED, name + " " + round(usedPercent) + "% used, at or above the warning "
+                    + thresholds.warn() + "%", details);
+        }
+        return new Component(name, Status.UP, "", details);
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+
+    private void publish(Snapshot next) {
+        if (stopping) {
+            return;
+        }
+        ServingStatus serving = next.status() == Status.DOWN ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+        grpcHealth.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, serving);
+        for (String service : grpcServices) {
+            grpcHealth.setStatus(service, serving);
+        }
+    }
+
+    private static String describe(Snapshot snapshot) {
+        StringBuilder out = new StringBuilder();
+        for (Component component : snapshot.components()) {
+            if (!component.reason().isEmpty()) {
+                out.append("; ").append(component.name()).append(": ").append(component.reason());
+            }
+        }
+        return out.toString();
+    }
+
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+}

@@ -1,0 +1,27 @@
+package com.finehero.server.platform.observe;
+
+import io.grpc.Context;
+import io.grpc.Metadata;
+
+/** What FineHero knows about the call being served, carried in the gRPC Context of its thread. */
+public final class RequestContext {
+
+    public static final Metadata.Key<String> REQUEST_ID_HEADER = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
+    /** Set by the REST bridge on the calls it makes, so metrics can tell the protocols apart. */
+    public static final Metadata.Key<String> PROTOCOL_HEADER = Metadata.Key.of("x-finehero-protocol", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<String> REQUEST_ID = Context.key("finehero-request-id");
+
+    private RequestContext() {
+    }
+
+    /** The id of the call this thread serves, or "" outside a call. */
+    public static String requestId() {
+        String id = REQUEST_ID.get();
+        return id == null ? "" : id;
+    }
+
+    /** "rest" for calls made by the REST bridge, otherwise "grpc". */
+    static String protocol(Metadata headers) {
+        return "rest".equals(headers.get(PROTOCOL_HEADER)) ? "rest" : "grpc";
+    }
+}

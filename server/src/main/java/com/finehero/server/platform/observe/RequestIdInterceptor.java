@@ -1,0 +1,47 @@
+package com.finehero.server.platform.observe;
+
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+
+/**
+ * Gives every call a request id: the caller's {@code x-request-id} if it is sane, else a new UUID. It
+ * is in the call's Context (logs of that call carry it) and goes back in the response headers.
+ */
+public final class RequestIdInterceptor implements ServerInterceptor {
+
+    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                 ServerCallHandler<ReqT, RespT> next) {
+        String given = headers.get(RequestContext.REQUEST_ID_HEADER);
+        String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        ServerCall<ReqT, RespT> tagged = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+            private boolean headersSent;
+
+            @Override
+            public void sendHeaders(Metadata responseHeaders) {
+                headersSent = true;
+                responseHeaders.put(RequestContext.REQUEST_ID_HEADER, id);
+                super.sendHeaders(responseHeaders);
+            }
+
+            @Override
+            public void close(io.grpc.Status status, Metadata trailers) {
+                if (!headersSent) {
+                    trailers.put(RequestContext.REQUEST_ID_HEADER, id); // trailers-only answer
+                }
+                super.close(status, trailers);
+            }
+        };
+        return Contexts.interceptCall(Context.current().withValue(RequestContext.REQUEST_ID, id), tagged, headers, next);
+    }
+}

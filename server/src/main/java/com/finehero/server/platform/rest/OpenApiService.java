@@ -1,0 +1,98 @@
+package com.finehero.server.platform.rest;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+import com.google.gson.GsonBuilder;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import org.yaml.snakeyaml.DumperOptions;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * Serves the OpenAPI document of the REST bindings and a page to browse and try them.
+ * <pre>
+ * curl localhost:8080/openapi.json
+ * curl localhost:8080/openapi.yaml
+ * open http://localhost:8080/api
+ * </pre>
+ * The document is generated once, when the service is created, and served from memory.
+ */
+public final class OpenApiService implements HttpService {
+
+    private static final HeaderName CONTENT_SECURITY_POLICY = HeaderNames.create("Content-Security-Policy");
+
+    private final byte[] json;
+    private final byte[] yaml;
+
+    /** Describes these bindings, with the comments of the contract's .proto files. */
+    public OpenApiService(List<HttpBinding> bindings) {
+        this(new OpenApiGenerator(ContractComments.load()).generate(Objects.requireNonNull(bindings, "bindings")));
+    }
+
+    OpenApiService(Map<String, Object> document) {
+        this.json = new GsonBuilder().disableHtmlEscaping().create().toJson(document).getBytes(StandardCharsets.UTF_8);
+        this.yaml = yaml(document).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/openapi.json", (req, res) -> send(res, "application/json", json))
+                .get("/openapi.yaml", (req, res) -> send(res, "application/yaml; charset=UTF-8", yaml))
+                .get(SwaggerUiPage.PATH, this::page)
+                .get(SwaggerUiPage.ASSETS + "{name}", this::asset);
+    }
+
+    private void page(ServerRequest req, ServerResponse res) {
+        res.header(CONTENT_SECURITY_POLICY, SwaggerUiPage.CONTENT_SECURITY_POLICY);
+        send(res, "text/html; charset=UTF-8", SwaggerUiPage.HTML.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void asset(ServerRequest req, ServerResponse res) {
+        String name = req.path().pathParameters().get("name");
+        if (name.equals(SwaggerUiPage.INIT_SCRIPT)) {
+            send(res, "text/javascript; charset=UTF-8", SwaggerUiPage.INIT_JS.getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        Optional<SwaggerUiPage.Asset> asset = SwaggerUiPage.webjarFile(name);
+        if (asset.isEmpty()) {
+            res.status(Status.NOT_FOUND_404).send();
+            return;
+        }
+        res.header(HeaderNames.CONTENT_TYPE, asset.get().contentType());
+        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        res.header(HeaderNames.CACHE_CONTROL, "public, max-age=3600");
+        // streamed: the bundle is 1.5 MB and is not worth keeping in memory for a page few people open
+        try (InputStream in = asset.get().content(); OutputStream out = res.outputStream()) {
+            in.transferTo(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("sending " + name + " failed", e);
+        }
+    }
+
+    private static void send(ServerResponse res, String contentType, byte[] bytes) {
+        res.header(HeaderNames.CONTENT_TYPE, contentType);
+        res.header(HeaderNames.X_CONTENT_TYPE_OPTIONS, "nosniff");
+        res.send(bytes);
+    }
+
+    private static String yaml(Map<String, Object> document) {
+        DumperOptions options = new DumperOptions();
+        options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
+        options.setDereferenceAliases(true); // no &id001 anchors where the tree shares a map
+        options.setSplitLines(false);
+        return new Yaml(options).dump(document);
+    }
+}

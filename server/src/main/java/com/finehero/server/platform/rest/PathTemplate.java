@@ -1,0 +1,206 @@
+package com.finehero.server.platform.rest;
+
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A {@code google.api.http} path template, as grpc-gateway and Google's HTTP rule define it:
+ * <pre>
+ * Template = "/" Segments [ ":" Verb ]
+ * Segment  = "*" | "**" | LITERAL | "{" FieldPath [ "=" Segments ] "}"
+ * </pre>
+ * {@code {fine_id}} is {@code {fine_id=*}}; {@code **} matches zero or more segments and keeps its
+ * slashes; a variable's value is URL-decoded.
+ */
+public final class PathTemplate {
+
+    /** One segment of the template; {@code variable} is the field path that captures it, if any. */
+    public record Segment(Kind kind, String literal, String variable) {
+        public enum Kind { LITERAL, SINGLE, MULTI }
+    }
+
+    private final String template;
+    private final List<Segment> segments;
+    private final String verb;
+    private final List<String> variables;
+
+    private PathTemplate(String template, List<Segment> segments, String verb, List<String> variables) {
+        this.template = template;
+        this.segments = List.copyOf(segments);
+        this.verb = verb;
+        this.variables = List.copyOf(variables);
+    }
+
+    public static PathTemplate parse(String template) {
+        Objects.requireNonNull(template, "template");
+        if (!template.startsWith("/")) {
+            throw new IllegalArgumentException("path template must start with '/': " + template);
+        }
+        String path = template.substring(1);
+        String verb = "";
+        int lastSlash = path.lastIndexOf('/');
+        int colon = path.lastIndexOf(':');
+        int lastBrace = path.lastIndexOf('}');
+        if (colon > lastSlash && colon > lastBrace) {
+            verb = path.substring(colon + 1);
+            path = path.substring(0, colon);
+        }
+        List<Segment> segments = new ArrayList<>();
+        List<String> variables = new ArrayList<>();
+        int i = 0;
+        while (i < path.length()) {
+            if (path.charAt(i) == '{') {
+                int end = path.indexOf('}', i);
+                if (end < 0) {
+                    throw new IllegalArgumentException("unclosed '{' in path template " + template);
+                }
+                String body = path.substring(i + 1, end);
+                int eq = body.indexOf('=');
+                String field = eq < 0 ? body : body.substring(0, eq);
+                String pattern = eq < 0 ? "*" : body.substring(eq + 1);
+                variables.add(field);
+                for (String part : pattern.split("/")) {
+                    segments.add(segment(part, field));
+                }
+                i = end + 1;
+            } else {
+                int end = path.indexOf('/', i);
+                end = end < 0 ? path.length() : end;
+                segments.add(segment(path.substring(i, end), null));
+                i = end;
+            }
+            if (i < path.length()) {
+                if (path.charAt(i) != '/') {
+                    throw new IllegalArgumentException("expected '/' at " + i + " in path template " + template);
+                }
+                i++;
+            }
+        }
+        return new PathTemplate(template, segments, verb, variables);
+    }
+
+    private static Segment segment(String text, String variable) {
+        return switch (text) {
+            case "*" -> new Segment(Segment.Kind.SINGLE, "", variable);
+            case "**" -> new Segment(Segment.Kind.MULTI, "", variable);
+            default -> new Segment(Segment.Kind.LITERAL, text, variable);
+        };
+    }
+
+    /** The captured variables, field path to value, if {@code path} (no query string) matches. */
+    public Optional<Map<String, String>> match(String path) {
+        if (!path.startsWith("/")) {
+            return Optional.empty();
+        }
+        String rest = path.substring(1);
+        if (!verb.isEmpty()) {
+            if (!rest.endsWith(":" + verb)) {
+                return Optional.empty();
+            }
+            rest = rest.substring(0, rest.length() - verb.length() - 1);
+        }
+        String[] parts = rest.isEmpty() ? new String[0] : rest.split("/", -1);
+        Map<String, List<String>> captured = new LinkedHashMap<>();
+        if (!matchFrom(0, parts, 0, captured)) {
+            return Optional.empty();
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        captured.forEach((field, raw) -> values.put(field, String.join("/", raw)));
+        return Optional.of(values);
+    }
+
+    private boolean matchFrom(int s, String[] parts, int p, Map<String, List<String>> captured) {
+        if (s == segments.size()) {
+            return p == parts.length;
+        }
+        Segment segment = segments.get(s);
+        switch (segment.kind()) {
+            case LITERAL -> {
+                if (p < parts.length && parts[p].equals(segment.literal())) {
+                    return capture(segment, List.of(parts[p]), captured, () -> matchFrom(s + 1, parts, p + 1, captured));
+                }
+                return false;
+            }
+            case SINGLE -> {
+                if (p < parts.length && !parts[p].isEmpty()) {
+                    return capture(segment, List.of(decode(parts[p])), captured,
+                            () -> matchFrom(s + 1, parts, p + 1, captured));
+                }
+                return false;
+            }
+            default -> {
+                for (int end = parts.length; end >= p; end--) {
+                    List<String> taken = new ArrayList<>();
+                    for (int k = p; k < end; k++) {
+                        taken.add(decode(parts[k]));
+                    }
+                    int next = end;
+                    if (capture(segment, taken, captured, () -> matchFrom(s + 1, parts, next, captured))) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+        }
+    }
+
+    private static boolean capture(Segment segment, List<String> values, Map<String, List<String>> captured,
+                                   java.util.function.BooleanSupplier rest) {
+        if (segment.variable() == null) {
+            return rest.getAsBoolean();
+        }
+        List<String> list = captured.computeIfAbsent(segment.variable(), v -> new ArrayList<>());
+        int size = list.size();
+        list.addAll(values);
+        if (rest.getAsBoolean()) {
+            return true;
+        }
+        list.subList(size, list.size()).clear();
+        if (list.isEmpty()) {
+            captured.remove(segment.variable());
+        }
+        return false;
+    }
+
+    private static String decode(String raw) {
+        // path segments are percent-encoded; '+' is a literal plus in a path, not a space
+        return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    /** Literal segments count for more than wildcards when two templates match one path. */
+    public int specificity() {
+        int score = verb.isEmpty() ? 0 : 1000;
+        for (Segment segment : segments) {
+            score += switch (segment.kind()) {
+                case LITERAL -> 100;
+                case SINGLE -> 10;
+                case MULTI -> 1;
+            };
+        }
+        return score;
+    }
+
+    public List<Segment> segments() {
+        return segments;
+    }
+
+    public String verb() {
+        return verb;
+    }
+
+    /** Field paths bound by the path, in order. */
+    public List<String> variables() {
+        return variables;
+    }
+
+    @Override
+    public String toString() {
+        return template;
+    }
+}

@@ -1,0 +1,23 @@
+package com.finehero.server.platform.rest;
+
+import java.time.Duration;
+
+import com.finehero.server.platform.config.ConfigValues;
+import io.helidon.config.Config;
+
+/**
+ * REST bridge settings ({@code finehero.rest.*}).
+ *
+ * @param timeout        deadline of the gRPC call behind each REST call
+ * @param maxBodyBytes   largest JSON body accepted (413 above it)
+ * @param maxStreamBytes largest NDJSON body of a client-streaming call
+ */
+public record RestConfig(Duration timeout, int maxBodyBytes, int maxStreamBytes) {
+
+    public static RestConfig from(Config rest) {
+        return new RestConfig(
+                ConfigValues.duration(rest, "timeout", Duration.ofSeconds(30)),
+                ConfigValues.intInRange(rest, "max-body", 1024 * 1024, 1024, 64 * 1024 * 1024),
+                ConfigValues.intInRange(rest, "max-stream", 64 * 1024 * 1024, 1024, Integer.MAX_VALUE));
+    }
+}

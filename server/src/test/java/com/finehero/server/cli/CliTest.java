@@ -1,0 +1,84 @@
+package com.finehero.server.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import com.finehero.api.documents.v1.CreateDocumentRequest;
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.DocumentsServiceGrpc;
+import com.finehero.client.cli.FineHeroCli;
+import com.finehero.server.testing.Backend;
+import com.finehero.server.testing.FineHeroExtension;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import picocli.CommandLine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The finehero CLI against a real server: output, JSON, exit codes. */
+class CliTest {
+
+    @RegisterExtension
+    static final FineHeroExtension APP = FineHeroExtension.on(Backend.H2);
+
+    record Run(int exit, String out, String err) { }
+
+    static Run finehero(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine line = FineHeroCli.commandLine();
+        line.setOut(new PrintWriter(out, true));
+        line.setErr(new PrintWriter(err, true));
+        String[] all = new String[args.length + 2];
+        all[0] = "--target";
+        all[1] = "127.0.0.1:" + APP.port();
+        System.arraycopy(args, 0, all, 2, args.length);
+        return new Run(line.execute(all), out.toString(), err.toString());
+    }
+
+    @Test
+    void createListContestPayAFine() {
+        Run created = finehero("-o", "json", "fines", "create", "--citation", "CLI-1", "--jurisdiction", "cli",
+                "--violation", "P1", "--amount", "45.50", "--issued", "2026-11-20T10:00:00Z", "--due", "2099-12-20T10:00:00Z",
+                "--plate", "7abc 123");
+        assertThat(created.exit()).as(created.err()).isZero();
+        String id = JsonParser.parseString(created.out()).getAsJsonObject().get("id").getAsString();
+
+        Run list = finehero("fines", "list", "--jurisdiction", "CLI");
+        assertThat(list.exit()).isZero();
+        assertThat(list.out()).contains("CITATION").contains(id).contains("45.50 USD").contains("OPEN").contains("7ABC123");
+
+        assertThat(finehero("fines", "contest", id, "--reason", "The sign was hidden by a tree.").out()).contains("CONTESTED");
+        Run pay = finehero("fines", "pay", id, "--amount", "45.50", "--key", "cli-key-0001");
+        assertThat(pay.exit()).as("a contested fine cannot be paid").isEqualTo(4);
+        assertThat(pay.err()).contains("FAILED_PRECONDITION").contains("CONTESTED");
+    }
+
+    @Test
+    void exitCodesMeanSomething() {
+        Run missing = finehero("fines", "get", "00000000-0000-0000-0000-000000000000");
+        assertThat(missing.exit()).isEqualTo(3);
+        assertThat(missing.err()).contains("NOT_FOUND");
+        Run invalid = finehero("fines", "get", "not-a-uuid");
+        assertThat(invalid.exit()).isEqualTo(4);
+        assertThat(invalid.err()).contains("fine_id");
+        assertThat(finehero("fines", "list", "--page-size", "lots").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void healthAndSearch() {
+        DocumentsServiceGrpc.newBlockingStub(APP.channel()).createDocument(CreateDocumentRequest.newBuilder()
+                .setDocument(Document.newBuilder().setTitle("Bus zones").setKind(DocumentKind.DOCUMENT_KIND_STATUTE)
+                        .setJurisdiction("CLI").setContent("Vehicles in a bus zone will be towed.")).build());
+        Run search = finehero("documents", "search", "towed", "--jurisdiction", "CLI");
+        assertThat(search.exit()).isZero();
+        assertThat(search.out()).contains("1 match(es)").contains("Bus zones").contains("[towed]");
+
+        Run health = finehero("health");
+        assertThat(health.exit()).isZero();
+        assertThat(health.out()).contains("database").contains("UP");
+        assertThat(finehero("--help").out()).contains("Examples:");
+    }
+}

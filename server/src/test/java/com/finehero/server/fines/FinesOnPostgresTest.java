@@ -1,0 +1,17 @@
+package com.finehero.server.fines;
+
+import com.finehero.server.testing.Backend;
+import com.finehero.server.testing.FineHeroExtension;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The fines contract in production mode: PostgreSQL and Redis. */
+class FinesOnPostgresTest extends FinesContractTest {
+
+    @RegisterExtension
+    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS);
+
+    @Override
+    FineHeroExtension app() {
+        return APP;
+    }
+}

@@ -1,0 +1,110 @@
+package com.finehero.server.platform.cache;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.UUID;
+
+import com.finehero.server.testing.Backend;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Both region kinds keep the newest version and honour tombstones; Redis for real, never mocked. */
+class CacheRegionContractTest {
+
+    abstract static class Contract {
+        abstract CacheRegion region();
+
+        static byte[] bytes(String s) {
+            return s.getBytes(StandardCharsets.UTF_8);
+        }
+
+        @Test
+        void missThenHit() {
+            assertThat(region().get("k")).isEmpty();
+            region().putIfNewer("k", 1, bytes("v1"));
+            assertThat(region().get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v1")));
+            assertThat(region().stats().hits()).isEqualTo(1);
+            assertThat(region().stats().misses()).isEqualTo(1);
+        }
+
+        @Test
+        void olderVersionNeverReplacesNewer() {
+            region().putIfNewer("k", 5, bytes("v5"));
+            region().putIfNewer("k", 4, bytes("v4"));
+            region().putIfNewer("k", 5, bytes("v5-again"));
+            assertThat(region().get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v5")));
+            region().putIfNewer("k", 12, bytes("v12"));
+            assertThat(region().get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v12")));
+        }
+
+        @Test
+        void tombstoneBlocksLateFills() {
+            region().putIfNewer("k", 3, bytes("v3"));
+            region().markDeleted("k");
+            region().putIfNewer("k", 3, bytes("late"));
+            assertThat(region().get("k")).isEmpty();
+        }
+
+        @Test
+        void invalidateDropsTheEntry() {
+            region().putIfNewer("k", 1, bytes("v1"));
+            region().invalidate("k");
+            assertThat(region().get("k")).isEmpty();
+            region().putIfNewer("k", 1, bytes("v1"));
+            assertThat(region().get("k")).isPresent();
+        }
+    }
+
+    @Nested
+    class Local extends Contract {
+        private final LocalCacheRegion region = new LocalCacheRegion("test", Duration.ofMinutes(1), 100);
+
+        @Override
+        CacheRegion region() {
+            return region;
+        }
+    }
+
+    @Nested
+    class Redis extends Contract {
+        private RedisConnector connector;
+        private RedisCacheRegion region;
+
+        @BeforeEach
+        void connect() {
+            Backend.POSTGRES_REDIS.isolate(); // fails loudly when Redis is unreachable
+            connector = new RedisConnector(new RedisConfig(Backend.redisAddress(), "", 0,
+                    "fhtest-" + UUID.randomUUID(), Duration.ofSeconds(1), Duration.ofSeconds(1)), Clock.systemUTC());
+            assertThat(connector.connectNow()).isTrue();
+            region = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100);
+        }
+
+        @Test
+        void nearCopyIsNeverServedAfterAnotherInstanceWrites() {
+            RedisCacheRegion other = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100);
+            region.putIfNewer("k", 1, bytes("v1"));
+            assertThat(region.get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v1"))); // near copy now
+            assertThat(region.get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v1"))); // served near
+            other.putIfNewer("k", 2, bytes("v2"));
+            assertThat(region.get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v2")));
+            other.markDeleted("k");
+            assertThat(region.get("k")).isEmpty();
+        }
+
+        @AfterEach
+        void close() {
+            connector.available().ifPresent(c -> c.getKeys().deleteByPattern(connector.key("*")));
+            connector.close();
+        }
+
+        @Override
+        CacheRegion region() {
+            return region;
+        }
+    }
+}

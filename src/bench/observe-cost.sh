@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# What observing every call costs (issue 8): cache-hit GetFine over gRPC against fresh servers with
+# RED metrics off, metrics on, and metrics + access log on, in alternating rounds. Writes
+# src/bench/results/observe-cost.json with each mode's median throughput and its ratio to "off".
+# Usage: src/bench/observe-cost.sh [rounds] [seconds]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$root/bin/jdk.sh"
+finehero_select_jdk
+rounds="${1:-3}" seconds="${2:-10}"
+port=18383
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
+work="$(mktemp -d)"
+flags=()
+if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi
+server=""
+stop_server() { [ -n "$server" ] && { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }; server=""; }
+trap 'stop_server; psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS bench_observe CASCADE" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+run_mode() { # $1 label, $2 metrics, $3 access log
+  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
+      FINEHERO_DB_SCHEMA=bench_observe FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=bench-observe \
+      FINEHERO_OBSERVE_METRICS="$2" FINEHERO_OBSERVE_ACCESS_dash_LOG="$3" \
+      "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >"$work/server.log" 2>&1) &
+  server=$!
+  for _ in $(seq 1 300); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && break
+    sleep 0.1
+  done
+  "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*" \
+    com.finehero.bench.GetFineLoad 127.0.0.1 $port 32 8 "$seconds" "$1" "$work/runs.ndjson"
+  stop_server
+}
+for _ in $(seq 1 "$rounds"); do
+  run_mode off false false
+  run_mode metrics true false
+  run_mode metrics+access-log true true
+done
+python3 - "$work/runs.ndjson" "$root/src/bench/results/observe-cost.json" "$rounds" "$seconds" <<'PY'
+import json, statistics, sys, datetime, os
+runs = [json.loads(l) for l in open(sys.argv[1])]
+modes = {}
+for r in runs:
+    modes.setdefault(r["name"], []).append(r)
+def median_run(rs):
+    return sorted(rs, key=lambda r: r["calls_per_second"])[len(rs) // 2]
+off = median_run(modes["off"])["calls_per_second"]
+result = {"benchmark": "observe_cost_getfine_grpc", "date": datetime.datetime.utcnow().isoformat() + "Z",
+          "cpus": os.cpu_count(), "rounds": int(sys.argv[3]), "seconds": int(sys.argv[4]), "concurrency": 32,
+          "target": {"metrics_cost_max": 0.05}, "modes": {}}
+for name, rs in modes.items():
+    m = median_run(rs)
+    result["modes"][name] = {"median": m, "all_calls_per_second": [r["calls_per_second"] for r in rs],
+                             "throughput_vs_off": round(m["calls_per_second"] / off, 3),
+                             "cost": round(1 - m["calls_per_second"] / off, 3)}
+json.dump(result, open(sys.argv[2], "w"))
+print(json.dumps(result))
+PY

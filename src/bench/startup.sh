@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Measures FineHero's start-up time to the first healthy response and its idle RSS, on the embedded
+# default and (if reachable) PostgreSQL + Redis, against a baseline measured in the same run: the
+# same JVM starting and exiting (`java -version`). Writes src/bench/results/startup.json.
+# Usage: src/bench/startup.sh [runs]   (default 5)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$root/bin/jdk.sh"
+finehero_select_jdk
+runs="${1:-5}"
+port=18080
+jar="$root/server/target/finehero-server.jar"
+[ -f "$jar" ] || "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+flags=()
+if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi
+
+now_ms() { date +%s%3N; }
+
+baseline() {
+  local start end
+  start=$(now_ms); "$JAVA_HOME/bin/java" -version >/dev/null 2>&1; end=$(now_ms)
+  echo $((end - start))
+}
+
+# prints "<ms to ready> <idle rss kB>"
+measure() {
+  local mode="$1" start pid ready=0 rss
+  rm -rf "$work/data"
+  start=$(now_ms)
+  if [ "$mode" = postgres ]; then
+    (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test \
+      FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_startup FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
+      FINEHERO_REDIS_PREFIX=bench-startup "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" >"$work/log" 2>&1) &
+  else
+    (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" >"$work/log" 2>&1) &
+  fi
+  pid=$!
+  for _ in $(seq 1 600); do
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ]; then
+      ready=$(( $(now_ms) - start )); break
+    fi
+    sleep 0.05
+  done
+  sleep 10   # idle: let start-up garbage settle
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  echo "$ready $rss"
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
+
+modes=(embedded)
+if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" = PONG ]; then modes+=(postgres); fi
+
+json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs"
+base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
+json+=",\"baseline_jvm_version_ms\":$base,\"modes\":{"
+first=1
+for mode in "${modes[@]}"; do
+  : >"$work/ready"; : >"$work/rss"
+  for _ in $(seq 1 "$runs"); do
+    read -r ready rss < <(measure "$mode")
+    echo "$ready" >>"$work/ready"; echo "$rss" >>"$work/rss"
+    echo "startup $mode: ready in ${ready} ms, idle RSS ${rss} kB" >&2
+  done
+  r=$(median <"$work/ready"); m=$(median <"$work/rss")
+  [ $first = 1 ] || json+=","
+  first=0
+  json+="\"$mode\":{\"ready_ms_median\":$r,\"ready_ms_all\":[$(paste -sd, "$work/ready")],\"idle_rss_kb_median\":$m,\"ready_vs_baseline\":$(awk -v a="$r" -v b="$base" 'BEGIN{printf "%.1f", a/b}')}"
+done
+json+="}}"
+if [[ " ${modes[*]} " == *" postgres "* ]]; then psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_startup CASCADE' >/dev/null 2>&1 || true; fi
+mkdir -p "$root/src/bench/results"
+echo "$json" | tee "$root/src/bench/results/startup.json"

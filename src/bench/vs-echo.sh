@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# FineHero's cache-hit GetFine over gRPC as a ratio of a raw grpc-java server answering the same call
+# from memory (issue 9's figure to track release after release), both measured in this run at 64
+# concurrent streams. FineHero runs on PostgreSQL + Redis. Writes src/bench/results/vs-echo.json.
+# Usage: src/bench/vs-echo.sh [rounds] [seconds]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$root/bin/jdk.sh"
+finehero_select_jdk
+rounds="${1:-3}" seconds="${2:-10}"
+fh_port=18686 echo_port=18687
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
+work="$(mktemp -d)"
+flags=()
+if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED); fi
+bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_echo CASCADE' >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+(cd "$work" && exec env SERVER_PORT=$fh_port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
+    FINEHERO_DB_SCHEMA=bench_echo FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=bench-echo \
+    "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >"$work/server.log" 2>&1) &
+pids+=($!)
+"$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.EchoServer $echo_port >"$work/echo.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$fh_port/observe/health/ready")" = 200 ] && break
+  sleep 0.1
+done
+for _ in $(seq 1 "$rounds"); do
+  for target in echo:$echo_port finehero:$fh_port; do
+    "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.GetFineLoad 127.0.0.1 "${target#*:}" 64 8 "$seconds" \
+      "${target%%:*}" "$work/runs.ndjson"
+  done
+done
+python3 - "$work/runs.ndjson" "$root/src/bench/results/vs-echo.json" "$rounds" "$seconds" <<'PY'
+import json, sys, datetime, os
+runs = [json.loads(l) for l in open(sys.argv[1])]
+def median(name):
+    rs = sorted((r for r in runs if r["name"] == name), key=lambda r: r["calls_per_second"])
+    return rs[len(rs) // 2], [r["calls_per_second"] for r in rs]
+echo, echo_all = median("echo")
+fh, fh_all = median("finehero")
+result = {"benchmark": "finehero_vs_raw_grpc_echo_getfine", "date": datetime.datetime.utcnow().isoformat() + "Z",
+          "cpus": os.cpu_count(), "concurrency": 64, "rounds": int(sys.argv[3]), "seconds": int(sys.argv[4]),
+          "echo": echo, "finehero": fh, "echo_all": echo_all, "finehero_all": fh_all,
+          "finehero_to_echo_throughput": round(fh["calls_per_second"] / echo["calls_per_second"], 3),
+          "targets": {"finehero_to_echo_throughput_min": 0.5, "finehero_p99_ms_max": 5.0},
+          "note": "FineHero without authentication (issue 7 not built yet); cache-hit GetFine on PostgreSQL + Redis"}
+json.dump(result, open(sys.argv[2], "w"))
+print(json.dumps(result))
+PY
