@@ -11,6 +11,8 @@ import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -114,8 +116,16 @@ class ServerFacesTest {
                 .setRequestMarshaller(Bytes.INSTANCE)
                 .setResponseMarshaller(Bytes.INSTANCE)
                 .build();
-        Status status = RawCalls.unary(APP.channel(), unknown, new byte[0], Duration.ofSeconds(5));
-        assertThat(status.getCode()).isIn(Status.Code.UNIMPLEMENTED, Status.Code.NOT_FOUND);
+        // Its own connection: Helidon 4.5 answers an unknown method before the client has finished sending;
+        // the client's late RST_STREAM for that stream then makes Helidon send a connection-wide GOAWAY
+        // (PROTOCOL_ERROR) that fails whatever else is in flight on the connection (README, known issues).
+        ManagedChannel ownConnection = ManagedChannelBuilder.forAddress("localhost", APP.port()).usePlaintext().build();
+        try {
+            Status status = RawCalls.unary(ownConnection, unknown, new byte[0], Duration.ofSeconds(5));
+            assertThat(status.getCode()).isIn(Status.Code.UNIMPLEMENTED, Status.Code.NOT_FOUND);
+        } finally {
+            ownConnection.shutdownNow();
+        }
     }
 
     @Test
