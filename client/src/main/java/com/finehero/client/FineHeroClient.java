@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
+import com.finehero.api.auth.v1.AuthServiceGrpc;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -20,7 +21,8 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
  * deadline (the default unless the caller sets one). Closing the client closes the channel.
  *
  * <pre>
- * try (FineHeroClient finehero = FineHeroClient.builder().target("localhost", 8080).build()) {
+ * try (FineHeroClient finehero = FineHeroClient.builder().target("localhost", 8080)
+ *         .credentials(Credentials.login("alice", password)).build()) {
  *     Fine fine = finehero.fines().getFine(GetFineRequest.newBuilder().setFineId(id).build());
  * }
  * </pre>
@@ -30,9 +32,13 @@ public final class FineHeroClient implements AutoCloseable {
     private final ManagedChannel channel;
     private final Channel calls;
 
-    private FineHeroClient(ManagedChannel channel, Duration deadline) {
+    private final Channel anonymous;
+
+    private FineHeroClient(ManagedChannel channel, Duration deadline, Credentials credentials) {
         this.channel = channel;
-        this.calls = ClientInterceptors.intercept(channel, new DefaultDeadline(deadline));
+        this.anonymous = ClientInterceptors.intercept(channel, new DefaultDeadline(deadline));
+        this.calls = credentials == null ? anonymous
+                : ClientInterceptors.intercept(anonymous, new Credentials.Attach(credentials, anonymous));
     }
 
     public static Builder builder() {
@@ -47,13 +53,22 @@ public final class FineHeroClient implements AutoCloseable {
         return FinesServiceGrpc.newFutureStub(calls);
     }
 
+    public AuthServiceGrpc.AuthServiceBlockingStub auth() {
+        return AuthServiceGrpc.newBlockingStub(calls);
+    }
+
     public HealthGrpc.HealthBlockingStub health() {
         return HealthGrpc.newBlockingStub(calls);
     }
 
-    /** The channel with the default deadline applied, for stubs this client has no method for. */
+    /** The channel with the default deadline and the credentials applied, for stubs this client has no method for. */
     public Channel channel() {
         return calls;
+    }
+
+    /** The same connection without credentials. */
+    public Channel anonymousChannel() {
+        return anonymous;
     }
 
     @Override
@@ -74,6 +89,7 @@ public final class FineHeroClient implements AutoCloseable {
         private int port;
         private boolean plaintext = true;
         private Duration deadline = Duration.ofSeconds(10);
+        private Credentials credentials;
 
         private Builder() {
         }
@@ -103,6 +119,12 @@ public final class FineHeroClient implements AutoCloseable {
             return this;
         }
 
+        /** Sends these credentials with every call (default: none, for anonymous calls such as health). */
+        public Builder credentials(Credentials credentials) {
+            this.credentials = Objects.requireNonNull(credentials, "credentials");
+            return this;
+        }
+
         public FineHeroClient build() {
             if (host == null) {
                 throw new IllegalStateException("target(host, port) must be set");
@@ -113,7 +135,7 @@ public final class FineHeroClient implements AutoCloseable {
             } else {
                 channel.useTransportSecurity();
             }
-            return new FineHeroClient(channel.build(), deadline);
+            return new FineHeroClient(channel.build(), deadline, credentials);
         }
     }
 

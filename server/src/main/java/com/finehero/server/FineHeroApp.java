@@ -10,9 +10,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
+import com.finehero.server.auth.AuthConfig;
+import com.finehero.server.auth.AuthGrpcService;
+import com.finehero.server.auth.Identity;
 import com.finehero.server.monitoring.MonitoringGrpcService;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.CachedDocumentStore;
@@ -31,6 +35,7 @@ import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbConfig;
+import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.errors.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.observe.AccessLogInterceptor;
@@ -45,6 +50,15 @@ import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
+import com.finehero.server.platform.security.AccessRules;
+import com.finehero.server.platform.security.AuditInterceptor;
+import com.finehero.server.platform.security.AuditLog;
+import com.finehero.server.platform.security.AuthInterceptor;
+import com.finehero.server.platform.security.HttpSecurity;
+import com.finehero.server.platform.security.RateLimitInterceptor;
+import com.finehero.server.platform.security.RateLimiter;
+import com.finehero.server.platform.security.RateLimits;
+import com.finehero.server.platform.security.RedisRateLimiter;
 import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
@@ -137,9 +151,33 @@ public final class FineHeroApp implements AutoCloseable {
             if (ConfigValues.bool(finehero.get("observe"), "access-log", false)) {
                 calls.intercept(new AccessLogInterceptor());
             }
+
+            AuthConfig authConfig = AuthConfig.from(finehero.get("auth"));
+            if (authConfig.enabled() && authConfig.jwkSet().isEmpty() && dbConfig.dialect() != Dialect.H2) {
+                throw new IllegalArgumentException("finehero.auth.jwt.keys (or keys-file) is required with a shared database: "
+                        + "every instance must verify the tokens the others sign");
+            }
+            Identity identity = Identity.start(authConfig, database, redis, clock);
+            RateLimits rateLimits = RateLimits.from(finehero.get("security.rate-limits"));
+            RateLimiter rateLimiter = redisConfig.enabled()
+                    ? new RedisRateLimiter(redis, clock, rateLimits.syncEvery()) : new RateLimiter.Local(clock);
+            AuditLog audit = new AuditLog(database, clock);
+            resources.add(audit);
+            AuthGrpcService authService = identity.service(rateLimiter, rateLimits, audit);
+            AccessRules accessRules = new AccessRules();
+            calls.intercept(new AuditInterceptor(accessRules, audit));
+            calls.intercept(new ErrorInterceptor(errors));
+            if (authConfig.enabled()) {
+                calls.intercept(new AuthInterceptor(accessRules, identity.authenticator()));
+                if (rateLimits.enabled()) {
+                    calls.intercept(new RateLimitInterceptor(rateLimiter, rateLimits));
+                }
+            } else {
+                LOG.log(Level.WARNING, "finehero.auth.enabled is false: every call is allowed, as the system");
+            }
             RpcPipeline pipeline = calls
-                    .intercept(new ErrorInterceptor(errors))
                     .intercept(new ValidationInterceptor())
+                    .service(AuthProto.getDescriptor(), authService)
                     .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing))
                     .service(DocumentsProto.getDescriptor(),
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
@@ -171,6 +209,8 @@ public final class FineHeroApp implements AutoCloseable {
                     .addFeature(GrpcReflectionFeature.create(config.get("server.features.grpc-reflection")))
                     .addRouting(grpc)
                     .routing(http -> http
+                            .addFilter(new HttpSecurity(HttpSecurity.Cors.from(finehero.get("security.cors"))))
+                            .register(identity.jwks())
                             .register(rest)
                             .register(new OpenApiService(HttpBinding.of(pipeline)))
                             .register(new DashboardService()))

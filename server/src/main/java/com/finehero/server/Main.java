@@ -17,6 +17,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0) {
+            System.exit(com.finehero.server.auth.NewSigningKey.run(args, System.out, System.err));
+        }
         LogConfig.configureRuntime();
         Config config = Config.create();
         useLogFormat(config.get("finehero.log.format").asString().orElse("text"));

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
+import com.finehero.client.Credentials;
 import com.finehero.client.FineHeroClient;
 import com.google.protobuf.MessageOrBuilder;
 import com.google.protobuf.util.JsonFormat;
@@ -20,13 +21,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "finehero", mixinStandardHelpOptions = true, version = "finehero 0.1.0",
         description = "Work with a FineHero server: fines, documents, health.",
-        subcommands = {HealthCommand.class, FinesCommand.class, DocumentsCommand.class,
+        subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class,
                 CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Examples:",
+                "  finehero login -u alice",
                 "  finehero health",
                 "  finehero fines list --jurisdiction US-CA-SF --status FINE_STATUS_OPEN",
                 "  finehero documents search '\"bus zone\" tow*' --output json",
-                "", "Environment: FINEHERO_TARGET (host:port) sets --target."})
+                "", "Environment: FINEHERO_TARGET (host:port) sets --target, FINEHERO_API_KEY --api-key,",
+                "FINEHERO_TOKEN --token. Without either, the session saved by 'finehero login' is used."})
 public final class FineHeroCli {
 
     public enum Output { table, json }
@@ -41,6 +44,15 @@ public final class FineHeroCli {
     @Option(names = "--deadline", defaultValue = "PT10S", description = "Per-call deadline, ISO-8601 (default: ${DEFAULT-VALUE}).",
             converter = DurationConverter.class)
     Duration deadline;
+
+    @Option(names = "--api-key", defaultValue = "${env:FINEHERO_API_KEY}", description = "Call with this API key.")
+    String apiKey;
+
+    @Option(names = "--token", defaultValue = "${env:FINEHERO_TOKEN}", description = "Call with this access token.")
+    String token;
+
+    @Option(names = "--sessions-dir", description = "Where 'login' saves sessions (default: ~/.config/finehero/sessions).")
+    java.nio.file.Path sessionsDir;
 
     @Spec
     CommandLine.Model.CommandSpec spec;
@@ -74,8 +86,32 @@ public final class FineHeroCli {
         };
     }
 
-    /** Opens a client for one command; the caller closes it. */
+    Sessions sessions() {
+        return new Sessions(sessionsDir == null ? Sessions.defaultDirectory() : sessionsDir);
+    }
+
+    /** Opens a client with the caller's credentials (API key, token, or saved session); the caller closes it. */
     FineHeroClient client() {
+        if (apiKey != null && !apiKey.isBlank()) {
+            return builder().credentials(Credentials.apiKey(apiKey.strip())).build();
+        }
+        if (token != null && !token.isBlank()) {
+            return builder().credentials(Credentials.accessToken(token.strip())).build();
+        }
+        try (FineHeroClient anonymous = anonymousClient()) {
+            java.util.Optional<String> saved = sessions().accessToken(target, anonymous.channel());
+            if (saved.isPresent()) {
+                return builder().credentials(Credentials.accessToken(saved.get())).build();
+            }
+        }
+        return anonymousClient();
+    }
+
+    FineHeroClient anonymousClient() {
+        return builder().build();
+    }
+
+    private FineHeroClient.Builder builder() {
         int colon = target.lastIndexOf(':');
         if (colon <= 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--target must be host:port, not '" + target + "'");
@@ -86,7 +122,7 @@ public final class FineHeroCli {
         } catch (NumberFormatException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--target port must be a number: '" + target + "'");
         }
-        return FineHeroClient.builder().target(target.substring(0, colon), port).deadline(deadline).build();
+        return FineHeroClient.builder().target(target.substring(0, colon), port).deadline(deadline);
     }
 
     /** Prints a message as JSON (--output json) or, for tables, lets the command print rows. */

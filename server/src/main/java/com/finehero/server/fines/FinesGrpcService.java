@@ -31,6 +31,7 @@ import com.finehero.api.fines.v1.Payment;
 import com.finehero.api.fines.v1.ResolveContestRequest;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.paging.PageTokens;
+import com.finehero.server.platform.security.Principal;
 import io.grpc.stub.StreamObserver;
 
 import static com.finehero.server.platform.rpc.Replies.id;
@@ -65,8 +66,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
 
     @Override
     public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
-        String id = id(request.getFineId());
-        reply(response, store.find(id).orElseThrow(() -> FineHeroException.notFound("fine", id)));
+        reply(response, visible(id(request.getFineId())));
     }
 
     @Override
@@ -91,9 +91,10 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
                 request.hasDueAfter() ? Times.toInstant(request.getDueAfter()) : null,
                 request.hasDueBefore() ? Times.toInstant(request.getDueBefore()) : null,
                 FineRules.normalisePlate(request.getVehiclePlate()),
-                request.getOwnerId(),
+                ownOnly() ? Principal.current().subject() : request.getOwnerId(),
                 after);
-        List<Fine> fines = store.list(query, limit + 1);
+        boolean othersAsked = ownOnly() && !request.getOwnerId().isEmpty() && !request.getOwnerId().equals(Principal.current().subject());
+        List<Fine> fines = othersAsked ? List.of() : store.list(query, limit + 1);
         ListFinesResponse.Builder page = ListFinesResponse.newBuilder();
         if (fines.size() > limit) {
             fines = fines.subList(0, limit);
@@ -118,6 +119,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
 
     @Override
     public void contestFine(ContestFineRequest request, StreamObserver<Fine> response) {
+        visible(id(request.getFineId()));
         List<String> cited = request.getCitedDocumentIdsList().stream().map(com.finehero.server.platform.rpc.Replies::id).toList();
         java.util.Set<String> existing = documents.existing(cited);
         List<FineHeroException.FieldViolation> unknown = new ArrayList<>();
@@ -142,6 +144,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
     @Override
     public void payFine(PayFineRequest request, StreamObserver<PayFineResponse> response) {
         PayFineRequest normalised = request.toBuilder().setFineId(id(request.getFineId())).build();
+        visible(normalised.getFineId());
         FineStore.PaymentResult result = store.pay(normalised.getFineId(), normalised.getIdempotencyKey(),
                 new FineStore.PaymentPolicy() {
                     @Override
@@ -188,6 +191,9 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
                 center.getLongitude() - lngDelta, center.getLongitude() + lngDelta);
         List<FineNear> near = new ArrayList<>();
         for (Fine fine : store.near(box, request.getStatusesList(), Math.min(500, limit * 2 + 16))) {
+            if (ownOnly() && !fine.getOwnerId().equals(Principal.current().subject())) {
+                continue;
+            }
             double distance = distanceMeters(center, fine.getLocation().getPoint());
             if (distance <= radius) {
                 near.add(FineNear.newBuilder().setFine(fine).setDistanceMeters(distance).build());
@@ -208,6 +214,17 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
                 + Math.cos(Math.toRadians(a.getLatitude())) * Math.cos(Math.toRadians(b.getLatitude()))
                 * Math.pow(Math.sin(dLng / 2), 2);
         return 2 * EARTH_RADIUS_METERS * Math.asin(Math.min(1, Math.sqrt(h)));
+    }
+
+    /** The fine, if the caller may see it; other owners' fines are NOT_FOUND to a viewer, as if absent. */
+    private Fine visible(String id) {
+        return store.find(id)
+                .filter(fine -> !ownOnly() || fine.getOwnerId().equals(Principal.current().subject()))
+                .orElseThrow(() -> FineHeroException.notFound("fine", id));
+    }
+
+    private static boolean ownOnly() {
+        return !Principal.current().seesEveryOwner();
     }
 
     static int pageSize(int requested) {

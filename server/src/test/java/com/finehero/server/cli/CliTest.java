@@ -11,7 +11,10 @@ import com.finehero.client.cli.FineHeroCli;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
 import com.google.gson.JsonParser;
+import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
@@ -25,7 +28,20 @@ class CliTest {
 
     record Run(int exit, String out, String err) { }
 
+    @TempDir
+    static Path sessions;
+
+    /** Runs the CLI as the admin (with --token) unless the arguments name credentials. */
     static Run finehero(String... args) {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("--sessions-dir", sessions.toString()));
+        if (java.util.Arrays.stream(args).noneMatch(a -> a.equals("--token") || a.equals("--api-key") || a.equals("--anonymous"))) {
+            all.addAll(java.util.List.of("--token", APP.adminAccessToken()));
+        }
+        all.addAll(java.util.Arrays.stream(args).filter(a -> !a.equals("--anonymous")).toList());
+        return run(all.toArray(String[]::new));
+    }
+
+    private static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine line = FineHeroCli.commandLine();
@@ -61,10 +77,31 @@ class CliTest {
         Run missing = finehero("fines", "get", "00000000-0000-0000-0000-000000000000");
         assertThat(missing.exit()).isEqualTo(3);
         assertThat(missing.err()).contains("NOT_FOUND");
+        Run anonymous = finehero("--anonymous", "fines", "list");
+        assertThat(anonymous.exit()).as("no credentials").isEqualTo(6);
+        assertThat(anonymous.err()).contains("UNAUTHENTICATED");
+        assertThat(finehero("--token", "not.a.token", "fines", "list").exit()).isEqualTo(6);
         Run invalid = finehero("fines", "get", "not-a-uuid");
         assertThat(invalid.exit()).isEqualTo(4);
         assertThat(invalid.err()).contains("fine_id");
         assertThat(finehero("fines", "list", "--page-size", "lots").exit()).isEqualTo(2);
+    }
+
+    @Test
+    void loginSavesASessionThatLaterCommandsUseUntilLogout() {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream((FineHeroExtension.ADMIN_PASSWORD + "\n").getBytes()));
+            Run login = finehero("--anonymous", "login", "-u", FineHeroExtension.ADMIN_USERNAME, "--password-stdin");
+            assertThat(login.exit()).as(login.err()).isZero();
+            assertThat(login.out()).contains("logged in as admin");
+        } finally {
+            System.setIn(stdin);
+        }
+        Run list = finehero("--anonymous", "fines", "list");
+        assertThat(list.exit()).as("the saved session is used: " + list.err()).isZero();
+        assertThat(finehero("--anonymous", "logout").exit()).isZero();
+        assertThat(finehero("--anonymous", "fines", "list").exit()).as("the session is gone").isEqualTo(6);
     }
 
     @Test

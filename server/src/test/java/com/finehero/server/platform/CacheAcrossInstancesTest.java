@@ -15,10 +15,8 @@ import com.finehero.server.FineHeroApp;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
 import com.google.protobuf.Timestamp;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,8 +35,7 @@ class CacheAcrossInstancesTest {
     @Test
     void documentAndSearchChangesOnOneInstanceAreSeenOnTheOther() throws Exception {
         try (FineHeroApp sibling = APP.startSibling();
-             com.finehero.client.FineHeroClient other = com.finehero.client.FineHeroClient.builder()
-                     .target("127.0.0.1", sibling.port()).build()) {
+             com.finehero.client.FineHeroClient other = APP.clientFor(sibling)) {
             var a = com.finehero.api.documents.v1.DocumentsServiceGrpc.newBlockingStub(APP.channel());
             var b = com.finehero.api.documents.v1.DocumentsServiceGrpc.newBlockingStub(other.channel());
             var created = a.createDocument(com.finehero.api.documents.v1.CreateDocumentRequest.newBuilder()
@@ -67,10 +64,10 @@ class CacheAcrossInstancesTest {
     @Test
     void writeOnOneInstanceIsSeenOnTheOther() throws Exception {
         try (FineHeroApp sibling = APP.startSibling()) {
-            ManagedChannel siblingChannel = NettyChannelBuilder.forAddress("127.0.0.1", sibling.port()).usePlaintext().build();
+            com.finehero.client.FineHeroClient siblingClient = APP.clientFor(sibling);
             try {
                 var a = FinesServiceGrpc.newBlockingStub(APP.channel()).withDeadlineAfter(Duration.ofSeconds(10));
-                var b = FinesServiceGrpc.newBlockingStub(siblingChannel).withDeadlineAfter(Duration.ofSeconds(10));
+                var b = FinesServiceGrpc.newBlockingStub(siblingClient.channel()).withDeadlineAfter(Duration.ofSeconds(10));
                 Instant now = APP.clock().instant();
                 Fine created = a.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
                         .setCitationNumber("X-1").setJurisdiction("XI").setViolationCode("P1")
@@ -91,7 +88,7 @@ class CacheAcrossInstancesTest {
                         .isInstanceOfSatisfying(StatusRuntimeException.class,
                                 e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
             } finally {
-                siblingChannel.shutdownNow();
+                siblingClient.close();
             }
         }
     }

@@ -40,7 +40,7 @@ class CacheStatsTest {
                 .build());
         // a second instance on the same database: its in-process cache has never seen the fine
         try (FineHeroApp sibling = APP.startSibling();
-             FineHeroClient client = FineHeroClient.builder().target("127.0.0.1", sibling.port()).build()) {
+             FineHeroClient client = APP.clientFor(sibling)) {
             List<Thread> readers = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
                 readers.add(Thread.ofVirtual().start(() -> assertThat(client.fines()

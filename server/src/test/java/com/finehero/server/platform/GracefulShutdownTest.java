@@ -25,7 +25,7 @@ class GracefulShutdownTest {
     @Test
     void callInFlightCompletesWhileTheInstanceStops() throws Exception {
         FineHeroApp instance = APP.startSibling();
-        try (FineHeroClient client = FineHeroClient.builder().target("127.0.0.1", instance.port()).build()) {
+        try (FineHeroClient client = APP.clientFor(instance)) {
             Fine fine = Fixtures.fine(APP, client.channel(), "GS-1", "GS");
             CompletableFuture<Fine> contest;
             CompletableFuture<Void> stopped;

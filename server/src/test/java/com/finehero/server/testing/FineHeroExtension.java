@@ -36,6 +36,12 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
     private Backend.Isolation isolation;
     private FineHeroApp app;
     private FineHeroClient client;
+    private TestSession session;
+    private final java.util.List<TestSession> sessions = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** The bootstrap admin every test app has; {@link #client()} and {@link #channel()} call as this user. */
+    public static final String ADMIN_USERNAME = "admin";
+    public static final String ADMIN_PASSWORD = "test-admin-password";
 
     private FineHeroExtension(Backend backend) {
         this.backend = backend;
@@ -64,7 +70,9 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
 
     private void start() {
         app = FineHeroApp.start(config(), clock);
-        client = FineHeroClient.builder().target("127.0.0.1", app.port()).deadline(Duration.ofSeconds(20)).build();
+        session = new TestSession(ADMIN_USERNAME, ADMIN_PASSWORD, clock);
+        client = FineHeroClient.builder().target("127.0.0.1", app.port()).deadline(Duration.ofSeconds(20))
+                .credentials(session.credentials()).build();
     }
 
     public Config config() {
@@ -74,6 +82,18 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         settings.put("finehero.health.interval", "PT0.5S");
         // the sweep runs when a test asks for it, after moving the clock
         settings.put("finehero.fines.overdue-sweep", "PT24H");
+        settings.put("finehero.auth.bootstrap-admin.username", ADMIN_USERNAME);
+        settings.put("finehero.auth.bootstrap-admin.password", ADMIN_PASSWORD);
+        settings.put("finehero.auth.bcrypt-cost", "4");
+        // limits are tested where they are the subject; elsewhere they would only count the suite's calls
+        settings.put("finehero.security.rate-limits.per-identity", "100000000");
+        settings.put("finehero.security.rate-limits.global", "100000000");
+        settings.put("finehero.security.rate-limits.login-per-account", "100000000");
+        settings.put("finehero.security.rate-limits.login-per-address", "100000000");
+        if (backend == Backend.POSTGRES_REDIS) {
+            // instances sharing a database must share signing keys; H2 runs keep the ephemeral default
+            settings.put("finehero.auth.jwt.keys", TestKeys.JWK_SET);
+        }
         settings.putAll(isolation.settings());
         settings.putAll(overrides);
         return Config.builder()
@@ -86,6 +106,7 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
 
     @Override
     public void afterAll(ExtensionContext context) throws InterruptedException {
+        sessions.forEach(TestSession::close);
         if (client != null) {
             client.close();
         }
@@ -105,9 +126,36 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         return app.port();
     }
 
-    /** The client's channel: every call on it has a deadline. */
+    /** The client's channel: every call on it has a deadline and the admin's credentials. */
     public Channel channel() {
         return client.channel();
+    }
+
+    /** A client logged in as the admin on another instance (see {@link #startSibling()}). */
+    public FineHeroClient clientFor(FineHeroApp other) {
+        return FineHeroClient.builder().target("127.0.0.1", other.port()).deadline(Duration.ofSeconds(20))
+                .credentials(com.finehero.client.Credentials.login(ADMIN_USERNAME, ADMIN_PASSWORD, clock)).build();
+    }
+
+    /** The admin's current access token, for REST calls and the CLI. */
+    public String adminAccessToken() {
+        return session.accessToken(client.anonymousChannel());
+    }
+
+    /** The same connection without credentials. */
+    public Channel anonymousChannel() {
+        return client.anonymousChannel();
+    }
+
+    /** A user with these roles, created through the API, and a client logged in as them. */
+    public TestSession userWith(com.finehero.api.auth.v1.Role... roles) {
+        String username = "user-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        String password = "password-of-" + username;
+        com.finehero.api.auth.v1.User user = client.auth().createUser(com.finehero.api.auth.v1.CreateUserRequest.newBuilder()
+                .setUsername(username).setPassword(password).addAllRoles(java.util.List.of(roles)).build());
+        TestSession created = new TestSession(username, password, user.getUserId(), this);
+        sessions.add(created);
+        return created;
     }
 
     public FineHeroClient client() {
@@ -126,7 +174,32 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         return send(HttpRequest.newBuilder(uri(path)).GET().build());
     }
 
+    /** Sends the request as the admin unless it carries credentials of its own. */
     public HttpResponse<String> send(HttpRequest request) {
+        if (request.headers().firstValue("authorization").isPresent() || request.headers().firstValue("x-api-key").isPresent()) {
+            return sendAnonymous(request);
+        }
+        HttpRequest.Builder signed = HttpRequest.newBuilder(request, (name, value) -> true)
+                .header("authorization", "Bearer " + session.accessToken(client.anonymousChannel()));
+        return sendAnonymous(signed.build());
+    }
+
+    /** Sends the request as the admin and returns the body's bytes as received (e.g. still gzipped). */
+    public HttpResponse<byte[]> sendBytes(HttpRequest request) {
+        HttpRequest signed = HttpRequest.newBuilder(request, (name, value) -> true)
+                .header("authorization", "Bearer " + session.accessToken(client.anonymousChannel())).build();
+        try {
+            return http.send(signed, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Sends the request exactly as given, without the admin's credentials. */
+    public HttpResponse<String> sendAnonymous(HttpRequest request) {
         try {
             return http.send(request, HttpResponse.BodyHandlers.ofString());
         } catch (java.io.IOException e) {

@@ -54,6 +54,10 @@ public final class Fixtures {
         }
 
         private boolean someoneWaits() throws SQLException {
+            // PostgreSQL keeps one pg_stat_activity snapshot per transaction; this connection's lasts until close
+            try (PreparedStatement clear = connection.prepareStatement("SELECT pg_stat_clear_snapshot()")) {
+                clear.executeQuery().close();
+            }
             try (PreparedStatement waiting = connection.prepareStatement(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'");
                  ResultSet rows = waiting.executeQuery()) {

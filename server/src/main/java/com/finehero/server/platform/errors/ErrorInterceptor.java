@@ -31,15 +31,26 @@ public final class ErrorInterceptor implements ServerInterceptor {
                                                                  Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
         OnceClosingCall<ReqT, RespT> guarded = new OnceClosingCall<>(call);
+        // the client half-closes after its messages; only a bidi client may wait for answers first
+        boolean clientStillSending = call.getMethodDescriptor().getType() != io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING;
         ServerCall.Listener<ReqT> delegate;
         try {
             delegate = next.startCall(guarded, headers);
         } catch (Throwable failure) {
-            guarded.fail(failure);
-            return new ServerCall.Listener<>() { };
+            // refused before the request was read (credentials, access, rate limit): answer at half-close
+            // for the same reason as a failure in onMessage below
+            if (!clientStillSending) {
+                guarded.fail(failure);
+                return new ServerCall.Listener<>() { };
+            }
+            call.request(Integer.MAX_VALUE);
+            return new ServerCall.Listener<>() {
+                @Override
+                public void onHalfClose() {
+                    guarded.fail(failure);
+                }
+            };
         }
-        // the client half-closes after its messages; only a bidi client may wait for answers first
-        boolean clientStillSending = call.getMethodDescriptor().getType() != io.grpc.MethodDescriptor.MethodType.BIDI_STREAMING;
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(delegate) {
             /** A failure raised while the client is still sending, closed once it has half-closed. */
             private volatile Throwable pending;

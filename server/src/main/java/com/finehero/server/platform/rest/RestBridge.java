@@ -1,6 +1,7 @@
 package com.finehero.server.platform.rest;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -10,6 +11,7 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -26,11 +28,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.zip.GZIPOutputStream;
 
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.errors.HttpStatusMapping;
 import com.finehero.server.platform.observe.RequestContext;
+import com.finehero.server.platform.security.CallerAddress;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
@@ -71,6 +75,8 @@ public final class RestBridge implements HttpService, AutoCloseable {
     private static final String JSON = "application/json";
     private static final String NDJSON = "application/x-ndjson";
     private static final String SSE = "text/event-stream";
+    /** Smaller JSON bodies go out as they are: compressing them costs more than it saves. */
+    private static final int GZIP_FROM_BYTES = 1024;
     /** Request headers passed to the call as metadata besides every {@code x-*} header. */
     private static final Set<String> FORWARDED = Set.of("authorization", "traceparent", "tracestate");
 
@@ -196,7 +202,7 @@ public final class RestBridge implements HttpService, AutoCloseable {
             copyHeaders(res, responseHeaders.get());
             copyHeaders(res, responseTrailers.get());
             res.header(HeaderNames.CONTENT_TYPE, JSON);
-            res.send(json.print(response, binding.responseBody()).getBytes(StandardCharsets.UTF_8));
+            sendBody(req, res, json.print(response, binding.responseBody()).getBytes(StandardCharsets.UTF_8));
         } catch (StatusRuntimeException e) {
             callFailed(res, e, responseTrailers.get());
         }
@@ -301,7 +307,7 @@ public final class RestBridge implements HttpService, AutoCloseable {
             copyHeaders(res, responseHeaders.get());
             copyHeaders(res, responseTrailers.get());
             res.header(HeaderNames.CONTENT_TYPE, JSON);
-            res.send(json.print(response, binding.responseBody()).getBytes(StandardCharsets.UTF_8));
+            sendBody(req, res, json.print(response, binding.responseBody()).getBytes(StandardCharsets.UTF_8));
         } catch (ExecutionException e) {
             if (e.getCause() instanceof StatusRuntimeException failure) {
                 callFailed(res, failure, responseTrailers.get());
@@ -363,6 +369,26 @@ public final class RestBridge implements HttpService, AutoCloseable {
         return query;
     }
 
+    /** Sends a JSON body, gzipped when it is large enough to gain from it and the client accepts gzip. */
+    private static void sendBody(ServerRequest req, ServerResponse res, byte[] body) {
+        res.header(HeaderNames.VARY, "Accept-Encoding");
+        boolean acceptsGzip = req.headers().first(HeaderNames.ACCEPT_ENCODING)
+                .map(value -> Arrays.stream(value.split(",")).map(v -> v.split(";")[0].strip()).anyMatch("gzip"::equalsIgnoreCase))
+                .orElse(false);
+        if (body.length < GZIP_FROM_BYTES || !acceptsGzip) {
+            res.send(body);
+            return;
+        }
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream(body.length / 4 + 64);
+        try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+            gzip.write(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        res.header(HeaderNames.CONTENT_ENCODING, "gzip");
+        res.send(compressed.toByteArray());
+    }
+
     private static Metadata metadata(ServerRequest req) {
         Metadata metadata = new Metadata();
         for (Header header : req.headers()) {
@@ -376,6 +402,9 @@ public final class RestBridge implements HttpService, AutoCloseable {
         }
         metadata.removeAll(RequestContext.PROTOCOL_HEADER);
         metadata.put(RequestContext.PROTOCOL_HEADER, "rest");
+        // believed only on in-process calls; a client's own value never gets through
+        metadata.removeAll(CallerAddress.HEADER);
+        metadata.put(CallerAddress.HEADER, req.remotePeer().host());
         return metadata;
     }
 

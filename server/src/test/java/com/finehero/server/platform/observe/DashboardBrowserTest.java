@@ -45,7 +45,11 @@ class DashboardBrowserTest {
         }
         catchThrowable(() -> fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build()));
 
-        String dom = chromium("--dump-dom", APP.uri("/dashboard").toString());
+        String signedIn = APP.uri("/dashboard").toString() + "#token=" + APP.adminAccessToken();
+        String anonymous = chromium("--dump-dom", APP.uri("/dashboard").toString());
+        assertThat(anonymous).as("without a token the page asks for a login").containsPattern("<form id=\"login\">")
+                .doesNotContain("data-loaded=\"true\"");
+        String dom = chromium("--dump-dom", signedIn);
         assertThat(dom).contains("data-loaded=\"true\"");
         RpcStats getFine = MonitoringServiceGrpc.newBlockingStub(APP.channel()).getMetrics(GetMetricsRequest.getDefaultInstance())
                 .getRpcsList().stream().filter(r -> r.getMethod().endsWith("FinesService/GetFine")).findFirst().orElseThrow();
@@ -57,7 +61,7 @@ class DashboardBrowserTest {
 
         Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
-        chromium("--screenshot=" + screenshot, "--window-size=1280,1000", APP.uri("/dashboard").toString());
+        chromium("--screenshot=" + screenshot, "--window-size=1280,1000", signedIn);
         assertThat(screenshot).exists();
         assertThat(Files.size(screenshot)).isGreaterThan(10_000);
     }

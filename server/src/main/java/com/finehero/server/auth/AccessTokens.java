@@ -1,0 +1,142 @@
+package com.finehero.server.auth;
+
+import java.text.ParseException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+
+import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JOSEObjectType;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+
+/**
+ * Signs access tokens and checks the ones callers present: signature by a known key with that key's
+ * algorithm only (so neither {@code alg: none} nor an algorithm swap gets through), issuer, audience,
+ * expiry, not-before and the claims FineHero needs. A verified token is remembered until it expires,
+ * so a client that reuses its token pays for the signature check once, not on every call.
+ */
+final class AccessTokens {
+
+    /** Tolerated clock difference between the instance that signed and the one that checks. */
+    static final Duration LEEWAY = Duration.ofSeconds(30);
+    private static final int MAX_TOKEN_CHARS = 8192;
+    private static final JOSEObjectType TYPE = new JOSEObjectType("at+jwt");
+
+    /** What a valid token says. */
+    record Claims(String subject, String name, Set<Role> roles, String tokenId, Instant issuedAt, Instant expiresAt) { }
+
+    /** A token just signed. */
+    record Issued(String token, Claims claims) { }
+
+    private final SigningKeys keys;
+    private final AuthConfig config;
+    private final Clock clock;
+    private final Cache<String, Claims> verified = Caffeine.newBuilder()
+            .maximumSize(100_000)
+            .expireAfterWrite(Duration.ofMinutes(5))
+            .build();
+
+    AccessTokens(SigningKeys keys, AuthConfig config, Clock clock) {
+        this.keys = Objects.requireNonNull(keys, "keys");
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    Issued issue(String subject, String name, Set<Role> roles) {
+        Instant now = clock.instant();
+        Instant expires = now.plus(config.accessTokenTtl());
+        String tokenId = UUID.randomUUID().toString();
+        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+                .issuer(config.issuer())
+                .audience(config.audience())
+                .subject(subject)
+                .claim("name", name)
+                .claim("roles", roles.stream().map(Role::name).sorted().toList())
+                .jwtID(tokenId)
+                .issueTime(Date.from(now))
+                .notBeforeTime(Date.from(now))
+                .expirationTime(Date.from(expires))
+                .build();
+        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(keys.signingAlgorithm()).keyID(keys.signingKeyId()).type(TYPE).build(), claims);
+        try {
+            jwt.sign(keys.signer());
+        } catch (JOSEException e) {
+            throw new IllegalStateException("signing an access token failed", e);
+        }
+        return new Issued(jwt.serialize(), new Claims(subject, name, roles, tokenId, Date.from(now).toInstant(), Date.from(expires).toInstant()));
+    }
+
+    /** The token's claims if it is valid now; otherwise UNAUTHENTICATED, saying no more than a client can act on. */
+    Claims verify(String token) {
+        if (token.length() > MAX_TOKEN_CHARS) {
+            throw invalid();
+        }
+        Claims claims = verified.get(token, this::check);
+        Instant now = clock.instant();
+        if (!now.isBefore(claims.expiresAt().plus(LEEWAY))) {
+            verified.invalidate(token);
+            throw new FineHeroException.Unauthenticated("TOKEN_EXPIRED", "the access token has expired: refresh it or log in again");
+        }
+        if (now.plus(LEEWAY).isBefore(claims.issuedAt())) {
+            throw invalid();
+        }
+        return claims;
+    }
+
+    private Claims check(String token) {
+        try {
+            SignedJWT jwt = SignedJWT.parse(token);
+            SigningKeys.Verifying key = keys.verifier(jwt.getHeader().getKeyID());
+            if (key == null || !key.algorithm().equals(jwt.getHeader().getAlgorithm()) || !jwt.verify(key.verifier())) {
+                throw invalid();
+            }
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            List<String> audience = claims.getAudience();
+            Date issued = claims.getIssueTime();
+            Date expires = claims.getExpirationTime();
+            Date notBefore = claims.getNotBeforeTime();
+            if (!config.issuer().equals(claims.getIssuer()) || audience == null || !audience.contains(config.audience())
+                    || claims.getSubject() == null || claims.getJWTID() == null || issued == null || expires == null) {
+                throw invalid();
+            }
+            if (notBefore != null && clock.instant().plus(LEEWAY).isBefore(notBefore.toInstant())) {
+                throw invalid();
+            }
+            return new Claims(claims.getSubject(), Objects.requireNonNullElse(claims.getStringClaim("name"), ""),
+                    roles(claims.getStringListClaim("roles")), claims.getJWTID(), issued.toInstant(), expires.toInstant());
+        } catch (ParseException | JOSEException | IllegalArgumentException e) {
+            throw invalid();
+        }
+    }
+
+    private static Set<Role> roles(List<String> names) {
+        if (names == null || names.isEmpty()) {
+            throw invalid();
+        }
+        EnumSet<Role> roles = EnumSet.noneOf(Role.class);
+        for (String name : names) {
+            Role role = Role.valueOf(name);
+            if (role == Role.ROLE_UNSPECIFIED || role == Role.UNRECOGNIZED) {
+                throw invalid();
+            }
+            roles.add(role);
+        }
+        return roles;
+    }
+
+    private static FineHeroException.Unauthenticated invalid() {
+        return new FineHeroException.Unauthenticated("TOKEN_INVALID", "the access token is not valid");
+    }
+}

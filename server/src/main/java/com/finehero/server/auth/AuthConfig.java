@@ -1,0 +1,59 @@
+package com.finehero.server.auth;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+import com.finehero.server.platform.config.ConfigValues;
+import io.helidon.config.Config;
+
+/**
+ * Settings of {@code finehero.auth}.
+ *
+ * @param enabled          false turns authentication and access checks off (benchmark baselines only)
+ * @param jwkSet           private signing keys as a JWK set (JSON); empty = an ephemeral key per process
+ * @param signingKeyId     the key that signs; empty = the first in the set (the others still verify)
+ * @param revocationCheck  how long an instance may rely on what it last read of the deny-list and API keys
+ */
+public record AuthConfig(boolean enabled, String issuer, String audience, Duration accessTokenTtl, Duration refreshTokenTtl,
+                         int bcryptCost, Duration revocationCheck, String jwkSet, String signingKeyId,
+                         String bootstrapUsername, String bootstrapPassword) {
+
+    public AuthConfig {
+        Objects.requireNonNull(issuer, "issuer");
+        Objects.requireNonNull(audience, "audience");
+        Objects.requireNonNull(jwkSet, "jwkSet");
+        Objects.requireNonNull(signingKeyId, "signingKeyId");
+        Objects.requireNonNull(bootstrapUsername, "bootstrapUsername");
+        Objects.requireNonNull(bootstrapPassword, "bootstrapPassword");
+    }
+
+    public static AuthConfig from(Config auth) {
+        Config jwt = auth.get("jwt");
+        String keys = ConfigValues.string(jwt, "keys", "");
+        String keysFile = ConfigValues.string(jwt, "keys-file", "");
+        if (keys.isBlank() && !keysFile.isBlank()) {
+            try {
+                keys = Files.readString(Path.of(keysFile));
+            } catch (IOException e) {
+                throw new UncheckedIOException("finehero.auth.jwt.keys-file " + keysFile + " cannot be read", e);
+            }
+        }
+        Config admin = auth.get("bootstrap-admin");
+        return new AuthConfig(
+                ConfigValues.bool(auth, "enabled", true),
+                ConfigValues.string(auth, "issuer", "finehero"),
+                ConfigValues.string(auth, "audience", "finehero-api"),
+                ConfigValues.duration(auth, "access-token-ttl", Duration.ofMinutes(15)),
+                ConfigValues.duration(auth, "refresh-token-ttl", Duration.ofDays(30)),
+                ConfigValues.intInRange(auth, "bcrypt-cost", 12, 4, 16),
+                ConfigValues.duration(auth, "revocation-check", Duration.ofSeconds(2)),
+                keys.strip(),
+                ConfigValues.string(jwt, "signing-key-id", ""),
+                ConfigValues.string(admin, "username", "admin"),
+                ConfigValues.string(admin, "password", ""));
+    }
+}

@@ -1,0 +1,289 @@
+package com.finehero.server.auth;
+
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+import com.finehero.api.auth.v1.ApiKey;
+import com.finehero.api.auth.v1.AuditEvent;
+import com.finehero.api.auth.v1.AuthServiceGrpc;
+import com.finehero.api.auth.v1.CreateApiKeyRequest;
+import com.finehero.api.auth.v1.CreateApiKeyResponse;
+import com.finehero.api.auth.v1.CreateUserRequest;
+import com.finehero.api.auth.v1.CredentialKind;
+import com.finehero.api.auth.v1.GetMeRequest;
+import com.finehero.api.auth.v1.GetMeResponse;
+import com.finehero.api.auth.v1.ListApiKeysRequest;
+import com.finehero.api.auth.v1.ListApiKeysResponse;
+import com.finehero.api.auth.v1.ListAuditEventsRequest;
+import com.finehero.api.auth.v1.ListAuditEventsResponse;
+import com.finehero.api.auth.v1.ListUsersRequest;
+import com.finehero.api.auth.v1.ListUsersResponse;
+import com.finehero.api.auth.v1.LoginRequest;
+import com.finehero.api.auth.v1.LogoutRequest;
+import com.finehero.api.auth.v1.LogoutResponse;
+import com.finehero.api.auth.v1.RefreshRequest;
+import com.finehero.api.auth.v1.RevokeApiKeyRequest;
+import com.finehero.api.auth.v1.RevokeUserTokensRequest;
+import com.finehero.api.auth.v1.RevokeUserTokensResponse;
+import com.finehero.api.auth.v1.Role;
+import com.finehero.api.auth.v1.SetUserDisabledRequest;
+import com.finehero.api.auth.v1.SetUserRolesRequest;
+import com.finehero.api.auth.v1.TokenResponse;
+import com.finehero.api.auth.v1.User;
+import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.PageTokens;
+import com.finehero.server.platform.security.AuditLog;
+import com.finehero.server.platform.security.CallerAddress;
+import com.finehero.server.platform.security.Principal;
+import com.finehero.server.platform.security.RateLimiter;
+import com.finehero.server.platform.security.RateLimits;
+import io.grpc.stub.StreamObserver;
+
+import static com.finehero.server.platform.rpc.Replies.id;
+import static com.finehero.server.platform.rpc.Replies.pageSize;
+import static com.finehero.server.platform.rpc.Replies.reply;
+
+/** The gRPC face of identity: sessions, users, API keys, the audit log. */
+public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
+
+    private static final String LOGIN_FAILED = "wrong username or password";
+
+    private final Identity identity;
+    private final RateLimiter limiter;
+    private final RateLimits limits;
+    private final AuditLog audit;
+
+    AuthGrpcService(Identity identity, RateLimiter limiter, RateLimits limits, AuditLog audit) {
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.limiter = Objects.requireNonNull(limiter, "limiter");
+        this.limits = Objects.requireNonNull(limits, "limits");
+        this.audit = Objects.requireNonNull(audit, "audit");
+    }
+
+    @Override
+    public void login(LoginRequest request, StreamObserver<TokenResponse> response) {
+        String username = UserStore.normalise(request.getUsername());
+        throttle("login-account:" + username, limits.loginPerAccount());
+        throttle("login-address:" + CallerAddress.current(), limits.loginPerAddress());
+        UserStore.Account account = identity.users().findByUsername(username).orElse(null);
+        if (account == null) {
+            identity.passwords().verifyNobody(request.getPassword());
+            throw new FineHeroException.Unauthenticated("LOGIN_FAILED", LOGIN_FAILED);
+        }
+        if (!identity.passwords().verify(request.getPassword(), account.passwordHash()) || account.user().getDisabled()) {
+            throw new FineHeroException.Unauthenticated("LOGIN_FAILED", LOGIN_FAILED);
+        }
+        reply(response, tokens(account, identity.refreshTokens().startFamily(account.user().getUserId())));
+    }
+
+    @Override
+    public void refresh(RefreshRequest request, StreamObserver<TokenResponse> response) {
+        RefreshTokens.Rotation rotation = identity.refreshTokens().rotate(request.getRefreshToken());
+        if (!(rotation instanceof RefreshTokens.Rotation.Rotated rotated)) {
+            throw RefreshTokens.refused();
+        }
+        UserStore.Account account = identity.users().find(rotated.userId()).orElseThrow(RefreshTokens::refused);
+        if (account.user().getDisabled()) {
+            identity.refreshTokens().revokeAll(account.user().getUserId());
+            throw RefreshTokens.refused();
+        }
+        reply(response, tokens(account, rotated.next()));
+    }
+
+    @Override
+    public void logout(LogoutRequest request, StreamObserver<LogoutResponse> response) {
+        Principal caller = Principal.current();
+        if (caller.credential() == Principal.Credential.ACCESS_TOKEN) {
+            identity.revocations().revokeToken(caller.tokenId(), caller.expiresAt());
+        }
+        if (!request.getRefreshToken().isEmpty() && !identity.refreshTokens().revokeFamilyOf(request.getRefreshToken(), caller.subject())) {
+            throw FineHeroException.invalidField("refresh_token", "is not a refresh token of yours");
+        }
+        reply(response, LogoutResponse.getDefaultInstance());
+    }
+
+    @Override
+    public void getMe(GetMeRequest request, StreamObserver<GetMeResponse> response) {
+        Principal caller = Principal.current();
+        User user = identity.users().find(caller.subject()).map(UserStore.Account::user)
+                .orElse(User.newBuilder().setUserId(caller.subject()).setUsername(caller.name()).build());
+        GetMeResponse.Builder me = GetMeResponse.newBuilder()
+                .setUser(user)
+                .addAllRoles(caller.roles().stream().sorted().toList())
+                .setCredentialKind(caller.credential() == Principal.Credential.API_KEY
+                        ? CredentialKind.CREDENTIAL_KIND_API_KEY : CredentialKind.CREDENTIAL_KIND_ACCESS_TOKEN);
+        if (caller.expiresAt() != null) {
+            me.setExpireTime(Times.toProto(caller.expiresAt()));
+        }
+        reply(response, me.build());
+    }
+
+    @Override
+    public void createUser(CreateUserRequest request, StreamObserver<User> response) {
+        UserStore.Account created = identity.users().create(request.getUsername(), request.getDisplayName(),
+                EnumSet.copyOf(request.getRolesList()), identity.passwords().hash(request.getPassword()));
+        reply(response, created.user());
+    }
+
+    @Override
+    public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> response) {
+        int limit = pageSize(request.getPageSize(), 50, 200);
+        String after = request.getPageToken().isEmpty() ? "" : PageTokens.decode(request.getPageToken(), "users", 1).getFirst();
+        List<User> users = identity.users().list(after, limit + 1);
+        ListUsersResponse.Builder page = ListUsersResponse.newBuilder().addAllUsers(users.subList(0, Math.min(limit, users.size())));
+        if (users.size() > limit) {
+            page.setNextPageToken(PageTokens.encode("users", List.of(users.get(limit - 1).getUsername())));
+        }
+        reply(response, page.build());
+    }
+
+    @Override
+    public void setUserRoles(SetUserRolesRequest request, StreamObserver<User> response) {
+        reply(response, identity.users().setRoles(id(request.getUserId()), EnumSet.copyOf(request.getRolesList())).user());
+    }
+
+    @Override
+    public void setUserDisabled(SetUserDisabledRequest request, StreamObserver<User> response) {
+        String userId = id(request.getUserId());
+        if (request.getDisabled() && userId.equals(Principal.current().subject())) {
+            throw new FineHeroException.FailedPrecondition("CANNOT_DISABLE_SELF", "you cannot disable your own account");
+        }
+        UserStore.Account account = identity.users().setDisabled(userId, request.getDisabled());
+        if (request.getDisabled()) {
+            identity.revokeEverything(userId);
+        }
+        reply(response, account.user());
+    }
+
+    @Override
+    public void revokeUserTokens(RevokeUserTokensRequest request, StreamObserver<RevokeUserTokensResponse> response) {
+        String userId = id(request.getUserId());
+        identity.users().require(userId);
+        Instant cutoff = identity.revokeEverything(userId);
+        reply(response, RevokeUserTokensResponse.newBuilder().setRevokeTime(Times.toProto(cutoff)).build());
+    }
+
+    @Override
+    public void createApiKey(CreateApiKeyRequest request, StreamObserver<CreateApiKeyResponse> response) {
+        Principal caller = Principal.current();
+        String ownerId = request.getOwnerId().isEmpty() ? caller.subject() : id(request.getOwnerId());
+        if (!ownerId.equals(caller.subject()) && !caller.has(Role.ROLE_ADMIN)) {
+            throw new FineHeroException.PermissionDenied("NOT_YOUR_ACCOUNT", "only an admin may create API keys for another user");
+        }
+        UserStore.Account owner = identity.users().find(ownerId).orElseThrow(() -> FineHeroException.invalidField(
+                "owner_id", "names no user"));
+        // a key never holds more than its owner, nor more than the credential that creates it for oneself
+        Set<Role> allowed = EnumSet.noneOf(Role.class);
+        allowed.addAll(owner.roles());
+        if (ownerId.equals(caller.subject())) {
+            allowed.retainAll(caller.roles());
+        }
+        Set<Role> roles = request.getRolesList().isEmpty() ? allowed : EnumSet.copyOf(request.getRolesList());
+        if (roles.isEmpty() || !allowed.containsAll(roles)) {
+            throw FineHeroException.invalidField("roles", "may only hold roles of the key's owner (" + allowed + ")");
+        }
+        Instant expires = request.hasExpireTime() ? Times.toInstant(request.getExpireTime()) : null;
+        if (expires != null && !expires.isAfter(identity.clock().instant())) {
+            throw FineHeroException.invalidField("expire_time", "must be in the future");
+        }
+        ApiKeys.Created created = identity.apiKeys().create(request.getName(), ownerId, roles, expires);
+        reply(response, CreateApiKeyResponse.newBuilder().setApiKey(created.key()).setSecret(created.secret()).build());
+    }
+
+    @Override
+    public void listApiKeys(ListApiKeysRequest request, StreamObserver<ListApiKeysResponse> response) {
+        Principal caller = Principal.current();
+        String owner = caller.has(Role.ROLE_ADMIN) ? id(request.getOwnerId()) : caller.subject();
+        int limit = pageSize(request.getPageSize(), 50, 200);
+        Instant beforeTime = Instant.parse("9999-12-31T00:00:00Z");
+        String beforeId = "~";
+        if (!request.getPageToken().isEmpty()) {
+            List<String> position = PageTokens.decode(request.getPageToken(), "api-keys|" + owner, 2);
+            try {
+                beforeTime = Instant.parse(position.get(0));
+            } catch (java.time.DateTimeException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
+            }
+            beforeId = position.get(1);
+        }
+        List<ApiKey> keys = identity.apiKeys().list(owner, beforeTime, beforeId, limit + 1);
+        ListApiKeysResponse.Builder page = ListApiKeysResponse.newBuilder().addAllApiKeys(keys.subList(0, Math.min(limit, keys.size())));
+        if (keys.size() > limit) {
+            ApiKey last = keys.get(limit - 1);
+            page.setNextPageToken(PageTokens.encode("api-keys|" + owner,
+                    List.of(Times.toInstant(last.getCreateTime()).toString(), last.getApiKeyId())));
+        }
+        reply(response, page.build());
+    }
+
+    @Override
+    public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<ApiKey> response) {
+        Principal caller = Principal.current();
+        String keyId = id(request.getApiKeyId());
+        ApiKeys.Stored key = identity.apiKeys().find(keyId)
+                .filter(k -> caller.has(Role.ROLE_ADMIN) || k.key().getOwnerId().equals(caller.subject()))
+                .orElseThrow(() -> FineHeroException.notFound("API key", keyId));
+        reply(response, key.key().hasRevokeTime() ? key.key() : identity.apiKeys().revoke(keyId));
+    }
+
+    @Override
+    public void listAuditEvents(ListAuditEventsRequest request, StreamObserver<ListAuditEventsResponse> response) {
+        int limit = pageSize(request.getPageSize(), 50, 500);
+        String scope = "audit|" + request.getPrincipalId() + "|" + request.getMethod();
+        long before = Long.MAX_VALUE;
+        if (!request.getPageToken().isEmpty()) {
+            try {
+                before = Long.parseLong(PageTokens.decode(request.getPageToken(), scope, 1).getFirst());
+            } catch (NumberFormatException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
+            }
+        }
+        List<AuditLog.Event> events = audit.list(new AuditLog.Query(request.getPrincipalId(), request.getMethod(), before, limit + 1));
+        ListAuditEventsResponse.Builder page = ListAuditEventsResponse.newBuilder();
+        events.stream().limit(limit).map(AuthGrpcService::toProto).forEach(page::addEvents);
+        if (events.size() > limit) {
+            page.setNextPageToken(PageTokens.encode(scope, List.of(Long.toString(events.get(limit - 1).id()))));
+        }
+        reply(response, page.build());
+    }
+
+    private TokenResponse tokens(UserStore.Account account, RefreshTokens.Issued refresh) {
+        User user = account.user();
+        AccessTokens.Issued access = identity.accessTokens().issue(user.getUserId(), user.getUsername(), account.roles());
+        return TokenResponse.newBuilder()
+                .setAccessToken(access.token())
+                .setTokenType("Bearer")
+                .setAccessTokenExpireTime(Times.toProto(access.claims().expiresAt()))
+                .setRefreshToken(refresh.token())
+                .setRefreshTokenExpireTime(Times.toProto(refresh.expiresAt()))
+                .setUser(user)
+                .build();
+    }
+
+    private void throttle(String bucket, long perMinute) {
+        RateLimiter.Decision decision = limiter.tryTake(bucket, perMinute);
+        if (!decision.allowed()) {
+            throw new FineHeroException.RateLimited("LOGIN_RATE_LIMITED", "too many login attempts; try again later", decision.retryAfter());
+        }
+    }
+
+    private static AuditEvent toProto(AuditLog.Event e) {
+        return AuditEvent.newBuilder()
+                .setEventId(e.id())
+                .setTime(Times.toProto(e.time()))
+                .setPrincipalId(e.principalId())
+                .setPrincipalName(e.principalName())
+                .setCredential(e.credential())
+                .setMethod(e.method())
+                .setResource(e.resource())
+                .setPeer(e.peer())
+                .setProtocol(e.protocol())
+                .setOutcome(e.outcome())
+                .setRequestId(e.requestId())
+                .build();
+    }
+}

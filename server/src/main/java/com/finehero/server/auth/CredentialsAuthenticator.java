@@ -1,0 +1,53 @@
+package com.finehero.server.auth;
+
+import java.util.Locale;
+import java.util.Objects;
+
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Authenticator;
+import com.finehero.server.platform.security.Principal;
+import io.grpc.Metadata;
+
+/** Reads {@code authorization: Bearer <access token>} or {@code x-api-key: <key>}; never both. */
+final class CredentialsAuthenticator implements Authenticator {
+
+    private static final String BEARER = "bearer ";
+
+    private final AccessTokens tokens;
+    private final Revocations revocations;
+    private final ApiKeys apiKeys;
+
+    CredentialsAuthenticator(AccessTokens tokens, Revocations revocations, ApiKeys apiKeys) {
+        this.tokens = Objects.requireNonNull(tokens, "tokens");
+        this.revocations = Objects.requireNonNull(revocations, "revocations");
+        this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
+    }
+
+    @Override
+    public Principal authenticate(Metadata headers) {
+        String authorization = headers.get(AUTHORIZATION);
+        String apiKey = headers.get(API_KEY);
+        if (authorization == null && apiKey == null) {
+            return Principal.ANONYMOUS;
+        }
+        if (authorization != null && apiKey != null) {
+            throw new FineHeroException.Unauthenticated("CREDENTIALS_AMBIGUOUS", "send an access token or an API key, not both");
+        }
+        if (apiKey != null) {
+            ApiKeys.Stored key = apiKeys.verify(apiKey.strip());
+            return new Principal(key.key().getOwnerId(), key.ownerName(), java.util.EnumSet.copyOf(key.key().getRolesList()),
+                    Principal.Credential.API_KEY, key.key().getApiKeyId(),
+                    key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null);
+        }
+        if (authorization.length() <= BEARER.length() || !authorization.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
+            throw new FineHeroException.Unauthenticated("AUTHORIZATION_MALFORMED",
+                    "the authorization header must be 'Bearer <access token>'");
+        }
+        AccessTokens.Claims claims = tokens.verify(authorization.substring(BEARER.length()).strip());
+        if (revocations.isRevoked(claims.tokenId(), claims.subject(), claims.issuedAt())) {
+            throw new FineHeroException.Unauthenticated("TOKEN_REVOKED", "the access token has been revoked: log in again");
+        }
+        return new Principal(claims.subject(), claims.name(), claims.roles(), Principal.Credential.ACCESS_TOKEN,
+                claims.tokenId(), claims.expiresAt());
+    }
+}

@@ -1,0 +1,123 @@
+package com.finehero.server.platform.security;
+
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.finehero.server.platform.observe.RequestContext;
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+
+/**
+ * Records every call that changes state (its HTTP verb is not GET) in the {@link AuditLog} once it has
+ * closed, with the status it closed with, refused calls included. It sits outside the error
+ * interceptor, so it sees the status clients see; {@link AuthInterceptor}, further in, tells it who
+ * the caller turned out to be through {@link #identify}.
+ */
+public final class AuditInterceptor implements ServerInterceptor {
+
+    private static final Context.Key<AtomicReference<Principal>> CALLER = Context.key("finehero-audited-caller");
+
+    private final AccessRules rules;
+    private final AuditLog audit;
+
+    public AuditInterceptor(AccessRules rules, AuditLog audit) {
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.audit = Objects.requireNonNull(audit, "audit");
+    }
+
+    /** Tells the audit record of the current call who is calling. */
+    static void identify(Principal principal) {
+        AtomicReference<Principal> caller = CALLER.get();
+        if (caller != null) {
+            caller.set(principal);
+        }
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                 ServerCallHandler<ReqT, RespT> next) {
+        boolean changesState = rules.rule(call.getMethodDescriptor()).map(AccessRules.Rule::changesState).orElse(true);
+        if (!changesState) {
+            return next.startCall(call, headers);
+        }
+        AtomicReference<Principal> caller = new AtomicReference<>(Principal.ANONYMOUS);
+        AuditedCall<ReqT, RespT> audited = new AuditedCall<>(call, headers, caller);
+        ServerCall.Listener<ReqT> listener = Contexts.interceptCall(Context.current().withValue(CALLER, caller), audited, headers, next);
+        return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+            @Override
+            public void onMessage(ReqT message) {
+                audited.resourceFrom(message);
+                super.onMessage(message);
+            }
+        };
+    }
+
+    /** Records the call once it closes, naming the record it touched. */
+    private final class AuditedCall<ReqT, RespT> extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
+        private final Metadata headers;
+        private final AtomicReference<Principal> caller;
+        private final String requestId = RequestContext.requestId();
+        private volatile String resource = "";
+
+        AuditedCall(ServerCall<ReqT, RespT> delegate, Metadata headers, AtomicReference<Principal> caller) {
+            super(delegate);
+            this.headers = headers;
+            this.caller = caller;
+        }
+
+        void resourceFrom(Object message) {
+            if (resource.isEmpty()) {
+                resource = namedId(message);
+            }
+        }
+
+        @Override
+        public void sendMessage(RespT message) {
+            resourceFrom(message);
+            super.sendMessage(message);
+        }
+
+        @Override
+        public void close(Status status, Metadata trailers) {
+            Principal principal = caller.get();
+            audit.record(principal.subject(), principal.name(), principal.credential().label(),
+                    getMethodDescriptor().getFullMethodName(), resource, CallerAddress.of(delegate(), headers),
+                    "rest".equals(headers.get(RequestContext.PROTOCOL_HEADER)) ? "rest" : "grpc",
+                    status.getCode().name(), requestId);
+            super.close(status, trailers);
+        }
+    }
+
+    /** The first non-empty "id" or "*_id" string field of a message, else its username. */
+    static String namedId(Object message) {
+        if (!(message instanceof Message proto)) {
+            return "";
+        }
+        String username = "";
+        for (Descriptors.FieldDescriptor field : proto.getDescriptorForType().getFields()) {
+            if (field.getJavaType() != Descriptors.FieldDescriptor.JavaType.STRING || field.isRepeated()) {
+                continue;
+            }
+            String value = (String) proto.getField(field);
+            if (value.isEmpty()) {
+                continue;
+            }
+            if (field.getName().equals("id") || field.getName().endsWith("_id")) {
+                return value;
+            }
+            if (field.getName().equals("username")) {
+                username = value;
+            }
+        }
+        return username;
+    }
+}

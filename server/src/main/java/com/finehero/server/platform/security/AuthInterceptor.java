@@ -1,0 +1,55 @@
+package com.finehero.server.platform.security;
+
+import java.util.Objects;
+
+import com.finehero.api.auth.v1.AccessRule;
+import com.finehero.server.platform.errors.FineHeroException;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+
+/**
+ * Authenticates every call and lets it through only if the contract's access rule for its method
+ * allows the caller's roles; the principal then rides in the call's Context. Both protocols pass
+ * here, since the REST bridge calls the same intercepted services.
+ */
+public final class AuthInterceptor implements ServerInterceptor {
+
+    private final AccessRules rules;
+    private final Authenticator authenticator;
+
+    public AuthInterceptor(AccessRules rules, Authenticator authenticator) {
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.authenticator = Objects.requireNonNull(authenticator, "authenticator");
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                 ServerCallHandler<ReqT, RespT> next) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        AccessRules.Rule rule = rules.rule(call.getMethodDescriptor()).orElseThrow(() -> new FineHeroException.PermissionDenied(
+                "NO_ACCESS_RULE", "nobody may call " + method));
+        Principal principal = authenticator.authenticate(headers);
+        AuditInterceptor.identify(principal);
+        check(rule.access(), principal, method);
+        Context context = principal.attach(Context.current()).withValue(CallerAddress.KEY, CallerAddress.of(call, headers));
+        return Contexts.interceptCall(context, call, headers, next);
+    }
+
+    static void check(AccessRule access, Principal principal, String method) {
+        if (access.getAllowAnonymous()) {
+            return;
+        }
+        if (principal.anonymous()) {
+            throw new FineHeroException.Unauthenticated("CREDENTIALS_MISSING",
+                    "this call needs credentials: send 'authorization: Bearer <access token>' or 'x-api-key: <key>'");
+        }
+        if (access.getRolesList().stream().noneMatch(principal::has)) {
+            throw new FineHeroException.PermissionDenied("ROLE_NOT_ALLOWED",
+                    "your roles " + principal.roles() + " may not call " + method);
+        }
+    }
+}

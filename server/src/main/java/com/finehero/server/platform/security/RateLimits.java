@@ -1,0 +1,41 @@
+package com.finehero.server.platform.security;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import com.finehero.server.platform.config.ConfigValues;
+import io.helidon.config.Config;
+
+/**
+ * The configured limits, in calls per minute: per caller (a user, an API key's owner, or an address for
+ * anonymous calls), per caller for particular methods, and for all callers together.
+ */
+public record RateLimits(boolean enabled, long perIdentity, long global, Map<String, Long> perMethod,
+                         long loginPerAccount, long loginPerAddress, Duration syncEvery) {
+
+    public RateLimits {
+        perMethod = Map.copyOf(perMethod);
+    }
+
+    public static RateLimits from(Config node) {
+        Map<String, Long> methods = new HashMap<>();
+        for (Config entry : node.get("methods").asNodeList().orElse(java.util.List.of())) {
+            String method = entry.get("method").asString().orElseThrow(() -> new IllegalArgumentException(
+                    entry.key() + ".method is required (a full method name such as finehero.fines.v1.FinesService/CreateFine)"));
+            methods.put(method, (long) ConfigValues.intInRange(entry, "per-identity", 100, 1, Integer.MAX_VALUE));
+        }
+        return new RateLimits(
+                ConfigValues.bool(node, "enabled", true),
+                ConfigValues.intInRange(node, "per-identity", 100, 1, Integer.MAX_VALUE),
+                ConfigValues.intInRange(node, "global", 1000, 1, Integer.MAX_VALUE),
+                methods,
+                ConfigValues.intInRange(node, "login-per-account", 10, 1, Integer.MAX_VALUE),
+                ConfigValues.intInRange(node, "login-per-address", 30, 1, Integer.MAX_VALUE),
+                ConfigValues.duration(node, "sync-every", Duration.ofMillis(250)));
+    }
+
+    public long perIdentity(String method) {
+        return perMethod.getOrDefault(method, perIdentity);
+    }
+}

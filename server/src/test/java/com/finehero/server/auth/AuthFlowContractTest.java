@@ -1,0 +1,191 @@
+package com.finehero.server.auth;
+
+import java.time.Duration;
+
+import com.finehero.api.auth.v1.AuthServiceGrpc;
+import com.finehero.api.auth.v1.CreateApiKeyRequest;
+import com.finehero.api.auth.v1.CreateApiKeyResponse;
+import com.finehero.api.auth.v1.CredentialKind;
+import com.finehero.api.auth.v1.GetMeRequest;
+import com.finehero.api.auth.v1.ListApiKeysRequest;
+import com.finehero.api.auth.v1.ListUsersRequest;
+import com.finehero.api.auth.v1.LoginRequest;
+import com.finehero.api.auth.v1.LogoutRequest;
+import com.finehero.api.auth.v1.RefreshRequest;
+import com.finehero.api.auth.v1.RevokeApiKeyRequest;
+import com.finehero.api.auth.v1.RevokeUserTokensRequest;
+import com.finehero.api.auth.v1.Role;
+import com.finehero.api.auth.v1.SetUserDisabledRequest;
+import com.finehero.api.auth.v1.SetUserRolesRequest;
+import com.finehero.api.auth.v1.TokenResponse;
+import com.finehero.client.Credentials;
+import com.finehero.client.FineHeroClient;
+import com.finehero.server.testing.FineHeroExtension;
+import com.finehero.server.testing.TestSession;
+import com.google.protobuf.Timestamp;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.Test;
+
+import static com.finehero.server.testing.GrpcErrors.failure;
+import static com.finehero.server.testing.GrpcErrors.reason;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Sessions, users and API keys end to end, on the embedded database and on PostgreSQL + Redis. */
+abstract class AuthFlowContractTest {
+
+    abstract FineHeroExtension app();
+
+    private AuthServiceGrpc.AuthServiceBlockingStub anonymous() {
+        return AuthServiceGrpc.newBlockingStub(app().anonymousChannel());
+    }
+
+    private AuthServiceGrpc.AuthServiceBlockingStub as(String accessToken) {
+        return AuthServiceGrpc.newBlockingStub(app().anonymousChannel()).withCallCredentials(new io.grpc.CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, java.util.concurrent.Executor executor, MetadataApplier applier) {
+                io.grpc.Metadata headers = new io.grpc.Metadata();
+                headers.put(Credentials.AUTHORIZATION, "Bearer " + accessToken);
+                applier.apply(headers);
+            }
+        });
+    }
+
+    private TokenResponse login(TestSession user) {
+        return anonymous().login(LoginRequest.newBuilder().setUsername(user.username()).setPassword(user.password()).build());
+    }
+
+    @Test
+    void loginGivesTokensThatIdentifyTheUser() {
+        TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+        TokenResponse tokens = login(viewer);
+        assertThat(tokens.getTokenType()).isEqualTo("Bearer");
+        assertThat(tokens.getUser().getUserId()).isEqualTo(viewer.userId());
+        var me = as(tokens.getAccessToken()).getMe(GetMeRequest.getDefaultInstance());
+        assertThat(me.getUser().getUsername()).isEqualTo(viewer.username());
+        assertThat(me.getRolesList()).containsExactly(Role.ROLE_VIEWER);
+        assertThat(me.getCredentialKind()).isEqualTo(CredentialKind.CREDENTIAL_KIND_ACCESS_TOKEN);
+        assertThat(anonymous().login(LoginRequest.newBuilder().setUsername(viewer.username().toUpperCase())
+                .setPassword(viewer.password()).build()).getUser().getUserId()).as("usernames ignore case").isEqualTo(viewer.userId());
+    }
+
+    @Test
+    void aWrongPasswordAndAnUnknownUserGetTheSameAnswer() {
+        TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+        StatusRuntimeException wrong = failure(Status.Code.UNAUTHENTICATED, () -> anonymous().login(LoginRequest.newBuilder()
+                .setUsername(viewer.username()).setPassword("not the password").build()));
+        StatusRuntimeException unknown = failure(Status.Code.UNAUTHENTICATED, () -> anonymous().login(LoginRequest.newBuilder()
+                .setUsername("nobody-" + viewer.username()).setPassword("not the password").build()));
+        assertThat(wrong.getStatus().getDescription()).isEqualTo(unknown.getStatus().getDescription()).isEqualTo("wrong username or password");
+        assertThat(reason(wrong)).isEqualTo(reason(unknown));
+    }
+
+    @Test
+    void refreshRotatesAndAReusedRefreshTokenEndsTheFamily() {
+        TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+        TokenResponse first = login(viewer);
+        TokenResponse second = anonymous().refresh(RefreshRequest.newBuilder().setRefreshToken(first.getRefreshToken()).build());
+        assertThat(second.getRefreshToken()).isNotEqualTo(first.getRefreshToken());
+        // the first token again: stolen or replayed, so the whole family goes
+        failure(Status.Code.UNAUTHENTICATED, () -> anonymous().refresh(RefreshRequest.newBuilder().setRefreshToken(first.getRefreshToken()).build()));
+        StatusRuntimeException revoked = failure(Status.Code.UNAUTHENTICATED,
+                () -> anonymous().refresh(RefreshRequest.newBuilder().setRefreshToken(second.getRefreshToken()).build()));
+        assertThat(revoked.getStatus().getDescription()).contains("log in again");
+    }
+
+    @Test
+    void logoutRevokesTheAccessTokenAndTheSession() {
+        TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+        TokenResponse tokens = login(viewer);
+        as(tokens.getAccessToken()).logout(LogoutRequest.newBuilder().setRefreshToken(tokens.getRefreshToken()).build());
+        StatusRuntimeException refused = failure(Status.Code.UNAUTHENTICATED, () -> as(tokens.getAccessToken()).getMe(GetMeRequest.getDefaultInstance()));
+        assertThat(reason(refused)).isEqualTo("TOKEN_REVOKED");
+        failure(Status.Code.UNAUTHENTICATED, () -> anonymous().refresh(RefreshRequest.newBuilder().setRefreshToken(tokens.getRefreshToken()).build()));
+        assertThat(as(login(viewer).getAccessToken()).getMe(GetMeRequest.getDefaultInstance()).getUser().getUserId())
+                .as("a new login works").isEqualTo(viewer.userId());
+    }
+
+    @Test
+    void anAdminDisablesAUserAndEveryTokenOfTheirsStopsWorking() {
+        TestSession analyst = app().userWith(Role.ROLE_ANALYST);
+        TokenResponse tokens = login(analyst);
+        var admin = AuthServiceGrpc.newBlockingStub(app().channel());
+        admin.setUserDisabled(SetUserDisabledRequest.newBuilder().setUserId(analyst.userId()).setDisabled(true).build());
+        failure(Status.Code.UNAUTHENTICATED, () -> as(tokens.getAccessToken()).getMe(GetMeRequest.getDefaultInstance()));
+        failure(Status.Code.UNAUTHENTICATED, () -> anonymous().refresh(RefreshRequest.newBuilder().setRefreshToken(tokens.getRefreshToken()).build()));
+        StatusRuntimeException login = failure(Status.Code.UNAUTHENTICATED, () -> login(analyst));
+        assertThat(login.getStatus().getDescription()).isEqualTo("wrong username or password");
+
+        admin.setUserDisabled(SetUserDisabledRequest.newBuilder().setUserId(analyst.userId()).setDisabled(false).build());
+        app().clock().advance(Duration.ofSeconds(1));
+        assertThat(as(login(analyst).getAccessToken()).getMe(GetMeRequest.getDefaultInstance()).getUser().getDisabled()).isFalse();
+    }
+
+    @Test
+    void revokingAUsersTokensKeepsLaterLoginsWorking() {
+        TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+        TokenResponse before = login(viewer);
+        AuthServiceGrpc.newBlockingStub(app().channel()).revokeUserTokens(RevokeUserTokensRequest.newBuilder().setUserId(viewer.userId()).build());
+        failure(Status.Code.UNAUTHENTICATED, () -> as(before.getAccessToken()).getMe(GetMeRequest.getDefaultInstance()));
+        app().clock().advance(Duration.ofSeconds(1));
+        assertThat(as(login(viewer).getAccessToken()).getMe(GetMeRequest.getDefaultInstance()).getUser().getUserId()).isEqualTo(viewer.userId());
+    }
+
+    @Test
+    void rolesChangedByAnAdminApplyToTheNextLogin() {
+        TestSession user = app().userWith(Role.ROLE_VIEWER);
+        var admin = AuthServiceGrpc.newBlockingStub(app().channel());
+        admin.setUserRoles(SetUserRolesRequest.newBuilder().setUserId(user.userId()).addRoles(Role.ROLE_ANALYST).build());
+        assertThat(as(login(user).getAccessToken()).getMe(GetMeRequest.getDefaultInstance()).getRolesList()).containsExactly(Role.ROLE_ANALYST);
+        assertThat(admin.listUsers(ListUsersRequest.newBuilder().setPageSize(500).build()).getUsersList())
+                .anySatisfy(u -> assertThat(u.getUserId()).isEqualTo(user.userId()));
+    }
+
+    @Test
+    void anApiKeyIsShownOnceWorksUntilRevokedAndHoldsOnlyItsOwnersRoles() {
+        TestSession integrator = app().userWith(Role.ROLE_API_USER);
+        var own = AuthServiceGrpc.newBlockingStub(integrator.channel());
+        CreateApiKeyResponse created = own.createApiKey(CreateApiKeyRequest.newBuilder().setName("nightly import").build());
+        assertThat(created.getSecret()).startsWith("fh_").startsWith(created.getApiKey().getPrefix());
+        assertThat(created.getApiKey().getRolesList()).containsExactly(Role.ROLE_API_USER);
+        try (FineHeroClient machine = FineHeroClient.builder().target("127.0.0.1", app().port())
+                .credentials(Credentials.apiKey(created.getSecret())).build()) {
+            var me = AuthServiceGrpc.newBlockingStub(machine.channel()).getMe(GetMeRequest.getDefaultInstance());
+            assertThat(me.getCredentialKind()).isEqualTo(CredentialKind.CREDENTIAL_KIND_API_KEY);
+            assertThat(me.getUser().getUserId()).isEqualTo(integrator.userId());
+            assertThat(own.listApiKeys(ListApiKeysRequest.getDefaultInstance()).getApiKeysList())
+                    .singleElement().satisfies(k -> assertThat(k.getApiKeyId()).isEqualTo(created.getApiKey().getApiKeyId()));
+
+            StatusRuntimeException escalation = failure(Status.Code.INVALID_ARGUMENT, () -> own.createApiKey(CreateApiKeyRequest.newBuilder()
+                    .setName("more").addRoles(Role.ROLE_ADMIN).build()));
+            assertThat(escalation.getStatus().getDescription()).contains("roles");
+            failure(Status.Code.PERMISSION_DENIED, () -> own.createApiKey(CreateApiKeyRequest.newBuilder()
+                    .setName("for someone else").setOwnerId(app().userWith(Role.ROLE_VIEWER).userId()).build()));
+
+            own.revokeApiKey(RevokeApiKeyRequest.newBuilder().setApiKeyId(created.getApiKey().getApiKeyId()).build());
+            StatusRuntimeException revoked = failure(Status.Code.UNAUTHENTICATED,
+                    () -> AuthServiceGrpc.newBlockingStub(machine.channel()).getMe(GetMeRequest.getDefaultInstance()));
+            assertThat(reason(revoked)).isEqualTo("API_KEY_INVALID");
+        }
+    }
+
+    @Test
+    void anExpiredApiKeyIsRefusedAndOthersKeysAreNotFound() {
+        TestSession integrator = app().userWith(Role.ROLE_API_USER);
+        var own = AuthServiceGrpc.newBlockingStub(integrator.channel());
+        long soon = app().clock().instant().plusSeconds(60).getEpochSecond();
+        CreateApiKeyResponse created = own.createApiKey(CreateApiKeyRequest.newBuilder().setName("short")
+                .setExpireTime(Timestamp.newBuilder().setSeconds(soon)).build());
+        failure(Status.Code.INVALID_ARGUMENT, () -> own.createApiKey(CreateApiKeyRequest.newBuilder().setName("past")
+                .setExpireTime(Timestamp.newBuilder().setSeconds(soon - 3600)).build()));
+        var other = AuthServiceGrpc.newBlockingStub(app().userWith(Role.ROLE_API_USER).channel());
+        failure(Status.Code.NOT_FOUND, () -> other.revokeApiKey(RevokeApiKeyRequest.newBuilder().setApiKeyId(created.getApiKey().getApiKeyId()).build()));
+        try (FineHeroClient machine = FineHeroClient.builder().target("127.0.0.1", app().port())
+                .credentials(Credentials.apiKey(created.getSecret())).build()) {
+            var me = AuthServiceGrpc.newBlockingStub(machine.channel());
+            assertThat(me.getMe(GetMeRequest.getDefaultInstance()).hasExpireTime()).isTrue();
+            app().clock().advance(Duration.ofMinutes(2));
+            failure(Status.Code.UNAUTHENTICATED, () -> me.getMe(GetMeRequest.getDefaultInstance()));
+        }
+    }
+}
