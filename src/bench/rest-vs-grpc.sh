@@ -9,6 +9,8 @@ finehero_select_jdk
 mode="${1:-postgres}" concurrency="${2:-32}" seconds="${3:-10}" rounds="${4:-3}"
 port=18181
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
+. "$root/src/bench/lib.sh"
+bench_secure_env
 work="$(mktemp -d)"
 flags=()
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi

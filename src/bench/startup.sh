@@ -11,6 +11,8 @@ runs="${1:-5}"
 port=18080
 jar="$root/server/target/finehero-server.jar"
 [ -f "$jar" ] || "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
+. "$root/src/bench/lib.sh"
+bench_secure_env
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 flags=()

@@ -10,6 +10,8 @@ finehero_select_jdk
 rounds="${1:-3}" seconds="${2:-10}"
 fh_port=18686 echo_port=18687
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
+. "$root/src/bench/lib.sh"
+bench_secure_env
 work="$(mktemp -d)"
 flags=()
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED); fi

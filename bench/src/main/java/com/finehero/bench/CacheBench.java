@@ -55,7 +55,8 @@ public final class CacheBench {
     }
 
     public static void main(String[] args) throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(args[1], Integer.parseInt(args[2])).usePlaintext().build();
+        ManagedChannel raw = NettyChannelBuilder.forAddress(args[1], Integer.parseInt(args[2])).usePlaintext().build();
+        io.grpc.Channel channel = BenchAuth.signedIn(raw);
         try {
             switch (args[0]) {
                 case "load" -> load(channel, Path.of(args[3]));
@@ -63,7 +64,7 @@ public final class CacheBench {
                 default -> throw new IllegalArgumentException("unknown step " + args[0]);
             }
         } finally {
-            channel.shutdownNow();
+            raw.shutdownNow();
         }
     }
 
@@ -102,7 +103,7 @@ public final class CacheBench {
         }
     }
 
-    private static void load(ManagedChannel channel, Path idsFile) throws Exception {
+    private static void load(io.grpc.Channel channel, Path idsFile) throws Exception {
         var fines = FinesServiceGrpc.newBlockingStub(channel);
         var documents = DocumentsServiceGrpc.newBlockingStub(channel);
         Random random = new Random(7);
@@ -144,7 +145,7 @@ public final class CacheBench {
         System.err.println("loaded " + FINES + " fines and " + DOCUMENTS + " documents");
     }
 
-    private static void measure(ManagedChannel channel, Path idsFile, String label, int seconds, Path out) throws Exception {
+    private static void measure(io.grpc.Channel channel, Path idsFile, String label, int seconds, Path out) throws Exception {
         List<String> fineIds = new ArrayList<>();
         List<String> documentIds = new ArrayList<>();
         for (String line : Files.readAllLines(idsFile)) {
@@ -199,7 +200,7 @@ public final class CacheBench {
 
     private record CacheTotals(long hits, long misses, long loads) { }
 
-    private static CacheTotals totals(ManagedChannel channel) {
+    private static CacheTotals totals(io.grpc.Channel channel) {
         long hits = 0, misses = 0, loads = 0;
         for (CacheStats stats : MonitoringServiceGrpc.newBlockingStub(channel)
                 .getCacheStats(GetCacheStatsRequest.getDefaultInstance()).getCachesList()) {

@@ -26,7 +26,8 @@ public final class GetFineLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        ManagedChannel channel = NettyChannelBuilder.forAddress(args[0], Integer.parseInt(args[1])).usePlaintext().build();
+        ManagedChannel raw = NettyChannelBuilder.forAddress(args[0], Integer.parseInt(args[1])).usePlaintext().build();
+        io.grpc.Channel channel = BenchAuth.signedIn(raw);
         try {
             var fines = FinesServiceGrpc.newBlockingStub(channel);
             Instant now = Instant.now();
@@ -44,7 +45,7 @@ public final class GetFineLoad {
                     java.nio.file.StandardOpenOption.APPEND);
             System.err.println(result.json());
         } finally {
-            channel.shutdownNow();
+            raw.shutdownNow();
         }
     }
 }

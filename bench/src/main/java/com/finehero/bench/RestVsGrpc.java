@@ -45,7 +45,8 @@ public final class RestVsGrpc {
         int rounds = Integer.parseInt(args[5]);
         Path output = Path.of(args[6]);
 
-        ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+        ManagedChannel raw = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+        io.grpc.Channel channel = BenchAuth.signedIn(raw);
         var fines = FinesServiceGrpc.newBlockingStub(channel);
         Instant now = Instant.now();
         Fine fine = fines.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
@@ -59,7 +60,7 @@ public final class RestVsGrpc {
 
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest restGet = HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/v1/fines/" + fine.getId()))
-                .GET().build();
+                .header("authorization", "Bearer " + BenchAuth.accessToken(raw)).GET().build();
 
         List<LoadRun.Result> grpc = new ArrayList<>();
         List<LoadRun.Result> rest = new ArrayList<>();
@@ -75,7 +76,7 @@ public final class RestVsGrpc {
             }));
             System.err.println("round " + (round + 1) + ": " + grpc.getLast().json() + " " + rest.getLast().json());
         }
-        channel.shutdownNow();
+        raw.shutdownNow();
 
         LoadRun.Result g = median(grpc);
         LoadRun.Result r = median(rest);
