@@ -71,6 +71,18 @@ public final class FineHeroClient implements AutoCloseable {
         return anonymous;
     }
 
+    /**
+     * Runs a stub call and turns a failure into a typed {@link FineHeroException}:
+     * {@code finehero.call(() -> finehero.fines().getFine(request))}.
+     */
+    public <T> T call(java.util.function.Supplier<T> stubCall) {
+        try {
+            return stubCall.get();
+        } catch (io.grpc.StatusRuntimeException e) {
+            throw FineHeroException.from(e);
+        }
+    }
+
     @Override
     public void close() {
         channel.shutdown();
@@ -90,6 +102,7 @@ public final class FineHeroClient implements AutoCloseable {
         private boolean plaintext = true;
         private Duration deadline = Duration.ofSeconds(10);
         private Credentials credentials;
+        private int maxAttempts = 3;
 
         private Builder() {
         }
@@ -125,11 +138,25 @@ public final class FineHeroClient implements AutoCloseable {
             return this;
         }
 
+        /** Attempts of a reading call that meets UNAVAILABLE (default 3; 1 turns retries off). */
+        public Builder maxAttempts(int maxAttempts) {
+            if (maxAttempts < 1 || maxAttempts > 5) {
+                throw new IllegalArgumentException("maxAttempts: " + maxAttempts + " (expected: 1-5)");
+            }
+            this.maxAttempts = maxAttempts;
+            return this;
+        }
+
         public FineHeroClient build() {
             if (host == null) {
                 throw new IllegalStateException("target(host, port) must be set");
             }
             NettyChannelBuilder channel = NettyChannelBuilder.forAddress(host, port);
+            if (maxAttempts > 1) {
+                channel.defaultServiceConfig(RetryPolicy.serviceConfig(maxAttempts)).enableRetry();
+            } else {
+                channel.disableRetry();
+            }
             if (plaintext) {
                 channel.usePlaintext();
             } else {
