@@ -103,6 +103,7 @@ public final class FineHeroClient implements AutoCloseable {
         private Duration deadline = Duration.ofSeconds(10);
         private Credentials credentials;
         private int maxAttempts = 3;
+        private java.nio.file.Path trustedCertificates;
 
         private Builder() {
         }
@@ -119,6 +120,13 @@ public final class FineHeroClient implements AutoCloseable {
         /** Uses TLS with the JDK's trust store (default: plaintext). */
         public Builder tls() {
             this.plaintext = false;
+            return this;
+        }
+
+        /** Uses TLS, trusting the certificates in this PEM file (a private CA, a self-signed server). */
+        public Builder tls(java.nio.file.Path trustedCertificates) {
+            this.plaintext = false;
+            this.trustedCertificates = Objects.requireNonNull(trustedCertificates, "trustedCertificates");
             return this;
         }
 
@@ -159,6 +167,13 @@ public final class FineHeroClient implements AutoCloseable {
             }
             if (plaintext) {
                 channel.usePlaintext();
+            } else if (trustedCertificates != null) {
+                try {
+                    channel.sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient()
+                            .trustManager(trustedCertificates.toFile()).build());
+                } catch (javax.net.ssl.SSLException e) {
+                    throw new IllegalArgumentException("cannot use " + trustedCertificates + " as trusted certificates: " + e.getMessage(), e);
+                }
             } else {
                 channel.useTransportSecurity();
             }
