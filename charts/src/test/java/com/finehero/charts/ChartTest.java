@@ -123,7 +123,7 @@ class ChartTest {
 
     @Test
     void chartSecretCarriesThePasswordsFromValues() {
-        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero")
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys")
                 .set("database.password", "s3cret").set("redis.password", "r3dis"));
 
         Map<String, Object> secret = one(objects, "Secret");
@@ -139,7 +139,7 @@ class ChartTest {
 
     @Test
     void withADatabaseUrlDefaultsAutoscaleFromTwoToTenPods() {
-        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero"));
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys"));
 
         assertThat(kinds(objects)).contains("HorizontalPodAutoscaler", "PodDisruptionBudget")
                 .doesNotContain("ServiceMonitor", "Ingress");
@@ -159,7 +159,7 @@ class ChartTest {
 
     @Test
     void singlePodHasNoDisruptionBudget() {
-        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero")
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys")
                 .set("autoscaling.enabled", false).set("replicaCount", 1));
 
         assertThat(kinds(objects)).doesNotContain("HorizontalPodAutoscaler", "PodDisruptionBudget");
@@ -241,6 +241,21 @@ class ChartTest {
                 .hasMessageContaining("Additional property replicaCont is not allowed");
         assertThatThrownBy(() -> render(t -> t.set("database.url", "postgres://pg/finehero")))
                 .hasMessageContaining("database.url: Does not match pattern");
+    }
+
+    @Test
+    void aSharedDatabaseWithoutSigningKeysFailsNamingThem() {
+        assertThatThrownBy(() -> render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero")))
+                .hasMessageContaining("auth.jwtKeys is required");
+    }
+
+    @Test
+    void signingKeysAndTheFirstAdminComeFromTheSecret() {
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "keys-json")
+                .set("auth.bootstrapAdminPassword", "a-long-admin-password"));
+        String all = String.join("\n", objects.stream().map(Object::toString).toList());
+        assertThat(all).contains("FINEHERO_AUTH_JWT_KEYS").contains("FINEHERO_AUTH_BOOTSTRAP_ADMIN_PASSWORD")
+                .contains(java.util.Base64.getEncoder().encodeToString("keys-json".getBytes()));
     }
 
     @Test
