@@ -140,6 +140,16 @@ public final class FineHeroClient implements AutoCloseable {
             return this;
         }
 
+        /** Calls with this API key. */
+        public Builder apiKey(String key) {
+            return credentials(Credentials.apiKey(key));
+        }
+
+        /** Logs in as this user on first use and keeps the session fresh. */
+        public Builder credentials(String username, String password) {
+            return credentials(Credentials.login(username, password));
+        }
+
         /** Sends these credentials with every call (default: none, for anonymous calls such as health). */
         public Builder credentials(Credentials credentials) {
             this.credentials = Objects.requireNonNull(credentials, "credentials");

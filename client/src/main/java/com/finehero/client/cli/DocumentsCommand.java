@@ -13,8 +13,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "documents", description = "Search and read legal documents.",
-        subcommands = {DocumentsCommand.Search.class, DocumentsCommand.Get.class})
+@Command(name = "documents", description = "Search, read, upload and download legal documents.",
+        subcommands = {DocumentsCommand.Search.class, DocumentsCommand.Get.class, DocumentsCommand.Upload.class,
+                DocumentsCommand.Download.class})
 final class DocumentsCommand extends FineHeroCli.Sub {
 
     @Override
@@ -78,6 +79,98 @@ final class DocumentsCommand extends FineHeroCli.Sub {
                     out().println();
                     out().println(document.getContent());
                 }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "upload", description = "Upload a file as a new document, streamed in chunks with a progress bar.")
+    static final class Upload extends FineHeroCli.Sub {
+        @Parameters(paramLabel = "FILE") java.nio.file.Path file;
+        @Option(names = "--title", required = true) String title;
+        @Option(names = "--kind", required = true, description = "STATUTE, REGULATION, TEMPLATE or PRECEDENT") String kind;
+        @Option(names = "--jurisdiction", required = true) String jurisdiction;
+        @Option(names = "--tag", description = "A tag (repeatable)") java.util.List<String> tags = new java.util.ArrayList<>();
+        @Option(names = "--no-progress", description = "No progress bar") boolean noProgress;
+
+        @Override
+        public Integer call() throws Exception {
+            long size = java.nio.file.Files.size(file);
+            java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
+            try (var in = new java.security.DigestInputStream(java.nio.file.Files.newInputStream(file), sha256)) {
+                in.transferTo(java.io.OutputStream.nullOutputStream());
+            }
+            String checksum = java.util.HexFormat.of().formatHex(sha256.digest());
+            ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "upload", !noProgress && root().output == FineHeroCli.Output.table);
+            try (FineHeroClient client = root().client()) {
+                java.util.concurrent.CompletableFuture<Document> result = new java.util.concurrent.CompletableFuture<>();
+                var requests = DocumentsServiceGrpc.newStub(client.channel()).uploadDocument(new io.grpc.stub.StreamObserver<>() {
+                    @Override public void onNext(Document document) { result.complete(document); }
+                    @Override public void onError(Throwable t) { result.completeExceptionally(t); }
+                    @Override public void onCompleted() { }
+                });
+                requests.onNext(com.finehero.api.documents.v1.UploadDocumentRequest.newBuilder()
+                        .setHeader(com.finehero.api.documents.v1.UploadHeader.newBuilder()
+                                .setDocument(Document.newBuilder().setTitle(title).setJurisdiction(jurisdiction).addAllTags(tags)
+                                        .setKind(com.finehero.api.documents.v1.DocumentKind.valueOf("DOCUMENT_KIND_" + kind.toUpperCase(java.util.Locale.ROOT))))
+                                .setChecksumSha256(checksum))
+                        .build());
+                byte[] buffer = new byte[256 * 1024];
+                long sent = 0;
+                try (var in = java.nio.file.Files.newInputStream(file)) {
+                    for (int n; (n = in.read(buffer)) > 0; ) {
+                        if (result.isDone()) {
+                            break; // the server refused already; its answer says why
+                        }
+                        requests.onNext(com.finehero.api.documents.v1.UploadDocumentRequest.newBuilder()
+                                .setChunk(com.google.protobuf.ByteString.copyFrom(buffer, 0, n)).build());
+                        sent += n;
+                        bar.update(sent, size, sent / 1024 + " KiB");
+                    }
+                }
+                requests.onCompleted();
+                Document document;
+                try {
+                    document = result.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+                } finally {
+                    bar.finish();
+                }
+                if (!root().printedAsJson(out(), document)) {
+                    out().println("uploaded " + document.getId() + " (" + size + " bytes, version " + document.getVersion() + ")");
+                }
+                return 0;
+            }
+        }
+    }
+
+    @Command(name = "download", description = "Download a document's content to a file (streamed).")
+    static final class Download extends FineHeroCli.Sub {
+        @Parameters(index = "0", paramLabel = "DOCUMENT_ID") String id;
+        @Parameters(index = "1", paramLabel = "FILE") java.nio.file.Path file;
+        @Option(names = "--version", defaultValue = "0", description = "A past version (default: current)") long version;
+
+        @Override
+        public Integer call() throws Exception {
+            try (FineHeroClient client = root().client()) {
+                var chunks = DocumentsServiceGrpc.newBlockingStub(client.channel()).downloadDocument(
+                        com.finehero.api.documents.v1.DownloadDocumentRequest.newBuilder().setDocumentId(id).setVersion(version).build());
+                java.nio.file.Path partial = file.resolveSibling(file.getFileName() + ".part");
+                long written = 0;
+                Document document = null;
+                try (var out = java.nio.file.Files.newOutputStream(partial)) {
+                    while (chunks.hasNext()) {
+                        var chunk = chunks.next();
+                        if (chunk.hasDocument()) {
+                            document = chunk.getDocument();
+                        }
+                        chunk.getChunk().writeTo(out);
+                        written += chunk.getChunk().size();
+                    }
+                }
+                java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                out().println("wrote " + written + " bytes of " + (document == null ? id : document.getTitle()) + " to " + file);
                 return 0;
             }
         }

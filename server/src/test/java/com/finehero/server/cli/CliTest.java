@@ -105,6 +105,25 @@ class CliTest {
     }
 
     @Test
+    void uploadStreamsAFileWithProgressAndDownloadGivesTheSameBytes(@TempDir Path files) throws Exception {
+        String text = "Section 1. Parking within 15 feet of a fire hydrant is prohibited.\n".repeat(12_000); // ~800 KB
+        Path source = files.resolve("hydrants.txt");
+        java.nio.file.Files.writeString(source, text);
+        Run upload = finehero("documents", "upload", source.toString(), "--title", "Hydrant rules", "--kind", "statute",
+                "--jurisdiction", "CLI-UP", "--tag", "hydrant");
+        assertThat(upload.exit()).as(upload.err()).isZero();
+        assertThat(upload.err()).as("progress bar").contains("upload [").contains("100%");
+        String id = upload.out().replaceAll("(?s).*uploaded ([0-9a-f-]{36}).*", "$1");
+
+        Path copy = files.resolve("copy.txt");
+        Run download = finehero("documents", "download", id, copy.toString());
+        assertThat(download.exit()).as(download.err()).isZero();
+        assertThat(java.nio.file.Files.readString(copy)).isEqualTo(text);
+        assertThat(finehero("documents", "upload", files.resolve("missing.txt").toString(), "--title", "x", "--kind", "statute",
+                "--jurisdiction", "X").exit()).as("a missing file").isEqualTo(1);
+    }
+
+    @Test
     void healthAndSearch() {
         DocumentsServiceGrpc.newBlockingStub(APP.channel()).createDocument(CreateDocumentRequest.newBuilder()
                 .setDocument(Document.newBuilder().setTitle("Bus zones").setKind(DocumentKind.DOCUMENT_KIND_STATUTE)
