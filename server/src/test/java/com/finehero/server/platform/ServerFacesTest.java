@@ -113,8 +113,8 @@ class ServerFacesTest {
         MethodDescriptor<byte[], byte[]> unknown = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNARY)
                 .setFullMethodName("finehero.fines.v1.FinesService/NoSuchMethod")
-                .setRequestMarshaller(Bytes.INSTANCE)
-                .setResponseMarshaller(Bytes.INSTANCE)
+                .setRequestMarshaller(com.finehero.server.testing.RawCalls.Bytes.INSTANCE)
+                .setResponseMarshaller(com.finehero.server.testing.RawCalls.Bytes.INSTANCE)
                 .build();
         // Its own connection: Helidon 4.5 answers an unknown method before the client has finished sending;
         // the client's late RST_STREAM for that stream then makes Helidon send a connection-wide GOAWAY
@@ -133,32 +133,13 @@ class ServerFacesTest {
         MethodDescriptor<byte[], byte[]> getFine = MethodDescriptor.<byte[], byte[]>newBuilder()
                 .setType(MethodDescriptor.MethodType.UNARY)
                 .setFullMethodName("finehero.fines.v1.FinesService/GetFine")
-                .setRequestMarshaller(Bytes.INSTANCE)
-                .setResponseMarshaller(Bytes.INSTANCE)
+                .setRequestMarshaller(com.finehero.server.testing.RawCalls.Bytes.INSTANCE)
+                .setResponseMarshaller(com.finehero.server.testing.RawCalls.Bytes.INSTANCE)
                 .build();
         // field 1 declared as a 100-byte string, but the message ends after 3 bytes
         Status status = RawCalls.unary(APP.channel(), getFine, new byte[] {0x0a, 100, 'a', 'b', 'c'}, Duration.ofSeconds(5));
         assertThat(status.getCode()).as(String.valueOf(status)).isEqualTo(Status.Code.INVALID_ARGUMENT);
         assertThat(status.getDescription()).contains("finehero.fines.v1.GetFineRequest");
-    }
-
-    /** Passes bytes through untouched, to send what a generated stub never would. */
-    enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
-        INSTANCE;
-
-        @Override
-        public java.io.InputStream stream(byte[] value) {
-            return new java.io.ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(java.io.InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
     }
 
     static final class RawCalls {
