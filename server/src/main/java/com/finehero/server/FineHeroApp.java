@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import com.finehero.api.documents.v1.DocumentsProto;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
+import com.finehero.server.monitoring.Alerts;
+import com.finehero.server.monitoring.AlertsConfig;
 import com.finehero.server.monitoring.MonitoringGrpcService;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.CachedDocumentStore;
@@ -70,16 +72,18 @@ public final class FineHeroApp implements AutoCloseable {
     private final WebServer server;
     private final HealthMonitor health;
     private final OverdueSweeper overdueSweeper;
+    private final Alerts alerts;
     private final ScheduledExecutorService maintenance;
     private final List<AutoCloseable> resources;
     private final Duration drainTimeout;
     private volatile boolean closed;
 
-    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper,
+    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper, Alerts alerts,
                         ScheduledExecutorService maintenance, List<AutoCloseable> resources, Duration drainTimeout) {
         this.server = server;
         this.health = health;
         this.overdueSweeper = overdueSweeper;
+        this.alerts = alerts;
         this.maintenance = maintenance;
         this.resources = resources;
         this.drainTimeout = drainTimeout;
@@ -99,6 +103,7 @@ public final class FineHeroApp implements AutoCloseable {
         Duration healthInterval = ConfigValues.duration(finehero.get("health"), "interval", Duration.ofSeconds(5));
         Duration sweepInterval = ConfigValues.duration(finehero.get("fines"), "overdue-sweep", Duration.ofMinutes(1));
         Duration drainTimeout = ConfigValues.duration(finehero.get("shutdown"), "drain", Duration.ofSeconds(10));
+        AlertsConfig alertsConfig = AlertsConfig.from(finehero.get("monitoring.alerts"));
 
         List<AutoCloseable> resources = new ArrayList<>();
         try {
@@ -130,6 +135,8 @@ public final class FineHeroApp implements AutoCloseable {
             ErrorMapper errors = new ErrorMapper();
             RpcMetrics rpcMetrics = new RpcMetrics(meters, clock,
                     ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
+            Alerts alerts = Alerts.create(alertsConfig, database, redis, health::snapshot, rpcMetrics, clock);
+            resources.add(alerts);
             RpcPipeline.Builder calls = RpcPipeline.builder().intercept(new RequestIdInterceptor());
             if (ConfigValues.bool(finehero.get("observe"), "metrics", true)) {
                 calls.intercept(new RpcMetricsInterceptor(rpcMetrics));
@@ -143,7 +150,7 @@ public final class FineHeroApp implements AutoCloseable {
                     .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing))
                     .service(DocumentsProto.getDescriptor(),
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
-                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot))
+                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts))
                     .build();
 
             health.start(healthInterval,
@@ -182,11 +189,15 @@ public final class FineHeroApp implements AutoCloseable {
             ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("finehero-maintenance").factory());
             maintenance.scheduleWithFixedDelay(overdueSweeper, 0, Math.max(1, sweepInterval.toMillis()), TimeUnit.MILLISECONDS);
+            if (alerts.enabled()) {
+                long every = alertsConfig.interval().toMillis();
+                maintenance.scheduleWithFixedDelay(alerts.evaluator()::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
+            }
 
             LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + dbConfig.dialect()
                     + ", cache " + (redisConfig.enabled() ? "redis " + redis.state() : "in-process") + ") in "
                     + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
-            return new FineHeroApp(server, health, overdueSweeper, maintenance, resources, drainTimeout);
+            return new FineHeroApp(server, health, overdueSweeper, alerts, maintenance, resources, drainTimeout);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -221,6 +232,11 @@ public final class FineHeroApp implements AutoCloseable {
         return overdueSweeper;
     }
 
+    /** The alerting of this instance; tests call {@code alerts().evaluator().evaluateNow()} after moving their clock. */
+    public Alerts alerts() {
+        return alerts;
+    }
+
     /**
      * Stops gracefully: health turns NOT_SERVING, the server stops taking connections and lets calls in
      * flight finish (up to {@code finehero.shutdown.drain}), then pools and clients are closed.
@@ -234,6 +250,7 @@ public final class FineHeroApp implements AutoCloseable {
         LOG.log(Level.INFO, "FineHero stopping");
         health.stopping();
         maintenance.shutdownNow();
+        alerts.endWatches(); // open watches would hold the drain for its whole timeout
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);

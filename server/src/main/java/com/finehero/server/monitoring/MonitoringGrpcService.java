@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
+import com.finehero.api.monitoring.v1.Alert;
+import com.finehero.api.monitoring.v1.AlertEvent;
 import com.finehero.api.monitoring.v1.CacheStats;
 import com.finehero.api.monitoring.v1.ComponentHealth;
 import com.finehero.api.monitoring.v1.GetCacheStatsRequest;
@@ -17,32 +19,44 @@ import com.finehero.api.monitoring.v1.GetMetricsRequest;
 import com.finehero.api.monitoring.v1.GetMetricsResponse;
 import com.finehero.api.monitoring.v1.HealthStatus;
 import com.finehero.api.monitoring.v1.JvmStats;
+import com.finehero.api.monitoring.v1.ListAlertsRequest;
+import com.finehero.api.monitoring.v1.ListAlertsResponse;
 import com.finehero.api.monitoring.v1.ListSlowQueriesRequest;
 import com.finehero.api.monitoring.v1.ListSlowQueriesResponse;
 import com.finehero.api.monitoring.v1.MonitoringServiceGrpc;
 import com.finehero.api.monitoring.v1.PoolStats;
 import com.finehero.api.monitoring.v1.RpcStats;
 import com.finehero.api.monitoring.v1.SlowQuery;
+import com.finehero.api.monitoring.v1.WatchAlertsRequest;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.SlowQueries;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.rpc.Replies;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 import static com.finehero.server.platform.rpc.Replies.reply;
 
-/** Operational views of this instance: calls, caches, the connection pool and the JVM. */
+/** Operational views: health, calls, caches, the connection pool, the JVM, slow statements and alerts. */
 public final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServiceImplBase {
+
+    static final int DEFAULT_ALERT_PAGE = 20;
+    static final int MAX_ALERT_PAGE = 100;
 
     private final Caches caches;
     private final RpcMetrics rpcs;
     private final Database database;
     private final Supplier<HealthMonitor.Snapshot> health;
+    private final Alerts alerts;
 
-    public MonitoringGrpcService(Caches caches, RpcMetrics rpcs, Database database, Supplier<HealthMonitor.Snapshot> health) {
+    public MonitoringGrpcService(Caches caches, RpcMetrics rpcs, Database database, Supplier<HealthMonitor.Snapshot> health,
+                                 Alerts alerts) {
+        this.alerts = Objects.requireNonNull(alerts, "alerts");
         this.caches = Objects.requireNonNull(caches, "caches");
         this.rpcs = Objects.requireNonNull(rpcs, "rpcs");
         this.database = Objects.requireNonNull(database, "database");
@@ -81,6 +95,7 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
                 .addAllCaches(cacheStats());
         rpcs.snapshot().forEach((method, s) -> metrics.addRpcs(RpcStats.newBuilder()
                 .setMethod(method).setCalls(s.calls()).setErrors(s.errors()).setWindowCalls(s.windowCalls())
+                .setWindowErrors(s.windowErrors())
                 .setP50Ms(s.p50Ms()).setP95Ms(s.p95Ms()).setP99Ms(s.p99Ms()).setMaxMs(s.maxMs())));
         Database.PoolStats pool = database.poolStats();
         metrics.setPool(PoolStats.newBuilder().setActive(pool.active()).setIdle(pool.idle())
@@ -110,6 +125,95 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
                     .setLastSeen(Times.toProto(entry.lastSeen())));
         }
         reply(response, answer.build());
+    }
+
+    @Override
+    public void listAlerts(ListAlertsRequest request, StreamObserver<ListAlertsResponse> response) {
+        int limit = Replies.pageSize(request.getPageSize(), DEFAULT_ALERT_PAGE, MAX_ALERT_PAGE);
+        String scope = request.getState() + "|" + request.getRule() + "|" + request.getSeverity();
+        AlertStore.Cursor after = null;
+        if (!request.getPageToken().isEmpty()) {
+            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
+            try {
+                after = new AlertStore.Cursor(java.time.Instant.parse(position.get(0)), position.get(1));
+            } catch (java.time.DateTimeException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
+            }
+        }
+        List<Alert> page = alerts.store().list(
+                new AlertStore.Query(request.getState(), request.getRule(), request.getSeverity(), after), limit + 1);
+        ListAlertsResponse.Builder answer = ListAlertsResponse.newBuilder();
+        if (page.size() > limit) {
+            page = page.subList(0, limit);
+            Alert last = page.getLast();
+            answer.setNextPageToken(PageTokens.encode(scope, List.of(Times.toInstant(last.getFireTime()).toString(), last.getId())));
+        }
+        reply(response, answer.addAllAlerts(page).build());
+    }
+
+    /**
+     * Sends the alerts firing now, then each change as the feed hears of it. Changes heard while the
+     * first event is being read are held and sent after it, so none falls in between (one may repeat
+     * what the first event already shows; alerts carry ids and update times).
+     */
+    @Override
+    public void watchAlerts(WatchAlertsRequest request, StreamObserver<AlertEvent> response) {
+        ServerCallStreamObserver<AlertEvent> call = (ServerCallStreamObserver<AlertEvent>) response;
+        String rule = request.getRule();
+        Object sending = new Object();
+        List<Alert> held = new java.util.ArrayList<>();
+        boolean[] started = {false};
+        boolean[] ended = {false};
+        AutoCloseable subscription = alerts.feed().subscribe(new AlertFeed.Watcher(change -> {
+            if (!rule.isEmpty() && !rule.equals(change.getRule())) {
+                return;
+            }
+            synchronized (sending) {
+                if (ended[0]) {
+                    return;
+                }
+                if (!started[0]) {
+                    held.add(change);
+                } else if (!call.isCancelled()) {
+                    call.onNext(AlertEvent.newBuilder().setAlert(change).build());
+                }
+            }
+        }, () -> {
+            synchronized (sending) {
+                if (!ended[0]) {
+                    ended[0] = true;
+                    if (!call.isCancelled()) {
+                        call.onCompleted();
+                    }
+                }
+            }
+        }));
+        call.setOnCancelHandler(() -> {
+            synchronized (sending) {
+                ended[0] = true;
+            }
+            closeQuietly(subscription);
+        });
+        List<Alert> firing = alerts.firing().stream().filter(a -> rule.isEmpty() || rule.equals(a.getRule())).toList();
+        synchronized (sending) {
+            if (ended[0]) {
+                return;
+            }
+            call.onNext(AlertEvent.newBuilder().addAllFiring(firing).build());
+            started[0] = true;
+            for (Alert change : held) {
+                call.onNext(AlertEvent.newBuilder().setAlert(change).build());
+            }
+            held.clear();
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // removing a watcher from a set does not fail
+        }
     }
 
     @Override
