@@ -65,19 +65,39 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
 
     @Override
     public void getHealth(GetHealthRequest request, StreamObserver<GetHealthResponse> response) {
-        HealthMonitor.Snapshot snapshot = health.get();
+        reply(response, health(health.get(), callerMaySeeHealthDetails(), request.getIncludeDetails()));
+    }
+
+    /**
+     * Whether the caller of this call may see health details (reasons, pool counts, latencies, paths).
+     * Issue 8: admins see details, anonymous callers only the summary. Until authentication (issue 7)
+     * is merged every caller may; security replaces this with a check of the caller's roles.
+     */
+    private static boolean callerMaySeeHealthDetails() {
+        return true;
+    }
+
+    /**
+     * GetHealth's answer. A caller who may not see details gets the summary: the overall status, when it
+     * was checked and each component's name and status, without reasons or details (they name hosts,
+     * paths and errors). One who may gets the reasons, and the details too when asked for.
+     */
+    static GetHealthResponse health(HealthMonitor.Snapshot snapshot, boolean maySeeDetails, boolean includeDetails) {
         GetHealthResponse.Builder answer = GetHealthResponse.newBuilder()
                 .setStatus(status(snapshot.status()))
                 .setCheckedAt(Times.toProto(snapshot.checkedAt()));
         for (HealthMonitor.Component component : snapshot.components()) {
             ComponentHealth.Builder entry = ComponentHealth.newBuilder()
-                    .setName(component.name()).setStatus(status(component.status())).setReason(component.reason());
-            if (request.getIncludeDetails()) {
-                component.details().forEach((key, value) -> entry.putDetails(key, String.valueOf(value)));
+                    .setName(component.name()).setStatus(status(component.status()));
+            if (maySeeDetails) {
+                entry.setReason(component.reason());
+                if (includeDetails) {
+                    component.details().forEach((key, value) -> entry.putDetails(key, String.valueOf(value)));
+                }
             }
             answer.addComponents(entry);
         }
-        reply(response, answer.build());
+        return answer.build();
     }
 
     private static HealthStatus status(HealthMonitor.Status status) {
