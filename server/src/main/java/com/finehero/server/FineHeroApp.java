@@ -41,6 +41,7 @@ import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RequestIdInterceptor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.observe.RpcMetricsInterceptor;
+import com.finehero.server.platform.observe.TracingInterceptor;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.OpenApiService;
 import com.finehero.server.platform.rest.RestBridge;
@@ -50,6 +51,7 @@ import com.finehero.server.platform.rpc.ValidationInterceptor;
 import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
@@ -137,7 +139,11 @@ public final class FineHeroApp implements AutoCloseable {
                     ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
             Alerts alerts = Alerts.create(alertsConfig, database, redis, health::snapshot, rpcMetrics, clock);
             resources.add(alerts);
-            RpcPipeline.Builder calls = RpcPipeline.builder().intercept(new RequestIdInterceptor());
+            RpcPipeline.Builder calls = RpcPipeline.builder()
+                    .intercept(new RequestIdInterceptor())
+                    .intercept(ConfigValues.bool(finehero.get("observe.tracing"), "enabled", false)
+                            ? TracingInterceptor.openTelemetry(GlobalOpenTelemetry.get())
+                            : TracingInterceptor.propagationOnly());
             if (ConfigValues.bool(finehero.get("observe"), "metrics", true)) {
                 calls.intercept(new RpcMetricsInterceptor(rpcMetrics));
             }
