@@ -171,61 +171,17 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
         reply(response, answer.addAllAlerts(page).build());
     }
 
-    /**
-     * Sends the alerts firing now, then each change as the feed hears of it. Changes heard while the
-     * first event is being read are held and sent after it, so none falls in between (one may repeat
-     * what the first event already shows; alerts carry ids and update times).
-     */
+    /** The alerts firing now, then each change as the feed hears of it ({@link AlertWatch}). */
     @Override
     public void watchAlerts(WatchAlertsRequest request, StreamObserver<AlertEvent> response) {
         ServerCallStreamObserver<AlertEvent> call = (ServerCallStreamObserver<AlertEvent>) response;
-        String rule = request.getRule();
-        Object sending = new Object();
-        List<Alert> held = new java.util.ArrayList<>();
-        boolean[] started = {false};
-        boolean[] ended = {false};
-        AutoCloseable subscription = alerts.feed().subscribe(new AlertFeed.Watcher(change -> {
-            if (!rule.isEmpty() && !rule.equals(change.getRule())) {
-                return;
-            }
-            synchronized (sending) {
-                if (ended[0]) {
-                    return;
-                }
-                if (!started[0]) {
-                    held.add(change);
-                } else if (!call.isCancelled()) {
-                    call.onNext(AlertEvent.newBuilder().setAlert(change).build());
-                }
-            }
-        }, () -> {
-            synchronized (sending) {
-                if (!ended[0]) {
-                    ended[0] = true;
-                    if (!call.isCancelled()) {
-                        call.onCompleted();
-                    }
-                }
-            }
-        }));
+        AlertWatch watch = new AlertWatch(call, request.getRule());
+        AutoCloseable subscription = alerts.feed().subscribe(new AlertFeed.Watcher(watch::change, watch::end));
         call.setOnCancelHandler(() -> {
-            synchronized (sending) {
-                ended[0] = true;
-            }
+            watch.cancelled();
             closeQuietly(subscription);
         });
-        List<Alert> firing = alerts.firing().stream().filter(a -> rule.isEmpty() || rule.equals(a.getRule())).toList();
-        synchronized (sending) {
-            if (ended[0]) {
-                return;
-            }
-            call.onNext(AlertEvent.newBuilder().addAllFiring(firing).build());
-            started[0] = true;
-            for (Alert change : held) {
-                call.onNext(AlertEvent.newBuilder().setAlert(change).build());
-            }
-            held.clear();
-        }
+        watch.start(alerts.firing());
     }
 
     private static void closeQuietly(AutoCloseable closeable) {
