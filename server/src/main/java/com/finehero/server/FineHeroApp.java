@@ -51,7 +51,6 @@ import com.finehero.server.platform.rpc.ValidationInterceptor;
 import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
-import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
@@ -60,6 +59,7 @@ import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 
 /**
  * The one place FineHero is put together: configuration is read into records, then the database,
@@ -256,7 +256,7 @@ public final class FineHeroApp implements AutoCloseable {
         LOG.log(Level.INFO, "FineHero stopping");
         health.stopping();
         maintenance.shutdownNow();
-        alerts.endWatches(); // open watches would hold the drain for its whole timeout
+        alerts.endWatches(); // watchers see a normal end, not a cut connection
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);
