@@ -54,6 +54,12 @@ public final class Fixtures {
         }
 
         private boolean someoneWaits() throws SQLException {
+            // this connection holds the lock in an open transaction, and PostgreSQL reads pg_stat_activity
+            // once per transaction: without clearing that snapshot, a poll made before the waiter arrived
+            // would be repeated until the timeout
+            try (PreparedStatement clear = connection.prepareStatement("SELECT pg_stat_clear_snapshot()")) {
+                clear.execute();
+            }
             try (PreparedStatement waiting = connection.prepareStatement(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'");
                  ResultSet rows = waiting.executeQuery()) {
