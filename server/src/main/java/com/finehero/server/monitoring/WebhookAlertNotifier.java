@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -53,32 +54,43 @@ public final class WebhookAlertNotifier implements AlertNotifier, AutoCloseable 
 
     @Override
     public void deliver(Alert change) {
-        schedule(change, 1, Duration.ZERO);
+        delivery(change);
     }
 
-    private void schedule(Alert change, int attempt, Duration delay) {
+    /** Delivers in the background; completes with the attempts it took, or exceptionally once given up. */
+    CompletableFuture<Integer> delivery(Alert change) {
+        CompletableFuture<Integer> outcome = new CompletableFuture<>();
+        schedule(change, 1, Duration.ZERO, outcome);
+        return outcome;
+    }
+
+    private void schedule(Alert change, int attempt, Duration delay, CompletableFuture<Integer> outcome) {
         try {
-            retries.schedule(() -> attempt(change, attempt), delay.toMillis(), TimeUnit.MILLISECONDS);
+            retries.schedule(() -> attempt(change, attempt, outcome), delay.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException e) {
             LOG.log(Level.WARNING, "alert webhook: shutting down, not delivered: " + change.getRule() + " " + change.getId());
+            outcome.completeExceptionally(e);
         }
     }
 
-    private void attempt(Alert change, int attempt) {
+    private void attempt(Alert change, int attempt, CompletableFuture<Integer> outcome) {
         try {
             send(change);
+            outcome.complete(attempt);
         } catch (IOException | RuntimeException e) {
             if (attempt >= attempts) {
                 LOG.log(Level.WARNING, "alert webhook: gave up after " + attempt + " attempt(s) for " + change.getRule()
                         + " " + change.getId() + ": " + e.getMessage());
+                outcome.completeExceptionally(new IOException("gave up after " + attempt + " attempt(s)", e));
                 return;
             }
             Duration wait = backoff.multipliedBy(1L << Math.min(20, attempt - 1));
             LOG.log(Level.INFO, "alert webhook: attempt " + attempt + " failed (" + e.getMessage() + "), retrying in "
                     + wait.toMillis() + " ms");
-            schedule(change, attempt + 1, wait);
+            schedule(change, attempt + 1, wait, outcome);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            outcome.completeExceptionally(e);
         }
     }
 
