@@ -12,6 +12,10 @@ function statusName(value) {
   return String(value || "HEALTH_STATUS_UNKNOWN").replace("HEALTH_STATUS_", "");
 }
 
+function severityName(value) {
+  return String(value || "ALERT_SEVERITY_UNSPECIFIED").replace("ALERT_SEVERITY_", "");
+}
+
 function cell(row, text, numeric) {
   const td = document.createElement("td");
   td.textContent = text;
@@ -92,8 +96,9 @@ async function getJson(path) {
 
 async function refresh() {
   try {
-    const [health, metrics] = await Promise.all([
-      getJson("/v1/monitoring/health"), getJson("/v1/monitoring/metrics")]);
+    const [health, metrics, alerts] = await Promise.all([
+      getJson("/v1/monitoring/health"), getJson("/v1/monitoring/metrics"),
+      getJson("/v1/monitoring/alerts?state=ALERT_STATE_FIRING&page_size=100")]);
     const overall = document.getElementById("overall");
     overall.textContent = statusName(health.status);
     overall.dataset.status = statusName(health.status);
@@ -124,6 +129,20 @@ async function refresh() {
       cell(row, String(Number(c.misses || 0)), true);
       cell(row, String(Number(c.loads || 0)), true);
       cell(row, String(Number(c.errors || 0)), true);
+    });
+
+    const firing = alerts.alerts || [];
+    document.getElementById("alert-count").textContent = "(" + firing.length + (alerts.nextPageToken ? "+" : "") + ")";
+    document.getElementById("no-alerts").hidden = firing.length > 0;
+    fill("alerts", firing, (row, a) => {
+      row.dataset.alertId = a.id;
+      const severity = cell(row, severityName(a.severity));
+      severity.dataset.field = "severity";
+      severity.dataset.severity = severityName(a.severity);
+      cell(row, a.rule || "").dataset.field = "rule";
+      cell(row, a.subject || "").dataset.field = "subject";
+      cell(row, a.summary || "").dataset.field = "summary";
+      cell(row, a.fireTime ? new Date(a.fireTime).toLocaleString() : "").dataset.field = "since";
     });
 
     const now = Date.now();

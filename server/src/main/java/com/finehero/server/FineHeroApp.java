@@ -17,6 +17,8 @@ import com.finehero.api.monitoring.v1.MonitoringProto;
 import com.finehero.server.auth.AuthConfig;
 import com.finehero.server.auth.AuthGrpcService;
 import com.finehero.server.auth.Identity;
+import com.finehero.server.monitoring.Alerts;
+import com.finehero.server.monitoring.AlertsConfig;
 import com.finehero.server.monitoring.MonitoringGrpcService;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.CachedDocumentStore;
@@ -44,6 +46,7 @@ import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RequestIdInterceptor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.observe.RpcMetricsInterceptor;
+import com.finehero.server.platform.observe.TracingInterceptor;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.OpenApiService;
 import com.finehero.server.platform.rest.RestBridge;
@@ -70,6 +73,7 @@ import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import io.opentelemetry.api.GlobalOpenTelemetry;
 
 /**
  * The one place FineHero is put together: configuration is read into records, then the database,
@@ -84,16 +88,18 @@ public final class FineHeroApp implements AutoCloseable {
     private final WebServer server;
     private final HealthMonitor health;
     private final OverdueSweeper overdueSweeper;
+    private final Alerts alerts;
     private final ScheduledExecutorService maintenance;
     private final List<AutoCloseable> resources;
     private final Duration drainTimeout;
     private volatile boolean closed;
 
-    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper,
+    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper, Alerts alerts,
                         ScheduledExecutorService maintenance, List<AutoCloseable> resources, Duration drainTimeout) {
         this.server = server;
         this.health = health;
         this.overdueSweeper = overdueSweeper;
+        this.alerts = alerts;
         this.maintenance = maintenance;
         this.resources = resources;
         this.drainTimeout = drainTimeout;
@@ -113,6 +119,7 @@ public final class FineHeroApp implements AutoCloseable {
         Duration healthInterval = ConfigValues.duration(finehero.get("health"), "interval", Duration.ofSeconds(5));
         Duration sweepInterval = ConfigValues.duration(finehero.get("fines"), "overdue-sweep", Duration.ofMinutes(1));
         Duration drainTimeout = ConfigValues.duration(finehero.get("shutdown"), "drain", Duration.ofSeconds(10));
+        AlertsConfig alertsConfig = AlertsConfig.from(finehero.get("monitoring.alerts"));
 
         List<AutoCloseable> resources = new ArrayList<>();
         try {
@@ -144,7 +151,13 @@ public final class FineHeroApp implements AutoCloseable {
             ErrorMapper errors = new ErrorMapper();
             RpcMetrics rpcMetrics = new RpcMetrics(meters, clock,
                     ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
-            RpcPipeline.Builder calls = RpcPipeline.builder().intercept(new RequestIdInterceptor());
+            Alerts alerts = Alerts.create(alertsConfig, database, redis, health::snapshot, rpcMetrics, clock);
+            resources.add(alerts);
+            RpcPipeline.Builder calls = RpcPipeline.builder()
+                    .intercept(new RequestIdInterceptor())
+                    .intercept(ConfigValues.bool(finehero.get("observe.tracing"), "enabled", false)
+                            ? TracingInterceptor.openTelemetry(GlobalOpenTelemetry.get())
+                            : TracingInterceptor.propagationOnly());
             if (ConfigValues.bool(finehero.get("observe"), "metrics", true)) {
                 calls.intercept(new RpcMetricsInterceptor(rpcMetrics));
             }
@@ -181,7 +194,7 @@ public final class FineHeroApp implements AutoCloseable {
                     .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing))
                     .service(DocumentsProto.getDescriptor(),
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
-                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot))
+                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts))
                     .build();
 
             health.start(healthInterval,
@@ -222,11 +235,15 @@ public final class FineHeroApp implements AutoCloseable {
             ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("finehero-maintenance").factory());
             maintenance.scheduleWithFixedDelay(overdueSweeper, 0, Math.max(1, sweepInterval.toMillis()), TimeUnit.MILLISECONDS);
+            if (alerts.enabled()) {
+                long every = alertsConfig.interval().toMillis();
+                maintenance.scheduleWithFixedDelay(alerts.evaluator()::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
+            }
 
             LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + dbConfig.dialect()
                     + ", cache " + (redisConfig.enabled() ? "redis " + redis.state() : "in-process") + ") in "
                     + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
-            return new FineHeroApp(server, health, overdueSweeper, maintenance, resources, drainTimeout);
+            return new FineHeroApp(server, health, overdueSweeper, alerts, maintenance, resources, drainTimeout);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -261,6 +278,11 @@ public final class FineHeroApp implements AutoCloseable {
         return overdueSweeper;
     }
 
+    /** The alerting of this instance; tests call {@code alerts().evaluator().evaluateNow()} after moving their clock. */
+    public Alerts alerts() {
+        return alerts;
+    }
+
     /**
      * Stops gracefully: health turns NOT_SERVING, the server stops taking connections and lets calls in
      * flight finish (up to {@code finehero.shutdown.drain}), then pools and clients are closed.
@@ -274,6 +296,7 @@ public final class FineHeroApp implements AutoCloseable {
         LOG.log(Level.INFO, "FineHero stopping");
         health.stopping();
         maintenance.shutdownNow();
+        alerts.endWatches(); // watchers see a normal end, not a cut connection
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);

@@ -7,6 +7,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
 
+import com.finehero.api.auth.v1.Role;
+import com.finehero.api.monitoring.v1.Alert;
+import com.finehero.api.monitoring.v1.AlertEvent;
 import com.finehero.api.monitoring.v1.CacheStats;
 import com.finehero.api.monitoring.v1.ComponentHealth;
 import com.finehero.api.monitoring.v1.GetCacheStatsRequest;
@@ -17,32 +20,45 @@ import com.finehero.api.monitoring.v1.GetMetricsRequest;
 import com.finehero.api.monitoring.v1.GetMetricsResponse;
 import com.finehero.api.monitoring.v1.HealthStatus;
 import com.finehero.api.monitoring.v1.JvmStats;
+import com.finehero.api.monitoring.v1.ListAlertsRequest;
+import com.finehero.api.monitoring.v1.ListAlertsResponse;
 import com.finehero.api.monitoring.v1.ListSlowQueriesRequest;
 import com.finehero.api.monitoring.v1.ListSlowQueriesResponse;
 import com.finehero.api.monitoring.v1.MonitoringServiceGrpc;
 import com.finehero.api.monitoring.v1.PoolStats;
 import com.finehero.api.monitoring.v1.RpcStats;
 import com.finehero.api.monitoring.v1.SlowQuery;
+import com.finehero.api.monitoring.v1.WatchAlertsRequest;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.SlowQueries;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.rpc.Replies;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
 import static com.finehero.server.platform.rpc.Replies.reply;
 
-/** Operational views of this instance: calls, caches, the connection pool and the JVM. */
+/** Operational views: health, calls, caches, the connection pool, the JVM, slow statements and alerts. */
 public final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServiceImplBase {
+
+    static final int DEFAULT_ALERT_PAGE = 20;
+    static final int MAX_ALERT_PAGE = 100;
 
     private final Caches caches;
     private final RpcMetrics rpcs;
     private final Database database;
     private final Supplier<HealthMonitor.Snapshot> health;
+    private final Alerts alerts;
 
-    public MonitoringGrpcService(Caches caches, RpcMetrics rpcs, Database database, Supplier<HealthMonitor.Snapshot> health) {
+    public MonitoringGrpcService(Caches caches, RpcMetrics rpcs, Database database, Supplier<HealthMonitor.Snapshot> health,
+                                 Alerts alerts) {
+        this.alerts = Objects.requireNonNull(alerts, "alerts");
         this.caches = Objects.requireNonNull(caches, "caches");
         this.rpcs = Objects.requireNonNull(rpcs, "rpcs");
         this.database = Objects.requireNonNull(database, "database");
@@ -51,19 +67,40 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
 
     @Override
     public void getHealth(GetHealthRequest request, StreamObserver<GetHealthResponse> response) {
-        HealthMonitor.Snapshot snapshot = health.get();
+        reply(response, health(health.get(), callerMaySeeHealthDetails(), request.getIncludeDetails()));
+    }
+
+    /**
+     * Whether the caller of this call may see health details (reasons, pool counts, latencies, paths):
+     * admins and analysts, who operate and watch the platform; everyone else, anonymous callers
+     * included, gets the summary.
+     */
+    private static boolean callerMaySeeHealthDetails() {
+        Principal caller = Principal.current();
+        return caller.has(Role.ROLE_ADMIN) || caller.has(Role.ROLE_ANALYST);
+    }
+
+    /**
+     * GetHealth's answer. A caller who may not see details gets the summary: the overall status, when it
+     * was checked and each component's name and status, without reasons or details (they name hosts,
+     * paths and errors). One who may gets the reasons, and the details too when asked for.
+     */
+    static GetHealthResponse health(HealthMonitor.Snapshot snapshot, boolean maySeeDetails, boolean includeDetails) {
         GetHealthResponse.Builder answer = GetHealthResponse.newBuilder()
                 .setStatus(status(snapshot.status()))
                 .setCheckedAt(Times.toProto(snapshot.checkedAt()));
         for (HealthMonitor.Component component : snapshot.components()) {
             ComponentHealth.Builder entry = ComponentHealth.newBuilder()
-                    .setName(component.name()).setStatus(status(component.status())).setReason(component.reason());
-            if (request.getIncludeDetails()) {
-                component.details().forEach((key, value) -> entry.putDetails(key, String.valueOf(value)));
+                    .setName(component.name()).setStatus(status(component.status()));
+            if (maySeeDetails) {
+                entry.setReason(component.reason());
+                if (includeDetails) {
+                    component.details().forEach((key, value) -> entry.putDetails(key, String.valueOf(value)));
+                }
             }
             answer.addComponents(entry);
         }
-        reply(response, answer.build());
+        return answer.build();
     }
 
     private static HealthStatus status(HealthMonitor.Status status) {
@@ -81,6 +118,7 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
                 .addAllCaches(cacheStats());
         rpcs.snapshot().forEach((method, s) -> metrics.addRpcs(RpcStats.newBuilder()
                 .setMethod(method).setCalls(s.calls()).setErrors(s.errors()).setWindowCalls(s.windowCalls())
+                .setWindowErrors(s.windowErrors())
                 .setP50Ms(s.p50Ms()).setP95Ms(s.p95Ms()).setP99Ms(s.p99Ms()).setMaxMs(s.maxMs())));
         Database.PoolStats pool = database.poolStats();
         metrics.setPool(PoolStats.newBuilder().setActive(pool.active()).setIdle(pool.idle())
@@ -110,6 +148,51 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
                     .setLastSeen(Times.toProto(entry.lastSeen())));
         }
         reply(response, answer.build());
+    }
+
+    @Override
+    public void listAlerts(ListAlertsRequest request, StreamObserver<ListAlertsResponse> response) {
+        int limit = Replies.pageSize(request.getPageSize(), DEFAULT_ALERT_PAGE, MAX_ALERT_PAGE);
+        String scope = request.getState() + "|" + request.getRule() + "|" + request.getSeverity();
+        AlertStore.Cursor after = null;
+        if (!request.getPageToken().isEmpty()) {
+            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
+            try {
+                after = new AlertStore.Cursor(java.time.Instant.parse(position.get(0)), position.get(1));
+            } catch (java.time.DateTimeException e) {
+                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
+            }
+        }
+        List<Alert> page = alerts.store().list(
+                new AlertStore.Query(request.getState(), request.getRule(), request.getSeverity(), after), limit + 1);
+        ListAlertsResponse.Builder answer = ListAlertsResponse.newBuilder();
+        if (page.size() > limit) {
+            page = page.subList(0, limit);
+            Alert last = page.getLast();
+            answer.setNextPageToken(PageTokens.encode(scope, List.of(Times.toInstant(last.getFireTime()).toString(), last.getId())));
+        }
+        reply(response, answer.addAllAlerts(page).build());
+    }
+
+    /** The alerts firing now, then each change as the feed hears of it ({@link AlertWatch}). */
+    @Override
+    public void watchAlerts(WatchAlertsRequest request, StreamObserver<AlertEvent> response) {
+        ServerCallStreamObserver<AlertEvent> call = (ServerCallStreamObserver<AlertEvent>) response;
+        AlertWatch watch = new AlertWatch(call, request.getRule());
+        AutoCloseable subscription = alerts.feed().subscribe(new AlertFeed.Watcher(watch::change, watch::end));
+        call.setOnCancelHandler(() -> {
+            watch.cancelled();
+            closeQuietly(subscription);
+        });
+        watch.start(alerts.firing());
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // removing a watcher from a set does not fail
+        }
     }
 
     @Override

@@ -54,9 +54,11 @@ public final class Fixtures {
         }
 
         private boolean someoneWaits() throws SQLException {
-            // PostgreSQL keeps one pg_stat_activity snapshot per transaction; this connection's lasts until close
+            // this connection holds the lock in an open transaction, and PostgreSQL reads pg_stat_activity
+            // once per transaction: without clearing that snapshot, a poll made before the waiter arrived
+            // would be repeated until the timeout
             try (PreparedStatement clear = connection.prepareStatement("SELECT pg_stat_clear_snapshot()")) {
-                clear.executeQuery().close();
+                clear.execute();
             }
             try (PreparedStatement waiting = connection.prepareStatement(
                     "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'");

@@ -30,6 +30,10 @@ public final class SlowQueries {
     private final int capacity;
     private final Clock clock;
     private final Map<String, Entry> entries;
+    /** The most recent slow executions (time, duration), newest last; bounded like the entries. */
+    private final java.util.ArrayDeque<Execution> recent = new java.util.ArrayDeque<>();
+
+    private record Execution(Instant at, Duration took) { }
 
     public SlowQueries(Duration threshold, int capacity, Clock clock) {
         this.threshold = threshold;
@@ -58,7 +62,24 @@ public final class SlowQueries {
             while (entries.size() > capacity) {
                 entries.remove(entries.keySet().iterator().next());
             }
+            recent.addLast(new Execution(clock.instant(), took));
+            while (recent.size() > capacity) {
+                recent.removeFirst();
+            }
         }
+    }
+
+    /** The slowest slow execution at or after {@code since}; zero if none (alert rules read this). */
+    public Duration slowestSince(Instant since) {
+        Duration slowest = Duration.ZERO;
+        synchronized (entries) {
+            for (Execution execution : recent) {
+                if (!execution.at().isBefore(since)) {
+                    slowest = max(slowest, execution.took());
+                }
+            }
+        }
+        return slowest;
     }
 
     /** The slowest statements first. */

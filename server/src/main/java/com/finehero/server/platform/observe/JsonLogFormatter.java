@@ -9,8 +9,8 @@ import java.util.logging.LogRecord;
 import com.google.gson.JsonObject;
 
 /**
- * One JSON object per line: time, level, logger, message, request_id (when logged while serving a
- * call), thread, and the error with its stack trace when there is one. For log shippers; the text
+ * One JSON object per line: time, level, logger, message, request_id, trace_id and span_id (when
+ * logged while serving a call), thread, and the error with its stack trace when there is one. For log shippers; the text
  * format stays the default for terminals ({@code finehero.log.format}).
  */
 public final class JsonLogFormatter extends Formatter {
@@ -26,6 +26,10 @@ public final class JsonLogFormatter extends Formatter {
         if (!requestId.isEmpty()) {
             event.addProperty("request_id", requestId);
         }
+        RequestContext.trace().ifPresent(trace -> {
+            event.addProperty("trace_id", trace.traceId());
+            event.addProperty("span_id", trace.spanId());
+        });
         event.addProperty("thread", Thread.currentThread().getName());
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();

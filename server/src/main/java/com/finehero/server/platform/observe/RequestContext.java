@@ -10,6 +10,7 @@ public final class RequestContext {
     /** Set by the REST bridge on the calls it makes, so metrics can tell the protocols apart. */
     public static final Metadata.Key<String> PROTOCOL_HEADER = Metadata.Key.of("x-finehero-protocol", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> REQUEST_ID = Context.key("finehero-request-id");
+    static final Context.Key<TraceContext> TRACE = Context.key("finehero-trace");
 
     private RequestContext() {
     }
@@ -18,6 +19,11 @@ public final class RequestContext {
     public static String requestId() {
         String id = REQUEST_ID.get();
         return id == null ? "" : id;
+    }
+
+    /** The W3C trace position of the call this thread serves (this server's span), if any. */
+    public static java.util.Optional<TraceContext> trace() {
+        return java.util.Optional.ofNullable(TRACE.get());
     }
 
     /** "rest" for calls made by the REST bridge, otherwise "grpc". */

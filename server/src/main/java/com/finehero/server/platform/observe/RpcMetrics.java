@@ -48,20 +48,24 @@ public final class RpcMetrics {
                         .tags(List.of(Tag.create("method", method), Tag.create("protocol", protocol),
                                 Tag.create("code", code.name())))))
                 .record(nanos, TimeUnit.NANOSECONDS);
-        MethodStats stats = methods.computeIfAbsent(method, m -> new MethodStats(new SlidingHistogram(clock, window, 6)));
+        MethodStats stats = methods.computeIfAbsent(method, m -> new MethodStats(
+                new SlidingHistogram(clock, window, 6), new SlidingHistogram(clock, window, 6)));
         stats.calls.increment();
+        stats.latency.record(nanos);
         if (code != Status.Code.OK) {
             stats.errors.increment();
+            stats.failures.record(nanos); // only failed calls pay for this: the window's error count
         }
-        stats.latency.record(nanos);
     }
 
     /** Per method, sorted by name. */
     public Map<String, Snapshot> snapshot() {
         Map<String, Snapshot> all = new TreeMap<>();
         methods.forEach((method, stats) -> {
+            long windowErrors = stats.failures.snapshot().getTotalCount(); // before the calls: never more errors than calls
             Histogram recent = stats.latency.snapshot();
             all.put(method, new Snapshot(stats.calls.sum(), stats.errors.sum(), recent.getTotalCount(),
+                    Math.min(windowErrors, recent.getTotalCount()),
                     millis(recent.getValueAtPercentile(50)), millis(recent.getValueAtPercentile(95)),
                     millis(recent.getValueAtPercentile(99)), millis(recent.getMaxValue())));
         });
@@ -76,12 +80,13 @@ public final class RpcMetrics {
         return nanos / 1e6;
     }
 
-    /** Counts since start; the percentiles and windowCalls cover the sliding window. */
-    public record Snapshot(long calls, long errors, long windowCalls, double p50Ms, double p95Ms, double p99Ms, double maxMs) { }
+    /** Counts since start; the percentiles, windowCalls and windowErrors cover the sliding window. */
+    public record Snapshot(long calls, long errors, long windowCalls, long windowErrors,
+                           double p50Ms, double p95Ms, double p99Ms, double maxMs) { }
 
-    private record MethodStats(LongAdder calls, LongAdder errors, SlidingHistogram latency) {
-        MethodStats(SlidingHistogram latency) {
-            this(new LongAdder(), new LongAdder(), latency);
+    private record MethodStats(LongAdder calls, LongAdder errors, SlidingHistogram latency, SlidingHistogram failures) {
+        MethodStats(SlidingHistogram latency, SlidingHistogram failures) {
+            this(new LongAdder(), new LongAdder(), latency, failures);
         }
     }
 }

@@ -413,7 +413,7 @@ public final class RestBridge implements HttpService, AutoCloseable {
             return;
         }
         for (String key : metadata.keys()) {
-            if (key.startsWith("x-") && !key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+            if ((key.startsWith("x-") || key.equals("traceparent")) && !key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
                 Iterable<String> values = metadata.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
                 if (values != null) {
                     List<String> all = new ArrayList<>();

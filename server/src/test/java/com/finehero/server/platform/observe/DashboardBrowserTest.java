@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.api.monitoring.v1.Alert;
+import com.finehero.api.monitoring.v1.AlertState;
 import com.finehero.api.monitoring.v1.GetMetricsRequest;
+import com.finehero.api.monitoring.v1.ListAlertsRequest;
 import com.finehero.api.monitoring.v1.MonitoringServiceGrpc;
 import com.finehero.api.monitoring.v1.RpcStats;
 import com.finehero.server.testing.Backend;
@@ -33,11 +36,20 @@ import static org.assertj.core.api.Assertions.catchThrowable;
  */
 class DashboardBrowserTest {
 
+    /** The disk rule fires on any disk (warn 0), so the alerts panel has a real alert to show. */
     @RegisterExtension
-    static final FineHeroExtension APP = FineHeroExtension.on(Backend.H2);
+    static final FineHeroExtension APP = FineHeroExtension.on(Backend.H2)
+            .with("finehero.monitoring.alerts.interval", "PT1H")
+            .with("finehero.monitoring.alerts.cpu.enabled", "false")
+            .with("finehero.monitoring.alerts.memory.enabled", "false")
+            .with("finehero.monitoring.alerts.disk.warn", "0")
+            .with("finehero.monitoring.alerts.disk.critical", "100");
 
     @Test
     void renderedNumbersMatchTheApi() throws Exception {
+        APP.clock().advance(java.time.Duration.ofHours(1));
+        assertThat(APP.app().alerts().evaluator().evaluateNow().changes()).isNotEmpty();
+        String hostile = insertFiringAlert("<img src=x onerror=\"document.body.dataset.pwned='yes'\">&amp;");
         var fines = FinesServiceGrpc.newBlockingStub(APP.channel());
         Fine fine = Fixtures.fine(APP, APP.channel(), "DB-1", "DB");
         for (int i = 0; i < 9; i++) {
@@ -59,6 +71,21 @@ class DashboardBrowserTest {
         assertThat(dom).containsPattern("id=\"overall\"[^>]*data-status=\"(UP|DEGRADED)\"");
         assertThat(dom).contains("<td>database</td>");
 
+        List<Alert> firing = MonitoringServiceGrpc.newBlockingStub(APP.channel()).listAlerts(ListAlertsRequest.newBuilder()
+                .setState(AlertState.ALERT_STATE_FIRING).setPageSize(100).build()).getAlertsList();
+        assertThat(firing).extracting(Alert::getRule).containsExactlyInAnyOrder("disk", "hostile-test");
+        for (Alert alert : firing) {
+            Matcher row = Pattern.compile("<tr data-alert-id=\"" + Pattern.quote(alert.getId()) + "\">(.*?)</tr>").matcher(dom);
+            assertThat(row.find()).as("row for alert " + alert.getRule()).isTrue();
+            assertThat(cellIn(row.group(1), "rule")).isEqualTo(alert.getRule());
+            assertThat(cellIn(row.group(1), "severity")).isEqualTo(alert.getSeverity().name().replace("ALERT_SEVERITY_", ""));
+            assertThat(cellIn(row.group(1), "summary")).isEqualTo(escaped(alert.getSummary()));
+        }
+        assertThat(dom).contains("id=\"alert-count\">(2)<");
+        assertThat(firing).filteredOn(a -> a.getId().equals(hostile)).singleElement()
+                .satisfies(a -> assertThat(a.getSummary()).startsWith("<img"));
+        assertThat(dom).as("alert text is shown, never run").doesNotContain("<img src=x").doesNotContain("data-pwned");
+
         Path screenshot = Path.of("target", "dashboard.png").toAbsolutePath();
         Files.deleteIfExists(screenshot);
         chromium("--screenshot=" + screenshot, "--window-size=1280,1000", signedIn);
@@ -75,6 +102,36 @@ class DashboardBrowserTest {
         assertThat(page.body()).doesNotContain("<script>");
         assertThat(APP.get("/dashboard/../application.yaml").statusCode()).isNotEqualTo(200);
         assertThat(APP.get("/dashboard/other.js").statusCode()).isEqualTo(404);
+    }
+
+    /** A firing alert whose summary is markup, written straight to the database as a hostile writer would. */
+    private static String insertFiringAlert(String summary) throws java.sql.SQLException {
+        String id = UUID.randomUUID().toString();
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(
+                APP.config().get("finehero.db.url").asString().get(), "sa", "");
+             java.sql.PreparedStatement insert = connection.prepareStatement("INSERT INTO alerts (id, rule, subject, state, "
+                     + "severity, summary, measured, threshold, unit, fire_time, update_time, firing_key) "
+                     + "VALUES (?, 'hostile-test', '', 'FIRING', 'CRITICAL', ?, 1, 1, 'percent', ?, ?, ?)")) {
+            java.time.OffsetDateTime now = APP.clock().instant().atOffset(java.time.ZoneOffset.UTC);
+            insert.setString(1, id);
+            insert.setString(2, summary);
+            insert.setObject(3, now);
+            insert.setObject(4, now);
+            insert.setString(5, "hostile-test|");
+            insert.executeUpdate();
+        }
+        return id;
+    }
+
+    /** How Chromium's DOM dump writes a text node. */
+    private static String escaped(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static String cellIn(String row, String field) {
+        Matcher cell = Pattern.compile("data-field=\"" + field + "\"[^>]*>([^<]*)<").matcher(row);
+        assertThat(cell.find()).as(field + " cell").isTrue();
+        return cell.group(1);
     }
 
     private static String field(String dom, String method, String field) {

@@ -1,0 +1,92 @@
+package com.finehero.server.monitoring;
+
+import java.lang.System.Logger.Level;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+import com.finehero.api.monitoring.v1.Alert;
+import com.finehero.server.platform.cache.RedisConnector;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.lock.ClusterLock;
+import com.finehero.server.platform.observe.HealthMonitor;
+import com.finehero.server.platform.observe.RpcMetrics;
+
+/**
+ * The alerting of one instance, put together from {@link AlertsConfig}: the store, the evaluator (run
+ * by {@code FineHeroApp}'s scheduler every interval), the feed WatchAlerts reads and the webhook.
+ */
+public final class Alerts implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(Alerts.class.getName());
+
+    private final AlertsConfig config;
+    private final AlertStore store;
+    private final AlertFeed feed;
+    private final AlertEvaluator evaluator;
+    private final AutoCloseable notifier;
+
+    private Alerts(AlertsConfig config, AlertStore store, AlertFeed feed, AlertEvaluator evaluator, AutoCloseable notifier) {
+        this.config = config;
+        this.store = store;
+        this.feed = feed;
+        this.evaluator = evaluator;
+        this.notifier = notifier;
+    }
+
+    public static Alerts create(AlertsConfig config, Database database, RedisConnector redis,
+                                Supplier<HealthMonitor.Snapshot> health, RpcMetrics rpcs, Clock clock) {
+        Objects.requireNonNull(config, "config");
+        AlertStore store = new JdbcAlertStore(database);
+        AlertFeed feed = new AlertFeed(redis);
+        WebhookAlertNotifier webhook = config.webhookUrl() == null ? null
+                : new WebhookAlertNotifier(config.webhookUrl(), config.webhookTimeout(), config.webhookAttempts(),
+                        config.webhookBackoff());
+        AlertSignals signals = new MetricSignals(health, database.slowQueries(), rpcs, clock, config.rpcMinCalls(),
+                config.rpcExcluded());
+        // the lease outlives any sane evaluation; a stalled holder frees the lock when it runs out
+        ClusterLock lock = ClusterLock.create(redis, "alert-evaluator", config.interval().plus(Duration.ofSeconds(30)));
+        AlertEvaluator evaluator = new AlertEvaluator(store, signals, config.rules(), lock, clock,
+                webhook == null ? AlertNotifier.none() : webhook, feed, config.interval(), config.history());
+        return new Alerts(config, store, feed, evaluator, webhook);
+    }
+
+    public boolean enabled() {
+        return config.enabled();
+    }
+
+    public AlertEvaluator evaluator() {
+        return evaluator;
+    }
+
+    AlertStore store() {
+        return store;
+    }
+
+    AlertFeed feed() {
+        return feed;
+    }
+
+    List<Alert> firing() {
+        return store.firing();
+    }
+
+    /** Ends every WatchAlerts stream of this instance (before the server drains its calls). */
+    public void endWatches() {
+        feed.close();
+    }
+
+    @Override
+    public void close() {
+        feed.close();
+        if (notifier != null) {
+            try {
+                notifier.close();
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "closing the alert webhook failed: " + e);
+            }
+        }
+    }
+}
