@@ -6,13 +6,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 import com.finehero.api.documents.v1.DocumentsProto;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
+import com.finehero.api.tasks.v1.TasksProto;
 import com.finehero.server.monitoring.MonitoringGrpcService;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.CachedDocumentStore;
@@ -45,6 +43,14 @@ import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
+import com.finehero.server.tasks.JdbcTaskStore;
+import com.finehero.server.tasks.TaskEngine;
+import com.finehero.server.tasks.TaskHandlers;
+import com.finehero.server.tasks.TaskRules;
+import com.finehero.server.tasks.TasksConfig;
+import com.finehero.server.tasks.TasksGrpcService;
+import com.finehero.server.tasks.handlers.NoopHandler;
+import com.finehero.server.tasks.handlers.OverdueSweepHandler;
 import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
@@ -70,17 +76,17 @@ public final class FineHeroApp implements AutoCloseable {
     private final WebServer server;
     private final HealthMonitor health;
     private final OverdueSweeper overdueSweeper;
-    private final ScheduledExecutorService maintenance;
+    private final TaskEngine tasks;
     private final List<AutoCloseable> resources;
     private final Duration drainTimeout;
     private volatile boolean closed;
 
     private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper,
-                        ScheduledExecutorService maintenance, List<AutoCloseable> resources, Duration drainTimeout) {
+                        TaskEngine tasks, List<AutoCloseable> resources, Duration drainTimeout) {
         this.server = server;
         this.health = health;
         this.overdueSweeper = overdueSweeper;
-        this.maintenance = maintenance;
+        this.tasks = tasks;
         this.resources = resources;
         this.drainTimeout = drainTimeout;
     }
@@ -97,7 +103,7 @@ public final class FineHeroApp implements AutoCloseable {
         DbConfig dbConfig = DbConfig.from(finehero.get("db"));
         RedisConfig redisConfig = RedisConfig.from(finehero.get("redis"));
         Duration healthInterval = ConfigValues.duration(finehero.get("health"), "interval", Duration.ofSeconds(5));
-        Duration sweepInterval = ConfigValues.duration(finehero.get("fines"), "overdue-sweep", Duration.ofMinutes(1));
+        TasksConfig tasksConfig = TasksConfig.from(finehero.get("tasks"));
         Duration drainTimeout = ConfigValues.duration(finehero.get("shutdown"), "drain", Duration.ofSeconds(10));
 
         List<AutoCloseable> resources = new ArrayList<>();
@@ -120,6 +126,12 @@ public final class FineHeroApp implements AutoCloseable {
             CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database),
                     caches.region("fines", Duration.ofMinutes(30)));
             OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
+
+            TaskRules taskRules = new TaskRules(clock, tasksConfig, new TaskHandlers(tasksConfig.concurrency()));
+            TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, redis)
+                    .register(new OverdueSweepHandler(overdueSweeper))
+                    .register(new NoopHandler());
+            resources.add(() -> tasks.close(drainTimeout));
 
             HealthStatusManager grpcHealth = new HealthStatusManager();
             HealthMonitor health = new HealthMonitor(database, redis, grpcHealth, clock, healthLimits(finehero.get("health")));
@@ -144,6 +156,7 @@ public final class FineHeroApp implements AutoCloseable {
                     .service(DocumentsProto.getDescriptor(),
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
                     .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot))
+                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks))
                     .build();
 
             health.start(healthInterval,
@@ -179,14 +192,13 @@ public final class FineHeroApp implements AutoCloseable {
 
             CacheMetrics.register(meters, caches.stats());
 
-            ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
-                    Thread.ofVirtual().name("finehero-maintenance").factory());
-            maintenance.scheduleWithFixedDelay(overdueSweeper, 0, Math.max(1, sweepInterval.toMillis()), TimeUnit.MILLISECONDS);
+            tasks.ensureRecurring(OverdueSweepHandler.TYPE, tasksConfig.overdueSweep());
+            tasks.start();
 
             LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + dbConfig.dialect()
                     + ", cache " + (redisConfig.enabled() ? "redis " + redis.state() : "in-process") + ") in "
                     + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
-            return new FineHeroApp(server, health, overdueSweeper, maintenance, resources, drainTimeout);
+            return new FineHeroApp(server, health, overdueSweeper, tasks, resources, drainTimeout);
         } catch (RuntimeException e) {
             closeAll(resources);
             throw e;
@@ -216,9 +228,14 @@ public final class FineHeroApp implements AutoCloseable {
         return health;
     }
 
-    /** The sweep the maintenance scheduler runs; tests call it after moving their clock. */
+    /** The sweep the recurring overdue_sweep task runs; tests call it after moving their clock. */
     public OverdueSweeper overdueSweeper() {
         return overdueSweeper;
+    }
+
+    /** The task engine (tests register their own task types and drive maintenance through it). */
+    public TaskEngine tasks() {
+        return tasks;
     }
 
     /**
@@ -233,7 +250,6 @@ public final class FineHeroApp implements AutoCloseable {
         closed = true;
         LOG.log(Level.INFO, "FineHero stopping");
         health.stopping();
-        maintenance.shutdownNow();
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);

@@ -72,8 +72,9 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         settings.put("server.port", "0");
         settings.put("server.host", "127.0.0.1");
         settings.put("finehero.health.interval", "PT0.5S");
-        // the sweep runs when a test asks for it, after moving the clock
-        settings.put("finehero.fines.overdue-sweep", "PT24H");
+        // tasks due after a clock move are found within 100 ms (the clock moves without waking anyone)
+        settings.put("finehero.tasks.poll", "PT0.1S");
+        settings.put("finehero.tasks.watch-poll", "PT0.1S");
         settings.putAll(isolation.settings());
         settings.putAll(overrides);
         return Config.builder()
