@@ -49,6 +49,10 @@ import com.finehero.server.tasks.TaskHandlers;
 import com.finehero.server.tasks.TaskRules;
 import com.finehero.server.tasks.TasksConfig;
 import com.finehero.server.tasks.TasksGrpcService;
+import com.finehero.server.tasks.handlers.AppealLetterHandler;
+import com.finehero.server.tasks.handlers.DocumentReindexHandler;
+import com.finehero.server.tasks.handlers.FineImportHandler;
+import com.finehero.server.tasks.handlers.FinesExportHandler;
 import com.finehero.server.tasks.handlers.NoopHandler;
 import com.finehero.server.tasks.handlers.OverdueSweepHandler;
 import io.grpc.health.v1.HealthProto;
@@ -130,6 +134,10 @@ public final class FineHeroApp implements AutoCloseable {
             TaskRules taskRules = new TaskRules(clock, tasksConfig, new TaskHandlers(tasksConfig.concurrency()));
             TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, redis)
                     .register(new OverdueSweepHandler(overdueSweeper))
+                    .register(new AppealLetterHandler(fines, documents, documentRules))
+                    .register(new FineImportHandler(fines, fineRules, documents))
+                    .register(new DocumentReindexHandler(documents))
+                    .register(new FinesExportHandler(fines, documents, documentRules))
                     .register(new NoopHandler());
             resources.add(() -> tasks.close(drainTimeout));
 
