@@ -59,9 +59,9 @@ abstract class TaskTypesContractTest {
 
     @BeforeEach
     void setUp() {
-        tasks = TasksServiceGrpc.newBlockingStub(app().channel()).withDeadlineAfter(Duration.ofSeconds(20));
-        fines = FinesServiceGrpc.newBlockingStub(app().channel()).withDeadlineAfter(Duration.ofSeconds(20));
-        documents = DocumentsServiceGrpc.newBlockingStub(app().channel()).withDeadlineAfter(Duration.ofSeconds(20));
+        tasks = TasksServiceGrpc.newBlockingStub(app().channel()); // the client channel gives every call its own deadline
+        fines = FinesServiceGrpc.newBlockingStub(app().channel()); // the client channel gives every call its own deadline
+        documents = DocumentsServiceGrpc.newBlockingStub(app().channel()); // the client channel gives every call its own deadline
         parent = "T" + UUID.randomUUID().toString().substring(0, 6).toUpperCase() + "-CA";
         jurisdiction = parent + "-SF";
     }

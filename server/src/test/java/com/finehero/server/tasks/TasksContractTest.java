@@ -57,7 +57,7 @@ abstract class TasksContractTest {
 
     @BeforeEach
     void setUp() {
-        tasks = TasksServiceGrpc.newBlockingStub(app().channel()).withDeadlineAfter(Duration.ofSeconds(20));
+        tasks = TasksServiceGrpc.newBlockingStub(app().channel()); // the client channel gives every call its own deadline
     }
 
     TaskEngine engine() {
@@ -498,7 +498,7 @@ abstract class TasksContractTest {
 
     @Test
     void theOverdueSweepIsARecurringTask() {
-        var fines = com.finehero.api.fines.v1.FinesServiceGrpc.newBlockingStub(app().channel()).withDeadlineAfter(Duration.ofSeconds(20));
+        var fines = com.finehero.api.fines.v1.FinesServiceGrpc.newBlockingStub(app().channel()); // the client channel gives every call its own deadline
         String jurisdiction = "TS-" + java.util.UUID.randomUUID().toString().substring(0, 6).toUpperCase();
         var fine = fines.createFine(com.finehero.api.fines.v1.CreateFineRequest.newBuilder().setFine(
                 com.finehero.api.fines.v1.Fine.newBuilder().setCitationNumber("OD-1").setJurisdiction(jurisdiction)
