@@ -41,6 +41,17 @@ public final class JdbcTaskStore implements TaskStore {
     private static final String INSERT = "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, cron, "
             + "idempotency_key, max_attempts, backoff_ms, create_time, update_time, version) "
             + "VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING";
+    private static final String VALUES = "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1)";
+    /** PostgreSQL: every outcome of a batch in one UPDATE ... FROM (VALUES ...) RETURNING. */
+    private static final String FINISH_SET = "UPDATE tasks t SET state = v.state, run_at = v.run_at, ready_key = v.ready_key, "
+            + "result = v.result, last_error = v.last_error, progress_percent = v.progress_percent, "
+            + "progress_message = v.progress_message, cancel_requested = v.cancel_requested, update_time = v.update_time, "
+            + "finish_time = v.finish_time, lease_owner = NULL, lease_until = NULL, version = t.version + 1 FROM (VALUES %s) "
+            + "AS v(state, run_at, ready_key, result, last_error, progress_percent, progress_message, cancel_requested, "
+            + "update_time, finish_time, id, attempts) "
+            + "WHERE t.id = v.id AND t.state = 'RUNNING' AND t.lease_owner = ? AND t.attempts = v.attempts RETURNING t.id";
+    private static final String FINISH_ROW = "(?::varchar, ?::timestamptz, ?::timestamptz, ?::text, ?::varchar, ?::int, "
+            + "?::varchar, ?::boolean, ?::timestamptz, ?::timestamptz, ?::varchar, ?::int)";
     private static final String FINISH = "UPDATE tasks SET state = ?, run_at = ?, ready_key = ?, result = ?, last_error = ?, "
             + "progress_percent = ?, progress_message = ?, cancel_requested = ?, update_time = ?, finish_time = ?, "
             + "lease_owner = NULL, lease_until = NULL, version = version + 1 "
@@ -48,10 +59,13 @@ public final class JdbcTaskStore implements TaskStore {
 
     private final Database db;
     private final TaskRules rules;
+    /** PostgreSQL writes a batch in one statement with RETURNING; H2 has no RETURNING and uses JDBC batches. */
+    private final boolean returning;
 
     public JdbcTaskStore(Database db, TaskRules rules) {
         this.db = Objects.requireNonNull(db, "db");
         this.rules = Objects.requireNonNull(rules, "rules");
+        this.returning = db.dialect() == com.finehero.server.platform.db.Dialect.POSTGRESQL;
     }
 
     Database database() {
@@ -72,20 +86,57 @@ public final class JdbcTaskStore implements TaskStore {
     @Override
     public List<Task> submit(List<NewTask> tasks) {
         return db.inTransaction(connection -> {
-            int[] counts;
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                for (NewTask task : tasks) {
-                    bindInsert(insert, task);
-                    insert.addBatch();
-                }
-                counts = insert.executeBatch();
-            }
+            boolean[] inserted = returning ? insertReturning(connection, tasks) : insertBatch(connection, tasks);
             List<Task> result = new ArrayList<>(tasks.size());
             for (int i = 0; i < tasks.size(); i++) {
-                result.add(counts[i] == 0 ? existing(connection, tasks.get(i)) : inserted(tasks.get(i)));
+                result.add(inserted[i] ? inserted(tasks.get(i)) : existing(connection, tasks.get(i)));
             }
             return result;
         });
+    }
+
+    /** H2: one statement per task, sent as a JDBC batch. */
+    private static boolean[] insertBatch(Connection connection, List<NewTask> tasks) throws SQLException {
+        int[] counts;
+        try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            for (NewTask task : tasks) {
+                bindInsert(insert, task);
+                insert.addBatch();
+            }
+            counts = insert.executeBatch();
+        }
+        boolean[] inserted = new boolean[tasks.size()];
+        for (int i = 0; i < counts.length; i++) {
+            inserted[i] = counts[i] != 0;
+        }
+        return inserted;
+    }
+
+    /** PostgreSQL: one multi-row INSERT ... RETURNING id per 500 tasks (a JDBC batch runs 500 statements). */
+    private static boolean[] insertReturning(Connection connection, List<NewTask> tasks) throws SQLException {
+        boolean[] inserted = new boolean[tasks.size()];
+        for (int from = 0; from < tasks.size(); from += 500) {
+            List<NewTask> chunk = tasks.subList(from, Math.min(tasks.size(), from + 500));
+            String sql = INSERT.substring(0, INSERT.indexOf("VALUES (") + 7)
+                    + String.join(", ", Collections.nCopies(chunk.size(), VALUES)) + " ON CONFLICT DO NOTHING RETURNING id";
+            Set<String> ids = new java.util.HashSet<>();
+            try (PreparedStatement insert = connection.prepareStatement(sql)) {
+                int offset = 0;
+                for (NewTask task : chunk) {
+                    bindInsert(insert, offset, task);
+                    offset += 12;
+                }
+                try (ResultSet rows = insert.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(rows.getString(1));
+                    }
+                }
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                inserted[from + i] = ids.contains(chunk.get(i).id());
+            }
+        }
+        return inserted;
     }
 
     private Task existing(Connection connection, NewTask task) throws SQLException {
@@ -104,18 +155,22 @@ public final class JdbcTaskStore implements TaskStore {
     }
 
     private static void bindInsert(PreparedStatement insert, NewTask task) throws SQLException {
-        insert.setString(1, task.id());
-        insert.setString(2, task.type());
-        insert.setString(3, task.payloadJson());
-        insert.setInt(4, task.priority());
-        insert.setObject(5, Times.toSql(task.runAt()));
-        insert.setObject(6, Times.toSql(task.readyKey()));
-        insert.setString(7, task.cron());
-        insert.setString(8, task.idempotencyKey());
-        insert.setInt(9, task.maxAttempts());
-        insert.setLong(10, task.backoffMs());
-        insert.setObject(11, Times.toSql(task.now()));
-        insert.setObject(12, Times.toSql(task.now()));
+        bindInsert(insert, 0, task);
+    }
+
+    private static void bindInsert(PreparedStatement insert, int offset, NewTask task) throws SQLException {
+        insert.setString(offset + 1, task.id());
+        insert.setString(offset + 2, task.type());
+        insert.setString(offset + 3, task.payloadJson());
+        insert.setInt(offset + 4, task.priority());
+        insert.setObject(offset + 5, Times.toSql(task.runAt()));
+        insert.setObject(offset + 6, Times.toSql(task.readyKey()));
+        insert.setString(offset + 7, task.cron());
+        insert.setString(offset + 8, task.idempotencyKey());
+        insert.setInt(offset + 9, task.maxAttempts());
+        insert.setLong(offset + 10, task.backoffMs());
+        insert.setObject(offset + 11, Times.toSql(task.now()));
+        insert.setObject(offset + 12, Times.toSql(task.now()));
     }
 
     private static Task inserted(NewTask task) {
@@ -237,33 +292,26 @@ public final class JdbcTaskStore implements TaskStore {
         if (outcomes.isEmpty()) {
             return applied;
         }
-        int[] counts;
-        try (PreparedStatement update = connection.prepareStatement(FINISH)) {
-            for (Task task : outcomes) {
-                update.setString(1, TaskRules.name(task.getState()));
-                update.setObject(2, Times.toSql(task.getRunAt()));
-                update.setObject(3, Times.toSql(rules.readyKey(Times.toInstant(task.getRunAt()), TaskRules.level(task.getPriority()))));
-                update.setString(4, task.hasResult() ? TaskRules.json(task.getResult()) : null);
-                update.setString(5, truncate(task.getLastError(), 2000));
-                update.setInt(6, task.getProgressPercent());
-                update.setString(7, truncate(task.getProgressMessage(), 500));
-                update.setBoolean(8, task.getCancelRequested());
-                update.setObject(9, Times.toSql(task.getUpdateTime()));
-                if (task.hasFinishTime()) {
-                    update.setObject(10, Times.toSql(task.getFinishTime()));
-                } else {
-                    update.setNull(10, Types.TIMESTAMP_WITH_TIMEZONE);
+        if (returning) {
+            finishReturning(connection, owner, outcomes, applied);
+        } else {
+            int[] counts;
+            try (PreparedStatement update = connection.prepareStatement(FINISH)) {
+                for (Task task : outcomes) {
+                    int i = bindOutcome(update, 0, task);
+                    update.setString(i + 1, task.getId());
+                    update.setString(i + 2, owner);
+                    update.setInt(i + 3, task.getAttempts());
+                    update.addBatch();
                 }
-                update.setString(11, task.getId());
-                update.setString(12, owner);
-                update.setInt(13, task.getAttempts());
-                update.addBatch();
+                counts = update.executeBatch();
             }
-            counts = update.executeBatch();
+            for (int i = 0; i < counts.length; i++) {
+                applied[i] = counts[i] != 0;
+            }
         }
         List<NewTask> next = new ArrayList<>();
         for (int i = 0; i < outcomes.size(); i++) {
-            applied[i] = counts[i] != 0;
             Task task = outcomes.get(i);
             if (applied[i] && !task.getCron().isEmpty()
                     && (task.getState() == TaskState.TASK_STATE_SUCCEEDED || task.getState() == TaskState.TASK_STATE_DEAD)) {
@@ -274,6 +322,50 @@ public final class JdbcTaskStore implements TaskStore {
             enqueue(connection, task);
         }
         return applied;
+    }
+
+    private void finishReturning(Connection connection, String owner, List<Task> outcomes, boolean[] applied) throws SQLException {
+        for (int from = 0; from < outcomes.size(); from += 500) {
+            List<Task> chunk = outcomes.subList(from, Math.min(outcomes.size(), from + 500));
+            String sql = String.format(FINISH_SET, String.join(", ", Collections.nCopies(chunk.size(), FINISH_ROW)));
+            Set<String> written = new java.util.HashSet<>();
+            try (PreparedStatement update = connection.prepareStatement(sql)) {
+                int offset = 0;
+                for (Task task : chunk) {
+                    offset = bindOutcome(update, offset, task);
+                    update.setString(++offset, task.getId());
+                    update.setInt(++offset, task.getAttempts());
+                }
+                update.setString(offset + 1, owner);
+                try (ResultSet rows = update.executeQuery()) {
+                    while (rows.next()) {
+                        written.add(rows.getString(1));
+                    }
+                }
+            }
+            for (int i = 0; i < chunk.size(); i++) {
+                applied[from + i] = written.contains(chunk.get(i).getId());
+            }
+        }
+    }
+
+    /** Binds an outcome's ten new column values from {@code offset + 1}; returns the last index bound. */
+    private int bindOutcome(PreparedStatement update, int offset, Task task) throws SQLException {
+        update.setString(offset + 1, TaskRules.name(task.getState()));
+        update.setObject(offset + 2, Times.toSql(task.getRunAt()));
+        update.setObject(offset + 3, Times.toSql(rules.readyKey(Times.toInstant(task.getRunAt()), TaskRules.level(task.getPriority()))));
+        update.setString(offset + 4, task.hasResult() ? TaskRules.json(task.getResult()) : null);
+        update.setString(offset + 5, truncate(task.getLastError(), 2000));
+        update.setInt(offset + 6, task.getProgressPercent());
+        update.setString(offset + 7, truncate(task.getProgressMessage(), 500));
+        update.setBoolean(offset + 8, task.getCancelRequested());
+        update.setObject(offset + 9, Times.toSql(task.getUpdateTime()));
+        if (task.hasFinishTime()) {
+            update.setObject(offset + 10, Times.toSql(task.getFinishTime()));
+        } else {
+            update.setNull(offset + 10, Types.TIMESTAMP_WITH_TIMEZONE);
+        }
+        return offset + 10;
     }
 
     @Override
