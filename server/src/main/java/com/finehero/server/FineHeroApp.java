@@ -6,9 +6,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Executors;
 
 import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
@@ -19,6 +19,7 @@ import com.finehero.server.auth.AuthGrpcService;
 import com.finehero.server.auth.Identity;
 import com.finehero.server.monitoring.Alerts;
 import com.finehero.server.monitoring.AlertsConfig;
+import com.finehero.api.tasks.v1.TasksProto;
 import com.finehero.server.monitoring.MonitoringGrpcService;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.CachedDocumentStore;
@@ -62,6 +63,18 @@ import com.finehero.server.platform.security.RateLimitInterceptor;
 import com.finehero.server.platform.security.RateLimiter;
 import com.finehero.server.platform.security.RateLimits;
 import com.finehero.server.platform.security.RedisRateLimiter;
+import com.finehero.server.tasks.JdbcTaskStore;
+import com.finehero.server.tasks.TaskEngine;
+import com.finehero.server.tasks.TaskHandlers;
+import com.finehero.server.tasks.TaskRules;
+import com.finehero.server.tasks.TasksConfig;
+import com.finehero.server.tasks.TasksGrpcService;
+import com.finehero.server.tasks.handlers.AppealLetterHandler;
+import com.finehero.server.tasks.handlers.DocumentReindexHandler;
+import com.finehero.server.tasks.handlers.FineImportHandler;
+import com.finehero.server.tasks.handlers.FinesExportHandler;
+import com.finehero.server.tasks.handlers.NoopHandler;
+import com.finehero.server.tasks.handlers.OverdueSweepHandler;
 import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
@@ -89,17 +102,19 @@ public final class FineHeroApp implements AutoCloseable {
     private final HealthMonitor health;
     private final OverdueSweeper overdueSweeper;
     private final Alerts alerts;
+    private final TaskEngine tasks;
     private final ScheduledExecutorService maintenance;
     private final List<AutoCloseable> resources;
     private final Duration drainTimeout;
     private volatile boolean closed;
 
-    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper, Alerts alerts,
+    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper, Alerts alerts, TaskEngine tasks,
                         ScheduledExecutorService maintenance, List<AutoCloseable> resources, Duration drainTimeout) {
         this.server = server;
         this.health = health;
         this.overdueSweeper = overdueSweeper;
         this.alerts = alerts;
+        this.tasks = tasks;
         this.maintenance = maintenance;
         this.resources = resources;
         this.drainTimeout = drainTimeout;
@@ -117,11 +132,12 @@ public final class FineHeroApp implements AutoCloseable {
         DbConfig dbConfig = DbConfig.from(finehero.get("db"));
         RedisConfig redisConfig = RedisConfig.from(finehero.get("redis"));
         Duration healthInterval = ConfigValues.duration(finehero.get("health"), "interval", Duration.ofSeconds(5));
-        Duration sweepInterval = ConfigValues.duration(finehero.get("fines"), "overdue-sweep", Duration.ofMinutes(1));
+        TasksConfig tasksConfig = TasksConfig.from(finehero.get("tasks"));
         Duration drainTimeout = ConfigValues.duration(finehero.get("shutdown"), "drain", Duration.ofSeconds(10));
         AlertsConfig alertsConfig = AlertsConfig.from(finehero.get("monitoring.alerts"));
 
         List<AutoCloseable> resources = new ArrayList<>();
+        List<AutoCloseable> stopOnFailure = new ArrayList<>();
         try {
             Database database = Database.open(dbConfig, clock);
             resources.add(database);
@@ -141,6 +157,16 @@ public final class FineHeroApp implements AutoCloseable {
             CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database),
                     caches.region("fines", Duration.ofMinutes(30)));
             OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
+
+            TaskRules taskRules = new TaskRules(clock, tasksConfig, new TaskHandlers(tasksConfig.concurrency()));
+            TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, redis)
+                    .register(new OverdueSweepHandler(overdueSweeper))
+                    .register(new AppealLetterHandler(fines, documents, documentRules))
+                    .register(new FineImportHandler(fines, fineRules, documents))
+                    .register(new DocumentReindexHandler(documents))
+                    .register(new FinesExportHandler(fines, documents, documentRules))
+                    .register(new NoopHandler());
+            resources.add(() -> tasks.close(drainTimeout));
 
             HealthStatusManager grpcHealth = new HealthStatusManager();
             HealthMonitor health = new HealthMonitor(database, redis, grpcHealth, clock, healthLimits(finehero.get("health")));
@@ -195,6 +221,7 @@ public final class FineHeroApp implements AutoCloseable {
                     .service(DocumentsProto.getDescriptor(),
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
                     .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts))
+                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks))
                     .build();
 
             health.start(healthInterval,
@@ -232,19 +259,24 @@ public final class FineHeroApp implements AutoCloseable {
 
             CacheMetrics.register(meters, caches.stats());
 
+            // a start that fails from here on must not leave the server or the schedules running
+            stopOnFailure.add(server::stop);
             ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("finehero-maintenance").factory());
-            maintenance.scheduleWithFixedDelay(overdueSweeper, 0, Math.max(1, sweepInterval.toMillis()), TimeUnit.MILLISECONDS);
+            stopOnFailure.add(maintenance::shutdownNow);
             if (alerts.enabled()) {
                 long every = alertsConfig.interval().toMillis();
                 maintenance.scheduleWithFixedDelay(alerts.evaluator()::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
             }
+            tasks.ensureRecurring(OverdueSweepHandler.TYPE, tasksConfig.overdueSweep());
+            tasks.start();
 
             LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + dbConfig.dialect()
                     + ", cache " + (redisConfig.enabled() ? "redis " + redis.state() : "in-process") + ") in "
                     + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
-            return new FineHeroApp(server, health, overdueSweeper, alerts, maintenance, resources, drainTimeout);
+            return new FineHeroApp(server, health, overdueSweeper, alerts, tasks, maintenance, resources, drainTimeout);
         } catch (RuntimeException e) {
+            closeAll(stopOnFailure);
             closeAll(resources);
             throw e;
         }
@@ -273,7 +305,7 @@ public final class FineHeroApp implements AutoCloseable {
         return health;
     }
 
-    /** The sweep the maintenance scheduler runs; tests call it after moving their clock. */
+    /** The sweep the recurring overdue_sweep task runs; tests call it after moving their clock. */
     public OverdueSweeper overdueSweeper() {
         return overdueSweeper;
     }
@@ -281,6 +313,11 @@ public final class FineHeroApp implements AutoCloseable {
     /** The alerting of this instance; tests call {@code alerts().evaluator().evaluateNow()} after moving their clock. */
     public Alerts alerts() {
         return alerts;
+    }
+
+    /** The task engine (tests register their own task types and drive maintenance through it). */
+    public TaskEngine tasks() {
+        return tasks;
     }
 
     /**

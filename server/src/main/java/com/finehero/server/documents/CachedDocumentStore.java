@@ -86,6 +86,18 @@ public final class CachedDocumentStore implements DocumentStore {
     }
 
     @Override
+    public List<String> ids(String afterId, int limit) {
+        return store.ids(afterId, limit);
+    }
+
+    @Override
+    public int reindex(List<String> ids) {
+        int rewritten = store.reindex(ids);
+        dependentPages.forEach(PageCache::invalidateAll); // search results depend on the terms
+        return rewritten;
+    }
+
+    @Override
     public Set<String> existing(Collection<String> ids) {
         return store.existing(ids);
     }

@@ -39,7 +39,8 @@ public final class DocumentRules {
         return Times.truncate(clock.instant());
     }
 
-    Document newDocument(Document requested) {
+    /** A new document from a request (also used by tasks that write documents): server fields set. */
+    public Document newDocument(Document requested) {
         Timestamp now = Times.toProto(now());
         return withContentFacts(normalise(requested.toBuilder()
                 .setId(UUID.randomUUID().toString())
@@ -49,7 +50,7 @@ public final class DocumentRules {
                 .build()));
     }
 
-    Document update(Document current, Document changes, FieldMask mask) {
+    public Document update(Document current, Document changes, FieldMask mask) {
         if (changes.getVersion() != current.getVersion()) {
             throw new FineHeroException.Aborted("STALE_VERSION", "document " + current.getId() + " is at version "
                     + current.getVersion() + ", the update was based on version " + changes.getVersion()

@@ -38,6 +38,15 @@ public interface DocumentStore {
 
     SearchPage search(SearchQuery query, Filter filter, int offset, int limit);
 
+    /** Ids of live documents after {@code afterId} (empty = from the start), in id order. */
+    List<String> ids(String afterId, int limit);
+
+    /**
+     * Recomputes the stored search terms of these documents from their current title and content
+     * (after a change to how text is split into terms); returns how many were live and rewritten.
+     */
+    int reindex(List<String> ids);
+
     /** Which of these ids are documents that exist and are not deleted. */
     Set<String> existing(Collection<String> ids);
 

@@ -63,6 +63,57 @@ public final class JdbcDocumentStore implements DocumentStore {
     }
 
     @Override
+    public List<String> ids(String afterId, int limit) {
+        return db.read(connection -> {
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id FROM documents WHERE delete_time IS NULL AND id > ? ORDER BY id LIMIT ?")) {
+                select.setString(1, afterId);
+                select.setInt(2, limit);
+                List<String> ids = new java.util.ArrayList<>();
+                try (java.sql.ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        ids.add(rows.getString(1));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    @Override
+    public int reindex(List<String> ids) {
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return db.inTransaction(connection -> {
+            String in = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+            java.util.Map<String, String[]> texts = new java.util.LinkedHashMap<>();
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, title, content FROM documents WHERE delete_time IS NULL AND id IN (" + in + ") FOR UPDATE")) {
+                for (int i = 0; i < ids.size(); i++) {
+                    select.setString(i + 1, ids.get(i));
+                }
+                try (java.sql.ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        texts.put(rows.getString("id"), new String[] {rows.getString("title"), rows.getString("content")});
+                    }
+                }
+            }
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE documents SET title_terms = ?, content_terms = ? WHERE id = ?")) {
+                for (java.util.Map.Entry<String, String[]> entry : texts.entrySet()) {
+                    update.setString(1, TextTerms.indexed(entry.getValue()[0]));
+                    update.setString(2, TextTerms.indexed(entry.getValue()[1]));
+                    update.setString(3, entry.getKey());
+                    update.addBatch();
+                }
+                update.executeBatch();
+            }
+            return texts.size();
+        });
+    }
+
+    @Override
     public Optional<Document> find(String id, long version) {
         return db.read(connection -> {
             String sql = version == 0

@@ -10,7 +10,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * A parsed search: every clause must match. {@code word} matches the term, {@code word*} any term
  * starting with it, {@code "a phrase"} the terms in a row. Case and accents are ignored.
  */
-record SearchQuery(List<Clause> clauses) {
+public record SearchQuery(List<Clause> clauses) {
 
     static final int MAX_CLAUSES = 12;
 
@@ -60,7 +60,7 @@ record SearchQuery(List<Clause> clauses) {
         }
     }
 
-    static SearchQuery parse(String raw) {
+    public static SearchQuery parse(String raw) {
         List<Clause> clauses = new ArrayList<>();
         int i = 0;
         while (i < raw.length()) {

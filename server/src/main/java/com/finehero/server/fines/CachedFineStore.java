@@ -36,6 +36,11 @@ public final class CachedFineStore implements FineStore {
     }
 
     @Override
+    public boolean[] createAbsent(List<Fine> fines) {
+        return store.createAbsent(fines); // new rows: nothing cached to invalidate
+    }
+
+    @Override
     public Optional<Fine> find(String id) {
         return records.find(id, () -> store.find(id));
     }

@@ -20,6 +20,13 @@ public interface FineStore {
     /** Inserts a new fine. ALREADY_EXISTS when its citation number is taken in its jurisdiction. */
     Fine create(Fine fine);
 
+    /**
+     * Inserts new fines in one transaction, skipping any whose citation number is already taken in
+     * its jurisdiction (so an import run twice creates nothing the second time). Returns, per fine,
+     * whether it was inserted.
+     */
+    boolean[] createAbsent(List<Fine> fines);
+
     Optional<Fine> find(String id);
 
     /**

@@ -59,6 +59,28 @@ public final class JdbcFineStore implements FineStore {
     }
 
     @Override
+    public boolean[] createAbsent(List<Fine> fines) {
+        boolean[] inserted = new boolean[fines.size()];
+        if (fines.isEmpty()) {
+            return inserted;
+        }
+        return db.inTransaction(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(INSERT + " ON CONFLICT DO NOTHING")) {
+                for (Fine fine : fines) {
+                    insert.setString(1, fine.getId());
+                    FineMapper.bind(insert, 2, fine);
+                    insert.addBatch();
+                }
+                int[] counts = insert.executeBatch();
+                for (int i = 0; i < counts.length; i++) {
+                    inserted[i] = counts[i] != 0;
+                }
+            }
+            return inserted;
+        });
+    }
+
+    @Override
     public Optional<Fine> find(String id) {
         return db.read(connection -> Optional.ofNullable(select(connection, id, false)));
     }

@@ -8,8 +8,9 @@ import java.util.Objects;
  * Moves OPEN and UPHELD fines past their due time to OVERDUE, in batches. Safe to run on every
  * instance at once: each batch locks its rows, and a fine already moved is no longer a candidate.
  * Until the sweep reaches a fine, {@link FineRules#effectiveStatus} already treats it as overdue.
+ * The recurring task {@code overdue_sweep} (tasks/handlers/OverdueSweepHandler) runs it on a cron schedule.
  */
-public final class OverdueSweeper implements Runnable {
+public final class OverdueSweeper {
 
     private static final System.Logger LOG = System.getLogger(OverdueSweeper.class.getName());
     static final int BATCH = 500;
@@ -34,14 +35,5 @@ public final class OverdueSweeper implements Runnable {
             LOG.log(Level.INFO, "overdue sweep: " + total + " fine(s) now OVERDUE");
         }
         return total;
-    }
-
-    @Override
-    public void run() {
-        try {
-            sweep();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "overdue sweep failed; it runs again at the next interval", e);
-        }
     }
 }

@@ -80,8 +80,6 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         settings.put("server.port", "0");
         settings.put("server.host", "127.0.0.1");
         settings.put("finehero.health.interval", "PT0.5S");
-        // the sweep runs when a test asks for it, after moving the clock
-        settings.put("finehero.fines.overdue-sweep", "PT24H");
         settings.put("finehero.auth.bootstrap-admin.username", ADMIN_USERNAME);
         settings.put("finehero.auth.bootstrap-admin.password", ADMIN_PASSWORD);
         settings.put("finehero.auth.bcrypt-cost", "4");
@@ -94,6 +92,9 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
             // instances sharing a database must share signing keys; H2 runs keep the ephemeral default
             settings.put("finehero.auth.jwt.keys", TestKeys.JWK_SET);
         }
+        // tasks due after a clock move are found within 100 ms (the clock moves without waking anyone)
+        settings.put("finehero.tasks.poll", "PT0.1S");
+        settings.put("finehero.tasks.watch-poll", "PT0.1S");
         settings.putAll(isolation.settings());
         settings.putAll(overrides);
         return Config.builder()

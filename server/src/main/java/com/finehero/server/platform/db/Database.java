@@ -49,7 +49,14 @@ public final class Database implements AutoCloseable {
         hikari.setConnectionTimeout(Math.max(250, config.connectTimeout().toMillis()));
         hikari.setAutoCommit(false);
         if (!config.schema().isEmpty()) {
-            hikari.setSchema(config.schema());
+            if (config.dialect() == Dialect.POSTGRESQL) {
+                // A startup parameter, not Hikari's setSchema: that runs SET search_path inside the new
+                // connection's first transaction (auto-commit is off), and PostgreSQL undoes a SET when that
+                // transaction rolls back (a health ping, a failed write), leaving the connection on "public".
+                hikari.addDataSourceProperty("currentSchema", config.schema());
+            } else {
+                hikari.setSchema(config.schema());
+            }
         }
         HikariDataSource pool = new HikariDataSource(hikari);
         try {

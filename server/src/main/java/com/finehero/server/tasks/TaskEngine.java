@@ -1,0 +1,212 @@
+package com.finehero.server.tasks;
+
+import java.lang.System.Logger.Level;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+
+import com.finehero.api.tasks.v1.QueueStats;
+import com.finehero.api.tasks.v1.SubmitTaskRequest;
+import com.finehero.api.tasks.v1.Task;
+import com.finehero.api.tasks.v1.TaskState;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.cache.RedisConnector;
+import com.finehero.server.platform.db.Times;
+
+/**
+ * The task engine of one instance: submission (also inside another service's transaction), the
+ * worker pool, the batched completer, heartbeats and maintenance. Several instances share one
+ * database; each task is run by one of them at a time.
+ */
+public final class TaskEngine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(TaskEngine.class.getName());
+
+    private final TaskStore store;
+    private final TaskRules rules;
+    private final TasksConfig config;
+    private final TaskEvents events = new TaskEvents();
+    private final TaskWakeup wakeup;
+    private final String owner;
+    private final TaskCompleter completer;
+    private final TaskWorkerPool pool;
+    private final TaskMaintenance maintenance;
+    private volatile boolean started;
+
+    public TaskEngine(TaskStore store, TaskRules rules, RedisConnector redis) {
+        this.store = Objects.requireNonNull(store, "store");
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.config = rules.config();
+        this.owner = UUID.randomUUID().toString().substring(0, 13);
+        this.wakeup = new TaskWakeup(redis);
+        this.completer = config.enabled() ? new TaskCompleter(store, events, owner) : null;
+        this.pool = config.enabled() ? new TaskWorkerPool(store, rules, events, completer, wakeup, config, owner) : null;
+        this.maintenance = new TaskMaintenance(store, rules, events, pool, wakeup, redis, config, owner);
+    }
+
+    /** Adds a task type; call before {@link #start}. */
+    public TaskEngine register(TaskHandler handler) {
+        rules.handlers().register(handler);
+        return this;
+    }
+
+    /** Starts running tasks (unless {@code finehero.tasks.enabled=false}) and the upkeep. */
+    public void start() {
+        wakeup.subscribe();
+        if (pool != null) {
+            completer.start();
+            pool.start();
+        }
+        maintenance.start();
+        started = true;
+        LOG.log(Level.INFO, "task engine " + owner + (pool == null ? " accepts tasks but runs none" : " runs up to "
+                + config.workers() + " task(s) at once") + "; types: " + String.join(", ", rules.handlers().types()));
+    }
+
+    /** This instance's name in {@code Task.worker}. */
+    public String owner() {
+        return owner;
+    }
+
+    public TaskRules rules() {
+        return rules;
+    }
+
+    public TaskMaintenance maintenance() {
+        return maintenance;
+    }
+
+    public TaskEvents events() {
+        return events;
+    }
+
+    TaskStore store() {
+        return store;
+    }
+
+    public Task submit(SubmitTaskRequest request) {
+        return submitAll(List.of(request)).getFirst();
+    }
+
+    /** Checks every request first, then queues all in one transaction. */
+    public List<Task> submitAll(List<SubmitTaskRequest> requests) {
+        List<TaskStore.NewTask> tasks = new ArrayList<>(requests.size());
+        for (SubmitTaskRequest request : requests) {
+            tasks.add(rules.newTask(request));
+        }
+        List<Task> queued = store.submit(tasks);
+        announceIfDue(queued);
+        return queued;
+    }
+
+    /**
+     * Transactional enqueue: queues a task on the caller's connection, inside the caller's
+     * {@code Database.inTransaction}, so it exists exactly when the caller's own write commits. Call
+     * {@link #wakeUp} after the commit to start it at once; otherwise the next poll finds it.
+     */
+    public Task enqueue(Connection connection, SubmitTaskRequest request) throws SQLException {
+        return store.enqueue(connection, rules.newTask(request));
+    }
+
+    /** Tells every instance that work may be waiting. */
+    public void wakeUp() {
+        wakeup.announce();
+    }
+
+    private void announceIfDue(List<Task> queued) {
+        java.time.Instant now = rules.now();
+        for (Task task : queued) {
+            if (task.getState() == TaskState.TASK_STATE_PENDING && !Times.toInstant(task.getRunAt()).isAfter(now)) {
+                wakeup.announce();
+                return;
+            }
+        }
+    }
+
+    public Optional<Task> find(String id) {
+        return store.find(id);
+    }
+
+    public List<Task> list(TaskStore.TaskQuery query, int limit) {
+        return store.list(query, limit);
+    }
+
+    public Task cancel(String id) {
+        Task task = store.cancel(id, rules.now());
+        events.publish(task);
+        if (pool != null && task.getState() == TaskState.TASK_STATE_RUNNING && owner.equals(task.getWorker())) {
+            pool.cancel(java.util.Map.of(id, task.getVersion()));
+        }
+        return task;
+    }
+
+    public Task retry(String id) {
+        Task task = store.retry(id, rules.now());
+        events.publish(task);
+        wakeup.announce();
+        return task;
+    }
+
+    public QueueStats stats(String type) {
+        QueueStats stats = store.stats(type, rules.now());
+        return stats.toBuilder()
+                .setRunningHere(pool == null ? 0 : pool.runningCount())
+                .setWorkersHere(pool == null ? 0 : config.workers())
+                .build();
+    }
+
+    /**
+     * Makes sure a recurring task of this type runs on {@code cron}: keeps a live one with that
+     * expression, cancels one with another expression, queues one if none is live. Instances starting
+     * together agree through the idempotency key (type and first fire time).
+     */
+    public Optional<Task> ensureRecurring(String type, String cron) {
+        List<Task> live = store.list(new TaskStore.TaskQuery(type,
+                List.of(TaskState.TASK_STATE_PENDING, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_RUNNING), 0, null, null), 100);
+        Optional<Task> keep = Optional.empty();
+        for (Task task : live) {
+            if (task.getCron().isEmpty()) {
+                continue;
+            }
+            if (!cron.isBlank() && task.getCron().equals(CronSchedule.parse(cron).expression()) && keep.isEmpty()) {
+                keep = Optional.of(task);
+            } else if (task.getState() != TaskState.TASK_STATE_RUNNING) {
+                try {
+                    store.cancel(task.getId(), rules.now());
+                } catch (FineHeroException.FailedPrecondition alreadyEnded) {
+                    // another instance starting at the same time cancelled it first: the outcome we want
+                }
+            }
+        }
+        if (keep.isPresent() || cron.isBlank()) {
+            return keep;
+        }
+        CronSchedule schedule = CronSchedule.parse(cron);
+        String key = "schedule." + type + "." + schedule.nextOrSame(rules.now()).getEpochSecond();
+        return Optional.of(submit(SubmitTaskRequest.newBuilder().setType(type).setCron(cron).setIdempotencyKey(key).build()));
+    }
+
+    /** Stops claiming, lets running handlers finish for up to {@code drain}, writes their outcomes. */
+    public void close(Duration drain) {
+        maintenance.close();
+        if (pool != null && started) {
+            pool.closeWithin(drain);
+            completer.close();
+            int released = store.release(owner, rules.now());
+            if (released > 0) {
+                LOG.log(Level.INFO, "gave back " + released + " unfinished task(s) at shutdown");
+            }
+        }
+        wakeup.close();
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,34 @@
+package com.finehero.server.tasks;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.function.Consumer;
+
+import com.finehero.api.tasks.v1.Task;
+
+/**
+ * In-process notifications of task changes made by this instance, for WatchTask. Changes made by
+ * another instance reach a watcher by re-reading the task every {@code finehero.tasks.watch-poll}.
+ */
+public final class TaskEvents {
+
+    private final Map<String, Set<Consumer<Task>>> watchers = new ConcurrentHashMap<>();
+
+    /** Calls {@code listener} with every snapshot of the task published here until closed. */
+    public AutoCloseable watch(String taskId, Consumer<Task> listener) {
+        watchers.computeIfAbsent(taskId, id -> new CopyOnWriteArraySet<>()).add(listener);
+        return () -> watchers.computeIfPresent(taskId, (id, set) -> {
+            set.remove(listener);
+            return set.isEmpty() ? null : set;
+        });
+    }
+
+    public void publish(Task task) {
+        Set<Consumer<Task>> listeners = watchers.get(task.getId());
+        if (listeners != null) {
+            listeners.forEach(listener -> listener.accept(task));
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package com.finehero.server.tasks;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import com.finehero.api.tasks.v1.SubmitTaskRequest;
+import com.finehero.api.tasks.v1.Task;
+import com.finehero.api.tasks.v1.TaskPriority;
+import com.finehero.api.tasks.v1.TaskState;
+import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Struct;
+import com.google.protobuf.util.JsonFormat;
+
+/**
+ * The decisions about tasks, free of I/O: what a submission becomes, where it sits in the queue
+ * (priority with aging), when a failed attempt runs again, which transitions a caller may ask for.
+ *
+ * <p>Queue order is {@code ready_key = run_at - (priority - 1) x aging}, then submission order. A
+ * priority level is thus worth {@code aging} of waiting: CRITICAL work submitted now goes before
+ * LOW work submitted up to 4 x aging ago, but not before LOW work that has waited longer, so a
+ * steady stream of higher work delays LOW work by at most 4 x aging (plus what is queued ahead).
+ */
+public final class TaskRules {
+
+    private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
+    private static final JsonFormat.Parser PARSER = JsonFormat.parser();
+
+    private final Clock clock;
+    private final TasksConfig config;
+    private final TaskHandlers handlers;
+
+    public TaskRules(Clock clock, TasksConfig config, TaskHandlers handlers) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.config = Objects.requireNonNull(config, "config");
+        this.handlers = Objects.requireNonNull(handlers, "handlers");
+    }
+
+    public Instant now() {
+        return Times.truncate(clock.instant());
+    }
+
+    public TaskHandlers handlers() {
+        return handlers;
+    }
+
+    public TasksConfig config() {
+        return config;
+    }
+
+    /** Checks a submission and turns it into a row to insert; INVALID_ARGUMENT / FAILED_PRECONDITION otherwise. */
+    public TaskStore.NewTask newTask(SubmitTaskRequest request) {
+        TaskHandler handler = handlers.require(request.getType());
+        handler.payload().check(request.getType(), request.getPayload());
+        handler.check(new Payload(request.getPayload()));
+        Instant now = now();
+        Instant runAt = now;
+        if (request.hasRunAt()) {
+            runAt = Times.truncate(Times.toInstant(request.getRunAt()));
+            if (runAt.isBefore(now.minus(config.pastTolerance()))) {
+                throw FineHeroException.invalidField("run_at", "is " + Duration.between(runAt, now).toSeconds()
+                        + " s in the past; at most " + config.pastTolerance().toSeconds() + " s in the past is accepted");
+            }
+        }
+        String cron = null;
+        if (!request.getCron().isBlank()) {
+            CronSchedule schedule;
+            try {
+                schedule = CronSchedule.parse(request.getCron());
+            } catch (IllegalArgumentException e) {
+                throw FineHeroException.invalidField("cron", e.getMessage());
+            }
+            cron = schedule.expression();
+            runAt = schedule.nextOrSame(runAt.isBefore(now) ? now : runAt);
+        }
+        TaskHandler.Defaults defaults = handler.defaults();
+        int priority = level(request.getPriority());
+        long backoffMs = request.hasRetryBackoff()
+                ? Math.max(1000, request.getRetryBackoff().getSeconds() * 1000 + request.getRetryBackoff().getNanos() / 1_000_000)
+                : defaults.backoff().toMillis();
+        return new TaskStore.NewTask(UUID.randomUUID().toString(), request.getType(), json(request.getPayload()), priority,
+                runAt, readyKey(runAt, priority), cron,
+                request.getIdempotencyKey().isEmpty() ? null : request.getIdempotencyKey(),
+                request.getMaxAttempts() == 0 ? defaults.maxAttempts() : request.getMaxAttempts(),
+                backoffMs, now);
+    }
+
+    /** The next run of a recurring task after {@code finished}, or null when it does not recur. */
+    public TaskStore.NewTask nextOccurrence(Task finished) {
+        if (finished.getCron().isEmpty()) {
+            return null;
+        }
+        Instant now = now();
+        Instant previous = Times.toInstant(finished.getRunAt());
+        Instant runAt = CronSchedule.parse(finished.getCron()).next(previous.isAfter(now) ? previous : now);
+        int priority = level(finished.getPriority());
+        return new TaskStore.NewTask(UUID.randomUUID().toString(), finished.getType(), json(finished.getPayload()), priority,
+                runAt, readyKey(runAt, priority), finished.getCron(), null, finished.getMaxAttempts(),
+                finished.getRetryBackoff().getSeconds() * 1000 + finished.getRetryBackoff().getNanos() / 1_000_000, now);
+    }
+
+    /** Queue position: earlier is sooner. */
+    public Instant readyKey(Instant runAt, int priority) {
+        return runAt.minus(config.aging().multipliedBy(priority - 1L));
+    }
+
+    /** When a task whose attempt just failed may run again. */
+    public Instant retryAt(Task task) {
+        TaskHandler handler = handlers.find(task.getType());
+        Duration base = Duration.ofSeconds(task.getRetryBackoff().getSeconds(), task.getRetryBackoff().getNanos());
+        Duration max = handler == null ? base.multipliedBy(64) : handler.defaults().maxBackoff();
+        if (max.compareTo(base) < 0) {
+            max = base;
+        }
+        return now().plus(Backoff.delay(base, max, task.getAttempts(), () -> ThreadLocalRandom.current().nextDouble()));
+    }
+
+    /** CancelTask on a finished task. */
+    public FineHeroException cannotCancel(Task task) {
+        return FineHeroException.failedPrecondition("TASK_FINISHED", "task " + task.getId() + " is "
+                + name(task.getState()) + " and cannot be cancelled");
+    }
+
+    /** RetryTask on a task that is not DEAD. */
+    public FineHeroException cannotRetry(Task task) {
+        return FineHeroException.failedPrecondition("TASK_NOT_DEAD", "task " + task.getId() + " is "
+                + name(task.getState()) + "; only a DEAD task can be retried");
+    }
+
+    public static boolean finished(TaskState state) {
+        return state == TaskState.TASK_STATE_SUCCEEDED || state == TaskState.TASK_STATE_DEAD
+                || state == TaskState.TASK_STATE_CANCELLED;
+    }
+
+    public static int level(TaskPriority priority) {
+        return priority == TaskPriority.TASK_PRIORITY_UNSPECIFIED || priority == TaskPriority.UNRECOGNIZED
+                ? TaskPriority.TASK_PRIORITY_NORMAL_VALUE : priority.getNumber();
+    }
+
+    public static String name(TaskState state) {
+        return state.name().substring("TASK_STATE_".length());
+    }
+
+    public static TaskState state(String name) {
+        return TaskState.valueOf("TASK_STATE_" + name.toUpperCase(Locale.ROOT));
+    }
+
+    public static String json(Struct struct) {
+        try {
+            return JSON.print(struct);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Struct struct(String json) {
+        if (json == null || json.isEmpty() || json.equals("{}")) {
+            return Struct.getDefaultInstance();
+        }
+        try {
+            Struct.Builder builder = Struct.newBuilder();
+            PARSER.merge(json, builder);
+            return builder.build();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("stored task JSON does not parse", e);
+        }
+    }
+}

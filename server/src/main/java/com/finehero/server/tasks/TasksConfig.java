@@ -1,0 +1,70 @@
+package com.finehero.server.tasks;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+import com.finehero.server.platform.config.ConfigValues;
+import io.helidon.config.Config;
+
+/**
+ * Task engine settings ({@code finehero.tasks.*}; env {@code FINEHERO_TASKS_WORKERS}, ...).
+ *
+ * @param enabled        whether this instance runs tasks (submitting works either way)
+ * @param workers        handlers running at once on this instance (virtual threads)
+ * @param claimBatch     most tasks claimed in one statement
+ * @param poll           how often an idle instance looks for due work when no wake-up arrives
+ * @param lease          how long a claimed task is held without a heartbeat before it is rescued
+ * @param heartbeat      how often leases are renewed (and cancellations of running tasks noticed)
+ * @param maintenance    how often expired leases are rescued and old tasks deleted
+ * @param aging          waiting this long is worth one priority level (anti-starvation)
+ * @param pastTolerance  how far in the past a submitted run_at may be
+ * @param retention      finished (SUCCEEDED, CANCELLED) tasks older than this are deleted
+ * @param watchPoll      how often WatchTask re-reads a task that changes on another instance
+ * @param overdueSweep   cron expression of the overdue sweep; empty turns it off
+ * @param concurrency    per-type limits of handlers running at once on this instance, over the types' defaults
+ */
+public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration poll, Duration lease,
+                          Duration heartbeat, Duration maintenance, Duration aging, Duration pastTolerance,
+                          Duration retention, Duration watchPoll, String overdueSweep, Map<String, Integer> concurrency) {
+
+    public TasksConfig {
+        Objects.requireNonNull(overdueSweep, "overdueSweep");
+        concurrency = Map.copyOf(concurrency);
+        if (heartbeat.compareTo(lease) >= 0) {
+            throw new IllegalArgumentException("configuration finehero.tasks.heartbeat = " + heartbeat
+                    + " is invalid: expected shorter than finehero.tasks.lease (" + lease + ") (env var FINEHERO_TASKS_HEARTBEAT)");
+        }
+    }
+
+    public static TasksConfig from(Config tasks) {
+        Map<String, Integer> concurrency = new HashMap<>();
+        tasks.get("concurrency").asNodeList().ifPresent(nodes -> nodes.forEach(node ->
+                concurrency.put(node.name(), ConfigValues.intInRange(tasks.get("concurrency"), node.name(), 1, 1, 10_000))));
+        return new TasksConfig(
+                ConfigValues.bool(tasks, "enabled", true),
+                ConfigValues.intInRange(tasks, "workers", 32, 1, 10_000),
+                ConfigValues.intInRange(tasks, "claim-batch", 100, 1, 1_000),
+                positive(tasks, "poll", Duration.ofSeconds(1)),
+                positive(tasks, "lease", Duration.ofSeconds(30)),
+                positive(tasks, "heartbeat", Duration.ofSeconds(10)),
+                positive(tasks, "maintenance", Duration.ofSeconds(5)),
+                positive(tasks, "aging", Duration.ofMinutes(1)),
+                ConfigValues.duration(tasks, "past-tolerance", Duration.ofMinutes(5)),
+                positive(tasks, "retention", Duration.ofDays(7)),
+                positive(tasks, "watch-poll", Duration.ofMillis(500)),
+                ConfigValues.string(tasks.get("schedules"), "overdue-sweep", "* * * * *"),
+                concurrency);
+    }
+
+    private static Duration positive(Config node, String key, Duration fallback) {
+        Duration value = ConfigValues.duration(node, key, fallback);
+        if (value.isZero() || value.isNegative()) {
+            throw new IllegalArgumentException("configuration finehero.tasks." + key + " = " + value
+                    + " is invalid: expected a positive ISO-8601 duration such as PT1S (env var FINEHERO_TASKS_"
+                    + key.toUpperCase(java.util.Locale.ROOT).replace("-", "_dash_") + ")");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,214 @@
+package com.finehero.server.tasks.handlers;
+
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.server.documents.DocumentRules;
+import com.finehero.server.documents.DocumentStore;
+import com.finehero.server.documents.SearchQuery;
+import com.finehero.server.fines.FineStore;
+import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.tasks.Payload;
+import com.finehero.server.tasks.PayloadSpec;
+import com.finehero.server.tasks.TaskContext;
+import com.finehero.server.tasks.TaskHandler;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+
+/**
+ * {@code appeal_letter}: for a CONTESTED fine, searches the statutes, regulations and precedents of
+ * its jurisdiction and the jurisdictions above it (US-CA-SF, then US-CA, then US) for its violation
+ * code, adds the documents its contest cites, and drafts a letter from a template (the payload's
+ * {@code template_id}, else the newest TEMPLATE document tagged {@code appeal} in those jurisdictions,
+ * else a built-in one). The letter is a document tagged {@code appeal-letter} and {@code fine-<id>}
+ * (the link to the fine); running again writes a new version of the same letter.
+ */
+public final class AppealLetterHandler implements TaskHandler {
+
+    public static final String TYPE = "appeal_letter";
+    static final int MAX_CITATIONS = 10;
+    static final Set<DocumentKind> LEGAL = Set.of(DocumentKind.DOCUMENT_KIND_STATUTE, DocumentKind.DOCUMENT_KIND_REGULATION,
+            DocumentKind.DOCUMENT_KIND_PRECEDENT);
+    static final String DEFAULT_TEMPLATE = """
+            To the Traffic Adjudication Office, {{jurisdiction}}
+
+            Re: citation {{citation_number}}, violation {{violation_code}} ({{violation_description}}), issued {{issue_date}}, amount {{amount}}
+
+            I contest this citation. {{contest_reason}}
+
+            The following provisions and decisions bear on this case:
+            {{citations}}
+
+            For these reasons I ask that the citation be dismissed.
+            """;
+    private static final String UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
+            .string("fine_id", true, UUID, 36)
+            .string("template_id", false, UUID, 36)
+            .build();
+
+    private final FineStore fines;
+    private final DocumentStore documents;
+    private final DocumentRules documentRules;
+
+    public AppealLetterHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
+        this.fines = Objects.requireNonNull(fines, "fines");
+        this.documents = Objects.requireNonNull(documents, "documents");
+        this.documentRules = Objects.requireNonNull(documentRules, "documentRules");
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public PayloadSpec payload() {
+        return PAYLOAD;
+    }
+
+    @Override
+    public void check(Payload payload) {
+        contested(payload);
+        if (payload.has("template_id")) {
+            template(payload, "");
+        }
+    }
+
+    @Override
+    public Defaults defaults() {
+        return new Defaults(3, Duration.ofSeconds(10), Duration.ofMinutes(5), 4);
+    }
+
+    private Fine contested(Payload payload) {
+        String id = payload.string("fine_id", "").toLowerCase(Locale.ROOT);
+        Fine fine = fines.find(id).orElseThrow(() -> FineHeroException.invalidField("payload.fine_id", "fine " + id + " does not exist"));
+        if (fine.getStatus() != FineStatus.FINE_STATUS_CONTESTED) {
+            throw FineHeroException.failedPrecondition("FINE_NOT_CONTESTED", "fine " + id + " is "
+                    + fine.getStatus().name().substring("FINE_STATUS_".length()) + "; appeal letters are drafted for CONTESTED fines");
+        }
+        return fine;
+    }
+
+    @Override
+    public Struct run(TaskContext context) {
+        Fine fine = contested(context.payload());
+        List<String> jurisdictions = chain(fine.getJurisdiction());
+        context.progress(10, "searching " + String.join(", ", jurisdictions) + " for " + fine.getViolationCode());
+        Map<String, Document> cited = new LinkedHashMap<>();
+        SearchQuery query = SearchQuery.parse("\"" + fine.getViolationCode().replace("\"", "") + "\"");
+        for (String jurisdiction : jurisdictions) {
+            context.checkCancelled();
+            DocumentStore.SearchPage page = documents.search(query,
+                    new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_UNSPECIFIED, jurisdiction, List.of()), 0, MAX_CITATIONS);
+            for (DocumentStore.Hit hit : page.hits()) {
+                if (LEGAL.contains(hit.document().getKind()) && cited.size() < MAX_CITATIONS) {
+                    cited.putIfAbsent(hit.document().getId(), hit.document());
+                }
+            }
+        }
+        for (String id : fine.getContest().getCitedDocumentIdsList()) {
+            if (cited.size() < MAX_CITATIONS) {
+                documents.find(id, 0).ifPresent(document -> cited.putIfAbsent(document.getId(), document));
+            }
+        }
+        context.progress(50, cited.size() + " document(s) to cite");
+        String template = template(context.payload(), fine.getJurisdiction());
+        String letter = render(template, fine, new ArrayList<>(cited.values()));
+        context.checkCancelled();
+        String fineTag = "fine-" + fine.getId().replace("-", "");
+        List<Document> earlier = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_OTHER, "",
+                List.of("appeal-letter", fineTag)), null, 1);
+        Document saved;
+        if (earlier.isEmpty()) {
+            saved = documents.create(documentRules.newDocument(Document.newBuilder()
+                    .setTitle("Appeal letter for citation " + fine.getCitationNumber() + " (" + fine.getJurisdiction() + ")")
+                    .setKind(DocumentKind.DOCUMENT_KIND_OTHER)
+                    .setJurisdiction(fine.getJurisdiction())
+                    .addTags("appeal-letter")
+                    .addTags(fineTag)
+                    .setContent(letter)
+                    .setContentType("text/plain")
+                    .setAuthor("task " + context.taskId())
+                    .build()));
+        } else {
+            saved = documents.change(earlier.getFirst().getId(), current -> documentRules.update(current,
+                    Document.newBuilder().setVersion(current.getVersion()).setContent(letter).setAuthor("task " + context.taskId()).build(),
+                    com.google.protobuf.FieldMask.newBuilder().addPaths("content").addPaths("author").build()));
+        }
+        context.progress(100, "letter saved as document " + saved.getId());
+        return Struct.newBuilder()
+                .putFields("document_id", Value.newBuilder().setStringValue(saved.getId()).build())
+                .putFields("fine_id", Value.newBuilder().setStringValue(fine.getId()).build())
+                .putFields("cited_document_ids", Value.newBuilder().setListValue(ListValue.newBuilder().addAllValues(
+                        cited.keySet().stream().map(id -> Value.newBuilder().setStringValue(id).build()).toList())).build())
+                .build();
+    }
+
+    /** US-CA-SF -> [US-CA-SF, US-CA, US]. */
+    static List<String> chain(String jurisdiction) {
+        List<String> chain = new ArrayList<>();
+        String current = jurisdiction.toUpperCase(Locale.ROOT);
+        while (!current.isEmpty()) {
+            chain.add(current);
+            int dash = current.lastIndexOf('-');
+            current = dash < 0 ? "" : current.substring(0, dash);
+        }
+        return chain;
+    }
+
+    private String template(Payload payload, String jurisdiction) {
+        if (payload.has("template_id")) {
+            String id = payload.string("template_id", "").toLowerCase(Locale.ROOT);
+            Document template = documents.find(id, 0).orElseThrow(() ->
+                    FineHeroException.invalidField("payload.template_id", "document " + id + " does not exist"));
+            if (template.getKind() != DocumentKind.DOCUMENT_KIND_TEMPLATE) {
+                throw FineHeroException.invalidField("payload.template_id", "document " + id + " is not a TEMPLATE");
+            }
+            return template.getContent();
+        }
+        for (String level : chain(jurisdiction)) {
+            List<Document> templates = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_TEMPLATE, level,
+                    List.of("appeal")), null, 1);
+            if (!templates.isEmpty()) {
+                return documents.find(templates.getFirst().getId(), 0).map(Document::getContent).orElse(DEFAULT_TEMPLATE);
+            }
+        }
+        return DEFAULT_TEMPLATE;
+    }
+
+    static String render(String template, Fine fine, List<Document> cited) {
+        StringBuilder citations = new StringBuilder();
+        for (Document document : cited) {
+            citations.append("- ").append(document.getTitle()).append(" (")
+                    .append(document.getKind().name().substring("DOCUMENT_KIND_".length()).toLowerCase(Locale.ROOT))
+                    .append(", ").append(document.getJurisdiction()).append(", document ").append(document.getId()).append(")\n");
+        }
+        if (cited.isEmpty()) {
+            citations.append("- (no statute or precedent on file for this violation code)\n");
+        }
+        return template
+                .replace("{{jurisdiction}}", fine.getJurisdiction())
+                .replace("{{citation_number}}", fine.getCitationNumber())
+                .replace("{{violation_code}}", fine.getViolationCode())
+                .replace("{{violation_description}}", fine.getViolationDescription())
+                .replace("{{issue_date}}", Times.toInstant(fine.getIssueTime()).toString().substring(0, 10))
+                .replace("{{amount}}", BigDecimal.valueOf(fine.getAmount().getAmountMinor(), 2).toPlainString() + " "
+                        + fine.getAmount().getCurrencyCode())
+                .replace("{{contest_reason}}", fine.getContest().getReason())
+                .replace("{{citations}}", citations.toString().stripTrailing());
+    }
+}

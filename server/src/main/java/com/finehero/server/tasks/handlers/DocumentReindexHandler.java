@@ -1,0 +1,77 @@
+package com.finehero.server.tasks.handlers;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+import com.finehero.server.documents.DocumentStore;
+import com.finehero.server.tasks.PayloadSpec;
+import com.finehero.server.tasks.TaskContext;
+import com.finehero.server.tasks.TaskHandler;
+import com.google.protobuf.Struct;
+
+/**
+ * {@code document_reindex}: recomputes the stored search terms of the given documents
+ * ({@code document_ids}) or of all of them, in batches, with progress. Safe to run again.
+ */
+public final class DocumentReindexHandler implements TaskHandler {
+
+    public static final String TYPE = "document_reindex";
+    static final int BATCH = 100;
+    private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
+            .strings("document_ids", false, "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", 36)
+            .build();
+
+    private final DocumentStore documents;
+
+    public DocumentReindexHandler(DocumentStore documents) {
+        this.documents = Objects.requireNonNull(documents, "documents");
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public PayloadSpec payload() {
+        return PAYLOAD;
+    }
+
+    @Override
+    public Defaults defaults() {
+        return new Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 1);
+    }
+
+    @Override
+    public Struct run(TaskContext context) {
+        List<String> ids = context.payload().strings("document_ids").stream()
+                .map(id -> id.toLowerCase(Locale.ROOT)).distinct().toList();
+        if (ids.isEmpty()) {
+            List<String> all = new ArrayList<>();
+            List<String> page;
+            do {
+                page = documents.ids(all.isEmpty() ? "" : all.getLast(), 1000);
+                all.addAll(page);
+            } while (page.size() == 1000);
+            ids = all;
+        }
+        int reindexed = 0;
+        for (int from = 0; from < ids.size(); from += BATCH) {
+            context.checkCancelled();
+            List<String> batch = ids.subList(from, Math.min(ids.size(), from + BATCH));
+            reindexed += documents.reindex(batch);
+            int done = from + batch.size();
+            context.progress((int) (100L * done / ids.size()), done + " of " + ids.size() + " document(s) reindexed");
+        }
+        if (ids.isEmpty()) {
+            context.progress(100, "no documents to reindex");
+        }
+        return Struct.newBuilder()
+                .putFields("reindexed", FineImportHandler.number(reindexed))
+                .putFields("missing", FineImportHandler.number(ids.size() - reindexed))
+                .build();
+    }
+}

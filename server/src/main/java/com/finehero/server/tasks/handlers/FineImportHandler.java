@@ -1,0 +1,192 @@
+package com.finehero.server.tasks.handlers;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+import build.buf.protovalidate.ValidationResult;
+import build.buf.protovalidate.Validator;
+import build.buf.protovalidate.ValidatorFactory;
+import build.buf.protovalidate.exceptions.ValidationException;
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.fines.v1.CreateFineRequest;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.server.documents.DocumentStore;
+import com.finehero.server.fines.FineRules;
+import com.finehero.server.fines.FineStore;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.tasks.Payload;
+import com.finehero.server.tasks.PayloadSpec;
+import com.finehero.server.tasks.TaskContext;
+import com.finehero.server.tasks.TaskHandler;
+import com.google.protobuf.ListValue;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+
+/**
+ * {@code fine_import}: creates fines from a CSV (a stored document, {@code document_id}, or the
+ * payload's {@code csv}) in the columns of {@link FineCsv}, header first. Each row is checked by the
+ * same rules as CreateFine; valid rows are inserted in batches (one transaction each) and progress is
+ * reported per batch; invalid rows are listed with their line number and reason. A fine whose citation
+ * number already exists in its jurisdiction is skipped, so running the same import again creates nothing.
+ */
+public final class FineImportHandler implements TaskHandler {
+
+    public static final String TYPE = "fine_import";
+    static final int BATCH = 200;
+    static final int MAX_REPORTED = 200;
+    private static final String UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
+            .string("document_id", false, UUID, 36)
+            .string("csv", false, null, 4 * 1024 * 1024)
+            .build();
+
+    private final FineStore fines;
+    private final FineRules rules;
+    private final DocumentStore documents;
+    private final Validator validator = ValidatorFactory.newBuilder().build();
+
+    public FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents) {
+        this.fines = Objects.requireNonNull(fines, "fines");
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.documents = Objects.requireNonNull(documents, "documents");
+    }
+
+    @Override
+    public String type() {
+        return TYPE;
+    }
+
+    @Override
+    public PayloadSpec payload() {
+        return PAYLOAD;
+    }
+
+    @Override
+    public void check(Payload payload) {
+        if (payload.has("document_id") == payload.has("csv")) {
+            throw FineHeroException.invalidField("payload", "give either document_id (a stored CSV) or csv (the text), not both or neither");
+        }
+        if (payload.has("document_id")) {
+            String id = payload.string("document_id", "").toLowerCase(Locale.ROOT);
+            if (documents.existing(List.of(id)).isEmpty()) {
+                throw FineHeroException.invalidField("payload.document_id", "document " + id + " does not exist or was deleted");
+            }
+        }
+    }
+
+    @Override
+    public Defaults defaults() {
+        return new Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 2);
+    }
+
+    @Override
+    public Struct run(TaskContext context) {
+        Payload payload = context.payload();
+        String text = payload.has("csv") ? payload.string("csv", "") : documents
+                .find(payload.string("document_id", "").toLowerCase(Locale.ROOT), 0)
+                .map(Document::getContent)
+                .orElseThrow(() -> FineHeroException.failedPrecondition("DOCUMENT_GONE",
+                        "document " + payload.string("document_id", "") + " was deleted before the import ran"));
+        List<List<String>> rows = Csv.parse(text);
+        if (rows.isEmpty()) {
+            throw FineHeroException.failedPrecondition("EMPTY_CSV", "the CSV is empty; its first line must be a header");
+        }
+        List<String> header = rows.getFirst().stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).toList();
+        List<String> missing = FineCsv.REQUIRED.stream().filter(c -> !header.contains(c)).toList();
+        if (!missing.isEmpty()) {
+            throw FineHeroException.failedPrecondition("BAD_CSV_HEADER", "the CSV header lacks column(s) " + String.join(", ", missing)
+                    + " (columns: " + String.join(", ", FineCsv.COLUMNS) + ")");
+        }
+        int created = 0;
+        int existing = 0;
+        int dataRows = 0;
+        List<Value> invalid = new ArrayList<>();
+        int invalidCount = 0;
+        List<Fine> batch = new ArrayList<>();
+        for (int line = 2; line <= rows.size(); line++) {
+            List<String> fields = rows.get(line - 1);
+            if (fields.size() == 1 && fields.getFirst().isBlank()) {
+                continue;
+            }
+            dataRows++;
+            String reason = null;
+            Fine fine = null;
+            if (fields.size() != header.size()) {
+                reason = "has " + fields.size() + " fields, the header has " + header.size();
+            } else {
+                Map<String, String> row = new HashMap<>();
+                for (int i = 0; i < header.size(); i++) {
+                    row.put(header.get(i), fields.get(i));
+                }
+                try {
+                    fine = FineCsv.fine(row);
+                    reason = violations(fine);
+                } catch (IllegalArgumentException e) {
+                    reason = e.getMessage();
+                }
+            }
+            if (reason != null) {
+                invalidCount++;
+                if (invalid.size() < MAX_REPORTED) {
+                    invalid.add(Value.newBuilder().setStructValue(Struct.newBuilder()
+                            .putFields("row", number(line))
+                            .putFields("reason", Value.newBuilder().setStringValue(reason).build())).build());
+                }
+            } else {
+                batch.add(rules.newFine(fine));
+            }
+            if (batch.size() == BATCH || (line == rows.size() && !batch.isEmpty())) {
+                context.checkCancelled();
+                int inserted = count(fines.createAbsent(batch));
+                created += inserted;
+                existing += batch.size() - inserted;
+                batch.clear();
+                context.progress((int) (100L * line / rows.size()), "row " + line + " of " + rows.size() + ": "
+                        + created + " created, " + existing + " already present, " + invalidCount + " invalid");
+            }
+        }
+        if (!batch.isEmpty()) {
+            int inserted = count(fines.createAbsent(batch));
+            created += inserted;
+            existing += batch.size() - inserted;
+        }
+        context.progress(100, created + " created, " + existing + " already present, " + invalidCount + " invalid");
+        return Struct.newBuilder()
+                .putFields("rows", number(dataRows))
+                .putFields("created", number(created))
+                .putFields("already_present", number(existing))
+                .putFields("invalid_count", number(invalidCount))
+                .putFields("invalid", Value.newBuilder().setListValue(ListValue.newBuilder().addAllValues(invalid)).build())
+                .build();
+    }
+
+    /** The contract's rules for CreateFine (the same the API applies), or null when the fine passes. */
+    private String violations(Fine fine) {
+        try {
+            ValidationResult result = validator.validate(CreateFineRequest.newBuilder().setFine(fine).build());
+            if (result.isSuccess()) {
+                return null;
+            }
+            return String.join("; ", result.getViolations().stream().map(v -> v.toProto().getMessage()).toList());
+        } catch (ValidationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static int count(boolean[] inserted) {
+        int n = 0;
+        for (boolean b : inserted) {
+            n += b ? 1 : 0;
+        }
+        return n;
+    }
+
+    static Value number(long n) {
+        return Value.newBuilder().setNumberValue(n).build();
+    }
+}
