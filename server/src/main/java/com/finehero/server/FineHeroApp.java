@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
@@ -17,10 +18,13 @@ import com.finehero.api.monitoring.v1.MonitoringProto;
 import com.finehero.server.auth.AuthConfig;
 import com.finehero.server.auth.AuthGrpcService;
 import com.finehero.server.auth.Identity;
+import com.finehero.server.monitoring.AlertNotifier;
 import com.finehero.server.monitoring.Alerts;
 import com.finehero.server.monitoring.AlertsConfig;
 import com.finehero.api.tasks.v1.TasksProto;
 import com.finehero.server.monitoring.MonitoringGrpcService;
+import com.finehero.server.monitoring.TaskAlertNotifier;
+import com.finehero.server.monitoring.WebhookAlertNotifier;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.CachedDocumentStore;
 import com.finehero.server.documents.DocumentRules;
@@ -69,6 +73,7 @@ import com.finehero.server.tasks.TaskHandlers;
 import com.finehero.server.tasks.TaskRules;
 import com.finehero.server.tasks.TasksConfig;
 import com.finehero.server.tasks.TasksGrpcService;
+import com.finehero.server.tasks.handlers.AlertWebhookHandler;
 import com.finehero.server.tasks.handlers.AppealLetterHandler;
 import com.finehero.server.tasks.handlers.DocumentReindexHandler;
 import com.finehero.server.tasks.handlers.FineImportHandler;
@@ -167,6 +172,11 @@ public final class FineHeroApp implements AutoCloseable {
                     .register(new FinesExportHandler(fines, documents, documentRules))
                     .register(new NoopHandler());
             resources.add(() -> tasks.close(drainTimeout));
+            Optional<WebhookAlertNotifier> webhook = Alerts.webhook(alertsConfig);
+            webhook.ifPresent(hook -> {
+                resources.add(hook);
+                tasks.register(new AlertWebhookHandler(hook, alertsConfig.webhookAttempts(), alertsConfig.webhookBackoff()));
+            });
 
             HealthStatusManager grpcHealth = new HealthStatusManager();
             HealthMonitor health = new HealthMonitor(database, redis, grpcHealth, clock, healthLimits(finehero.get("health")));
@@ -177,7 +187,8 @@ public final class FineHeroApp implements AutoCloseable {
             ErrorMapper errors = new ErrorMapper();
             RpcMetrics rpcMetrics = new RpcMetrics(meters, clock,
                     ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
-            Alerts alerts = Alerts.create(alertsConfig, database, redis, health::snapshot, rpcMetrics, clock);
+            Alerts alerts = Alerts.create(alertsConfig, database, redis, health::snapshot, rpcMetrics, clock,
+                    webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
             resources.add(alerts);
             RpcPipeline.Builder calls = RpcPipeline.builder()
                     .intercept(new RequestIdInterceptor())

@@ -36,21 +36,29 @@ public final class Alerts implements AutoCloseable {
         this.notifier = notifier;
     }
 
+    /**
+     * @param notifier where changes go (the task-backed webhook delivery, or none); see
+     *                 {@link #webhook(AlertsConfig)} for the webhook itself
+     */
     public static Alerts create(AlertsConfig config, Database database, RedisConnector redis,
-                                Supplier<HealthMonitor.Snapshot> health, RpcMetrics rpcs, Clock clock) {
+                                Supplier<HealthMonitor.Snapshot> health, RpcMetrics rpcs, Clock clock, AlertNotifier notifier) {
         Objects.requireNonNull(config, "config");
         AlertStore store = new JdbcAlertStore(database);
         AlertFeed feed = new AlertFeed(redis);
-        WebhookAlertNotifier webhook = config.webhookUrl() == null ? null
-                : new WebhookAlertNotifier(config.webhookUrl(), config.webhookTimeout(), config.webhookAttempts(),
-                        config.webhookBackoff());
         AlertSignals signals = new MetricSignals(health, database.slowQueries(), rpcs, clock, config.rpcMinCalls(),
                 config.rpcExcluded());
         // the lease outlives any sane evaluation; a stalled holder frees the lock when it runs out
         ClusterLock lock = ClusterLock.create(redis, "alert-evaluator", config.interval().plus(Duration.ofSeconds(30)));
         AlertEvaluator evaluator = new AlertEvaluator(store, signals, config.rules(), lock, clock,
-                webhook == null ? AlertNotifier.none() : webhook, feed, config.interval(), config.history());
-        return new Alerts(config, store, feed, evaluator, webhook);
+                Objects.requireNonNull(notifier, "notifier"), feed, config.interval(), config.history());
+        return new Alerts(config, store, feed, evaluator, null);
+    }
+
+    /** The configured webhook, if any: one attempt per call; the task engine does the retrying. */
+    public static java.util.Optional<WebhookAlertNotifier> webhook(AlertsConfig config) {
+        return config.webhookUrl() == null ? java.util.Optional.empty()
+                : java.util.Optional.of(new WebhookAlertNotifier(config.webhookUrl(), config.webhookTimeout(),
+                        config.webhookAttempts(), config.webhookBackoff()));
     }
 
     public boolean enabled() {

@@ -77,8 +77,18 @@ class AlertWebhookTest {
         AlertEvaluator.Evaluation evaluation = APP.app().alerts().evaluator().evaluateNow();
         Alert fired = evaluation.changes().stream().filter(a -> a.getRule().equals("disk")).findFirst().orElseThrow();
 
+        await().atMost(Duration.ofSeconds(10)).until(() -> RECEIVED.size() >= 1);
+        // the delivery is an alert_webhook task: its retry waits out the backoff on the engine's clock
+        APP.clock().advance(Duration.ofSeconds(5));
         await().atMost(Duration.ofSeconds(10)).until(() -> RECEIVED.size() >= 2);
         assertThat(RECEIVED).hasSize(2);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(com.finehero.api.tasks.v1.TasksServiceGrpc
+                .newBlockingStub(APP.channel()).listTasks(com.finehero.api.tasks.v1.ListTasksRequest.newBuilder()
+                        .setType("alert_webhook").build()).getTasksList())
+                .singleElement().satisfies(task -> {
+                    assertThat(task.getState()).isEqualTo(com.finehero.api.tasks.v1.TaskState.TASK_STATE_SUCCEEDED);
+                    assertThat(task.getAttempts()).isEqualTo(2);
+                }));
         assertThat(RECEIVED.get(0).idempotencyKey()).isNotBlank().isEqualTo(RECEIVED.get(1).idempotencyKey())
                 .startsWith(fired.getId());
         assertThat(RECEIVED.get(1).contentType()).isEqualTo("application/json");
