@@ -21,13 +21,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "finehero", mixinStandardHelpOptions = true, version = "finehero 0.1.0",
         description = "Work with a FineHero server: fines, documents, health.",
-        subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class,
+        subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class, TasksCommand.class, AlertsCommand.class,
                 CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Examples:",
                 "  finehero login -u alice",
                 "  finehero health",
                 "  finehero fines list --jurisdiction US-CA-SF --status FINE_STATUS_OPEN",
                 "  finehero documents search '\"bus zone\" tow*' --output json",
+                "  finehero fines import city-export.csv",
+                "  finehero tasks submit fines_export --payload '{\"jurisdiction\": \"US-CA-SF\"}' --wait",
+                "  finehero alerts list --state firing",
                 "", "Environment: FINEHERO_TARGET (host:port) sets --target, FINEHERO_API_KEY --api-key,",
                 "FINEHERO_TOKEN --token. Without either, the session saved by 'finehero login' is used."})
 public final class FineHeroCli {

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "fines", description = "List, show, create, contest and pay fines.",
-        subcommands = {FinesCommand.List.class, FinesCommand.Get.class, FinesCommand.Create.class,
+        subcommands = {FinesCommand.Import.class, FinesCommand.List.class, FinesCommand.Get.class, FinesCommand.Create.class,
                 FinesCommand.Contest.class, FinesCommand.Pay.class})
 final class FinesCommand extends FineHeroCli.Sub {
 
@@ -164,6 +164,25 @@ final class FinesCommand extends FineHeroCli.Sub {
                     printFines(out(), java.util.List.of(paid.getFine()));
                 }
                 return 0;
+            }
+        }
+    }
+
+    @Command(name = "import", description = "Import fines from a CSV file (a fine_import task): valid rows are created, "
+            + "invalid ones listed with their line and reason; importing the same file again creates nothing.")
+    static final class Import extends FineHeroCli.Sub {
+        @picocli.CommandLine.Parameters(paramLabel = "CSV_FILE") java.nio.file.Path file;
+
+        @Override
+        public Integer call() throws Exception {
+            String csv = java.nio.file.Files.readString(file);
+            try (FineHeroClient client = root().client()) {
+                var task = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(client.channel()).submitTask(
+                        com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("fine_import")
+                                .setPayload(com.google.protobuf.Struct.newBuilder().putFields("csv",
+                                        com.google.protobuf.Value.newBuilder().setStringValue(csv).build()))
+                                .build());
+                return TasksCommand.watch(this, client, task.getId());
             }
         }
     }

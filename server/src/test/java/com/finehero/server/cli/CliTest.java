@@ -124,6 +124,28 @@ class CliTest {
     }
 
     @Test
+    void importACsvAsATaskThenListTasksAndAlerts(@TempDir Path files) throws Exception {
+        Path csv = files.resolve("city.csv");
+        java.nio.file.Files.writeString(csv, String.join("\n",
+                "citation_number,jurisdiction,violation_code,amount,currency,issue_time,due_time",
+                "IMP-1,CLI-IMP,P1,45.50,USD,2026-11-01T10:00:00Z,2099-12-01T10:00:00Z",
+                "IMP-2,CLI-IMP,P1,12.00,USD,2026-11-01T10:00:00Z,2099-12-01T10:00:00Z",
+                "IMP-3,CLI-IMP,P1,not-money,USD,2026-11-01T10:00:00Z,2099-12-01T10:00:00Z") + "\n");
+        Run imported = finehero("fines", "import", csv.toString());
+        assertThat(imported.exit()).as(imported.err()).isZero();
+        assertThat(imported.out()).contains("SUCCEEDED").contains("\"created\"");
+        assertThat(finehero("fines", "list", "--jurisdiction", "CLI-IMP").out()).contains("IMP-1").contains("IMP-2").doesNotContain("IMP-3");
+
+        Run tasks = finehero("tasks", "list", "--type", "fine_import");
+        assertThat(tasks.exit()).isZero();
+        assertThat(tasks.out()).contains("fine_import").contains("SUCCEEDED");
+        assertThat(finehero("tasks", "submit", "no_such_type").exit()).as("unknown type").isEqualTo(4);
+        Run alerts = finehero("alerts", "list", "--state", "firing");
+        assertThat(alerts.exit()).as(alerts.err()).isZero();
+        assertThat(alerts.out()).contains("STATE");
+    }
+
+    @Test
     void healthAndSearch() {
         DocumentsServiceGrpc.newBlockingStub(APP.channel()).createDocument(CreateDocumentRequest.newBuilder()
                 .setDocument(Document.newBuilder().setTitle("Bus zones").setKind(DocumentKind.DOCUMENT_KIND_STATUTE)
