@@ -96,9 +96,20 @@ async function getJson(path) {
 
 async function refresh() {
   try {
-    const [health, metrics, alerts] = await Promise.all([
+    const [health, metrics, alerts, queue] = await Promise.all([
       getJson("/v1/monitoring/health"), getJson("/v1/monitoring/metrics"),
-      getJson("/v1/monitoring/alerts?state=ALERT_STATE_FIRING&page_size=100")]);
+      getJson("/v1/monitoring/alerts?state=ALERT_STATE_FIRING&page_size=100"), getJson("/v1/tasks:stats")]);
+    document.getElementById("task-rate").textContent = (queue.succeededPerSecond || 0).toFixed(2);
+    document.getElementById("task-failed").textContent = (queue.failedPerSecond || 0).toFixed(2);
+    document.getElementById("task-oldest").textContent = parseFloat(queue.oldestPendingAge || "0s").toFixed(0);
+    document.getElementById("task-dead").textContent = String(queue.deadCount || 0);
+    fill("tasks", (queue.depths || []).filter(d => Number(d.count) > 0), (row, d) => {
+      row.dataset.priority = d.priority;
+      row.dataset.state = d.state;
+      cell(row, String(d.priority).replace("TASK_PRIORITY_", ""));
+      cell(row, String(d.state).replace("TASK_STATE_", ""));
+      cell(row, String(d.count), true).dataset.field = "count";
+    });
     const overall = document.getElementById("overall");
     overall.textContent = statusName(health.status);
     overall.dataset.status = statusName(health.status);

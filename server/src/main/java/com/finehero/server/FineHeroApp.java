@@ -181,6 +181,8 @@ public final class FineHeroApp implements AutoCloseable {
             HealthStatusManager grpcHealth = new HealthStatusManager();
             HealthMonitor health = new HealthMonitor(database, redis, grpcHealth, clock, healthLimits(finehero.get("health")));
             resources.add(health);
+            Duration oldestPendingWarn = ConfigValues.duration(finehero.get("health.tasks"), "oldest-pending-warn", Duration.ofMinutes(10));
+            health.addCheck(() -> tasks.health(oldestPendingWarn));
 
             // Helidon's /observe/metrics serves its global registry; this is the one place FineHero reads it
             MeterRegistry meters = Metrics.globalRegistry();

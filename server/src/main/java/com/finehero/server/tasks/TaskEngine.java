@@ -152,6 +152,31 @@ public final class TaskEngine implements AutoCloseable {
         return task;
     }
 
+    /**
+     * The task engine as a health component: queue depth, oldest pending age and throughput;
+     * DEGRADED when the oldest pending task has waited longer than {@code oldestPendingWarn}.
+     */
+    public com.finehero.server.platform.observe.HealthMonitor.Component health(Duration oldestPendingWarn) {
+        QueueStats stats = stats("");
+        long pending = stats.getDepthsList().stream().filter(d -> d.getState() == TaskState.TASK_STATE_PENDING)
+                .mapToLong(com.finehero.api.tasks.v1.QueueDepth::getCount).sum();
+        long running = stats.getDepthsList().stream().filter(d -> d.getState() == TaskState.TASK_STATE_RUNNING)
+                .mapToLong(com.finehero.api.tasks.v1.QueueDepth::getCount).sum();
+        Duration oldest = Duration.ofSeconds(stats.getOldestPendingAge().getSeconds(), stats.getOldestPendingAge().getNanos());
+        java.util.Map<String, Object> details = new java.util.LinkedHashMap<>();
+        details.put("pending", pending);
+        details.put("running", running);
+        details.put("dead", stats.getDeadCount());
+        details.put("oldestPendingSeconds", oldest.toSeconds());
+        details.put("succeededPerSecond", Math.round(stats.getSucceededPerSecond() * 100) / 100.0);
+        details.put("workersHere", stats.getWorkersHere());
+        boolean late = oldest.compareTo(oldestPendingWarn) > 0;
+        return new com.finehero.server.platform.observe.HealthMonitor.Component("tasks",
+                late ? com.finehero.server.platform.observe.HealthMonitor.Status.DEGRADED : com.finehero.server.platform.observe.HealthMonitor.Status.UP,
+                late ? "the oldest pending task has waited " + oldest.toSeconds() + " s (warn at " + oldestPendingWarn.toSeconds() + " s)" : "",
+                details);
+    }
+
     public QueueStats stats(String type) {
         QueueStats stats = store.stats(type, rules.now());
         return stats.toBuilder()

@@ -24,8 +24,11 @@ class HealthByCallerTest {
 
     @Test
     void detailsDependOnTheCallersRole() {
+        APP.app().health().checkNow();
         GetHealthResponse admin = MonitoringServiceGrpc.newBlockingStub(APP.channel()).getHealth(DETAILED);
         assertThat(admin.getComponentsList()).anySatisfy(c -> assertThat(c.getDetailsMap()).isNotEmpty());
+        assertThat(admin.getComponentsList()).filteredOn(c -> c.getName().equals("tasks")).singleElement()
+                .satisfies(tasks -> assertThat(tasks.getDetailsMap()).containsKeys("pending", "running", "dead", "oldestPendingSeconds"));
 
         GetHealthResponse anonymous = MonitoringServiceGrpc.newBlockingStub(APP.anonymousChannel()).getHealth(DETAILED);
         assertThat(anonymous.getComponentsList()).isNotEmpty().allSatisfy(c -> {

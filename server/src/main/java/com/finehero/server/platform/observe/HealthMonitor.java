@@ -58,6 +58,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final Limits limits;
     private final HealthStatusManager grpcHealth;
     private volatile List<String> grpcServices = List.of();
+    /** Components a service adds (the task engine); checked after the platform's own. */
+    private final List<java.util.function.Supplier<Component>> extraChecks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private volatile Snapshot snapshot;
@@ -75,6 +77,19 @@ public final class HealthMonitor implements AutoCloseable {
         this.snapshot = checkNow();
     }
 
+    /** Adds a component to every check; if it throws, an "unknown" DEGRADED component says so. */
+    public void addCheck(java.util.function.Supplier<Component> check) {
+        extraChecks.add(Objects.requireNonNull(check, "check"));
+    }
+
+    private static Component extra(java.util.function.Supplier<Component> check) {
+        try {
+            return check.get();
+        } catch (RuntimeException e) {
+            return new Component("unknown", Status.DEGRADED, "check failed: " + e.getClass().getSimpleName(), Map.of());
+        }
+    }
+
     /** Publishes to gRPC health for these services (and overall), now and every {@code interval}. */
     public void start(Duration interval, List<String> grpcServices) {
         this.grpcServices = List.copyOf(grpcServices);
@@ -90,7 +105,10 @@ public final class HealthMonitor implements AutoCloseable {
     /** Runs the checks now and publishes the result. */
     public Snapshot checkNow() {
         Component db = checkDatabase();
-        List<Component> components = List.of(db, checkRedis(), checkDisk(), checkMemory(), checkCpu());
+        List<Component> components = new java.util.ArrayList<>(List.of(db, checkRedis(), checkDisk(), checkMemory(), checkCpu()));
+        for (java.util.function.Supplier<Component> check : extraChecks) {
+            components.add(extra(check));
+        }
         Status overall = db.status() == Status.DOWN ? Status.DOWN
                 : components.stream().anyMatch(c -> c.status() != Status.UP) ? Status.DEGRADED : Status.UP;
         Snapshot next = new Snapshot(overall, components, clock.instant());

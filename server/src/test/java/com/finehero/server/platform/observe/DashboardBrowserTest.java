@@ -56,6 +56,14 @@ class DashboardBrowserTest {
             fines.getFine(GetFineRequest.newBuilder().setFineId(fine.getId()).build());
         }
         catchThrowable(() -> fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build()));
+        // three HIGH tasks due tomorrow: they wait, so the queue panel has a depth to show
+        var tasks = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(APP.channel());
+        for (int i = 0; i < 3; i++) {
+            tasks.submitTask(com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("noop")
+                    .setPriority(com.finehero.api.tasks.v1.TaskPriority.TASK_PRIORITY_HIGH)
+                    .setRunAt(com.google.protobuf.Timestamp.newBuilder().setSeconds(APP.clock().instant().plusSeconds(86_400).getEpochSecond()))
+                    .build());
+        }
 
         String signedIn = APP.uri("/dashboard").toString() + "#token=" + APP.adminAccessToken();
         String anonymous = chromium("--dump-dom", APP.uri("/dashboard").toString());
@@ -82,6 +90,15 @@ class DashboardBrowserTest {
             assertThat(cellIn(row.group(1), "summary")).isEqualTo(escaped(alert.getSummary()));
         }
         assertThat(dom).contains("id=\"alert-count\">(2)<");
+
+        long pendingHigh = tasks.getQueueStats(com.finehero.api.tasks.v1.GetQueueStatsRequest.getDefaultInstance()).getDepthsList().stream()
+                .filter(d -> d.getPriority() == com.finehero.api.tasks.v1.TaskPriority.TASK_PRIORITY_HIGH
+                        && d.getState() == com.finehero.api.tasks.v1.TaskState.TASK_STATE_PENDING)
+                .mapToLong(com.finehero.api.tasks.v1.QueueDepth::getCount).sum();
+        assertThat(pendingHigh).isEqualTo(3);
+        Matcher taskRow = Pattern.compile("<tr data-priority=\"TASK_PRIORITY_HIGH\" data-state=\"TASK_STATE_PENDING\">(.*?)</tr>").matcher(dom);
+        assertThat(taskRow.find()).as("queue row for pending HIGH tasks").isTrue();
+        assertThat(taskRow.group(1)).contains(">" + pendingHigh + "</td>");
         assertThat(firing).filteredOn(a -> a.getId().equals(hostile)).singleElement()
                 .satisfies(a -> assertThat(a.getSummary()).startsWith("<img"));
         assertThat(dom).as("alert text is shown, never run").doesNotContain("<img src=x").doesNotContain("data-pwned");

@@ -28,7 +28,7 @@ class GetHealthTest {
         GetHealthResponse health = MonitoringServiceGrpc.newBlockingStub(APP.channel())
                 .getHealth(GetHealthRequest.newBuilder().setIncludeDetails(true).build());
         assertThat(health.getComponentsList()).extracting(ComponentHealth::getName)
-                .containsExactly("database", "cache", "disk", "memory", "cpu");
+                .containsExactly("database", "cache", "disk", "memory", "cpu", "tasks");
         ComponentHealth disk = component(health, "disk");
         assertThat(disk.getStatus()).isEqualTo(HealthStatus.HEALTH_STATUS_DEGRADED);
         assertThat(disk.getReason()).contains("% used, at or above the warning 0.0%");
