@@ -49,23 +49,5 @@ for _ in $(seq 1 "$rounds"); do
   run_mode jwt true login
   run_mode api-key true api-key
 done
-python3 - "$work/runs.ndjson" "$root/src/bench/results/security-cost.json" "$rounds" "$seconds" <<'PY'
-import json, statistics, sys, datetime, os
-runs = [json.loads(l) for l in open(sys.argv[1])]
-modes = {}
-for r in runs:
-    modes.setdefault(r["name"], []).append(r)
-def median_run(rs):
-    return sorted(rs, key=lambda r: r["calls_per_second"])[len(rs) // 2]
-off = median_run(modes["off"])["calls_per_second"]
-result = {"benchmark": "security_cost_getfine_grpc", "date": datetime.datetime.utcnow().isoformat() + "Z",
-          "cpus": os.cpu_count(), "rounds": int(sys.argv[3]), "seconds": int(sys.argv[4]), "concurrency": 32,
-          "backend": "PostgreSQL + Redis (cache hits; rate limits in Redis)",
-          "target": {"secured_throughput_vs_off_min": 0.80}, "modes": {}}
-for name, rs in modes.items():
-    m = median_run(rs)
-    result["modes"][name] = {"median": m, "all_calls_per_second": [r["calls_per_second"] for r in rs],
-                             "throughput_vs_off": round(m["calls_per_second"] / off, 3)}
-json.dump(result, open(sys.argv[2], "w"))
-print(json.dumps(result))
-PY
+bench_ratio_report "$work/runs.ndjson" "$root/src/bench/results/security-cost.json" security_cost_getfine_grpc off "$rounds" "$seconds" \
+  '{"backend": "PostgreSQL + Redis (cache hits; rate limits in Redis)", "target": {"secured_throughput_vs_off_min": 0.80}}'
