@@ -68,6 +68,7 @@ import com.finehero.server.platform.security.RateLimiter;
 import com.finehero.server.platform.security.RateLimits;
 import com.finehero.server.platform.security.RedisRateLimiter;
 import com.finehero.server.tasks.JdbcTaskStore;
+import com.finehero.server.tasks.TaskMetrics;
 import com.finehero.server.tasks.TaskEngine;
 import com.finehero.server.tasks.TaskHandlers;
 import com.finehero.server.tasks.TaskRules;
@@ -233,7 +234,8 @@ public final class FineHeroApp implements AutoCloseable {
                     .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing))
                     .service(DocumentsProto.getDescriptor(),
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
-                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts))
+                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts,
+                            () -> tasks.stats("")))
                     .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks))
                     .build();
 
@@ -271,6 +273,7 @@ public final class FineHeroApp implements AutoCloseable {
                     .start();
 
             CacheMetrics.register(meters, caches.stats());
+            TaskMetrics.register(meters, () -> tasks.stats(""), clock);
 
             // a start that fails from here on must not leave the server or the schedules running
             stopOnFailure.add(server::stop);

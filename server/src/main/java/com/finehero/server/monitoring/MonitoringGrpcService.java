@@ -56,8 +56,11 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
     private final Supplier<HealthMonitor.Snapshot> health;
     private final Alerts alerts;
 
+    private final Supplier<com.finehero.api.tasks.v1.QueueStats> tasks;
+
     public MonitoringGrpcService(Caches caches, RpcMetrics rpcs, Database database, Supplier<HealthMonitor.Snapshot> health,
-                                 Alerts alerts) {
+                                 Alerts alerts, Supplier<com.finehero.api.tasks.v1.QueueStats> tasks) {
+        this.tasks = Objects.requireNonNull(tasks, "tasks");
         this.alerts = Objects.requireNonNull(alerts, "alerts");
         this.caches = Objects.requireNonNull(caches, "caches");
         this.rpcs = Objects.requireNonNull(rpcs, "rpcs");
@@ -123,6 +126,7 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
         Database.PoolStats pool = database.poolStats();
         metrics.setPool(PoolStats.newBuilder().setActive(pool.active()).setIdle(pool.idle())
                 .setWaiting(pool.waiting()).setMax(pool.max()));
+        metrics.setTasks(tasks.get());
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         metrics.setJvm(JvmStats.newBuilder()
                 .setHeapUsedBytes(heap.getUsed())
