@@ -52,7 +52,7 @@ result = {"benchmark": "finehero_vs_raw_grpc_echo_getfine", "date": datetime.dat
           "echo": echo, "finehero": fh, "echo_all": echo_all, "finehero_all": fh_all,
           "finehero_to_echo_throughput": round(fh["calls_per_second"] / echo["calls_per_second"], 3),
           "targets": {"finehero_to_echo_throughput_min": 0.5, "finehero_p99_ms_max": 5.0},
-          "note": "FineHero without authentication (issue 7 not built yet); cache-hit GetFine on PostgreSQL + Redis"}
+          "note": "FineHero authenticated (JWT, access check, Redis rate limits on); cache-hit GetFine on PostgreSQL + Redis"}
 json.dump(result, open(sys.argv[2], "w"))
 print(json.dumps(result))
 PY

@@ -45,6 +45,16 @@ public final class EchoServer {
                         response.onCompleted();
                     }
                 })
+                // the load tool logs in first; the echo hands out a token it never checks
+                .addService(new com.finehero.api.auth.v1.AuthServiceGrpc.AuthServiceImplBase() {
+                    @Override
+                    public void login(com.finehero.api.auth.v1.LoginRequest request,
+                                      StreamObserver<com.finehero.api.auth.v1.TokenResponse> response) {
+                        response.onNext(com.finehero.api.auth.v1.TokenResponse.newBuilder().setAccessToken("echo").setTokenType("Bearer")
+                                .setAccessTokenExpireTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond() + 86400)).build());
+                        response.onCompleted();
+                    }
+                })
                 .build().start();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> server.shutdownNow()));
         server.awaitTermination();

@@ -123,6 +123,23 @@ final class Calls {
                 : rest("GET", "/v1/documents/" + id, null);
     }
 
+    Object submitTask(String note) throws Exception {
+        com.finehero.api.tasks.v1.SubmitTaskRequest request = com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("noop")
+                .setPayload(com.google.protobuf.Struct.newBuilder().putFields("note",
+                        com.google.protobuf.Value.newBuilder().setStringValue(note).build()))
+                .build();
+        return protocol == LoadTool.Protocol.grpc
+                ? grpc(() -> com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(client.channel()).submitTask(request))
+                : rest("POST", "/v1/tasks", request);
+    }
+
+    Object queueStats() throws Exception {
+        return protocol == LoadTool.Protocol.grpc
+                ? grpc(() -> com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(client.channel())
+                        .getQueueStats(com.finehero.api.tasks.v1.GetQueueStatsRequest.getDefaultInstance()))
+                : rest("GET", "/v1/tasks:stats", null);
+    }
+
     private static <T> T grpc(java.util.function.Supplier<T> call) {
         try {
             return call.get();

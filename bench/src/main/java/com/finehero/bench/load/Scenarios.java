@@ -11,7 +11,7 @@ import com.finehero.api.documents.v1.Document;
 /** The standard workloads. Each seeds its own jurisdiction, so runs never see each other's data. */
 final class Scenarios {
 
-    static final String NAMES = "read-heavy-fines, search-mix, write-burst, mixed-day";
+    static final String NAMES = "read-heavy-fines, search-mix, write-burst, task-burst, mixed-day";
 
     private static final String[] QUERIES = {"parking", "hydrant", "\"bus zone\"", "tow*", "meter", "permit", "appeal hearing", "street sweeping"};
     private static final String[] WORDS = {"parking", "hydrant", "bus", "zone", "tow", "meter", "permit", "appeal", "hearing",
@@ -25,6 +25,7 @@ final class Scenarios {
             case "read-heavy-fines" -> Optional.of(scenario(name, Scenarios::readHeavyFines));
             case "search-mix" -> Optional.of(scenario(name, Scenarios::searchMix));
             case "write-burst" -> Optional.of(scenario(name, Scenarios::writeBurst));
+            case "task-burst" -> Optional.of(scenario(name, Scenarios::taskBurst));
             case "mixed-day" -> Optional.of(scenario(name, Scenarios::mixedDay));
             default -> Optional.empty();
         };
@@ -101,6 +102,13 @@ final class Scenarios {
         return List.of(
                 new Operation("CreateFine", 60, () -> calls.createFine(jurisdiction)),
                 new Operation("CreateAndPay", 40, () -> calls.payFine(calls.createFine(jurisdiction).getId())));
+    }
+
+    /** A burst of no-op task submissions (what a city's batch job does), with a glance at the queue. */
+    private static List<Operation> taskBurst(Calls calls) {
+        return List.of(
+                new Operation("SubmitTask", 95, () -> calls.submitTask("load")),
+                new Operation("GetQueueStats", 5, calls::queueStats));
     }
 
     private static List<Operation> mixedDay(Calls calls) {

@@ -67,6 +67,11 @@ class LoadToolTest {
             assertEquals(1.0, report.get("success_rate").getAsDouble(), 1e-9);
             assertTrue(Files.readString(html).contains("<svg"));
         }
+        Path burst = dir.resolve("burst.json");
+        assertEquals(0, new CommandLine(new LoadTool()).execute("--target", "127.0.0.1:" + app.port(), "--api-key", apiKey,
+                "--scenario", "task-burst", "--users", "4", "--warmup", "PT0S", "--duration", "PT1S", "--report", burst.toString()));
+        assertTrue(JsonParser.parseString(Files.readString(burst)).getAsJsonObject().getAsJsonObject("endpoints")
+                .getAsJsonObject("SubmitTask").get("requests").getAsLong() > 0);
         assertEquals(2, new CommandLine(new LoadTool()).execute("--scenario", "no-such-thing", "--api-key", apiKey));
     }
 }
