@@ -129,8 +129,4 @@ public final class TaskMaintenance implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
     }
-
-    static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
 }

@@ -105,12 +105,4 @@ final class TaskWakeup implements AutoCloseable {
             }
         }
     }
-
-    static void sleepQuietly(Duration duration) {
-        try {
-            TimeUnit.MILLISECONDS.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }
