@@ -1,6 +1,5 @@
 package com.finehero.server.monitoring;
 
-import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -20,20 +19,17 @@ import com.finehero.server.platform.observe.RpcMetrics;
  */
 public final class Alerts implements AutoCloseable {
 
-    private static final System.Logger LOG = System.getLogger(Alerts.class.getName());
 
     private final AlertsConfig config;
     private final AlertStore store;
     private final AlertFeed feed;
     private final AlertEvaluator evaluator;
-    private final AutoCloseable notifier;
 
-    private Alerts(AlertsConfig config, AlertStore store, AlertFeed feed, AlertEvaluator evaluator, AutoCloseable notifier) {
+    private Alerts(AlertsConfig config, AlertStore store, AlertFeed feed, AlertEvaluator evaluator) {
         this.config = config;
         this.store = store;
         this.feed = feed;
         this.evaluator = evaluator;
-        this.notifier = notifier;
     }
 
     /**
@@ -51,14 +47,13 @@ public final class Alerts implements AutoCloseable {
         ClusterLock lock = ClusterLock.create(redis, "alert-evaluator", config.interval().plus(Duration.ofSeconds(30)));
         AlertEvaluator evaluator = new AlertEvaluator(store, signals, config.rules(), lock, clock,
                 Objects.requireNonNull(notifier, "notifier"), feed, config.interval(), config.history());
-        return new Alerts(config, store, feed, evaluator, null);
+        return new Alerts(config, store, feed, evaluator);
     }
 
     /** The configured webhook, if any: one attempt per call; the task engine does the retrying. */
     public static java.util.Optional<WebhookAlertNotifier> webhook(AlertsConfig config) {
         return config.webhookUrl() == null ? java.util.Optional.empty()
-                : java.util.Optional.of(new WebhookAlertNotifier(config.webhookUrl(), config.webhookTimeout(),
-                        config.webhookAttempts(), config.webhookBackoff()));
+                : java.util.Optional.of(new WebhookAlertNotifier(config.webhookUrl(), config.webhookTimeout()));
     }
 
     public boolean enabled() {
@@ -89,12 +84,5 @@ public final class Alerts implements AutoCloseable {
     @Override
     public void close() {
         feed.close();
-        if (notifier != null) {
-            try {
-                notifier.close();
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "closing the alert webhook failed: " + e);
-            }
-        }
     }
 }

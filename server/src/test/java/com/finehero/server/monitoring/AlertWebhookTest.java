@@ -21,7 +21,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -79,12 +78,13 @@ class AlertWebhookTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> RECEIVED.size() >= 1);
         // the delivery is an alert_webhook task: its retry waits out the backoff on the engine's clock
-        APP.clock().advance(Duration.ofSeconds(5));
+        retryAfterFailedAttempt(fired.getId(), 1);
         await().atMost(Duration.ofSeconds(10)).until(() -> RECEIVED.size() >= 2);
         assertThat(RECEIVED).hasSize(2);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(com.finehero.api.tasks.v1.TasksServiceGrpc
                 .newBlockingStub(APP.channel()).listTasks(com.finehero.api.tasks.v1.ListTasksRequest.newBuilder()
                         .setType("alert_webhook").build()).getTasksList())
+                .filteredOn(task -> task.getPayload().getFieldsOrThrow("alert").getStringValue().contains(fired.getId()))
                 .singleElement().satisfies(task -> {
                     assertThat(task.getState()).isEqualTo(com.finehero.api.tasks.v1.TaskState.TASK_STATE_SUCCEEDED);
                     assertThat(task.getAttempts()).isEqualTo(2);
@@ -102,19 +102,40 @@ class AlertWebhookTest {
 
     @Test
     void givesUpAfterTheConfiguredAttempts() throws Exception {
-        WebhookAlertNotifier webhook = new WebhookAlertNotifier(
-                java.net.URI.create("http://127.0.0.1:" + RECEIVER.getAddress().getPort() + "/hook"),
-                Duration.ofSeconds(5), 2, Duration.ofMillis(10));
+        RECEIVED.clear();
+        FAILURES_LEFT.set(100);
         try {
-            RECEIVED.clear();
-            FAILURES_LEFT.set(100);
-            var outcome = webhook.delivery(Alert.newBuilder().setId("a-1").setRule("cpu").build());
-            assertThatThrownBy(() -> outcome.get(10, java.util.concurrent.TimeUnit.SECONDS))
-                    .hasRootCauseMessage("webhook answered HTTP 500").hasMessageContaining("gave up after 2 attempt(s)");
-            assertThat(RECEIVED).hasSize(2);
+            var tasks = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(APP.channel());
+            var task = tasks.submitTask(com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("alert_webhook")
+                    .setPayload(com.finehero.server.tasks.handlers.AlertWebhookHandler.payload(
+                            Alert.newBuilder().setId("a-1").setRule("cpu").build())).build());
+            // three attempts (webhook.attempts), each retry due after the backoff on the engine's clock
+            for (int attempt = 1; attempt < 3; attempt++) {
+                int expected = attempt;
+                await().atMost(Duration.ofSeconds(10)).until(() -> RECEIVED.size() >= expected);
+                retryAfterFailedAttempt("a-1", attempt);
+            }
+            var get = com.finehero.api.tasks.v1.GetTaskRequest.newBuilder().setTaskId(task.getId()).build();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(tasks.getTask(get).getState()).isEqualTo(com.finehero.api.tasks.v1.TaskState.TASK_STATE_DEAD));
+            assertThat(tasks.getTask(get).getLastError()).contains("webhook answered HTTP 500");
+            assertThat(RECEIVED).hasSize(3);
         } finally {
-            webhook.close();
             FAILURES_LEFT.set(0);
         }
+    }
+
+    /**
+     * Waits until the alert's delivery task has recorded attempt {@code attempt} as failed (so its retry
+     * time is set), then moves the engine's clock past the backoff.
+     */
+    private static void retryAfterFailedAttempt(String alertId, int attempt) {
+        var tasks = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(APP.channel());
+        await().atMost(Duration.ofSeconds(10)).until(() -> tasks.listTasks(com.finehero.api.tasks.v1.ListTasksRequest.newBuilder()
+                        .setType("alert_webhook").build()).getTasksList().stream()
+                .filter(task -> task.getPayload().getFieldsOrThrow("alert").getStringValue().contains(alertId))
+                .anyMatch(task -> task.getState() == com.finehero.api.tasks.v1.TaskState.TASK_STATE_FAILED
+                        && task.getAttempts() == attempt));
+        APP.clock().advance(Duration.ofSeconds(5));
     }
 }
