@@ -57,6 +57,7 @@ import com.finehero.server.platform.rest.OpenApiService;
 import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
 import com.finehero.server.platform.rpc.RpcPipeline;
+import com.finehero.server.platform.rpc.UncompressedOnly;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
 import com.finehero.server.platform.security.AccessRules;
 import com.finehero.server.platform.security.AuditInterceptor;
@@ -219,6 +220,9 @@ public final class FineHeroApp implements AutoCloseable {
             AuthGrpcService authService = identity.service(rateLimiter, rateLimits, audit);
             AccessRules accessRules = new AccessRules();
             calls.intercept(new AuditInterceptor(accessRules, audit));
+            if (!config.get("server.protocols.grpc.enable-compression").asBoolean().orElse(true)) {
+                calls.intercept(new UncompressedOnly());
+            }
             calls.intercept(new ErrorInterceptor(errors));
             if (authConfig.enabled()) {
                 calls.intercept(new AuthInterceptor(accessRules, identity.authenticator()));
