@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,16 +43,35 @@ public final class JdbcTaskStore implements TaskStore {
             + "idempotency_key, max_attempts, backoff_ms, create_time, update_time, version) "
             + "VALUES (?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO NOTHING";
     private static final String VALUES = "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1)";
-    /** PostgreSQL: every outcome of a batch in one UPDATE ... FROM (VALUES ...) RETURNING. */
-    private static final String FINISH_SET = "UPDATE tasks t SET state = v.state, run_at = v.run_at, ready_key = v.ready_key, "
+    /**
+     * PostgreSQL: every outcome of a batch in one UPDATE joined by primary key to its columns passed as
+     * arrays, so the statement text never changes. Only rows this claim still holds are passed (locked and
+     * checked first): a condition on state or owner here would give the planner another way in.
+     */
+    private static final String FINISH_ARRAYS = "UPDATE tasks t SET state = v.state, run_at = v.run_at, ready_key = v.ready_key, "
             + "result = v.result, last_error = v.last_error, progress_percent = v.progress_percent, "
             + "progress_message = v.progress_message, cancel_requested = v.cancel_requested, update_time = v.update_time, "
-            + "finish_time = v.finish_time, lease_owner = NULL, lease_until = NULL, version = t.version + 1 FROM (VALUES %s) "
+            + "finish_time = v.finish_time, lease_owner = NULL, lease_until = NULL, version = t.version + 1 "
+            + "FROM unnest(CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS timestamptz[]), CAST(? AS text[]), "
+            + "CAST(? AS varchar[]), CAST(? AS int[]), CAST(? AS varchar[]), CAST(? AS boolean[]), CAST(? AS timestamptz[]), "
+            + "CAST(? AS timestamptz[]), CAST(? AS varchar[])) "
             + "AS v(state, run_at, ready_key, result, last_error, progress_percent, progress_message, cancel_requested, "
-            + "update_time, finish_time, id, attempts) "
-            + "WHERE t.id = v.id AND t.state = 'RUNNING' AND t.lease_owner = ? AND t.attempts = v.attempts RETURNING t.id";
-    private static final String FINISH_ROW = "(?::varchar, ?::timestamptz, ?::timestamptz, ?::text, ?::varchar, ?::int, "
-            + "?::varchar, ?::boolean, ?::timestamptz, ?::timestamptz, ?::varchar, ?::int)";
+            + "update_time, finish_time, id) "
+            + "WHERE t.id = v.id";
+    /**
+     * PostgreSQL: the plans the queue statements must have, whatever the statistics say. A queue table's
+     * statistics are stale by nature (thousands of rows change state a second, and a new table has none),
+     * and with them the planner picks a sort of every due row for a claim, or a scan of the whole table
+     * for a handful of ids; measured in src/bench/tasks-throughput.sh, that cost up to a second a
+     * statement. The claim must walk the queue-order index and stop at its limit; the updates must find
+     * their rows by primary key; every plan is made for the values at hand, never cached from a time the
+     * table was small. Scoped to the transaction.
+     */
+    private static final String INDEX_PLANS_ONLY = "SET LOCAL plan_cache_mode = force_custom_plan; "
+            + "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+            + "SET LOCAL enable_sort = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+    private static final String CLAIM_MARK_ARRAY = "UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, "
+            + "lease_until = ?, start_time = ?, update_time = ?, version = version + 1 WHERE id = ANY (CAST(? AS varchar[]))";
     private static final String FINISH = "UPDATE tasks SET state = ?, run_at = ?, ready_key = ?, result = ?, last_error = ?, "
             + "progress_percent = ?, progress_message = ?, cancel_requested = ?, update_time = ?, finish_time = ?, "
             + "lease_owner = NULL, lease_until = NULL, version = version + 1 "
@@ -236,15 +256,25 @@ public final class JdbcTaskStore implements TaskStore {
     @Override
     public List<Task> claim(String owner, Instant now, Instant leaseUntil, int limit, Set<String> excluded, Predicate<Task> admit) {
         String sql = "SELECT " + COLUMNS + " FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?"
-                + (excluded.isEmpty() ? "" : " AND type NOT IN (" + String.join(", ", Collections.nCopies(excluded.size(), "?")) + ")")
+                + (excluded.isEmpty() ? "" : returning ? " AND type <> ALL (CAST(? AS varchar[]))"
+                        : " AND type NOT IN (" + String.join(", ", Collections.nCopies(excluded.size(), "?")) + ")")
                 + " ORDER BY ready_key, seq LIMIT ? FOR UPDATE SKIP LOCKED";
         return db.inTransaction(connection -> {
+            if (returning) {
+                try (Statement plans = connection.createStatement()) {
+                    plans.execute(INDEX_PLANS_ONLY);
+                }
+            }
             List<Task> candidates;
             try (PreparedStatement select = connection.prepareStatement(sql)) {
                 int i = 1;
                 select.setObject(i++, Times.toSql(now));
-                for (String type : excluded) {
-                    select.setString(i++, type);
+                if (returning && !excluded.isEmpty()) {
+                    select.setArray(i++, connection.createArrayOf("varchar", excluded.toArray()));
+                } else {
+                    for (String type : excluded) {
+                        select.setString(i++, type);
+                    }
                 }
                 select.setInt(i, limit);
                 candidates = read(select);
@@ -263,7 +293,8 @@ public final class JdbcTaskStore implements TaskStore {
                 }
             }
             if (!claimed.isEmpty()) {
-                String update = "UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, lease_until = ?, "
+                String update = returning ? CLAIM_MARK_ARRAY
+                        : "UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, lease_until = ?, "
                         + "start_time = ?, update_time = ?, version = version + 1 WHERE id IN ("
                         + String.join(", ", Collections.nCopies(claimed.size(), "?")) + ")";
                 try (PreparedStatement mark = connection.prepareStatement(update)) {
@@ -271,9 +302,13 @@ public final class JdbcTaskStore implements TaskStore {
                     mark.setObject(2, Times.toSql(leaseUntil));
                     mark.setObject(3, Times.toSql(now));
                     mark.setObject(4, Times.toSql(now));
-                    int i = 5;
-                    for (Task task : claimed) {
-                        mark.setString(i++, task.getId());
+                    if (returning) {
+                        mark.setArray(5, connection.createArrayOf("varchar", claimed.stream().map(Task::getId).toArray()));
+                    } else {
+                        int i = 5;
+                        for (Task task : claimed) {
+                            mark.setString(i++, task.getId());
+                        }
                     }
                     mark.executeUpdate();
                 }
@@ -325,28 +360,65 @@ public final class JdbcTaskStore implements TaskStore {
     }
 
     private void finishReturning(Connection connection, String owner, List<Task> outcomes, boolean[] applied) throws SQLException {
-        for (int from = 0; from < outcomes.size(); from += 500) {
-            List<Task> chunk = outcomes.subList(from, Math.min(outcomes.size(), from + 500));
-            String sql = String.format(FINISH_SET, String.join(", ", Collections.nCopies(chunk.size(), FINISH_ROW)));
-            Set<String> written = new java.util.HashSet<>();
-            try (PreparedStatement update = connection.prepareStatement(sql)) {
-                int offset = 0;
-                for (Task task : chunk) {
-                    offset = bindOutcome(update, offset, task);
-                    update.setString(++offset, task.getId());
-                    update.setInt(++offset, task.getAttempts());
-                }
-                update.setString(offset + 1, owner);
-                try (ResultSet rows = update.executeQuery()) {
-                    while (rows.next()) {
-                        written.add(rows.getString(1));
+        try (Statement plans = connection.createStatement()) {
+            plans.execute(INDEX_PLANS_ONLY);
+        }
+        // the attempt each row is in, if this owner still holds it (checked here, not in SQL: see FINISH_ARRAYS)
+        Map<String, Integer> held = new HashMap<>();
+        try (PreparedStatement lock = connection.prepareStatement(
+                "SELECT id, state, lease_owner, attempts FROM tasks WHERE id = ANY (CAST(? AS varchar[])) ORDER BY id FOR UPDATE")) {
+            lock.setArray(1, connection.createArrayOf("varchar", outcomes.stream().map(Task::getId).toArray()));
+            try (ResultSet rows = lock.executeQuery()) {
+                while (rows.next()) {
+                    if ("RUNNING".equals(rows.getString(2)) && owner.equals(rows.getString(3))) {
+                        held.put(rows.getString(1), rows.getInt(4));
                     }
                 }
             }
-            for (int i = 0; i < chunk.size(); i++) {
-                applied[from + i] = written.contains(chunk.get(i).getId());
+        }
+        List<Task> writable = new ArrayList<>(outcomes.size());
+        for (int i = 0; i < outcomes.size(); i++) {
+            Task task = outcomes.get(i);
+            applied[i] = Objects.equals(held.get(task.getId()), task.getAttempts());
+            if (applied[i]) {
+                writable.add(task);
             }
         }
+        if (writable.isEmpty()) {
+            return;
+        }
+        int n = writable.size();
+        Object[][] columns = new Object[11][n];
+        for (int i = 0; i < n; i++) {
+            Object[] values = outcomeValues(writable.get(i));
+            for (int c = 0; c < 10; c++) {
+                columns[c][i] = values[c];
+            }
+            columns[10][i] = writable.get(i).getId();
+        }
+        String[] types = {"varchar", "text", "text", "text", "varchar", "int4", "varchar", "bool", "text", "text", "varchar"};
+        try (PreparedStatement update = connection.prepareStatement(FINISH_ARRAYS)) {
+            for (int c = 0; c < columns.length; c++) {
+                update.setArray(c + 1, connection.createArrayOf(types[c], columns[c]));
+            }
+            update.executeUpdate();
+        }
+    }
+
+    /** An outcome's ten new column values, timestamps as ISO-8601 text (PostgreSQL reads them as timestamptz). */
+    private Object[] outcomeValues(Task task) {
+        return new Object[] {
+                TaskRules.name(task.getState()),
+                Times.toSql(task.getRunAt()).toString(),
+                Times.toSql(rules.readyKey(Times.toInstant(task.getRunAt()), TaskRules.level(task.getPriority()))).toString(),
+                task.hasResult() ? TaskRules.json(task.getResult()) : null,
+                truncate(task.getLastError(), 2000),
+                task.getProgressPercent(),
+                truncate(task.getProgressMessage(), 500),
+                task.getCancelRequested(),
+                Times.toSql(task.getUpdateTime()).toString(),
+                task.hasFinishTime() ? Times.toSql(task.getFinishTime()).toString() : null,
+        };
     }
 
     /** Binds an outcome's ten new column values from {@code offset + 1}; returns the last index bound. */
@@ -388,8 +460,10 @@ public final class JdbcTaskStore implements TaskStore {
     @Override
     public int heartbeat(String owner, Instant leaseUntil) {
         return db.inTransaction(connection -> {
-            try (PreparedStatement update = connection.prepareStatement(
-                    "UPDATE tasks SET lease_until = ? WHERE lease_owner = ? AND state = 'RUNNING'")) {
+            // a row locked now is being finished or rescued, and needs no longer lease; skipping it keeps the
+            // heartbeat from ever waiting on (or deadlocking with) those batches, which lock in their own order
+            try (PreparedStatement update = connection.prepareStatement("UPDATE tasks SET lease_until = ? WHERE id IN "
+                    + "(SELECT id FROM tasks WHERE lease_owner = ? AND state = 'RUNNING' FOR UPDATE SKIP LOCKED)")) {
                 update.setObject(1, Times.toSql(leaseUntil));
                 update.setString(2, owner);
                 return update.executeUpdate();
