@@ -151,7 +151,7 @@ public final class FineHeroApp implements AutoCloseable {
             RedisConnector redis = new RedisConnector(redisConfig, clock);
             resources.add(redis);
             redis.connectNow();
-            Caches caches = new Caches(finehero.get("cache"), redis);
+            Caches caches = new Caches(finehero.get("cache"), redis, clock);
 
             DocumentRules documentRules = new DocumentRules(clock,
                     ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024));

@@ -24,13 +24,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Two FineHero instances sharing PostgreSQL and Redis: once a write returns on one, the other never
- * serves the old value from the shared cache.
+ * Two FineHero instances sharing PostgreSQL and Redis, with near copies confirmed on every read
+ * ({@code near-trusted-for: PT0S}): once a write returns on one, the other never serves the old value.
+ * {@link NearCacheWindowTest} covers the default, a bounded window.
  */
 class CacheAcrossInstancesTest {
 
     @RegisterExtension
-    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS);
+    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS).with("finehero.cache.near-trusted-for", "PT0S");
 
     @Test
     void documentAndSearchChangesOnOneInstanceAreSeenOnTheOther() throws Exception {

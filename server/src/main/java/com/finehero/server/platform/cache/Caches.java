@@ -16,14 +16,22 @@ public final class Caches {
 
     private final Config config;
     private final RedisConnector redis;
+    private final java.time.Clock clock;
     private final boolean enabled;
+    private final Duration nearTrustedFor;
     private final Map<String, CacheRegion> regions = new ConcurrentHashMap<>();
     private final Map<String, PageCache> pages = new ConcurrentHashMap<>();
 
-    public Caches(Config cacheConfig, RedisConnector redis) {
+    public Caches(Config cacheConfig, RedisConnector redis, java.time.Clock clock) {
         this.config = Objects.requireNonNull(cacheConfig, "cacheConfig");
         this.redis = Objects.requireNonNull(redis, "redis");
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.enabled = ConfigValues.bool(cacheConfig, "enabled", true);
+        this.nearTrustedFor = ConfigValues.duration(cacheConfig, "near-trusted-for", Duration.ofMillis(100));
+        if (nearTrustedFor.isNegative()) {
+            throw new IllegalArgumentException("configuration finehero.cache.near-trusted-for = " + nearTrustedFor
+                    + " is invalid: expected zero (confirm every read with Redis) or a positive ISO-8601 duration such as PT0.1S");
+        }
     }
 
     /** "redis", "in-process" or "disabled" ({@code finehero.cache.enabled=false}). */
@@ -39,7 +47,8 @@ public final class Caches {
                 return new DisabledCaches.Region(n);
             }
             return redis.config().enabled()
-                    ? new RedisCacheRegion(n, ttl, redis, ConfigValues.intInRange(config.get(n), "near", 10_000, 0, 10_000_000))
+                    ? new RedisCacheRegion(n, ttl, redis, ConfigValues.intInRange(config.get(n), "near", 10_000, 0, 10_000_000),
+                            nearTrustedFor, clock)
                     : new LocalCacheRegion(n, ttl, maxEntries);
         });
     }

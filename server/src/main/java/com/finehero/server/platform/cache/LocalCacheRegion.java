@@ -21,11 +21,11 @@ final class LocalCacheRegion implements CacheRegion {
     }
 
     /** A Caffeine cache with a TTL and a size bound whose evictions are counted in {@code stats}. */
-    static Cache<String, byte[]> bounded(Duration ttl, long maxEntries, CacheStats stats) {
+    static <V> Cache<String, V> bounded(Duration ttl, long maxEntries, CacheStats stats) {
         return Caffeine.newBuilder()
                 .expireAfterWrite(ttl)
                 .maximumSize(maxEntries)
-                .removalListener((String key, byte[] value, RemovalCause cause) -> {
+                .removalListener((String key, V value, RemovalCause cause) -> {
                     if (cause.wasEvicted()) {
                         stats.eviction();
                     }

@@ -1,6 +1,7 @@
 package com.finehero.server.platform.cache;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -13,9 +14,12 @@ import org.redisson.client.codec.ByteArrayCodec;
 /**
  * A region in Redis, shared by every FineHero instance. Writes compare versions inside one Lua script,
  * so two instances racing to fill or update an entry always leave the newest. A bounded near copy of
- * each entry read is kept in this process; it is served only after Redis confirms, by returning just
- * the 20-byte version prefix, that it is still current, so large values cross the network once per
- * change while no instance ever serves a replaced value. If an invalidation
+ * each entry read is kept in this process. Within {@code trustedFor} of Redis last confirming it, the
+ * copy is served as it is; after that it is served only once Redis confirms, by returning just the
+ * 20-byte version prefix, that it is still current. So large values cross the network once per change,
+ * a hot entry costs Redis one small round trip per window instead of one per read, and another
+ * instance's change is served stale for at most {@code trustedFor} (never on the instance that made
+ * it: a write drops the local copy). A zero window confirms every read. If an invalidation
  * could not reach Redis, the region is flushed before it is read from again: an entry that missed an
  * invalidation must never be served.
  */
@@ -34,15 +38,19 @@ final class RedisCacheRegion implements CacheRegion {
 
     private final String name;
     private final RedisConnector redis;
+    private final Clock clock;
+    private final long trustedForMillis;
     private final byte[] ttlMillis;
     private final CacheStats stats = new CacheStats();
-    /** Near copies of stored entries; served only when Redis confirms their version is still current. */
-    private final com.github.benmanes.caffeine.cache.Cache<String, byte[]> near;
+    /** Near copies of stored entries, each with when Redis last confirmed it was current. */
+    private final com.github.benmanes.caffeine.cache.Cache<String, Near> near;
     private volatile boolean missedInvalidation;
 
-    RedisCacheRegion(String name, Duration ttl, RedisConnector redis, long nearEntries) {
+    RedisCacheRegion(String name, Duration ttl, RedisConnector redis, long nearEntries, Duration trustedFor, Clock clock) {
         this.name = Objects.requireNonNull(name, "name");
         this.redis = Objects.requireNonNull(redis, "redis");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.trustedForMillis = trustedFor.toMillis();
         this.ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
         this.near = LocalCacheRegion.bounded(ttl, Math.max(1, nearEntries), stats);
     }
@@ -74,13 +82,18 @@ final class RedisCacheRegion implements CacheRegion {
             return Optional.empty();
         }
         try {
-            byte[] copy = near.getIfPresent(key);
+            Near copy = near.getIfPresent(key);
             if (copy != null) {
+                long now = clock.millis();
+                if (now - copy.confirmedAt() < trustedForMillis) {
+                    return Optional.of(Versioned.value(copy.stored()));
+                }
                 byte[] current = client.get().getScript(ByteArrayCodec.INSTANCE).eval(RScript.Mode.READ_ONLY,
                         VERSION_OF, RScript.ReturnType.VALUE, List.of(redisKey(key)));
                 if (current != null && current.length == Versioned.PREFIX
-                        && Versioned.version(copy).equals(Versioned.version(current))) {
-                    return Optional.of(Versioned.value(copy));
+                        && Versioned.version(copy.stored()).equals(Versioned.version(current))) {
+                    near.put(key, new Near(copy.stored(), now));
+                    return Optional.of(Versioned.value(copy.stored()));
                 }
                 near.invalidate(key);
             }
@@ -88,7 +101,7 @@ final class RedisCacheRegion implements CacheRegion {
             if (stored == null || Versioned.isTombstone(stored)) {
                 return Optional.empty();
             }
-            near.put(key, stored);
+            near.put(key, new Near(stored, clock.millis()));
             return Optional.of(Versioned.value(stored));
         } catch (RuntimeException e) {
             failed(e, false);
@@ -168,5 +181,9 @@ final class RedisCacheRegion implements CacheRegion {
 
     private String redisKey(String key) {
         return redis.key(name, key);
+    }
+
+    /** A stored entry (version prefix and value) and when Redis last said it was current. */
+    private record Near(byte[] stored, long confirmedAt) {
     }
 }

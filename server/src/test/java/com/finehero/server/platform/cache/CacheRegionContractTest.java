@@ -81,12 +81,12 @@ class CacheRegionContractTest {
             connector = new RedisConnector(new RedisConfig(Backend.redisAddress(), "", 0,
                     "fhtest-" + UUID.randomUUID(), Duration.ofSeconds(1), Duration.ofSeconds(1)), Clock.systemUTC());
             assertThat(connector.connectNow()).isTrue();
-            region = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100);
+            region = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100, Duration.ZERO, java.time.Clock.systemUTC());
         }
 
         @Test
         void nearCopyIsNeverServedAfterAnotherInstanceWrites() {
-            RedisCacheRegion other = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100);
+            RedisCacheRegion other = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100, Duration.ZERO, java.time.Clock.systemUTC());
             region.putIfNewer("k", 1, bytes("v1"));
             assertThat(region.get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v1"))); // near copy now
             assertThat(region.get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v1"))); // served near

@@ -1,0 +1,60 @@
+package com.finehero.server.platform;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import com.finehero.api.common.v1.Money;
+import com.finehero.api.fines.v1.ContestFineRequest;
+import com.finehero.api.fines.v1.CreateFineRequest;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.client.FineHeroClient;
+import com.finehero.server.FineHeroApp;
+import com.finehero.server.testing.Backend;
+import com.finehero.server.testing.FineHeroExtension;
+import com.google.protobuf.Timestamp;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The shipped near-cache window ({@code finehero.cache.near-trusted-for: PT0.1S}) on two instances
+ * sharing PostgreSQL and Redis, with the test's clock: another instance's change is served stale for at
+ * most the window, the instance that made it never serves the old value.
+ */
+class NearCacheWindowTest {
+
+    @RegisterExtension
+    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS);
+
+    @Test
+    void anotherInstancesChangeIsServedAfterAtMostTheWindow() throws Exception {
+        try (FineHeroApp sibling = APP.startSibling(); FineHeroClient siblingClient = APP.clientFor(sibling)) {
+            var a = FinesServiceGrpc.newBlockingStub(APP.channel()).withDeadlineAfter(Duration.ofSeconds(10));
+            var b = FinesServiceGrpc.newBlockingStub(siblingClient.channel()).withDeadlineAfter(Duration.ofSeconds(10));
+            Instant now = APP.clock().instant();
+            Fine created = a.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+                    .setCitationNumber("W-1").setJurisdiction("XW").setViolationCode("P1")
+                    .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
+                    .setIssueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+                    .setDueTime(Timestamp.newBuilder().setSeconds(now.plusSeconds(86400).getEpochSecond())))
+                    .build());
+            GetFineRequest get = GetFineRequest.newBuilder().setFineId(created.getId()).build();
+            assertThat(b.getFine(get)).isEqualTo(created); // b keeps a near copy, confirmed now
+
+            Fine contested = a.contestFine(ContestFineRequest.newBuilder().setFineId(created.getId())
+                    .setReason("The sign was covered by a tree.").build());
+
+            assertThat(a.getFine(get)).isEqualTo(contested);
+            assertThat(b.getFine(get)).as("within the window b may serve its copy").isEqualTo(created);
+            APP.clock().advance(Duration.ofMillis(99));
+            assertThat(b.getFine(get)).isEqualTo(created);
+            APP.clock().advance(Duration.ofMillis(1));
+            assertThat(b.getFine(get).getStatus()).as("after the window b asks Redis").isEqualTo(FineStatus.FINE_STATUS_CONTESTED);
+            assertThat(b.getFine(get)).isEqualTo(contested);
+        }
+    }
+}
