@@ -2,12 +2,12 @@
 # FineHero's cache-hit GetFine over gRPC as a ratio of a raw grpc-java server answering the same call
 # from memory (issue 9's figure to track release after release), both measured in this run at 64
 # concurrent streams. FineHero runs on PostgreSQL + Redis. Writes src/bench/results/vs-echo.json.
-# Usage: src/bench/vs-echo.sh [rounds] [seconds]
+# Usage: src/bench/vs-echo.sh [rounds] [seconds] [warm-up seconds per server]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
 finehero_select_jdk
-rounds="${1:-3}" seconds="${2:-10}"
+rounds="${1:-3}" seconds="${2:-10}" warmup="${3:-45}"
 fh_port=18686 echo_port=18687
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
 . "$root/src/bench/lib.sh"
@@ -33,13 +33,10 @@ for _ in $(seq 1 300); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$fh_port/observe/health/ready")" = 200 ] && break
   sleep 0.1
 done
-for _ in $(seq 1 "$rounds"); do
-  for target in echo:$echo_port finehero:$fh_port; do
-    "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.GetFineLoad 127.0.0.1 "${target#*:}" 64 8 "$seconds" \
-      "${target%%:*}" "$work/runs.ndjson"
-  done
-done
-python3 - "$work/runs.ndjson" "$root/src/bench/results/vs-echo.json" "$rounds" "$seconds" <<'PY'
+# one client JVM warms both servers (JIT on a 2-core box takes most of a minute), then alternates rounds
+"$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 64 "$warmup" \
+  "$seconds" "$work/runs.ndjson" echo=$echo_port finehero=$fh_port
+python3 - "$work/runs.ndjson" "$root/src/bench/results/vs-echo.json" "$rounds" "$seconds" "$warmup" <<'PY'
 import json, sys, datetime, os
 runs = [json.loads(l) for l in open(sys.argv[1])]
 def median(name):
@@ -48,11 +45,15 @@ def median(name):
 echo, echo_all = median("echo")
 fh, fh_all = median("finehero")
 result = {"benchmark": "finehero_vs_raw_grpc_echo_getfine", "date": datetime.datetime.utcnow().isoformat() + "Z",
-          "cpus": os.cpu_count(), "concurrency": 64, "rounds": int(sys.argv[3]), "seconds": int(sys.argv[4]),
+          "cpus": os.cpu_count(), "concurrency": 64, "rounds": int(sys.argv[3]), "seconds": int(sys.argv[4]), "warmup_seconds_per_server": int(sys.argv[5]),
           "echo": echo, "finehero": fh, "echo_all": echo_all, "finehero_all": fh_all,
+          "paced": [r for r in runs if " paced " in r["name"]],
           "finehero_to_echo_throughput": round(fh["calls_per_second"] / echo["calls_per_second"], 3),
           "targets": {"finehero_to_echo_throughput_min": 0.5, "finehero_p99_ms_max": 5.0},
-          "note": "FineHero authenticated (JWT, access check, Redis rate limits on); cache-hit GetFine on PostgreSQL + Redis"}
+          "note": "FineHero authenticated (JWT, access check, Redis rate limits on); cache-hit GetFine on PostgreSQL + Redis. "
+                  "Closed loop: 64 callers call as fast as answers come, so at saturation mean latency = 64 / throughput (Little's law). "
+                  "Paced runs: the same 64 callers offer a fixed fraction of the echo's median closed-loop rate; latency counts "
+                  "from when each call was due."}
 json.dump(result, open(sys.argv[2], "w"))
 print(json.dumps(result))
 PY

@@ -2,9 +2,15 @@ package com.finehero.bench;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import com.finehero.api.common.v1.Money;
@@ -17,8 +23,16 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 /**
- * One closed-loop run of cache-hit GetFine over gRPC against a running server, appended as a JSON
- * line to a file: {@code GetFineLoad host port concurrency warmupSeconds seconds label out.ndjson}.
+ * Closed-loop cache-hit GetFine over gRPC against running servers, each run appended as a JSON line:
+ * <pre>
+ * GetFineLoad host port concurrency warmupSeconds seconds label out.ndjson
+ * GetFineLoad --rounds N host concurrency warmupSeconds seconds out.ndjson label=port [label=port ...]
+ * </pre>
+ * The second form compares servers fairly: one client JVM warms every target (both servers' JITs and
+ * its own), then measures them in alternating rounds, so no target is measured with a colder client.
+ * After the closed-loop rounds, each target also gets one open-loop run per fraction listed in
+ * FINEHERO_BENCH_PACED (default "0.25,0.5"): the same concurrency offering that fraction of the first
+ * target's median closed-loop rate, for latency percentiles at a known load rather than at saturation.
  */
 public final class GetFineLoad {
 
@@ -26,10 +40,65 @@ public final class GetFineLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        ManagedChannel raw = NettyChannelBuilder.forAddress(args[0], Integer.parseInt(args[1])).usePlaintext().build();
-        io.grpc.Channel channel = BenchAuth.signedIn(raw);
+        if (args[0].equals("--rounds")) {
+            rounds(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), Duration.ofSeconds(Long.parseLong(args[4])),
+                    Duration.ofSeconds(Long.parseLong(args[5])), Path.of(args[6]), List.of(args).subList(7, args.length));
+            return;
+        }
+        try (Target target = Target.open(args[5], args[0], Integer.parseInt(args[1]))) {
+            append(Path.of(args[6]), LoadRun.run(target.label, Integer.parseInt(args[2]),
+                    Duration.ofSeconds(Long.parseLong(args[3])), Duration.ofSeconds(Long.parseLong(args[4])), target.call));
+        }
+    }
+
+    private static void rounds(int rounds, String host, int concurrency, Duration warmup, Duration measure, Path out,
+                               List<String> specs) throws Exception {
+        Map<String, Target> targets = new LinkedHashMap<>();
         try {
-            var fines = FinesServiceGrpc.newBlockingStub(channel);
+            for (String spec : specs) {
+                String[] parts = spec.split("=", 2);
+                targets.put(parts[0], Target.open(parts[0], host, Integer.parseInt(parts[1])));
+            }
+            for (Target target : targets.values()) {
+                System.err.println("warming " + target.label + " for " + warmup.toSeconds() + " s");
+                LoadRun.run(target.label, concurrency, warmup, Duration.ZERO, target.call);
+            }
+            Map<String, List<Double>> rates = new LinkedHashMap<>();
+            for (int round = 0; round < rounds; round++) {
+                for (Target target : targets.values()) {
+                    LoadRun.Result result = LoadRun.run(target.label, concurrency, Duration.ofSeconds(2), measure, target.call);
+                    rates.computeIfAbsent(target.label, label -> new ArrayList<>()).add(result.callsPerSecond());
+                    append(out, result);
+                }
+            }
+            List<Double> reference = rates.values().iterator().next().stream().sorted().toList();
+            double referenceRate = reference.get(reference.size() / 2);
+            for (String fraction : System.getenv().getOrDefault("FINEHERO_BENCH_PACED", "0.25,0.5").split(",")) {
+                double rate = referenceRate * Double.parseDouble(fraction.strip());
+                for (Target target : targets.values()) {
+                    append(out, LoadRun.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
+                            Duration.ofSeconds(3), measure, target.call));
+                }
+            }
+        } finally {
+            List<Target> open = new ArrayList<>(targets.values());
+            for (Target target : open) {
+                target.close();
+            }
+        }
+    }
+
+    private static void append(Path out, LoadRun.Result result) throws java.io.IOException {
+        Files.writeString(out, result.json() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        System.err.println(result.json());
+    }
+
+    /** A signed-in channel to one server and the GetFine call to repeat against a fine created there. */
+    private record Target(String label, ManagedChannel channel, Callable<?> call) implements AutoCloseable {
+
+        static Target open(String label, String host, int port) {
+            ManagedChannel raw = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+            var fines = FinesServiceGrpc.newBlockingStub(BenchAuth.signedIn(raw));
             Instant now = Instant.now();
             Fine fine = fines.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
                     .setCitationNumber("LOAD-" + UUID.randomUUID().toString().substring(0, 8)).setJurisdiction("LOAD")
@@ -38,14 +107,12 @@ public final class GetFineLoad {
                     .setDueTime(Timestamp.newBuilder().setSeconds(now.plus(Duration.ofDays(30)).getEpochSecond())))
                     .build());
             GetFineRequest get = GetFineRequest.newBuilder().setFineId(fine.getId()).build();
-            LoadRun.Result result = LoadRun.run(args[5], Integer.parseInt(args[2]),
-                    Duration.ofSeconds(Long.parseLong(args[3])), Duration.ofSeconds(Long.parseLong(args[4])),
-                    () -> fines.withDeadlineAfter(5, TimeUnit.SECONDS).getFine(get));
-            Files.writeString(Path.of(args[6]), result.json() + "\n", java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.APPEND);
-            System.err.println(result.json());
-        } finally {
-            raw.shutdownNow();
+            return new Target(label, raw, () -> fines.withDeadlineAfter(5, TimeUnit.SECONDS).getFine(get));
+        }
+
+        @Override
+        public void close() {
+            channel.shutdownNow();
         }
     }
 }

@@ -29,7 +29,7 @@ import org.HdrHistogram.Histogram;
  * Issue 6's task throughput benchmark, in steps the script runs:
  * <pre>
  * TaskThroughputBench baseline jdbcUrl user jobs threads out.json   raw FOR UPDATE SKIP LOCKED claim-10 + mark-done loop
- * TaskThroughputBench measure  host port tasks out.json             no-op tasks through a FineHero server, end to end
+ * TaskThroughputBench measure  host port tasks warmup out.json      no-op tasks through a FineHero server, end to end
  * TaskThroughputBench report   baseline.json measure.json result.json
  * </pre>
  */
@@ -44,7 +44,8 @@ public final class TaskThroughputBench {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "baseline" -> baseline(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Path.of(args[5]));
-            case "measure" -> measure(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Path.of(args[4]));
+            case "measure" -> measure(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+                    Path.of(args[5]));
             case "report" -> report(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));
             default -> throw new IllegalArgumentException("unknown step " + args[0]);
         }
@@ -114,13 +115,16 @@ public final class TaskThroughputBench {
         System.out.printf(Locale.ROOT, "raw SKIP LOCKED baseline: %d jobs in %.2f s = %.0f jobs/s%n", done.get(), seconds, done.get() / seconds);
     }
 
-    /** Submits {@code total} no-op tasks in batches of 500 from 2 callers and waits until all succeeded. */
-    static void measure(String host, int port, int total, Path out) throws Exception {
+    /**
+     * Runs {@code warmup} no-op tasks through the server and waits for them (the server's JIT needs tens of
+     * thousands on a 2-core box), then submits {@code total} in batches of 500 from 2 callers and waits
+     * until all succeeded.
+     */
+    static void measure(String host, int port, int total, int warmup, Path out) throws Exception {
         ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
         try {
-            TasksServiceGrpc.TasksServiceBlockingStub tasks = TasksServiceGrpc.newBlockingStub(channel);
-            // warm-up: a few batches through the whole path, then wait for the queue to drain
-            long warm = 2_000;
+            TasksServiceGrpc.TasksServiceBlockingStub tasks = TasksServiceGrpc.newBlockingStub(BenchAuth.signedIn(channel));
+            long warm = warmup;
             submit(tasks, (int) warm, new Histogram(3), new Histogram(3));
             awaitSucceeded(tasks, warm, Duration.ofMinutes(2));
 
@@ -131,11 +135,11 @@ public final class TaskThroughputBench {
             double submitSeconds = (System.nanoTime() - start) / 1e9;
             awaitSucceeded(tasks, warm + total + 200, Duration.ofMinutes(5));
             double seconds = (System.nanoTime() - start) / 1e9;
-            Files.writeString(out, String.format(Locale.ROOT, "{\"tasks\":%d,\"batch_size\":%d,\"submitters\":%d,"
+            Files.writeString(out, String.format(Locale.ROOT, "{\"tasks\":%d,\"warmup_tasks\":%d,\"batch_size\":%d,\"submitters\":%d,"
                             + "\"seconds\":%.3f,\"submit_seconds\":%.3f,\"tasks_per_second\":%.1f,\"submitted_per_second\":%.1f,"
                             + "\"batch_submit_p50_ms\":%.3f,\"batch_submit_p99_ms\":%.3f,\"batch_submit_max_ms\":%.3f,"
                             + "\"single_submit_calls\":%d,\"single_submit_p50_ms\":%.3f,\"single_submit_p99_ms\":%.3f}",
-                    total + 200, BATCH, SUBMITTERS, seconds, submitSeconds, (total + 200) / seconds, (total + 200) / submitSeconds,
+                    total + 200, warm, BATCH, SUBMITTERS, seconds, submitSeconds, (total + 200) / seconds, (total + 200) / submitSeconds,
                     ms(batchLatency, 50), ms(batchLatency, 99), batchLatency.getMaxValue() / 1e6,
                     singleLatency.getTotalCount(), ms(singleLatency, 50), ms(singleLatency, 99)));
             System.out.printf(Locale.ROOT, "%d no-op tasks end to end in %.2f s = %.0f tasks/s; batch submit p99 %.2f ms, "
@@ -212,13 +216,14 @@ public final class TaskThroughputBench {
         report.addProperty("fraction_of_raw_baseline", Math.round(fraction * 1000) / 1000.0);
         report.addProperty("target_tasks_per_second", 5000);
         report.addProperty("meets_target", run.get("tasks_per_second").getAsDouble() >= 5000);
-        report.addProperty("machine", "2 cores shared with two other engineers' builds at the time of the run; PostgreSQL 15 "
-                + "and the benchmark client on the same box; figures are noisy, compare the ratio");
-        report.addProperty("method", "one server (workers 64, claim-batch 200, pool 16); the client submits no-op tasks "
-                + "in BatchSubmitTasks calls of 500 from 2 callers (plus 200 single SubmitTask calls alongside) and polls "
-                + "GetQueueStats (every 500 ms, every 50 ms in the last 5%) until all succeeded; tasks/s = tasks / (first submit -> last success). The baseline, in the "
-                + "same run before the server starts, claims 10 jobs per transaction with FOR UPDATE SKIP LOCKED from 4 "
-                + "threads and marks them done in a second transaction.");
+        report.addProperty("machine", "2 cores; PostgreSQL 15, the server and the benchmark client on the same box; "
+                + "figures are noisy, compare the ratio");
+        report.addProperty("method", "one server (workers 256, claim-batch 200, pool 16) on a fresh schema; first "
+                + run.get("warmup_tasks").getAsLong() + " no-op tasks run through it and drain (the JIT's warm-up), then the "
+                + "client submits no-op tasks in BatchSubmitTasks calls of 500 from 2 callers (plus 200 single SubmitTask calls "
+                + "alongside) and polls GetQueueStats (every 500 ms, every 50 ms in the last 5%) until all succeeded; tasks/s = "
+                + "tasks / (first submit -> last success). The baseline, in the same run before the server starts, claims 10 "
+                + "jobs per transaction with FOR UPDATE SKIP LOCKED from 4 threads and marks them done in a second transaction.");
         Files.writeString(result, new com.google.gson.GsonBuilder().setPrettyPrinting().create().toJson(report) + "\n");
         System.out.println(Files.readString(result));
     }
