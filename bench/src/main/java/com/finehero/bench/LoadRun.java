@@ -35,6 +35,10 @@ final class LoadRun {
         AtomicLong errors = new AtomicLong();
         long start = System.nanoTime();
         drive(concurrency, measure, call, recorder, errors);
+        return result(name, recorder, errors, start);
+    }
+
+    private static Result result(String name, Recorder recorder, AtomicLong errors, long start) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Histogram histogram = recorder.getIntervalHistogram();
         long calls = histogram.getTotalCount();
@@ -55,12 +59,7 @@ final class LoadRun {
         AtomicLong errors = new AtomicLong();
         long start = System.nanoTime();
         pace(concurrency, ratePerSecond, measure, call, recorder, errors);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Histogram histogram = recorder.getIntervalHistogram();
-        long calls = histogram.getTotalCount();
-        return new Result(name, calls, errors.get(), seconds, calls / seconds,
-                histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(95) / 1e6,
-                histogram.getValueAtPercentile(99) / 1e6, histogram.getMaxValue() / 1e6);
+        return result(name, recorder, errors, start);
     }
 
     private static void pace(int concurrency, double ratePerSecond, Duration time, Callable<?> call, Recorder recorder,

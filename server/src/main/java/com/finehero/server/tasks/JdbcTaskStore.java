@@ -392,7 +392,8 @@ public final class JdbcTaskStore implements TaskStore {
         for (int i = 0; i < n; i++) {
             Object[] values = outcomeValues(writable.get(i));
             for (int c = 0; c < 10; c++) {
-                columns[c][i] = values[c];
+                // array elements travel as text; PostgreSQL reads ISO-8601 as timestamptz
+                columns[c][i] = values[c] instanceof OffsetDateTime time ? time.toString() : values[c];
             }
             columns[10][i] = writable.get(i).getId();
         }
@@ -405,39 +406,36 @@ public final class JdbcTaskStore implements TaskStore {
         }
     }
 
-    /** An outcome's ten new column values, timestamps as ISO-8601 text (PostgreSQL reads them as timestamptz). */
+    /**
+     * An outcome's ten new column values, in the order of {@link #FINISH}: state, run_at, ready_key,
+     * result, last_error, progress_percent, progress_message, cancel_requested, update_time, finish_time.
+     */
     private Object[] outcomeValues(Task task) {
         return new Object[] {
                 TaskRules.name(task.getState()),
-                Times.toSql(task.getRunAt()).toString(),
-                Times.toSql(rules.readyKey(Times.toInstant(task.getRunAt()), TaskRules.level(task.getPriority()))).toString(),
+                Times.toSql(task.getRunAt()),
+                Times.toSql(rules.readyKey(Times.toInstant(task.getRunAt()), TaskRules.level(task.getPriority()))),
                 task.hasResult() ? TaskRules.json(task.getResult()) : null,
                 truncate(task.getLastError(), 2000),
                 task.getProgressPercent(),
                 truncate(task.getProgressMessage(), 500),
                 task.getCancelRequested(),
-                Times.toSql(task.getUpdateTime()).toString(),
-                task.hasFinishTime() ? Times.toSql(task.getFinishTime()).toString() : null,
+                Times.toSql(task.getUpdateTime()),
+                task.hasFinishTime() ? Times.toSql(task.getFinishTime()) : null,
         };
     }
 
     /** Binds an outcome's ten new column values from {@code offset + 1}; returns the last index bound. */
     private int bindOutcome(PreparedStatement update, int offset, Task task) throws SQLException {
-        update.setString(offset + 1, TaskRules.name(task.getState()));
-        update.setObject(offset + 2, Times.toSql(task.getRunAt()));
-        update.setObject(offset + 3, Times.toSql(rules.readyKey(Times.toInstant(task.getRunAt()), TaskRules.level(task.getPriority()))));
-        update.setString(offset + 4, task.hasResult() ? TaskRules.json(task.getResult()) : null);
-        update.setString(offset + 5, truncate(task.getLastError(), 2000));
-        update.setInt(offset + 6, task.getProgressPercent());
-        update.setString(offset + 7, truncate(task.getProgressMessage(), 500));
-        update.setBoolean(offset + 8, task.getCancelRequested());
-        update.setObject(offset + 9, Times.toSql(task.getUpdateTime()));
-        if (task.hasFinishTime()) {
-            update.setObject(offset + 10, Times.toSql(task.getFinishTime()));
-        } else {
-            update.setNull(offset + 10, Types.TIMESTAMP_WITH_TIMEZONE);
+        Object[] values = outcomeValues(task);
+        for (int c = 0; c < values.length; c++) {
+            if (values[c] == null) {
+                update.setNull(offset + c + 1, c == 9 ? Types.TIMESTAMP_WITH_TIMEZONE : Types.VARCHAR);
+            } else {
+                update.setObject(offset + c + 1, values[c]);
+            }
         }
-        return offset + 10;
+        return offset + values.length;
     }
 
     @Override
