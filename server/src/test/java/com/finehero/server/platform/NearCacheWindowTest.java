@@ -43,7 +43,8 @@ class NearCacheWindowTest {
                     .setDueTime(Timestamp.newBuilder().setSeconds(now.plusSeconds(86400).getEpochSecond())))
                     .build());
             GetFineRequest get = GetFineRequest.newBuilder().setFineId(created.getId()).build();
-            assertThat(b.getFine(get)).isEqualTo(created); // b keeps a near copy, confirmed now
+            assertThat(b.getFine(get)).isEqualTo(created); // b keeps a near copy
+            assertThat(b.getFine(get)).isEqualTo(created); // which Redis confirms now
 
             Fine contested = a.contestFine(ContestFineRequest.newBuilder().setFineId(created.getId())
                     .setReason("The sign was covered by a tree.").build());

@@ -14,8 +14,8 @@ import org.redisson.client.codec.ByteArrayCodec;
 /**
  * A region in Redis, shared by every FineHero instance. Writes compare versions inside one Lua script,
  * so two instances racing to fill or update an entry always leave the newest. A bounded near copy of
- * each entry read is kept in this process. Within {@code trustedFor} of Redis last confirming it, the
- * copy is served as it is; after that it is served only once Redis confirms, by returning just the
+ * each entry read is kept in this process. Within {@code trustedFor} of Redis last confirming it (a
+ * fresh copy counts as unconfirmed until the next read), the copy is served as it is; after that it is served only once Redis confirms, by returning just the
  * 20-byte version prefix, that it is still current. So large values cross the network once per change,
  * a hot entry costs Redis one small round trip per window instead of one per read, and another
  * instance's change is served stale for at most {@code trustedFor} (never on the instance that made
@@ -35,6 +35,9 @@ final class RedisCacheRegion implements CacheRegion {
 
     /** Reads only the version prefix, so a near copy can be confirmed without moving the value. */
     private static final String VERSION_OF = "return redis.call('GETRANGE', KEYS[1], 0, 19)";
+
+    /** The confirmation time of a copy Redis has not confirmed since it was fetched. */
+    private static final long UNCONFIRMED = Long.MIN_VALUE;
 
     private final String name;
     private final RedisConnector redis;
@@ -85,23 +88,26 @@ final class RedisCacheRegion implements CacheRegion {
             Near copy = near.getIfPresent(key);
             if (copy != null) {
                 long now = clock.millis();
-                if (now - copy.confirmedAt() < trustedForMillis) {
+                if (copy.confirmedAt() != UNCONFIRMED && now - copy.confirmedAt() < trustedForMillis) {
                     return Optional.of(Versioned.value(copy.stored()));
                 }
                 byte[] current = client.get().getScript(ByteArrayCodec.INSTANCE).eval(RScript.Mode.READ_ONLY,
                         VERSION_OF, RScript.ReturnType.VALUE, List.of(redisKey(key)));
                 if (current != null && current.length == Versioned.PREFIX
                         && Versioned.version(copy.stored()).equals(Versioned.version(current))) {
-                    near.put(key, new Near(copy.stored(), now));
+                    // only this copy: a write on this instance since the check has dropped it, and must stay dropped
+                    near.asMap().replace(key, copy, new Near(copy.stored(), now));
                     return Optional.of(Versioned.value(copy.stored()));
                 }
-                near.invalidate(key);
+                near.asMap().remove(key, copy);
             }
             byte[] stored = client.get().<byte[]>getBucket(redisKey(key), ByteArrayCodec.INSTANCE).get();
             if (stored == null || Versioned.isTombstone(stored)) {
                 return Optional.empty();
             }
-            near.put(key, new Near(stored, clock.millis()));
+            // kept unconfirmed: a write on this instance may have dropped the key between the GET and here,
+            // so this copy is trusted only once a later read has confirmed it
+            near.put(key, new Near(stored, UNCONFIRMED));
             return Optional.of(Versioned.value(stored));
         } catch (RuntimeException e) {
             failed(e, false);
