@@ -81,8 +81,7 @@ public final class GetFineLoad {
                 }
             }
         } finally {
-            List<Target> open = new ArrayList<>(targets.values());
-            for (Target target : open) {
+            for (Target target : targets.values()) {
                 target.close();
             }
         }

@@ -124,22 +124,21 @@ public final class TaskThroughputBench {
         ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
         try {
             TasksServiceGrpc.TasksServiceBlockingStub tasks = TasksServiceGrpc.newBlockingStub(BenchAuth.signedIn(channel));
-            long warm = warmup;
-            submit(tasks, (int) warm, new Histogram(3), new Histogram(3));
-            awaitSucceeded(tasks, warm, Duration.ofMinutes(2));
+            submit(tasks, warmup, new Histogram(3), new Histogram(3));
+            awaitSucceeded(tasks, warmup, Duration.ofMinutes(2));
 
             Histogram batchLatency = new Histogram(3);
             Histogram singleLatency = new Histogram(3);
             long start = System.nanoTime();
             submit(tasks, total, batchLatency, singleLatency);
             double submitSeconds = (System.nanoTime() - start) / 1e9;
-            awaitSucceeded(tasks, warm + total + 200, Duration.ofMinutes(5));
+            awaitSucceeded(tasks, warmup + total + 200, Duration.ofMinutes(5));
             double seconds = (System.nanoTime() - start) / 1e9;
             Files.writeString(out, String.format(Locale.ROOT, "{\"tasks\":%d,\"warmup_tasks\":%d,\"batch_size\":%d,\"submitters\":%d,"
                             + "\"seconds\":%.3f,\"submit_seconds\":%.3f,\"tasks_per_second\":%.1f,\"submitted_per_second\":%.1f,"
                             + "\"batch_submit_p50_ms\":%.3f,\"batch_submit_p99_ms\":%.3f,\"batch_submit_max_ms\":%.3f,"
                             + "\"single_submit_calls\":%d,\"single_submit_p50_ms\":%.3f,\"single_submit_p99_ms\":%.3f}",
-                    total + 200, warm, BATCH, SUBMITTERS, seconds, submitSeconds, (total + 200) / seconds, (total + 200) / submitSeconds,
+                    total + 200, warmup, BATCH, SUBMITTERS, seconds, submitSeconds, (total + 200) / seconds, (total + 200) / submitSeconds,
                     ms(batchLatency, 50), ms(batchLatency, 99), batchLatency.getMaxValue() / 1e6,
                     singleLatency.getTotalCount(), ms(singleLatency, 50), ms(singleLatency, 99)));
             System.out.printf(Locale.ROOT, "%d no-op tasks end to end in %.2f s = %.0f tasks/s; batch submit p99 %.2f ms, "

@@ -29,8 +29,9 @@ import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 
 /**
- * {@link TaskStore} on PostgreSQL or H2 through plain JDBC; the same SQL runs on both (H2 2.x has
- * {@code FOR UPDATE SKIP LOCKED} and, in PostgreSQL mode, {@code ON CONFLICT DO NOTHING}). A claim is
+ * {@link TaskStore} on PostgreSQL or H2 through plain JDBC; the same statements run on both (H2 2.x has
+ * {@code FOR UPDATE SKIP LOCKED} and, in PostgreSQL mode, {@code ON CONFLICT DO NOTHING}) except on the
+ * hot paths, where PostgreSQL gets array parameters and fixed plans (see {@link #INDEX_PLANS_ONLY}). A claim is
  * two statements in one transaction: lock the due rows in queue order, skipping locked ones, then
  * mark those admitted RUNNING. The rows it does not admit are unlocked at commit, untouched.
  */
@@ -79,13 +80,16 @@ public final class JdbcTaskStore implements TaskStore {
 
     private final Database db;
     private final TaskRules rules;
-    /** PostgreSQL writes a batch in one statement with RETURNING; H2 has no RETURNING and uses JDBC batches. */
-    private final boolean returning;
+    /**
+     * PostgreSQL takes arrays as parameters, multi-row INSERT ... RETURNING and planner settings; H2 gets
+     * the portable statements (JDBC batches, IN lists).
+     */
+    private final boolean postgres;
 
     public JdbcTaskStore(Database db, TaskRules rules) {
         this.db = Objects.requireNonNull(db, "db");
         this.rules = Objects.requireNonNull(rules, "rules");
-        this.returning = db.dialect() == com.finehero.server.platform.db.Dialect.POSTGRESQL;
+        this.postgres = db.dialect() == com.finehero.server.platform.db.Dialect.POSTGRESQL;
     }
 
     Database database() {
@@ -106,7 +110,7 @@ public final class JdbcTaskStore implements TaskStore {
     @Override
     public List<Task> submit(List<NewTask> tasks) {
         return db.inTransaction(connection -> {
-            boolean[] inserted = returning ? insertReturning(connection, tasks) : insertBatch(connection, tasks);
+            boolean[] inserted = postgres ? insertReturning(connection, tasks) : insertBatch(connection, tasks);
             List<Task> result = new ArrayList<>(tasks.size());
             for (int i = 0; i < tasks.size(); i++) {
                 result.add(inserted[i] ? inserted(tasks.get(i)) : existing(connection, tasks.get(i)));
@@ -256,20 +260,18 @@ public final class JdbcTaskStore implements TaskStore {
     @Override
     public List<Task> claim(String owner, Instant now, Instant leaseUntil, int limit, Set<String> excluded, Predicate<Task> admit) {
         String sql = "SELECT " + COLUMNS + " FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?"
-                + (excluded.isEmpty() ? "" : returning ? " AND type <> ALL (CAST(? AS varchar[]))"
+                + (excluded.isEmpty() ? "" : postgres ? " AND type <> ALL (CAST(? AS varchar[]))"
                         : " AND type NOT IN (" + String.join(", ", Collections.nCopies(excluded.size(), "?")) + ")")
                 + " ORDER BY ready_key, seq LIMIT ? FOR UPDATE SKIP LOCKED";
         return db.inTransaction(connection -> {
-            if (returning) {
-                try (Statement plans = connection.createStatement()) {
-                    plans.execute(INDEX_PLANS_ONLY);
-                }
+            if (postgres) {
+                indexPlansOnly(connection);
             }
             List<Task> candidates;
             try (PreparedStatement select = connection.prepareStatement(sql)) {
                 int i = 1;
                 select.setObject(i++, Times.toSql(now));
-                if (returning && !excluded.isEmpty()) {
+                if (postgres && !excluded.isEmpty()) {
                     select.setArray(i++, connection.createArrayOf("varchar", excluded.toArray()));
                 } else {
                     for (String type : excluded) {
@@ -293,7 +295,7 @@ public final class JdbcTaskStore implements TaskStore {
                 }
             }
             if (!claimed.isEmpty()) {
-                String update = returning ? CLAIM_MARK_ARRAY
+                String update = postgres ? CLAIM_MARK_ARRAY
                         : "UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, lease_until = ?, "
                         + "start_time = ?, update_time = ?, version = version + 1 WHERE id IN ("
                         + String.join(", ", Collections.nCopies(claimed.size(), "?")) + ")";
@@ -302,7 +304,7 @@ public final class JdbcTaskStore implements TaskStore {
                     mark.setObject(2, Times.toSql(leaseUntil));
                     mark.setObject(3, Times.toSql(now));
                     mark.setObject(4, Times.toSql(now));
-                    if (returning) {
+                    if (postgres) {
                         mark.setArray(5, connection.createArrayOf("varchar", claimed.stream().map(Task::getId).toArray()));
                     } else {
                         int i = 5;
@@ -327,7 +329,7 @@ public final class JdbcTaskStore implements TaskStore {
         if (outcomes.isEmpty()) {
             return applied;
         }
-        if (returning) {
+        if (postgres) {
             finishReturning(connection, owner, outcomes, applied);
         } else {
             int[] counts;
@@ -360,9 +362,7 @@ public final class JdbcTaskStore implements TaskStore {
     }
 
     private void finishReturning(Connection connection, String owner, List<Task> outcomes, boolean[] applied) throws SQLException {
-        try (Statement plans = connection.createStatement()) {
-            plans.execute(INDEX_PLANS_ONLY);
-        }
+        indexPlansOnly(connection);
         // the attempt each row is in, if this owner still holds it (checked here, not in SQL: see FINISH_ARRAYS)
         Map<String, Integer> held = new HashMap<>();
         try (PreparedStatement lock = connection.prepareStatement(
@@ -403,6 +403,12 @@ public final class JdbcTaskStore implements TaskStore {
                 update.setArray(c + 1, connection.createArrayOf(types[c], columns[c]));
             }
             update.executeUpdate();
+        }
+    }
+
+    private static void indexPlansOnly(Connection connection) throws SQLException {
+        try (Statement plans = connection.createStatement()) {
+            plans.execute(INDEX_PLANS_ONLY);
         }
     }
 
