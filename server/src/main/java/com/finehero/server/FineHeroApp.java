@@ -213,8 +213,14 @@ public final class FineHeroApp implements AutoCloseable {
             }
             Identity identity = Identity.start(authConfig, database, redis, clock);
             RateLimits rateLimits = RateLimits.from(finehero.get("security.rate-limits"));
-            RateLimiter rateLimiter = redisConfig.enabled()
-                    ? new RedisRateLimiter(redis, clock, rateLimits.syncEvery()) : new RateLimiter.Local(clock);
+            RateLimiter rateLimiter;
+            if (redisConfig.enabled()) {
+                RedisRateLimiter shared = new RedisRateLimiter(redis, clock, rateLimits.syncEvery());
+                resources.add(shared);
+                rateLimiter = shared;
+            } else {
+                rateLimiter = new RateLimiter.Local(clock);
+            }
             AuditLog audit = new AuditLog(database, clock);
             resources.add(audit);
             AuthGrpcService authService = identity.service(rateLimiter, rateLimits, audit);
