@@ -1,6 +1,7 @@
 package com.finehero.server.platform.observe;
 
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 
 import io.grpc.Context;
@@ -23,7 +24,7 @@ public final class RequestIdInterceptor implements ServerInterceptor {
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
         String given = headers.get(RequestContext.REQUEST_ID_HEADER);
-        String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
+        String id = given != null && SANE.matcher(given).matches() ? given : newId();
         ServerCall<ReqT, RespT> tagged = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             private boolean headersSent;
 
@@ -43,5 +44,16 @@ public final class RequestIdInterceptor implements ServerInterceptor {
             }
         };
         return Contexts.interceptCall(Context.current().withValue(RequestContext.REQUEST_ID, id), tagged, headers, next);
+    }
+
+    /**
+     * A random (version 4) UUID drawn from ThreadLocalRandom. A request id must be unique, not
+     * unguessable, and UUID.randomUUID's SecureRandom makes concurrent calls queue on one lock.
+     */
+    static String newId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        return new UUID(high, low).toString();
     }
 }
