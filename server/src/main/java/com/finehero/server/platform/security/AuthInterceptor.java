@@ -35,7 +35,7 @@ public final class AuthInterceptor implements ServerInterceptor {
         Principal principal = authenticator.authenticate(headers);
         AuditInterceptor.identify(principal);
         check(rule.access(), principal, method);
-        Context context = principal.attach(Context.current()).withValue(CallerAddress.KEY, CallerAddress.of(call, headers));
+        Context context = CallerAddress.attach(principal.attach(Context.current()), call, headers);
         return Contexts.interceptCall(context, call, headers, next);
     }
 

@@ -2,6 +2,7 @@ package com.finehero.server.platform.security;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.function.Supplier;
 
 import io.grpc.Context;
 import io.grpc.Grpc;
@@ -17,15 +18,33 @@ import io.grpc.inprocess.InProcessSocketAddress;
 public final class CallerAddress {
 
     public static final Metadata.Key<String> HEADER = Metadata.Key.of("x-finehero-peer", Metadata.ASCII_STRING_MARSHALLER);
-    static final Context.Key<String> KEY = Context.key("finehero-caller-address");
+    private static final Context.Key<Supplier<String>> KEY = Context.key("finehero-caller-address");
 
     private CallerAddress() {
     }
 
     /** The address of the call this thread serves (set by {@link AuthInterceptor}), or "". */
     public static String current() {
-        String address = KEY.get();
-        return address == null ? "" : address;
+        Supplier<String> address = KEY.get();
+        return address == null ? "" : address.get();
+    }
+
+    /**
+     * The context with the call's address, worked out on first use: few calls need it, and Helidon
+     * builds the transport attributes anew on every {@code getAttributes()}.
+     */
+    static Context attach(Context context, ServerCall<?, ?> call, Metadata headers) {
+        return context.withValue(KEY, new Supplier<>() {
+            private String address;
+
+            @Override
+            public synchronized String get() {
+                if (address == null) {
+                    address = of(call, headers);
+                }
+                return address;
+            }
+        });
     }
 
     public static String of(ServerCall<?, ?> call, Metadata headers) {

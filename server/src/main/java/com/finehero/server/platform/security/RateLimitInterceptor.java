@@ -28,7 +28,7 @@ public final class RateLimitInterceptor implements ServerInterceptor {
                                                                  ServerCallHandler<ReqT, RespT> next) {
         String method = call.getMethodDescriptor().getFullMethodName();
         Principal principal = Principal.current();
-        String caller = principal.anonymous() ? "addr:" + CallerAddress.of(call, headers) : "id:" + principal.subject();
+        String caller = principal.anonymous() ? "addr:" + CallerAddress.current() : "id:" + principal.subject();
         long perCaller = limits.perIdentity(method);
         String bucket = limits.perMethod().containsKey(method) ? caller + ":" + method : caller;
         RateLimiter.Decision mine = limiter.tryTake(bucket, perCaller);
