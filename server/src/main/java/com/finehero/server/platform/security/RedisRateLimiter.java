@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -70,7 +71,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
                     .build(redis.key("ratelimit", name), () -> RateLimiter.perMinute(perMinute)), unsynchronized(perMinute), clock.millis()));
             ConsumptionProbe probe = shared.bucket.tryConsumeAndReturnRemaining(1);
             if (probe.isConsumed() && shared.taken(clock.millis(), syncEvery.toMillis())) {
-                settlers.execute(() -> settle(shared));
+                settleLater(shared);
             }
             return Decision.of(probe);
         } catch (RuntimeException e) {
@@ -85,6 +86,14 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
      */
     static long unsynchronized(long perMinute) {
         return Math.max(1, perMinute / 50);
+    }
+
+    private void settleLater(SharedBucket shared) {
+        try {
+            settlers.execute(() -> settle(shared));
+        } catch (RejectedExecutionException closed) {
+            shared.settling.set(false); // a call that outlived shutdown's drain: close() settled what it could
+        }
     }
 
     /** Hands this instance's takings to Redis and picks up everyone else's, until none are left over. */
@@ -115,7 +124,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
         if (redis.available().isPresent()) {
             for (SharedBucket shared : buckets.asMap().values()) {
                 if (shared.unsettled.get() > 0 && shared.settling.compareAndSet(false, true)) {
-                    settlers.execute(() -> settle(shared));
+                    settleLater(shared);
                 }
             }
         }

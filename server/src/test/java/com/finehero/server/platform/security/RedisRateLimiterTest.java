@@ -96,6 +96,17 @@ class RedisRateLimiterTest {
         assertThat(inRedis("caller", 1000)).isEqualTo(995);
     }
 
+    @Test
+    void aCallThatOutlivesShutdownIsStillAnsweredAndRedisIsNotBlamed() throws Exception {
+        RedisConnector redis = connector();
+        RedisRateLimiter instance = new RedisRateLimiter(redis, clock, Duration.ZERO);
+        instance.tryTake("caller", 1000);
+        instance.close();
+
+        assertThat(instance.tryTake("caller", 1000).allowed()).isTrue();
+        assertThat(redis.state()).isEqualTo(RedisConnector.State.UP);
+    }
+
     private RedisRateLimiter limiter(Duration syncEvery) {
         RedisRateLimiter limiter = new RedisRateLimiter(connector(), clock, syncEvery);
         closeLast.add(limiter);
