@@ -30,9 +30,11 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
  * </pre>
  * The second form compares servers fairly: one client JVM warms every target (both servers' JITs and
  * its own), then measures them in alternating rounds, so no target is measured with a colder client.
- * After the closed-loop rounds, each target also gets one open-loop run per fraction listed in
- * FINEHERO_BENCH_PACED (default "0.25,0.5"): the same concurrency offering that fraction of the first
- * target's median closed-loop rate, for latency percentiles at a known load rather than at saturation.
+ * After the closed-loop rounds, each target also gets as many alternating open-loop rounds per fraction
+ * listed in FINEHERO_BENCH_PACED (default "0.25,0.375,0.5"): the same concurrency offering that fraction of the
+ * first target's median closed-loop rate, for latency percentiles at a known load rather than at
+ * saturation. A p99 from one 10-second run on a shared 2-core box is mostly noise; a median of rounds
+ * is not.
  */
 public final class GetFineLoad {
 
@@ -73,11 +75,13 @@ public final class GetFineLoad {
             }
             List<Double> reference = rates.values().iterator().next().stream().sorted().toList();
             double referenceRate = reference.get(reference.size() / 2);
-            for (String fraction : System.getenv().getOrDefault("FINEHERO_BENCH_PACED", "0.25,0.5").split(",")) {
+            for (String fraction : System.getenv().getOrDefault("FINEHERO_BENCH_PACED", "0.25,0.375,0.5").split(",")) {
                 double rate = referenceRate * Double.parseDouble(fraction.strip());
-                for (Target target : targets.values()) {
-                    append(out, LoadRun.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
-                            Duration.ofSeconds(3), measure, target.call));
+                for (int round = 0; round < rounds; round++) {
+                    for (Target target : targets.values()) {
+                        append(out, LoadRun.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
+                                Duration.ofSeconds(3), measure, target.call));
+                    }
                 }
             }
         } finally {
