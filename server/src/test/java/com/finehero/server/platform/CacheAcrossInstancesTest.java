@@ -1,11 +1,9 @@
 package com.finehero.server.platform;
 
 import java.time.Duration;
-import java.time.Instant;
 
-import com.finehero.api.common.v1.Money;
 import com.finehero.api.fines.v1.ContestFineRequest;
-import com.finehero.api.fines.v1.CreateFineRequest;
+
 import com.finehero.api.fines.v1.DeleteFineRequest;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
@@ -14,7 +12,8 @@ import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.server.FineHeroApp;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
-import com.google.protobuf.Timestamp;
+import com.finehero.server.testing.Fixtures;
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;
@@ -69,13 +68,7 @@ class CacheAcrossInstancesTest {
             try {
                 var a = FinesServiceGrpc.newBlockingStub(APP.channel()).withDeadlineAfter(Duration.ofSeconds(10));
                 var b = FinesServiceGrpc.newBlockingStub(siblingClient.channel()).withDeadlineAfter(Duration.ofSeconds(10));
-                Instant now = APP.clock().instant();
-                Fine created = a.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
-                        .setCitationNumber("X-1").setJurisdiction("XI").setViolationCode("P1")
-                        .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
-                        .setIssueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
-                        .setDueTime(Timestamp.newBuilder().setSeconds(now.plusSeconds(86400).getEpochSecond())))
-                        .build());
+                Fine created = Fixtures.fine(APP, APP.channel(), "X-1", "XI");
                 GetFineRequest get = GetFineRequest.newBuilder().setFineId(created.getId()).build();
 
                 assertThat(b.getFine(get)).isEqualTo(created); // now cached in Redis

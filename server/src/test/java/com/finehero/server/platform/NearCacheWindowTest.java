@@ -1,11 +1,9 @@
 package com.finehero.server.platform;
 
 import java.time.Duration;
-import java.time.Instant;
 
-import com.finehero.api.common.v1.Money;
 import com.finehero.api.fines.v1.ContestFineRequest;
-import com.finehero.api.fines.v1.CreateFineRequest;
+
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
@@ -14,7 +12,8 @@ import com.finehero.client.FineHeroClient;
 import com.finehero.server.FineHeroApp;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
-import com.google.protobuf.Timestamp;
+import com.finehero.server.testing.Fixtures;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -35,13 +34,7 @@ class NearCacheWindowTest {
         try (FineHeroApp sibling = APP.startSibling(); FineHeroClient siblingClient = APP.clientFor(sibling)) {
             var a = FinesServiceGrpc.newBlockingStub(APP.channel()).withDeadlineAfter(Duration.ofSeconds(10));
             var b = FinesServiceGrpc.newBlockingStub(siblingClient.channel()).withDeadlineAfter(Duration.ofSeconds(10));
-            Instant now = APP.clock().instant();
-            Fine created = a.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
-                    .setCitationNumber("W-1").setJurisdiction("XW").setViolationCode("P1")
-                    .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
-                    .setIssueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
-                    .setDueTime(Timestamp.newBuilder().setSeconds(now.plusSeconds(86400).getEpochSecond())))
-                    .build());
+            Fine created = Fixtures.fine(APP, APP.channel(), "W-1", "XW");
             GetFineRequest get = GetFineRequest.newBuilder().setFineId(created.getId()).build();
             assertThat(b.getFine(get)).isEqualTo(created); // b keeps a near copy
             assertThat(b.getFine(get)).isEqualTo(created); // which Redis confirms now

@@ -1,17 +1,15 @@
 package com.finehero.server.platform;
 
 import java.time.Duration;
-import java.time.Instant;
 
-import com.finehero.api.common.v1.Money;
-import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
-import com.google.protobuf.Timestamp;
+import com.finehero.server.testing.Fixtures;
+
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.health.v1.HealthGrpc;
@@ -44,13 +42,7 @@ class RedisDownTest {
 
         FinesServiceGrpc.FinesServiceBlockingStub fines = FinesServiceGrpc.newBlockingStub(APP.channel())
                 .withDeadlineAfter(Duration.ofSeconds(10));
-        Instant now = APP.clock().instant();
-        Fine created = fines.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
-                .setCitationNumber("RD-1").setJurisdiction("RD").setViolationCode("P1")
-                .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
-                .setIssueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
-                .setDueTime(Timestamp.newBuilder().setSeconds(now.plusSeconds(86400).getEpochSecond())))
-                .build());
+        Fine created = Fixtures.fine(APP, APP.channel(), "RD-1", "RD");
         assertThat(fines.getFine(GetFineRequest.newBuilder().setFineId(created.getId()).build())).isEqualTo(created);
     }
 }

@@ -25,7 +25,7 @@ public final class Fixtures {
     /** Creates a minimal valid fine (10.00 EUR, due in a day by the extension's clock). */
     public static Fine fine(FineHeroExtension app, Channel channel, String citation, String jurisdiction) {
         long now = app.clock().instant().getEpochSecond();
-        return FinesServiceGrpc.newBlockingStub(channel).createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+        return FinesServiceGrpc.newBlockingStub(channel).withDeadlineAfter(java.time.Duration.ofSeconds(10)).createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
                 .setCitationNumber(citation).setJurisdiction(jurisdiction).setViolationCode("P")
                 .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
                 .setIssueTime(Timestamp.newBuilder().setSeconds(now))
