@@ -28,7 +28,12 @@ final class BenchAuth {
 
     /** The channel with credentials on every call. */
     static Channel signedIn(Channel raw) {
-        return ClientInterceptors.intercept(raw, new Credentials.Attach(credentials(), raw));
+        return signedIn(raw, raw);
+    }
+
+    /** The channel with credentials on every call, logging in and refreshing over {@code auth}. */
+    static Channel signedIn(Channel raw, Channel auth) {
+        return ClientInterceptors.intercept(raw, new Credentials.Attach(credentials(), auth));
     }
 
     /** An access token for REST calls. */

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import com.finehero.api.common.v1.Money;
@@ -19,8 +18,18 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.google.protobuf.Timestamp;
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.Channel;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.Epoll;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
 
 /**
  * Closed-loop cache-hit GetFine over gRPC against running servers, each run appended as a JSON line:
@@ -34,7 +43,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
  * listed in FINEHERO_BENCH_PACED (default "0.25,0.375,0.5"): the same concurrency offering that fraction of the
  * first target's median closed-loop rate, for latency percentiles at a known load rather than at
  * saturation. A p99 from one 10-second run on a shared 2-core box is mostly noise; a median of rounds
- * is not.
+ * is not. Every call is started and timed on one client event loop ({@link EventLoopLoad}).
  */
 public final class GetFineLoad {
 
@@ -42,33 +51,37 @@ public final class GetFineLoad {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args[0].equals("--rounds")) {
-            rounds(Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), Duration.ofSeconds(Long.parseLong(args[4])),
-                    Duration.ofSeconds(Long.parseLong(args[5])), Path.of(args[6]), List.of(args).subList(7, args.length));
-            return;
-        }
-        try (Target target = Target.open(args[5], args[0], Integer.parseInt(args[1]))) {
-            append(Path.of(args[6]), LoadRun.run(target.label, Integer.parseInt(args[2]),
-                    Duration.ofSeconds(Long.parseLong(args[3])), Duration.ofSeconds(Long.parseLong(args[4])), target.call));
+        try (ClientLoop loop = new ClientLoop()) {
+            if (args[0].equals("--rounds")) {
+                rounds(loop, Integer.parseInt(args[1]), args[2], Integer.parseInt(args[3]), Duration.ofSeconds(Long.parseLong(args[4])),
+                        Duration.ofSeconds(Long.parseLong(args[5])), Path.of(args[6]), List.of(args).subList(7, args.length));
+                return;
+            }
+            try (Target target = Target.open(loop, args[5], args[0], Integer.parseInt(args[1]))) {
+                append(Path.of(args[6]), EventLoopLoad.closed(target.label, Integer.parseInt(args[2]),
+                        Duration.ofSeconds(Long.parseLong(args[3])), Duration.ofSeconds(Long.parseLong(args[4])), loop.group(),
+                        target.call));
+            }
         }
     }
 
-    private static void rounds(int rounds, String host, int concurrency, Duration warmup, Duration measure, Path out,
-                               List<String> specs) throws Exception {
+    private static void rounds(ClientLoop loop, int rounds, String host, int concurrency, Duration warmup, Duration measure,
+                               Path out, List<String> specs) throws Exception {
         Map<String, Target> targets = new LinkedHashMap<>();
         try {
             for (String spec : specs) {
                 String[] parts = spec.split("=", 2);
-                targets.put(parts[0], Target.open(parts[0], host, Integer.parseInt(parts[1])));
+                targets.put(parts[0], Target.open(loop, parts[0], host, Integer.parseInt(parts[1])));
             }
             for (Target target : targets.values()) {
                 System.err.println("warming " + target.label + " for " + warmup.toSeconds() + " s");
-                LoadRun.run(target.label, concurrency, warmup, Duration.ZERO, target.call);
+                EventLoopLoad.closed(target.label, concurrency, warmup, Duration.ZERO, loop.group(), target.call);
             }
             Map<String, List<Double>> rates = new LinkedHashMap<>();
             for (int round = 0; round < rounds; round++) {
                 for (Target target : targets.values()) {
-                    LoadRun.Result result = LoadRun.run(target.label, concurrency, Duration.ofSeconds(2), measure, target.call);
+                    LoadRun.Result result = EventLoopLoad.closed(target.label, concurrency, Duration.ofSeconds(2), measure,
+                            loop.group(), target.call);
                     rates.computeIfAbsent(target.label, label -> new ArrayList<>()).add(result.callsPerSecond());
                     append(out, result);
                 }
@@ -79,8 +92,8 @@ public final class GetFineLoad {
                 double rate = referenceRate * Double.parseDouble(fraction.strip());
                 for (int round = 0; round < rounds; round++) {
                     for (Target target : targets.values()) {
-                        append(out, LoadRun.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
-                                Duration.ofSeconds(3), measure, target.call));
+                        append(out, EventLoopLoad.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
+                                Duration.ofSeconds(3), measure, loop.group(), target.call));
                     }
                 }
             }
@@ -96,26 +109,68 @@ public final class GetFineLoad {
         System.err.println(result.json());
     }
 
-    /** A signed-in channel to one server and the GetFine call to repeat against a fine created there. */
-    private record Target(String label, ManagedChannel channel, Callable<?> call) implements AutoCloseable {
+    /**
+     * The client's one event loop (epoll where the native transport loads): every target's channel does
+     * its I/O on it, answers are handled on it ({@code directExecutor}), and the load schedules on it.
+     */
+    private record ClientLoop(EventLoopGroup group, Class<? extends Channel> channelType) implements AutoCloseable {
+        ClientLoop() {
+            this(Epoll.isAvailable() ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1),
+                    Epoll.isAvailable() ? EpollSocketChannel.class : NioSocketChannel.class);
+        }
 
-        static Target open(String label, String host, int port) {
-            ManagedChannel raw = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
-            var fines = FinesServiceGrpc.newBlockingStub(BenchAuth.signedIn(raw));
+        ManagedChannel channel(String host, int port) {
+            return NettyChannelBuilder.forAddress(host, port).usePlaintext().eventLoopGroup(group).channelType(channelType)
+                    .directExecutor().build();
+        }
+
+        @Override
+        public void close() {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    /** A signed-in channel to one server and the GetFine call to repeat against a fine created there. */
+    private record Target(String label, ManagedChannel channel, ManagedChannel auth, EventLoopLoad.AsyncCall call)
+            implements AutoCloseable {
+
+        static Target open(ClientLoop loop, String label, String host, int port) {
+            ManagedChannel raw = loop.channel(host, port);
+            // logins and refreshes block, so they get a channel of their own: on the load's loop they would wait for themselves
+            ManagedChannel auth = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
+            io.grpc.Channel signedIn = BenchAuth.signedIn(raw, auth);
             Instant now = Instant.now();
-            Fine fine = fines.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+            Fine fine = FinesServiceGrpc.newBlockingStub(signedIn).createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
                     .setCitationNumber("LOAD-" + UUID.randomUUID().toString().substring(0, 8)).setJurisdiction("LOAD")
                     .setViolationCode("L").setAmount(Money.newBuilder().setCurrencyCode("USD").setAmountMinor(100))
                     .setIssueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
                     .setDueTime(Timestamp.newBuilder().setSeconds(now.plus(Duration.ofDays(30)).getEpochSecond())))
                     .build());
             GetFineRequest get = GetFineRequest.newBuilder().setFineId(fine.getId()).build();
-            return new Target(label, raw, () -> fines.withDeadlineAfter(5, TimeUnit.SECONDS).getFine(get));
+            EventLoopLoad.AsyncCall call = done -> ClientCalls.asyncUnaryCall(
+                    signedIn.newCall(FinesServiceGrpc.getGetFineMethod(), CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS)),
+                    get, new StreamObserver<>() {
+                        @Override
+                        public void onNext(Fine answer) {
+                        }
+
+                        @Override
+                        public void onError(Throwable error) {
+                            done.accept(false);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            done.accept(true);
+                        }
+                    });
+            return new Target(label, raw, auth, call);
         }
 
         @Override
         public void close() {
             channel.shutdownNow();
+            auth.shutdownNow();
         }
     }
 }

@@ -38,58 +38,13 @@ final class LoadRun {
         return result(name, recorder, errors, start);
     }
 
-    private static Result result(String name, Recorder recorder, AtomicLong errors, long start) {
+    static Result result(String name, Recorder recorder, AtomicLong errors, long start) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Histogram histogram = recorder.getIntervalHistogram();
         long calls = histogram.getTotalCount();
         return new Result(name, calls, errors.get(), seconds, calls / seconds,
                 histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(95) / 1e6,
                 histogram.getValueAtPercentile(99) / 1e6, histogram.getMaxValue() / 1e6);
-    }
-
-    /**
-     * An open-loop load: {@code concurrency} virtual threads share a fixed offered rate, each calling on
-     * its own schedule. A call's latency counts from when it was due, not when it was sent, so a stall
-     * shows up in the percentiles instead of quietly lowering the rate (no coordinated omission).
-     */
-    static Result paced(String name, int concurrency, double ratePerSecond, Duration warmup, Duration measure, Callable<?> call)
-            throws InterruptedException {
-        pace(concurrency, ratePerSecond, warmup, call, null, new AtomicLong());
-        Recorder recorder = new Recorder(3);
-        AtomicLong errors = new AtomicLong();
-        long start = System.nanoTime();
-        pace(concurrency, ratePerSecond, measure, call, recorder, errors);
-        return result(name, recorder, errors, start);
-    }
-
-    private static void pace(int concurrency, double ratePerSecond, Duration time, Callable<?> call, Recorder recorder,
-                             AtomicLong errors) throws InterruptedException {
-        long interval = (long) (concurrency * 1e9 / ratePerSecond);
-        long begin = System.nanoTime();
-        long end = begin + time.toNanos();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < concurrency; i++) {
-            long first = begin + interval * i / concurrency;
-            threads.add(Thread.ofVirtual().start(() -> {
-                for (long due = first; due < end; due += interval) {
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(wait);
-                    }
-                    try {
-                        call.call();
-                        if (recorder != null) {
-                            recorder.recordValue(Math.max(0, System.nanoTime() - due));
-                        }
-                    } catch (Exception e) {
-                        errors.incrementAndGet();
-                    }
-                }
-            }));
-        }
-        for (Thread thread : threads) {
-            thread.join();
-        }
     }
 
     private static void drive(int concurrency, Duration time, Callable<?> call, Recorder recorder, AtomicLong errors)
