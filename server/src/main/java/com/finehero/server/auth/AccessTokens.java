@@ -12,9 +12,9 @@ import java.util.Set;
 import java.util.UUID;
 
 import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.cache.LocalCaches;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSHeader;
@@ -43,7 +43,7 @@ final class AccessTokens {
     private final SigningKeys keys;
     private final AuthConfig config;
     private final Clock clock;
-    private final Cache<String, Claims> verified = Caffeine.newBuilder()
+    private final Cache<String, Claims> verified = LocalCaches.builder()
             .maximumSize(100_000)
             .expireAfterWrite(Duration.ofMinutes(5))
             .build();

@@ -23,11 +23,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import com.finehero.api.auth.v1.ApiKey;
 import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.cache.LocalCaches;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 
 /**
  * API keys: {@code fh_} + 256 random bits. The database keeps the first characters (to find a key and
@@ -58,7 +58,7 @@ final class ApiKeys {
     ApiKeys(Database db, Clock clock, Duration recheck) {
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.byPrefix = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(recheck).build();
+        this.byPrefix = LocalCaches.builder().maximumSize(100_000).expireAfterWrite(recheck).build();
     }
 
     Created create(String name, String ownerId, Set<Role> roles, Instant expiresAt) {

@@ -9,10 +9,10 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import com.finehero.server.platform.cache.LocalCaches;
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 
@@ -46,7 +46,7 @@ final class Revocations {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.tokenLifetime = Objects.requireNonNull(tokenLifetime, "tokenLifetime");
-        this.lookups = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(recheck).build();
+        this.lookups = LocalCaches.builder().maximumSize(100_000).expireAfterWrite(recheck).build();
     }
 
     void revokeToken(String tokenId, Instant expiresAt) {

@@ -5,7 +5,6 @@ import java.util.Objects;
 import java.util.Optional;
 
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 
 /** A region in this process's memory (Caffeine), for the embedded mode and single-instance use. */
@@ -22,7 +21,7 @@ final class LocalCacheRegion implements CacheRegion {
 
     /** A Caffeine cache with a TTL and a size bound whose evictions are counted in {@code stats}. */
     static <V> Cache<String, V> bounded(Duration ttl, long maxEntries, CacheStats stats) {
-        return Caffeine.newBuilder()
+        return LocalCaches.builder()
                 .expireAfterWrite(ttl)
                 .maximumSize(maxEntries)
                 .removalListener((String key, V value, RemovalCause cause) -> {

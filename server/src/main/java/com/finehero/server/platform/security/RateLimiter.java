@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
+import com.finehero.server.platform.cache.LocalCaches;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -54,7 +54,7 @@ public interface RateLimiter {
     /** Buckets in this process only: the embedded mode's limiter, and the fallback while Redis is away. */
     final class Local implements RateLimiter {
         private final Clock clock;
-        private final Cache<String, Bucket> buckets = Caffeine.newBuilder()
+        private final Cache<String, Bucket> buckets = LocalCaches.builder()
                 .expireAfterAccess(Duration.ofMinutes(2))
                 .maximumSize(100_000)
                 .build();

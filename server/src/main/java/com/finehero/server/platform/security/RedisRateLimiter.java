@@ -12,9 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import com.finehero.server.platform.cache.LocalCaches;
 import com.finehero.server.platform.cache.RedisConnector;
 import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
@@ -43,7 +43,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final RateLimiter fallback;
     private final Clock clock;
     private final Duration syncEvery;
-    private final Cache<String, SharedBucket> buckets = Caffeine.newBuilder()
+    private final Cache<String, SharedBucket> buckets = LocalCaches.builder()
             .expireAfterAccess(Duration.ofMinutes(2))
             .maximumSize(100_000)
             .build();
