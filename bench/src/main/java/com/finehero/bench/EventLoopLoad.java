@@ -42,12 +42,12 @@ final class EventLoopLoad {
         if (!(ratePerSecond > 0)) {
             throw new IllegalArgumentException("rate must be positive, was " + ratePerSecond);
         }
-        return run(name, concurrency, (long) (concurrency * 1e9 / ratePerSecond), warmup, measure, loop, call);
+        return run(name, concurrency, interval(concurrency, ratePerSecond), warmup, measure, loop, call);
     }
 
     /** How many calls {@link #paced} makes in {@code time}: each caller's due times that fall before the end. */
     static long pacedCalls(int concurrency, double ratePerSecond, Duration time) {
-        long interval = (long) (concurrency * 1e9 / ratePerSecond);
+        long interval = interval(concurrency, ratePerSecond);
         long calls = 0;
         for (int i = 0; i < concurrency; i++) {
             long first = interval * i / concurrency;
@@ -56,14 +56,15 @@ final class EventLoopLoad {
         return calls;
     }
 
+    /** Nanoseconds between one paced caller's calls, so that {@code concurrency} of them offer the rate. */
+    private static long interval(int concurrency, double ratePerSecond) {
+        return (long) (concurrency * 1e9 / ratePerSecond);
+    }
+
     private static LoadRun.Result run(String name, int concurrency, long interval, Duration warmup, Duration measure,
                                       ScheduledExecutorService loop, AsyncCall call) throws InterruptedException {
-        drive(concurrency, interval, warmup, loop, call, null, new AtomicLong());
-        Recorder recorder = new Recorder(3);
-        AtomicLong errors = new AtomicLong();
-        long start = System.nanoTime();
-        drive(concurrency, interval, measure, loop, call, recorder, errors);
-        return LoadRun.result(name, recorder, errors, start);
+        return LoadRun.warmThenMeasure(name, warmup, measure,
+                (time, recorder, errors) -> drive(concurrency, interval, time, loop, call, recorder, errors));
     }
 
     private static void drive(int concurrency, long interval, Duration time, ScheduledExecutorService loop, AsyncCall call,

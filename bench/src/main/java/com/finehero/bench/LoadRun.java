@@ -30,15 +30,25 @@ final class LoadRun {
 
     static Result run(String name, int concurrency, Duration warmup, Duration measure, Callable<?> call)
             throws InterruptedException {
-        drive(concurrency, warmup, call, null, new AtomicLong());
+        return warmThenMeasure(name, warmup, measure, (time, recorder, errors) -> drive(concurrency, time, call, recorder, errors));
+    }
+
+    /** Runs a load for {@code time}, timing calls into {@code recorder} (none while warming) and counting errors. */
+    interface Driver {
+        void drive(Duration time, Recorder recorder, AtomicLong errors) throws InterruptedException;
+    }
+
+    /** Drives an untimed warm-up, then the measured run, and summarises the latter. */
+    static Result warmThenMeasure(String name, Duration warmup, Duration measure, Driver driver) throws InterruptedException {
+        driver.drive(warmup, null, new AtomicLong());
         Recorder recorder = new Recorder(3);
         AtomicLong errors = new AtomicLong();
         long start = System.nanoTime();
-        drive(concurrency, measure, call, recorder, errors);
+        driver.drive(measure, recorder, errors);
         return result(name, recorder, errors, start);
     }
 
-    static Result result(String name, Recorder recorder, AtomicLong errors, long start) {
+    private static Result result(String name, Recorder recorder, AtomicLong errors, long start) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Histogram histogram = recorder.getIntervalHistogram();
         long calls = histogram.getTotalCount();
