@@ -1,0 +1,65 @@
+package com.finehero.server.platform.db;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class SqlTest {
+
+    private Connection connection;
+
+    @BeforeEach
+    void openDatabase() throws SQLException {
+        connection = DriverManager.getConnection("jdbc:h2:mem:sql-" + UUID.randomUUID() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE");
+        Sql.update(connection, "CREATE TABLE items (id VARCHAR(10) PRIMARY KEY, owner VARCHAR(10), made TIMESTAMP WITH TIME ZONE)", List.of());
+        Instant base = Instant.parse("2026-01-01T00:00:00Z");
+        for (int i = 1; i <= 5; i++) {
+            Sql.update(connection, "INSERT INTO items VALUES (?, ?, ?)", List.of("i" + i, i % 2 == 0 ? "even" : "odd", base.plusSeconds(i)));
+        }
+    }
+
+    @AfterEach
+    void closeDatabase() throws SQLException {
+        connection.close();
+    }
+
+    @Test
+    void filtersThatAreAbsentAddNothing() {
+        Sql.Where where = Sql.where().eq("owner", "").eq("id", null).in("id", List.of()).atLeast("made", null).beforeKey("made", "id", null, null);
+        assertThat(where.clause()).isEmpty();
+        assertThat(where.params(10)).containsExactly(10);
+    }
+
+    @Test
+    void presentFiltersNarrowTheRowsInOrder() throws SQLException {
+        Sql.Where where = Sql.where().eq("owner", "odd").in("id", List.of("i1", "i3", "i4")).atLeast("made", Instant.parse("2026-01-01T00:00:02Z"));
+        List<String> ids = Sql.list(connection, "SELECT id FROM items" + where.clause() + " ORDER BY id LIMIT ?", where.params(10),
+                row -> row.getString("id"));
+        assertThat(ids).containsExactly("i3");
+    }
+
+    @Test
+    void keysetConditionContinuesAfterTheLastRow() throws SQLException {
+        Instant lastMade = Instant.parse("2026-01-01T00:00:04Z");
+        Sql.Where where = Sql.where().beforeKey("made", "id", lastMade, "i4");
+        List<String> ids = Sql.list(connection, "SELECT id FROM items" + where.clause() + " ORDER BY made DESC, id DESC",
+                where.params(), row -> row.getString("id"));
+        assertThat(ids).containsExactly("i3", "i2", "i1");
+    }
+
+    @Test
+    void oneAndUpdateReportWhatTheyFound() throws SQLException {
+        assertThat(Sql.one(connection, "SELECT owner FROM items WHERE id = ?", List.of("i2"), row -> row.getString(1))).contains("even");
+        assertThat(Sql.one(connection, "SELECT owner FROM items WHERE id = ?", List.of("nope"), row -> row.getString(1))).isEmpty();
+        assertThat(Sql.update(connection, "DELETE FROM items WHERE owner = ?", List.of("odd"))).isEqualTo(3);
+    }
+}
