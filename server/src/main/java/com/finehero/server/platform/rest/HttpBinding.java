@@ -94,8 +94,8 @@ public record HttpBinding(String httpMethod, PathTemplate path, String body, Str
     }
 
     /** The field a dotted path names, from {@code type}; fails at start-up on a typo in the contract. */
-    static Descriptors.FieldDescriptor requireField(Descriptors.Descriptor type, String fieldPath,
-                                                    Descriptors.MethodDescriptor method, String role) {
+    public static Descriptors.FieldDescriptor requireField(Descriptors.Descriptor type, String fieldPath,
+                                                           Descriptors.MethodDescriptor method, String role) {
         Descriptors.Descriptor current = type;
         Descriptors.FieldDescriptor field = null;
         for (String name : fieldPath.split("\\.")) {

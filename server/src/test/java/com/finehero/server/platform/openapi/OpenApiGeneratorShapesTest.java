@@ -1,4 +1,4 @@
-package com.finehero.server.platform.rest;
+package com.finehero.server.platform.openapi;
 
 import java.util.List;
 import java.util.Map;
@@ -7,6 +7,7 @@ import java.util.Set;
 import com.finehero.api.auth.v1.AccessProto;
 import com.finehero.api.auth.v1.AccessRule;
 import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.google.api.AnnotationsProto;
 import com.google.api.HttpRule;

@@ -1,4 +1,4 @@
-package com.finehero.server.platform.rest;
+package com.finehero.server.platform.openapi;
 
 import java.util.List;
 import java.util.Map;
@@ -6,6 +6,8 @@ import java.util.Set;
 
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.server.platform.rest.HttpBinding;
+import com.finehero.server.platform.rest.PathTemplate;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.google.gson.Gson;
 import io.swagger.v3.oas.models.OpenAPI;

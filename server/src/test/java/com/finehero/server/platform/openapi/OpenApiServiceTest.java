@@ -1,4 +1,4 @@
-package com.finehero.server.platform.rest;
+package com.finehero.server.platform.openapi;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import io.helidon.webserver.WebServer;
 import io.swagger.v3.oas.models.OpenAPI;

@@ -1,4 +1,4 @@
-package com.finehero.server.platform.rest;
+package com.finehero.server.platform.openapi;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
+import com.finehero.server.platform.rest.HttpBinding;
 import com.google.gson.GsonBuilder;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;

@@ -1,4 +1,4 @@
-package com.finehero.server.platform.rest;
+package com.finehero.server.platform.openapi;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -13,6 +13,8 @@ import java.util.stream.Collectors;
 
 import com.finehero.api.auth.v1.AccessRule;
 import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.rest.HttpBinding;
+import com.finehero.server.platform.rest.PathTemplate;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Descriptors.MethodDescriptor;

@@ -1,4 +1,4 @@
-package com.finehero.server.platform.rest;
+package com.finehero.server.platform.openapi;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.finehero.server.platform.rest.HttpBinding;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 
