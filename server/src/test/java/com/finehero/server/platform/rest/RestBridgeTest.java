@@ -329,6 +329,13 @@ class RestBridgeTest {
         }
 
         @Test
+        void clientStreamOverTheStreamLimitIs413() {
+            String lines = "{\"value\":1}\n".repeat(400);
+            JsonObject status = error(send("POST", "/v1/sum", "application/x-ndjson", lines), 413);
+            assertThat(status.get("message").getAsString()).contains("4096 bytes");
+        }
+
+        @Test
         void clientStreamNeedsNdjson() {
             error(send("POST", "/v1/sum", "application/json", "{\"value\":1}"), 415);
         }

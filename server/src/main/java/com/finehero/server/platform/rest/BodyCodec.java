@@ -1,0 +1,194 @@
+package com.finehero.server.platform.rest;
+
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.zip.GZIPOutputStream;
+
+import com.finehero.server.platform.errors.FineHeroException;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.protobuf.Message;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HttpMediaType;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * Request and response bodies: the size limits (413), the content types accepted (415), gzip for
+ * large JSON responses, and proto3 JSON to and from messages by the HTTP rule.
+ */
+final class BodyCodec {
+
+    static final String JSON = "application/json";
+    static final String NDJSON = "application/x-ndjson";
+    /** Smaller JSON bodies go out as they are: compressing them costs more than it saves. */
+    private static final int GZIP_FROM_BYTES = 1024;
+
+    private final RequestMapper requests = new RequestMapper();
+    private final JsonMessages json;
+    private final int maxBodyBytes;
+    private final int maxStreamBytes;
+
+    BodyCodec(JsonMessages json, RestConfig config) {
+        this.json = Objects.requireNonNull(json, "json");
+        Objects.requireNonNull(config, "config");
+        this.maxBodyBytes = config.maxBodyBytes();
+        this.maxStreamBytes = config.maxStreamBytes();
+    }
+
+    /** The request of a unary or server-streaming call, from the JSON body, path variables and query. */
+    Message request(RouteTable.Match match, Message.Builder builder, ServerRequest req) {
+        Map<String, List<String>> query = query(req);
+        HttpBinding binding = match.binding();
+        JsonElement body = binding.body().isEmpty() ? new JsonObject()
+                : RequestMapper.parse(readBody(req, JSON), "the request body");
+        return requests.build(binding, builder, body, match.variables(), query);
+    }
+
+    /** The requests of a client-streaming call, one per NDJSON line; refuses any other body type. */
+    NdjsonRequests ndjsonRequests(RouteTable.Match match, Supplier<Message.Builder> builders, ServerRequest req) {
+        Map<String, List<String>> query = query(req);
+        requireContentType(req, NDJSON);
+        return new NdjsonRequests(match, builders, query, req);
+    }
+
+    /** A message as JSON: the whole message, or only the field the HTTP rule's response_body names. */
+    String print(Message message, HttpBinding binding) {
+        return json.print(message, binding.responseBody());
+    }
+
+    /** Sends a message as the JSON response body. */
+    void send(Message message, HttpBinding binding, ServerRequest req, ServerResponse res) {
+        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        sendBody(req, res, print(message, binding).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A client stream's NDJSON body, read one request a line and held to the stream limit. */
+    final class NdjsonRequests implements Closeable {
+
+        private final RouteTable.Match match;
+        private final Supplier<Message.Builder> builders;
+        private final Map<String, List<String>> query;
+        private final ServerRequest req;
+        private BufferedReader lines;
+        private long total;
+        private int lineNumber;
+
+        private NdjsonRequests(RouteTable.Match match, Supplier<Message.Builder> builders,
+                               Map<String, List<String>> query, ServerRequest req) {
+            this.match = match;
+            this.builders = builders;
+            this.query = query;
+            this.req = req;
+        }
+
+        /** The next request, or null at the end of the body; blank lines are skipped. */
+        Message next() throws IOException {
+            if (lines == null) {
+                lines = new BufferedReader(new InputStreamReader(req.content().inputStream(), StandardCharsets.UTF_8));
+            }
+            String line;
+            while ((line = lines.readLine()) != null) {
+                lineNumber++;
+                total += line.length() + 1;
+                if (total > maxStreamBytes) {
+                    throw tooLarge(maxStreamBytes);
+                }
+                if (!line.isBlank()) {
+                    JsonObject object = RequestMapper.parseObject(line, "NDJSON line " + lineNumber);
+                    return requests.build(match.binding(), builders.get(), object, match.variables(), query);
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (lines != null) {
+                lines.close();
+            }
+        }
+    }
+
+    private String readBody(ServerRequest req, String expectedType) {
+        if (!req.content().hasEntity()) {
+            return "";
+        }
+        requireContentType(req, expectedType);
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > maxBodyBytes) {
+            throw tooLarge(maxBodyBytes);
+        }
+        try (InputStream in = req.content().inputStream()) {
+            byte[] bytes = in.readNBytes(maxBodyBytes + 1);
+            if (bytes.length > maxBodyBytes) {
+                throw tooLarge(maxBodyBytes);
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void requireContentType(ServerRequest req, String expected) {
+        Optional<HttpMediaType> type = req.headers().contentType();
+        if (type.isEmpty()) {
+            return; // no Content-Type: read as the expected type
+        }
+        String given = type.get().mediaType().text().toLowerCase(Locale.ROOT);
+        boolean ok = given.equals(expected) || (expected.equals(JSON) && given.endsWith("+json"));
+        if (!ok) {
+            throw new RestRequestException(415, new FineHeroException.InvalidArgument("UNSUPPORTED_MEDIA_TYPE",
+                    "Content-Type " + given + " is not supported here; send " + expected, List.of()));
+        }
+    }
+
+    private static RestRequestException tooLarge(int limit) {
+        return new RestRequestException(413, new FineHeroException.InvalidArgument("BODY_TOO_LARGE",
+                "the request body is larger than the limit of " + limit + " bytes", List.of()));
+    }
+
+    private static Map<String, List<String>> query(ServerRequest req) {
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        for (String name : req.query().names()) {
+            List<String> values = new ArrayList<>(req.query().all(name));
+            query.put(name, values);
+        }
+        return query;
+    }
+
+    /** Sends a JSON body, gzipped when it is large enough to gain from it and the client accepts gzip. */
+    private static void sendBody(ServerRequest req, ServerResponse res, byte[] body) {
+        res.header(HeaderNames.VARY, "Accept-Encoding");
+        boolean acceptsGzip = req.headers().first(HeaderNames.ACCEPT_ENCODING)
+                .map(value -> Arrays.stream(value.split(",")).map(v -> v.split(";")[0].strip()).anyMatch("gzip"::equalsIgnoreCase))
+                .orElse(false);
+        if (body.length < GZIP_FROM_BYTES || !acceptsGzip) {
+            res.send(body);
+            return;
+        }
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream(body.length / 4 + 64);
+        try (GZIPOutputStream gzip = new GZIPOutputStream(compressed)) {
+            gzip.write(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        res.header(HeaderNames.CONTENT_ENCODING, "gzip");
+        res.send(compressed.toByteArray());
+    }
+}

@@ -1,0 +1,63 @@
+package com.finehero.server.platform.rest;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+import com.finehero.server.platform.observe.RequestContext;
+import com.finehero.server.platform.security.CallerAddress;
+import io.grpc.Metadata;
+import io.helidon.http.Header;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The headers that cross the bridge. In: every {@code x-*} header, credentials and trace context, as
+ * call metadata. Out: the call's {@code x-*} and traceparent metadata, as response headers. Binary
+ * ({@code -bin}) metadata never crosses.
+ */
+final class ForwardedHeaders {
+
+    /** Request headers passed to the call as metadata besides every {@code x-*} header. */
+    private static final Set<String> FORWARDED = Set.of("authorization", "traceparent", "tracestate");
+
+    private ForwardedHeaders() {
+    }
+
+    static Metadata toMetadata(ServerRequest req) {
+        Metadata metadata = new Metadata();
+        for (Header header : req.headers()) {
+            String name = header.name().toLowerCase(Locale.ROOT);
+            if ((name.startsWith("x-") || FORWARDED.contains(name)) && !name.endsWith("-bin")) {
+                Metadata.Key<String> key = Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
+                for (String value : header.allValues()) {
+                    metadata.put(key, value);
+                }
+            }
+        }
+        metadata.removeAll(RequestContext.PROTOCOL_HEADER);
+        metadata.put(RequestContext.PROTOCOL_HEADER, "rest");
+        // believed only on in-process calls; a client's own value never gets through
+        metadata.removeAll(CallerAddress.HEADER);
+        metadata.put(CallerAddress.HEADER, req.remotePeer().host());
+        return metadata;
+    }
+
+    /** Copies call headers or trailers to the response; null (none received) copies nothing. */
+    static void copyToResponse(Metadata metadata, ServerResponse res) {
+        if (metadata == null) {
+            return;
+        }
+        for (String key : metadata.keys()) {
+            if ((key.startsWith("x-") || key.equals("traceparent")) && !key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+                Iterable<String> values = metadata.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
+                if (values != null) {
+                    List<String> all = new ArrayList<>();
+                    values.forEach(all::add);
+                    res.header(key, all.toArray(String[]::new));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package com.finehero.server.platform.rest;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import com.finehero.server.platform.rpc.RpcPipeline;
+import com.google.protobuf.Message;
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.helidon.webserver.http.ServerRequest;
+
+/**
+ * An in-process gRPC server with the very service definitions Helidon's gRPC routing serves,
+ * interceptors included, and a channel to it: a REST call made here gets the result, the status and
+ * the checks a gRPC call gets.
+ */
+final class InProcessCalls implements AutoCloseable {
+
+    private final Server server;
+    private final ManagedChannel channel;
+    private final Duration timeout;
+
+    InProcessCalls(RpcPipeline pipeline, Duration timeout) {
+        Objects.requireNonNull(pipeline, "pipeline");
+        this.timeout = Objects.requireNonNull(timeout, "timeout");
+        String name = "finehero-rest-" + UUID.randomUUID();
+        InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
+        pipeline.services().forEach(s -> builder.addService(s.definition()));
+        try {
+            this.server = builder.build().start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+    }
+
+    /** A call of the binding's RPC with the request's forwarded headers; its deadline starts now. */
+    RpcCall open(HttpBinding binding, ServerRequest req) {
+        @SuppressWarnings("unchecked")
+        MethodDescriptor<Message, Message> method = (MethodDescriptor<Message, Message>) binding.definition().getMethodDescriptor();
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        return new RpcCall(channel, method, options, ForwardedHeaders.toMetadata(req));
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        server.shutdownNow();
+    }
+}

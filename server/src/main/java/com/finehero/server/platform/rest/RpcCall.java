@@ -1,0 +1,77 @@
+package com.finehero.server.platform.rest;
+
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.google.protobuf.Message;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.helidon.webserver.http.ServerResponse;
+
+/**
+ * The RPC behind one HTTP request. The request's forwarded headers go out as metadata; the response
+ * headers and trailers are kept, to go back as HTTP headers.
+ */
+final class RpcCall {
+
+    private final Channel channel;
+    private final MethodDescriptor<Message, Message> method;
+    private final CallOptions options;
+    private final Message prototype;
+    private final AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
+    private final AtomicReference<Metadata> responseTrailers = new AtomicReference<>();
+
+    RpcCall(Channel channel, MethodDescriptor<Message, Message> method, CallOptions options, Metadata requestHeaders) {
+        Objects.requireNonNull(channel, "channel");
+        Objects.requireNonNull(requestHeaders, "requestHeaders");
+        this.method = Objects.requireNonNull(method, "method");
+        this.options = Objects.requireNonNull(options, "options");
+        this.channel = ClientInterceptors.intercept(channel,
+                MetadataUtils.newAttachHeadersInterceptor(requestHeaders),
+                MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, responseTrailers));
+        this.prototype = prototype(method);
+    }
+
+    /** An empty builder of the RPC's request message. */
+    Message.Builder newRequest() {
+        return prototype.newBuilderForType();
+    }
+
+    Message unary(Message request) {
+        return ClientCalls.blockingUnaryCall(channel, method, options, request);
+    }
+
+    Iterator<Message> serverStream(Message request) {
+        return ClientCalls.blockingServerStreamingCall(channel, method, options, request);
+    }
+
+    /** Starts a client stream; its response goes to {@code response}. */
+    StreamObserver<Message> clientStream(StreamObserver<Message> response) {
+        return ClientCalls.asyncClientStreamingCall(channel.newCall(method, options), response);
+    }
+
+    /** Copies the call's response headers and trailers to the HTTP response. */
+    void copyResponseHeaders(ServerResponse res) {
+        ForwardedHeaders.copyToResponse(responseHeaders.get(), res);
+        ForwardedHeaders.copyToResponse(responseTrailers.get(), res);
+    }
+
+    /** The trailers received so far, or null. */
+    Metadata trailers() {
+        return responseTrailers.get();
+    }
+
+    private static Message prototype(MethodDescriptor<Message, Message> method) {
+        if (method.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> marshaller) {
+            return (Message) marshaller.getMessagePrototype();
+        }
+        throw new IllegalStateException(method.getFullMethodName() + " has no protobuf request marshaller");
+    }
+}
