@@ -94,7 +94,7 @@ public final class PathTemplate {
     }
 
     /** The captured variables, field path to value, if {@code path} (no query string) matches. */
-    public Optional<Map<String, String>> match(String path) {
+    Optional<Map<String, String>> match(String path) {
         if (!path.startsWith("/")) {
             return Optional.empty();
         }
@@ -174,7 +174,7 @@ public final class PathTemplate {
     }
 
     /** Literal segments count for more than wildcards when two templates match one path. */
-    public int specificity() {
+    int specificity() {
         int score = verb.isEmpty() ? 0 : 1000;
         for (Segment segment : segments) {
             score += switch (segment.kind()) {
