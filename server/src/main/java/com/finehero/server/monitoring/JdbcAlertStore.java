@@ -17,7 +17,7 @@ import com.finehero.api.monitoring.v1.AlertState;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Times;
 
-/** Alerts in the {@code alerts} table (migration V20); the same SQL on PostgreSQL and H2. */
+/** Alerts in the {@code alerts} table (migration V6); the same SQL on PostgreSQL and H2. */
 final class JdbcAlertStore implements AlertStore {
 
     private static final String COLUMNS = "id, rule, subject, state, severity, summary, measured, threshold, unit, "

@@ -6,12 +6,14 @@ import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Objects;
+import javax.sql.DataSource;
 
 import com.finehero.server.platform.errors.FineHeroException;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 
 /**
  * The connection pool, the schema migrations and the one way FineHero code runs SQL: inside
@@ -39,6 +41,18 @@ public final class Database implements AutoCloseable {
 
     public static Database open(DbConfig config, java.time.Clock clock) {
         Objects.requireNonNull(config, "config");
+        HikariDataSource pool = pool(config);
+        try {
+            int applied = migrations(pool, config).load().migrate().migrationsExecuted;
+            LOG.log(Level.INFO, "database " + config.dialect() + " ready, " + applied + " migration(s) applied");
+        } catch (RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return new Database(config, pool, new SlowQueries(config.slowQuery(), 200, clock));
+    }
+
+    static HikariDataSource pool(DbConfig config) {
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("finehero-db");
         hikari.setJdbcUrl(config.url());
@@ -58,21 +72,19 @@ public final class Database implements AutoCloseable {
                 hikari.setSchema(config.schema());
             }
         }
-        HikariDataSource pool = new HikariDataSource(hikari);
-        try {
-            Flyway flyway = Flyway.configure()
-                    .dataSource(pool)
-                    .locations("classpath:db/migration", "classpath:db/" + config.dialect().name().toLowerCase(java.util.Locale.ROOT))
-                    .schemas(config.schema().isEmpty() ? new String[0] : new String[] {config.schema()})
-                    .createSchemas(true)
-                    .load();
-            int applied = flyway.migrate().migrationsExecuted;
-            LOG.log(Level.INFO, "database " + config.dialect() + " ready, " + applied + " migration(s) applied");
-        } catch (RuntimeException e) {
-            pool.close();
-            throw e;
-        }
-        return new Database(config, pool, new SlowQueries(config.slowQuery(), 200, clock));
+        return new HikariDataSource(hikari);
+    }
+
+    /**
+     * The one Flyway setup: the shared migrations plus the dialect's own, into the configured schema.
+     * Package-private so the upgrade test migrates exactly as {@link #open} does.
+     */
+    static FluentConfiguration migrations(DataSource dataSource, DbConfig config) {
+        return Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration", "classpath:db/" + config.dialect().name().toLowerCase(java.util.Locale.ROOT))
+                .schemas(config.schema().isEmpty() ? new String[0] : new String[] {config.schema()})
+                .createSchemas(true);
     }
 
     /** Statements slower than {@code finehero.db.slow}. */
