@@ -6,7 +6,6 @@ import java.util.Objects;
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.api.tasks.v1.SubmitTaskRequest;
 import com.finehero.server.tasks.TaskEngine;
-import com.finehero.server.tasks.handlers.AlertWebhookHandler;
 
 /**
  * Delivers alert changes through the task engine: each change becomes one durable

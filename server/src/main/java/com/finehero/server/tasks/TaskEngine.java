@@ -55,6 +55,12 @@ public final class TaskEngine implements AutoCloseable {
         return this;
     }
 
+    /** Adds the task types of a feature; call before {@link #start}. */
+    public TaskEngine register(List<TaskHandler> handlers) {
+        handlers.forEach(this::register);
+        return this;
+    }
+
     /** Starts running tasks (unless {@code finehero.tasks.enabled=false}) and the upkeep. */
     public void start() {
         wakeup.subscribe();

@@ -107,7 +107,7 @@ class AlertWebhookTest {
         try {
             var tasks = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(APP.channel());
             var task = tasks.submitTask(com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("alert_webhook")
-                    .setPayload(com.finehero.server.tasks.handlers.AlertWebhookHandler.payload(
+                    .setPayload(AlertWebhookHandler.payload(
                             Alert.newBuilder().setId("a-1").setRule("cpu").build())).build());
             // three attempts (webhook.attempts), each retry due after the backoff on the engine's clock
             for (int attempt = 1; attempt < 3; attempt++) {

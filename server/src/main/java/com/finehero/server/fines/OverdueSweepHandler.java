@@ -1,9 +1,8 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.time.Duration;
 import java.util.Objects;
 
-import com.finehero.server.fines.OverdueSweeper;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
@@ -14,13 +13,13 @@ import com.google.protobuf.Value;
  * {@code overdue_sweep}: marks OPEN and UPHELD fines past their due time OVERDUE. Recurring on
  * {@code finehero.tasks.schedules.overdue-sweep} (cron); safe to run again and on several instances.
  */
-public final class OverdueSweepHandler implements TaskHandler {
+final class OverdueSweepHandler implements TaskHandler {
 
-    public static final String TYPE = "overdue_sweep";
+    static final String TYPE = "overdue_sweep";
 
     private final OverdueSweeper sweeper;
 
-    public OverdueSweepHandler(OverdueSweeper sweeper) {
+    OverdueSweepHandler(OverdueSweeper sweeper) {
         this.sweeper = Objects.requireNonNull(sweeper, "sweeper");
     }
 

@@ -1,10 +1,7 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.tasks;
 
 import java.time.Duration;
 
-import com.finehero.server.tasks.PayloadSpec;
-import com.finehero.server.tasks.TaskContext;
-import com.finehero.server.tasks.TaskHandler;
 import com.google.protobuf.Struct;
 
 /**

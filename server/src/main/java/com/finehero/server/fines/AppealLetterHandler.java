@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -17,7 +17,6 @@ import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.SearchQuery;
-import com.finehero.server.fines.FineStore;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.tasks.Payload;
@@ -36,9 +35,9 @@ import com.google.protobuf.Value;
  * else a built-in one). The letter is a document tagged {@code appeal-letter} and {@code fine-<id>}
  * (the link to the fine); running again writes a new version of the same letter.
  */
-public final class AppealLetterHandler implements TaskHandler {
+final class AppealLetterHandler implements TaskHandler {
 
-    public static final String TYPE = "appeal_letter";
+    static final String TYPE = "appeal_letter";
     static final int MAX_CITATIONS = 10;
     static final Set<DocumentKind> LEGAL = Set.of(DocumentKind.DOCUMENT_KIND_STATUTE, DocumentKind.DOCUMENT_KIND_REGULATION,
             DocumentKind.DOCUMENT_KIND_PRECEDENT);
@@ -64,7 +63,7 @@ public final class AppealLetterHandler implements TaskHandler {
     private final DocumentStore documents;
     private final DocumentRules documentRules;
 
-    public AppealLetterHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
+    AppealLetterHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
         this.fines = Objects.requireNonNull(fines, "fines");
         this.documents = Objects.requireNonNull(documents, "documents");
         this.documentRules = Objects.requireNonNull(documentRules, "documentRules");

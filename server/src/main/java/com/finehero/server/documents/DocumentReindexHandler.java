@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.documents;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -6,19 +6,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
-import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
 import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 
 /**
  * {@code document_reindex}: recomputes the stored search terms of the given documents
  * ({@code document_ids}) or of all of them, in batches, with progress. Safe to run again.
  */
-public final class DocumentReindexHandler implements TaskHandler {
+final class DocumentReindexHandler implements TaskHandler {
 
-    public static final String TYPE = "document_reindex";
+    static final String TYPE = "document_reindex";
     static final int BATCH = 100;
     private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
             .strings("document_ids", false, "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", 36)
@@ -26,7 +26,7 @@ public final class DocumentReindexHandler implements TaskHandler {
 
     private final DocumentStore documents;
 
-    public DocumentReindexHandler(DocumentStore documents) {
+    DocumentReindexHandler(DocumentStore documents) {
         this.documents = Objects.requireNonNull(documents, "documents");
     }
 
@@ -70,8 +70,12 @@ public final class DocumentReindexHandler implements TaskHandler {
             context.progress(100, "no documents to reindex");
         }
         return Struct.newBuilder()
-                .putFields("reindexed", FineImportHandler.number(reindexed))
-                .putFields("missing", FineImportHandler.number(ids.size() - reindexed))
+                .putFields("reindexed", number(reindexed))
+                .putFields("missing", number(ids.size() - reindexed))
                 .build();
+    }
+
+    private static Value number(long n) {
+        return Value.newBuilder().setNumberValue(n).build();
     }
 }

@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,7 +14,6 @@ import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
-import com.finehero.server.fines.FineStore;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
@@ -28,9 +27,9 @@ import com.google.protobuf.Value;
  * such as "OPEN") as CSV (the columns of {@link FineCsv}, which fine_import reads back) into a new
  * document tagged {@code fines-export}. Run again, it reuses the document it wrote before.
  */
-public final class FinesExportHandler implements TaskHandler {
+final class FinesExportHandler implements TaskHandler {
 
-    public static final String TYPE = "fines_export";
+    static final String TYPE = "fines_export";
     static final int PAGE = 500;
     private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
             .string("jurisdiction", false, "^[A-Za-z0-9][A-Za-z0-9_.-]*$", 64)
@@ -42,7 +41,7 @@ public final class FinesExportHandler implements TaskHandler {
     private final DocumentStore documents;
     private final DocumentRules documentRules;
 
-    public FinesExportHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
+    FinesExportHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
         this.fines = Objects.requireNonNull(fines, "fines");
         this.documents = Objects.requireNonNull(documents, "documents");
         this.documentRules = Objects.requireNonNull(documentRules, "documentRules");

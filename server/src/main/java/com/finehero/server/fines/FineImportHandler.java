@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,8 +16,6 @@ import com.finehero.api.documents.v1.Document;
 import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.server.documents.DocumentStore;
-import com.finehero.server.fines.FineRules;
-import com.finehero.server.fines.FineStore;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
@@ -34,9 +32,9 @@ import com.google.protobuf.Value;
  * reported per batch; invalid rows are listed with their line number and reason. A fine whose citation
  * number already exists in its jurisdiction is skipped, so running the same import again creates nothing.
  */
-public final class FineImportHandler implements TaskHandler {
+final class FineImportHandler implements TaskHandler {
 
-    public static final String TYPE = "fine_import";
+    static final String TYPE = "fine_import";
     static final int BATCH = 200;
     static final int MAX_REPORTED = 200;
     private static final String UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
@@ -50,7 +48,7 @@ public final class FineImportHandler implements TaskHandler {
     private final DocumentStore documents;
     private final Validator validator = ValidatorFactory.newBuilder().build();
 
-    public FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents) {
+    FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents) {
         this.fines = Objects.requireNonNull(fines, "fines");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.documents = Objects.requireNonNull(documents, "documents");
