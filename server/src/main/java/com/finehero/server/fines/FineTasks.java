@@ -10,7 +10,7 @@ import com.finehero.server.tasks.TaskHandler;
 public final class FineTasks {
 
     /** The recurring sweep, scheduled on {@code finehero.tasks.schedules.overdue-sweep}. */
-    public static final String OVERDUE_SWEEP = OverdueSweepHandler.TYPE;
+    public static final String OVERDUE_SWEEP = OverdueSweepHandler.TYPE.name();
 
     private FineTasks() {
     }

@@ -26,7 +26,7 @@ public final class TaskAlertNotifier implements AlertNotifier {
     public void deliver(Alert change) {
         String key = "alert." + change.getId() + "." + change.getUpdateTime().getSeconds() + "." + change.getUpdateTime().getNanos();
         try {
-            tasks.submit(SubmitTaskRequest.newBuilder().setType(AlertWebhookHandler.TYPE)
+            tasks.submit(SubmitTaskRequest.newBuilder().setType(AlertWebhookHandler.NAME)
                     .setPayload(AlertWebhookHandler.payload(change)).setIdempotencyKey(key).build());
         } catch (RuntimeException e) {
             // the change itself is recorded and streamed; only its webhook is lost, and said so

@@ -2,30 +2,22 @@ package com.finehero.server.tasks;
 
 import java.time.Duration;
 
+import com.finehero.api.auth.v1.Role;
 import com.google.protobuf.Struct;
 
 /**
  * {@code noop}: does nothing and succeeds. Measures the engine itself (the throughput benchmark and
  * the crash test) and checks that workers are alive.
  */
-public final class NoopHandler implements TaskHandler {
+public final class NoopHandler extends AbstractTaskHandler {
 
-    public static final String TYPE = "noop";
-    private static final PayloadSpec PAYLOAD = PayloadSpec.builder().string("note", false, null, 200).build();
+    static final TaskType TYPE = new TaskType("noop",
+            PayloadSpec.builder().string("note", false, null, 200).build(),
+            new Defaults(5, Duration.ofSeconds(1), Duration.ofMinutes(1), 10_000),
+            TaskType.Submitters.roles(Role.ROLE_ADMIN, Role.ROLE_API_USER));
 
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public PayloadSpec payload() {
-        return PAYLOAD;
-    }
-
-    @Override
-    public Defaults defaults() {
-        return new Defaults(5, Duration.ofSeconds(1), Duration.ofMinutes(1), 10_000);
+    public NoopHandler() {
+        super(TYPE);
     }
 
     @Override

@@ -74,6 +74,11 @@ public final class TaskEngine implements AutoCloseable {
                 + config.workers() + " task(s) at once") + "; types: " + String.join(", ", rules.handlers().types()));
     }
 
+    /** How each registered type is declared (payload, defaults, who may submit it), sorted by name. */
+    public List<TaskType> types() {
+        return rules.handlers().declarations();
+    }
+
     /** This instance's name in {@code Task.worker}. */
     public String owner() {
         return owner;

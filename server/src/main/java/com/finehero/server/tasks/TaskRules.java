@@ -57,7 +57,7 @@ public final class TaskRules {
     /** Checks a submission and turns it into a row to insert; INVALID_ARGUMENT / FAILED_PRECONDITION otherwise. */
     public TaskStore.NewTask newTask(SubmitTaskRequest request) {
         TaskHandler handler = handlers.require(request.getType());
-        handler.payload().check(request.getType(), request.getPayload());
+        handler.type().payload().check(request.getType(), request.getPayload());
         handler.check(new Payload(request.getPayload()));
         Instant now = now();
         Instant runAt = now;
@@ -79,7 +79,7 @@ public final class TaskRules {
             cron = schedule.expression();
             runAt = schedule.nextOrSame(runAt.isBefore(now) ? now : runAt);
         }
-        TaskHandler.Defaults defaults = handler.defaults();
+        TaskHandler.Defaults defaults = handler.type().defaults();
         int priority = level(request.getPriority());
         long backoffMs = request.hasRetryBackoff()
                 ? Math.max(1000, request.getRetryBackoff().getSeconds() * 1000 + request.getRetryBackoff().getNanos() / 1_000_000)
@@ -114,7 +114,7 @@ public final class TaskRules {
     public Instant retryAt(Task task) {
         TaskHandler handler = handlers.find(task.getType());
         Duration base = Duration.ofSeconds(task.getRetryBackoff().getSeconds(), task.getRetryBackoff().getNanos());
-        Duration max = handler == null ? base.multipliedBy(64) : handler.defaults().maxBackoff();
+        Duration max = handler == null ? base.multipliedBy(64) : handler.type().defaults().maxBackoff();
         if (max.compareTo(base) < 0) {
             max = base;
         }

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.api.monitoring.v1.AlertState;
+import com.finehero.server.tasks.TaskType;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
 import com.google.gson.JsonObject;
@@ -66,6 +67,16 @@ class AlertWebhookTest {
     @AfterAll
     static void stopReceiver() {
         RECEIVER.stop(0);
+    }
+
+    @Test
+    void alertWebhookIsInternalOnlyWithTheConfiguredRetries() {
+        assertThat(APP.app().tasks().types()).filteredOn(type -> type.name().equals("alert_webhook")).singleElement()
+                .satisfies(type -> {
+                    assertThat(type.submitters()).isEqualTo(TaskType.Submitters.internalOnly());
+                    assertThat(type.defaults().maxAttempts()).isEqualTo(3);
+                    assertThat(type.defaults().backoff()).isEqualTo(Duration.ofMillis(50));
+                });
     }
 
     @Test
