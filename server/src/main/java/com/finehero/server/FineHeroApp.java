@@ -162,8 +162,9 @@ public final class FineHeroApp implements AutoCloseable {
                     caches.region("fines", Duration.ofMinutes(30)));
             OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
 
-            TaskRules taskRules = new TaskRules(clock, tasksConfig, new TaskHandlers(tasksConfig.concurrency()));
-            TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, redis)
+            TaskRules taskRules = new TaskRules(clock, tasksConfig.aging(), tasksConfig.pastTolerance());
+            TaskHandlers taskHandlers = new TaskHandlers(tasksConfig.concurrency());
+            TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, taskHandlers, tasksConfig, redis)
                     .register(FineTasks.handlers(fines, fineRules, overdueSweeper, documents, documentRules))
                     .register(DocumentTasks.handlers(documents))
                     .register(new NoopHandler());
@@ -240,7 +241,7 @@ public final class FineHeroApp implements AutoCloseable {
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
                     .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts,
                             () -> tasks.stats("")))
-                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks))
+                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll()))
                     .build();
 
             health.start(healthInterval,
