@@ -23,15 +23,18 @@ import com.finehero.server.monitoring.Alerts;
 import com.finehero.server.monitoring.AlertsConfig;
 import com.finehero.api.tasks.v1.TasksProto;
 import com.finehero.server.monitoring.MonitoringGrpcService;
+import com.finehero.server.monitoring.MonitoringTasks;
 import com.finehero.server.monitoring.TaskAlertNotifier;
 import com.finehero.server.monitoring.WebhookAlertNotifier;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.CachedDocumentStore;
 import com.finehero.server.documents.DocumentRules;
+import com.finehero.server.documents.DocumentTasks;
 import com.finehero.server.documents.DocumentsGrpcService;
 import com.finehero.server.documents.JdbcDocumentStore;
 import com.finehero.server.fines.CachedFineStore;
 import com.finehero.server.fines.FineRules;
+import com.finehero.server.fines.FineTasks;
 import com.finehero.server.fines.FinesGrpcService;
 import com.finehero.server.fines.JdbcFineStore;
 import com.finehero.server.fines.OverdueSweeper;
@@ -69,19 +72,13 @@ import com.finehero.server.platform.security.RateLimiter;
 import com.finehero.server.platform.security.RateLimits;
 import com.finehero.server.platform.security.RedisRateLimiter;
 import com.finehero.server.tasks.JdbcTaskStore;
+import com.finehero.server.tasks.NoopHandler;
 import com.finehero.server.tasks.TaskMetrics;
 import com.finehero.server.tasks.TaskEngine;
 import com.finehero.server.tasks.TaskHandlers;
 import com.finehero.server.tasks.TaskRules;
 import com.finehero.server.tasks.TasksConfig;
 import com.finehero.server.tasks.TasksGrpcService;
-import com.finehero.server.tasks.handlers.AlertWebhookHandler;
-import com.finehero.server.tasks.handlers.AppealLetterHandler;
-import com.finehero.server.tasks.handlers.DocumentReindexHandler;
-import com.finehero.server.tasks.handlers.FineImportHandler;
-import com.finehero.server.tasks.handlers.FinesExportHandler;
-import com.finehero.server.tasks.handlers.NoopHandler;
-import com.finehero.server.tasks.handlers.OverdueSweepHandler;
 import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
@@ -165,19 +162,17 @@ public final class FineHeroApp implements AutoCloseable {
                     caches.region("fines", Duration.ofMinutes(30)));
             OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
 
-            TaskRules taskRules = new TaskRules(clock, tasksConfig, new TaskHandlers(tasksConfig.concurrency()));
-            TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, redis)
-                    .register(new OverdueSweepHandler(overdueSweeper))
-                    .register(new AppealLetterHandler(fines, documents, documentRules))
-                    .register(new FineImportHandler(fines, fineRules, documents))
-                    .register(new DocumentReindexHandler(documents))
-                    .register(new FinesExportHandler(fines, documents, documentRules))
+            TaskRules taskRules = new TaskRules(clock, tasksConfig.aging(), tasksConfig.pastTolerance());
+            TaskHandlers taskHandlers = new TaskHandlers(tasksConfig.concurrency());
+            TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, taskHandlers, tasksConfig, redis)
+                    .register(FineTasks.handlers(fines, fineRules, overdueSweeper, documents, documentRules))
+                    .register(DocumentTasks.handlers(documents))
                     .register(new NoopHandler());
             resources.add(() -> tasks.close(drainTimeout));
             Optional<WebhookAlertNotifier> webhook = Alerts.webhook(alertsConfig);
             webhook.ifPresent(hook -> {
                 resources.add(hook);
-                tasks.register(new AlertWebhookHandler(hook, alertsConfig.webhookAttempts(), alertsConfig.webhookBackoff()));
+                tasks.register(MonitoringTasks.handlers(hook, alertsConfig));
             });
 
             HealthStatusManager grpcHealth = new HealthStatusManager();
@@ -246,7 +241,7 @@ public final class FineHeroApp implements AutoCloseable {
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
                     .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts,
                             () -> tasks.stats("")))
-                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks))
+                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll()))
                     .build();
 
             health.start(healthInterval,
@@ -294,7 +289,7 @@ public final class FineHeroApp implements AutoCloseable {
                 long every = alertsConfig.interval().toMillis();
                 maintenance.scheduleWithFixedDelay(alerts.evaluator()::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
             }
-            tasks.ensureRecurring(OverdueSweepHandler.TYPE, tasksConfig.overdueSweep());
+            tasks.ensureRecurring(FineTasks.OVERDUE_SWEEP, tasksConfig.overdueSweep());
             tasks.start();
 
             LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + dbConfig.dialect()

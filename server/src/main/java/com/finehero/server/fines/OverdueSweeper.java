@@ -8,7 +8,7 @@ import java.util.Objects;
  * Moves OPEN and UPHELD fines past their due time to OVERDUE, in batches. Safe to run on every
  * instance at once: each batch locks its rows, and a fine already moved is no longer a candidate.
  * Until the sweep reaches a fine, {@link FineRules#effectiveStatus} already treats it as overdue.
- * The recurring task {@code overdue_sweep} (tasks/handlers/OverdueSweepHandler) runs it on a cron schedule.
+ * The recurring task {@code overdue_sweep} ({@link OverdueSweepHandler}) runs it on a cron schedule.
  */
 public final class OverdueSweeper {
 

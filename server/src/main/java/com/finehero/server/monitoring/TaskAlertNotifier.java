@@ -6,7 +6,6 @@ import java.util.Objects;
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.api.tasks.v1.SubmitTaskRequest;
 import com.finehero.server.tasks.TaskEngine;
-import com.finehero.server.tasks.handlers.AlertWebhookHandler;
 
 /**
  * Delivers alert changes through the task engine: each change becomes one durable
@@ -27,7 +26,7 @@ public final class TaskAlertNotifier implements AlertNotifier {
     public void deliver(Alert change) {
         String key = "alert." + change.getId() + "." + change.getUpdateTime().getSeconds() + "." + change.getUpdateTime().getNanos();
         try {
-            tasks.submit(SubmitTaskRequest.newBuilder().setType(AlertWebhookHandler.TYPE)
+            tasks.submit(SubmitTaskRequest.newBuilder().setType(AlertWebhookHandler.NAME)
                     .setPayload(AlertWebhookHandler.payload(change)).setIdempotencyKey(key).build());
         } catch (RuntimeException e) {
             // the change itself is recorded and streamed; only its webhook is lost, and said so

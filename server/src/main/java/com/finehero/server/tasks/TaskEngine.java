@@ -29,6 +29,7 @@ public final class TaskEngine implements AutoCloseable {
 
     private final TaskStore store;
     private final TaskRules rules;
+    private final TaskHandlers handlers;
     private final TasksConfig config;
     private final TaskEvents events = new TaskEvents();
     private final TaskWakeup wakeup;
@@ -38,20 +39,27 @@ public final class TaskEngine implements AutoCloseable {
     private final TaskMaintenance maintenance;
     private volatile boolean started;
 
-    public TaskEngine(TaskStore store, TaskRules rules, RedisConnector redis) {
+    public TaskEngine(TaskStore store, TaskRules rules, TaskHandlers handlers, TasksConfig config, RedisConnector redis) {
         this.store = Objects.requireNonNull(store, "store");
         this.rules = Objects.requireNonNull(rules, "rules");
-        this.config = rules.config();
+        this.handlers = Objects.requireNonNull(handlers, "handlers");
+        this.config = Objects.requireNonNull(config, "config");
         this.owner = UUID.randomUUID().toString().substring(0, 13);
         this.wakeup = new TaskWakeup(redis);
         this.completer = config.enabled() ? new TaskCompleter(store, events, owner) : null;
-        this.pool = config.enabled() ? new TaskWorkerPool(store, rules, events, completer, wakeup, config, owner) : null;
+        this.pool = config.enabled() ? new TaskWorkerPool(store, rules, handlers, events, completer, wakeup, config, owner) : null;
         this.maintenance = new TaskMaintenance(store, rules, events, pool, wakeup, redis, config, owner);
     }
 
     /** Adds a task type; call before {@link #start}. */
     public TaskEngine register(TaskHandler handler) {
-        rules.handlers().register(handler);
+        handlers.register(handler);
+        return this;
+    }
+
+    /** Adds the task types of a feature; call before {@link #start}. */
+    public TaskEngine register(List<TaskHandler> featureHandlers) {
+        featureHandlers.forEach(this::register);
         return this;
     }
 
@@ -65,16 +73,17 @@ public final class TaskEngine implements AutoCloseable {
         maintenance.start();
         started = true;
         LOG.log(Level.INFO, "task engine " + owner + (pool == null ? " accepts tasks but runs none" : " runs up to "
-                + config.workers() + " task(s) at once") + "; types: " + String.join(", ", rules.handlers().types()));
+                + config.workers() + " task(s) at once") + "; types: " + String.join(", ", handlers.types()));
+    }
+
+    /** How each registered type is declared (payload, defaults, who may submit it), sorted by name. */
+    public List<TaskType> types() {
+        return handlers.declarations();
     }
 
     /** This instance's name in {@code Task.worker}. */
     public String owner() {
         return owner;
-    }
-
-    public TaskRules rules() {
-        return rules;
     }
 
     public TaskMaintenance maintenance() {
@@ -97,7 +106,7 @@ public final class TaskEngine implements AutoCloseable {
     public List<Task> submitAll(List<SubmitTaskRequest> requests) {
         List<TaskStore.NewTask> tasks = new ArrayList<>(requests.size());
         for (SubmitTaskRequest request : requests) {
-            tasks.add(rules.newTask(request));
+            tasks.add(newTask(request));
         }
         List<Task> queued = store.submit(tasks);
         announceIfDue(queued);
@@ -110,7 +119,18 @@ public final class TaskEngine implements AutoCloseable {
      * {@link #wakeUp} after the commit to start it at once; otherwise the next poll finds it.
      */
     public Task enqueue(Connection connection, SubmitTaskRequest request) throws SQLException {
-        return store.enqueue(connection, rules.newTask(request));
+        return store.enqueue(connection, newTask(request));
+    }
+
+    /**
+     * Checks a submission against its type (known, payload as declared, current data as the handler
+     * requires) and turns it into a row to insert; INVALID_ARGUMENT / FAILED_PRECONDITION otherwise.
+     */
+    private TaskStore.NewTask newTask(SubmitTaskRequest request) {
+        TaskHandler handler = handlers.require(request.getType());
+        handler.type().payload().check(request.getType(), request.getPayload());
+        handler.check(new Payload(request.getPayload()));
+        return rules.newTask(request, handler.type().defaults());
     }
 
     /** Tells every instance that work may be waiting. */

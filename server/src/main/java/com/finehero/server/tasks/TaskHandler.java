@@ -5,26 +5,21 @@ import java.time.Duration;
 import com.google.protobuf.Struct;
 
 /**
- * The code behind one task type. Handlers must be safe to run again: a task whose worker died is
- * run once more after its lease expires, and a failed attempt is retried.
+ * The code behind one declared task type; {@link AbstractTaskHandler} holds the declaration. Handlers
+ * must be safe to run again: a task whose worker died is run once more after its lease expires, and
+ * a failed attempt is retried.
  */
 public interface TaskHandler {
 
-    /** The type name clients submit, e.g. {@code fine_import}. */
-    String type();
-
-    /** What the payload may hold; checked at submission, so a malformed task is never queued. */
-    PayloadSpec payload();
+    /** The declared type this handler runs: its name, payload, defaults and who may submit it. */
+    TaskType type();
 
     /**
      * Checks the payload against the current data at submission (e.g. that a fine is contested);
-     * throws a {@code FineHeroException}. The default accepts anything {@link #payload()} accepts.
+     * throws a {@code FineHeroException}. The default accepts anything the type's payload spec accepts.
      */
     default void check(Payload payload) {
     }
-
-    /** Retries, backoff and concurrency of this type when the submitter does not say otherwise. */
-    Defaults defaults();
 
     /**
      * Does the work. Returns the result shown on the task. Throwing fails the attempt (it is retried

@@ -3,11 +3,15 @@ package com.finehero.server.tasks;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.finehero.server.platform.errors.FineHeroException;
 
-/** The registered task types, each with its handler and effective settings (config over defaults). */
+/**
+ * The registered task types, each with its declaration, its handler and its effective concurrency
+ * (config over the declared default).
+ */
 public final class TaskHandlers {
 
     private final Map<String, TaskHandler> handlers = new ConcurrentHashMap<>();
@@ -20,11 +24,9 @@ public final class TaskHandlers {
     /** Registers a type; a second handler for one type is a programming error. */
     public void register(TaskHandler handler) {
         Objects.requireNonNull(handler, "handler");
-        if (!handler.type().matches("[a-z][a-z0-9_]{0,63}")) {
-            throw new IllegalArgumentException("task type '" + handler.type() + "' must match [a-z][a-z0-9_]*");
-        }
-        if (handlers.putIfAbsent(handler.type(), handler) != null) {
-            throw new IllegalStateException("task type " + handler.type() + " is registered twice");
+        String name = handler.type().name();
+        if (handlers.putIfAbsent(name, handler) != null) {
+            throw new IllegalStateException("task type " + name + " is registered twice");
         }
     }
 
@@ -42,8 +44,19 @@ public final class TaskHandlers {
         return handlers.get(type);
     }
 
+    /** The names of the registered types, sorted. */
     public List<String> types() {
         return handlers.keySet().stream().sorted().toList();
+    }
+
+    /** How a registered type is declared: payload, defaults and who may submit it. */
+    public Optional<TaskType> declaration(String type) {
+        return Optional.ofNullable(handlers.get(type)).map(TaskHandler::type);
+    }
+
+    /** The declarations of every registered type, sorted by name. */
+    public List<TaskType> declarations() {
+        return types().stream().map(handlers::get).filter(Objects::nonNull).map(TaskHandler::type).toList();
     }
 
     /** Handlers of this type that may run at once on this instance. */
@@ -53,6 +66,6 @@ public final class TaskHandlers {
             return override;
         }
         TaskHandler handler = handlers.get(type);
-        return handler == null ? 0 : handler.defaults().concurrency();
+        return handler == null ? 0 : handler.type().defaults().concurrency();
     }
 }

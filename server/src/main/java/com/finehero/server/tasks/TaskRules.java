@@ -5,8 +5,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 
 import com.finehero.api.tasks.v1.SubmitTaskRequest;
 import com.finehero.api.tasks.v1.Task;
@@ -21,6 +23,7 @@ import com.google.protobuf.util.JsonFormat;
 /**
  * The decisions about tasks, free of I/O: what a submission becomes, where it sits in the queue
  * (priority with aging), when a failed attempt runs again, which transitions a caller may ask for.
+ * The type of a task (its declaration and handler) is looked up by the caller, in {@link TaskHandlers}.
  *
  * <p>Queue order is {@code ready_key = run_at - (priority - 1) x aging}, then submission order. A
  * priority level is thus worth {@code aging} of waiting: CRITICAL work submitted now goes before
@@ -33,39 +36,43 @@ public final class TaskRules {
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();
 
     private final Clock clock;
-    private final TasksConfig config;
-    private final TaskHandlers handlers;
+    private final Duration aging;
+    private final Duration pastTolerance;
+    private final DoubleSupplier jitter;
 
-    public TaskRules(Clock clock, TasksConfig config, TaskHandlers handlers) {
+    /**
+     * @param aging          waiting this long is worth one priority level ({@code finehero.tasks.aging})
+     * @param pastTolerance  how far in the past a submitted run_at may be ({@code finehero.tasks.past-tolerance})
+     */
+    public TaskRules(Clock clock, Duration aging, Duration pastTolerance) {
+        this(clock, aging, pastTolerance, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** @param jitter  uniform in [0, 1), spreads the retries of tasks that failed together ({@link Backoff}) */
+    TaskRules(Clock clock, Duration aging, Duration pastTolerance, DoubleSupplier jitter) {
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.config = Objects.requireNonNull(config, "config");
-        this.handlers = Objects.requireNonNull(handlers, "handlers");
+        this.aging = Objects.requireNonNull(aging, "aging");
+        this.pastTolerance = Objects.requireNonNull(pastTolerance, "pastTolerance");
+        this.jitter = Objects.requireNonNull(jitter, "jitter");
     }
 
     public Instant now() {
         return Times.truncate(clock.instant());
     }
 
-    public TaskHandlers handlers() {
-        return handlers;
-    }
-
-    public TasksConfig config() {
-        return config;
-    }
-
-    /** Checks a submission and turns it into a row to insert; INVALID_ARGUMENT / FAILED_PRECONDITION otherwise. */
-    public TaskStore.NewTask newTask(SubmitTaskRequest request) {
-        TaskHandler handler = handlers.require(request.getType());
-        handler.payload().check(request.getType(), request.getPayload());
-        handler.check(new Payload(request.getPayload()));
+    /**
+     * Turns a submission whose payload its type accepted into a row to insert, with the type's
+     * {@code defaults} where the request leaves them out; INVALID_ARGUMENT for a run_at too far in
+     * the past or a cron expression that does not parse.
+     */
+    public TaskStore.NewTask newTask(SubmitTaskRequest request, TaskHandler.Defaults defaults) {
         Instant now = now();
         Instant runAt = now;
         if (request.hasRunAt()) {
             runAt = Times.truncate(Times.toInstant(request.getRunAt()));
-            if (runAt.isBefore(now.minus(config.pastTolerance()))) {
+            if (runAt.isBefore(now.minus(pastTolerance))) {
                 throw FineHeroException.invalidField("run_at", "is " + Duration.between(runAt, now).toSeconds()
-                        + " s in the past; at most " + config.pastTolerance().toSeconds() + " s in the past is accepted");
+                        + " s in the past; at most " + pastTolerance.toSeconds() + " s in the past is accepted");
             }
         }
         String cron = null;
@@ -79,7 +86,6 @@ public final class TaskRules {
             cron = schedule.expression();
             runAt = schedule.nextOrSame(runAt.isBefore(now) ? now : runAt);
         }
-        TaskHandler.Defaults defaults = handler.defaults();
         int priority = level(request.getPriority());
         long backoffMs = request.hasRetryBackoff()
                 ? Math.max(1000, request.getRetryBackoff().getSeconds() * 1000 + request.getRetryBackoff().getNanos() / 1_000_000)
@@ -107,18 +113,22 @@ public final class TaskRules {
 
     /** Queue position: earlier is sooner. */
     public Instant readyKey(Instant runAt, int priority) {
-        return runAt.minus(config.aging().multipliedBy(priority - 1L));
+        return runAt.minus(aging.multipliedBy(priority - 1L));
     }
 
-    /** When a task whose attempt just failed may run again. */
-    public Instant retryAt(Task task) {
-        TaskHandler handler = handlers.find(task.getType());
+    /**
+     * When a task whose attempt just failed may run again.
+     *
+     * @param type  the task's type, empty when this instance does not know it (the delay then grows
+     *              to at most 64 x the task's backoff)
+     */
+    public Instant retryAt(Task task, Optional<TaskType> type) {
         Duration base = Duration.ofSeconds(task.getRetryBackoff().getSeconds(), task.getRetryBackoff().getNanos());
-        Duration max = handler == null ? base.multipliedBy(64) : handler.defaults().maxBackoff();
+        Duration max = type.map(t -> t.defaults().maxBackoff()).orElse(base.multipliedBy(64));
         if (max.compareTo(base) < 0) {
             max = base;
         }
-        return now().plus(Backoff.delay(base, max, task.getAttempts(), () -> ThreadLocalRandom.current().nextDouble()));
+        return now().plus(Backoff.delay(base, max, task.getAttempts(), jitter));
     }
 
     /** CancelTask on a finished task. */

@@ -32,6 +32,7 @@ final class TaskWorkerPool implements AutoCloseable {
 
     private final TaskStore store;
     private final TaskRules rules;
+    private final TaskHandlers handlers;
     private final TaskEvents events;
     private final TaskCompleter completer;
     private final TaskWakeup wakeup;
@@ -44,10 +45,11 @@ final class TaskWorkerPool implements AutoCloseable {
     private final Thread claimer;
     private volatile boolean stopping;
 
-    TaskWorkerPool(TaskStore store, TaskRules rules, TaskEvents events, TaskCompleter completer, TaskWakeup wakeup,
-                   TasksConfig config, String owner) {
+    TaskWorkerPool(TaskStore store, TaskRules rules, TaskHandlers handlers, TaskEvents events, TaskCompleter completer,
+                   TaskWakeup wakeup, TasksConfig config, String owner) {
         this.store = store;
         this.rules = rules;
+        this.handlers = handlers;
         this.events = events;
         this.completer = completer;
         this.wakeup = wakeup;
@@ -93,14 +95,14 @@ final class TaskWorkerPool implements AutoCloseable {
                 int want = Math.min(free, config.claimBatch());
                 Instant now = rules.now();
                 Set<String> saturated = new HashSet<>();
-                for (String type : rules.handlers().types()) {
-                    if (count(type).get() >= rules.handlers().concurrency(type)) {
+                for (String type : handlers.types()) {
+                    if (count(type).get() >= handlers.concurrency(type)) {
                         saturated.add(type);
                     }
                 }
                 Map<String, Integer> admitted = new HashMap<>();
                 List<Task> claimed = store.claim(owner, now, now.plus(config.lease()), want, saturated, task -> {
-                    int limit = rules.handlers().concurrency(task.getType());
+                    int limit = handlers.concurrency(task.getType());
                     int taken = admitted.getOrDefault(task.getType(), 0);
                     if (count(task.getType()).get() + taken >= limit) {
                         return false;
@@ -144,7 +146,7 @@ final class TaskWorkerPool implements AutoCloseable {
         run.thread = Thread.currentThread();
         Task outcome;
         try {
-            TaskHandler handler = rules.handlers().find(run.current.getType());
+            TaskHandler handler = handlers.find(run.current.getType());
             if (handler == null) {
                 throw new IllegalStateException("no handler for task type " + run.current.getType() + " on this instance");
             }
@@ -194,7 +196,7 @@ final class TaskWorkerPool implements AutoCloseable {
         Instant now = rules.now();
         return current.toBuilder()
                 .setState(TaskState.TASK_STATE_FAILED)
-                .setRunAt(Times.toProto(rules.retryAt(current)))
+                .setRunAt(Times.toProto(rules.retryAt(current, handlers.declaration(current.getType()))))
                 .setLastError(error)
                 .setUpdateTime(Times.toProto(now))
                 .setVersion(current.getVersion() + 1)

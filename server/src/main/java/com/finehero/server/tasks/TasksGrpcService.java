@@ -43,9 +43,10 @@ public final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBas
     private final TaskEngine engine;
     private final Duration watchPoll;
 
-    public TasksGrpcService(TaskEngine engine) {
+    /** @param watchPoll  how often WatchTask re-reads a task that changes on another instance */
+    public TasksGrpcService(TaskEngine engine, Duration watchPoll) {
         this.engine = Objects.requireNonNull(engine, "engine");
-        this.watchPoll = engine.rules().config().watchPoll();
+        this.watchPoll = Objects.requireNonNull(watchPoll, "watchPoll");
     }
 
     @Override

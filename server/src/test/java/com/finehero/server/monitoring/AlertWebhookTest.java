@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.api.monitoring.v1.AlertState;
+import com.finehero.server.tasks.TaskType;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
 import com.google.gson.JsonObject;
@@ -69,6 +70,16 @@ class AlertWebhookTest {
     }
 
     @Test
+    void alertWebhookIsInternalOnlyWithTheConfiguredRetries() {
+        assertThat(APP.app().tasks().types()).filteredOn(type -> type.name().equals("alert_webhook")).singleElement()
+                .satisfies(type -> {
+                    assertThat(type.submitters()).isEqualTo(TaskType.Submitters.internalOnly());
+                    assertThat(type.defaults().maxAttempts()).isEqualTo(3);
+                    assertThat(type.defaults().backoff()).isEqualTo(Duration.ofMillis(50));
+                });
+    }
+
+    @Test
     void aChangeIsPostedAndRetriedAfterA500() throws Exception {
         RECEIVED.clear();
         FAILURES_LEFT.set(1);
@@ -107,7 +118,7 @@ class AlertWebhookTest {
         try {
             var tasks = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(APP.channel());
             var task = tasks.submitTask(com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("alert_webhook")
-                    .setPayload(com.finehero.server.tasks.handlers.AlertWebhookHandler.payload(
+                    .setPayload(AlertWebhookHandler.payload(
                             Alert.newBuilder().setId("a-1").setRule("cpu").build())).build());
             // three attempts (webhook.attempts), each retry due after the backoff on the engine's clock
             for (int attempt = 1; attempt < 3; attempt++) {

@@ -5,8 +5,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
+import com.finehero.api.auth.v1.Role;
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.documents.v1.CreateDocumentRequest;
 import com.finehero.api.documents.v1.Document;
@@ -34,6 +36,8 @@ import io.grpc.Status.Code;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import static com.finehero.server.tasks.TaskType.Submitters.internalOnly;
+import static com.finehero.server.tasks.TaskType.Submitters.roles;
 import static com.finehero.server.testing.GrpcErrors.failure;
 import static com.finehero.server.testing.GrpcErrors.violatedFields;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -100,6 +104,19 @@ abstract class TaskTypesContractTest {
     Document document(String title, DocumentKind kind, String where, String content, String... tags) {
         return documents.createDocument(CreateDocumentRequest.newBuilder().setDocument(Document.newBuilder()
                 .setTitle(title).setKind(kind).setJurisdiction(where).setContent(content).addAllTags(List.of(tags))).build());
+    }
+
+    @Test
+    void everyTypeDeclaresWhoMaySubmitIt() {
+        Map<String, TaskType.Submitters> declared = new java.util.HashMap<>();
+        app().app().tasks().types().forEach(type -> declared.put(type.name(), type.submitters()));
+        assertThat(declared).containsAllEntriesOf(Map.of(
+                "fine_import", roles(Role.ROLE_ADMIN, Role.ROLE_API_USER),
+                "fines_export", roles(Role.ROLE_ADMIN, Role.ROLE_ANALYST),
+                "appeal_letter", roles(Role.ROLE_ADMIN, Role.ROLE_VIEWER),
+                "document_reindex", roles(Role.ROLE_ADMIN),
+                "overdue_sweep", internalOnly(),
+                "noop", roles(Role.ROLE_ADMIN, Role.ROLE_API_USER)));
     }
 
     @Test

@@ -88,7 +88,7 @@ abstract class TasksContractTest {
     }
 
     SubmitTaskRequest.Builder request(TaskHandler handler) {
-        return SubmitTaskRequest.newBuilder().setType(handler.type());
+        return SubmitTaskRequest.newBuilder().setType(handler.type().name());
     }
 
     @Test
@@ -217,7 +217,7 @@ abstract class TasksContractTest {
         assertThat(dead.getAttempts()).isEqualTo(3);
         assertThat(dead.getLastError()).contains("attempt 3");
         assertThat(runs).hasValue(3);
-        QueueStats stats = tasks.getQueueStats(GetQueueStatsRequest.newBuilder().setType(handler.type()).build());
+        QueueStats stats = tasks.getQueueStats(GetQueueStatsRequest.newBuilder().setType(handler.type().name()).build());
         assertThat(stats.getDeadCount()).isEqualTo(1);
 
         failure(Code.FAILED_PRECONDITION, () -> tasks.retryTask(RetryTaskRequest.newBuilder()
@@ -328,7 +328,7 @@ abstract class TasksContractTest {
     }
 
     private List<Task> pending(TaskHandler handler) {
-        return tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type())
+        return tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type().name())
                 .addStates(TaskState.TASK_STATE_PENDING).build()).getTasksList();
     }
 
@@ -475,19 +475,19 @@ abstract class TasksContractTest {
             tasks.submitTask(request(handler).setRunAt(at(later))
                     .setPriority(i % 2 == 0 ? TaskPriority.TASK_PRIORITY_LOW : TaskPriority.TASK_PRIORITY_HIGH).build());
         }
-        ListTasksResponse first = tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type()).setPageSize(2).build());
+        ListTasksResponse first = tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type().name()).setPageSize(2).build());
         assertThat(first.getTasksList()).hasSize(2);
-        ListTasksResponse second = tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type()).setPageSize(2)
+        ListTasksResponse second = tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type().name()).setPageSize(2)
                 .setPageToken(first.getNextPageToken()).build());
-        ListTasksResponse third = tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type()).setPageSize(2)
+        ListTasksResponse third = tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type().name()).setPageSize(2)
                 .setPageToken(second.getNextPageToken()).build());
         assertThat(third.getTasksList()).hasSize(1);
         assertThat(third.getNextPageToken()).isEmpty();
-        assertThat(tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type())
+        assertThat(tasks.listTasks(ListTasksRequest.newBuilder().setType(handler.type().name())
                 .setPriority(TaskPriority.TASK_PRIORITY_LOW).build()).getTasksList()).hasSize(3);
         failure(Code.INVALID_ARGUMENT, () -> tasks.listTasks(ListTasksRequest.newBuilder().setType("noop")
                 .setPageToken(first.getNextPageToken()).build()));
-        QueueStats stats = tasks.getQueueStats(GetQueueStatsRequest.newBuilder().setType(handler.type()).build());
+        QueueStats stats = tasks.getQueueStats(GetQueueStatsRequest.newBuilder().setType(handler.type().name()).build());
         assertThat(stats.getDepthsList()).anySatisfy(d -> {
             assertThat(d.getPriority()).isEqualTo(TaskPriority.TASK_PRIORITY_LOW);
             assertThat(d.getState()).isEqualTo(TaskState.TASK_STATE_PENDING);

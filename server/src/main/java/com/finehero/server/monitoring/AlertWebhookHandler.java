@@ -1,13 +1,14 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.monitoring;
 
 import java.time.Duration;
 import java.util.Objects;
 
 import com.finehero.api.monitoring.v1.Alert;
-import com.finehero.server.monitoring.WebhookAlertNotifier;
+import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
+import com.finehero.server.tasks.TaskType;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import com.google.protobuf.util.JsonFormat;
@@ -17,43 +18,30 @@ import com.google.protobuf.util.JsonFormat;
  * retries (with backoff) and keeps the delivery across restarts; the receiver can drop repeats by
  * the Idempotency-Key, which is the same on every attempt.
  */
-public final class AlertWebhookHandler implements TaskHandler {
+final class AlertWebhookHandler extends AbstractTaskHandler {
 
-    public static final String TYPE = "alert_webhook";
-    private static final PayloadSpec PAYLOAD = PayloadSpec.builder().string("alert", true, null, 64 * 1024).build();
+    static final String NAME = "alert_webhook";
 
     private final WebhookAlertNotifier webhook;
-    private final Defaults defaults;
 
-    public AlertWebhookHandler(WebhookAlertNotifier webhook, int attempts, Duration backoff) {
+    /** Retries {@code attempts} times from {@code backoff} (finehero.monitoring.alerts.webhook.*). */
+    AlertWebhookHandler(WebhookAlertNotifier webhook, int attempts, Duration backoff) {
+        super(new TaskType(NAME,
+                PayloadSpec.builder().string("alert", true, null, 64 * 1024).build(),
+                new TaskHandler.Defaults(attempts, backoff, backoff.multipliedBy(64).compareTo(Duration.ofMinutes(10)) > 0
+                        ? backoff.multipliedBy(64) : Duration.ofMinutes(10), 4),
+                TaskType.Submitters.internalOnly()));
         this.webhook = Objects.requireNonNull(webhook, "webhook");
-        this.defaults = new Defaults(attempts, backoff, backoff.multipliedBy(64).compareTo(Duration.ofMinutes(10)) > 0
-                ? backoff.multipliedBy(64) : Duration.ofMinutes(10), 4);
     }
 
     /** The payload of the task that delivers {@code change}. */
-    public static Struct payload(Alert change) {
+    static Struct payload(Alert change) {
         try {
             return Struct.newBuilder().putFields("alert", Value.newBuilder()
                     .setStringValue(JsonFormat.printer().omittingInsignificantWhitespace().print(change)).build()).build();
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public PayloadSpec payload() {
-        return PAYLOAD;
-    }
-
-    @Override
-    public Defaults defaults() {
-        return defaults;
     }
 
     @Override

@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.documents;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -6,43 +6,34 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
-import com.finehero.server.documents.DocumentStore;
+import com.finehero.api.auth.v1.Role;
+import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
+import com.finehero.server.tasks.TaskType;
 import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
 
 /**
  * {@code document_reindex}: recomputes the stored search terms of the given documents
  * ({@code document_ids}) or of all of them, in batches, with progress. Safe to run again.
  */
-public final class DocumentReindexHandler implements TaskHandler {
+final class DocumentReindexHandler extends AbstractTaskHandler {
 
-    public static final String TYPE = "document_reindex";
+    static final TaskType TYPE = new TaskType("document_reindex",
+            PayloadSpec.builder()
+                    .strings("document_ids", false, "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", 36)
+                    .build(),
+            new TaskHandler.Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 1),
+            TaskType.Submitters.roles(Role.ROLE_ADMIN));
     static final int BATCH = 100;
-    private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
-            .strings("document_ids", false, "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", 36)
-            .build();
 
     private final DocumentStore documents;
 
-    public DocumentReindexHandler(DocumentStore documents) {
+    DocumentReindexHandler(DocumentStore documents) {
+        super(TYPE);
         this.documents = Objects.requireNonNull(documents, "documents");
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public PayloadSpec payload() {
-        return PAYLOAD;
-    }
-
-    @Override
-    public Defaults defaults() {
-        return new Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 1);
     }
 
     @Override
@@ -70,8 +61,12 @@ public final class DocumentReindexHandler implements TaskHandler {
             context.progress(100, "no documents to reindex");
         }
         return Struct.newBuilder()
-                .putFields("reindexed", FineImportHandler.number(reindexed))
-                .putFields("missing", FineImportHandler.number(ids.size() - reindexed))
+                .putFields("reindexed", number(reindexed))
+                .putFields("missing", number(ids.size() - reindexed))
                 .build();
+    }
+
+    private static Value number(long n) {
+        return Value.newBuilder().setNumberValue(n).build();
     }
 }

@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,17 +12,18 @@ import build.buf.protovalidate.ValidationResult;
 import build.buf.protovalidate.Validator;
 import build.buf.protovalidate.ValidatorFactory;
 import build.buf.protovalidate.exceptions.ValidationException;
+import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.server.documents.DocumentStore;
-import com.finehero.server.fines.FineRules;
-import com.finehero.server.fines.FineStore;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
+import com.finehero.server.tasks.TaskType;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -34,36 +35,29 @@ import com.google.protobuf.Value;
  * reported per batch; invalid rows are listed with their line number and reason. A fine whose citation
  * number already exists in its jurisdiction is skipped, so running the same import again creates nothing.
  */
-public final class FineImportHandler implements TaskHandler {
+final class FineImportHandler extends AbstractTaskHandler {
 
-    public static final String TYPE = "fine_import";
     static final int BATCH = 200;
     static final int MAX_REPORTED = 200;
     private static final String UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-    private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
-            .string("document_id", false, UUID, 36)
-            .string("csv", false, null, 4 * 1024 * 1024)
-            .build();
+    static final TaskType TYPE = new TaskType("fine_import",
+            PayloadSpec.builder()
+                    .string("document_id", false, UUID, 36)
+                    .string("csv", false, null, 4 * 1024 * 1024)
+                    .build(),
+            new TaskHandler.Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 2),
+            TaskType.Submitters.roles(Role.ROLE_ADMIN, Role.ROLE_API_USER));
 
     private final FineStore fines;
     private final FineRules rules;
     private final DocumentStore documents;
     private final Validator validator = ValidatorFactory.newBuilder().build();
 
-    public FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents) {
+    FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents) {
+        super(TYPE);
         this.fines = Objects.requireNonNull(fines, "fines");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.documents = Objects.requireNonNull(documents, "documents");
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public PayloadSpec payload() {
-        return PAYLOAD;
     }
 
     @Override
@@ -77,11 +71,6 @@ public final class FineImportHandler implements TaskHandler {
                 throw FineHeroException.invalidField("payload.document_id", "document " + id + " does not exist or was deleted");
             }
         }
-    }
-
-    @Override
-    public Defaults defaults() {
-        return new Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 2);
     }
 
     @Override

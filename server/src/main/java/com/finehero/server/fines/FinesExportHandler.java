@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
+import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
 import com.finehero.api.fines.v1.Fine;
@@ -14,12 +15,13 @@ import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
-import com.finehero.server.fines.FineStore;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
+import com.finehero.server.tasks.TaskType;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 
@@ -28,44 +30,32 @@ import com.google.protobuf.Value;
  * such as "OPEN") as CSV (the columns of {@link FineCsv}, which fine_import reads back) into a new
  * document tagged {@code fines-export}. Run again, it reuses the document it wrote before.
  */
-public final class FinesExportHandler implements TaskHandler {
+final class FinesExportHandler extends AbstractTaskHandler {
 
-    public static final String TYPE = "fines_export";
+    static final TaskType TYPE = new TaskType("fines_export",
+            PayloadSpec.builder()
+                    .string("jurisdiction", false, "^[A-Za-z0-9][A-Za-z0-9_.-]*$", 64)
+                    .strings("statuses", false, "^[A-Za-z_]+$", 32)
+                    .string("title", false, "^[^\\x00-\\x1F\\x7F]+$", 200)
+                    .build(),
+            new TaskHandler.Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 2),
+            TaskType.Submitters.roles(Role.ROLE_ADMIN, Role.ROLE_ANALYST));
     static final int PAGE = 500;
-    private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
-            .string("jurisdiction", false, "^[A-Za-z0-9][A-Za-z0-9_.-]*$", 64)
-            .strings("statuses", false, "^[A-Za-z_]+$", 32)
-            .string("title", false, "^[^\\x00-\\x1F\\x7F]+$", 200)
-            .build();
 
     private final FineStore fines;
     private final DocumentStore documents;
     private final DocumentRules documentRules;
 
-    public FinesExportHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
+    FinesExportHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
+        super(TYPE);
         this.fines = Objects.requireNonNull(fines, "fines");
         this.documents = Objects.requireNonNull(documents, "documents");
         this.documentRules = Objects.requireNonNull(documentRules, "documentRules");
     }
 
     @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public PayloadSpec payload() {
-        return PAYLOAD;
-    }
-
-    @Override
     public void check(Payload payload) {
         statuses(payload);
-    }
-
-    @Override
-    public Defaults defaults() {
-        return new Defaults(3, Duration.ofSeconds(30), Duration.ofMinutes(10), 2);
     }
 
     private static List<FineStatus> statuses(Payload payload) {

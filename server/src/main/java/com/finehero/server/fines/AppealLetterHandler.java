@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
+import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
 import com.finehero.api.fines.v1.Fine;
@@ -17,13 +18,14 @@ import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.SearchQuery;
-import com.finehero.server.fines.FineStore;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
+import com.finehero.server.tasks.TaskType;
 import com.google.protobuf.ListValue;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
@@ -36,9 +38,8 @@ import com.google.protobuf.Value;
  * else a built-in one). The letter is a document tagged {@code appeal-letter} and {@code fine-<id>}
  * (the link to the fine); running again writes a new version of the same letter.
  */
-public final class AppealLetterHandler implements TaskHandler {
+final class AppealLetterHandler extends AbstractTaskHandler {
 
-    public static final String TYPE = "appeal_letter";
     static final int MAX_CITATIONS = 10;
     static final Set<DocumentKind> LEGAL = Set.of(DocumentKind.DOCUMENT_KIND_STATUTE, DocumentKind.DOCUMENT_KIND_REGULATION,
             DocumentKind.DOCUMENT_KIND_PRECEDENT);
@@ -55,29 +56,23 @@ public final class AppealLetterHandler implements TaskHandler {
             For these reasons I ask that the citation be dismissed.
             """;
     private static final String UUID = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
-    private static final PayloadSpec PAYLOAD = PayloadSpec.builder()
-            .string("fine_id", true, UUID, 36)
-            .string("template_id", false, UUID, 36)
-            .build();
+    static final TaskType TYPE = new TaskType("appeal_letter",
+            PayloadSpec.builder()
+                    .string("fine_id", true, UUID, 36)
+                    .string("template_id", false, UUID, 36)
+                    .build(),
+            new TaskHandler.Defaults(3, Duration.ofSeconds(10), Duration.ofMinutes(5), 4),
+            TaskType.Submitters.roles(Role.ROLE_ADMIN, Role.ROLE_VIEWER));
 
     private final FineStore fines;
     private final DocumentStore documents;
     private final DocumentRules documentRules;
 
-    public AppealLetterHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
+    AppealLetterHandler(FineStore fines, DocumentStore documents, DocumentRules documentRules) {
+        super(TYPE);
         this.fines = Objects.requireNonNull(fines, "fines");
         this.documents = Objects.requireNonNull(documents, "documents");
         this.documentRules = Objects.requireNonNull(documentRules, "documentRules");
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public PayloadSpec payload() {
-        return PAYLOAD;
     }
 
     @Override
@@ -86,11 +81,6 @@ public final class AppealLetterHandler implements TaskHandler {
         if (payload.has("template_id")) {
             template(payload, "");
         }
-    }
-
-    @Override
-    public Defaults defaults() {
-        return new Defaults(3, Duration.ofSeconds(10), Duration.ofMinutes(5), 4);
     }
 
     private Fine contested(Payload payload) {

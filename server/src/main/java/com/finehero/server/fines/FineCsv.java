@@ -1,4 +1,4 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.math.BigDecimal;
 import java.time.Instant;

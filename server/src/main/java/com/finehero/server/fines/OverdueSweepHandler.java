@@ -1,12 +1,13 @@
-package com.finehero.server.tasks.handlers;
+package com.finehero.server.fines;
 
 import java.time.Duration;
 import java.util.Objects;
 
-import com.finehero.server.fines.OverdueSweeper;
+import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.PayloadSpec;
 import com.finehero.server.tasks.TaskContext;
 import com.finehero.server.tasks.TaskHandler;
+import com.finehero.server.tasks.TaskType;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 
@@ -14,29 +15,17 @@ import com.google.protobuf.Value;
  * {@code overdue_sweep}: marks OPEN and UPHELD fines past their due time OVERDUE. Recurring on
  * {@code finehero.tasks.schedules.overdue-sweep} (cron); safe to run again and on several instances.
  */
-public final class OverdueSweepHandler implements TaskHandler {
+final class OverdueSweepHandler extends AbstractTaskHandler {
 
-    public static final String TYPE = "overdue_sweep";
+    static final TaskType TYPE = new TaskType("overdue_sweep", PayloadSpec.empty(),
+            new TaskHandler.Defaults(3, Duration.ofSeconds(10), Duration.ofMinutes(5), 1),
+            TaskType.Submitters.internalOnly());
 
     private final OverdueSweeper sweeper;
 
-    public OverdueSweepHandler(OverdueSweeper sweeper) {
+    OverdueSweepHandler(OverdueSweeper sweeper) {
+        super(TYPE);
         this.sweeper = Objects.requireNonNull(sweeper, "sweeper");
-    }
-
-    @Override
-    public String type() {
-        return TYPE;
-    }
-
-    @Override
-    public PayloadSpec payload() {
-        return PayloadSpec.empty();
-    }
-
-    @Override
-    public Defaults defaults() {
-        return new Defaults(3, Duration.ofSeconds(10), Duration.ofMinutes(5), 1);
     }
 
     @Override
