@@ -338,7 +338,7 @@ public final class JdbcDocumentStore implements DocumentStore {
     }
 
     private void addMatch(List<SearchQuery.Clause> clauses, List<String> where, List<Object> params) {
-        if (db.dialect() == Dialect.POSTGRESQL) {
+        if (db.dialect() instanceof Dialect.PostgreSql) {
             where.add("d.search_vector @@ to_tsquery('simple', ?)");
             params.add(clauses.stream().map(SearchQuery.Clause::tsquery).reduce((a, b) -> a + " & " + b).orElseThrow());
         }

@@ -89,7 +89,7 @@ public final class JdbcTaskStore implements TaskStore {
     public JdbcTaskStore(Database db, TaskRules rules) {
         this.db = Objects.requireNonNull(db, "db");
         this.rules = Objects.requireNonNull(rules, "rules");
-        this.postgres = db.dialect() == com.finehero.server.platform.db.Dialect.POSTGRESQL;
+        this.postgres = db.dialect() instanceof com.finehero.server.platform.db.Dialect.PostgreSql;
     }
 
     Database database() {

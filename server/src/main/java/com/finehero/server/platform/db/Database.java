@@ -23,11 +23,13 @@ public final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
     private final DbConfig config;
+    private final Dialect dialect;
     private final HikariDataSource pool;
     private final SlowQueries slowQueries;
 
-    private Database(DbConfig config, HikariDataSource pool, SlowQueries slowQueries) {
+    private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
         this.config = config;
+        this.dialect = dialect;
         this.pool = pool;
         this.slowQueries = slowQueries;
     }
@@ -48,31 +50,25 @@ public final class Database implements AutoCloseable {
         hikari.setMaximumPoolSize(config.poolMax());
         hikari.setConnectionTimeout(Math.max(250, config.connectTimeout().toMillis()));
         hikari.setAutoCommit(false);
+        Dialect dialect = config.dialect();
         if (!config.schema().isEmpty()) {
-            if (config.dialect() == Dialect.POSTGRESQL) {
-                // A startup parameter, not Hikari's setSchema: that runs SET search_path inside the new
-                // connection's first transaction (auto-commit is off), and PostgreSQL undoes a SET when that
-                // transaction rolls back (a health ping, a failed write), leaving the connection on "public".
-                hikari.addDataSourceProperty("currentSchema", config.schema());
-            } else {
-                hikari.setSchema(config.schema());
-            }
+            dialect.useSchema(hikari, config.schema());
         }
         HikariDataSource pool = new HikariDataSource(hikari);
         try {
             Flyway flyway = Flyway.configure()
                     .dataSource(pool)
-                    .locations("classpath:db/migration", "classpath:db/" + config.dialect().name().toLowerCase(java.util.Locale.ROOT))
+                    .locations("classpath:db/migration", dialect.migrations())
                     .schemas(config.schema().isEmpty() ? new String[0] : new String[] {config.schema()})
                     .createSchemas(true)
                     .load();
             int applied = flyway.migrate().migrationsExecuted;
-            LOG.log(Level.INFO, "database " + config.dialect() + " ready, " + applied + " migration(s) applied");
+            LOG.log(Level.INFO, "database " + dialect + " ready, " + applied + " migration(s) applied");
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
-        return new Database(config, pool, new SlowQueries(config.slowQuery(), 200, clock));
+        return new Database(config, dialect, pool, new SlowQueries(config.slowQuery(), 200, clock));
     }
 
     /** Statements slower than {@code finehero.db.slow}. */
@@ -80,8 +76,9 @@ public final class Database implements AutoCloseable {
         return slowQueries;
     }
 
+    /** The database this pool talks to, decided once when it opened. */
     public Dialect dialect() {
-        return config.dialect();
+        return dialect;
     }
 
     /** Work done with one connection inside one transaction. */
