@@ -240,11 +240,11 @@ public final class JdbcTaskStore implements TaskStore {
             where.add("priority = ?");
             params.add(query.priority());
         }
-        if (query.afterTime() != null) {
+        if (query.after() != null) {
             where.add("(create_time < ? OR (create_time = ? AND id < ?))");
-            params.add(Times.toSql(query.afterTime()));
-            params.add(Times.toSql(query.afterTime()));
-            params.add(query.afterId());
+            params.add(Times.toSql(query.after().createTime()));
+            params.add(Times.toSql(query.after().createTime()));
+            params.add(query.after().id());
         }
         String sql = "SELECT " + COLUMNS + " FROM tasks" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
                 + " ORDER BY create_time DESC, id DESC LIMIT ?";
