@@ -63,6 +63,25 @@ public final class Sql {
     }
 
     /**
+     * Runs {@code sql} once per parameter list, as one JDBC batch. Returns, per list, whether it
+     * changed a row (a driver that reports no count for a statement counts as a change).
+     */
+    public static boolean[] batch(Connection connection, String sql, List<? extends List<?>> rows) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (List<?> params : rows) {
+                bind(statement, params);
+                statement.addBatch();
+            }
+            int[] counts = statement.executeBatch();
+            boolean[] changed = new boolean[rows.size()];
+            for (int i = 0; i < counts.length; i++) {
+                changed[i] = counts[i] != 0;
+            }
+            return changed;
+        }
+    }
+
+    /**
      * Binds {@code params} to positions 1..n. {@link Instant} and protobuf {@link Timestamp} values
      * become UTC {@code OffsetDateTime}s at the precision both databases keep.
      */
