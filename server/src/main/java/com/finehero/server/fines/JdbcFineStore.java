@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.fines.v1.Fine;
@@ -185,7 +184,7 @@ public final class JdbcFineStore implements FineStore {
                 return ids;
             }
             Sql.update(connection, "UPDATE fines SET status = 'OVERDUE', update_time = ?, version = version + 1 WHERE id IN ("
-                    + Sql.placeholders(ids.size()) + ")", Stream.concat(Stream.of(now), ids.stream()).toList());
+                    + Sql.placeholders(ids.size()) + ")", Sql.concat(List.of(now), ids));
             return ids;
         });
     }
@@ -203,14 +202,13 @@ public final class JdbcFineStore implements FineStore {
     }
 
     private static void write(Connection connection, Fine fine) throws SQLException {
-        List<Object> values = Stream.concat(FineMapper.values(fine).stream(), Stream.of(fine.getId())).toList();
-        if (Sql.update(connection, UPDATE, values) != 1) {
+        if (Sql.update(connection, UPDATE, Sql.concat(FineMapper.values(fine), List.of(fine.getId()))) != 1) {
             throw FineHeroException.notFound("fine", fine.getId());
         }
     }
 
     /** The parameters of {@link #INSERT}: the id, then the {@link FineMapper#COLUMNS}. */
     private static List<Object> insertValues(Fine fine) {
-        return Stream.concat(Stream.of(fine.getId()), FineMapper.values(fine).stream()).toList();
+        return Sql.concat(List.of(fine.getId()), FineMapper.values(fine));
     }
 }

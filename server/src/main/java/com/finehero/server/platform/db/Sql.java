@@ -91,6 +91,15 @@ public final class Sql {
         }
     }
 
+    /** The parameter lists one after the other, as one list; nulls stay (they bind as SQL NULL). */
+    public static List<Object> concat(List<?>... parts) {
+        List<Object> all = new ArrayList<>();
+        for (List<?> part : parts) {
+            all.addAll(part);
+        }
+        return all;
+    }
+
     /** {@code ?, ?, ?} for {@code n} values, for an IN list. */
     public static String placeholders(int n) {
         if (n < 1) {

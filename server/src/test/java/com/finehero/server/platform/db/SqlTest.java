@@ -74,8 +74,10 @@ class SqlTest {
     }
 
     @Test
-    void nullParametersAreBoundAsSqlNull() throws SQLException {
-        Sql.update(connection, "INSERT INTO items VALUES (?, ?, ?)", Arrays.asList("i6", null, null));
+    void concatenatedParametersKeepTheirNullsAndBindAsSqlNull() throws SQLException {
+        List<Object> params = Sql.concat(List.of("i6"), Arrays.asList(null, null));
+        assertThat(params).containsExactly("i6", null, null);
+        Sql.update(connection, "INSERT INTO items VALUES (?, ?, ?)", params);
         assertThat(Sql.one(connection, "SELECT id FROM items WHERE owner IS NULL AND made IS NULL", List.of(), row -> row.getString(1)))
                 .contains("i6");
     }
