@@ -45,7 +45,6 @@ import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbConfig;
-import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.errors.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.observe.AccessLogInterceptor;
@@ -202,7 +201,7 @@ public final class FineHeroApp implements AutoCloseable {
             }
 
             AuthConfig authConfig = AuthConfig.from(finehero.get("auth"));
-            if (authConfig.enabled() && authConfig.jwkSet().isEmpty() && dbConfig.dialect() != Dialect.H2) {
+            if (authConfig.enabled() && authConfig.jwkSet().isEmpty() && dbConfig.dialect().shared()) {
                 throw new IllegalArgumentException("finehero.auth.jwt.keys (or keys-file) is required with a shared database: "
                         + "every instance must verify the tokens the others sign");
             }

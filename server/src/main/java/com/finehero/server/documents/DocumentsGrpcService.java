@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -31,6 +30,7 @@ import com.finehero.api.documents.v1.UploadDocumentRequest;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.cache.ProtoPages;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.rpc.Replies;
 import com.google.protobuf.ByteString;
@@ -76,28 +76,12 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
         DocumentStore.Filter filter = new DocumentStore.Filter(request.getKind(),
                 request.getJurisdiction().toUpperCase(Locale.ROOT), request.getTag().isEmpty() ? List.of() : List.of(request.getTag()));
         String scope = "list|" + filter;
-        DocumentStore.Cursor after = null;
-        if (!request.getPageToken().isEmpty()) {
-            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
-            try {
-                after = new DocumentStore.Cursor(Instant.parse(position.get(0)), position.get(1));
-            } catch (java.time.DateTimeException e) {
-                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
-            }
-        }
-        DocumentStore.Cursor cursor = after;
+        DocumentStore.Cursor after = KeysetPage.after(request.getPageToken(), scope, DocumentStore.Cursor::new);
         String key = scope + "|" + limit + "|" + request.getPageToken();
         reply(response, ProtoPages.through(listPages, key, ListDocumentsResponse.parser(), () -> {
-            List<Document> documents = store.list(filter, cursor, limit + 1);
-            ListDocumentsResponse.Builder page = ListDocumentsResponse.newBuilder();
-            if (documents.size() > limit) {
-                documents = documents.subList(0, limit);
-                Document last = documents.getLast();
-                page.setNextPageToken(PageTokens.encode(scope, List.of(
-                        Instant.ofEpochSecond(last.getCreateTime().getSeconds(), last.getCreateTime().getNanos()).toString(),
-                        last.getId())));
-            }
-            return page.addAllDocuments(documents).build();
+            KeysetPage<Document> page = KeysetPage.fetch(limit, scope, n -> store.list(filter, after, n),
+                    document -> KeysetPage.position(document.getCreateTime(), document.getId()));
+            return ListDocumentsResponse.newBuilder().addAllDocuments(page.items()).setNextPageToken(page.nextPageToken()).build();
         }));
     }
 
@@ -111,21 +95,23 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
     public void listDocumentVersions(ListDocumentVersionsRequest request, StreamObserver<ListDocumentVersionsResponse> response) {
         String id = id(request.getDocumentId());
         int limit = Replies.pageSize(request.getPageSize(), DEFAULT_PAGE, MAX_PAGE);
-        long before = 0;
-        if (!request.getPageToken().isEmpty()) {
-            try {
-                before = Long.parseLong(PageTokens.decode(request.getPageToken(), "versions|" + id, 1).getFirst());
-            } catch (NumberFormatException e) {
-                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
-            }
+        String scope = "versions|" + id;
+        long before = versionBefore(request.getPageToken(), scope);
+        KeysetPage<Document> page = KeysetPage.fetch(limit, scope, n -> store.versions(id, before, n),
+                version -> List.of(Long.toString(version.getVersion())));
+        reply(response, ListDocumentVersionsResponse.newBuilder().addAllVersions(page.items()).setNextPageToken(page.nextPageToken()).build());
+    }
+
+    /** The version a ListDocumentVersions token says the page starts below; 0 (from the newest) for none. */
+    private static long versionBefore(String token, String scope) {
+        if (token.isEmpty()) {
+            return 0;
         }
-        List<Document> versions = store.versions(id, before, limit + 1);
-        ListDocumentVersionsResponse.Builder page = ListDocumentVersionsResponse.newBuilder();
-        if (versions.size() > limit) {
-            versions = versions.subList(0, limit);
-            page.setNextPageToken(PageTokens.encode("versions|" + id, List.of(Long.toString(versions.getLast().getVersion()))));
+        try {
+            return Long.parseLong(PageTokens.decode(token, scope, 1).getFirst());
+        } catch (NumberFormatException e) {
+            throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
         }
-        reply(response, page.addAllVersions(versions).build());
     }
 
     @Override

@@ -106,10 +106,6 @@ public record SearchQuery(List<Clause> clauses) {
         return new SearchQuery(distinct);
     }
 
-    String tsquery() {
-        return clauses.stream().map(Clause::tsquery).collect(Collectors.joining(" & "));
-    }
-
     /** Canonical text for cache keys and page tokens. */
     String canonical() {
         return clauses.stream().map(c -> c.kind() + ":" + String.join(" ", c.terms())).sorted()

@@ -1,10 +1,7 @@
 package com.finehero.server.fines;
 
-import com.finehero.server.platform.db.Times;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
 import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
@@ -17,6 +14,8 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Location;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.db.Times;
 
 /** Converts between the {@code fines} / {@code fine_payments} rows and the contract's messages. */
 final class FineMapper {
@@ -36,60 +35,40 @@ final class FineMapper {
     private FineMapper() {
     }
 
-    /** Sets the {@link #COLUMNS} parameters starting at index {@code first}; returns the next index. */
-    static int bind(PreparedStatement statement, int first, Fine fine) throws SQLException {
-        int i = first;
-        statement.setString(i++, fine.getCitationNumber());
-        statement.setString(i++, fine.getJurisdiction());
-        statement.setString(i++, fine.getViolationCode());
-        statement.setString(i++, fine.getViolationDescription());
-        statement.setString(i++, fine.getAmount().getCurrencyCode());
-        statement.setLong(i++, fine.getAmount().getAmountMinor());
-        statement.setObject(i++, Times.toSql(fine.getIssueTime()));
-        statement.setObject(i++, Times.toSql(fine.getDueTime()));
-        statement.setString(i++, fine.getLocation().getAddress());
-        if (fine.getLocation().hasPoint()) {
-            statement.setDouble(i++, fine.getLocation().getPoint().getLatitude());
-            statement.setDouble(i++, fine.getLocation().getPoint().getLongitude());
-        } else {
-            statement.setNull(i++, Types.DOUBLE);
-            statement.setNull(i++, Types.DOUBLE);
-        }
-        statement.setString(i++, fine.getVehiclePlate());
-        statement.setString(i++, FineRules.name(fine.getStatus()));
-        statement.setString(i++, fine.getOwnerId());
-        if (fine.hasContest()) {
-            Contest contest = fine.getContest();
-            statement.setString(i++, contest.getReason());
-            statement.setString(i++, String.join("\n", contest.getEvidenceUrisList()));
-            statement.setString(i++, String.join("\n", contest.getCitedDocumentIdsList()));
-            statement.setObject(i++, Times.toSql(contest.getContestTime()));
-            if (contest.getOutcome() == ContestOutcome.CONTEST_OUTCOME_UNSPECIFIED) {
-                statement.setNull(i++, Types.VARCHAR);
-                statement.setNull(i++, Types.VARCHAR);
-                statement.setNull(i++, Types.TIMESTAMP_WITH_TIMEZONE);
-            } else {
-                statement.setString(i++, contest.getOutcome().name().substring("CONTEST_OUTCOME_".length()));
-                statement.setString(i++, contest.getResolutionNote());
-                statement.setObject(i++, Times.toSql(contest.getResolveTime()));
-            }
-        } else {
-            for (int n = 0; n < 4; n++) {
-                statement.setNull(i++, n == 3 ? Types.TIMESTAMP_WITH_TIMEZONE : Types.VARCHAR);
-            }
-            statement.setNull(i++, Types.VARCHAR);
-            statement.setNull(i++, Types.VARCHAR);
-            statement.setNull(i++, Types.TIMESTAMP_WITH_TIMEZONE);
-        }
-        if (fine.hasPayment()) {
-            statement.setString(i++, fine.getPayment().getId());
-        } else {
-            statement.setNull(i++, Types.VARCHAR);
-        }
-        statement.setObject(i++, Times.toSql(fine.getCreateTime()));
-        statement.setObject(i++, Times.toSql(fine.getUpdateTime()));
-        statement.setLong(i++, fine.getVersion());
-        return i;
+    /**
+     * The {@link #COLUMNS} values of a fine, in order; null where the column is NULL (no position, no
+     * contest, no outcome yet, unpaid). Times are protobuf timestamps, bound by {@link Sql}.
+     */
+    static List<Object> values(Fine fine) {
+        GeoPoint point = fine.getLocation().hasPoint() ? fine.getLocation().getPoint() : null;
+        Contest contest = fine.hasContest() ? fine.getContest() : null;
+        Contest resolved = contest != null && contest.getOutcome() != ContestOutcome.CONTEST_OUTCOME_UNSPECIFIED ? contest : null;
+        return Arrays.asList(
+                fine.getCitationNumber(),
+                fine.getJurisdiction(),
+                fine.getViolationCode(),
+                fine.getViolationDescription(),
+                fine.getAmount().getCurrencyCode(),
+                fine.getAmount().getAmountMinor(),
+                fine.getIssueTime(),
+                fine.getDueTime(),
+                fine.getLocation().getAddress(),
+                point == null ? null : point.getLatitude(),
+                point == null ? null : point.getLongitude(),
+                fine.getVehiclePlate(),
+                FineRules.name(fine.getStatus()),
+                fine.getOwnerId(),
+                contest == null ? null : contest.getReason(),
+                contest == null ? null : String.join("\n", contest.getEvidenceUrisList()),
+                contest == null ? null : String.join("\n", contest.getCitedDocumentIdsList()),
+                contest == null ? null : contest.getContestTime(),
+                resolved == null ? null : resolved.getOutcome().name().substring("CONTEST_OUTCOME_".length()),
+                resolved == null ? null : resolved.getResolutionNote(),
+                resolved == null ? null : resolved.getResolveTime(),
+                fine.hasPayment() ? fine.getPayment().getId() : null,
+                fine.getCreateTime(),
+                fine.getUpdateTime(),
+                fine.getVersion());
     }
 
     /** Reads a row of {@link #SELECT}. */

@@ -1,7 +1,6 @@
 package com.finehero.server.fines;
 
 import com.finehero.server.platform.db.Times;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -30,7 +29,7 @@ import com.finehero.api.fines.v1.PayFineResponse;
 import com.finehero.api.fines.v1.Payment;
 import com.finehero.api.fines.v1.ResolveContestRequest;
 import com.finehero.server.platform.errors.FineHeroException;
-import com.finehero.server.platform.paging.PageTokens;
+import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.security.Principal;
 import io.grpc.stub.StreamObserver;
 
@@ -76,15 +75,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
                 + "|" + request.getJurisdiction().toUpperCase(Locale.ROOT)
                 + "|" + request.getDueAfter() + "|" + request.getDueBefore()
                 + "|" + FineRules.normalisePlate(request.getVehiclePlate()) + "|" + request.getOwnerId();
-        FineStore.Cursor after = null;
-        if (!request.getPageToken().isEmpty()) {
-            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
-            try {
-                after = new FineStore.Cursor(Instant.parse(position.get(0)), position.get(1));
-            } catch (java.time.DateTimeException e) {
-                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
-            }
-        }
+        FineStore.Cursor after = KeysetPage.after(request.getPageToken(), scope, FineStore.Cursor::new);
         FineStore.FineQuery query = new FineStore.FineQuery(
                 request.getStatusesList(),
                 request.getJurisdiction().toUpperCase(Locale.ROOT),
@@ -94,15 +85,9 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
                 ownOnly() ? Principal.current().subject() : request.getOwnerId(),
                 after);
         boolean othersAsked = ownOnly() && !request.getOwnerId().isEmpty() && !request.getOwnerId().equals(Principal.current().subject());
-        List<Fine> fines = othersAsked ? List.of() : store.list(query, limit + 1);
-        ListFinesResponse.Builder page = ListFinesResponse.newBuilder();
-        if (fines.size() > limit) {
-            fines = fines.subList(0, limit);
-            Fine last = fines.getLast();
-            page.setNextPageToken(PageTokens.encode(scope,
-                    List.of(Times.toInstant(last.getCreateTime()).toString(), last.getId())));
-        }
-        reply(response, page.addAllFines(fines).build());
+        KeysetPage<Fine> page = KeysetPage.fetch(limit, scope, n -> othersAsked ? List.of() : store.list(query, n),
+                fine -> KeysetPage.position(fine.getCreateTime(), fine.getId()));
+        reply(response, ListFinesResponse.newBuilder().addAllFines(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
     @Override

@@ -34,8 +34,7 @@ import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.SlowQueries;
 import com.finehero.server.platform.db.Times;
-import com.finehero.server.platform.errors.FineHeroException;
-import com.finehero.server.platform.paging.PageTokens;
+import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.rpc.Replies;
@@ -158,24 +157,11 @@ public final class MonitoringGrpcService extends MonitoringServiceGrpc.Monitorin
     public void listAlerts(ListAlertsRequest request, StreamObserver<ListAlertsResponse> response) {
         int limit = Replies.pageSize(request.getPageSize(), DEFAULT_ALERT_PAGE, MAX_ALERT_PAGE);
         String scope = request.getState() + "|" + request.getRule() + "|" + request.getSeverity();
-        AlertStore.Cursor after = null;
-        if (!request.getPageToken().isEmpty()) {
-            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
-            try {
-                after = new AlertStore.Cursor(java.time.Instant.parse(position.get(0)), position.get(1));
-            } catch (java.time.DateTimeException e) {
-                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
-            }
-        }
-        List<Alert> page = alerts.store().list(
-                new AlertStore.Query(request.getState(), request.getRule(), request.getSeverity(), after), limit + 1);
-        ListAlertsResponse.Builder answer = ListAlertsResponse.newBuilder();
-        if (page.size() > limit) {
-            page = page.subList(0, limit);
-            Alert last = page.getLast();
-            answer.setNextPageToken(PageTokens.encode(scope, List.of(Times.toInstant(last.getFireTime()).toString(), last.getId())));
-        }
-        reply(response, answer.addAllAlerts(page).build());
+        AlertStore.Query query = new AlertStore.Query(request.getState(), request.getRule(), request.getSeverity(),
+                KeysetPage.after(request.getPageToken(), scope, AlertStore.Cursor::new));
+        KeysetPage<Alert> page = KeysetPage.fetch(limit, scope, n -> alerts.store().list(query, n),
+                alert -> KeysetPage.position(alert.getFireTime(), alert.getId()));
+        reply(response, ListAlertsResponse.newBuilder().addAllAlerts(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
     /** The alerts firing now, then each change as the feed hears of it ({@link AlertWatch}). */

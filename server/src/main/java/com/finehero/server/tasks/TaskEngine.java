@@ -212,7 +212,7 @@ public final class TaskEngine implements AutoCloseable {
      */
     public Optional<Task> ensureRecurring(String type, String cron) {
         List<Task> live = store.list(new TaskStore.TaskQuery(type,
-                List.of(TaskState.TASK_STATE_PENDING, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_RUNNING), 0, null, null), 100);
+                List.of(TaskState.TASK_STATE_PENDING, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_RUNNING), 0, null), 100);
         Optional<Task> keep = Optional.empty();
         for (Task task : live) {
             if (task.getCron().isEmpty()) {

@@ -76,10 +76,13 @@ public interface TaskStore {
     record NewTask(String id, String type, String payloadJson, int priority, Instant runAt, Instant readyKey,
                    String cron, String idempotencyKey, int maxAttempts, long backoffMs, Instant now) { }
 
-    /** Filters and position of a ListTasks page; {@code afterTime} null = first page. */
-    record TaskQuery(String type, List<TaskState> states, int priority, Instant afterTime, String afterId) {
+    /** Filters and position of a ListTasks page; {@code after} null = first page. */
+    record TaskQuery(String type, List<TaskState> states, int priority, Cursor after) {
         public TaskQuery {
             states = List.copyOf(states);
         }
     }
+
+    /** The last task of the previous page in ListTasks order. */
+    record Cursor(Instant createTime, String id) { }
 }

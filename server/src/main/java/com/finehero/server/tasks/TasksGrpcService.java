@@ -1,8 +1,6 @@
 package com.finehero.server.tasks;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +19,8 @@ import com.finehero.api.tasks.v1.SubmitTaskRequest;
 import com.finehero.api.tasks.v1.Task;
 import com.finehero.api.tasks.v1.TasksServiceGrpc;
 import com.finehero.api.tasks.v1.WatchTaskRequest;
-import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
-import com.finehero.server.platform.paging.PageTokens;
+import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.rpc.Replies;
 import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -69,27 +66,11 @@ public final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBas
         int limit = Replies.pageSize(request.getPageSize(), DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE);
         String scope = request.getType() + "|" + request.getStatesList().stream().map(Enum::name).sorted()
                 .collect(Collectors.joining(",")) + "|" + request.getPriorityValue();
-        Instant afterTime = null;
-        String afterId = null;
-        if (!request.getPageToken().isEmpty()) {
-            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
-            try {
-                afterTime = Instant.parse(position.get(0));
-                afterId = position.get(1);
-            } catch (java.time.DateTimeException e) {
-                throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
-            }
-        }
-        List<Task> tasks = engine.list(new TaskStore.TaskQuery(request.getType(), request.getStatesList(),
-                request.getPriorityValue(), afterTime, afterId), limit + 1);
-        ListTasksResponse.Builder page = ListTasksResponse.newBuilder();
-        if (tasks.size() > limit) {
-            tasks = tasks.subList(0, limit);
-            Task last = tasks.getLast();
-            page.setNextPageToken(PageTokens.encode(scope,
-                    List.of(Times.toInstant(last.getCreateTime()).toString(), last.getId())));
-        }
-        reply(response, page.addAllTasks(tasks).build());
+        TaskStore.TaskQuery query = new TaskStore.TaskQuery(request.getType(), request.getStatesList(),
+                request.getPriorityValue(), KeysetPage.after(request.getPageToken(), scope, TaskStore.Cursor::new));
+        KeysetPage<Task> page = KeysetPage.fetch(limit, scope, n -> engine.list(query, n),
+                task -> KeysetPage.position(task.getCreateTime(), task.getId()));
+        reply(response, ListTasksResponse.newBuilder().addAllTasks(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
     @Override

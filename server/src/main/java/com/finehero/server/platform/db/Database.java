@@ -25,11 +25,13 @@ public final class Database implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
     private final DbConfig config;
+    private final Dialect dialect;
     private final HikariDataSource pool;
     private final SlowQueries slowQueries;
 
-    private Database(DbConfig config, HikariDataSource pool, SlowQueries slowQueries) {
+    private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
         this.config = config;
+        this.dialect = dialect;
         this.pool = pool;
         this.slowQueries = slowQueries;
     }
@@ -49,7 +51,7 @@ public final class Database implements AutoCloseable {
             pool.close();
             throw e;
         }
-        return new Database(config, pool, new SlowQueries(config.slowQuery(), 200, clock));
+        return new Database(config, config.dialect(), pool, new SlowQueries(config.slowQuery(), 200, clock));
     }
 
     static HikariDataSource pool(DbConfig config) {
@@ -62,15 +64,9 @@ public final class Database implements AutoCloseable {
         hikari.setMaximumPoolSize(config.poolMax());
         hikari.setConnectionTimeout(Math.max(250, config.connectTimeout().toMillis()));
         hikari.setAutoCommit(false);
+        Dialect dialect = config.dialect();
         if (!config.schema().isEmpty()) {
-            if (config.dialect() == Dialect.POSTGRESQL) {
-                // A startup parameter, not Hikari's setSchema: that runs SET search_path inside the new
-                // connection's first transaction (auto-commit is off), and PostgreSQL undoes a SET when that
-                // transaction rolls back (a health ping, a failed write), leaving the connection on "public".
-                hikari.addDataSourceProperty("currentSchema", config.schema());
-            } else {
-                hikari.setSchema(config.schema());
-            }
+            dialect.useSchema(hikari, config.schema());
         }
         return new HikariDataSource(hikari);
     }
@@ -82,7 +78,7 @@ public final class Database implements AutoCloseable {
     static FluentConfiguration migrations(DataSource dataSource, DbConfig config) {
         return Flyway.configure()
                 .dataSource(dataSource)
-                .locations("classpath:db/migration", "classpath:db/" + config.dialect().name().toLowerCase(java.util.Locale.ROOT))
+                .locations("classpath:db/migration", config.dialect().migrations())
                 .schemas(config.schema().isEmpty() ? new String[0] : new String[] {config.schema()})
                 .createSchemas(true);
     }
@@ -92,8 +88,9 @@ public final class Database implements AutoCloseable {
         return slowQueries;
     }
 
+    /** The database this pool talks to, decided once when it opened. */
     public Dialect dialect() {
-        return config.dialect();
+        return dialect;
     }
 
     /** Work done with one connection inside one transaction. */

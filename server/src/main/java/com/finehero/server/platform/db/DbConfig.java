@@ -54,7 +54,7 @@ public record DbConfig(String url, String user, String password, String schema,
     }
 
     public Dialect dialect() {
-        return url.startsWith("jdbc:postgresql:") ? Dialect.POSTGRESQL : Dialect.H2;
+        return Dialect.of(url);
     }
 
     @Override

@@ -1,34 +1,104 @@
 package com.finehero.server.platform.db;
 
+import java.sql.SQLException;
+
+import com.zaxxer.hikari.HikariConfig;
+
 /**
- * What differs between the databases FineHero runs on. The rest of the code asks these flags
- * instead of testing the database name, so each difference is declared in one place.
+ * What differs between the databases FineHero runs on, chosen once from the JDBC URL ({@link #of}).
+ * It carries only generic capabilities. A feature whose SQL differs by database picks its own
+ * statement set once, when its store is built, with an exhaustive {@code switch} over the two
+ * implementations; no store method asks which database it runs on, and a third dialect would not
+ * compile until every feature had chosen its statements for it.
  */
-public enum Dialect {
-    /** Embedded default, in PostgreSQL compatibility mode. */
-    H2(false),
-    /** Production. */
-    POSTGRESQL(true);
+public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
 
-    private final boolean fullTextSearch;
-
-    Dialect(boolean fullTextSearch) {
-        this.fullTextSearch = fullTextSearch;
+    /** The dialect of a {@code jdbc:postgresql:} URL, H2 otherwise (the URL is validated by {@link DbConfig}). */
+    static Dialect of(String jdbcUrl) {
+        return jdbcUrl.startsWith("jdbc:postgresql:") ? new PostgreSql() : new H2();
     }
 
-    /** Whether the database ranks text with its own full-text engine (tsvector + GIN). */
-    public boolean fullTextSearch() {
-        return fullTextSearch;
-    }
+    /** {@code H2} or {@code POSTGRESQL}, as logs and health details show it. */
+    String name();
 
-    /** Whether an exception means a unique constraint was violated. */
-    public boolean isUniqueViolation(java.sql.SQLException e) {
+    /** Whether several FineHero instances can share this database; an embedded one belongs to one process. */
+    boolean shared();
+
+    /** Flyway location of the migrations only this database runs, besides the shared {@code db/migration}. */
+    String migrations();
+
+    /** Makes every connection of the pool use {@code schema} for FineHero's tables. */
+    void useSchema(HikariConfig pool, String schema);
+
+    /** Whether an exception, or one of its causes, means a unique constraint was violated. */
+    default boolean isUniqueViolation(SQLException e) {
         // 23505 is the SQL-standard state both PostgreSQL and H2 use for unique violations.
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.sql.SQLException sql && "23505".equals(sql.getSQLState())) {
+            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Embedded default, in PostgreSQL compatibility mode. */
+    record H2() implements Dialect {
+
+        @Override
+        public String name() {
+            return "H2";
+        }
+
+        @Override
+        public boolean shared() {
+            return false;
+        }
+
+        @Override
+        public String migrations() {
+            return "classpath:db/h2";
+        }
+
+        @Override
+        public void useSchema(HikariConfig pool, String schema) {
+            pool.setSchema(schema);
+        }
+
+        @Override
+        public String toString() {
+            return name();
+        }
+    }
+
+    /** Production. */
+    record PostgreSql() implements Dialect {
+
+        @Override
+        public String name() {
+            return "POSTGRESQL";
+        }
+
+        @Override
+        public boolean shared() {
+            return true;
+        }
+
+        @Override
+        public String migrations() {
+            return "classpath:db/postgresql";
+        }
+
+        @Override
+        public void useSchema(HikariConfig pool, String schema) {
+            // A startup parameter, not Hikari's setSchema: that runs SET search_path inside the new
+            // connection's first transaction (auto-commit is off), and PostgreSQL undoes a SET when that
+            // transaction rolls back (a health ping, a failed write), leaving the connection on "public".
+            pool.addDataSourceProperty("currentSchema", schema);
+        }
+
+        @Override
+        public String toString() {
+            return name();
+        }
     }
 }

@@ -63,6 +63,25 @@ public final class Sql {
     }
 
     /**
+     * Runs {@code sql} once per parameter list, as one JDBC batch. Returns, per list, whether it
+     * changed a row (a driver that reports no count for a statement counts as a change).
+     */
+    public static boolean[] batch(Connection connection, String sql, List<? extends List<?>> rows) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            for (List<?> params : rows) {
+                bind(statement, params);
+                statement.addBatch();
+            }
+            int[] counts = statement.executeBatch();
+            boolean[] changed = new boolean[rows.size()];
+            for (int i = 0; i < counts.length; i++) {
+                changed[i] = counts[i] != 0;
+            }
+            return changed;
+        }
+    }
+
+    /**
      * Binds {@code params} to positions 1..n. {@link Instant} and protobuf {@link Timestamp} values
      * become UTC {@code OffsetDateTime}s at the precision both databases keep.
      */
@@ -70,6 +89,15 @@ public final class Sql {
         for (int i = 0; i < params.size(); i++) {
             statement.setObject(i + 1, sqlValue(params.get(i)));
         }
+    }
+
+    /** The parameter lists one after the other, as one list; nulls stay (they bind as SQL NULL). */
+    public static List<Object> concat(List<?>... parts) {
+        List<Object> all = new ArrayList<>();
+        for (List<?> part : parts) {
+            all.addAll(part);
+        }
+        return all;
     }
 
     /** {@code ?, ?, ?} for {@code n} values, for an IN list. */

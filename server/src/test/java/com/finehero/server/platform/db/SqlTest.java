@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 
@@ -61,5 +62,23 @@ class SqlTest {
         assertThat(Sql.one(connection, "SELECT owner FROM items WHERE id = ?", List.of("i2"), row -> row.getString(1))).contains("even");
         assertThat(Sql.one(connection, "SELECT owner FROM items WHERE id = ?", List.of("nope"), row -> row.getString(1))).isEmpty();
         assertThat(Sql.update(connection, "DELETE FROM items WHERE owner = ?", List.of("odd"))).isEqualTo(3);
+    }
+
+    @Test
+    void aBatchSaysWhichStatementsChangedARow() throws SQLException {
+        boolean[] changed = Sql.batch(connection, "UPDATE items SET owner = ? WHERE id = ?",
+                List.of(List.of("none", "i1"), List.of("none", "nope"), List.of("none", "i5")));
+        assertThat(changed).containsExactly(true, false, true);
+        assertThat(Sql.list(connection, "SELECT id FROM items WHERE owner = ? ORDER BY id", List.of("none"), row -> row.getString(1)))
+                .containsExactly("i1", "i5");
+    }
+
+    @Test
+    void concatenatedParametersKeepTheirNullsAndBindAsSqlNull() throws SQLException {
+        List<Object> params = Sql.concat(List.of("i6"), Arrays.asList(null, null));
+        assertThat(params).containsExactly("i6", null, null);
+        Sql.update(connection, "INSERT INTO items VALUES (?, ?, ?)", params);
+        assertThat(Sql.one(connection, "SELECT id FROM items WHERE owner IS NULL AND made IS NULL", List.of(), row -> row.getString(1)))
+                .contains("i6");
     }
 }

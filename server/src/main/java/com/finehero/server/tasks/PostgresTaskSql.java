@@ -1,0 +1,151 @@
+package com.finehero.server.tasks;
+
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+import com.finehero.api.tasks.v1.Task;
+import com.finehero.server.platform.db.Sql;
+
+/**
+ * The queue's hot statements on PostgreSQL: arrays as parameters, so the statement text never
+ * changes with the number of rows, multi-row INSERT ... RETURNING, and fixed plans
+ * ({@link #INDEX_PLANS_ONLY}).
+ */
+final class PostgresTaskSql implements TaskSql {
+
+    /** Rows per multi-row INSERT: a JDBC batch would run one statement per row. */
+    private static final int INSERT_CHUNK = 500;
+    /**
+     * The plans the queue statements must have, whatever the statistics say. A queue table's
+     * statistics are stale by nature (thousands of rows change state a second, and a new table has none),
+     * and with them the planner picks a sort of every due row for a claim, or a scan of the whole table
+     * for a handful of ids; measured in src/bench/tasks-throughput.sh, that cost up to a second a
+     * statement. The claim must walk the queue-order index and stop at its limit; the updates must find
+     * their rows by primary key; every plan is made for the values at hand, never cached from a time the
+     * table was small. Scoped to the transaction.
+     */
+    private static final String INDEX_PLANS_ONLY = "SET LOCAL plan_cache_mode = force_custom_plan; "
+            + "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+            + "SET LOCAL enable_sort = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
+    private static final String CLAIM_MARK_ARRAY = "UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, "
+            + "lease_until = ?, start_time = ?, update_time = ?, version = version + 1 WHERE id = ANY (CAST(? AS varchar[]))";
+    private static final String LOCK_FOR_FINISH =
+            "SELECT id, state, lease_owner, attempts FROM tasks WHERE id = ANY (CAST(? AS varchar[])) ORDER BY id FOR UPDATE";
+    /**
+     * Every outcome of a batch in one UPDATE joined by primary key to its columns passed as arrays, so
+     * the statement text never changes. Only rows this claim still holds are passed (locked and checked
+     * first): a condition on state or owner here would give the planner another way in.
+     */
+    private static final String FINISH_ARRAYS = "UPDATE tasks t SET state = v.state, run_at = v.run_at, ready_key = v.ready_key, "
+            + "result = v.result, last_error = v.last_error, progress_percent = v.progress_percent, "
+            + "progress_message = v.progress_message, cancel_requested = v.cancel_requested, update_time = v.update_time, "
+            + "finish_time = v.finish_time, lease_owner = NULL, lease_until = NULL, version = t.version + 1 "
+            + "FROM unnest(CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS timestamptz[]), CAST(? AS text[]), "
+            + "CAST(? AS varchar[]), CAST(? AS int[]), CAST(? AS varchar[]), CAST(? AS boolean[]), CAST(? AS timestamptz[]), "
+            + "CAST(? AS timestamptz[]), CAST(? AS varchar[])) "
+            + "AS v(state, run_at, ready_key, result, last_error, progress_percent, progress_message, cancel_requested, "
+            + "update_time, finish_time, id) "
+            + "WHERE t.id = v.id";
+    /** Element types of the {@link #FINISH_ARRAYS} parameters; times travel as ISO-8601 text. */
+    private static final String[] FINISH_TYPES = {"varchar", "text", "text", "text", "varchar", "int4", "varchar", "bool", "text", "text", "varchar"};
+
+    @Override
+    public boolean[] insert(Connection connection, List<TaskStore.NewTask> tasks) throws SQLException {
+        boolean[] inserted = new boolean[tasks.size()];
+        for (int from = 0; from < tasks.size(); from += INSERT_CHUNK) {
+            List<TaskStore.NewTask> chunk = tasks.subList(from, Math.min(tasks.size(), from + INSERT_CHUNK));
+            String sql = TaskMapper.INSERT_INTO + String.join(", ", Collections.nCopies(chunk.size(), TaskMapper.ROW))
+                    + " ON CONFLICT DO NOTHING RETURNING id";
+            Set<String> ids = new HashSet<>(Sql.list(connection, sql,
+                    chunk.stream().flatMap(task -> TaskMapper.insertValues(task).stream()).toList(), row -> row.getString(1)));
+            for (int i = 0; i < chunk.size(); i++) {
+                inserted[from + i] = ids.contains(chunk.get(i).id());
+            }
+        }
+        return inserted;
+    }
+
+    @Override
+    public List<Task> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException {
+        indexPlansOnly(connection);
+        if (excluded.isEmpty()) {
+            return Sql.list(connection, DUE + DUE_ORDER, List.of(now, limit), TaskMapper::task);
+        }
+        return Sql.list(connection, DUE + " AND type <> ALL (CAST(? AS varchar[]))" + DUE_ORDER,
+                List.of(now, varchars(connection, excluded), limit), TaskMapper::task);
+    }
+
+    @Override
+    public void markRunning(Connection connection, List<String> ids, String owner, Instant leaseUntil, Instant now) throws SQLException {
+        Sql.update(connection, CLAIM_MARK_ARRAY, List.of(owner, leaseUntil, now, now, varchars(connection, ids)));
+    }
+
+    @Override
+    public boolean[] finish(Connection connection, String owner, List<Outcome> outcomes) throws SQLException {
+        indexPlansOnly(connection);
+        // the attempt each row is in, if this owner still holds it (checked here, not in SQL: see FINISH_ARRAYS)
+        Map<String, Integer> held = new HashMap<>();
+        List<Lease> leases = Sql.list(connection, LOCK_FOR_FINISH,
+                List.of(varchars(connection, outcomes.stream().map(Outcome::id).toList())),
+                row -> new Lease(row.getString(1), row.getString(2), row.getString(3), row.getInt(4)));
+        for (Lease lease : leases) {
+            if ("RUNNING".equals(lease.state()) && owner.equals(lease.owner())) {
+                held.put(lease.id(), lease.attempts());
+            }
+        }
+        boolean[] applied = new boolean[outcomes.size()];
+        List<Outcome> writable = new ArrayList<>(outcomes.size());
+        for (int i = 0; i < outcomes.size(); i++) {
+            Outcome outcome = outcomes.get(i);
+            applied[i] = Objects.equals(held.get(outcome.id()), outcome.attempts());
+            if (applied[i]) {
+                writable.add(outcome);
+            }
+        }
+        if (writable.isEmpty()) {
+            return applied;
+        }
+        int n = writable.size();
+        Object[][] columns = new Object[FINISH_TYPES.length][n];
+        for (int i = 0; i < n; i++) {
+            List<Object> values = writable.get(i).values();
+            for (int c = 0; c < values.size(); c++) {
+                // array elements travel as text; PostgreSQL reads ISO-8601 as timestamptz
+                columns[c][i] = values.get(c) instanceof OffsetDateTime time ? time.toString() : values.get(c);
+            }
+            columns[FINISH_TYPES.length - 1][i] = writable.get(i).id();
+        }
+        List<Object> arrays = new ArrayList<>(columns.length);
+        for (int c = 0; c < columns.length; c++) {
+            arrays.add(connection.createArrayOf(FINISH_TYPES[c], columns[c]));
+        }
+        Sql.update(connection, FINISH_ARRAYS, arrays);
+        return applied;
+    }
+
+    /** A row as {@link #LOCK_FOR_FINISH} found it. */
+    private record Lease(String id, String state, String owner, int attempts) { }
+
+    private static Array varchars(Connection connection, Collection<String> values) throws SQLException {
+        return connection.createArrayOf("varchar", values.toArray());
+    }
+
+    private static void indexPlansOnly(Connection connection) throws SQLException {
+        try (Statement plans = connection.createStatement()) {
+            plans.execute(INDEX_PLANS_ONLY);
+        }
+    }
+}

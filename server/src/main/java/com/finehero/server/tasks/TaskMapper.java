@@ -1,0 +1,110 @@
+package com.finehero.server.tasks;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+
+import com.finehero.api.tasks.v1.Task;
+import com.finehero.api.tasks.v1.TaskPriority;
+import com.finehero.api.tasks.v1.TaskState;
+import com.finehero.server.platform.db.Times;
+
+/** Converts between {@code tasks} rows and the contract's {@link Task}. */
+final class TaskMapper {
+
+    /** The columns {@link #task} reads. */
+    static final String COLUMNS = "id, type, payload, priority, state, run_at, cron, idempotency_key, attempts, "
+            + "max_attempts, backoff_ms, lease_owner, cancel_requested, progress_percent, progress_message, result, "
+            + "last_error, create_time, update_time, start_time, finish_time, version";
+    /** An INSERT up to its rows: followed by one or more {@link #ROW}s. */
+    static final String INSERT_INTO = "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, cron, "
+            + "idempotency_key, max_attempts, backoff_ms, create_time, update_time, version) VALUES ";
+    /** One row of {@link #INSERT_INTO}, taking the {@link #insertValues} of a task. */
+    static final String ROW = "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1)";
+    /** Inserts one task unless its id or idempotency key is taken. */
+    static final String INSERT = INSERT_INTO + ROW + " ON CONFLICT DO NOTHING";
+
+    private TaskMapper() {
+    }
+
+    /** The parameters of a {@link #ROW}, in order; cron and idempotency key may be null. */
+    static List<Object> insertValues(TaskStore.NewTask task) {
+        return Arrays.asList(task.id(), task.type(), task.payloadJson(), task.priority(), task.runAt(), task.readyKey(),
+                task.cron(), task.idempotencyKey(), task.maxAttempts(), task.backoffMs(), task.now(), task.now());
+    }
+
+    /** The task as {@link #INSERT} stored it. */
+    static Task inserted(TaskStore.NewTask task) {
+        Task.Builder built = Task.newBuilder()
+                .setId(task.id())
+                .setType(task.type())
+                .setPayload(TaskRules.struct(task.payloadJson()))
+                .setPriority(TaskPriority.forNumber(task.priority()))
+                .setState(TaskState.TASK_STATE_PENDING)
+                .setRunAt(Times.toProto(Times.truncate(task.runAt())))
+                .setMaxAttempts(task.maxAttempts())
+                .setRetryBackoff(duration(task.backoffMs()))
+                .setCreateTime(Times.toProto(Times.truncate(task.now())))
+                .setUpdateTime(Times.toProto(Times.truncate(task.now())))
+                .setVersion(1);
+        if (task.cron() != null) {
+            built.setCron(task.cron());
+        }
+        if (task.idempotencyKey() != null) {
+            built.setIdempotencyKey(task.idempotencyKey());
+        }
+        return built.build();
+    }
+
+    /** Reads a row selected with {@link #COLUMNS}. */
+    static Task task(ResultSet row) throws SQLException {
+        Task.Builder task = Task.newBuilder()
+                .setId(row.getString("id"))
+                .setType(row.getString("type"))
+                .setPayload(TaskRules.struct(row.getString("payload")))
+                .setPriority(TaskPriority.forNumber(row.getInt("priority")))
+                .setState(TaskRules.state(row.getString("state")))
+                .setRunAt(Times.fromSql(row.getObject("run_at", OffsetDateTime.class)))
+                .setAttempts(row.getInt("attempts"))
+                .setMaxAttempts(row.getInt("max_attempts"))
+                .setRetryBackoff(duration(row.getLong("backoff_ms")))
+                .setCancelRequested(row.getBoolean("cancel_requested"))
+                .setProgressPercent(row.getInt("progress_percent"))
+                .setProgressMessage(row.getString("progress_message"))
+                .setLastError(row.getString("last_error"))
+                .setCreateTime(Times.fromSql(row.getObject("create_time", OffsetDateTime.class)))
+                .setUpdateTime(Times.fromSql(row.getObject("update_time", OffsetDateTime.class)))
+                .setVersion(row.getLong("version"));
+        String cron = row.getString("cron");
+        if (cron != null) {
+            task.setCron(cron);
+        }
+        String key = row.getString("idempotency_key");
+        if (key != null) {
+            task.setIdempotencyKey(key);
+        }
+        String owner = row.getString("lease_owner");
+        if (owner != null) {
+            task.setWorker(owner);
+        }
+        String result = row.getString("result");
+        if (result != null) {
+            task.setResult(TaskRules.struct(result));
+        }
+        OffsetDateTime start = row.getObject("start_time", OffsetDateTime.class);
+        if (start != null) {
+            task.setStartTime(Times.fromSql(start));
+        }
+        OffsetDateTime finish = row.getObject("finish_time", OffsetDateTime.class);
+        if (finish != null) {
+            task.setFinishTime(Times.fromSql(finish));
+        }
+        return task.build();
+    }
+
+    private static com.google.protobuf.Duration duration(long millis) {
+        return com.google.protobuf.Duration.newBuilder().setSeconds(millis / 1000).setNanos((int) (millis % 1000) * 1_000_000).build();
+    }
+}
