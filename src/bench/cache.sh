@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 5's cache benchmark on PostgreSQL + Redis: loads 10 000 fines and 2 000 documents, then runs
+# The cache benchmark on PostgreSQL + Redis: loads 10 000 fines and 2 000 documents, then runs
 # the same Zipf read mix against a fresh server with the cache off and again with it on, plus
 # low-concurrency GetDocument latency and a search load. Writes src/bench/results/cache.json.
 # Usage: src/bench/cache.sh [seconds]

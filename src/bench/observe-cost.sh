@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What observing every call costs (issue 8): cache-hit GetFine over gRPC against fresh servers with
+# What observing every call costs: cache-hit GetFine over gRPC against fresh servers with
 # RED metrics off, metrics on, and metrics + access log on, in alternating rounds. Writes
 # src/bench/results/observe-cost.json with each mode's median throughput and its ratio to "off".
 # Usage: src/bench/observe-cost.sh [rounds] [seconds]

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# GetFine over REST and over gRPC at the same concurrency against one freshly started FineHero (issue 4):
-# writes src/bench/results/rest-vs-grpc.json with both figures and their ratios.
+# GetFine over REST and over gRPC at the same concurrency against one freshly started FineHero:
+# writes src/bench/results/rest-vs-grpc-<mode>.json with both figures and their ratios.
 # Usage: src/bench/rest-vs-grpc.sh [embedded|postgres] [concurrency] [seconds] [rounds]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What security costs per call (issue 7): cache-hit GetFine over gRPC against fresh servers with
+# What security costs per call: cache-hit GetFine over gRPC against fresh servers with
 # security off, with a JWT access token, and with an API key — authentication, the access check from
 # the contract and rate limiting (Bucket4j on Redis) all on — in alternating rounds. Writes
 # src/bench/results/security-cost.json with each mode's median throughput and its ratio to "off".

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 6's task engine benchmark on PostgreSQL: first a raw FOR UPDATE SKIP LOCKED claim loop (the
+# The task engine benchmark on PostgreSQL: first a raw FOR UPDATE SKIP LOCKED claim loop (the
 # baseline, measured in this run), then no-op tasks submitted in batches and run to completion by
 # one FineHero server. Writes src/bench/results/tasks-throughput.json.
 # Usage: src/bench/tasks-throughput.sh [tasks] [warm-up tasks]

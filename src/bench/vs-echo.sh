@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FineHero's cache-hit GetFine over gRPC as a ratio of a raw grpc-java server answering the same call
-# from memory (issue 9's figure to track release after release), both measured in this run at 64
+# from memory (the figure to track release after release), both measured in this run at 64
 # concurrent streams. FineHero runs on PostgreSQL + Redis. Writes src/bench/results/vs-echo.json.
 # Usage: src/bench/vs-echo.sh [rounds] [seconds] [warm-up seconds per server]
 set -euo pipefail

@@ -32,7 +32,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
 /**
- * The cache benchmark of issue 5, in steps the script runs against server processes:
+ * The cache benchmark, in steps the script runs against server processes:
  * <pre>
  * CacheBench load    host port ids.txt                          10 000 fines + 2 000 documents
  * CacheBench measure host port ids.txt label seconds out.json   Zipf GetFine/GetDocument mix + latency + search

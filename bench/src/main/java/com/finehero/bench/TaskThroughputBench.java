@@ -26,7 +26,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import org.HdrHistogram.Histogram;
 
 /**
- * Issue 6's task throughput benchmark, in steps the script runs:
+ * The task throughput benchmark, in steps the script runs:
  * <pre>
  * TaskThroughputBench baseline jdbcUrl user jobs threads out.json   raw FOR UPDATE SKIP LOCKED claim-10 + mark-done loop
  * TaskThroughputBench measure  host port tasks warmup out.json      no-op tasks through a FineHero server, end to end

@@ -7,10 +7,9 @@ import com.finehero.api.monitoring.v1.Alert;
  * instance that recorded the change, once per change, after it is in the database; must not block
  * (the evaluator calls it inline).
  *
- * <p>Today {@link WebhookAlertNotifier} delivers in this process with its own retries. When the task
- * engine (issue 6) lands, an implementation that enqueues a durable "deliver alert webhook" task,
- * whose handler calls {@link WebhookAlertNotifier#send}, replaces it here without touching the
- * evaluator.
+ * <p>With a webhook configured, {@link TaskAlertNotifier} queues one durable {@code alert_webhook}
+ * task per change, whose handler calls {@link WebhookAlertNotifier#send}: retries and restarts are
+ * the task engine's, and the evaluator knows nothing of either.
  */
 @FunctionalInterface
 public interface AlertNotifier {

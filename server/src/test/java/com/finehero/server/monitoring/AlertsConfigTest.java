@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
-/** The alert rules' defaults are the issue's thresholds; a wrong setting fails start-up naming its key. */
+/** The alert rules' defaults are the documented thresholds; a wrong setting fails start-up naming its key. */
 class AlertsConfigTest {
 
     private static AlertsConfig alerts(Map<String, String> values) {
@@ -20,7 +20,7 @@ class AlertsConfigTest {
     }
 
     @Test
-    void defaultsAreTheIssuesThresholds() {
+    void defaultsAreTheDocumentedThresholds() {
         AlertsConfig config = alerts(Map.of());
         assertThat(config.interval()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.history()).isEqualTo(100);

@@ -54,7 +54,7 @@ class AlertsRpcTest {
     @RegisterExtension
     static final FineHeroExtension APP = FineHeroExtension.on(Backend.H2)
             .with("finehero.monitoring.alerts.interval", "PT1H")
-            // Helidon 4.5 holds stop() for the drain after a server-ended stream (see README gotchas)
+            // Helidon 4.5 holds stop() for the drain after a server-ended stream (docs/operations.md, Gotchas)
             .with("finehero.shutdown.drain", "PT1S")
             .with("finehero.monitoring.alerts.cpu.enabled", "false")
             .with("finehero.monitoring.alerts.memory.enabled", "false")

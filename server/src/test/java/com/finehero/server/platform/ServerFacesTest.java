@@ -118,7 +118,7 @@ class ServerFacesTest {
                 .build();
         // Its own connection: Helidon 4.5 answers an unknown method before the client has finished sending;
         // the client's late RST_STREAM for that stream then makes Helidon send a connection-wide GOAWAY
-        // (PROTOCOL_ERROR) that fails whatever else is in flight on the connection (README, known issues).
+        // (PROTOCOL_ERROR) that fails whatever else is in flight on the connection (docs/api.md, Gotchas).
         ManagedChannel ownConnection = ManagedChannelBuilder.forAddress("localhost", APP.port()).usePlaintext().build();
         try {
             Status status = RawCalls.unary(ownConnection, unknown, new byte[0], Duration.ofSeconds(5));

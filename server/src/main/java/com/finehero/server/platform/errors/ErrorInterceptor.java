@@ -14,9 +14,10 @@ import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 
 /**
- * Outermost interceptor: whatever a service or an inner interceptor throws is closed as the status
+ * Whatever a service or an interceptor inside this one throws is closed as the status
  * {@link ErrorMapper} chooses, so no exception ever reaches the transport (which would answer
- * UNKNOWN, or nothing at all).
+ * UNKNOWN, or nothing at all). Interceptors outside it (request id, tracing, metrics, access log,
+ * audit) see the mapped status.
  */
 public final class ErrorInterceptor implements ServerInterceptor {
 

@@ -24,12 +24,15 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The server serves TLS from configured key material (as the README says), gRPC and HTTPS on one port. */
+/** The server serves TLS from configured key material (as docs/operations.md says), gRPC and HTTPS on one port. */
 class TlsTest {
 
     private static final Path DIR = createDir();
     private static final Path KEYSTORE = DIR.resolve("server.p12");
     private static final Path CERTIFICATE = DIR.resolve("server.pem");
+    private static final String PASSPHRASE_KEY = "server.tls.private-key.keystore.passphrase";
+    private static final String PATH_KEY = "server.tls.private-key.keystore.resource.path";
+    private static final String ALIAS_KEY = "server.tls.private-key.keystore.key.alias";
 
     static {
         keytool("-genkeypair", "-alias", "finehero", "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
@@ -41,9 +44,15 @@ class TlsTest {
 
     @RegisterExtension
     static final FineHeroExtension APP = FineHeroExtension.on(Backend.H2)
-            .with("server.tls.private-key.keystore.passphrase", "changeit")
-            .with("server.tls.private-key.keystore.resource.path", KEYSTORE.toString())
-            .with("server.tls.private-key.keystore.key.alias", "finehero");
+            .with(PASSPHRASE_KEY, "changeit")
+            .with(PATH_KEY, KEYSTORE.toString())
+            .with(ALIAS_KEY, "finehero");
+
+    @Test
+    void operationsDocumentsTheKeysThisTestConfigures() throws IOException {
+        String operations = Files.readString(Path.of(System.getProperty("user.dir")).getParent().resolve("docs/operations.md"));
+        assertThat(operations).contains("| `" + PASSPHRASE_KEY + "` |", "| `" + PATH_KEY + "` |", "| `" + ALIAS_KEY + "` |");
+    }
 
     @Test
     void grpcAndHttpsAnswerOverTlsWithHsts() throws Exception {
