@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -231,11 +230,6 @@ public final class FineRules {
             throw FineHeroException.failedPrecondition("FINE_PAID",
                     "fine " + current.getId() + " is PAID; paid fines are kept as a financial record");
         }
-    }
-
-    /** Statuses the overdue sweep moves to OVERDUE once their due time has passed. */
-    public static List<FineStatus> overdueCandidates() {
-        return List.of(FineStatus.FINE_STATUS_OPEN, FineStatus.FINE_STATUS_UPHELD);
     }
 
     /** Licence plates compare without case, spaces or dashes. */

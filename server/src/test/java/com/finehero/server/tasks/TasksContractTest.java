@@ -42,6 +42,7 @@ import static com.finehero.server.testing.GrpcErrors.failure;
 import static com.finehero.server.testing.GrpcErrors.reason;
 import static com.finehero.server.testing.GrpcErrors.violatedFields;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -266,7 +267,7 @@ abstract class TasksContractTest {
             try {
                 while (true) {
                     context.checkCancelled();
-                    Thread.sleep(5_000); // interrupted by the cancellation
+                    Thread.sleep(5_000); // a handler blocked in its work: the cancellation must interrupt it
                 }
             } catch (InterruptedException | TaskCancelledException e) {
                 sawCancellation.set(context.cancelled());
@@ -366,34 +367,37 @@ abstract class TasksContractTest {
     void perTypeConcurrencyLimitHolds() {
         AtomicInteger inside = new AtomicInteger();
         AtomicInteger most = new AtomicInteger();
+        CountDownLatch release = new CountDownLatch(1);
         TestHandler handler = register(new TestHandler(new TaskHandler.Defaults(1, Duration.ofSeconds(1), Duration.ofSeconds(1), 2),
                 context -> {
-                    int now = inside.incrementAndGet();
-                    most.accumulateAndGet(now, Math::max);
-                    Thread.sleep(20);
-                    inside.decrementAndGet();
+                    most.accumulateAndGet(inside.incrementAndGet(), Math::max);
+                    try {
+                        release.await(20, TimeUnit.SECONDS); // keep the slot taken while the others queue
+                    } finally {
+                        inside.decrementAndGet();
+                    }
                     return Struct.getDefaultInstance();
                 }));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             ids.add(tasks.submitTask(request(handler).build()).getId());
         }
+        await().atMost(Duration.ofSeconds(20)).until(() -> inside.get() == 2);
+        assertThat(ids.stream().map(id -> get(id).getState()).filter(s -> s == TaskState.TASK_STATE_RUNNING))
+                .as("both slots taken, the other tasks wait").hasSize(2);
+        release.countDown();
         ids.forEach(id -> awaitState(id, TaskState.TASK_STATE_SUCCEEDED));
-        assertThat(most.get()).isBetween(1, 2);
+        assertThat(most.get()).isEqualTo(2);
     }
 
     @Test
     void transactionalEnqueueCommitsAndRollsBackWithTheCallersWrite() {
         var database = ((JdbcTaskStore) engine().store()).database();
         String key = "tx-" + java.util.UUID.randomUUID();
-        try {
-            database.inTransaction(connection -> {
-                engine().enqueue(connection, SubmitTaskRequest.newBuilder().setType("noop").setIdempotencyKey(key + "-rolled").build());
-                throw new IllegalStateException("the caller's own write failed");
-            });
-        } catch (IllegalStateException expected) {
-            // rolled back
-        }
+        assertThatThrownBy(() -> database.inTransaction(connection -> {
+            engine().enqueue(connection, SubmitTaskRequest.newBuilder().setType("noop").setIdempotencyKey(key + "-rolled").build());
+            throw new IllegalStateException("the caller's own write failed");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("the caller's own write failed");
         Task committed = database.inTransaction(connection -> engine().enqueue(connection,
                 SubmitTaskRequest.newBuilder().setType("noop").setIdempotencyKey(key).build()));
         engine().wakeUp();

@@ -6,6 +6,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Optional;
 
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.fines.v1.CreateFineRequest;
@@ -22,10 +23,13 @@ public final class Fixtures {
     private Fixtures() {
     }
 
-    /** Creates a minimal valid fine (10.00 EUR, due in a day by the extension's clock). */
+    /**
+     * Creates a minimal valid fine (10.00 EUR, due in a day by the extension's clock). The channel's own
+     * deadline applies: a client's first call also logs in, which takes seconds on a busy machine.
+     */
     public static Fine fine(FineHeroExtension app, Channel channel, String citation, String jurisdiction) {
         long now = app.clock().instant().getEpochSecond();
-        return FinesServiceGrpc.newBlockingStub(channel).withDeadlineAfter(java.time.Duration.ofSeconds(10)).createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+        return FinesServiceGrpc.newBlockingStub(channel).createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
                 .setCitationNumber(citation).setJurisdiction(jurisdiction).setViolationCode("P")
                 .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
                 .setIssueTime(Timestamp.newBuilder().setSeconds(now))
@@ -50,21 +54,31 @@ public final class Fixtures {
         }
 
         public void awaitWaiter() {
-            await().atMost(Duration.ofSeconds(10)).until(this::someoneWaits);
+            await().atMost(Duration.ofSeconds(10)).until(() -> longestWait().isPresent());
         }
 
-        private boolean someoneWaits() throws SQLException {
+        /** Returns once a statement has been waiting on this lock for at least {@code wait}. */
+        public void awaitWaiterFor(Duration wait) {
+            await().atMost(wait.plusSeconds(10))
+                    .until(() -> longestWait().filter(waited -> waited.compareTo(wait) >= 0).isPresent());
+        }
+
+        /** How long the longest waiter on this connection's locks has waited, if anyone waits. */
+        private Optional<Duration> longestWait() throws SQLException {
             // this connection holds the lock in an open transaction, and PostgreSQL reads pg_stat_activity
             // once per transaction: without clearing that snapshot, a poll made before the waiter arrived
             // would be repeated until the timeout
             try (PreparedStatement clear = connection.prepareStatement("SELECT pg_stat_clear_snapshot()")) {
                 clear.execute();
             }
+            // only sessions blocked by this one: other suites share the server and wait on locks of their own
             try (PreparedStatement waiting = connection.prepareStatement(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'");
+                    "SELECT max(extract(epoch FROM clock_timestamp() - query_start) * 1000) FROM pg_stat_activity "
+                            + "WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))");
                  ResultSet rows = waiting.executeQuery()) {
                 rows.next();
-                return rows.getInt(1) > 0;
+                double millis = rows.getDouble(1);
+                return rows.wasNull() ? Optional.empty() : Optional.of(Duration.ofNanos((long) (millis * 1_000_000)));
             }
         }
 

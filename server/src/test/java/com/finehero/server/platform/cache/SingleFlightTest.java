@@ -1,6 +1,8 @@
 package com.finehero.server.platform.cache;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -9,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 class SingleFlightTest {
@@ -18,25 +21,23 @@ class SingleFlightTest {
         SingleFlight<String> flight = new SingleFlight<>();
         AtomicInteger loads = new AtomicInteger();
         CountDownLatch release = new CountDownLatch(1);
-        AtomicInteger waiting = new AtomicInteger();
         List<Thread> callers = new ArrayList<>();
-        List<String> results = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> results = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < 16; i++) {
-            callers.add(Thread.ofVirtual().start(() -> {
-                waiting.incrementAndGet();
-                results.add(flight.load("k", () -> {
-                    loads.incrementAndGet();
-                    try {
-                        release.await(10, TimeUnit.SECONDS); // hold the load until every caller has arrived
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return "value";
-                }));
-            }));
+            callers.add(Thread.ofVirtual().start(() -> results.add(flight.load("k", () -> {
+                loads.incrementAndGet();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return "value";
+            }))));
         }
-        await().atMost(java.time.Duration.ofSeconds(10)).until(() -> waiting.get() == 16);
-        Thread.sleep(50); // let the last arrivals reach load(); the latch keeps the one loader waiting
+        // a caller parks only in the loader (on the latch) or while joining the load in flight
+        await().atMost(Duration.ofSeconds(10)).until(() -> callers.stream().allMatch(SingleFlightTest::parked));
+        assertThat(loads.get()).as("one load runs while the other callers wait for it").isEqualTo(1);
+
         release.countDown();
         for (Thread caller : callers) {
             caller.join();
@@ -48,13 +49,15 @@ class SingleFlightTest {
     @Test
     void aFailedLoadIsNotRemembered() {
         SingleFlight<String> flight = new SingleFlight<>();
-        try {
-            flight.load("k", () -> {
-                throw new IllegalStateException("boom");
-            });
-        } catch (IllegalStateException expected) {
-            // the next caller loads again
-        }
-        assertThat(flight.load("k", () -> "second")).isEqualTo("second");
+        assertThatThrownBy(() -> flight.load("k", () -> {
+            throw new IllegalStateException("boom");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("boom");
+
+        assertThat(flight.load("k", () -> "second")).as("the next caller loads again").isEqualTo("second");
+    }
+
+    private static boolean parked(Thread thread) {
+        Thread.State state = thread.getState();
+        return state == Thread.State.WAITING || state == Thread.State.TIMED_WAITING;
     }
 }

@@ -1,5 +1,6 @@
 package com.finehero.server.platform.observe;
 
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -26,6 +27,8 @@ class SlowQueriesTest {
     static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS)
             .with("finehero.db.slow", "PT0.1S");
 
+    private static final Duration HELD = Duration.ofMillis(300);
+
     @Test
     void aStatementWaitingOnALockIsReportedAsSlow() throws Exception {
         var fines = FinesServiceGrpc.newBlockingStub(APP.channel());
@@ -34,8 +37,7 @@ class SlowQueriesTest {
         try (Fixtures.HeldRowLock lock = new Fixtures.HeldRowLock(APP, fine.getId())) {
             contest = CompletableFuture.supplyAsync(() -> fines.contestFine(ContestFineRequest.newBuilder()
                     .setFineId(fine.getId()).setReason("The signs were missing that week.").build()));
-            lock.awaitWaiter();
-            Thread.sleep(300); // hold the lock: this is what makes the app's statement slow
+            lock.awaitWaiterFor(HELD); // holding the lock is what makes the app's statement slow
         }
         assertThat(contest.get(10, TimeUnit.SECONDS).getStatus()).isEqualTo(FineStatus.FINE_STATUS_CONTESTED);
 
@@ -45,7 +47,7 @@ class SlowQueriesTest {
         SlowQuery lockWait = slow.getQueriesList().stream()
                 .filter(q -> q.getStatement().equals("SELECT id FROM fines WHERE id = ? FOR UPDATE"))
                 .findFirst().orElseThrow(() -> new AssertionError("not reported: " + slow));
-        assertThat(lockWait.getSlowestMs()).isGreaterThanOrEqualTo(300.0);
+        assertThat(lockWait.getSlowestMs()).isGreaterThanOrEqualTo((double) HELD.toMillis());
         assertThat(lockWait.getCount()).isEqualTo(1);
     }
 }
