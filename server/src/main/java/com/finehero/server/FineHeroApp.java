@@ -45,7 +45,7 @@ import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbConfig;
-import com.finehero.server.platform.errors.ErrorInterceptor;
+import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.observe.AccessLogInterceptor;
 import com.finehero.server.platform.observe.DashboardService;

@@ -16,7 +16,7 @@ import io.grpc.protobuf.StatusProto;
 
 /**
  * The one place that decides what a failure means to a client. gRPC (through
- * {@link ErrorInterceptor}) and the REST bridge both ask it, so the same failure has the same code
+ * {@code platform.rpc.ErrorInterceptor}) and the REST bridge both ask it, so the same failure has the same code
  * and message on both protocols. Unexpected throwables become {@code INTERNAL} with an error id; the
  * stack trace and the id are logged here, never sent.
  */

@@ -7,7 +7,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 
-import com.finehero.server.platform.errors.ErrorInterceptor;
+import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.errors.HttpStatusMapping;
 import com.finehero.server.platform.rpc.RpcPipeline;

@@ -1,10 +1,11 @@
-package com.finehero.server.platform.errors;
+package com.finehero.server.platform.rpc;
 
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import com.finehero.server.platform.rpc.TolerantMarshaller;
+import com.finehero.server.platform.errors.ErrorMapper;
+import com.finehero.server.platform.errors.FineHeroException;
 import io.grpc.ForwardingServerCall;
 import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;

@@ -1,8 +1,10 @@
-package com.finehero.server.platform.errors;
+package com.finehero.server.platform.rpc;
 
 import java.util.UUID;
 
 import com.finehero.api.fines.v1.Fine;
+import com.finehero.server.platform.errors.ErrorMapper;
+import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.api.fines.v1.ListFinesRequest;
