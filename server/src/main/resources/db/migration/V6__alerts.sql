@@ -1,4 +1,4 @@
--- Alerts (issue 8): one row per episode of a rule's condition holding, from firing to resolution.
+-- Alerts: one row per episode of a rule's condition holding, from firing to resolution.
 -- The same SQL runs on PostgreSQL and on H2 in PostgreSQL mode.
 CREATE TABLE alerts (
     id           VARCHAR(36)              PRIMARY KEY,

@@ -1,4 +1,4 @@
--- Background tasks (issue 6): a durable priority queue. The same SQL runs on PostgreSQL and H2.
+-- Background tasks: a durable priority queue. The same SQL runs on PostgreSQL and H2.
 -- ready_key orders the queue: run_at minus (priority - 1) x finehero.tasks.aging, so a higher
 -- priority is a head start measured in waiting time (anti-starvation by aging); seq breaks ties FIFO.
 CREATE TABLE tasks (
