@@ -59,7 +59,8 @@ class CallObservationTest {
                 fines.getFine(GetFineRequest.newBuilder().setFineId(fine.getId()).build());
             }
             assertThatThrownBy(() -> fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build()))
-                    .isInstanceOf(StatusRuntimeException.class);
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
             HttpResponse<String> rest = APP.send(HttpRequest.newBuilder(APP.uri("/v1/fines/" + fine.getId()))
                     .header("x-request-id", "rest-call-42").GET().build());
             assertThat(rest.statusCode()).isEqualTo(200);
@@ -96,8 +97,10 @@ class CallObservationTest {
         var fines = FinesServiceGrpc.newBlockingStub(APP.channel())
                 .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
         assertThatThrownBy(() -> fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build()))
-                .isInstanceOf(StatusRuntimeException.class);
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
         String id = trailers.get().get(RequestContext.REQUEST_ID_HEADER);
-        assertThat(UUID.fromString(id)).isNotNull();
+        assertThat(UUID.fromString(id)).as("a random UUID in canonical form").hasToString(id)
+                .extracting(UUID::version).isEqualTo(4);
     }
 }
