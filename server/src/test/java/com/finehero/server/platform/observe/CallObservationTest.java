@@ -55,6 +55,7 @@ class CallObservationTest {
         try {
             var fines = FinesServiceGrpc.newBlockingStub(APP.channel());
             Fine fine = Fixtures.fine(APP, APP.channel(), "OB-1", "OB");
+            RpcStats before = getFineStats(); // the other test calls GetFine too
             for (int i = 0; i < 5; i++) {
                 fines.getFine(GetFineRequest.newBuilder().setFineId(fine.getId()).build());
             }
@@ -66,13 +67,11 @@ class CallObservationTest {
             assertThat(rest.statusCode()).isEqualTo(200);
             assertThat(rest.headers().firstValue("x-request-id")).hasValue("rest-call-42");
 
-            GetMetricsResponse metrics = MonitoringServiceGrpc.newBlockingStub(APP.channel())
-                    .getMetrics(GetMetricsRequest.getDefaultInstance());
-            RpcStats getFine = metrics.getRpcsList().stream()
-                    .filter(r -> r.getMethod().equals("finehero.fines.v1.FinesService/GetFine")).findFirst().orElseThrow();
-            assertThat(getFine.getCalls()).isEqualTo(7);
-            assertThat(getFine.getErrors()).isEqualTo(1);
-            assertThat(getFine.getWindowCalls()).isEqualTo(7);
+            GetMetricsResponse metrics = metrics();
+            RpcStats getFine = getFineStats();
+            assertThat(getFine.getCalls() - before.getCalls()).isEqualTo(7);
+            assertThat(getFine.getErrors() - before.getErrors()).isEqualTo(1);
+            assertThat(getFine.getWindowCalls() - before.getWindowCalls()).isEqualTo(7);
             assertThat(getFine.getP99Ms()).isPositive().isGreaterThanOrEqualTo(getFine.getP50Ms());
             assertThat(metrics.getPool().getMax()).isPositive();
             assertThat(metrics.getJvm().getHeapUsedBytes()).isPositive();
@@ -102,5 +101,15 @@ class CallObservationTest {
         String id = trailers.get().get(RequestContext.REQUEST_ID_HEADER);
         assertThat(UUID.fromString(id)).as("a random UUID in canonical form").hasToString(id)
                 .extracting(UUID::version).isEqualTo(4);
+    }
+
+    private static GetMetricsResponse metrics() {
+        return MonitoringServiceGrpc.newBlockingStub(APP.channel()).getMetrics(GetMetricsRequest.getDefaultInstance());
+    }
+
+    /** GetFine's counters so far (all zero before its first call). */
+    private static RpcStats getFineStats() {
+        return metrics().getRpcsList().stream().filter(r -> r.getMethod().equals("finehero.fines.v1.FinesService/GetFine"))
+                .findFirst().orElse(RpcStats.getDefaultInstance());
     }
 }
