@@ -22,7 +22,7 @@ class TypedClientErrorsTest {
         FineHeroClient client = APP.client();
         FineHeroException.NotFound missing = catchThrowableOfType(FineHeroException.NotFound.class, () -> client.call(() ->
                 client.fines().getFine(GetFineRequest.newBuilder().setFineId("00000000-0000-0000-0000-000000000000").build())));
-        assertThat(missing.reason()).isNotEmpty();
+        assertThat(missing.reason()).isEqualTo("FINE_NOT_FOUND");
 
         FineHeroException.InvalidArgument invalid = catchThrowableOfType(FineHeroException.InvalidArgument.class, () -> client.call(() ->
                 client.fines().getFine(GetFineRequest.newBuilder().setFineId("not-a-uuid").build())));

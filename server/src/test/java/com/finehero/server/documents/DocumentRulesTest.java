@@ -12,12 +12,12 @@ import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.testing.SettableClock;
 import com.google.protobuf.FieldMask;
-import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import static com.finehero.server.testing.Refusals.invalidField;
+import static com.finehero.server.testing.Refusals.refused;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * DocumentRules without a server: each test names the rule it pins. DocumentsContractTest proves
@@ -44,21 +44,6 @@ class DocumentRulesTest {
 
     private static FieldMask mask(String... paths) {
         return FieldMask.newBuilder().addAllPaths(List.of(paths)).build();
-    }
-
-    private static <T extends FineHeroException> T refused(Class<T> type, ThrowingCallable call) {
-        T e = catchThrowableOfType(type, call);
-        assertThat(e).as("expected a " + type.getSimpleName()).isNotNull();
-        return e;
-    }
-
-    private static void invalidField(ThrowingCallable call, String field, String description) {
-        FineHeroException.InvalidArgument e = refused(FineHeroException.InvalidArgument.class, call);
-        assertThat(e.reason()).isEqualTo("INVALID_FIELD");
-        assertThat(e.violations()).singleElement().satisfies(v -> {
-            assertThat(v.field()).isEqualTo(field);
-            assertThat(v.description()).contains(description);
-        });
     }
 
     @Nested

@@ -27,9 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import static com.finehero.server.testing.Refusals.invalidField;
+import static com.finehero.server.testing.Refusals.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /**
  * FineRules without a server: each test names the rule it pins. The contract suites prove the same
@@ -99,25 +100,10 @@ class FineRulesTest {
                 .setAmount(amount).setReference("bank-ref-9").build();
     }
 
-    private static <T extends FineHeroException> T refused(Class<T> type, ThrowingCallable call) {
-        T e = catchThrowableOfType(type, call);
-        assertThat(e).as("expected a " + type.getSimpleName()).isNotNull();
-        return e;
-    }
-
     private static void illegalTransition(ThrowingCallable call, String message) {
         FineHeroException.FailedPrecondition e = refused(FineHeroException.FailedPrecondition.class, call);
         assertThat(e.reason()).isEqualTo("ILLEGAL_TRANSITION");
         assertThat(e.getMessage()).contains(message);
-    }
-
-    private static void invalidField(ThrowingCallable call, String field, String description) {
-        FineHeroException.InvalidArgument e = refused(FineHeroException.InvalidArgument.class, call);
-        assertThat(e.reason()).isEqualTo("INVALID_FIELD");
-        assertThat(e.violations()).singleElement().satisfies(v -> {
-            assertThat(v.field()).isEqualTo(field);
-            assertThat(v.description()).contains(description);
-        });
     }
 
     @Nested

@@ -125,7 +125,8 @@ abstract class FinesContractTest {
             Fine fine = create("SF-0001");
 
             assertThat(fine.getStatus()).isEqualTo(FineStatus.FINE_STATUS_OPEN);
-            assertThat(UUID.fromString(fine.getId())).isNotNull();
+            assertThat(UUID.fromString(fine.getId())).as("a random UUID in canonical form").hasToString(fine.getId())
+                    .extracting(UUID::version).isEqualTo(4);
             assertThat(fine.getVersion()).isEqualTo(1);
             assertThat(fine.getVehiclePlate()).isEqualTo("ABC123");
             assertThat(fine.getJurisdiction()).isEqualTo(jurisdiction);

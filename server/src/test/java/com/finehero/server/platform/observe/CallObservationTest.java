@@ -55,23 +55,23 @@ class CallObservationTest {
         try {
             var fines = FinesServiceGrpc.newBlockingStub(APP.channel());
             Fine fine = Fixtures.fine(APP, APP.channel(), "OB-1", "OB");
+            RpcStats before = getFineStats(); // the other test calls GetFine too
             for (int i = 0; i < 5; i++) {
                 fines.getFine(GetFineRequest.newBuilder().setFineId(fine.getId()).build());
             }
             assertThatThrownBy(() -> fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build()))
-                    .isInstanceOf(StatusRuntimeException.class);
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
             HttpResponse<String> rest = APP.send(HttpRequest.newBuilder(APP.uri("/v1/fines/" + fine.getId()))
                     .header("x-request-id", "rest-call-42").GET().build());
             assertThat(rest.statusCode()).isEqualTo(200);
             assertThat(rest.headers().firstValue("x-request-id")).hasValue("rest-call-42");
 
-            GetMetricsResponse metrics = MonitoringServiceGrpc.newBlockingStub(APP.channel())
-                    .getMetrics(GetMetricsRequest.getDefaultInstance());
-            RpcStats getFine = metrics.getRpcsList().stream()
-                    .filter(r -> r.getMethod().equals("finehero.fines.v1.FinesService/GetFine")).findFirst().orElseThrow();
-            assertThat(getFine.getCalls()).isEqualTo(7);
-            assertThat(getFine.getErrors()).isEqualTo(1);
-            assertThat(getFine.getWindowCalls()).isEqualTo(7);
+            GetMetricsResponse metrics = metrics();
+            RpcStats getFine = getFineStats();
+            assertThat(getFine.getCalls() - before.getCalls()).isEqualTo(7);
+            assertThat(getFine.getErrors() - before.getErrors()).isEqualTo(1);
+            assertThat(getFine.getWindowCalls() - before.getWindowCalls()).isEqualTo(7);
             assertThat(getFine.getP99Ms()).isPositive().isGreaterThanOrEqualTo(getFine.getP50Ms());
             assertThat(metrics.getPool().getMax()).isPositive();
             assertThat(metrics.getJvm().getHeapUsedBytes()).isPositive();
@@ -96,8 +96,20 @@ class CallObservationTest {
         var fines = FinesServiceGrpc.newBlockingStub(APP.channel())
                 .withInterceptors(MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
         assertThatThrownBy(() -> fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build()))
-                .isInstanceOf(StatusRuntimeException.class);
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
         String id = trailers.get().get(RequestContext.REQUEST_ID_HEADER);
-        assertThat(UUID.fromString(id)).isNotNull();
+        assertThat(UUID.fromString(id)).as("a random UUID in canonical form").hasToString(id)
+                .extracting(UUID::version).isEqualTo(4);
+    }
+
+    private static GetMetricsResponse metrics() {
+        return MonitoringServiceGrpc.newBlockingStub(APP.channel()).getMetrics(GetMetricsRequest.getDefaultInstance());
+    }
+
+    /** GetFine's counters so far (all zero before its first call). */
+    private static RpcStats getFineStats() {
+        return metrics().getRpcsList().stream().filter(r -> r.getMethod().equals("finehero.fines.v1.FinesService/GetFine"))
+                .findFirst().orElse(RpcStats.getDefaultInstance());
     }
 }

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -68,11 +69,9 @@ class OpenTelemetryTracingTest {
         var fines = FinesServiceGrpc.newBlockingStub(APP.channel()).withInterceptors(
                 MetadataUtils.newAttachHeadersInterceptor(sent), MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
         fines.getFine(GetFineRequest.newBuilder().setFineId(fine.getId()).build());
-        try {
-            fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build());
-        } catch (StatusRuntimeException expected) {
-            // NOT_FOUND: an ERROR span
-        }
+        assertThatThrownBy(() -> fines.getFine(GetFineRequest.newBuilder().setFineId(UUID.randomUUID().toString()).build()))
+                .as("NOT_FOUND: an ERROR span").isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND));
 
         await().until(() -> SPANS.getFinishedSpanItems().size() >= 2);
         List<SpanData> spans = SPANS.getFinishedSpanItems();

@@ -82,7 +82,8 @@ class TracingTest {
         for (String header : new String[] {null, "00-" + "0".repeat(32) + "-" + CALLER_SPAN + "-01",
                 "ff-" + TRACE + "-" + CALLER_SPAN + "-01", "00-" + TRACE.toUpperCase() + "-" + CALLER_SPAN + "-01", "garbage"}) {
             Answer answer = call(UUID.randomUUID().toString(), header);
-            assertThat(answer.failure()).isNotNull();
+            assertThat(answer.failure()).as("header " + header).isNotNull()
+                    .extracting(e -> e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND);
             // a failed unary call is answered trailers-only: the traceparent is in the trailers
             TraceContext server = TraceContext.parse(answer.trailers().get(TracingInterceptor.TRACEPARENT)).orElseThrow();
             assertThat(server.traceId()).as("header " + header).isNotEqualTo(TRACE).hasSize(32);

@@ -15,6 +15,7 @@ import com.google.rpc.RetryInfo;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -31,6 +32,12 @@ class RateLimitTest {
             .with("finehero.security.rate-limits.methods.0.method", "finehero.auth.v1.AuthService/ListApiKeys")
             .with("finehero.security.rate-limits.methods.0.per-identity", "2")
             .with("finehero.security.rate-limits.login-per-account", "3");
+
+    /** Anonymous calls (logins) share one bucket per address: each test starts with every bucket full. */
+    @BeforeEach
+    void bucketsRefilled() {
+        APP.clock().advance(Duration.ofMinutes(1));
+    }
 
     @Test
     void aCallerOverTheLimitIsToldWhenToComeBackAndOthersAreNot() {
