@@ -77,7 +77,7 @@ final class ApiKeys {
                         insert.setString(3, RefreshTokens.hash(secret));
                         insert.setString(4, name);
                         insert.setString(5, ownerId);
-                        insert.setString(6, UserStore.encode(roles));
+                        insert.setString(6, RolesColumn.encode(roles));
                         insert.setObject(7, Times.toSql(now));
                         insert.setObject(8, expiresAt == null ? null : Times.toSql(Times.truncate(expiresAt)));
                         insert.executeUpdate();
@@ -198,7 +198,7 @@ final class ApiKeys {
                 .setPrefix(rows.getString("prefix"))
                 .setName(rows.getString("name"))
                 .setOwnerId(rows.getString("owner_id"))
-                .addAllRoles(UserStore.decode(rows.getString("roles")))
+                .addAllRoles(RolesColumn.decode(rows.getString("roles")))
                 .setCreateTime(Times.fromSql(rows.getObject("create_time", OffsetDateTime.class)));
         OffsetDateTime expires = rows.getObject("expire_time", OffsetDateTime.class);
         if (expires != null) {

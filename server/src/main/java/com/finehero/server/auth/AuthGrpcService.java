@@ -35,6 +35,7 @@ import com.finehero.api.auth.v1.TokenResponse;
 import com.finehero.api.auth.v1.User;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.CallerAddress;
@@ -133,12 +134,8 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> response) {
         int limit = pageSize(request.getPageSize(), 50, 200);
         String after = request.getPageToken().isEmpty() ? "" : PageTokens.decode(request.getPageToken(), "users", 1).getFirst();
-        List<User> users = identity.users().list(after, limit + 1);
-        ListUsersResponse.Builder page = ListUsersResponse.newBuilder().addAllUsers(users.subList(0, Math.min(limit, users.size())));
-        if (users.size() > limit) {
-            page.setNextPageToken(PageTokens.encode("users", List.of(users.get(limit - 1).getUsername())));
-        }
-        reply(response, page.build());
+        KeysetPage<User> page = KeysetPage.of(identity.users().list(after, limit + 1), limit, "users", user -> List.of(user.getUsername()));
+        reply(response, ListUsersResponse.newBuilder().addAllUsers(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
     @Override

@@ -36,7 +36,7 @@ public final class Identity {
 
     private Identity(AuthConfig config, Database db, RedisConnector redis, Clock clock) {
         this.clock = clock;
-        this.users = new UserStore(db, clock);
+        this.users = new JdbcUserStore(db, clock);
         this.passwords = new Passwords(config.bcryptCost());
         this.keys = SigningKeys.from(config);
         this.accessTokens = new AccessTokens(keys, config, clock);
