@@ -40,7 +40,7 @@ public final class Identity {
         this.passwords = new Passwords(config.bcryptCost());
         this.keys = SigningKeys.from(config);
         this.accessTokens = new AccessTokens(keys, config, clock);
-        this.refreshTokens = new RefreshTokens(db, clock, config.refreshTokenTtl());
+        this.refreshTokens = new RefreshTokens(new JdbcRefreshTokenStore(db), clock, config.refreshTokenTtl());
         this.revocations = new Revocations(redis, clock, config.accessTokenTtl(), config.revocationCheck());
         this.apiKeys = new ApiKeys(db, clock, config.revocationCheck());
     }
