@@ -196,32 +196,26 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         Principal caller = Principal.current();
         String owner = caller.has(Role.ROLE_ADMIN) ? id(request.getOwnerId()) : caller.subject();
         int limit = pageSize(request.getPageSize(), 50, 200);
-        Instant beforeTime = Instant.parse("9999-12-31T00:00:00Z");
-        String beforeId = "~";
+        String scope = "api-keys|" + owner;
+        ApiKeyStore.Cursor after = null;
         if (!request.getPageToken().isEmpty()) {
-            List<String> position = PageTokens.decode(request.getPageToken(), "api-keys|" + owner, 2);
+            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
             try {
-                beforeTime = Instant.parse(position.get(0));
+                after = new ApiKeyStore.Cursor(Instant.parse(position.get(0)), position.get(1));
             } catch (java.time.DateTimeException e) {
                 throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
             }
-            beforeId = position.get(1);
         }
-        List<ApiKey> keys = identity.apiKeys().list(owner, beforeTime, beforeId, limit + 1);
-        ListApiKeysResponse.Builder page = ListApiKeysResponse.newBuilder().addAllApiKeys(keys.subList(0, Math.min(limit, keys.size())));
-        if (keys.size() > limit) {
-            ApiKey last = keys.get(limit - 1);
-            page.setNextPageToken(PageTokens.encode("api-keys|" + owner,
-                    List.of(Times.toInstant(last.getCreateTime()).toString(), last.getApiKeyId())));
-        }
-        reply(response, page.build());
+        KeysetPage<ApiKey> page = KeysetPage.of(identity.apiKeys().list(owner, after, limit + 1), limit, scope,
+                key -> List.of(Times.toInstant(key.getCreateTime()).toString(), key.getApiKeyId()));
+        reply(response, ListApiKeysResponse.newBuilder().addAllApiKeys(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
     @Override
     public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<ApiKey> response) {
         Principal caller = Principal.current();
         String keyId = id(request.getApiKeyId());
-        ApiKeys.Stored key = identity.apiKeys().find(keyId)
+        ApiKeyStore.Stored key = identity.apiKeys().find(keyId)
                 .filter(k -> caller.has(Role.ROLE_ADMIN) || k.key().getOwnerId().equals(caller.subject()))
                 .orElseThrow(() -> FineHeroException.notFound("API key", keyId));
         reply(response, key.key().hasRevokeTime() ? key.key() : identity.apiKeys().revoke(keyId));

@@ -42,7 +42,7 @@ public final class Identity {
         this.accessTokens = new AccessTokens(keys, config, clock);
         this.refreshTokens = new RefreshTokens(new JdbcRefreshTokenStore(db), clock, config.refreshTokenTtl());
         this.revocations = new Revocations(redis, clock, config.accessTokenTtl(), config.revocationCheck());
-        this.apiKeys = new ApiKeys(db, clock, config.revocationCheck());
+        this.apiKeys = new ApiKeys(new JdbcApiKeyStore(db), clock, config.revocationCheck());
     }
 
     public static Identity start(AuthConfig config, Database db, RedisConnector redis, Clock clock) {
