@@ -18,6 +18,7 @@ import com.finehero.api.monitoring.v1.MonitoringProto;
 import com.finehero.server.auth.AuthConfig;
 import com.finehero.server.auth.AuthGrpcService;
 import com.finehero.server.auth.Identity;
+import com.finehero.server.auth.JdbcAuditStore;
 import com.finehero.server.monitoring.AlertNotifier;
 import com.finehero.server.monitoring.Alerts;
 import com.finehero.server.monitoring.AlertsConfig;
@@ -221,7 +222,7 @@ public final class FineHeroApp implements AutoCloseable {
             } else {
                 rateLimiter = new RateLimiter.Local(clock);
             }
-            AuditLog audit = new AuditLog(database, clock);
+            AuditLog audit = new AuditLog(new JdbcAuditStore(database), clock);
             resources.add(audit);
             AuthGrpcService authService = identity.service(rateLimiter, rateLimits, audit);
             AccessRules accessRules = new AccessRules();

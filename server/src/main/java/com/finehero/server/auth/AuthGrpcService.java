@@ -38,6 +38,7 @@ import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.security.AuditLog;
+import com.finehero.server.platform.security.AuditStore;
 import com.finehero.server.platform.security.CallerAddress;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.platform.security.RateLimiter;
@@ -233,13 +234,10 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                 throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
             }
         }
-        List<AuditLog.Event> events = audit.list(new AuditLog.Query(request.getPrincipalId(), request.getMethod(), before, limit + 1));
-        ListAuditEventsResponse.Builder page = ListAuditEventsResponse.newBuilder();
-        events.stream().limit(limit).map(AuthGrpcService::toProto).forEach(page::addEvents);
-        if (events.size() > limit) {
-            page.setNextPageToken(PageTokens.encode(scope, List.of(Long.toString(events.get(limit - 1).id()))));
-        }
-        reply(response, page.build());
+        KeysetPage<AuditStore.Event> page = KeysetPage.of(audit.list(new AuditStore.Query(request.getPrincipalId(), request.getMethod(),
+                before, limit + 1)), limit, scope, event -> List.of(Long.toString(event.id())));
+        reply(response, ListAuditEventsResponse.newBuilder().addAllEvents(page.items().stream().map(AuthGrpcService::toProto).toList())
+                .setNextPageToken(page.nextPageToken()).build());
     }
 
     private TokenResponse tokens(UserStore.Account account, RefreshTokens.Issued refresh) {
@@ -262,7 +260,7 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         }
     }
 
-    private static AuditEvent toProto(AuditLog.Event e) {
+    private static AuditEvent toProto(AuditStore.Event e) {
         return AuditEvent.newBuilder()
                 .setEventId(e.id())
                 .setTime(Times.toProto(e.time()))
