@@ -13,7 +13,7 @@ import com.finehero.api.auth.v1.Role;
  * Every method is one transaction. Implemented by {@link JdbcApiKeyStore}; {@link ApiKeys} makes and
  * checks the secrets.
  */
-interface ApiKeyStore {
+public interface ApiKeyStore {
 
     /** A key as checked on each call: the record, its hash, and its owner's standing. */
     record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled) { }

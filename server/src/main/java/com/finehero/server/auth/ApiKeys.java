@@ -27,7 +27,7 @@ import com.github.benmanes.caffeine.cache.Cache;
  * to show it) and a SHA-256 of the whole key, never the key. A key found by its prefix is remembered
  * for {@code recheck}, which bounds how long another instance may still accept a revoked key.
  */
-final class ApiKeys {
+public final class ApiKeys {
 
     private static final System.Logger LOG = System.getLogger(ApiKeys.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -43,7 +43,7 @@ final class ApiKeys {
     private final Cache<String, Optional<ApiKeyStore.Stored>> byPrefix;
     private final Map<String, Instant> lastUseWritten = new ConcurrentHashMap<>();
 
-    ApiKeys(ApiKeyStore store, Clock clock, Duration recheck) {
+    public ApiKeys(ApiKeyStore store, Clock clock, Duration recheck) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.byPrefix = LocalCaches.builder().maximumSize(100_000).expireAfterWrite(recheck).build();

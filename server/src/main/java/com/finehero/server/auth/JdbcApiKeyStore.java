@@ -16,14 +16,14 @@ import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 
 /** {@link ApiKeyStore} in the {@code api_keys} table, joined to each key's owner; the same SQL on PostgreSQL and H2. */
-final class JdbcApiKeyStore implements ApiKeyStore {
+public final class JdbcApiKeyStore implements ApiKeyStore {
 
     private static final String SELECT = "SELECT k.id, k.prefix, k.secret_hash, k.name, k.owner_id, k.roles, k.create_time, "
             + "k.expire_time, k.last_used_time, k.revoke_time, u.username, u.disabled FROM api_keys k JOIN users u ON u.id = k.owner_id";
 
     private final Database db;
 
-    JdbcApiKeyStore(Database db) {
+    public JdbcApiKeyStore(Database db) {
         this.db = Objects.requireNonNull(db, "db");
     }
 

@@ -15,11 +15,11 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 
 /** {@link RefreshTokenStore} in the {@code refresh_tokens} table; the same SQL on PostgreSQL and H2. */
-final class JdbcRefreshTokenStore implements RefreshTokenStore {
+public final class JdbcRefreshTokenStore implements RefreshTokenStore {
 
     private final Database db;
 
-    JdbcRefreshTokenStore(Database db) {
+    public JdbcRefreshTokenStore(Database db) {
         this.db = Objects.requireNonNull(db, "db");
     }
 

@@ -19,7 +19,7 @@ import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 
 /** {@link UserStore} in the {@code users} table; the same SQL on PostgreSQL and H2. */
-final class JdbcUserStore implements UserStore {
+public final class JdbcUserStore implements UserStore {
 
     private static final String SELECT = "SELECT id, username, display_name, password_hash, roles, disabled, create_time, "
             + "update_time FROM users";
@@ -27,7 +27,7 @@ final class JdbcUserStore implements UserStore {
     private final Database db;
     private final Clock clock;
 
-    JdbcUserStore(Database db, Clock clock) {
+    public JdbcUserStore(Database db, Clock clock) {
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
     }

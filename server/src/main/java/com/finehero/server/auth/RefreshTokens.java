@@ -22,7 +22,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * refresh uses up one token and issues the next in the family. A used token presented again means it
  * was stolen or replayed, so the whole family is revoked.
  */
-final class RefreshTokens {
+public final class RefreshTokens {
 
     /** A token just issued, in clear for the caller. */
     record Issued(String token, Instant expiresAt) { }
@@ -40,7 +40,7 @@ final class RefreshTokens {
     private final Clock clock;
     private final Duration lifetime;
 
-    RefreshTokens(RefreshTokenStore store, Clock clock, Duration lifetime) {
+    public RefreshTokens(RefreshTokenStore store, Clock clock, Duration lifetime) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.lifetime = Objects.requireNonNull(lifetime, "lifetime");

@@ -14,7 +14,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * Where accounts live. Usernames are kept {@linkplain #normalise normalised}, so they compare
  * case-insensitively. Every method is one transaction. Implemented by {@link JdbcUserStore}.
  */
-interface UserStore {
+public interface UserStore {
 
     /** A user: the public record plus its password hash, which never leaves this package. */
     record Account(User user, String passwordHash) {
