@@ -34,6 +34,7 @@ import com.finehero.server.auth.UserStore;
 import com.finehero.server.monitoring.AlertNotifier;
 import com.finehero.server.monitoring.Alerts;
 import com.finehero.server.monitoring.AlertsConfig;
+import com.finehero.server.monitoring.JdbcAlertStore;
 import com.finehero.api.tasks.v1.TasksProto;
 import com.finehero.server.monitoring.MonitoringGrpcService;
 import com.finehero.server.monitoring.TaskAlertNotifier;
@@ -204,8 +205,8 @@ public final class FineHeroApp implements AutoCloseable {
             ErrorMapper errors = new ErrorMapper();
             RpcMetrics rpcMetrics = new RpcMetrics(meters, clock,
                     ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
-            Alerts alerts = Alerts.create(alertsConfig, database, redis, health::snapshot, rpcMetrics, clock,
-                    webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
+            Alerts alerts = Alerts.create(alertsConfig, new JdbcAlertStore(database), database.slowQueries(), redis, health::snapshot,
+                    rpcMetrics, clock, webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
             resources.add(alerts);
             RpcPipeline.Builder calls = RpcPipeline.builder()
                     .intercept(new RequestIdInterceptor())

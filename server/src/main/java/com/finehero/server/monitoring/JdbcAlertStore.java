@@ -18,7 +18,7 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Times;
 
 /** Alerts in the {@code alerts} table (migration V20); the same SQL on PostgreSQL and H2. */
-final class JdbcAlertStore implements AlertStore {
+public final class JdbcAlertStore implements AlertStore {
 
     private static final String COLUMNS = "id, rule, subject, state, severity, summary, measured, threshold, unit, "
             + "fire_time, resolve_time, update_time";
@@ -27,7 +27,7 @@ final class JdbcAlertStore implements AlertStore {
 
     private final Database db;
 
-    JdbcAlertStore(Database db) {
+    public JdbcAlertStore(Database db) {
         this.db = Objects.requireNonNull(db, "db");
     }
 
