@@ -15,12 +15,26 @@ import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
+import com.finehero.server.auth.AccessTokens;
+import com.finehero.server.auth.ApiKeys;
 import com.finehero.server.auth.AuthConfig;
 import com.finehero.server.auth.AuthGrpcService;
-import com.finehero.server.auth.Identity;
+import com.finehero.server.auth.BootstrapAdmin;
+import com.finehero.server.auth.CredentialsAuthenticator;
+import com.finehero.server.auth.JdbcApiKeyStore;
+import com.finehero.server.auth.JdbcAuditStore;
+import com.finehero.server.auth.JdbcRefreshTokenStore;
+import com.finehero.server.auth.JdbcUserStore;
+import com.finehero.server.auth.JwksService;
+import com.finehero.server.auth.Passwords;
+import com.finehero.server.auth.RefreshTokens;
+import com.finehero.server.auth.Revocations;
+import com.finehero.server.auth.SigningKeys;
+import com.finehero.server.auth.UserStore;
 import com.finehero.server.monitoring.AlertNotifier;
 import com.finehero.server.monitoring.Alerts;
 import com.finehero.server.monitoring.AlertsConfig;
+import com.finehero.server.monitoring.JdbcAlertStore;
 import com.finehero.api.tasks.v1.TasksProto;
 import com.finehero.server.monitoring.MonitoringGrpcService;
 import com.finehero.server.monitoring.MonitoringTasks;
@@ -185,8 +199,8 @@ public final class FineHeroApp implements AutoCloseable {
             ErrorMapper errors = new ErrorMapper();
             RpcMetrics rpcMetrics = new RpcMetrics(meters, clock,
                     ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
-            Alerts alerts = Alerts.create(alertsConfig, database, redis, health::snapshot, rpcMetrics, clock,
-                    webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
+            Alerts alerts = Alerts.create(alertsConfig, new JdbcAlertStore(database), database.slowQueries(), redis, health::snapshot,
+                    rpcMetrics, clock, webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
             resources.add(alerts);
             RpcPipeline.Builder calls = RpcPipeline.builder()
                     .intercept(new RequestIdInterceptor())
@@ -205,7 +219,14 @@ public final class FineHeroApp implements AutoCloseable {
                 throw new IllegalArgumentException("finehero.auth.jwt.keys (or keys-file) is required with a shared database: "
                         + "every instance must verify the tokens the others sign");
             }
-            Identity identity = Identity.start(authConfig, database, redis, clock);
+            UserStore users = new JdbcUserStore(database, clock);
+            Passwords passwords = new Passwords(authConfig.bcryptCost());
+            SigningKeys signingKeys = SigningKeys.from(authConfig);
+            AccessTokens accessTokens = new AccessTokens(signingKeys, authConfig, clock);
+            RefreshTokens refreshTokens = new RefreshTokens(new JdbcRefreshTokenStore(database), clock, authConfig.refreshTokenTtl());
+            Revocations revocations = new Revocations(redis, clock, authConfig.accessTokenTtl(), authConfig.revocationCheck());
+            ApiKeys apiKeys = new ApiKeys(new JdbcApiKeyStore(database), clock, authConfig.revocationCheck());
+            BootstrapAdmin.createIfMissing(authConfig, users, passwords);
             RateLimits rateLimits = RateLimits.from(finehero.get("security.rate-limits"));
             RateLimiter rateLimiter;
             if (redisConfig.enabled()) {
@@ -215,9 +236,10 @@ public final class FineHeroApp implements AutoCloseable {
             } else {
                 rateLimiter = new RateLimiter.Local(clock);
             }
-            AuditLog audit = new AuditLog(database, clock);
+            AuditLog audit = new AuditLog(new JdbcAuditStore(database), clock);
             resources.add(audit);
-            AuthGrpcService authService = identity.service(rateLimiter, rateLimits, audit);
+            AuthGrpcService authService = new AuthGrpcService(users, passwords, accessTokens, refreshTokens, revocations, apiKeys,
+                    rateLimiter, rateLimits, audit, clock);
             AccessRules accessRules = new AccessRules();
             calls.intercept(new AuditInterceptor(accessRules, audit));
             if (!config.get("server.protocols.grpc.enable-compression").asBoolean().orElse(true)) {
@@ -225,7 +247,7 @@ public final class FineHeroApp implements AutoCloseable {
             }
             calls.intercept(new ErrorInterceptor(errors));
             if (authConfig.enabled()) {
-                calls.intercept(new AuthInterceptor(accessRules, identity.authenticator()));
+                calls.intercept(new AuthInterceptor(accessRules, new CredentialsAuthenticator(accessTokens, revocations, apiKeys)));
                 if (rateLimits.enabled()) {
                     calls.intercept(new RateLimitInterceptor(rateLimiter, rateLimits));
                 }
@@ -269,7 +291,7 @@ public final class FineHeroApp implements AutoCloseable {
                     .addRouting(grpc)
                     .routing(http -> http
                             .addFilter(new HttpSecurity(HttpSecurity.Cors.from(finehero.get("security.cors"))))
-                            .register(identity.jwks())
+                            .register(new JwksService(signingKeys))
                             .register(rest)
                             .register(new OpenApiService(HttpBinding.of(pipeline)))
                             .register(new DashboardService()))

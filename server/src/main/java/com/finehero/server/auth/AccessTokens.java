@@ -27,7 +27,7 @@ import com.nimbusds.jwt.SignedJWT;
  * expiry, not-before and the claims FineHero needs. A verified token is remembered until it expires,
  * so a client that reuses its token pays for the signature check once, not on every call.
  */
-final class AccessTokens {
+public final class AccessTokens {
 
     /** Tolerated clock difference between the instance that signed and the one that checks. */
     static final Duration LEEWAY = Duration.ofSeconds(30);
@@ -48,7 +48,7 @@ final class AccessTokens {
             .expireAfterWrite(Duration.ofMinutes(5))
             .build();
 
-    AccessTokens(SigningKeys keys, AuthConfig config, Clock clock) {
+    public AccessTokens(SigningKeys keys, AuthConfig config, Clock clock) {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");

@@ -4,27 +4,20 @@ import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.finehero.api.auth.v1.ApiKey;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.server.platform.cache.LocalCaches;
-import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.github.benmanes.caffeine.cache.Cache;
@@ -34,29 +27,24 @@ import com.github.benmanes.caffeine.cache.Cache;
  * to show it) and a SHA-256 of the whole key, never the key. A key found by its prefix is remembered
  * for {@code recheck}, which bounds how long another instance may still accept a revoked key.
  */
-final class ApiKeys {
+public final class ApiKeys {
 
     private static final System.Logger LOG = System.getLogger(ApiKeys.class.getName());
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SCHEME = "fh_";
     private static final int PREFIX_CHARS = SCHEME.length() + 8;
     private static final int KEY_CHARS = SCHEME.length() + 43;
-    private static final String COLUMNS = "k.id, k.prefix, k.secret_hash, k.name, k.owner_id, k.roles, k.create_time, "
-            + "k.expire_time, k.last_used_time, k.revoke_time, u.username, u.disabled";
-
-    /** A key as checked on each call: the record, its hash, and its owner's standing. */
-    record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled) { }
 
     /** A key just made, with the secret shown once. */
     record Created(ApiKey key, String secret) { }
 
-    private final Database db;
+    private final ApiKeyStore store;
     private final Clock clock;
-    private final Cache<String, Optional<Stored>> byPrefix;
+    private final Cache<String, Optional<ApiKeyStore.Stored>> byPrefix;
     private final Map<String, Instant> lastUseWritten = new ConcurrentHashMap<>();
 
-    ApiKeys(Database db, Clock clock, Duration recheck) {
-        this.db = Objects.requireNonNull(db, "db");
+    public ApiKeys(ApiKeyStore store, Clock clock, Duration recheck) {
+        this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.byPrefix = LocalCaches.builder().maximumSize(100_000).expireAfterWrite(recheck).build();
     }
@@ -67,39 +55,24 @@ final class ApiKeys {
             byte[] bytes = new byte[32];
             RANDOM.nextBytes(bytes);
             String secret = SCHEME + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-            String id = UUID.randomUUID().toString();
-            try {
-                db.inTransaction(connection -> {
-                    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO api_keys "
-                            + "(id, prefix, secret_hash, name, owner_id, roles, create_time, expire_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
-                        insert.setString(1, id);
-                        insert.setString(2, secret.substring(0, PREFIX_CHARS));
-                        insert.setString(3, RefreshTokens.hash(secret));
-                        insert.setString(4, name);
-                        insert.setString(5, ownerId);
-                        insert.setString(6, UserStore.encode(roles));
-                        insert.setObject(7, Times.toSql(now));
-                        insert.setObject(8, expiresAt == null ? null : Times.toSql(Times.truncate(expiresAt)));
-                        insert.executeUpdate();
-                    }
-                    return null;
-                });
-                return new Created(find(id).orElseThrow().key(), secret);
-            } catch (Database.DatabaseException e) {
-                // two keys sharing 48 random bits of prefix: draw again
-                if (attempt >= 3 || !db.dialect().isUniqueViolation(e.sqlException())) {
-                    throw e;
-                }
+            Optional<ApiKey> added = store.add(new ApiKeyStore.NewKey(secret.substring(0, PREFIX_CHARS), RefreshTokens.hash(secret),
+                    name, ownerId, roles, now, expiresAt));
+            if (added.isPresent()) {
+                return new Created(added.get(), secret);
+            }
+            // two keys sharing 48 random bits of prefix: draw again
+            if (attempt >= 3) {
+                throw new IllegalStateException("four new API keys in a row drew a prefix that was taken");
             }
         }
     }
 
     /** The key's record if {@code secret} is a live key; otherwise UNAUTHENTICATED. */
-    Stored verify(String secret) {
+    ApiKeyStore.Stored verify(String secret) {
         if (secret.length() != KEY_CHARS || !secret.startsWith(SCHEME)) {
             throw invalid();
         }
-        Stored stored = byPrefix.get(secret.substring(0, PREFIX_CHARS), prefix -> selectOne("k.prefix = ?", prefix)).orElseThrow(ApiKeys::invalid);
+        ApiKeyStore.Stored stored = byPrefix.get(secret.substring(0, PREFIX_CHARS), store::findByPrefix).orElseThrow(ApiKeys::invalid);
         boolean matches = MessageDigest.isEqual(stored.secretHash().getBytes(StandardCharsets.US_ASCII),
                 RefreshTokens.hash(secret).getBytes(StandardCharsets.US_ASCII));
         Instant now = clock.instant();
@@ -111,46 +84,19 @@ final class ApiKeys {
         return stored;
     }
 
-    Optional<Stored> find(String id) {
-        return selectOne("k.id = ?", id);
+    Optional<ApiKeyStore.Stored> find(String id) {
+        return store.find(id);
     }
 
-    /** Keys newest first, of one owner or (empty owner) all, before the key with id {@code afterId}. */
-    List<ApiKey> list(String ownerId, Instant beforeTime, String beforeId, int limit) {
-        String sql = "SELECT " + COLUMNS + " FROM api_keys k JOIN users u ON u.id = k.owner_id WHERE "
-                + (ownerId.isEmpty() ? "" : "k.owner_id = ? AND ")
-                + "(k.create_time < ? OR (k.create_time = ? AND k.id < ?)) ORDER BY k.create_time DESC, k.id DESC LIMIT ?";
-        return db.read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(sql)) {
-                int i = 1;
-                if (!ownerId.isEmpty()) {
-                    select.setString(i++, ownerId);
-                }
-                select.setObject(i++, Times.toSql(beforeTime));
-                select.setObject(i++, Times.toSql(beforeTime));
-                select.setString(i++, beforeId);
-                select.setInt(i, limit);
-                List<ApiKey> keys = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        keys.add(read(rows).key());
-                    }
-                }
-                return keys;
-            }
-        });
+    /** Keys newest first, of one owner or (empty owner) all, after {@code after} (null: from the newest). */
+    List<ApiKey> list(String ownerId, ApiKeyStore.Cursor after, int limit) {
+        return store.list(ownerId, after, limit);
     }
 
     ApiKey revoke(String id) {
-        db.inTransaction(connection -> {
-            try (PreparedStatement revoke = connection.prepareStatement("UPDATE api_keys SET revoke_time = ? WHERE id = ? AND revoke_time IS NULL")) {
-                revoke.setObject(1, Times.toSql(Times.truncate(clock.instant())));
-                revoke.setString(2, id);
-                return revoke.executeUpdate();
-            }
-        });
+        store.revoke(id, clock.instant());
         byPrefix.invalidateAll();
-        return find(id).orElseThrow().key();
+        return store.find(id).orElseThrow().key();
     }
 
     /** Forgets cached keys, e.g. after their owner was disabled. */
@@ -167,52 +113,11 @@ final class ApiKeys {
         lastUseWritten.put(id, now);
         Thread.ofVirtual().name("finehero-api-key-use").start(() -> {
             try {
-                db.inTransaction(connection -> {
-                    try (PreparedStatement update = connection.prepareStatement("UPDATE api_keys SET last_used_time = ? WHERE id = ?")) {
-                        update.setObject(1, Times.toSql(Times.truncate(now)));
-                        update.setString(2, id);
-                        return update.executeUpdate();
-                    }
-                });
+                store.recordUse(id, now);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "recording an API key's last use failed: " + e);
             }
         });
-    }
-
-    private Optional<Stored> selectOne(String where, String value) {
-        return db.read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS
-                    + " FROM api_keys k JOIN users u ON u.id = k.owner_id WHERE " + where)) {
-                select.setString(1, value);
-                try (ResultSet rows = select.executeQuery()) {
-                    return rows.next() ? Optional.of(read(rows)) : Optional.empty();
-                }
-            }
-        });
-    }
-
-    private static Stored read(ResultSet rows) throws SQLException {
-        ApiKey.Builder key = ApiKey.newBuilder()
-                .setApiKeyId(rows.getString("id"))
-                .setPrefix(rows.getString("prefix"))
-                .setName(rows.getString("name"))
-                .setOwnerId(rows.getString("owner_id"))
-                .addAllRoles(UserStore.decode(rows.getString("roles")))
-                .setCreateTime(Times.fromSql(rows.getObject("create_time", OffsetDateTime.class)));
-        OffsetDateTime expires = rows.getObject("expire_time", OffsetDateTime.class);
-        if (expires != null) {
-            key.setExpireTime(Times.fromSql(expires));
-        }
-        OffsetDateTime used = rows.getObject("last_used_time", OffsetDateTime.class);
-        if (used != null) {
-            key.setLastUsedTime(Times.fromSql(used));
-        }
-        OffsetDateTime revoked = rows.getObject("revoke_time", OffsetDateTime.class);
-        if (revoked != null) {
-            key.setRevokeTime(Times.fromSql(revoked));
-        }
-        return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"));
     }
 
     static FineHeroException.Unauthenticated invalid() {

@@ -1,5 +1,6 @@
 package com.finehero.server.auth;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -35,8 +36,10 @@ import com.finehero.api.auth.v1.TokenResponse;
 import com.finehero.api.auth.v1.User;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.security.AuditLog;
+import com.finehero.server.platform.security.AuditStore;
 import com.finehero.server.platform.security.CallerAddress;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.platform.security.RateLimiter;
@@ -52,16 +55,29 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     private static final String LOGIN_FAILED = "wrong username or password";
 
-    private final Identity identity;
+    private final UserStore users;
+    private final Passwords passwords;
+    private final AccessTokens accessTokens;
+    private final RefreshTokens refreshTokens;
+    private final Revocations revocations;
+    private final ApiKeys apiKeys;
     private final RateLimiter limiter;
     private final RateLimits limits;
     private final AuditLog audit;
+    private final Clock clock;
 
-    AuthGrpcService(Identity identity, RateLimiter limiter, RateLimits limits, AuditLog audit) {
-        this.identity = Objects.requireNonNull(identity, "identity");
+    public AuthGrpcService(UserStore users, Passwords passwords, AccessTokens accessTokens, RefreshTokens refreshTokens,
+                           Revocations revocations, ApiKeys apiKeys, RateLimiter limiter, RateLimits limits, AuditLog audit, Clock clock) {
+        this.users = Objects.requireNonNull(users, "users");
+        this.passwords = Objects.requireNonNull(passwords, "passwords");
+        this.accessTokens = Objects.requireNonNull(accessTokens, "accessTokens");
+        this.refreshTokens = Objects.requireNonNull(refreshTokens, "refreshTokens");
+        this.revocations = Objects.requireNonNull(revocations, "revocations");
+        this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
         this.limiter = Objects.requireNonNull(limiter, "limiter");
         this.limits = Objects.requireNonNull(limits, "limits");
         this.audit = Objects.requireNonNull(audit, "audit");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     @Override
@@ -69,26 +85,26 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         String username = UserStore.normalise(request.getUsername());
         throttle("login-account:" + username, limits.loginPerAccount());
         throttle("login-address:" + CallerAddress.current(), limits.loginPerAddress());
-        UserStore.Account account = identity.users().findByUsername(username).orElse(null);
+        UserStore.Account account = users.findByUsername(username).orElse(null);
         if (account == null) {
-            identity.passwords().verifyNobody(request.getPassword());
+            passwords.verifyNobody(request.getPassword());
             throw new FineHeroException.Unauthenticated("LOGIN_FAILED", LOGIN_FAILED);
         }
-        if (!identity.passwords().verify(request.getPassword(), account.passwordHash()) || account.user().getDisabled()) {
+        if (!passwords.verify(request.getPassword(), account.passwordHash()) || account.user().getDisabled()) {
             throw new FineHeroException.Unauthenticated("LOGIN_FAILED", LOGIN_FAILED);
         }
-        reply(response, tokens(account, identity.refreshTokens().startFamily(account.user().getUserId())));
+        reply(response, tokens(account, refreshTokens.startFamily(account.user().getUserId())));
     }
 
     @Override
     public void refresh(RefreshRequest request, StreamObserver<TokenResponse> response) {
-        RefreshTokens.Rotation rotation = identity.refreshTokens().rotate(request.getRefreshToken());
+        RefreshTokens.Rotation rotation = refreshTokens.rotate(request.getRefreshToken());
         if (!(rotation instanceof RefreshTokens.Rotation.Rotated rotated)) {
             throw RefreshTokens.refused();
         }
-        UserStore.Account account = identity.users().find(rotated.userId()).orElseThrow(RefreshTokens::refused);
+        UserStore.Account account = users.find(rotated.userId()).orElseThrow(RefreshTokens::refused);
         if (account.user().getDisabled()) {
-            identity.refreshTokens().revokeAll(account.user().getUserId());
+            refreshTokens.revokeAll(account.user().getUserId());
             throw RefreshTokens.refused();
         }
         reply(response, tokens(account, rotated.next()));
@@ -98,9 +114,9 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     public void logout(LogoutRequest request, StreamObserver<LogoutResponse> response) {
         Principal caller = Principal.current();
         if (caller.credential() == Principal.Credential.ACCESS_TOKEN) {
-            identity.revocations().revokeToken(caller.tokenId(), caller.expiresAt());
+            revocations.revokeToken(caller.tokenId(), caller.expiresAt());
         }
-        if (!request.getRefreshToken().isEmpty() && !identity.refreshTokens().revokeFamilyOf(request.getRefreshToken(), caller.subject())) {
+        if (!request.getRefreshToken().isEmpty() && !refreshTokens.revokeFamilyOf(request.getRefreshToken(), caller.subject())) {
             throw FineHeroException.invalidField("refresh_token", "is not a refresh token of yours");
         }
         reply(response, LogoutResponse.getDefaultInstance());
@@ -109,7 +125,7 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     @Override
     public void getMe(GetMeRequest request, StreamObserver<GetMeResponse> response) {
         Principal caller = Principal.current();
-        User user = identity.users().find(caller.subject()).map(UserStore.Account::user)
+        User user = users.find(caller.subject()).map(UserStore.Account::user)
                 .orElse(User.newBuilder().setUserId(caller.subject()).setUsername(caller.name()).build());
         GetMeResponse.Builder me = GetMeResponse.newBuilder()
                 .setUser(user)
@@ -124,8 +140,8 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void createUser(CreateUserRequest request, StreamObserver<User> response) {
-        UserStore.Account created = identity.users().create(request.getUsername(), request.getDisplayName(),
-                EnumSet.copyOf(request.getRolesList()), identity.passwords().hash(request.getPassword()));
+        UserStore.Account created = users.create(request.getUsername(), request.getDisplayName(),
+                EnumSet.copyOf(request.getRolesList()), passwords.hash(request.getPassword()));
         reply(response, created.user());
     }
 
@@ -133,17 +149,13 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     public void listUsers(ListUsersRequest request, StreamObserver<ListUsersResponse> response) {
         int limit = pageSize(request.getPageSize(), 50, 200);
         String after = request.getPageToken().isEmpty() ? "" : PageTokens.decode(request.getPageToken(), "users", 1).getFirst();
-        List<User> users = identity.users().list(after, limit + 1);
-        ListUsersResponse.Builder page = ListUsersResponse.newBuilder().addAllUsers(users.subList(0, Math.min(limit, users.size())));
-        if (users.size() > limit) {
-            page.setNextPageToken(PageTokens.encode("users", List.of(users.get(limit - 1).getUsername())));
-        }
-        reply(response, page.build());
+        KeysetPage<User> page = KeysetPage.of(users.list(after, limit + 1), limit, "users", user -> List.of(user.getUsername()));
+        reply(response, ListUsersResponse.newBuilder().addAllUsers(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
     @Override
     public void setUserRoles(SetUserRolesRequest request, StreamObserver<User> response) {
-        reply(response, identity.users().setRoles(id(request.getUserId()), EnumSet.copyOf(request.getRolesList())).user());
+        reply(response, users.setRoles(id(request.getUserId()), EnumSet.copyOf(request.getRolesList())).user());
     }
 
     @Override
@@ -152,9 +164,9 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         if (request.getDisabled() && userId.equals(Principal.current().subject())) {
             throw new FineHeroException.FailedPrecondition("CANNOT_DISABLE_SELF", "you cannot disable your own account");
         }
-        UserStore.Account account = identity.users().setDisabled(userId, request.getDisabled());
+        UserStore.Account account = users.setDisabled(userId, request.getDisabled());
         if (request.getDisabled()) {
-            identity.revokeEverything(userId);
+            revokeEverything(userId);
         }
         reply(response, account.user());
     }
@@ -162,8 +174,8 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     @Override
     public void revokeUserTokens(RevokeUserTokensRequest request, StreamObserver<RevokeUserTokensResponse> response) {
         String userId = id(request.getUserId());
-        identity.users().require(userId);
-        Instant cutoff = identity.revokeEverything(userId);
+        users.require(userId);
+        Instant cutoff = revokeEverything(userId);
         reply(response, RevokeUserTokensResponse.newBuilder().setRevokeTime(Times.toProto(cutoff)).build());
     }
 
@@ -174,7 +186,7 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         if (!ownerId.equals(caller.subject()) && !caller.has(Role.ROLE_ADMIN)) {
             throw new FineHeroException.PermissionDenied("NOT_YOUR_ACCOUNT", "only an admin may create API keys for another user");
         }
-        UserStore.Account owner = identity.users().find(ownerId).orElseThrow(() -> FineHeroException.invalidField(
+        UserStore.Account owner = users.find(ownerId).orElseThrow(() -> FineHeroException.invalidField(
                 "owner_id", "names no user"));
         // a key never holds more than its owner, nor more than the credential that creates it for oneself
         Set<Role> allowed = EnumSet.noneOf(Role.class);
@@ -187,10 +199,10 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
             throw FineHeroException.invalidField("roles", "may only hold roles of the key's owner (" + allowed + ")");
         }
         Instant expires = request.hasExpireTime() ? Times.toInstant(request.getExpireTime()) : null;
-        if (expires != null && !expires.isAfter(identity.clock().instant())) {
+        if (expires != null && !expires.isAfter(clock.instant())) {
             throw FineHeroException.invalidField("expire_time", "must be in the future");
         }
-        ApiKeys.Created created = identity.apiKeys().create(request.getName(), ownerId, roles, expires);
+        ApiKeys.Created created = apiKeys.create(request.getName(), ownerId, roles, expires);
         reply(response, CreateApiKeyResponse.newBuilder().setApiKey(created.key()).setSecret(created.secret()).build());
     }
 
@@ -199,35 +211,29 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         Principal caller = Principal.current();
         String owner = caller.has(Role.ROLE_ADMIN) ? id(request.getOwnerId()) : caller.subject();
         int limit = pageSize(request.getPageSize(), 50, 200);
-        Instant beforeTime = Instant.parse("9999-12-31T00:00:00Z");
-        String beforeId = "~";
+        String scope = "api-keys|" + owner;
+        ApiKeyStore.Cursor after = null;
         if (!request.getPageToken().isEmpty()) {
-            List<String> position = PageTokens.decode(request.getPageToken(), "api-keys|" + owner, 2);
+            List<String> position = PageTokens.decode(request.getPageToken(), scope, 2);
             try {
-                beforeTime = Instant.parse(position.get(0));
+                after = new ApiKeyStore.Cursor(Instant.parse(position.get(0)), position.get(1));
             } catch (java.time.DateTimeException e) {
                 throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
             }
-            beforeId = position.get(1);
         }
-        List<ApiKey> keys = identity.apiKeys().list(owner, beforeTime, beforeId, limit + 1);
-        ListApiKeysResponse.Builder page = ListApiKeysResponse.newBuilder().addAllApiKeys(keys.subList(0, Math.min(limit, keys.size())));
-        if (keys.size() > limit) {
-            ApiKey last = keys.get(limit - 1);
-            page.setNextPageToken(PageTokens.encode("api-keys|" + owner,
-                    List.of(Times.toInstant(last.getCreateTime()).toString(), last.getApiKeyId())));
-        }
-        reply(response, page.build());
+        KeysetPage<ApiKey> page = KeysetPage.of(apiKeys.list(owner, after, limit + 1), limit, scope,
+                key -> List.of(Times.toInstant(key.getCreateTime()).toString(), key.getApiKeyId()));
+        reply(response, ListApiKeysResponse.newBuilder().addAllApiKeys(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
     @Override
     public void revokeApiKey(RevokeApiKeyRequest request, StreamObserver<ApiKey> response) {
         Principal caller = Principal.current();
         String keyId = id(request.getApiKeyId());
-        ApiKeys.Stored key = identity.apiKeys().find(keyId)
+        ApiKeyStore.Stored key = apiKeys.find(keyId)
                 .filter(k -> caller.has(Role.ROLE_ADMIN) || k.key().getOwnerId().equals(caller.subject()))
                 .orElseThrow(() -> FineHeroException.notFound("API key", keyId));
-        reply(response, key.key().hasRevokeTime() ? key.key() : identity.apiKeys().revoke(keyId));
+        reply(response, key.key().hasRevokeTime() ? key.key() : apiKeys.revoke(keyId));
     }
 
     @Override
@@ -242,18 +248,15 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                 throw FineHeroException.invalidField("page_token", "is not a token returned by this listing");
             }
         }
-        List<AuditLog.Event> events = audit.list(new AuditLog.Query(request.getPrincipalId(), request.getMethod(), before, limit + 1));
-        ListAuditEventsResponse.Builder page = ListAuditEventsResponse.newBuilder();
-        events.stream().limit(limit).map(AuthGrpcService::toProto).forEach(page::addEvents);
-        if (events.size() > limit) {
-            page.setNextPageToken(PageTokens.encode(scope, List.of(Long.toString(events.get(limit - 1).id()))));
-        }
-        reply(response, page.build());
+        KeysetPage<AuditStore.Event> page = KeysetPage.of(audit.list(new AuditStore.Query(request.getPrincipalId(), request.getMethod(),
+                before, limit + 1)), limit, scope, event -> List.of(Long.toString(event.id())));
+        reply(response, ListAuditEventsResponse.newBuilder().addAllEvents(page.items().stream().map(AuthGrpcService::toProto).toList())
+                .setNextPageToken(page.nextPageToken()).build());
     }
 
     private TokenResponse tokens(UserStore.Account account, RefreshTokens.Issued refresh) {
         User user = account.user();
-        AccessTokens.Issued access = identity.accessTokens().issue(user.getUserId(), user.getUsername(), account.roles());
+        AccessTokens.Issued access = accessTokens.issue(user.getUserId(), user.getUsername(), account.roles());
         return TokenResponse.newBuilder()
                 .setAccessToken(access.token())
                 .setTokenType("Bearer")
@@ -264,6 +267,15 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                 .build();
     }
 
+    /** Refuses every token the user holds now: access tokens through the deny-list, refresh tokens in the database. */
+    private Instant revokeEverything(String userId) {
+        Instant cutoff = Times.truncate(clock.instant()).plusMillis(1);
+        revocations.revokeUser(userId, cutoff);
+        refreshTokens.revokeAll(userId);
+        apiKeys.forgetCached();
+        return cutoff;
+    }
+
     private void throttle(String bucket, long perMinute) {
         RateLimiter.Decision decision = limiter.tryTake(bucket, perMinute);
         if (!decision.allowed()) {
@@ -271,7 +283,7 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         }
     }
 
-    private static AuditEvent toProto(AuditLog.Event e) {
+    private static AuditEvent toProto(AuditStore.Event e) {
         return AuditEvent.newBuilder()
                 .setEventId(e.id())
                 .setTime(Times.toProto(e.time()))

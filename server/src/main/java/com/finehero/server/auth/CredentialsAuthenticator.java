@@ -9,7 +9,7 @@ import com.finehero.server.platform.security.Principal;
 import io.grpc.Metadata;
 
 /** Reads {@code authorization: Bearer <access token>} or {@code x-api-key: <key>}; never both. */
-final class CredentialsAuthenticator implements Authenticator {
+public final class CredentialsAuthenticator implements Authenticator {
 
     private static final String BEARER = "bearer ";
 
@@ -17,7 +17,7 @@ final class CredentialsAuthenticator implements Authenticator {
     private final Revocations revocations;
     private final ApiKeys apiKeys;
 
-    CredentialsAuthenticator(AccessTokens tokens, Revocations revocations, ApiKeys apiKeys) {
+    public CredentialsAuthenticator(AccessTokens tokens, Revocations revocations, ApiKeys apiKeys) {
         this.tokens = Objects.requireNonNull(tokens, "tokens");
         this.revocations = Objects.requireNonNull(revocations, "revocations");
         this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
@@ -34,7 +34,7 @@ final class CredentialsAuthenticator implements Authenticator {
             throw new FineHeroException.Unauthenticated("CREDENTIALS_AMBIGUOUS", "send an access token or an API key, not both");
         }
         if (apiKey != null) {
-            ApiKeys.Stored key = apiKeys.verify(apiKey.strip());
+            ApiKeyStore.Stored key = apiKeys.verify(apiKey.strip());
             return new Principal(key.key().getOwnerId(), key.ownerName(), java.util.EnumSet.copyOf(key.key().getRolesList()),
                     Principal.Credential.API_KEY, key.key().getApiKeyId(),
                     key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null);

@@ -13,7 +13,7 @@ public final class JwksService implements HttpService {
 
     private final String jwks;
 
-    JwksService(SigningKeys keys) {
+    public JwksService(SigningKeys keys) {
         this.jwks = Objects.requireNonNull(keys, "keys").publicJwks();
     }
 

@@ -10,7 +10,7 @@ import at.favre.lib.crypto.bcrypt.LongPasswordStrategies;
  * cut. {@link #verifyNobody} spends the same time as a real check, so an unknown username cannot be
  * told from a wrong password by timing.
  */
-final class Passwords {
+public final class Passwords {
 
     private static final BCrypt.Version VERSION = BCrypt.Version.VERSION_2B;
 
@@ -19,7 +19,7 @@ final class Passwords {
     private final BCrypt.Verifyer verifier;
     private final byte[] decoy;
 
-    Passwords(int cost) {
+    public Passwords(int cost) {
         this.cost = cost;
         this.hasher = BCrypt.with(VERSION, LongPasswordStrategies.hashSha512(VERSION));
         this.verifier = BCrypt.verifyer(VERSION, LongPasswordStrategies.hashSha512(VERSION));

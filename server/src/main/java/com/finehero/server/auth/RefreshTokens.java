@@ -4,19 +4,16 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 
-import com.finehero.server.platform.db.Database;
+import com.finehero.server.auth.RefreshTokenStore.Decision;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 
@@ -25,7 +22,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * refresh uses up one token and issues the next in the family. A used token presented again means it
  * was stolen or replayed, so the whole family is revoked.
  */
-final class RefreshTokens {
+public final class RefreshTokens {
 
     /** A token just issued, in clear for the caller. */
     record Issued(String token, Instant expiresAt) { }
@@ -39,109 +36,69 @@ final class RefreshTokens {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Database db;
+    private final RefreshTokenStore store;
     private final Clock clock;
-    private final java.time.Duration lifetime;
+    private final Duration lifetime;
 
-    RefreshTokens(Database db, Clock clock, java.time.Duration lifetime) {
-        this.db = Objects.requireNonNull(db, "db");
+    public RefreshTokens(RefreshTokenStore store, Clock clock, Duration lifetime) {
+        this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.lifetime = Objects.requireNonNull(lifetime, "lifetime");
     }
 
     Issued startFamily(String userId) {
-        return db.inTransaction(connection -> insert(connection, userId, UUID.randomUUID().toString()));
+        String token = draw();
+        RefreshTokenStore.NewToken first = newToken(UUID.randomUUID().toString(), userId, token);
+        store.add(first);
+        return new Issued(token, first.expiresAt());
     }
 
     Rotation rotate(String token) {
         Instant now = clock.instant();
-        return db.inTransaction(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(
-                    "SELECT id, family_id, user_id, expire_time, used_time, revoke_time FROM refresh_tokens WHERE token_hash = ? FOR UPDATE")) {
-                select.setString(1, hash(token));
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return new Rotation.Refused("unknown");
-                    }
-                    String id = row.getString("id");
-                    String family = row.getString("family_id");
-                    String userId = row.getString("user_id");
-                    if (row.getObject("revoke_time", OffsetDateTime.class) != null) {
-                        return new Rotation.Refused("revoked");
-                    }
-                    if (row.getObject("used_time", OffsetDateTime.class) != null) {
-                        revokeFamily(connection, family, now);
-                        return new Rotation.Refused("reused");
-                    }
-                    if (!now.isBefore(row.getObject("expire_time", OffsetDateTime.class).toInstant())) {
-                        return new Rotation.Refused("expired");
-                    }
-                    try (PreparedStatement use = connection.prepareStatement("UPDATE refresh_tokens SET used_time = ? WHERE id = ?")) {
-                        use.setObject(1, Times.toSql(now));
-                        use.setString(2, id);
-                        use.executeUpdate();
-                    }
-                    return new Rotation.Rotated(userId, insert(connection, userId, family));
-                }
-            }
-        });
+        String next = draw();
+        Decision decision = store.rotate(hash(token), presented -> decide(presented, now, next));
+        return switch (decision) {
+            case Decision.Replace replace -> new Rotation.Rotated(replace.next().userId(), new Issued(next, replace.next().expiresAt()));
+            case Decision.RevokeFamily revoke -> new Rotation.Refused("reused");
+            case Decision.Refuse refuse -> new Rotation.Refused(refuse.reason());
+        };
+    }
+
+    private Decision decide(Optional<RefreshTokenStore.Stored> presented, Instant now, String next) {
+        if (presented.isEmpty()) {
+            return new Decision.Refuse("unknown");
+        }
+        RefreshTokenStore.Stored token = presented.get();
+        if (token.revoked()) {
+            return new Decision.Refuse("revoked");
+        }
+        if (token.used()) {
+            return new Decision.RevokeFamily(token.familyId(), now);
+        }
+        if (!now.isBefore(token.expiresAt())) {
+            return new Decision.Refuse("expired");
+        }
+        return new Decision.Replace(token.id(), now, newToken(token.familyId(), token.userId(), next));
     }
 
     /** Revokes the family of {@code token} if it belongs to {@code userId}; false if it does not. */
     boolean revokeFamilyOf(String token, String userId) {
-        Instant now = clock.instant();
-        return db.inTransaction(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT family_id FROM refresh_tokens WHERE token_hash = ? AND user_id = ?")) {
-                select.setString(1, hash(token));
-                select.setString(2, userId);
-                try (ResultSet row = select.executeQuery()) {
-                    if (!row.next()) {
-                        return false;
-                    }
-                    revokeFamily(connection, row.getString(1), now);
-                    return true;
-                }
-            }
-        });
+        return store.revokeFamilyOf(hash(token), userId, clock.instant());
     }
 
     void revokeAll(String userId) {
-        db.inTransaction(connection -> {
-            try (PreparedStatement revoke = connection.prepareStatement(
-                    "UPDATE refresh_tokens SET revoke_time = ? WHERE user_id = ? AND revoke_time IS NULL")) {
-                revoke.setObject(1, Times.toSql(clock.instant()));
-                revoke.setString(2, userId);
-                return revoke.executeUpdate();
-            }
-        });
+        store.revokeAll(userId, clock.instant());
     }
 
-    private static void revokeFamily(Connection connection, String family, Instant now) throws SQLException {
-        try (PreparedStatement revoke = connection.prepareStatement(
-                "UPDATE refresh_tokens SET revoke_time = ? WHERE family_id = ? AND revoke_time IS NULL")) {
-            revoke.setObject(1, Times.toSql(now));
-            revoke.setString(2, family);
-            revoke.executeUpdate();
-        }
+    private RefreshTokenStore.NewToken newToken(String familyId, String userId, String token) {
+        Instant now = Times.truncate(clock.instant());
+        return new RefreshTokenStore.NewToken(familyId, userId, hash(token), now, now.plus(lifetime));
     }
 
-    private Issued insert(Connection connection, String userId, String family) throws SQLException {
+    private static String draw() {
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
-        String token = "fhr_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-        Instant now = Times.truncate(clock.instant());
-        Instant expires = now.plus(lifetime);
-        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO refresh_tokens "
-                + "(id, family_id, user_id, token_hash, create_time, expire_time) VALUES (?, ?, ?, ?, ?, ?)")) {
-            insert.setString(1, UUID.randomUUID().toString());
-            insert.setString(2, family);
-            insert.setString(3, userId);
-            insert.setString(4, hash(token));
-            insert.setObject(5, Times.toSql(now));
-            insert.setObject(6, Times.toSql(expires));
-            insert.executeUpdate();
-        }
-        return new Issued(token, expires);
+        return "fhr_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
     }
 
     static String hash(String secret) {

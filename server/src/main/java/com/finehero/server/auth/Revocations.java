@@ -23,7 +23,7 @@ import org.redisson.client.codec.StringCodec;
  * {@code recheck}; without Redis (the embedded mode) they are kept in this process. If Redis cannot be
  * reached, a revocation fails loudly (UNAVAILABLE) and checks rely on what this instance already knows.
  */
-final class Revocations {
+public final class Revocations {
 
     private static final System.Logger LOG = System.getLogger(Revocations.class.getName());
 
@@ -42,7 +42,7 @@ final class Revocations {
     private final Map<String, Instant> userCutoffs = new ConcurrentHashMap<>();
     private final Cache<String, Entry> lookups;
 
-    Revocations(RedisConnector redis, Clock clock, Duration tokenLifetime, Duration recheck) {
+    public Revocations(RedisConnector redis, Clock clock, Duration tokenLifetime, Duration recheck) {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.tokenLifetime = Objects.requireNonNull(tokenLifetime, "tokenLifetime");

@@ -28,7 +28,7 @@ import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
  * key, and removes the old one once the tokens it signed have expired. The public halves are served
  * as the JWKS.
  */
-final class SigningKeys {
+public final class SigningKeys {
 
     private static final System.Logger LOG = System.getLogger(SigningKeys.class.getName());
 
@@ -59,7 +59,7 @@ final class SigningKeys {
         }
     }
 
-    static SigningKeys from(AuthConfig config) {
+    public static SigningKeys from(AuthConfig config) {
         if (config.jwkSet().isEmpty()) {
             LOG.log(Level.WARNING, "finehero.auth.jwt.keys is not set: signing tokens with a key made for this process; "
                     + "tokens stop working when it restarts, and other instances cannot verify them");

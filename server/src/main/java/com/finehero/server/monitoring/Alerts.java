@@ -8,14 +8,15 @@ import java.util.function.Supplier;
 
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.server.platform.cache.RedisConnector;
-import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.SlowQueries;
 import com.finehero.server.platform.lock.ClusterLock;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RpcMetrics;
 
 /**
- * The alerting of one instance, put together from {@link AlertsConfig}: the store, the evaluator (run
- * by {@code FineHeroApp}'s scheduler every interval), the feed WatchAlerts reads and the webhook.
+ * The alerting of one instance, put together from {@link AlertsConfig} around the store it is given:
+ * the evaluator (run by {@code FineHeroApp}'s scheduler every interval), the feed WatchAlerts reads and
+ * the webhook.
  */
 public final class Alerts implements AutoCloseable {
 
@@ -36,12 +37,12 @@ public final class Alerts implements AutoCloseable {
      * @param notifier where changes go (the task-backed webhook delivery, or none); see
      *                 {@link #webhook(AlertsConfig)} for the webhook itself
      */
-    public static Alerts create(AlertsConfig config, Database database, RedisConnector redis,
+    public static Alerts create(AlertsConfig config, AlertStore store, SlowQueries slowQueries, RedisConnector redis,
                                 Supplier<HealthMonitor.Snapshot> health, RpcMetrics rpcs, Clock clock, AlertNotifier notifier) {
         Objects.requireNonNull(config, "config");
-        AlertStore store = new JdbcAlertStore(database);
+        Objects.requireNonNull(store, "store");
         AlertFeed feed = new AlertFeed(redis);
-        AlertSignals signals = new MetricSignals(health, database.slowQueries(), rpcs, clock, config.rpcMinCalls(),
+        AlertSignals signals = new MetricSignals(health, slowQueries, rpcs, clock, config.rpcMinCalls(),
                 config.rpcExcluded());
         // the lease outlives any sane evaluation; a stalled holder frees the lock when it runs out
         ClusterLock lock = ClusterLock.create(redis, "alert-evaluator", config.interval().plus(Duration.ofSeconds(30)));

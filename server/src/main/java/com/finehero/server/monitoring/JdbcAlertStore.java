@@ -16,14 +16,14 @@ import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 
 /** Alerts in the {@code alerts} table (migration V6); the same SQL on PostgreSQL and H2. */
-final class JdbcAlertStore implements AlertStore {
+public final class JdbcAlertStore implements AlertStore {
 
     private static final String COLUMNS = "id, rule, subject, state, severity, summary, measured, threshold, unit, "
             + "fire_time, resolve_time, update_time";
 
     private final Database db;
 
-    JdbcAlertStore(Database db) {
+    public JdbcAlertStore(Database db) {
         this.db = Objects.requireNonNull(db, "db");
     }
 

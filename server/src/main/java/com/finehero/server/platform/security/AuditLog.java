@@ -1,10 +1,7 @@
 package com.finehero.server.platform.security;
 
 import java.lang.System.Logger.Level;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,29 +11,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
-import com.finehero.server.platform.db.Database;
-import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.security.AuditStore.Event;
 
 /**
- * The audit trail of state-changing calls, in the database. Calls do not wait for it: events are
- * queued and written in batches by one background thread; a reader calls {@link #flush()} first so it
- * sees everything this instance recorded. If the database falls behind by more than the queue holds,
- * events are dropped and counted rather than slowing every call down.
+ * The audit trail of state-changing calls, kept by an {@link AuditStore}. Calls do not wait for it:
+ * events are queued and written in batches by one background thread; a reader calls {@link #flush()}
+ * first so it sees everything this instance recorded. If the store falls behind by more than the queue
+ * holds, events are dropped and counted rather than slowing every call down.
  */
 public final class AuditLog implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
-    private static final String INSERT = "INSERT INTO audit_events (event_time, principal_id, principal_name, credential, "
-            + "method, resource, peer, protocol, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
-    /** One recorded call. Holds no secrets: ids and names only. */
-    public record Event(long id, Instant time, String principalId, String principalName, String credential,
-                        String method, String resource, String peer, String protocol, String outcome, String requestId) { }
-
-    /** A page of events, newest first. */
-    public record Query(String principalId, String method, long beforeId, int limit) { }
-
-    private final Database db;
+    private final AuditStore store;
     private final Clock clock;
     private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(10_000);
     private final ReentrantLock writing = new ReentrantLock(true);
@@ -47,8 +34,8 @@ public final class AuditLog implements AutoCloseable {
     private final Thread writer;
     private volatile boolean closed;
 
-    public AuditLog(Database db, Clock clock) {
-        this.db = Objects.requireNonNull(db, "db");
+    public AuditLog(AuditStore store, Clock clock) {
+        this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.writer = Thread.ofVirtual().name("finehero-audit").start(this::writeUntilClosed);
     }
@@ -92,36 +79,10 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    public List<Event> list(Query query) {
+    /** Events of {@code query}, including every one this instance recorded before the call. */
+    public List<Event> list(AuditStore.Query query) {
         flush();
-        StringBuilder sql = new StringBuilder("SELECT id, event_time, principal_id, principal_name, credential, method, resource, "
-                + "peer, protocol, outcome, request_id FROM audit_events WHERE id < ?");
-        List<Object> args = new ArrayList<>(List.of(query.beforeId()));
-        if (!query.principalId().isEmpty()) {
-            sql.append(" AND principal_id = ?");
-            args.add(query.principalId());
-        }
-        if (!query.method().isEmpty()) {
-            sql.append(query.method().contains("/") ? " AND method = ?" : " AND method LIKE ?");
-            args.add(query.method().contains("/") ? query.method() : "%/" + query.method().replace("%", "").replace("_", "\\_"));
-        }
-        sql.append(" ORDER BY id DESC LIMIT ").append(query.limit());
-        return db.read(connection -> {
-            try (PreparedStatement select = connection.prepareStatement(sql.toString())) {
-                for (int i = 0; i < args.size(); i++) {
-                    select.setObject(i + 1, args.get(i));
-                }
-                List<Event> events = new ArrayList<>();
-                try (ResultSet rows = select.executeQuery()) {
-                    while (rows.next()) {
-                        events.add(new Event(rows.getLong(1), rows.getObject(2, java.time.OffsetDateTime.class).toInstant(),
-                                rows.getString(3), rows.getString(4), rows.getString(5), rows.getString(6), rows.getString(7),
-                                rows.getString(8), rows.getString(9), rows.getString(10), rows.getString(11)));
-                    }
-                }
-                return events;
-            }
-        });
+        return store.list(query);
     }
 
     private void writeUntilClosed() {
@@ -149,32 +110,10 @@ public final class AuditLog implements AutoCloseable {
 
     private void writeAndSettle(List<Event> batch) {
         try {
-            write(batch);
+            store.write(batch);
         } finally {
             settled.addAndGet(batch.size());
         }
-    }
-
-    private void write(List<Event> batch) {
-        db.inTransaction(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
-                for (Event e : batch) {
-                    insert.setObject(1, Times.toSql(e.time()));
-                    insert.setString(2, e.principalId());
-                    insert.setString(3, e.principalName());
-                    insert.setString(4, e.credential());
-                    insert.setString(5, e.method());
-                    insert.setString(6, e.resource());
-                    insert.setString(7, e.peer());
-                    insert.setString(8, e.protocol());
-                    insert.setString(9, e.outcome());
-                    insert.setString(10, e.requestId());
-                    insert.addBatch();
-                }
-                insert.executeBatch();
-            }
-            return null;
-        });
     }
 
     private static String cut(String value, int max) {

@@ -1,0 +1,42 @@
+package com.finehero.server.auth;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+import com.finehero.api.auth.v1.ApiKey;
+import com.finehero.api.auth.v1.Role;
+
+/**
+ * Where API keys live, known by their prefix and the SHA-256 of the whole secret, never the secret.
+ * Every method is one transaction. Implemented by {@link JdbcApiKeyStore}; {@link ApiKeys} makes and
+ * checks the secrets.
+ */
+public interface ApiKeyStore {
+
+    /** A key as checked on each call: the record, its hash, and its owner's standing. */
+    record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled) { }
+
+    /** A key to add; {@code expiresAt} is null for a key that does not expire. */
+    record NewKey(String prefix, String secretHash, String name, String ownerId, Set<Role> roles, Instant createTime,
+                  Instant expiresAt) { }
+
+    /** The last key of the previous page in listing order. */
+    record Cursor(Instant createTime, String id) { }
+
+    /** Adds a key and returns it; empty when another key already has its prefix. */
+    Optional<ApiKey> add(NewKey key);
+
+    Optional<Stored> find(String id);
+
+    Optional<Stored> findByPrefix(String prefix);
+
+    /** Keys newest first, of one owner or (empty owner) all, after {@code after} (null: from the newest). */
+    List<ApiKey> list(String ownerId, Cursor after, int limit);
+
+    /** Revokes the key at {@code time} unless it is revoked already. */
+    void revoke(String id, Instant time);
+
+    void recordUse(String id, Instant time);
+}

@@ -1,0 +1,41 @@
+package com.finehero.server.auth;
+
+import java.lang.System.Logger.Level;
+import java.util.EnumSet;
+
+import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.errors.FineHeroException;
+
+/**
+ * Creates the first admin from {@code finehero.auth.bootstrap-admin} at start-up, if no user of that
+ * name exists yet. There is never a default password: without one configured, nobody is created.
+ */
+public final class BootstrapAdmin {
+
+    private static final System.Logger LOG = System.getLogger(BootstrapAdmin.class.getName());
+
+    private BootstrapAdmin() {
+    }
+
+    public static void createIfMissing(AuthConfig config, UserStore users, Passwords passwords) {
+        if (config.bootstrapPassword().isEmpty()) {
+            if (users.list("", 1).isEmpty()) {
+                LOG.log(Level.WARNING, "no users exist and finehero.auth.bootstrap-admin.password "
+                        + "(FINEHERO_AUTH_BOOTSTRAP_ADMIN_PASSWORD) is not set: nobody can log in");
+            }
+            return;
+        }
+        if (config.bootstrapPassword().length() < 12) {
+            throw new IllegalArgumentException("finehero.auth.bootstrap-admin.password must have at least 12 characters");
+        }
+        if (users.findByUsername(config.bootstrapUsername()).isPresent()) {
+            return;
+        }
+        try {
+            users.create(config.bootstrapUsername(), "Administrator", EnumSet.of(Role.ROLE_ADMIN), passwords.hash(config.bootstrapPassword()));
+            LOG.log(Level.INFO, "created the first admin, " + UserStore.normalise(config.bootstrapUsername()));
+        } catch (FineHeroException.AlreadyExists raced) {
+            // another instance created it first
+        }
+    }
+}

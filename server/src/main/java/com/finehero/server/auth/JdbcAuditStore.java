@@ -1,0 +1,64 @@
+package com.finehero.server.auth;
+
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.security.AuditStore;
+
+/**
+ * {@link AuditStore} in the {@code audit_events} table, which auth owns along with ListAuditEvents;
+ * the same SQL on PostgreSQL and H2.
+ */
+public final class JdbcAuditStore implements AuditStore {
+
+    private static final String INSERT = "INSERT INTO audit_events (event_time, principal_id, principal_name, credential, "
+            + "method, resource, peer, protocol, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String SELECT = "SELECT id, event_time, principal_id, principal_name, credential, method, resource, "
+            + "peer, protocol, outcome, request_id FROM audit_events";
+
+    private final Database db;
+
+    public JdbcAuditStore(Database db) {
+        this.db = Objects.requireNonNull(db, "db");
+    }
+
+    @Override
+    public void write(List<Event> batch) {
+        db.inTransaction(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+                for (Event e : batch) {
+                    Sql.bind(insert, Arrays.asList(e.time(), e.principalId(), e.principalName(), e.credential(), e.method(),
+                            e.resource(), e.peer(), e.protocol(), e.outcome(), e.requestId()));
+                    insert.addBatch();
+                }
+                return insert.executeBatch();
+            }
+        });
+    }
+
+    @Override
+    public List<Event> list(Query query) {
+        Sql.Where where = Sql.where().and("id < ?", query.beforeId()).eq("principal_id", query.principalId());
+        if (query.method().contains("/")) {
+            where.and("method = ?", query.method());
+        } else if (!query.method().isEmpty()) {
+            where.and("method LIKE ?", "%/" + query.method().replace("%", "").replace("_", "\\_"));
+        }
+        return db.read(connection -> Sql.list(connection, SELECT + where.clause() + " ORDER BY id DESC LIMIT ?",
+                where.params(query.limit()), JdbcAuditStore::event));
+    }
+
+    private static Event event(ResultSet rows) throws SQLException {
+        return new Event(rows.getLong("id"), rows.getObject("event_time", OffsetDateTime.class).toInstant(),
+                rows.getString("principal_id"), rows.getString("principal_name"), rows.getString("credential"),
+                rows.getString("method"), rows.getString("resource"), rows.getString("peer"), rows.getString("protocol"),
+                rows.getString("outcome"), rows.getString("request_id"));
+    }
+}

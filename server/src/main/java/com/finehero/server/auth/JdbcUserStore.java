@@ -1,0 +1,99 @@
+package com.finehero.server.auth;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import com.finehero.api.auth.v1.Role;
+import com.finehero.api.auth.v1.User;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.errors.FineHeroException;
+
+/** {@link UserStore} in the {@code users} table; the same SQL on PostgreSQL and H2. */
+public final class JdbcUserStore implements UserStore {
+
+    private static final String SELECT = "SELECT id, username, display_name, password_hash, roles, disabled, create_time, "
+            + "update_time FROM users";
+
+    private final Database db;
+    private final Clock clock;
+
+    public JdbcUserStore(Database db, Clock clock) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    @Override
+    public Account create(String username, String displayName, Set<Role> roles, String passwordHash) {
+        Instant now = clock.instant();
+        String id = UUID.randomUUID().toString();
+        String name = UserStore.normalise(username);
+        try {
+            db.inTransaction(connection -> Sql.update(connection, "INSERT INTO users (id, username, display_name, password_hash, "
+                    + "roles, disabled, create_time, update_time) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?)",
+                    List.of(id, name, displayName, passwordHash, RolesColumn.encode(roles), now, now)));
+        } catch (Database.DatabaseException e) {
+            if (db.dialect().isUniqueViolation(e.sqlException())) {
+                throw new FineHeroException.AlreadyExists("USERNAME_TAKEN", "the username " + name + " is taken");
+            }
+            throw e;
+        }
+        return require(id);
+    }
+
+    @Override
+    public Optional<Account> find(String id) {
+        return db.read(connection -> Sql.one(connection, SELECT + " WHERE id = ?", List.of(id), JdbcUserStore::account));
+    }
+
+    @Override
+    public Optional<Account> findByUsername(String username) {
+        return db.read(connection -> Sql.one(connection, SELECT + " WHERE username = ?", List.of(UserStore.normalise(username)),
+                JdbcUserStore::account));
+    }
+
+    @Override
+    public List<User> list(String afterUsername, int limit) {
+        return db.read(connection -> Sql.list(connection, SELECT + " WHERE username > ? ORDER BY username LIMIT ?",
+                List.of(afterUsername, limit), rows -> account(rows).user()));
+    }
+
+    @Override
+    public Account setRoles(String id, Set<Role> roles) {
+        return update(id, "roles = ?", RolesColumn.encode(roles));
+    }
+
+    @Override
+    public Account setDisabled(String id, boolean disabled) {
+        return update(id, "disabled = ?", disabled);
+    }
+
+    /** Changes one column; an unknown id changes nothing, and {@link #require} then says NOT_FOUND. */
+    private Account update(String id, String assignment, Object value) {
+        db.inTransaction(connection -> Sql.update(connection, "UPDATE users SET " + assignment + ", update_time = ? WHERE id = ?",
+                List.of(value, clock.instant(), id)));
+        return require(id);
+    }
+
+    private static Account account(ResultSet rows) throws SQLException {
+        User user = User.newBuilder()
+                .setUserId(rows.getString("id"))
+                .setUsername(rows.getString("username"))
+                .setDisplayName(rows.getString("display_name"))
+                .addAllRoles(RolesColumn.decode(rows.getString("roles")))
+                .setDisabled(rows.getBoolean("disabled"))
+                .setCreateTime(Times.fromSql(rows.getObject("create_time", OffsetDateTime.class)))
+                .setUpdateTime(Times.fromSql(rows.getObject("update_time", OffsetDateTime.class)))
+                .build();
+        return new Account(user, rows.getString("password_hash"));
+    }
+}
