@@ -65,14 +65,6 @@ public final class Caches {
         });
     }
 
-    public Map<String, PageCache> pageCaches() {
-        return Map.copyOf(pages);
-    }
-
-    public Map<String, CacheRegion> regions() {
-        return Map.copyOf(regions);
-    }
-
     /** Every cache by name with its counters: record regions and page caches alike. */
     public Map<String, CacheStats> stats() {
         Map<String, CacheStats> all = new java.util.TreeMap<>();
