@@ -310,6 +310,8 @@ public final class FineHeroApp implements AutoCloseable {
                 long every = alertsConfig.interval().toMillis();
                 maintenance.scheduleWithFixedDelay(alerts.evaluator()::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
             }
+            // a revocation is kept only while the tokens it denies could still be used; every logout adds one
+            maintenance.scheduleWithFixedDelay(revocations::forgetExpired, 1, 1, TimeUnit.MINUTES);
             tasks.ensureRecurring(FineTasks.OVERDUE_SWEEP, tasksConfig.overdueSweep());
             tasks.start();
 

@@ -3,11 +3,9 @@ package com.finehero.server.auth;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,7 +28,6 @@ import com.github.benmanes.caffeine.cache.Cache;
 public final class ApiKeys {
 
     private static final System.Logger LOG = System.getLogger(ApiKeys.class.getName());
-    private static final SecureRandom RANDOM = new SecureRandom();
     private static final String SCHEME = "fh_";
     private static final int PREFIX_CHARS = SCHEME.length() + 8;
     private static final int KEY_CHARS = SCHEME.length() + 43;
@@ -52,10 +49,8 @@ public final class ApiKeys {
     Created create(String name, String ownerId, Set<Role> roles, Instant expiresAt) {
         Instant now = Times.truncate(clock.instant());
         for (int attempt = 0; ; attempt++) {
-            byte[] bytes = new byte[32];
-            RANDOM.nextBytes(bytes);
-            String secret = SCHEME + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-            Optional<ApiKey> added = store.add(new ApiKeyStore.NewKey(secret.substring(0, PREFIX_CHARS), RefreshTokens.hash(secret),
+            String secret = Secrets.draw(SCHEME);
+            Optional<ApiKey> added = store.add(new ApiKeyStore.NewKey(secret.substring(0, PREFIX_CHARS), Secrets.hash(secret),
                     name, ownerId, roles, now, expiresAt));
             if (added.isPresent()) {
                 return new Created(added.get(), secret);
@@ -74,7 +69,7 @@ public final class ApiKeys {
         }
         ApiKeyStore.Stored stored = byPrefix.get(secret.substring(0, PREFIX_CHARS), store::findByPrefix).orElseThrow(ApiKeys::invalid);
         boolean matches = MessageDigest.isEqual(stored.secretHash().getBytes(StandardCharsets.US_ASCII),
-                RefreshTokens.hash(secret).getBytes(StandardCharsets.US_ASCII));
+                Secrets.hash(secret).getBytes(StandardCharsets.US_ASCII));
         Instant now = clock.instant();
         if (!matches || stored.key().hasRevokeTime() || stored.ownerDisabled()
                 || (stored.key().hasExpireTime() && !now.isBefore(Times.toInstant(stored.key().getExpireTime())))) {

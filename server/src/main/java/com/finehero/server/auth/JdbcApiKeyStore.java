@@ -14,6 +14,7 @@ import com.finehero.api.auth.v1.ApiKey;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
+import com.google.protobuf.Timestamp;
 
 /** {@link ApiKeyStore} in the {@code api_keys} table, joined to each key's owner; the same SQL on PostgreSQL and H2. */
 public final class JdbcApiKeyStore implements ApiKeyStore {
@@ -82,18 +83,13 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
                 .setOwnerId(rows.getString("owner_id"))
                 .addAllRoles(RolesColumn.decode(rows.getString("roles")))
                 .setCreateTime(Times.fromSql(rows.getObject("create_time", OffsetDateTime.class)));
-        OffsetDateTime expires = rows.getObject("expire_time", OffsetDateTime.class);
-        if (expires != null) {
-            key.setExpireTime(Times.fromSql(expires));
-        }
-        OffsetDateTime used = rows.getObject("last_used_time", OffsetDateTime.class);
-        if (used != null) {
-            key.setLastUsedTime(Times.fromSql(used));
-        }
-        OffsetDateTime revoked = rows.getObject("revoke_time", OffsetDateTime.class);
-        if (revoked != null) {
-            key.setRevokeTime(Times.fromSql(revoked));
-        }
+        optionalTime(rows, "expire_time").ifPresent(key::setExpireTime);
+        optionalTime(rows, "last_used_time").ifPresent(key::setLastUsedTime);
+        optionalTime(rows, "revoke_time").ifPresent(key::setRevokeTime);
         return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"));
+    }
+
+    private static Optional<Timestamp> optionalTime(ResultSet rows, String column) throws SQLException {
+        return Optional.ofNullable(rows.getObject(column, OffsetDateTime.class)).map(Times::fromSql);
     }
 }

@@ -1,14 +1,8 @@
 package com.finehero.server.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -24,6 +18,8 @@ import com.finehero.server.platform.errors.FineHeroException;
  */
 public final class RefreshTokens {
 
+    private static final String SCHEME = "fhr_";
+
     /** A token just issued, in clear for the caller. */
     record Issued(String token, Instant expiresAt) { }
 
@@ -33,8 +29,6 @@ public final class RefreshTokens {
 
         record Refused(String reason) implements Rotation { }
     }
-
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final RefreshTokenStore store;
     private final Clock clock;
@@ -47,7 +41,7 @@ public final class RefreshTokens {
     }
 
     Issued startFamily(String userId) {
-        String token = draw();
+        String token = Secrets.draw(SCHEME);
         RefreshTokenStore.NewToken first = newToken(UUID.randomUUID().toString(), userId, token);
         store.add(first);
         return new Issued(token, first.expiresAt());
@@ -55,8 +49,8 @@ public final class RefreshTokens {
 
     Rotation rotate(String token) {
         Instant now = clock.instant();
-        String next = draw();
-        Decision decision = store.rotate(hash(token), presented -> decide(presented, now, next));
+        String next = Secrets.draw(SCHEME);
+        Decision decision = store.rotate(Secrets.hash(token), presented -> decide(presented, now, next));
         return switch (decision) {
             case Decision.Replace replace -> new Rotation.Rotated(replace.next().userId(), new Issued(next, replace.next().expiresAt()));
             case Decision.RevokeFamily revoke -> new Rotation.Refused("reused");
@@ -83,7 +77,7 @@ public final class RefreshTokens {
 
     /** Revokes the family of {@code token} if it belongs to {@code userId}; false if it does not. */
     boolean revokeFamilyOf(String token, String userId) {
-        return store.revokeFamilyOf(hash(token), userId, clock.instant());
+        return store.revokeFamilyOf(Secrets.hash(token), userId, clock.instant());
     }
 
     void revokeAll(String userId) {
@@ -92,21 +86,7 @@ public final class RefreshTokens {
 
     private RefreshTokenStore.NewToken newToken(String familyId, String userId, String token) {
         Instant now = Times.truncate(clock.instant());
-        return new RefreshTokenStore.NewToken(familyId, userId, hash(token), now, now.plus(lifetime));
-    }
-
-    private static String draw() {
-        byte[] secret = new byte[32];
-        RANDOM.nextBytes(secret);
-        return "fhr_" + Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
-    }
-
-    static String hash(String secret) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return new RefreshTokenStore.NewToken(familyId, userId, Secrets.hash(token), now, now.plus(lifetime));
     }
 
     static FineHeroException.Unauthenticated refused() {

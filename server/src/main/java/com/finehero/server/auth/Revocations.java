@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import com.finehero.server.platform.cache.LocalCaches;
@@ -93,12 +94,22 @@ public final class Revocations {
         return entry.denies(issuedAt);
     }
 
-    /** Drops entries whose tokens have expired anyway. */
-    void forgetExpired() {
+    /** Drops entries whose tokens have expired anyway; {@code FineHeroApp} runs it on its maintenance schedule. */
+    public void forgetExpired() {
         Instant now = clock.instant();
         deniedTokens.values().removeIf(until -> !now.isBefore(until));
         Instant oldest = now.minus(tokenLifetime).minus(AccessTokens.LEEWAY);
         userCutoffs.values().removeIf(cutoff -> cutoff.isBefore(oldest));
+    }
+
+    /** The ids of the single tokens this instance holds denied in memory. */
+    Set<String> deniedTokenIds() {
+        return Set.copyOf(deniedTokens.keySet());
+    }
+
+    /** The users this instance holds a cutoff for in memory. */
+    Set<String> usersWithCutoff() {
+        return Set.copyOf(userCutoffs.keySet());
     }
 
     private Optional<Entry> readFromRedis(String tokenId, String userId) {

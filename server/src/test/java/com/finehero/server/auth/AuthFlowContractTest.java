@@ -1,6 +1,9 @@
 package com.finehero.server.auth;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 
 import com.finehero.api.auth.v1.AuthServiceGrpc;
 import com.finehero.api.auth.v1.CreateApiKeyRequest;
@@ -8,7 +11,11 @@ import com.finehero.api.auth.v1.CreateApiKeyResponse;
 import com.finehero.api.auth.v1.CredentialKind;
 import com.finehero.api.auth.v1.GetMeRequest;
 import com.finehero.api.auth.v1.ListApiKeysRequest;
+import com.finehero.api.auth.v1.ListApiKeysResponse;
+import com.finehero.api.auth.v1.ListAuditEventsRequest;
+import com.finehero.api.auth.v1.ListAuditEventsResponse;
 import com.finehero.api.auth.v1.ListUsersRequest;
+import com.finehero.api.auth.v1.ListUsersResponse;
 import com.finehero.api.auth.v1.LoginRequest;
 import com.finehero.api.auth.v1.LogoutRequest;
 import com.finehero.api.auth.v1.RefreshRequest;
@@ -187,5 +194,52 @@ abstract class AuthFlowContractTest {
             app().clock().advance(Duration.ofMinutes(2));
             failure(Status.Code.UNAUTHENTICATED, () -> me.getMe(GetMeRequest.getDefaultInstance()));
         }
+    }
+
+    @Test
+    void apiKeysUsersAndAuditEventsPageWithoutGapsOrRepeats() {
+        TestSession integrator = app().userWith(Role.ROLE_API_USER);
+        var own = AuthServiceGrpc.newBlockingStub(integrator.channel());
+        List<String> created = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            created.add(own.createApiKey(CreateApiKeyRequest.newBuilder().setName("key " + i).build()).getApiKey().getApiKeyId());
+        }
+        var admin = AuthServiceGrpc.newBlockingStub(app().channel());
+
+        List<String> ownKeys = new ArrayList<>();
+        List<String> keysByOwner = new ArrayList<>();
+        String token = "";
+        String adminToken = "";
+        do {
+            ListApiKeysResponse page = own.listApiKeys(ListApiKeysRequest.newBuilder().setPageSize(2).setPageToken(token).build());
+            assertThat(page.getApiKeysCount()).isLessThanOrEqualTo(2);
+            page.getApiKeysList().forEach(k -> ownKeys.add(k.getApiKeyId()));
+            token = page.getNextPageToken();
+            ListApiKeysResponse byOwner = admin.listApiKeys(ListApiKeysRequest.newBuilder().setOwnerId(integrator.userId())
+                    .setPageSize(2).setPageToken(adminToken).build());
+            byOwner.getApiKeysList().forEach(k -> keysByOwner.add(k.getApiKeyId()));
+            adminToken = byOwner.getNextPageToken();
+        } while (!token.isEmpty());
+        assertThat(adminToken).isEmpty();
+        assertThat(ownKeys).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(created).isEqualTo(keysByOwner);
+
+        List<String> usernames = new ArrayList<>();
+        token = "";
+        do {
+            ListUsersResponse page = admin.listUsers(ListUsersRequest.newBuilder().setPageSize(2).setPageToken(token).build());
+            page.getUsersList().forEach(u -> usernames.add(u.getUsername()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        assertThat(usernames).doesNotHaveDuplicates().isSorted().contains(integrator.username());
+
+        List<Long> events = new ArrayList<>();
+        token = "";
+        do {
+            ListAuditEventsResponse page = admin.listAuditEvents(ListAuditEventsRequest.newBuilder().setPrincipalId(integrator.userId())
+                    .setMethod("CreateApiKey").setPageSize(2).setPageToken(token).build());
+            page.getEventsList().forEach(e -> events.add(e.getEventId()));
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        assertThat(events).hasSize(5).doesNotHaveDuplicates().isSortedAccordingTo(Comparator.reverseOrder());
     }
 }
