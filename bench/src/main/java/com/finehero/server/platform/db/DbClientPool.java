@@ -4,15 +4,14 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.helidon.dbclient.DbClientException;
 import io.helidon.dbclient.jdbc.CloseableJdbcConnectionPool;
 
 /**
  * What {@link Database} would hand Helidon's DB client if FineHero adopted it, for measuring only:
- * a HikariCP pool configured as {@link Database#open} configures its own (a copy, since Database keeps
- * its pool to itself; adopting would make Database the provider), each connection timed into the same
+ * a second HikariCP pool built by {@link Database#pool}, the server's own pool set-up, each connection
+ * timed into the same
  * {@link SlowQueries}, so the client pays what the plain-JDBC stores pay. Helidon's own HikariCP provider
  * is not needed: the client asks a {@link CloseableJdbcConnectionPool} for nothing but connections.
  */
@@ -32,25 +31,10 @@ public final class DbClientPool implements CloseableJdbcConnectionPool {
     public static DbClientPool open(DbConfig config, SlowQueries slowQueries) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(slowQueries, "slowQueries");
-        HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName("finehero-dbclient");
-        hikari.setJdbcUrl(config.url());
-        hikari.setUsername(config.user());
-        hikari.setPassword(config.password());
-        hikari.setMinimumIdle(config.poolMin());
-        hikari.setMaximumPoolSize(config.poolMax());
-        hikari.setConnectionTimeout(Math.max(250, config.connectTimeout().toMillis()));
-        hikari.setAutoCommit(false);
-        boolean postgres = config.url().startsWith("jdbc:postgresql:");
-        if (!config.schema().isEmpty()) {
-            // PostgreSQL's as a startup parameter, for the reason Database gives
-            if (postgres) {
-                hikari.addDataSourceProperty("currentSchema", config.schema());
-            } else {
-                hikari.setSchema(config.schema());
-            }
-        }
-        return new DbClientPool(new HikariDataSource(hikari), slowQueries, postgres ? "jdbc:postgresql" : "jdbc:h2");
+        // the server's own pool settings, so the client is measured on the same connections
+        HikariDataSource pool = Database.pool(config);
+        String dbType = config.dialect() instanceof Dialect.PostgreSql ? "jdbc:postgresql" : "jdbc:h2";
+        return new DbClientPool(pool, slowQueries, dbType);
     }
 
     @Override
