@@ -68,7 +68,7 @@ public final class FineHeroCli {
     public static CommandLine commandLine() {
         CommandLine line = new CommandLine(new FineHeroCli());
         line.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {
-            PrintWriter err = commandLine.getErr();
+            PrintWriter err = TerminalText.cleaning(commandLine.getErr());
             if (failure instanceof StatusRuntimeException status) {
                 err.println("error: " + status.getStatus().getCode() + ": " + status.getStatus().getDescription());
                 return exitCode(status.getStatus().getCode());
@@ -164,8 +164,9 @@ public final class FineHeroCli {
             return (FineHeroCli) current;
         }
 
+        /** Standard output for what the server sent: control characters in it never reach the terminal. */
         PrintWriter out() {
-            return spec.commandLine().getOut();
+            return TerminalText.cleaning(spec.commandLine().getOut());
         }
     }
 }

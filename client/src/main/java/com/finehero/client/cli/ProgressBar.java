@@ -28,7 +28,7 @@ final class ProgressBar {
         }
         lastPercent = percent;
         int filled = percent * WIDTH / 100;
-        err.print("\r" + label + " [" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + percent + "% " + detail);
+        err.print("\r" + label + " [" + "#".repeat(filled) + " ".repeat(WIDTH - filled) + "] " + percent + "% " + TerminalText.clean(detail));
         err.flush();
     }
 

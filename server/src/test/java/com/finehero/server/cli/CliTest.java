@@ -159,4 +159,23 @@ class CliTest {
         assertThat(health.out()).contains("database").contains("UP");
         assertThat(finehero("--help").out()).contains("Examples:");
     }
+
+    @Test
+    void storedTextCannotDriveTheTerminal() {
+        String escapes = "\u001b]0;owned\u0007\u001b[2J\u001b[1A\rPAID\u202e";
+        Document stored = DocumentsServiceGrpc.newBlockingStub(APP.channel()).createDocument(CreateDocumentRequest.newBuilder()
+                .setDocument(Document.newBuilder().setTitle("Rules\u202e (titles refuse C0 controls)").setKind(DocumentKind.DOCUMENT_KIND_STATUTE)
+                        .setJurisdiction("CLI-ESC").setContent("Line one.\n\tIndented" + escapes)).build());
+
+        Run get = finehero("documents", "get", stored.getId());
+        assertThat(get.exit()).as(get.err()).isZero();
+        assertThat(get.out()).as("line feeds and tabs stay").contains("Line one.\n\tIndented")
+                .doesNotContain("\u001b").doesNotContain("\u0007").doesNotContain("\r").doesNotContain("\u202e")
+                .contains("\uFFFD]0;owned");
+        Run search = finehero("documents", "search", "rules", "--jurisdiction", "CLI-ESC");
+        assertThat(search.out()).contains("Rules").doesNotContain("\u202e");
+        Run missing = finehero("documents", "get", "not-an-id\u001b[2J");
+        assertThat(missing.exit()).isEqualTo(4);
+        assertThat(missing.err()).as("error text echoes input, cleaned").doesNotContain("\u001b");
+    }
 }
