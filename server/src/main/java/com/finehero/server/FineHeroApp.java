@@ -238,8 +238,9 @@ public final class FineHeroApp implements AutoCloseable {
             }
             AuditLog audit = new AuditLog(new JdbcAuditStore(database), clock);
             resources.add(audit);
-            AuthGrpcService authService = new AuthGrpcService(users, passwords, accessTokens, refreshTokens, revocations, apiKeys,
-                    rateLimiter, rateLimits, audit, clock);
+            AuthGrpcService authService = new AuthGrpcService(
+                    new AuthGrpcService.Credentials(users, passwords, accessTokens, refreshTokens, revocations, apiKeys),
+                    new AuthGrpcService.LoginLimits(rateLimiter, rateLimits), audit, clock);
             AccessRules accessRules = new AccessRules();
             calls.intercept(new AuditInterceptor(accessRules, audit));
             if (!config.get("server.protocols.grpc.enable-compression").asBoolean().orElse(true)) {
