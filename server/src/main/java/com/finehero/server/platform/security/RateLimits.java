@@ -35,7 +35,7 @@ public record RateLimits(boolean enabled, long perIdentity, long global, Map<Str
                 ConfigValues.duration(node, "sync-every"));
     }
 
-    public long perIdentity(String method) {
+    long perIdentity(String method) {
         return perMethod.getOrDefault(method, perIdentity);
     }
 }
