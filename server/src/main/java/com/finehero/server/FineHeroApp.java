@@ -4,7 +4,9 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +54,7 @@ import com.finehero.server.fines.FineTasks;
 import com.finehero.server.fines.FinesGrpcService;
 import com.finehero.server.fines.JdbcFineStore;
 import com.finehero.server.fines.OverdueSweeper;
+import com.finehero.server.platform.cache.CacheConfig;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.cache.RedisConfig;
@@ -68,6 +71,8 @@ import com.finehero.server.platform.observe.RequestIdInterceptor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.observe.RpcMetricsInterceptor;
 import com.finehero.server.platform.observe.TracingInterceptor;
+import com.google.protobuf.Descriptors;
+import io.grpc.BindableService;
 import com.finehero.server.platform.openapi.OpenApiService;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.RestBridge;
@@ -106,32 +111,47 @@ import io.helidon.webserver.observe.metrics.MetricsObserver;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 
 /**
- * The one place FineHero is put together: configuration is read into records, then the database,
- * Redis, caches, stores, services and interceptors are created and registered on one Helidon
- * WebServer that serves gRPC and HTTP on one port. {@link Main} and the tests both start the
- * platform through {@link #start}, so tests exercise the real wiring.
+ * The one place FineHero is put together. {@link AppConfig} reads every setting once; then each step
+ * below builds one layer on the ones before it: the platform (database, Redis, caches, health,
+ * metrics), security (accounts, tokens, API keys, rate limits, audit), the features (fines, documents,
+ * tasks, monitoring), the interceptor pipeline, the one Helidon WebServer serving gRPC and HTTP on one
+ * port, and the schedules. {@link Main} and the tests both start the platform through {@link #start},
+ * so tests exercise the real wiring.
  */
 public final class FineHeroApp implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(FineHeroApp.class.getName());
 
     private final WebServer server;
-    private final HealthMonitor health;
-    private final OverdueSweeper overdueSweeper;
-    private final Alerts alerts;
-    private final TaskEngine tasks;
+    private final Platform platform;
+    private final Security security;
+    private final Features features;
     private final ScheduledExecutorService maintenance;
     private final List<AutoCloseable> resources;
     private final Duration drainTimeout;
     private volatile boolean closed;
 
-    private FineHeroApp(WebServer server, HealthMonitor health, OverdueSweeper overdueSweeper, Alerts alerts, TaskEngine tasks,
+    /** Shared infrastructure every feature uses. */
+    private record Platform(Database database, RedisConnector redis, Caches caches, HealthStatusManager grpcHealth,
+                            HealthMonitor health, MeterRegistry meters, RpcMetrics rpcMetrics, ErrorMapper errors) {
+    }
+
+    /** Who callers are and what they may do, and the RPCs that manage it. */
+    private record Security(SigningKeys signingKeys, AccessTokens accessTokens, Revocations revocations, ApiKeys apiKeys,
+                            RateLimiter rateLimiter, AuditLog audit, AuthGrpcService service) {
+    }
+
+    /** The features with their gRPC services, in registration order. */
+    private record Features(OverdueSweeper overdueSweeper, TaskEngine tasks, Alerts alerts,
+                            Map<Descriptors.FileDescriptor, BindableService> services) {
+    }
+
+    private FineHeroApp(WebServer server, Platform platform, Security security, Features features,
                         ScheduledExecutorService maintenance, List<AutoCloseable> resources, Duration drainTimeout) {
         this.server = server;
-        this.health = health;
-        this.overdueSweeper = overdueSweeper;
-        this.alerts = alerts;
-        this.tasks = tasks;
+        this.platform = platform;
+        this.security = security;
+        this.features = features;
         this.maintenance = maintenance;
         this.resources = resources;
         this.drainTimeout = drainTimeout;
@@ -144,181 +164,29 @@ public final class FineHeroApp implements AutoCloseable {
     public static FineHeroApp start(Config config, Clock clock) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
-        long started = System.nanoTime();
-        Config finehero = config.get("finehero");
-        DbConfig dbConfig = DbConfig.from(finehero.get("db"));
-        RedisConfig redisConfig = RedisConfig.from(finehero.get("redis"));
-        Duration healthInterval = ConfigValues.duration(finehero.get("health"), "interval", Duration.ofSeconds(5));
-        TasksConfig tasksConfig = TasksConfig.from(finehero.get("tasks"));
-        Duration drainTimeout = ConfigValues.duration(finehero.get("shutdown"), "drain", Duration.ofSeconds(10));
-        AlertsConfig alertsConfig = AlertsConfig.from(finehero.get("monitoring.alerts"));
+        return start(AppConfig.from(config), clock);
+    }
 
+    private static FineHeroApp start(AppConfig config, Clock clock) {
+        long started = System.nanoTime();
         List<AutoCloseable> resources = new ArrayList<>();
         List<AutoCloseable> stopOnFailure = new ArrayList<>();
         try {
-            Database database = Database.open(dbConfig, clock);
-            resources.add(database);
-            RedisConnector redis = new RedisConnector(redisConfig, clock);
-            resources.add(redis);
-            redis.connectNow();
-            Caches caches = new Caches(finehero.get("cache"), redis, clock);
-
-            DocumentRules documentRules = new DocumentRules(clock,
-                    ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024));
-            PageCache searchPages = caches.pages("search", Duration.ofHours(1));
-            PageCache documentPages = caches.pages("document-lists", Duration.ofHours(1));
-            CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database),
-                    caches.region("documents", Duration.ofHours(2)), List.of(searchPages, documentPages));
-
-            FineRules fineRules = new FineRules(clock);
-            CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database),
-                    caches.region("fines", Duration.ofMinutes(30)));
-            OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
-
-            TaskRules taskRules = new TaskRules(clock, tasksConfig.aging(), tasksConfig.pastTolerance());
-            TaskHandlers taskHandlers = new TaskHandlers(tasksConfig.concurrency());
-            TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules, taskHandlers, tasksConfig, redis)
-                    .register(FineTasks.handlers(fines, fineRules, overdueSweeper, documents, documentRules))
-                    .register(DocumentTasks.handlers(documents))
-                    .register(new NoopHandler());
-            resources.add(() -> tasks.close(drainTimeout));
-            Optional<WebhookAlertNotifier> webhook = Alerts.webhook(alertsConfig);
-            webhook.ifPresent(hook -> {
-                resources.add(hook);
-                tasks.register(MonitoringTasks.handlers(hook, alertsConfig));
-            });
-
-            HealthStatusManager grpcHealth = new HealthStatusManager();
-            HealthMonitor health = new HealthMonitor(database, redis, grpcHealth, clock, healthLimits(finehero.get("health")));
-            resources.add(health);
-            Duration oldestPendingWarn = ConfigValues.duration(finehero.get("health.tasks"), "oldest-pending-warn", Duration.ofMinutes(10));
-            health.addCheck(() -> tasks.health(oldestPendingWarn));
-
-            // Helidon's /observe/metrics serves its global registry; this is the one place FineHero reads it
-            MeterRegistry meters = Metrics.globalRegistry();
-            ErrorMapper errors = new ErrorMapper();
-            RpcMetrics rpcMetrics = new RpcMetrics(meters, clock,
-                    ConfigValues.duration(finehero.get("observe"), "window", Duration.ofMinutes(1)));
-            Alerts alerts = Alerts.create(alertsConfig, new JdbcAlertStore(database), database.slowQueries(), redis, health::snapshot,
-                    rpcMetrics, clock, webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
-            resources.add(alerts);
-            RpcPipeline.Builder calls = RpcPipeline.builder()
-                    .intercept(new RequestIdInterceptor())
-                    .intercept(ConfigValues.bool(finehero.get("observe.tracing"), "enabled", false)
-                            ? TracingInterceptor.openTelemetry(GlobalOpenTelemetry.get())
-                            : TracingInterceptor.propagationOnly());
-            if (ConfigValues.bool(finehero.get("observe"), "metrics", true)) {
-                calls.intercept(new RpcMetricsInterceptor(rpcMetrics));
-            }
-            if (ConfigValues.bool(finehero.get("observe"), "access-log", false)) {
-                calls.intercept(new AccessLogInterceptor());
-            }
-
-            AuthConfig authConfig = AuthConfig.from(finehero.get("auth"));
-            if (authConfig.enabled() && authConfig.jwkSet().isEmpty() && dbConfig.dialect().shared()) {
-                throw new IllegalArgumentException("finehero.auth.jwt.keys (or keys-file) is required with a shared database: "
-                        + "every instance must verify the tokens the others sign");
-            }
-            UserStore users = new JdbcUserStore(database, clock);
-            Passwords passwords = new Passwords(authConfig.bcryptCost());
-            SigningKeys signingKeys = SigningKeys.from(authConfig);
-            AccessTokens accessTokens = new AccessTokens(signingKeys, authConfig, clock);
-            RefreshTokens refreshTokens = new RefreshTokens(new JdbcRefreshTokenStore(database), clock, authConfig.refreshTokenTtl());
-            Revocations revocations = new Revocations(redis, clock, authConfig.accessTokenTtl(), authConfig.revocationCheck());
-            ApiKeys apiKeys = new ApiKeys(new JdbcApiKeyStore(database), clock, authConfig.revocationCheck());
-            BootstrapAdmin.createIfMissing(authConfig, users, passwords);
-            RateLimits rateLimits = RateLimits.from(finehero.get("security.rate-limits"));
-            RateLimiter rateLimiter;
-            if (redisConfig.enabled()) {
-                RedisRateLimiter shared = new RedisRateLimiter(redis, clock, rateLimits.syncEvery());
-                resources.add(shared);
-                rateLimiter = shared;
-            } else {
-                rateLimiter = new RateLimiter.Local(clock);
-            }
-            AuditLog audit = new AuditLog(new JdbcAuditStore(database), clock);
-            resources.add(audit);
-            AuthGrpcService authService = new AuthGrpcService(users, passwords, accessTokens, refreshTokens, revocations, apiKeys,
-                    rateLimiter, rateLimits, audit, clock);
-            AccessRules accessRules = new AccessRules();
-            calls.intercept(new AuditInterceptor(accessRules, audit));
-            if (!config.get("server.protocols.grpc.enable-compression").asBoolean().orElse(true)) {
-                calls.intercept(new UncompressedOnly());
-            }
-            calls.intercept(new ErrorInterceptor(errors));
-            if (authConfig.enabled()) {
-                calls.intercept(new AuthInterceptor(accessRules, new CredentialsAuthenticator(accessTokens, revocations, apiKeys)));
-                if (rateLimits.enabled()) {
-                    calls.intercept(new RateLimitInterceptor(rateLimiter, rateLimits));
-                }
-            } else {
-                LOG.log(Level.WARNING, "finehero.auth.enabled is false: every call is allowed, as the system");
-            }
-            RpcPipeline pipeline = calls
-                    .intercept(new ValidationInterceptor())
-                    .service(AuthProto.getDescriptor(), authService)
-                    .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing))
-                    .service(DocumentsProto.getDescriptor(),
-                            new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
-                    .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts,
-                            () -> tasks.stats("")))
-                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll()))
-                    .build();
-
-            health.start(healthInterval,
-                    pipeline.services().stream().map(s -> s.definition().getServiceDescriptor().getName()).toList());
-
-            RestBridge rest = new RestBridge(pipeline, errors, RestConfig.from(finehero.get("rest")));
-            resources.add(rest);
-
-            GrpcRouting.Builder grpc = GrpcRouting.builder().config(config.get("server.grpc"));
-            pipeline.services().forEach(s -> grpc.service(s.file(), s.bindable()));
-            grpc.service(HealthProto.getDescriptor(), grpcHealth.getHealthService());
-
-            WebServer server = WebServer.builder()
-                    .config(config.get("server"))
-                    .featuresDiscoverServices(false)
-                    .addFeature(ObserveFeature.builder()
-                            .config(config.get("server.features.observe"))
-                            .addObserver(HealthObserver.builder()
-                                    .useSystemServices(true)
-                                    .details(true)
-                                    .addCheck(health.readinessCheck())
-                                    .build())
-                            .addObserver(MetricsObserver.create())
-                            .build())
-                    .addFeature(GrpcReflectionFeature.create(config.get("server.features.grpc-reflection")))
-                    .addRouting(grpc)
-                    .routing(http -> http
-                            .addFilter(new HttpSecurity(HttpSecurity.Cors.from(finehero.get("security.cors"))))
-                            .register(new JwksService(signingKeys))
-                            .register(rest)
-                            .register(new OpenApiService(HttpBinding.of(pipeline)))
-                            .register(new DashboardService()))
-                    .build()
-                    .start();
-
-            CacheMetrics.register(meters, caches.stats());
-            TaskMetrics.register(meters, () -> tasks.stats(""), clock);
-
+            Platform platform = platform(config, clock, resources);
+            Security security = security(config, platform, clock, resources);
+            Features features = features(config, platform, clock, resources);
+            RpcPipeline pipeline = pipeline(config, platform, security, features);
+            WebServer server = server(config, platform, security, pipeline, resources);
             // a start that fails from here on must not leave the server or the schedules running
             stopOnFailure.add(server::stop);
             ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofVirtual().name("finehero-maintenance").factory());
             stopOnFailure.add(maintenance::shutdownNow);
-            if (alerts.enabled()) {
-                long every = alertsConfig.interval().toMillis();
-                maintenance.scheduleWithFixedDelay(alerts.evaluator()::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
-            }
-            // a revocation is kept only while the tokens it denies could still be used; every logout adds one
-            maintenance.scheduleWithFixedDelay(revocations::forgetExpired, 1, 1, TimeUnit.MINUTES);
-            tasks.ensureRecurring(FineTasks.OVERDUE_SWEEP, tasksConfig.overdueSweep());
-            tasks.start();
-
-            LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + dbConfig.dialect()
-                    + ", cache " + (redisConfig.enabled() ? "redis " + redis.state() : "in-process") + ") in "
+            schedules(config, security, features, maintenance);
+            LOG.log(Level.INFO, "FineHero started on port " + server.port() + " (database " + config.db().dialect()
+                    + ", cache " + (config.redis().enabled() ? "redis " + platform.redis().state() : "in-process") + ") in "
                     + Duration.ofNanos(System.nanoTime() - started).toMillis() + " ms");
-            return new FineHeroApp(server, health, overdueSweeper, alerts, tasks, maintenance, resources, drainTimeout);
+            return new FineHeroApp(server, platform, security, features, maintenance, resources, config.shutdownDrain());
         } catch (RuntimeException e) {
             closeAll(stopOnFailure);
             closeAll(resources);
@@ -326,18 +194,175 @@ public final class FineHeroApp implements AutoCloseable {
         }
     }
 
-    private static HealthMonitor.Limits healthLimits(Config health) {
-        HealthMonitor.Limits defaults = HealthMonitor.Limits.defaults();
-        return new HealthMonitor.Limits(
-                thresholds(health.get("cpu"), defaults.cpu()),
-                thresholds(health.get("memory"), defaults.memory()),
-                thresholds(health.get("disk"), defaults.disk()));
+    private static Platform platform(AppConfig config, Clock clock, List<AutoCloseable> resources) {
+        Database database = Database.open(config.db(), clock);
+        resources.add(database);
+        RedisConnector redis = new RedisConnector(config.redis(), clock);
+        resources.add(redis);
+        redis.connectNow();
+        HealthStatusManager grpcHealth = new HealthStatusManager();
+        HealthMonitor health = new HealthMonitor(database, redis, grpcHealth, clock, config.health().limits());
+        resources.add(health);
+        // Helidon's /observe/metrics serves its global registry; this is the one place FineHero reads it
+        MeterRegistry meters = Metrics.globalRegistry();
+        return new Platform(database, redis, new Caches(config.cache(), redis, clock), grpcHealth, health, meters,
+                new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper());
     }
 
-    private static HealthMonitor.Thresholds thresholds(Config node, HealthMonitor.Thresholds defaults) {
-        return new HealthMonitor.Thresholds(
-                ConfigValues.intInRange(node, "warn", (int) defaults.warn(), 0, 100),
-                ConfigValues.intInRange(node, "critical", (int) defaults.critical(), 0, 100));
+    private static Security security(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
+        AuthConfig auth = config.auth();
+        UserStore users = new JdbcUserStore(platform.database(), clock);
+        Passwords passwords = new Passwords(auth.bcryptCost());
+        SigningKeys signingKeys = SigningKeys.from(auth);
+        AccessTokens accessTokens = new AccessTokens(signingKeys, auth, clock);
+        RefreshTokens refreshTokens = new RefreshTokens(new JdbcRefreshTokenStore(platform.database()), clock, auth.refreshTokenTtl());
+        Revocations revocations = new Revocations(platform.redis(), clock, auth.accessTokenTtl(), auth.revocationCheck());
+        ApiKeys apiKeys = new ApiKeys(new JdbcApiKeyStore(platform.database()), clock, auth.revocationCheck());
+        BootstrapAdmin.createIfMissing(auth, users, passwords);
+        RateLimiter rateLimiter;
+        if (config.redis().enabled()) {
+            RedisRateLimiter shared = new RedisRateLimiter(platform.redis(), clock, config.rateLimits().syncEvery());
+            resources.add(shared);
+            rateLimiter = shared;
+        } else {
+            rateLimiter = new RateLimiter.Local(clock);
+        }
+        AuditLog audit = new AuditLog(new JdbcAuditStore(platform.database()), clock);
+        resources.add(audit);
+        AuthGrpcService service = new AuthGrpcService(
+                new AuthGrpcService.Credentials(users, passwords, accessTokens, refreshTokens, revocations, apiKeys),
+                new AuthGrpcService.LoginLimits(rateLimiter, config.rateLimits()), audit, clock);
+        return new Security(signingKeys, accessTokens, revocations, apiKeys, rateLimiter, audit, service);
+    }
+
+    private static Features features(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
+        Database database = platform.database();
+        Caches caches = platform.caches();
+        DocumentRules documentRules = new DocumentRules(clock, config.documentMaxBytes());
+        PageCache searchPages = caches.pages("search");
+        PageCache documentPages = caches.pages("document-lists");
+        CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database),
+                caches.region("documents"), List.of(searchPages, documentPages));
+
+        FineRules fineRules = new FineRules(clock);
+        CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database), caches.region("fines"));
+        OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
+
+        TasksConfig tasksConfig = config.tasks();
+        TaskRules taskRules = new TaskRules(clock, tasksConfig.aging(), tasksConfig.pastTolerance());
+        TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules,
+                new TaskHandlers(tasksConfig.concurrency()), tasksConfig, platform.redis())
+                .register(FineTasks.handlers(fines, fineRules, overdueSweeper, documents, documentRules))
+                .register(DocumentTasks.handlers(documents))
+                .register(new NoopHandler());
+        resources.add(() -> tasks.close(config.shutdownDrain()));
+        platform.health().addCheck(() -> tasks.health(config.health().oldestPendingWarn()));
+
+        AlertsConfig alertsConfig = config.alerts();
+        Optional<WebhookAlertNotifier> webhook = Alerts.webhook(alertsConfig);
+        webhook.ifPresent(hook -> {
+            resources.add(hook);
+            tasks.register(MonitoringTasks.handlers(hook, alertsConfig));
+        });
+        Alerts alerts = Alerts.create(alertsConfig, new JdbcAlertStore(database), database.slowQueries(), platform.redis(),
+                platform.health()::snapshot, platform.rpcMetrics(), clock,
+                webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
+        resources.add(alerts);
+
+        Map<Descriptors.FileDescriptor, BindableService> services = new LinkedHashMap<>();
+        services.put(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing));
+        services.put(DocumentsProto.getDescriptor(), new DocumentsGrpcService(documents, documentRules, searchPages, documentPages));
+        services.put(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, platform.rpcMetrics(), database,
+                platform.health()::snapshot, alerts, () -> tasks.stats("")));
+        services.put(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll()));
+        CacheMetrics.register(platform.meters(), caches.stats());
+        TaskMetrics.register(platform.meters(), () -> tasks.stats(""), clock);
+        return new Features(overdueSweeper, tasks, alerts, services);
+    }
+
+    /** The interceptors in the order a call meets them, then every service. */
+    private static RpcPipeline pipeline(AppConfig config, Platform platform, Security security, Features features) {
+        RpcPipeline.Builder calls = RpcPipeline.builder()
+                .intercept(new RequestIdInterceptor())
+                .intercept(config.observe().tracing()
+                        ? TracingInterceptor.openTelemetry(GlobalOpenTelemetry.get())
+                        : TracingInterceptor.propagationOnly());
+        if (config.observe().metrics()) {
+            calls.intercept(new RpcMetricsInterceptor(platform.rpcMetrics()));
+        }
+        if (config.observe().accessLog()) {
+            calls.intercept(new AccessLogInterceptor());
+        }
+        AccessRules accessRules = new AccessRules();
+        calls.intercept(new AuditInterceptor(accessRules, security.audit()));
+        if (!config.grpcCompression()) {
+            calls.intercept(new UncompressedOnly());
+        }
+        calls.intercept(new ErrorInterceptor(platform.errors()));
+        if (config.auth().enabled()) {
+            calls.intercept(new AuthInterceptor(accessRules,
+                    new CredentialsAuthenticator(security.accessTokens(), security.revocations(), security.apiKeys())));
+            if (config.rateLimits().enabled()) {
+                calls.intercept(new RateLimitInterceptor(security.rateLimiter(), config.rateLimits()));
+            }
+        } else {
+            LOG.log(Level.WARNING, "finehero.auth.enabled is false: every call is allowed, as the system");
+        }
+        calls.intercept(new ValidationInterceptor())
+                .service(AuthProto.getDescriptor(), security.service());
+        features.services().forEach(calls::service);
+        return calls.build();
+    }
+
+    /** gRPC, the REST bridge, OpenAPI, JWKS, the dashboard and observe, on one started WebServer. */
+    private static WebServer server(AppConfig config, Platform platform, Security security, RpcPipeline pipeline,
+                                    List<AutoCloseable> resources) {
+        platform.health().start(config.health().interval(),
+                pipeline.services().stream().map(s -> s.definition().getServiceDescriptor().getName()).toList());
+        RestBridge rest = new RestBridge(pipeline, platform.errors(), config.rest());
+        resources.add(rest);
+
+        GrpcRouting.Builder grpc = GrpcRouting.builder().config(config.server().get("grpc"));
+        pipeline.services().forEach(s -> grpc.service(s.file(), s.bindable()));
+        grpc.service(HealthProto.getDescriptor(), platform.grpcHealth().getHealthService());
+
+        WebServer server = WebServer.builder()
+                .config(config.server())
+                .featuresDiscoverServices(false)
+                .addFeature(ObserveFeature.builder()
+                        .config(config.server().get("features.observe"))
+                        .addObserver(HealthObserver.builder()
+                                .useSystemServices(true)
+                                .details(true)
+                                .addCheck(platform.health().readinessCheck())
+                                .build())
+                        .addObserver(MetricsObserver.create())
+                        .build())
+                .addFeature(GrpcReflectionFeature.create(config.server().get("features.grpc-reflection")))
+                .addRouting(grpc)
+                .routing(http -> http
+                        .addFilter(new HttpSecurity(config.cors()))
+                        .register(new JwksService(security.signingKeys()))
+                        .register(rest)
+                        .register(new OpenApiService(HttpBinding.of(pipeline)))
+                        .register(new DashboardService()))
+                .build()
+                .start();
+        return server;
+    }
+
+    /** Background work: alert evaluation, pruning the deny-list, recurring tasks and the task workers. */
+    private static void schedules(AppConfig config, Security security, Features features, ScheduledExecutorService maintenance) {
+        Alerts alerts = features.alerts();
+        if (alerts.enabled()) {
+            long every = config.alerts().interval().toMillis();
+            maintenance.scheduleWithFixedDelay(alerts.evaluator()::evaluateQuietly, every, every, TimeUnit.MILLISECONDS);
+        }
+        // a revocation is kept only while the tokens it denies could still be used; every logout adds one
+        long sweep = config.auth().revocationSweep().toMillis();
+        maintenance.scheduleWithFixedDelay(security.revocations()::forgetExpired, sweep, sweep, TimeUnit.MILLISECONDS);
+        features.tasks().ensureRecurring(FineTasks.OVERDUE_SWEEP, config.tasks().overdueSweep());
+        features.tasks().start();
     }
 
     /** The port gRPC and HTTP share. */
@@ -346,22 +371,27 @@ public final class FineHeroApp implements AutoCloseable {
     }
 
     public HealthMonitor health() {
-        return health;
+        return platform.health();
     }
 
     /** The sweep the recurring overdue_sweep task runs; tests call it after moving their clock. */
     public OverdueSweeper overdueSweeper() {
-        return overdueSweeper;
+        return features.overdueSweeper();
     }
 
     /** The alerting of this instance; tests call {@code alerts().evaluator().evaluateNow()} after moving their clock. */
     public Alerts alerts() {
-        return alerts;
+        return features.alerts();
     }
 
     /** The task engine (tests register their own task types and drive maintenance through it). */
     public TaskEngine tasks() {
-        return tasks;
+        return features.tasks();
+    }
+
+    /** This instance's deny-list of access tokens (tests watch the schedule that prunes it). */
+    public Revocations revocations() {
+        return security.revocations();
     }
 
     /**
@@ -375,9 +405,9 @@ public final class FineHeroApp implements AutoCloseable {
         }
         closed = true;
         LOG.log(Level.INFO, "FineHero stopping");
-        health.stopping();
+        platform.health().stopping();
         maintenance.shutdownNow();
-        alerts.endWatches(); // watchers see a normal end, not a cut connection
+        features.alerts().endWatches(); // watchers see a normal end, not a cut connection
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);

@@ -1,11 +1,16 @@
 package com.finehero.server;
 
+import com.finehero.server.auth.NewSigningKey;
+import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.observe.JsonLogFormatter;
 import com.finehero.server.platform.observe.ShutdownSafeLogManager;
 import io.helidon.config.Config;
 import io.helidon.logging.common.LogConfig;
 
-/** Starts FineHero with {@code application.yaml} plus environment-variable overrides. */
+/**
+ * {@code finehero-server}: with no arguments, starts FineHero with {@code application.yaml} plus
+ * environment-variable overrides; {@code finehero-server new-signing-key ...} runs {@link NewSigningKey}.
+ */
 public final class Main {
 
     static {
@@ -18,11 +23,16 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length > 0) {
-            System.exit(com.finehero.server.auth.NewSigningKey.run(args, System.out, System.err));
+            NewSigningKey.main(args);
+        } else {
+            serve();
         }
+    }
+
+    private static void serve() {
         LogConfig.configureRuntime();
         Config config = Config.create();
-        useLogFormat(config.get("finehero.log.format").asString().orElse("text"));
+        useLogFormat(ConfigValues.string(config.get("finehero.log"), "format"));
         FineHeroApp app = FineHeroApp.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
@@ -31,7 +41,7 @@ public final class Main {
     }
 
     /** "json": one JSON event per line on every root handler; "text" keeps logging.properties' format. */
-    static void useLogFormat(String format) {
+    private static void useLogFormat(String format) {
         switch (format) {
             case "text" -> { }
             case "json" -> {

@@ -17,14 +17,16 @@ import io.helidon.config.Config;
  * @param jwkSet           private signing keys as a JWK set (JSON); empty = an ephemeral key per process
  * @param signingKeyId     the key that signs; empty = the first in the set (the others still verify)
  * @param revocationCheck  how long an instance may rely on what it last read of the deny-list and API keys
+ * @param revocationSweep  how often expired entries are dropped from this instance's deny-list
  */
 public record AuthConfig(boolean enabled, String issuer, String audience, Duration accessTokenTtl, Duration refreshTokenTtl,
-                         int bcryptCost, Duration revocationCheck, String jwkSet, String signingKeyId,
+                         int bcryptCost, Duration revocationCheck, Duration revocationSweep, String jwkSet, String signingKeyId,
                          String bootstrapUsername, String bootstrapPassword) {
 
     public AuthConfig {
         Objects.requireNonNull(issuer, "issuer");
         Objects.requireNonNull(audience, "audience");
+        Objects.requireNonNull(revocationSweep, "revocationSweep");
         Objects.requireNonNull(jwkSet, "jwkSet");
         Objects.requireNonNull(signingKeyId, "signingKeyId");
         Objects.requireNonNull(bootstrapUsername, "bootstrapUsername");
@@ -33,8 +35,8 @@ public record AuthConfig(boolean enabled, String issuer, String audience, Durati
 
     public static AuthConfig from(Config auth) {
         Config jwt = auth.get("jwt");
-        String keys = ConfigValues.string(jwt, "keys", "");
-        String keysFile = ConfigValues.string(jwt, "keys-file", "");
+        String keys = ConfigValues.string(jwt, "keys");
+        String keysFile = ConfigValues.string(jwt, "keys-file");
         if (keys.isBlank() && !keysFile.isBlank()) {
             try {
                 keys = Files.readString(Path.of(keysFile));
@@ -44,16 +46,17 @@ public record AuthConfig(boolean enabled, String issuer, String audience, Durati
         }
         Config admin = auth.get("bootstrap-admin");
         return new AuthConfig(
-                ConfigValues.bool(auth, "enabled", true),
-                ConfigValues.string(auth, "issuer", "finehero"),
-                ConfigValues.string(auth, "audience", "finehero-api"),
-                ConfigValues.duration(auth, "access-token-ttl", Duration.ofMinutes(15)),
-                ConfigValues.duration(auth, "refresh-token-ttl", Duration.ofDays(30)),
-                ConfigValues.intInRange(auth, "bcrypt-cost", 12, 4, 16),
-                ConfigValues.duration(auth, "revocation-check", Duration.ofSeconds(2)),
+                ConfigValues.bool(auth, "enabled"),
+                ConfigValues.string(auth, "issuer"),
+                ConfigValues.string(auth, "audience"),
+                ConfigValues.duration(auth, "access-token-ttl"),
+                ConfigValues.duration(auth, "refresh-token-ttl"),
+                ConfigValues.intInRange(auth, "bcrypt-cost", 4, 16),
+                ConfigValues.duration(auth, "revocation-check"),
+                ConfigValues.duration(auth, "revocation-sweep"),
                 keys.strip(),
-                ConfigValues.string(jwt, "signing-key-id", ""),
-                ConfigValues.string(admin, "username", "admin"),
-                ConfigValues.string(admin, "password", ""));
+                ConfigValues.string(jwt, "signing-key-id"),
+                ConfigValues.string(admin, "username"),
+                ConfigValues.string(admin, "password"));
     }
 }

@@ -66,16 +66,36 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     private final AuditLog audit;
     private final Clock clock;
 
-    public AuthGrpcService(UserStore users, Passwords passwords, AccessTokens accessTokens, RefreshTokens refreshTokens,
-                           Revocations revocations, ApiKeys apiKeys, RateLimiter limiter, RateLimits limits, AuditLog audit, Clock clock) {
-        this.users = Objects.requireNonNull(users, "users");
-        this.passwords = Objects.requireNonNull(passwords, "passwords");
-        this.accessTokens = Objects.requireNonNull(accessTokens, "accessTokens");
-        this.refreshTokens = Objects.requireNonNull(refreshTokens, "refreshTokens");
-        this.revocations = Objects.requireNonNull(revocations, "revocations");
-        this.apiKeys = Objects.requireNonNull(apiKeys, "apiKeys");
-        this.limiter = Objects.requireNonNull(limiter, "limiter");
-        this.limits = Objects.requireNonNull(limits, "limits");
+    /** The accounts and what callers hold to prove who they are: passwords, tokens and API keys. */
+    public record Credentials(UserStore users, Passwords passwords, AccessTokens accessTokens, RefreshTokens refreshTokens,
+                              Revocations revocations, ApiKeys apiKeys) {
+        public Credentials {
+            Objects.requireNonNull(users, "users");
+            Objects.requireNonNull(passwords, "passwords");
+            Objects.requireNonNull(accessTokens, "accessTokens");
+            Objects.requireNonNull(refreshTokens, "refreshTokens");
+            Objects.requireNonNull(revocations, "revocations");
+            Objects.requireNonNull(apiKeys, "apiKeys");
+        }
+    }
+
+    /** How often logins may be tried: the limiter the interceptor uses too, and the login limits. */
+    public record LoginLimits(RateLimiter limiter, RateLimits limits) {
+        public LoginLimits {
+            Objects.requireNonNull(limiter, "limiter");
+            Objects.requireNonNull(limits, "limits");
+        }
+    }
+
+    public AuthGrpcService(Credentials credentials, LoginLimits loginLimits, AuditLog audit, Clock clock) {
+        this.users = credentials.users();
+        this.passwords = credentials.passwords();
+        this.accessTokens = credentials.accessTokens();
+        this.refreshTokens = credentials.refreshTokens();
+        this.revocations = credentials.revocations();
+        this.apiKeys = credentials.apiKeys();
+        this.limiter = loginLimits.limiter();
+        this.limits = loginLimits.limits();
         this.audit = Objects.requireNonNull(audit, "audit");
         this.clock = Objects.requireNonNull(clock, "clock");
     }

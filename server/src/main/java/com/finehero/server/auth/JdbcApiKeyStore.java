@@ -3,7 +3,6 @@ package com.finehero.server.auth;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -14,7 +13,6 @@ import com.finehero.api.auth.v1.ApiKey;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
-import com.google.protobuf.Timestamp;
 
 /** {@link ApiKeyStore} in the {@code api_keys} table, joined to each key's owner; the same SQL on PostgreSQL and H2. */
 public final class JdbcApiKeyStore implements ApiKeyStore {
@@ -82,14 +80,10 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
                 .setName(rows.getString("name"))
                 .setOwnerId(rows.getString("owner_id"))
                 .addAllRoles(RolesColumn.decode(rows.getString("roles")))
-                .setCreateTime(Times.fromSql(rows.getObject("create_time", OffsetDateTime.class)));
-        optionalTime(rows, "expire_time").ifPresent(key::setExpireTime);
-        optionalTime(rows, "last_used_time").ifPresent(key::setLastUsedTime);
-        optionalTime(rows, "revoke_time").ifPresent(key::setRevokeTime);
+                .setCreateTime(Times.timestamp(rows, "create_time"));
+        Times.optionalTimestamp(rows, "expire_time").ifPresent(key::setExpireTime);
+        Times.optionalTimestamp(rows, "last_used_time").ifPresent(key::setLastUsedTime);
+        Times.optionalTimestamp(rows, "revoke_time").ifPresent(key::setRevokeTime);
         return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"));
-    }
-
-    private static Optional<Timestamp> optionalTime(ResultSet rows, String column) throws SQLException {
-        return Optional.ofNullable(rows.getObject(column, OffsetDateTime.class)).map(Times::fromSql);
     }
 }

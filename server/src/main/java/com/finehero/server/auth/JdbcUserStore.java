@@ -4,7 +4,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -91,8 +90,8 @@ public final class JdbcUserStore implements UserStore {
                 .setDisplayName(rows.getString("display_name"))
                 .addAllRoles(RolesColumn.decode(rows.getString("roles")))
                 .setDisabled(rows.getBoolean("disabled"))
-                .setCreateTime(Times.fromSql(rows.getObject("create_time", OffsetDateTime.class)))
-                .setUpdateTime(Times.fromSql(rows.getObject("update_time", OffsetDateTime.class)))
+                .setCreateTime(Times.timestamp(rows, "create_time"))
+                .setUpdateTime(Times.timestamp(rows, "update_time"))
                 .build();
         return new Account(user, rows.getString("password_hash"));
     }

@@ -15,15 +15,20 @@ import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 /**
  * {@code finehero-server new-signing-key [--rsa] [--kid ID]}: prints a private JWK set with one new
  * signing key, for {@code FINEHERO_AUTH_JWT_KEYS} (to rotate, merge its key into the existing set).
+ * Its own entry point: it needs no configuration, database or logging set-up.
  */
 public final class NewSigningKey {
 
     private NewSigningKey() {
     }
 
-    public static int run(String[] args, PrintStream out, PrintStream err) {
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> options = Arrays.asList(args);
-        if (!options.getFirst().equals("new-signing-key") || options.contains("--help")) {
+        if (options.isEmpty() || !options.getFirst().equals("new-signing-key") || options.contains("--help")) {
             err.println("usage: finehero-server [new-signing-key [--rsa] [--kid ID]]");
             err.println("  with no arguments: run the server");
             err.println("  new-signing-key: print a private JWK set (Ed25519, or RSA 2048 with --rsa) for FINEHERO_AUTH_JWT_KEYS");

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -267,8 +266,8 @@ public final class JdbcDocumentStore implements DocumentStore {
                 .setChecksumSha256(row.getString("checksum_sha256"))
                 .setVersion(row.getLong("version"))
                 .setAuthor(row.getString("author"))
-                .setCreateTime(Times.fromSql(row.getObject("create_time", OffsetDateTime.class)))
-                .setUpdateTime(Times.fromSql(row.getObject("update_time", OffsetDateTime.class)));
+                .setCreateTime(Times.timestamp(row, "create_time"))
+                .setUpdateTime(Times.timestamp(row, "update_time"));
         String tags = row.getString("tags");
         if (!tags.isEmpty()) {
             document.addAllTags(Arrays.asList(tags.split("\n")));

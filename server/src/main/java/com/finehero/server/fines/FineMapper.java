@@ -2,7 +2,6 @@ package com.finehero.server.fines;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 
@@ -82,13 +81,13 @@ final class FineMapper {
                 .setAmount(Money.newBuilder()
                         .setCurrencyCode(row.getString("currency_code"))
                         .setAmountMinor(row.getLong("amount_minor")))
-                .setIssueTime(Times.fromSql(row.getObject("issue_time", OffsetDateTime.class)))
-                .setDueTime(Times.fromSql(row.getObject("due_time", OffsetDateTime.class)))
+                .setIssueTime(Times.timestamp(row, "issue_time"))
+                .setDueTime(Times.timestamp(row, "due_time"))
                 .setVehiclePlate(row.getString("vehicle_plate"))
                 .setStatus(FineStatus.valueOf("FINE_STATUS_" + row.getString("status")))
                 .setOwnerId(row.getString("owner_id"))
-                .setCreateTime(Times.fromSql(row.getObject("create_time", OffsetDateTime.class)))
-                .setUpdateTime(Times.fromSql(row.getObject("update_time", OffsetDateTime.class)))
+                .setCreateTime(Times.timestamp(row, "create_time"))
+                .setUpdateTime(Times.timestamp(row, "update_time"))
                 .setVersion(row.getLong("version"));
         Location.Builder location = Location.newBuilder().setAddress(row.getString("address"));
         double latitude = row.getDouble("latitude");
@@ -104,12 +103,12 @@ final class FineMapper {
                     .setReason(reason)
                     .addAllEvidenceUris(lines(row.getString("contest_evidence")))
                     .addAllCitedDocumentIds(lines(row.getString("contest_documents")))
-                    .setContestTime(Times.fromSql(row.getObject("contest_time", OffsetDateTime.class)));
+                    .setContestTime(Times.timestamp(row, "contest_time"));
             String outcome = row.getString("contest_outcome");
             if (outcome != null) {
                 contest.setOutcome(ContestOutcome.valueOf("CONTEST_OUTCOME_" + outcome))
                         .setResolutionNote(row.getString("resolution_note"))
-                        .setResolveTime(Times.fromSql(row.getObject("resolve_time", OffsetDateTime.class)));
+                        .setResolveTime(Times.timestamp(row, "resolve_time"));
             }
             fine.setContest(contest);
         }
@@ -123,7 +122,7 @@ final class FineMapper {
                             .setCurrencyCode(row.getString("p_currency"))
                             .setAmountMinor(row.getLong("p_amount")))
                     .setReference(row.getString("p_reference"))
-                    .setPaidTime(Times.fromSql(row.getObject("p_paid_time", OffsetDateTime.class))));
+                    .setPaidTime(Times.timestamp(row, "p_paid_time")));
         }
         return fine.build();
     }
@@ -137,7 +136,7 @@ final class FineMapper {
                         .setCurrencyCode(row.getString("currency_code"))
                         .setAmountMinor(row.getLong("amount_minor")))
                 .setReference(row.getString("reference"))
-                .setPaidTime(Times.fromSql(row.getObject("paid_time", OffsetDateTime.class)))
+                .setPaidTime(Times.timestamp(row, "paid_time"))
                 .build();
     }
 

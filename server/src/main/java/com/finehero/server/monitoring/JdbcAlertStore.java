@@ -4,7 +4,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Objects;
 
@@ -109,12 +108,9 @@ public final class JdbcAlertStore implements AlertStore {
                 .setValue(row.getDouble("measured"))
                 .setThreshold(row.getDouble("threshold"))
                 .setUnit(row.getString("unit"))
-                .setFireTime(Times.fromSql(row.getObject("fire_time", OffsetDateTime.class)))
-                .setUpdateTime(Times.fromSql(row.getObject("update_time", OffsetDateTime.class)));
-        OffsetDateTime resolved = row.getObject("resolve_time", OffsetDateTime.class);
-        if (resolved != null) {
-            alert.setResolveTime(Times.fromSql(resolved));
-        }
+                .setFireTime(Times.timestamp(row, "fire_time"))
+                .setUpdateTime(Times.timestamp(row, "update_time"));
+        Times.optionalTimestamp(row, "resolve_time").ifPresent(alert::setResolveTime);
         return alert.build();
     }
 

@@ -193,18 +193,11 @@ public final class JdbcTaskStore implements TaskStore {
     public Task cancel(String id, Instant now) {
         return db.inTransaction(connection -> {
             Task current = require(connection, id);
-            Task changed = switch (current.getState()) {
-                case TASK_STATE_PENDING, TASK_STATE_FAILED -> current.toBuilder()
-                        .setState(TaskState.TASK_STATE_CANCELLED)
-                        .setFinishTime(Times.toProto(now))
-                        .build();
-                case TASK_STATE_RUNNING -> current.getCancelRequested() ? null : current.toBuilder().setCancelRequested(true).build();
-                default -> throw rules.cannotCancel(current);
-            };
-            if (changed == null) {
+            Optional<Task> cancelled = rules.cancelled(current, now);
+            if (cancelled.isEmpty()) {
                 return current;
             }
-            changed = changed.toBuilder().setUpdateTime(Times.toProto(now)).setVersion(current.getVersion() + 1).build();
+            Task changed = cancelled.get();
             Sql.update(connection, "UPDATE tasks SET state = ?, cancel_requested = ?, finish_time = ?, update_time = ?, version = ? "
                     + "WHERE id = ?", Arrays.asList(TaskRules.name(changed.getState()), changed.getCancelRequested(),
                     changed.hasFinishTime() ? changed.getFinishTime() : null, now, changed.getVersion(), id));
@@ -215,21 +208,11 @@ public final class JdbcTaskStore implements TaskStore {
     @Override
     public Task retry(String id, Instant now) {
         return db.inTransaction(connection -> {
-            Task current = require(connection, id);
-            if (current.getState() != TaskState.TASK_STATE_DEAD) {
-                throw rules.cannotRetry(current);
-            }
-            Task changed = current.toBuilder()
-                    .setState(TaskState.TASK_STATE_PENDING)
-                    .setAttempts(0)
-                    .setRunAt(Times.toProto(now))
-                    .clearFinishTime()
-                    .setUpdateTime(Times.toProto(now))
-                    .setVersion(current.getVersion() + 1)
-                    .build();
-            Sql.update(connection, "UPDATE tasks SET state = 'PENDING', attempts = 0, "
+            Task changed = rules.retried(require(connection, id), now);
+            Sql.update(connection, "UPDATE tasks SET state = ?, attempts = ?, "
                     + "run_at = ?, ready_key = ?, finish_time = NULL, update_time = ?, version = ? WHERE id = ?",
-                    List.of(now, rules.readyKey(now, TaskRules.level(current.getPriority())), now, changed.getVersion(), id));
+                    List.of(TaskRules.name(changed.getState()), changed.getAttempts(), now,
+                            rules.readyKey(now, TaskRules.level(changed.getPriority())), now, changed.getVersion(), id));
             return changed;
         });
     }

@@ -2,7 +2,6 @@ package com.finehero.server.tasks;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.OffsetDateTime;
 import java.util.Arrays;
 import java.util.List;
 
@@ -66,7 +65,7 @@ final class TaskMapper {
                 .setPayload(TaskRules.struct(row.getString("payload")))
                 .setPriority(TaskPriority.forNumber(row.getInt("priority")))
                 .setState(TaskRules.state(row.getString("state")))
-                .setRunAt(Times.fromSql(row.getObject("run_at", OffsetDateTime.class)))
+                .setRunAt(Times.timestamp(row, "run_at"))
                 .setAttempts(row.getInt("attempts"))
                 .setMaxAttempts(row.getInt("max_attempts"))
                 .setRetryBackoff(duration(row.getLong("backoff_ms")))
@@ -74,8 +73,8 @@ final class TaskMapper {
                 .setProgressPercent(row.getInt("progress_percent"))
                 .setProgressMessage(row.getString("progress_message"))
                 .setLastError(row.getString("last_error"))
-                .setCreateTime(Times.fromSql(row.getObject("create_time", OffsetDateTime.class)))
-                .setUpdateTime(Times.fromSql(row.getObject("update_time", OffsetDateTime.class)))
+                .setCreateTime(Times.timestamp(row, "create_time"))
+                .setUpdateTime(Times.timestamp(row, "update_time"))
                 .setVersion(row.getLong("version"));
         String cron = row.getString("cron");
         if (cron != null) {
@@ -93,14 +92,8 @@ final class TaskMapper {
         if (result != null) {
             task.setResult(TaskRules.struct(result));
         }
-        OffsetDateTime start = row.getObject("start_time", OffsetDateTime.class);
-        if (start != null) {
-            task.setStartTime(Times.fromSql(start));
-        }
-        OffsetDateTime finish = row.getObject("finish_time", OffsetDateTime.class);
-        if (finish != null) {
-            task.setFinishTime(Times.fromSql(finish));
-        }
+        Times.optionalTimestamp(row, "start_time").ifPresent(task::setStartTime);
+        Times.optionalTimestamp(row, "finish_time").ifPresent(task::setFinishTime);
         return task.build();
     }
 

@@ -131,16 +131,41 @@ public final class TaskRules {
         return now().plus(Backoff.delay(base, max, task.getAttempts(), jitter));
     }
 
-    /** CancelTask on a finished task. */
-    public FineHeroException cannotCancel(Task task) {
-        return FineHeroException.failedPrecondition("TASK_FINISHED", "task " + task.getId() + " is "
-                + name(task.getState()) + " and cannot be cancelled");
+    /**
+     * What CancelTask makes of {@code current}: a waiting task (PENDING, FAILED) is CANCELLED at once;
+     * a RUNNING one is asked to stop (its handler sees the request at its next heartbeat); empty when
+     * the stop was already asked, so nothing changes. FAILED_PRECONDITION for a finished task.
+     */
+    public Optional<Task> cancelled(Task current, Instant now) {
+        Task.Builder changed = switch (current.getState()) {
+            case TASK_STATE_PENDING, TASK_STATE_FAILED -> current.toBuilder()
+                    .setState(TaskState.TASK_STATE_CANCELLED)
+                    .setFinishTime(Times.toProto(now));
+            case TASK_STATE_RUNNING -> current.getCancelRequested() ? null : current.toBuilder().setCancelRequested(true);
+            default -> throw FineHeroException.failedPrecondition("TASK_FINISHED", "task " + current.getId() + " is "
+                    + name(current.getState()) + " and cannot be cancelled");
+        };
+        return Optional.ofNullable(changed).map(task -> changedAt(task, current, now));
     }
 
-    /** RetryTask on a task that is not DEAD. */
-    public FineHeroException cannotRetry(Task task) {
-        return FineHeroException.failedPrecondition("TASK_NOT_DEAD", "task " + task.getId() + " is "
-                + name(task.getState()) + "; only a DEAD task can be retried");
+    /**
+     * What RetryTask makes of {@code current}: a DEAD task is PENDING again, due now, with its attempts
+     * counted from zero. FAILED_PRECONDITION for any other state.
+     */
+    public Task retried(Task current, Instant now) {
+        if (current.getState() != TaskState.TASK_STATE_DEAD) {
+            throw FineHeroException.failedPrecondition("TASK_NOT_DEAD", "task " + current.getId() + " is "
+                    + name(current.getState()) + "; only a DEAD task can be retried");
+        }
+        return changedAt(current.toBuilder()
+                .setState(TaskState.TASK_STATE_PENDING)
+                .setAttempts(0)
+                .setRunAt(Times.toProto(now))
+                .clearFinishTime(), current, now);
+    }
+
+    private static Task changedAt(Task.Builder changed, Task current, Instant now) {
+        return changed.setUpdateTime(Times.toProto(now)).setVersion(current.getVersion() + 1).build();
     }
 
     public static boolean finished(TaskState state) {

@@ -41,25 +41,25 @@ public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration
     public static TasksConfig from(Config tasks) {
         Map<String, Integer> concurrency = new HashMap<>();
         tasks.get("concurrency").asNodeList().ifPresent(nodes -> nodes.forEach(node ->
-                concurrency.put(node.name(), ConfigValues.intInRange(tasks.get("concurrency"), node.name(), 1, 1, 10_000))));
+                concurrency.put(node.name(), ConfigValues.intInRange(tasks.get("concurrency"), node.name(), 1, 10_000))));
         return new TasksConfig(
-                ConfigValues.bool(tasks, "enabled", true),
-                ConfigValues.intInRange(tasks, "workers", 32, 1, 10_000),
-                ConfigValues.intInRange(tasks, "claim-batch", 100, 1, 1_000),
-                positive(tasks, "poll", Duration.ofSeconds(1)),
-                positive(tasks, "lease", Duration.ofSeconds(30)),
-                positive(tasks, "heartbeat", Duration.ofSeconds(10)),
-                positive(tasks, "maintenance", Duration.ofSeconds(5)),
-                positive(tasks, "aging", Duration.ofMinutes(1)),
-                ConfigValues.duration(tasks, "past-tolerance", Duration.ofMinutes(5)),
-                positive(tasks, "retention", Duration.ofDays(7)),
-                positive(tasks, "watch-poll", Duration.ofMillis(500)),
-                ConfigValues.string(tasks.get("schedules"), "overdue-sweep", "* * * * *"),
+                ConfigValues.bool(tasks, "enabled"),
+                ConfigValues.intInRange(tasks, "workers", 1, 10_000),
+                ConfigValues.intInRange(tasks, "claim-batch", 1, 1_000),
+                positive(tasks, "poll"),
+                positive(tasks, "lease"),
+                positive(tasks, "heartbeat"),
+                positive(tasks, "maintenance"),
+                positive(tasks, "aging"),
+                ConfigValues.duration(tasks, "past-tolerance"),
+                positive(tasks, "retention"),
+                positive(tasks, "watch-poll"),
+                ConfigValues.string(tasks.get("schedules"), "overdue-sweep"),
                 concurrency);
     }
 
-    private static Duration positive(Config node, String key, Duration fallback) {
-        Duration value = ConfigValues.duration(node, key, fallback);
+    private static Duration positive(Config node, String key) {
+        Duration value = ConfigValues.duration(node, key);
         if (value.isZero() || value.isNegative()) {
             throw new IllegalArgumentException("configuration finehero.tasks." + key + " = " + value
                     + " is invalid: expected a positive ISO-8601 duration such as PT1S (env var FINEHERO_TASKS_"

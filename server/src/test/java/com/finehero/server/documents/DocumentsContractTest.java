@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 import com.finehero.api.documents.v1.CreateDocumentRequest;
 import com.finehero.api.documents.v1.DeleteDocumentRequest;
@@ -38,6 +36,8 @@ import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+
+import com.finehero.server.testing.SingleResponse;
 
 import static com.finehero.server.testing.GrpcErrors.failure;
 import static com.finehero.server.testing.GrpcErrors.violatedFields;
@@ -228,7 +228,7 @@ abstract class DocumentsContractTest {
             Document uploaded = upload(UploadHeader.newBuilder()
                     .setDocument(Document.newBuilder().setTitle("Uploaded").setKind(DocumentKind.DOCUMENT_KIND_STATUTE)
                             .setJurisdiction(jurisdiction))
-                    .setChecksumSha256(DocumentRules.sha256(bytes)).build(), bytes, 1000).get(10, TimeUnit.SECONDS);
+                    .setChecksumSha256(DocumentRules.sha256(bytes)).build(), bytes, 1000).join();
             assertThat(uploaded.getSizeBytes()).isEqualTo(bytes.length);
             assertThat(get(uploaded.getId()).getContent()).isEqualTo(content);
 
@@ -256,7 +256,7 @@ abstract class DocumentsContractTest {
                     .setDocument(Document.newBuilder().setTitle("Wrong sum").setKind(DocumentKind.DOCUMENT_KIND_OTHER)
                             .setJurisdiction(jurisdiction))
                     .setChecksumSha256("0".repeat(64)).build(), bytes, 4);
-            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> join(result));
+            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> result.join());
             assertThat(violatedFields(e)).containsExactly("header.checksum_sha256");
             assertThat(documents.listDocuments(ListDocumentsRequest.newBuilder().setJurisdiction(jurisdiction).build())
                     .getDocumentsList()).isEmpty();
@@ -267,18 +267,18 @@ abstract class DocumentsContractTest {
             var result = upload(UploadHeader.newBuilder()
                     .setDocument(Document.newBuilder().setTitle("Huge").setKind(DocumentKind.DOCUMENT_KIND_OTHER)).build(),
                     new byte[MAX_BYTES + 10], 1000);
-            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> join(result));
+            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> result.join());
             assertThat(e.getStatus().getDescription()).contains(Integer.toString(MAX_BYTES));
         }
 
         @Test
         void uploadWithoutHeaderFirstIsInvalid() {
-            CompletableFuture<Document> result = new CompletableFuture<>();
+            SingleResponse<Document> result = new SingleResponse<>();
             StreamObserver<UploadDocumentRequest> stream = DocumentsServiceGrpc.newStub(app().channel())
-                    .uploadDocument(observer(result));
+                    .uploadDocument(result);
             stream.onNext(UploadDocumentRequest.newBuilder().setChunk(ByteString.copyFromUtf8("x")).build());
             stream.onCompleted();
-            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> join(result));
+            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> result.join());
             assertThat(violatedFields(e)).containsExactly("header");
         }
 
@@ -287,14 +287,14 @@ abstract class DocumentsContractTest {
             var result = upload(UploadHeader.newBuilder()
                     .setDocument(Document.newBuilder().setTitle("Binary").setKind(DocumentKind.DOCUMENT_KIND_OTHER)).build(),
                     new byte[] {(byte) 0xff, (byte) 0xfe, 0x00}, 10);
-            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> join(result));
+            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> result.join());
             assertThat(e.getStatus().getDescription()).contains("UTF-8");
         }
 
-        private CompletableFuture<Document> upload(UploadHeader header, byte[] bytes, int chunk) {
-            CompletableFuture<Document> result = new CompletableFuture<>();
+        private SingleResponse<Document> upload(UploadHeader header, byte[] bytes, int chunk) {
+            SingleResponse<Document> result = new SingleResponse<>();
             StreamObserver<UploadDocumentRequest> stream = DocumentsServiceGrpc.newStub(app().channel())
-                    .uploadDocument(observer(result));
+                    .uploadDocument(result);
             stream.onNext(UploadDocumentRequest.newBuilder().setHeader(header).build());
             for (int offset = 0; offset < bytes.length; offset += chunk) {
                 stream.onNext(UploadDocumentRequest.newBuilder()
@@ -302,34 +302,6 @@ abstract class DocumentsContractTest {
             }
             stream.onCompleted();
             return result;
-        }
-
-        private static StreamObserver<Document> observer(CompletableFuture<Document> result) {
-            return new StreamObserver<>() {
-                @Override
-                public void onNext(Document value) {
-                    result.complete(value);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    result.completeExceptionally(t);
-                }
-
-                @Override
-                public void onCompleted() {
-                }
-            };
-        }
-
-        private static Document join(CompletableFuture<Document> result) {
-            try {
-                return result.get(10, TimeUnit.SECONDS);
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw (RuntimeException) e.getCause();
-            } catch (Exception e) {
-                throw new AssertionError(e);
-            }
         }
     }
 

@@ -16,7 +16,7 @@ class AlertsConfigTest {
 
     private static AlertsConfig alerts(Map<String, String> values) {
         return AlertsConfig.from(Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(values)).build().get("finehero.monitoring.alerts"));
+                .addSource(ConfigSources.create(values)).addSource(ConfigSources.classpath("application.yaml")).build().get("finehero.monitoring.alerts"));
     }
 
     @Test

@@ -162,22 +162,65 @@ class TaskRulesTest {
         assertThat(rules.retryAt(second, Optional.of(type))).as("counted from the clock's now").isEqualTo(clock.instant().plusSeconds(20));
     }
 
+    static Task inState(TaskState state) {
+        return Task.newBuilder().setId("t-1").setState(state).setAttempts(3).setVersion(7)
+                .setRunAt(Times.toProto(Instant.parse("2026-11-23T09:00:00Z"))).build();
+    }
+
+    @Test
+    void aWaitingTaskIsCancelledAtOnceAndARunningOneIsAskedToStop() {
+        Instant now = clock.instant();
+        for (TaskState waiting : List.of(TaskState.TASK_STATE_PENDING, TaskState.TASK_STATE_FAILED)) {
+            Task cancelled = rules.cancelled(inState(waiting), now).orElseThrow();
+            assertThat(cancelled.getState()).as("cancelled from %s", waiting).isEqualTo(TaskState.TASK_STATE_CANCELLED);
+            assertThat(Times.toInstant(cancelled.getFinishTime())).isEqualTo(now);
+            assertThat(Times.toInstant(cancelled.getUpdateTime())).isEqualTo(now);
+            assertThat(cancelled.getVersion()).isEqualTo(8);
+            assertThat(cancelled.getCancelRequested()).isFalse();
+        }
+
+        Task asked = rules.cancelled(inState(TaskState.TASK_STATE_RUNNING), now).orElseThrow();
+        assertThat(asked.getState()).as("the handler stops it").isEqualTo(TaskState.TASK_STATE_RUNNING);
+        assertThat(asked.getCancelRequested()).isTrue();
+        assertThat(asked.hasFinishTime()).isFalse();
+        assertThat(asked.getVersion()).isEqualTo(8);
+
+        assertThat(rules.cancelled(asked, now)).as("asking twice changes nothing").isEmpty();
+    }
+
+    @Test
+    void aDeadTaskIsRetriedFromScratchDueNow() {
+        Task dead = inState(TaskState.TASK_STATE_DEAD).toBuilder().setFinishTime(Times.toProto(clock.instant())).build();
+        clock.advance(Duration.ofMinutes(3));
+        Task retried = rules.retried(dead, clock.instant());
+        assertThat(retried.getState()).isEqualTo(TaskState.TASK_STATE_PENDING);
+        assertThat(retried.getAttempts()).isZero();
+        assertThat(Times.toInstant(retried.getRunAt())).isEqualTo(clock.instant());
+        assertThat(retried.hasFinishTime()).isFalse();
+        assertThat(Times.toInstant(retried.getUpdateTime())).isEqualTo(clock.instant());
+        assertThat(retried.getVersion()).isEqualTo(8);
+    }
+
     @Test
     void refusesToCancelAFinishedTaskAndToRetryOneThatIsNotDead() {
         assertThat(List.of(TaskState.values())).filteredOn(state -> state != TaskState.UNRECOGNIZED)
                 .filteredOn(TaskRules::finished)
                 .containsExactlyInAnyOrder(TaskState.TASK_STATE_SUCCEEDED, TaskState.TASK_STATE_DEAD, TaskState.TASK_STATE_CANCELLED);
 
-        Task succeeded = Task.newBuilder().setId("t-1").setState(TaskState.TASK_STATE_SUCCEEDED).build();
-        FineHeroException cancel = rules.cannotCancel(succeeded);
-        assertThat(cancel).isInstanceOf(FineHeroException.FailedPrecondition.class);
-        assertThat(cancel.reason()).isEqualTo("TASK_FINISHED");
-        assertThat(cancel.getMessage()).isEqualTo("task t-1 is SUCCEEDED and cannot be cancelled");
-
-        Task running = Task.newBuilder().setId("t-2").setState(TaskState.TASK_STATE_RUNNING).build();
-        FineHeroException retry = rules.cannotRetry(running);
-        assertThat(retry).isInstanceOf(FineHeroException.FailedPrecondition.class);
-        assertThat(retry.reason()).isEqualTo("TASK_NOT_DEAD");
-        assertThat(retry.getMessage()).isEqualTo("task t-2 is RUNNING; only a DEAD task can be retried");
+        for (TaskState finished : List.of(TaskState.TASK_STATE_SUCCEEDED, TaskState.TASK_STATE_DEAD, TaskState.TASK_STATE_CANCELLED)) {
+            assertThatThrownBy(() -> rules.cancelled(inState(finished), clock.instant()))
+                    .isInstanceOfSatisfying(FineHeroException.FailedPrecondition.class, e -> {
+                        assertThat(e.reason()).isEqualTo("TASK_FINISHED");
+                        assertThat(e.getMessage()).isEqualTo("task t-1 is " + TaskRules.name(finished) + " and cannot be cancelled");
+                    });
+        }
+        for (TaskState notDead : List.of(TaskState.TASK_STATE_PENDING, TaskState.TASK_STATE_RUNNING, TaskState.TASK_STATE_FAILED,
+                TaskState.TASK_STATE_SUCCEEDED, TaskState.TASK_STATE_CANCELLED)) {
+            assertThatThrownBy(() -> rules.retried(inState(notDead), clock.instant()))
+                    .isInstanceOfSatisfying(FineHeroException.FailedPrecondition.class, e -> {
+                        assertThat(e.reason()).isEqualTo("TASK_NOT_DEAD");
+                        assertThat(e.getMessage()).isEqualTo("task t-1 is " + TaskRules.name(notDead) + "; only a DEAD task can be retried");
+                    });
+        }
     }
 }

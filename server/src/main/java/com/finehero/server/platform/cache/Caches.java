@@ -1,67 +1,60 @@
 package com.finehero.server.platform.cache;
 
-import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
-import com.finehero.server.platform.config.ConfigValues;
-import io.helidon.config.Config;
 
 /**
  * Creates the named regions: in Redis when it is configured, otherwise in this process. Each
- * region's TTL comes from {@code finehero.cache.<region>.ttl} (env {@code FINEHERO_CACHE_FINES_TTL}).
+ * region's settings come from {@code finehero.cache.<region>} (env {@code FINEHERO_CACHE_FINES_TTL}).
  */
 public final class Caches {
 
-    private final Config config;
+    private final CacheConfig config;
     private final RedisConnector redis;
     private final java.time.Clock clock;
-    private final boolean enabled;
-    private final Duration nearTrustedFor;
     private final Map<String, CacheRegion> regions = new ConcurrentHashMap<>();
     private final Map<String, PageCache> pages = new ConcurrentHashMap<>();
 
-    public Caches(Config cacheConfig, RedisConnector redis, java.time.Clock clock) {
-        this.config = Objects.requireNonNull(cacheConfig, "cacheConfig");
+    public Caches(CacheConfig config, RedisConnector redis, java.time.Clock clock) {
+        this.config = Objects.requireNonNull(config, "config");
         this.redis = Objects.requireNonNull(redis, "redis");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.enabled = ConfigValues.bool(cacheConfig, "enabled", true);
-        this.nearTrustedFor = ConfigValues.duration(cacheConfig, "near-trusted-for", Duration.ofMillis(100));
-        if (nearTrustedFor.isNegative()) {
-            throw new IllegalArgumentException("configuration finehero.cache.near-trusted-for = " + nearTrustedFor
-                    + " is invalid: expected zero (confirm every read with Redis) or a positive ISO-8601 duration such as PT0.1S");
-        }
     }
 
     /** "redis", "in-process" or "disabled" ({@code finehero.cache.enabled=false}). */
     public String backend() {
-        return !enabled ? "disabled" : redis.config().enabled() ? "redis" : "in-process";
+        return !config.enabled() ? "disabled" : redis.config().enabled() ? "redis" : "in-process";
     }
 
-    public CacheRegion region(String name, Duration defaultTtl) {
+    /** A cache of single records by id. */
+    public CacheRegion region(String name) {
         return regions.computeIfAbsent(name, n -> {
-            Duration ttl = ConfigValues.duration(config.get(n), "ttl", defaultTtl);
-            long maxEntries = ConfigValues.intInRange(config.get(n), "max", 100_000, 1, 10_000_000);
-            if (!enabled) {
+            CacheConfig.Region settings = config.region(n);
+            if (!config.enabled()) {
                 return new DisabledCaches.Region(n);
             }
-            return redis.config().enabled()
-                    ? new RedisCacheRegion(n, ttl, redis, ConfigValues.intInRange(config.get(n), "near", 10_000, 0, 10_000_000),
-                            nearTrustedFor, clock)
-                    : new LocalCacheRegion(n, ttl, maxEntries);
+            if (!redis.config().enabled()) {
+                return new LocalCacheRegion(n, settings.ttl(), settings.max());
+            }
+            if (settings.near() == null) {
+                throw new IllegalArgumentException("configuration finehero.cache." + n + ".near is missing: expected the number of "
+                        + "near copies kept with Redis (env var FINEHERO_CACHE_" + n.toUpperCase(java.util.Locale.ROOT).replace("-", "_dash_")
+                        + "_NEAR)");
+            }
+            return new RedisCacheRegion(n, settings.ttl(), redis, settings.near(), config.nearTrustedFor(), clock);
         });
     }
 
-    /** A page cache (search results, list pages); TTL from {@code finehero.cache.<name>.ttl}. */
-    public PageCache pages(String name, Duration defaultTtl) {
+    /** A page cache (search results, list pages). */
+    public PageCache pages(String name) {
         return pages.computeIfAbsent(name, n -> {
-            Duration ttl = ConfigValues.duration(config.get(n), "ttl", defaultTtl);
-            long maxEntries = ConfigValues.intInRange(config.get(n), "max", 10_000, 1, 10_000_000);
-            if (!enabled) {
+            CacheConfig.Region settings = config.region(n);
+            if (!config.enabled()) {
                 return new DisabledCaches.Pages();
             }
-            return redis.config().enabled() ? new RedisPageCache(n, ttl, redis) : new LocalPageCache(ttl, maxEntries);
+            return redis.config().enabled() ? new RedisPageCache(n, settings.ttl(), redis) : new LocalPageCache(settings.ttl(), settings.max());
         });
     }
 

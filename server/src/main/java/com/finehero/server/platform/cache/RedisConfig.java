@@ -33,12 +33,12 @@ public record RedisConfig(String address, String password, int database, String 
 
     public static RedisConfig from(Config redis) {
         return new RedisConfig(
-                ConfigValues.string(redis, "address", ""),
-                ConfigValues.string(redis, "password", ""),
-                ConfigValues.intInRange(redis, "database", 0, 0, 15),
-                ConfigValues.string(redis, "prefix", "finehero"),
-                ConfigValues.duration(redis, "timeout", Duration.ofMillis(500)),
-                ConfigValues.duration(redis, "retry", Duration.ofSeconds(2)));
+                ConfigValues.string(redis, "address"),
+                ConfigValues.string(redis, "password"),
+                ConfigValues.intInRange(redis, "database", 0, 15),
+                ConfigValues.string(redis, "prefix"),
+                ConfigValues.duration(redis, "timeout"),
+                ConfigValues.duration(redis, "retry"));
     }
 
     public boolean enabled() {

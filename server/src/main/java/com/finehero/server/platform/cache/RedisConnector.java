@@ -44,7 +44,7 @@ public final class RedisConnector implements AutoCloseable {
     }
 
     /** Tries to connect now, in the background; returns at once. */
-    public void connectInBackground() {
+    void connectInBackground() {
         if (!config.enabled() || client.get() != null || closed || !connecting.compareAndSet(false, true)) {
             return;
         }

@@ -10,7 +10,7 @@ import java.util.function.Supplier;
  * Collapses concurrent loads of one key into one: the first caller loads, the others wait for its
  * result. Stops a burst of misses for a hot key from becoming a burst of identical queries.
  */
-public final class SingleFlight<T> {
+final class SingleFlight<T> {
 
     private final ConcurrentMap<String, CompletableFuture<T>> inFlight = new ConcurrentHashMap<>();
 

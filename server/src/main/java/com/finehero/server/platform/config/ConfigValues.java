@@ -8,10 +8,35 @@ import io.helidon.config.Config;
 /**
  * Reads typed values from Helidon config and fails at start-up with the key and the expected form,
  * so a mistyped environment variable is found before the first request, not during it.
+ *
+ * <p>{@code application.yaml} holds the one default of every key, so the readers without a fallback
+ * require the key. The readers with a fallback are for keys the file leaves out on purpose (one entry
+ * of a list, a switch that is on unless turned off).
  */
 public final class ConfigValues {
 
     private ConfigValues() {
+    }
+
+    /** A key application.yaml sets; an empty value stays empty. */
+    public static String string(Config node, String key) {
+        return node.get(key).asString().orElseThrow(() -> missing(node, key));
+    }
+
+    public static int intInRange(Config node, String key, int min, int max) {
+        requirePresent(node, key);
+        return intInRange(node, key, min, min, max);
+    }
+
+    public static boolean bool(Config node, String key) {
+        requirePresent(node, key);
+        return bool(node, key, false);
+    }
+
+    /** A positive ISO-8601 duration such as {@code PT5S}; plain numbers are read as milliseconds. */
+    public static Duration duration(Config node, String key) {
+        requirePresent(node, key);
+        return duration(node, key, Duration.ZERO);
     }
 
     public static String string(Config node, String key, String fallback) {
@@ -64,9 +89,26 @@ public final class ConfigValues {
         }
     }
 
+    /** Fails unless the key has a value, so the fallbacks passed on by the readers above are never used. */
+    private static void requirePresent(Config node, String key) {
+        if (node.get(key).asString().orElse("").isBlank()) {
+            throw missing(node, key);
+        }
+    }
+
+    private static IllegalArgumentException missing(Config node, String key) {
+        String full = node.key().toString().isEmpty() ? key : node.key() + "." + key;
+        return new IllegalArgumentException("configuration " + full + " is missing: expected a value (application.yaml sets "
+                + "every key; env var " + envVar(full) + ")");
+    }
+
     private static IllegalArgumentException invalid(Config node, String key, String raw, String expected) {
         String full = node.key().toString().isEmpty() ? key : node.key() + "." + key;
         return new IllegalArgumentException("configuration " + full + " = '" + raw + "' is invalid: expected "
-                + expected + " (env var " + full.toUpperCase().replace('.', '_').replace("-", "_dash_") + ")");
+                + expected + " (env var " + envVar(full) + ")");
+    }
+
+    private static String envVar(String key) {
+        return key.toUpperCase(java.util.Locale.ROOT).replace('.', '_').replace("-", "_dash_");
     }
 }

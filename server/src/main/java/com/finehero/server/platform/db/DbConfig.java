@@ -19,9 +19,6 @@ import io.helidon.config.Config;
 public record DbConfig(String url, String user, String password, String schema,
                        int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery) {
 
-    public static final String EMBEDDED_URL =
-            "jdbc:h2:./data/finehero;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH";
-
     public DbConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(user, "user");
@@ -43,14 +40,14 @@ public record DbConfig(String url, String user, String password, String schema,
 
     public static DbConfig from(Config db) {
         return new DbConfig(
-                ConfigValues.string(db, "url", EMBEDDED_URL),
-                ConfigValues.string(db, "user", "sa"),
-                ConfigValues.string(db, "password", ""),
-                ConfigValues.string(db, "schema", ""),
-                ConfigValues.intInRange(db, "pool.min", 1, 0, 500),
-                ConfigValues.intInRange(db, "pool.max", 10, 1, 500),
-                ConfigValues.duration(db, "pool.timeout", Duration.ofSeconds(5)),
-                ConfigValues.duration(db, "slow", Duration.ofMillis(500)));
+                ConfigValues.string(db, "url"),
+                ConfigValues.string(db, "user"),
+                ConfigValues.string(db, "password"),
+                ConfigValues.string(db, "schema"),
+                ConfigValues.intInRange(db, "pool.min", 0, 500),
+                ConfigValues.intInRange(db, "pool.max", 1, 500),
+                ConfigValues.duration(db, "pool.timeout"),
+                ConfigValues.duration(db, "slow"));
     }
 
     public Dialect dialect() {

@@ -35,7 +35,7 @@ public final class SlowQueries {
 
     private record Execution(Instant at, Duration took) { }
 
-    public SlowQueries(Duration threshold, int capacity, Clock clock) {
+    SlowQueries(Duration threshold, int capacity, Clock clock) {
         this.threshold = threshold;
         this.capacity = capacity;
         this.clock = clock;

@@ -1,9 +1,12 @@
 package com.finehero.server.platform.db;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 
 import com.google.protobuf.Timestamp;
 
@@ -35,5 +38,15 @@ public final class Times {
 
     public static Timestamp fromSql(OffsetDateTime time) {
         return toProto(time.toInstant());
+    }
+
+    /** The time in {@code column} of the current row, which is NOT NULL. */
+    public static Timestamp timestamp(ResultSet row, String column) throws SQLException {
+        return fromSql(row.getObject(column, OffsetDateTime.class));
+    }
+
+    /** The time in {@code column} of the current row, empty when it is NULL. */
+    public static Optional<Timestamp> optionalTimestamp(ResultSet row, String column) throws SQLException {
+        return Optional.ofNullable(row.getObject(column, OffsetDateTime.class)).map(Times::fromSql);
     }
 }

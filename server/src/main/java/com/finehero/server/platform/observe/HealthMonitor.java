@@ -13,9 +13,11 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import com.finehero.server.platform.cache.RedisConnector;
+import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.helidon.config.Config;
 import io.helidon.health.HealthCheck;
 import io.helidon.health.HealthCheckResponse;
 import io.helidon.health.HealthCheckType;
@@ -48,8 +50,13 @@ public final class HealthMonitor implements AutoCloseable {
 
     /** The resource thresholds: CPU, heap memory and disk of the working directory. */
     public record Limits(Thresholds cpu, Thresholds memory, Thresholds disk) {
-        public static Limits defaults() {
-            return new Limits(new Thresholds(80, 95), new Thresholds(85, 95), new Thresholds(90, 95));
+        /** {@code finehero.health.{cpu,memory,disk}.{warn,critical}}, percent used. */
+        public static Limits from(Config health) {
+            return new Limits(thresholds(health.get("cpu")), thresholds(health.get("memory")), thresholds(health.get("disk")));
+        }
+
+        private static Thresholds thresholds(Config node) {
+            return new Thresholds(ConfigValues.intInRange(node, "warn", 0, 100), ConfigValues.intInRange(node, "critical", 0, 100));
         }
     }
 

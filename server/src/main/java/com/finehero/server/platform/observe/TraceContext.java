@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * @param parentId the caller's span id, or "" when the trace started here
  * @param flags   2 hex digits (01 = sampled), copied from the caller
  */
-public record TraceContext(String traceId, String spanId, String parentId, String flags) {
+record TraceContext(String traceId, String spanId, String parentId, String flags) {
 
     private static final Pattern TRACEPARENT = Pattern.compile("([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?");
     private static final String ZERO_TRACE = "0".repeat(32);
@@ -37,7 +37,7 @@ public record TraceContext(String traceId, String spanId, String parentId, Strin
     }
 
     /** This server's span under the caller's, or the first span of a new trace when there is no caller's. */
-    public static TraceContext serverSpan(Optional<TraceContext> caller) {
+    static TraceContext serverSpan(Optional<TraceContext> caller) {
         return caller.map(c -> new TraceContext(c.traceId(), newId(8), c.spanId(), c.flags()))
                 .orElseGet(() -> new TraceContext(newId(16), newId(8), "", "00"));
     }

@@ -16,8 +16,8 @@ public record RestConfig(Duration timeout, int maxBodyBytes, int maxStreamBytes)
 
     public static RestConfig from(Config rest) {
         return new RestConfig(
-                ConfigValues.duration(rest, "timeout", Duration.ofSeconds(30)),
-                ConfigValues.intInRange(rest, "max-body", 1024 * 1024, 1024, 64 * 1024 * 1024),
-                ConfigValues.intInRange(rest, "max-stream", 64 * 1024 * 1024, 1024, Integer.MAX_VALUE));
+                ConfigValues.duration(rest, "timeout"),
+                ConfigValues.intInRange(rest, "max-body", 1024, 64 * 1024 * 1024),
+                ConfigValues.intInRange(rest, "max-stream", 1024, Integer.MAX_VALUE));
     }
 }

@@ -11,7 +11,7 @@ import io.grpc.MethodDescriptor;
  * all (the client waits for its deadline); with the marker, the error interceptor closes the call at
  * once with INVALID_ARGUMENT. Erasure lets the marker travel as the request type until then.
  */
-public final class TolerantMarshaller<T> implements MethodDescriptor.PrototypeMarshaller<T> {
+final class TolerantMarshaller<T> implements MethodDescriptor.PrototypeMarshaller<T> {
 
     private final MethodDescriptor.Marshaller<T> delegate;
     private final String typeName;

@@ -47,7 +47,7 @@ public final class HttpSecurity implements Filter {
             List<String> origins = node.isLeaf()
                     ? Arrays.stream(node.asString().orElse("").split(",")).map(String::strip).filter(o -> !o.isEmpty()).toList()
                     : node.asNodeList().orElse(List.of()).stream().map(o -> o.asString().get().strip()).toList();
-            return new Cors(Set.copyOf(origins), ConfigValues.duration(cors, "max-age", Duration.ofHours(1)));
+            return new Cors(Set.copyOf(origins), ConfigValues.duration(cors, "max-age"));
         }
     }
 

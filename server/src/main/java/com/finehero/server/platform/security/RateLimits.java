@@ -23,19 +23,19 @@ public record RateLimits(boolean enabled, long perIdentity, long global, Map<Str
         for (Config entry : node.get("methods").asNodeList().orElse(java.util.List.of())) {
             String method = entry.get("method").asString().orElseThrow(() -> new IllegalArgumentException(
                     entry.key() + ".method is required (a full method name such as finehero.fines.v1.FinesService/CreateFine)"));
-            methods.put(method, (long) ConfigValues.intInRange(entry, "per-identity", 100, 1, Integer.MAX_VALUE));
+            methods.put(method, (long) ConfigValues.intInRange(entry, "per-identity", 1, Integer.MAX_VALUE));
         }
         return new RateLimits(
-                ConfigValues.bool(node, "enabled", true),
-                ConfigValues.intInRange(node, "per-identity", 100, 1, Integer.MAX_VALUE),
-                ConfigValues.intInRange(node, "global", 1000, 1, Integer.MAX_VALUE),
+                ConfigValues.bool(node, "enabled"),
+                ConfigValues.intInRange(node, "per-identity", 1, Integer.MAX_VALUE),
+                ConfigValues.intInRange(node, "global", 1, Integer.MAX_VALUE),
                 methods,
-                ConfigValues.intInRange(node, "login-per-account", 10, 1, Integer.MAX_VALUE),
-                ConfigValues.intInRange(node, "login-per-address", 30, 1, Integer.MAX_VALUE),
-                ConfigValues.duration(node, "sync-every", Duration.ofMillis(250)));
+                ConfigValues.intInRange(node, "login-per-account", 1, Integer.MAX_VALUE),
+                ConfigValues.intInRange(node, "login-per-address", 1, Integer.MAX_VALUE),
+                ConfigValues.duration(node, "sync-every"));
     }
 
-    public long perIdentity(String method) {
+    long perIdentity(String method) {
         return perMethod.getOrDefault(method, perIdentity);
     }
 }

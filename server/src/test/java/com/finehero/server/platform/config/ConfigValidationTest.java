@@ -16,7 +16,7 @@ class ConfigValidationTest {
 
     private static Config config(Map<String, String> values) {
         return Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
-                .addSource(ConfigSources.create(values)).build();
+                .addSource(ConfigSources.create(values)).addSource(ConfigSources.classpath("application.yaml")).build();
     }
 
     @Test
@@ -51,5 +51,14 @@ class ConfigValidationTest {
     void passwordIsNeverPrinted() {
         DbConfig db = DbConfig.from(config(Map.of("finehero.db.password", "s3cret")).get("finehero.db"));
         assertThat(db.toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void aKeyMissingFromTheSettingsIsNamedNotReplacedByAHiddenDefault() {
+        Config withoutYaml = Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.create(Map.of("finehero.db.url", "jdbc:h2:mem:x"))).build();
+        assertThatThrownBy(() -> DbConfig.from(withoutYaml.get("finehero.db")))
+                .hasMessage("configuration finehero.db.user is missing: expected a value (application.yaml sets every key; "
+                        + "env var FINEHERO_DB_USER)");
     }
 }

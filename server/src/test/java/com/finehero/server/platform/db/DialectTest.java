@@ -12,7 +12,7 @@ class DialectTest {
     @Test
     void theUrlChoosesTheDialect() {
         assertThat(Dialect.of("jdbc:postgresql://127.0.0.1:5432/test")).isEqualTo(new Dialect.PostgreSql());
-        assertThat(Dialect.of(DbConfig.EMBEDDED_URL)).isEqualTo(new Dialect.H2());
+        assertThat(Dialect.of("jdbc:h2:./data/finehero;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE")).isEqualTo(new Dialect.H2());
     }
 
     @Test

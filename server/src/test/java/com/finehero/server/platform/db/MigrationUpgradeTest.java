@@ -14,6 +14,8 @@ import java.util.UUID;
 
 import com.finehero.server.testing.Backend;
 import com.zaxxer.hikari.HikariDataSource;
+import io.helidon.config.Config;
+import io.helidon.config.ConfigSources;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.MigrationInfo;
 import org.flywaydb.core.api.MigrationVersion;
@@ -36,8 +38,10 @@ class MigrationUpgradeTest {
     @Test
     void anEmbeddedH2FileFromThePreviousReleaseUpgrades(@TempDir Path dataDirectory) throws SQLException {
         // the embedded default's own settings, in a directory of the test's own
-        String url = DbConfig.EMBEDDED_URL.replace("./data/finehero", dataDirectory.resolve("finehero").toString());
-        assertThat(url).as("the embedded default still keeps its file in ./data/finehero").isNotEqualTo(DbConfig.EMBEDDED_URL);
+        String embedded = DbConfig.from(Config.builder().disableEnvironmentVariablesSource().disableSystemPropertiesSource()
+                .addSource(ConfigSources.classpath("application.yaml")).build().get("finehero.db")).url();
+        String url = embedded.replace("./data/finehero", dataDirectory.resolve("finehero").toString());
+        assertThat(url).as("the embedded default still keeps its file in ./data/finehero").isNotEqualTo(embedded);
 
         upgradesAndKeepsRows(config(url, "sa", ""));
     }

@@ -1,0 +1,83 @@
+package com.finehero.server;
+
+import java.time.Duration;
+import java.util.Objects;
+
+import com.finehero.server.auth.AuthConfig;
+import com.finehero.server.monitoring.AlertsConfig;
+import com.finehero.server.platform.cache.CacheConfig;
+import com.finehero.server.platform.cache.RedisConfig;
+import com.finehero.server.platform.config.ConfigValues;
+import com.finehero.server.platform.db.DbConfig;
+import com.finehero.server.platform.observe.HealthMonitor;
+import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.security.HttpSecurity;
+import com.finehero.server.platform.security.RateLimits;
+import com.finehero.server.tasks.TasksConfig;
+import io.helidon.config.Config;
+
+/**
+ * Every setting FineHero reads, read once at start-up, each key in one place; a wrong or missing
+ * value fails here, naming its key and env var. The defaults live only in {@code application.yaml}.
+ *
+ * @param server            Helidon's own {@code server.*} (port, TLS, protocols, observe), handed to its builders
+ * @param grpcCompression   {@code server.protocols.grpc.enable-compression}: false refuses compressed requests
+ * @param documentMaxBytes  largest document content ({@code finehero.documents.max-bytes})
+ * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
+ */
+record AppConfig(Config server, boolean grpcCompression, DbConfig db, RedisConfig redis, CacheConfig cache,
+                 int documentMaxBytes, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
+                 HttpSecurity.Cors cors, RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
+
+    /**
+     * {@code finehero.observe.*}.
+     *
+     * @param metrics    per-RPC RED metrics
+     * @param accessLog  one log line per call
+     * @param window     sliding window of the latency percentiles
+     * @param tracing    spans through the OpenTelemetry API (W3C trace context is propagated either way)
+     */
+    record Observe(boolean metrics, boolean accessLog, Duration window, boolean tracing) {
+    }
+
+    /**
+     * {@code finehero.health.*}.
+     *
+     * @param interval           how often the background checks run
+     * @param oldestPendingWarn  the task engine is DEGRADED when the oldest pending task has waited longer
+     */
+    record Health(Duration interval, HealthMonitor.Limits limits, Duration oldestPendingWarn) {
+    }
+
+    AppConfig {
+        Objects.requireNonNull(server, "server");
+        if (auth.enabled() && auth.jwkSet().isEmpty() && db.dialect().shared()) {
+            throw new IllegalArgumentException("finehero.auth.jwt.keys (or keys-file) is required with a shared database: "
+                    + "every instance must verify the tokens the others sign");
+        }
+    }
+
+    static AppConfig from(Config config) {
+        Config finehero = config.get("finehero");
+        Config observe = finehero.get("observe");
+        Config health = finehero.get("health");
+        return new AppConfig(
+                config.get("server"),
+                ConfigValues.bool(config.get("server.protocols.grpc"), "enable-compression"),
+                DbConfig.from(finehero.get("db")),
+                RedisConfig.from(finehero.get("redis")),
+                CacheConfig.from(finehero.get("cache")),
+                ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 1024, 64 * 1024 * 1024),
+                TasksConfig.from(finehero.get("tasks")),
+                AlertsConfig.from(finehero.get("monitoring.alerts")),
+                AuthConfig.from(finehero.get("auth")),
+                RateLimits.from(finehero.get("security.rate-limits")),
+                HttpSecurity.Cors.from(finehero.get("security.cors")),
+                RestConfig.from(finehero.get("rest")),
+                new Observe(ConfigValues.bool(observe, "metrics"), ConfigValues.bool(observe, "access-log"),
+                        ConfigValues.duration(observe, "window"), ConfigValues.bool(observe.get("tracing"), "enabled")),
+                new Health(ConfigValues.duration(health, "interval"), HealthMonitor.Limits.from(health),
+                        ConfigValues.duration(health.get("tasks"), "oldest-pending-warn")),
+                ConfigValues.duration(finehero.get("shutdown"), "drain"));
+    }
+}
