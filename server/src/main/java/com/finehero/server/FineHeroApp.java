@@ -262,7 +262,7 @@ public final class FineHeroApp implements AutoCloseable {
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
                     .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts,
                             () -> tasks.stats("")))
-                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll()))
+                    .service(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll(), tasksConfig.maxWatchesPerUser()))
                     .build();
 
             health.start(healthInterval,
