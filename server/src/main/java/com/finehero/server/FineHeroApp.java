@@ -274,7 +274,7 @@ public final class FineHeroApp implements AutoCloseable {
         services.put(DocumentsProto.getDescriptor(), new DocumentsGrpcService(documents, documentRules, searchPages, documentPages));
         services.put(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, platform.rpcMetrics(), database,
                 platform.health()::snapshot, alerts, () -> tasks.stats("")));
-        services.put(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll()));
+        services.put(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll(), tasksConfig.maxWatchesPerUser()));
         CacheMetrics.register(platform.meters(), caches.stats());
         TaskMetrics.register(platform.meters(), () -> tasks.stats(""), clock);
         return new Features(overdueSweeper, tasks, alerts, services);

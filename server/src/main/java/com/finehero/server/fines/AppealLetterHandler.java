@@ -20,6 +20,7 @@ import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.SearchQuery;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
@@ -83,9 +84,17 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         }
     }
 
+    /**
+     * The payload's fine, if it is contested and the submitter (the current principal, at submission
+     * and while the task runs) may see it: a viewer drafts letters only for their own fines, and
+     * another owner's fine does not exist for them.
+     */
     private Fine contested(Payload payload) {
         String id = payload.string("fine_id", "").toLowerCase(Locale.ROOT);
-        Fine fine = fines.find(id).orElseThrow(() -> FineHeroException.invalidField("payload.fine_id", "fine " + id + " does not exist"));
+        Principal submitter = Principal.current();
+        Fine fine = fines.find(id)
+                .filter(found -> submitter.seesEveryOwner() || found.getOwnerId().equals(submitter.subject()))
+                .orElseThrow(() -> FineHeroException.invalidField("payload.fine_id", "fine " + id + " does not exist"));
         if (fine.getStatus() != FineStatus.FINE_STATUS_CONTESTED) {
             throw FineHeroException.failedPrecondition("FINE_NOT_CONTESTED", "fine " + id + " is "
                     + fine.getStatus().name().substring("FINE_STATUS_".length()) + "; appeal letters are drafted for CONTESTED fines");

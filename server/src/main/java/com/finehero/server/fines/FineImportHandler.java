@@ -18,6 +18,7 @@ import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
@@ -32,8 +33,10 @@ import com.google.protobuf.Value;
  * {@code fine_import}: creates fines from a CSV (a stored document, {@code document_id}, or the
  * payload's {@code csv}) in the columns of {@link FineCsv}, header first. Each row is checked by the
  * same rules as CreateFine; valid rows are inserted in batches (one transaction each) and progress is
- * reported per batch; invalid rows are listed with their line number and reason. A fine whose citation
- * number already exists in its jurisdiction is skipped, so running the same import again creates nothing.
+ * reported per batch; invalid rows are listed with their line number and reason. The import runs as its
+ * submitter, so a row naming an owner the submitter may not write for is such an invalid row. A fine
+ * whose citation number already exists in its jurisdiction is skipped, so running the same import
+ * again creates nothing.
  */
 final class FineImportHandler extends AbstractTaskHandler {
 
@@ -115,6 +118,9 @@ final class FineImportHandler extends AbstractTaskHandler {
                 try {
                     fine = FineCsv.fine(row);
                     reason = violations(fine);
+                    if (reason == null) {
+                        reason = outOfReach(fine);
+                    }
                 } catch (IllegalArgumentException e) {
                     reason = e.getMessage();
                 }
@@ -152,6 +158,18 @@ final class FineImportHandler extends AbstractTaskHandler {
                 .putFields("invalid_count", number(invalidCount))
                 .putFields("invalid", Value.newBuilder().setListValue(ListValue.newBuilder().addAllValues(invalid)).build())
                 .build();
+    }
+
+    /**
+     * Why the submitter, whom the import runs as, may not write this fine's owner, or null when they
+     * may: a caller who sees only their own fines writes only those.
+     */
+    static String outOfReach(Fine fine) {
+        Principal submitter = Principal.current();
+        if (submitter.seesEveryOwner() || fine.getOwnerId().equals(submitter.subject())) {
+            return null;
+        }
+        return "owner_id: " + fine.getOwnerId() + " (expected: " + submitter.subject() + ", the only owner the submitter may write for)";
     }
 
     /** The contract's rules for CreateFine (the same the API applies), or null when the fine passes. */

@@ -5,11 +5,12 @@ import java.util.Objects;
 
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.api.tasks.v1.SubmitTaskRequest;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.TaskEngine;
 
 /**
  * Delivers alert changes through the task engine: each change becomes one durable
- * {@code alert_webhook} task, so a delivery survives a restart and is retried with backoff. The
+ * {@code alert_webhook} task, queued by the system (no caller may queue that type), so a delivery survives a restart and is retried with backoff. The
  * idempotency key makes a change recorded twice (it never should be) one delivery.
  */
 public final class TaskAlertNotifier implements AlertNotifier {
@@ -26,7 +27,7 @@ public final class TaskAlertNotifier implements AlertNotifier {
     public void deliver(Alert change) {
         String key = "alert." + change.getId() + "." + change.getUpdateTime().getSeconds() + "." + change.getUpdateTime().getNanos();
         try {
-            tasks.submit(SubmitTaskRequest.newBuilder().setType(AlertWebhookHandler.NAME)
+            tasks.submit(Principal.SYSTEM, SubmitTaskRequest.newBuilder().setType(AlertWebhookHandler.NAME)
                     .setPayload(AlertWebhookHandler.payload(change)).setIdempotencyKey(key).build());
         } catch (RuntimeException e) {
             // the change itself is recorded and streamed; only its webhook is lost, and said so

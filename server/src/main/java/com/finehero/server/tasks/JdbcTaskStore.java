@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 
 /**
  * {@link TaskStore} on PostgreSQL or H2 through plain JDBC; the same statements run on both (H2 2.x has
@@ -72,8 +74,8 @@ public final class JdbcTaskStore implements TaskStore {
         if (task.idempotencyKey() == null) {
             throw new SQLException("task " + task.id() + " was not inserted", "23505");
         }
-        Optional<Task> found = Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE idempotency_key = ?",
-                List.of(task.idempotencyKey()), TaskMapper::task);
+        Optional<Task> found = Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE submitter = ? AND idempotency_key = ?",
+                List.of(task.submitter().subject(), task.idempotencyKey()), TaskMapper::task);
         if (found.isEmpty()) {
             throw new SQLException("idempotency key " + task.idempotencyKey() + " conflicts but is not visible", "40001");
         }
@@ -90,12 +92,31 @@ public final class JdbcTaskStore implements TaskStore {
         Sql.Where where = Sql.where()
                 .eq("type", query.type())
                 .in("state", query.states().stream().map(TaskRules::name).toList())
-                .eq("priority", query.priority() > 0 ? query.priority() : null);
+                .eq("priority", query.priority() > 0 ? query.priority() : null)
+                .eq("submitter", query.submitter());
         if (query.after() != null) {
             where.beforeKey("create_time", "id", query.after().createTime(), query.after().id());
         }
         return db.read(connection -> Sql.list(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks" + where.clause()
                 + " ORDER BY create_time DESC, id DESC LIMIT ?", where.params(limit), TaskMapper::task));
+    }
+
+    @Override
+    public Map<String, Principal> submitters(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        return db.read(connection -> submitters(connection, ids));
+    }
+
+    private static Map<String, Principal> submitters(Connection connection, Collection<String> ids) throws SQLException {
+        Map<String, Principal> submitters = new HashMap<>();
+        for (Map.Entry<String, Principal> entry : Sql.list(connection, "SELECT id, " + TaskMapper.SUBMITTER_COLUMNS
+                + " FROM tasks WHERE id IN (" + Sql.placeholders(ids.size()) + ")", List.copyOf(ids),
+                row -> Map.entry(row.getString("id"), TaskMapper.submitter(row)))) {
+            submitters.put(entry.getKey(), entry.getValue());
+        }
+        return submitters;
     }
 
     @Override
@@ -131,12 +152,20 @@ public final class JdbcTaskStore implements TaskStore {
             return new boolean[0];
         }
         boolean[] applied = sql.finish(connection, owner, outcomes.stream().map(this::outcome).toList());
-        List<NewTask> next = new ArrayList<>();
+        List<Task> recurring = new ArrayList<>();
         for (int i = 0; i < outcomes.size(); i++) {
             Task task = outcomes.get(i);
             if (applied[i] && !task.getCron().isEmpty()
                     && (task.getState() == TaskState.TASK_STATE_SUCCEEDED || task.getState() == TaskState.TASK_STATE_DEAD)) {
-                next.add(rules.nextOccurrence(task));
+                recurring.add(task);
+            }
+        }
+        List<NewTask> next = new ArrayList<>();
+        if (!recurring.isEmpty()) {
+            // the next run belongs to whoever queued the schedule
+            Map<String, Principal> submitters = submitters(connection, recurring.stream().map(Task::getId).toList());
+            for (Task task : recurring) {
+                next.add(rules.nextOccurrence(task, submitters.get(task.getId())));
             }
         }
         for (NewTask task : next) {

@@ -17,6 +17,7 @@ import com.finehero.api.tasks.v1.TaskState;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.security.Principal;
 
 /**
  * The task engine of one instance: submission (also inside another service's transaction), the
@@ -98,15 +99,19 @@ public final class TaskEngine implements AutoCloseable {
         return store;
     }
 
-    public Task submit(SubmitTaskRequest request) {
-        return submitAll(List.of(request)).getFirst();
+    /**
+     * Queues a task for {@code submitter}: the caller of an RPC, or {@link Principal#SYSTEM} for what
+     * the server schedules on its own (the only way to queue an internal type).
+     */
+    public Task submit(Principal submitter, SubmitTaskRequest request) {
+        return submitAll(submitter, List.of(request)).getFirst();
     }
 
     /** Checks every request first, then queues all in one transaction. */
-    public List<Task> submitAll(List<SubmitTaskRequest> requests) {
+    public List<Task> submitAll(Principal submitter, List<SubmitTaskRequest> requests) {
         List<TaskStore.NewTask> tasks = new ArrayList<>(requests.size());
         for (SubmitTaskRequest request : requests) {
-            tasks.add(newTask(request));
+            tasks.add(newTask(submitter, request));
         }
         List<Task> queued = store.submit(tasks);
         announceIfDue(queued);
@@ -118,19 +123,22 @@ public final class TaskEngine implements AutoCloseable {
      * {@code Database.inTransaction}, so it exists exactly when the caller's own write commits. Call
      * {@link #wakeUp} after the commit to start it at once; otherwise the next poll finds it.
      */
-    public Task enqueue(Connection connection, SubmitTaskRequest request) throws SQLException {
-        return store.enqueue(connection, newTask(request));
+    public Task enqueue(Connection connection, Principal submitter, SubmitTaskRequest request) throws SQLException {
+        return store.enqueue(connection, newTask(submitter, request));
     }
 
     /**
-     * Checks a submission against its type (known, payload as declared, current data as the handler
-     * requires) and turns it into a row to insert; INVALID_ARGUMENT / FAILED_PRECONDITION otherwise.
+     * Checks a submission against its type (known, submitter allowed, payload as declared, current data
+     * as the handler requires, judged as the submitter) and turns it into a row to insert;
+     * INVALID_ARGUMENT / PERMISSION_DENIED / FAILED_PRECONDITION otherwise.
      */
-    private TaskStore.NewTask newTask(SubmitTaskRequest request) {
+    private TaskStore.NewTask newTask(Principal submitter, SubmitTaskRequest request) {
+        Objects.requireNonNull(submitter, "submitter");
         TaskHandler handler = handlers.require(request.getType());
+        TaskAccess.checkSubmit(submitter, handler.type());
         handler.type().payload().check(request.getType(), request.getPayload());
-        handler.check(new Payload(request.getPayload()));
-        return rules.newTask(request, handler.type().defaults());
+        submitter.attach(io.grpc.Context.current()).run(() -> handler.check(new Payload(request.getPayload())));
+        return rules.newTask(request, handler.type().defaults(), submitter);
     }
 
     /** Tells every instance that work may be waiting. */
@@ -152,11 +160,19 @@ public final class TaskEngine implements AutoCloseable {
         return store.find(id);
     }
 
-    public List<Task> list(TaskStore.TaskQuery query, int limit) {
-        return store.list(query, limit);
+    /** The task, if {@code caller} may see it: their own, or any for admins and analysts. */
+    public Optional<Task> find(Principal caller, String id) {
+        return store.find(id).filter(task -> TaskAccess.sees(caller, task));
     }
 
-    public Task cancel(String id) {
+    /** A page of the tasks {@code caller} may see, filtered in the query. */
+    public List<Task> list(Principal caller, TaskStore.TaskQuery query, int limit) {
+        return store.list(new TaskStore.TaskQuery(query.type(), query.states(), query.priority(), query.after(),
+                TaskAccess.listedSubmitter(caller)), limit);
+    }
+
+    public Task cancel(Principal caller, String id) {
+        checkChange(caller, id, "cancel");
         Task task = store.cancel(id, rules.now());
         events.publish(task);
         if (pool != null && task.getState() == TaskState.TASK_STATE_RUNNING && owner.equals(task.getWorker())) {
@@ -165,11 +181,17 @@ public final class TaskEngine implements AutoCloseable {
         return task;
     }
 
-    public Task retry(String id) {
+    public Task retry(Principal caller, String id) {
+        checkChange(caller, id, "retry");
         Task task = store.retry(id, rules.now());
         events.publish(task);
         wakeup.announce();
         return task;
+    }
+
+    private void checkChange(Principal caller, String id, String action) {
+        Task task = store.find(id).orElseThrow(() -> FineHeroException.notFound("task", id));
+        TaskAccess.checkChange(caller, task, handlers.declaration(task.getType()), action);
     }
 
     /**
@@ -208,11 +230,13 @@ public final class TaskEngine implements AutoCloseable {
     /**
      * Makes sure a recurring task of this type runs on {@code cron}: keeps a live one with that
      * expression, cancels one with another expression, queues one if none is live. Instances starting
-     * together agree through the idempotency key (type and first fire time).
+     * together agree through the idempotency key (type and first fire time), which is the system's own:
+     * no caller can take it, as no caller submits as the system.
      */
     public Optional<Task> ensureRecurring(String type, String cron) {
         List<Task> live = store.list(new TaskStore.TaskQuery(type,
-                List.of(TaskState.TASK_STATE_PENDING, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_RUNNING), 0, null), 100);
+                List.of(TaskState.TASK_STATE_PENDING, TaskState.TASK_STATE_FAILED, TaskState.TASK_STATE_RUNNING), 0, null,
+                Principal.SYSTEM.subject()), 100);
         Optional<Task> keep = Optional.empty();
         for (Task task : live) {
             if (task.getCron().isEmpty()) {
@@ -233,7 +257,7 @@ public final class TaskEngine implements AutoCloseable {
         }
         CronSchedule schedule = CronSchedule.parse(cron);
         String key = "schedule." + type + "." + schedule.nextOrSame(rules.now()).getEpochSecond();
-        return Optional.of(submit(SubmitTaskRequest.newBuilder().setType(type).setCron(cron).setIdempotencyKey(key).build()));
+        return Optional.of(submit(Principal.SYSTEM, SubmitTaskRequest.newBuilder().setType(type).setCron(cron).setIdempotencyKey(key).build()));
     }
 
     /** Stops claiming, lets running handlers finish for up to {@code drain}, writes their outcomes. */

@@ -16,6 +16,7 @@ import com.finehero.api.tasks.v1.TaskPriority;
 import com.finehero.api.tasks.v1.TaskState;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Struct;
 import com.google.protobuf.util.JsonFormat;
@@ -65,7 +66,7 @@ public final class TaskRules {
      * {@code defaults} where the request leaves them out; INVALID_ARGUMENT for a run_at too far in
      * the past or a cron expression that does not parse.
      */
-    public TaskStore.NewTask newTask(SubmitTaskRequest request, TaskHandler.Defaults defaults) {
+    public TaskStore.NewTask newTask(SubmitTaskRequest request, TaskHandler.Defaults defaults, Principal submitter) {
         Instant now = now();
         Instant runAt = now;
         if (request.hasRunAt()) {
@@ -94,11 +95,14 @@ public final class TaskRules {
                 runAt, readyKey(runAt, priority), cron,
                 request.getIdempotencyKey().isEmpty() ? null : request.getIdempotencyKey(),
                 request.getMaxAttempts() == 0 ? defaults.maxAttempts() : request.getMaxAttempts(),
-                backoffMs, now);
+                backoffMs, now, submitter);
     }
 
-    /** The next run of a recurring task after {@code finished}, or null when it does not recur. */
-    public TaskStore.NewTask nextOccurrence(Task finished) {
+    /**
+     * The next run of a recurring task after {@code finished}, or null when it does not recur; it
+     * belongs to the same {@code submitter}.
+     */
+    public TaskStore.NewTask nextOccurrence(Task finished, Principal submitter) {
         if (finished.getCron().isEmpty()) {
             return null;
         }
@@ -108,7 +112,7 @@ public final class TaskRules {
         int priority = level(finished.getPriority());
         return new TaskStore.NewTask(UUID.randomUUID().toString(), finished.getType(), json(finished.getPayload()), priority,
                 runAt, readyKey(runAt, priority), finished.getCron(), null, finished.getMaxAttempts(),
-                finished.getRetryBackoff().getSeconds() * 1000 + finished.getRetryBackoff().getNanos() / 1_000_000, now);
+                finished.getRetryBackoff().getSeconds() * 1000 + finished.getRetryBackoff().getNanos() / 1_000_000, now, submitter);
     }
 
     /** Queue position: earlier is sooner. */

@@ -3,8 +3,10 @@ package com.finehero.server.tasks;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -12,6 +14,7 @@ import java.util.function.Predicate;
 import com.finehero.api.tasks.v1.QueueStats;
 import com.finehero.api.tasks.v1.Task;
 import com.finehero.api.tasks.v1.TaskState;
+import com.finehero.server.platform.security.Principal;
 
 /**
  * Where tasks live: the durable queue. Every method is one transaction except {@link #enqueue},
@@ -21,7 +24,7 @@ import com.finehero.api.tasks.v1.TaskState;
  */
 public interface TaskStore {
 
-    /** Inserts a task, or returns the task that already holds its idempotency key. */
+    /** Inserts a task, or returns the task its submitter already queued with its idempotency key. */
     Task enqueue(Connection connection, NewTask task) throws SQLException;
 
     /** {@link #enqueue} for each, in one transaction. */
@@ -31,6 +34,9 @@ public interface TaskStore {
 
     /** A page of tasks, newest first. */
     List<Task> list(TaskQuery query, int limit);
+
+    /** Who submitted each of these tasks, as the principal its handler runs as; absent ids are left out. */
+    Map<String, Principal> submitters(Collection<String> ids);
 
     /**
      * Claims up to {@code limit} due PENDING or FAILED tasks in queue order, skipping rows other
@@ -72,12 +78,24 @@ public interface TaskStore {
 
     QueueStats stats(String type, Instant now);
 
-    /** A row to insert. */
+    /**
+     * A row to insert.
+     *
+     * @param submitter  who queued it: the idempotency key is theirs, and the handler runs as them
+     */
     record NewTask(String id, String type, String payloadJson, int priority, Instant runAt, Instant readyKey,
-                   String cron, String idempotencyKey, int maxAttempts, long backoffMs, Instant now) { }
+                   String cron, String idempotencyKey, int maxAttempts, long backoffMs, Instant now, Principal submitter) {
+        public NewTask {
+            Objects.requireNonNull(submitter, "submitter");
+        }
+    }
 
-    /** Filters and position of a ListTasks page; {@code after} null = first page. */
-    record TaskQuery(String type, List<TaskState> states, int priority, Cursor after) {
+    /**
+     * Filters and position of a ListTasks page; {@code after} null = first page.
+     *
+     * @param submitter  only tasks this subject submitted; null = everyone's
+     */
+    record TaskQuery(String type, List<TaskState> states, int priority, Cursor after, String submitter) {
         public TaskQuery {
             states = List.copyOf(states);
         }

@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,6 +20,7 @@ import com.finehero.api.tasks.v1.Task;
 import com.finehero.api.tasks.v1.TaskState;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 import com.google.protobuf.Struct;
 
 /**
@@ -110,8 +112,9 @@ final class TaskWorkerPool implements AutoCloseable {
                     admitted.put(task.getType(), taken + 1);
                     return true;
                 });
+                Map<String, Principal> submitters = store.submitters(claimed.stream().map(Task::getId).toList());
                 for (Task task : claimed) {
-                    launch(task);
+                    launch(task, submitters.get(task.getId()));
                 }
                 if (claimed.size() < want) {
                     wakeup.await(config.poll());
@@ -133,10 +136,10 @@ final class TaskWorkerPool implements AutoCloseable {
         return runningByType.computeIfAbsent(type, t -> new AtomicInteger());
     }
 
-    private void launch(Task task) {
+    private void launch(Task task, Principal submitter) {
         slots.acquireUninterruptibly();
         count(task.getType()).incrementAndGet();
-        Running run = new Running(task);
+        Running run = new Running(task, submitter);
         running.put(task.getId(), run);
         events.publish(task);
         executor.execute(() -> execute(run));
@@ -150,7 +153,11 @@ final class TaskWorkerPool implements AutoCloseable {
             if (handler == null) {
                 throw new IllegalStateException("no handler for task type " + run.current.getType() + " on this instance");
             }
-            Struct result = handler.run(new Context(run));
+            if (run.submitter == null) {
+                throw new IllegalStateException("task " + run.current.getId() + " has no submitter to run as");
+            }
+            // the handler acts as whoever queued the task: what it reads and writes is judged as theirs
+            Struct result = run.submitter.attach(io.grpc.Context.ROOT).call(() -> handler.run(new Context(run)));
             outcome = finished(run.current, TaskState.TASK_STATE_SUCCEEDED).toBuilder()
                     .setResult(result)
                     .setProgressPercent(100)
@@ -182,10 +189,14 @@ final class TaskWorkerPool implements AutoCloseable {
     }
 
     private Task failed(Task current, Throwable failure) {
-        String error = describe(failure);
-        if (!(failure instanceof FineHeroException)) {
-            LOG.log(Level.WARNING, "task " + current.getId() + " (" + current.getType() + ") attempt " + current.getAttempts()
-                    + " of " + current.getMaxAttempts() + " failed", failure);
+        String errorId = UUID.randomUUID().toString();
+        String error = describe(failure, current.getAttempts(), errorId);
+        String attempt = "task " + current.getId() + " (" + current.getType() + ") attempt " + current.getAttempts()
+                + " of " + current.getMaxAttempts() + " failed, error id " + errorId;
+        if (failure instanceof FineHeroException) {
+            LOG.log(Level.INFO, attempt + ": " + failure.getMessage());
+        } else {
+            LOG.log(Level.WARNING, attempt, failure);
         }
         // bad input or a wrong state will not get better by retrying: the task is DEAD at once
         boolean permanent = failure instanceof FineHeroException.InvalidArgument
@@ -203,11 +214,16 @@ final class TaskWorkerPool implements AutoCloseable {
                 .build();
     }
 
-    private static String describe(Throwable failure) {
-        String message = failure.getMessage();
-        String text = failure instanceof FineHeroException ? message
-                : failure.getClass().getSimpleName() + (message == null ? "" : ": " + message);
-        return text.length() > 2000 ? text.substring(0, 2000) : text;
+    /**
+     * What callers see of a failure: a {@code FineHeroException}'s message, which is written for
+     * callers, or only that an unexpected error happened (its text may hold SQL, key values or hosts);
+     * either way with the error id the server log carries next to the full exception.
+     */
+    static String describe(Throwable failure, int attempt, String errorId) {
+        String reason = failure instanceof FineHeroException && failure.getMessage() != null ? failure.getMessage()
+                : "attempt " + attempt + " failed with an internal error";
+        String suffix = " (error id " + errorId + ")";
+        return (reason.length() + suffix.length() > 2000 ? reason.substring(0, 2000 - suffix.length()) : reason) + suffix;
     }
 
     /** Stops claiming, waits for running handlers up to {@code wait}, interrupts the rest. */
@@ -240,13 +256,15 @@ final class TaskWorkerPool implements AutoCloseable {
 
     /** A task this instance runs. */
     private static final class Running {
+        final Principal submitter;
         volatile Task current;
         volatile Thread thread;
         volatile boolean cancelled;
         volatile boolean lost;
 
-        Running(Task task) {
+        Running(Task task, Principal submitter) {
             this.current = task;
+            this.submitter = submitter;
         }
     }
 

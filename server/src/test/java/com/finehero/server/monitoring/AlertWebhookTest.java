@@ -117,9 +117,12 @@ class AlertWebhookTest {
         FAILURES_LEFT.set(100);
         try {
             var tasks = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(APP.channel());
-            var task = tasks.submitTask(com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("alert_webhook")
+            var request = com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("alert_webhook")
                     .setPayload(AlertWebhookHandler.payload(
-                            Alert.newBuilder().setId("a-1").setRule("cpu").build())).build());
+                            Alert.newBuilder().setId("a-1").setRule("cpu").build())).build();
+            // no caller may forge a page to on-call, not even an admin: only the server queues deliveries
+            com.finehero.server.testing.GrpcErrors.failure(io.grpc.Status.Code.PERMISSION_DENIED, () -> tasks.submitTask(request));
+            var task = APP.app().tasks().submit(com.finehero.server.platform.security.Principal.SYSTEM, request);
             // three attempts (webhook.attempts), each retry due after the backoff on the engine's clock
             for (int attempt = 1; attempt < 3; attempt++) {
                 int expected = attempt;
@@ -129,7 +132,8 @@ class AlertWebhookTest {
             var get = com.finehero.api.tasks.v1.GetTaskRequest.newBuilder().setTaskId(task.getId()).build();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                     assertThat(tasks.getTask(get).getState()).isEqualTo(com.finehero.api.tasks.v1.TaskState.TASK_STATE_DEAD));
-            assertThat(tasks.getTask(get).getLastError()).contains("webhook answered HTTP 500");
+            assertThat(tasks.getTask(get).getLastError()).contains("attempt 3 failed with an internal error (error id ")
+                    .doesNotContain("127.0.0.1");
             assertThat(RECEIVED).hasSize(3);
         } finally {
             FAILURES_LEFT.set(0);

@@ -12,6 +12,7 @@ import com.finehero.api.tasks.v1.Task;
 import com.finehero.api.tasks.v1.TaskPriority;
 import com.finehero.api.tasks.v1.TaskState;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.testing.SettableClock;
 import com.google.protobuf.Struct;
@@ -43,7 +44,7 @@ class TaskRulesTest {
     }
 
     TaskStore.NewTask submitted(SubmitTaskRequest.Builder request) {
-        return rules.newTask(request.build(), DEFAULTS);
+        return rules.newTask(request.build(), DEFAULTS, Principal.SYSTEM);
     }
 
     @Test
@@ -126,7 +127,7 @@ class TaskRulesTest {
                 .setPriority(TaskPriority.TASK_PRIORITY_HIGH).setMaxAttempts(3)
                 .setRetryBackoff(com.google.protobuf.Duration.newBuilder().setSeconds(10)).build();
         clock.set(Instant.parse("2026-11-23T10:05:20Z"));
-        TaskStore.NewTask next = rules.nextOccurrence(ran);
+        TaskStore.NewTask next = rules.nextOccurrence(ran, Principal.SYSTEM);
         assertThat(next.runAt()).isEqualTo(Instant.parse("2026-11-23T10:10:00Z"));
         assertThat(next.readyKey()).isEqualTo(Instant.parse("2026-11-23T10:08:00Z"));
         assertThat(next.id()).isNotEqualTo("t-1");
@@ -134,9 +135,9 @@ class TaskRulesTest {
         assertThat(next.backoffMs()).isEqualTo(10_000);
 
         clock.set(Instant.parse("2026-11-23T10:17:00Z"));
-        assertThat(rules.nextOccurrence(ran).runAt()).as("missed fire times are not made up")
+        assertThat(rules.nextOccurrence(ran, Principal.SYSTEM).runAt()).as("missed fire times are not made up")
                 .isEqualTo(Instant.parse("2026-11-23T10:20:00Z"));
-        assertThat(rules.nextOccurrence(ran.toBuilder().setCron("").build())).isNull();
+        assertThat(rules.nextOccurrence(ran.toBuilder().setCron("").build(), Principal.SYSTEM)).isNull();
     }
 
     @Test

@@ -69,7 +69,7 @@ public record Principal(String subject, String name, Set<Role> roles, Credential
     }
 
     /** Runs work as this principal (a test, a task acting for a user). */
-    Context attach(Context context) {
+    public Context attach(Context context) {
         return context.withValue(KEY, this);
     }
 
