@@ -239,7 +239,7 @@ public final class FineHeroApp implements AutoCloseable {
             AuditLog audit = new AuditLog(new JdbcAuditStore(database), clock);
             resources.add(audit);
             AuthGrpcService authService = new AuthGrpcService(users, passwords, accessTokens, refreshTokens, revocations, apiKeys,
-                    rateLimiter, rateLimits, audit, clock);
+                    rateLimiter, rateLimits, audit, clock, authConfig.passwordResetTtl());
             AccessRules accessRules = new AccessRules();
             calls.intercept(new AuditInterceptor(accessRules, audit));
             if (!config.get("server.protocols.grpc.enable-compression").asBoolean().orElse(true)) {

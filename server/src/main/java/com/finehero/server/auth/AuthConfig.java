@@ -17,13 +17,16 @@ import io.helidon.config.Config;
  * @param jwkSet           private signing keys as a JWK set (JSON); empty = an ephemeral key per process
  * @param signingKeyId     the key that signs; empty = the first in the set (the others still verify)
  * @param revocationCheck  how long an instance may rely on what it last read of the deny-list and API keys
+ * @param passwordResetTtl how long a reset token from ResetPassword works
+ * @param bootstrapMustChangePassword the bootstrap admin must change the configured password before signing in
  */
 public record AuthConfig(boolean enabled, String issuer, String audience, Duration accessTokenTtl, Duration refreshTokenTtl,
-                         int bcryptCost, Duration revocationCheck, String jwkSet, String signingKeyId,
-                         String bootstrapUsername, String bootstrapPassword) {
+                         int bcryptCost, Duration revocationCheck, Duration passwordResetTtl, String jwkSet, String signingKeyId,
+                         String bootstrapUsername, String bootstrapPassword, boolean bootstrapMustChangePassword) {
 
     public AuthConfig {
         Objects.requireNonNull(issuer, "issuer");
+        Objects.requireNonNull(passwordResetTtl, "passwordResetTtl");
         Objects.requireNonNull(audience, "audience");
         Objects.requireNonNull(jwkSet, "jwkSet");
         Objects.requireNonNull(signingKeyId, "signingKeyId");
@@ -51,9 +54,11 @@ public record AuthConfig(boolean enabled, String issuer, String audience, Durati
                 ConfigValues.duration(auth, "refresh-token-ttl", Duration.ofDays(30)),
                 ConfigValues.intInRange(auth, "bcrypt-cost", 12, 4, 16),
                 ConfigValues.duration(auth, "revocation-check", Duration.ofSeconds(2)),
+                ConfigValues.duration(auth, "password-reset-ttl", Duration.ofHours(1)),
                 keys.strip(),
                 ConfigValues.string(jwt, "signing-key-id", ""),
                 ConfigValues.string(admin, "username", "admin"),
-                ConfigValues.string(admin, "password", ""));
+                ConfigValues.string(admin, "password", ""),
+                ConfigValues.bool(admin, "must-change-password", true));
     }
 }

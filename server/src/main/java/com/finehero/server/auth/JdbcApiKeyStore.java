@@ -20,7 +20,7 @@ import com.google.protobuf.Timestamp;
 public final class JdbcApiKeyStore implements ApiKeyStore {
 
     private static final String SELECT = "SELECT k.id, k.prefix, k.secret_hash, k.name, k.owner_id, k.roles, k.create_time, "
-            + "k.expire_time, k.last_used_time, k.revoke_time, u.username, u.disabled FROM api_keys k JOIN users u ON u.id = k.owner_id";
+            + "k.expire_time, k.last_used_time, k.revoke_time, u.username, u.disabled, u.roles AS owner_roles FROM api_keys k JOIN users u ON u.id = k.owner_id";
 
     private final Database db;
 
@@ -71,6 +71,12 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
     }
 
     @Override
+    public int revokeAllOf(String ownerId, Instant time) {
+        return db.inTransaction(connection -> Sql.update(connection, "UPDATE api_keys SET revoke_time = ? WHERE owner_id = ? "
+                + "AND revoke_time IS NULL", List.of(time, ownerId)));
+    }
+
+    @Override
     public void recordUse(String id, Instant time) {
         db.inTransaction(connection -> Sql.update(connection, "UPDATE api_keys SET last_used_time = ? WHERE id = ?", List.of(time, id)));
     }
@@ -86,7 +92,8 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
         optionalTime(rows, "expire_time").ifPresent(key::setExpireTime);
         optionalTime(rows, "last_used_time").ifPresent(key::setLastUsedTime);
         optionalTime(rows, "revoke_time").ifPresent(key::setRevokeTime);
-        return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"));
+        return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"),
+                RolesColumn.decode(rows.getString("owner_roles")));
     }
 
     private static Optional<Timestamp> optionalTime(ResultSet rows, String column) throws SQLException {
