@@ -4,6 +4,8 @@
 bench_secure_env() {
   export FINEHERO_AUTH_BOOTSTRAP_ADMIN_PASSWORD="bench-admin-password"
   export FINEHERO_BENCH_PASSWORD="$FINEHERO_AUTH_BOOTSTRAP_ADMIN_PASSWORD"
+  # the load tools sign in as this admin at once: no forced change of the made-up password
+  export FINEHERO_AUTH_BOOTSTRAP_dash_ADMIN_MUST_dash_CHANGE_dash_PASSWORD=false
   FINEHERO_AUTH_JWT_KEYS="$("$JAVA_HOME/bin/java" -jar "$root/server/target/finehero-server.jar" new-signing-key --kid bench)"
   export FINEHERO_AUTH_JWT_KEYS
   export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=1000000000

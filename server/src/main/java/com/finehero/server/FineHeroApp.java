@@ -231,7 +231,7 @@ public final class FineHeroApp implements AutoCloseable {
         resources.add(audit);
         AuthGrpcService service = new AuthGrpcService(
                 new AuthGrpcService.Credentials(users, passwords, accessTokens, refreshTokens, revocations, apiKeys),
-                new AuthGrpcService.LoginLimits(rateLimiter, config.rateLimits()), audit, clock);
+                new AuthGrpcService.LoginLimits(rateLimiter, config.rateLimits()), audit, clock, auth.passwordResetTtl());
         return new Security(signingKeys, accessTokens, revocations, apiKeys, rateLimiter, audit, service);
     }
 

@@ -55,7 +55,14 @@ public final class AccessTokens {
     }
 
     Issued issue(String subject, String name, Set<Role> roles) {
-        Instant now = clock.instant();
+        return issue(subject, name, roles, clock.instant());
+    }
+
+    /**
+     * A token as if issued at {@code now}, which may lie up to {@link #LEEWAY} ahead: a session that
+     * must outlive a cutoff just set on its user is issued at that cutoff (tokens carry whole seconds).
+     */
+    Issued issue(String subject, String name, Set<Role> roles, Instant now) {
         Instant expires = now.plus(config.accessTokenTtl());
         String tokenId = UUID.randomUUID().toString();
         JWTClaimsSet claims = new JWTClaimsSet.Builder()

@@ -1,6 +1,7 @@
 package com.finehero.server.auth;
 
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -15,8 +16,16 @@ import com.finehero.api.auth.v1.Role;
  */
 public interface ApiKeyStore {
 
-    /** A key as checked on each call: the record, its hash, and its owner's standing. */
-    record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled) { }
+    /** A key as checked on each call: the record, its hash, and its owner's standing and current roles. */
+    record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled, Set<Role> ownerRoles) {
+        /** The roles a call with this key runs with: the key's, as far as its owner still holds them. */
+        Set<Role> effectiveRoles() {
+            Set<Role> roles = EnumSet.noneOf(Role.class);
+            roles.addAll(key.getRolesList());
+            roles.retainAll(ownerRoles);
+            return roles;
+        }
+    }
 
     /** A key to add; {@code expiresAt} is null for a key that does not expire. */
     record NewKey(String prefix, String secretHash, String name, String ownerId, Set<Role> roles, Instant createTime,
@@ -37,6 +46,9 @@ public interface ApiKeyStore {
 
     /** Revokes the key at {@code time} unless it is revoked already. */
     void revoke(String id, Instant time);
+
+    /** Revokes every live key of the owner at {@code time}; returns how many. */
+    int revokeAllOf(String ownerId, Instant time);
 
     void recordUse(String id, Instant time);
 }

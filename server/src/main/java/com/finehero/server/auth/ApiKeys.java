@@ -22,8 +22,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 
 /**
  * API keys: {@code fh_} + 256 random bits. The database keeps the first characters (to find a key and
- * to show it) and a SHA-256 of the whole key, never the key. A key found by its prefix is remembered
- * for {@code recheck}, which bounds how long another instance may still accept a revoked key.
+ * to show it) and a SHA-256 of the whole key, never the key. A key acts with the roles it holds that
+ * its owner still holds, and not at all for a disabled owner. A key found by its prefix, with its
+ * owner's standing, is remembered for {@code recheck}, which bounds how long another instance may
+ * still accept a revoked key or roles its owner lost.
  */
 public final class ApiKeys {
 
@@ -62,8 +64,11 @@ public final class ApiKeys {
         }
     }
 
-    /** The key's record if {@code secret} is a live key; otherwise UNAUTHENTICATED. */
-    ApiKeyStore.Stored verify(String secret) {
+    /** A live key and the roles a call with it runs with. */
+    record Verified(ApiKeyStore.Stored stored, Set<Role> roles) { }
+
+    /** The key's record and effective roles if {@code secret} is a live key; otherwise UNAUTHENTICATED. */
+    Verified verify(String secret) {
         if (secret.length() != KEY_CHARS || !secret.startsWith(SCHEME)) {
             throw invalid();
         }
@@ -75,8 +80,12 @@ public final class ApiKeys {
                 || (stored.key().hasExpireTime() && !now.isBefore(Times.toInstant(stored.key().getExpireTime())))) {
             throw invalid();
         }
+        Set<Role> roles = stored.effectiveRoles();
+        if (roles.isEmpty()) {
+            throw new FineHeroException.Unauthenticated("API_KEY_INVALID", "the API key is not valid: its owner no longer holds any of its roles");
+        }
         noteUse(stored.key().getApiKeyId(), now);
-        return stored;
+        return new Verified(stored, roles);
     }
 
     Optional<ApiKeyStore.Stored> find(String id) {
@@ -94,7 +103,14 @@ public final class ApiKeys {
         return store.find(id).orElseThrow().key();
     }
 
-    /** Forgets cached keys, e.g. after their owner was disabled. */
+    /** Revokes every key of the owner; returns how many were live. */
+    int revokeAllOf(String ownerId) {
+        int revoked = store.revokeAllOf(ownerId, clock.instant());
+        byPrefix.invalidateAll();
+        return revoked;
+    }
+
+    /** Forgets cached keys, e.g. after their owner's roles changed. */
     void forgetCached() {
         byPrefix.invalidateAll();
     }

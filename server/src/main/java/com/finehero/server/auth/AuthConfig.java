@@ -18,13 +18,17 @@ import io.helidon.config.Config;
  * @param signingKeyId     the key that signs; empty = the first in the set (the others still verify)
  * @param revocationCheck  how long an instance may rely on what it last read of the deny-list and API keys
  * @param revocationSweep  how often expired entries are dropped from this instance's deny-list
+ * @param passwordResetTtl how long a reset token from ResetPassword works
+ * @param bootstrapMustChangePassword the bootstrap admin must change the configured password before signing in
  */
 public record AuthConfig(boolean enabled, String issuer, String audience, Duration accessTokenTtl, Duration refreshTokenTtl,
-                         int bcryptCost, Duration revocationCheck, Duration revocationSweep, String jwkSet, String signingKeyId,
-                         String bootstrapUsername, String bootstrapPassword) {
+                         int bcryptCost, Duration revocationCheck, Duration revocationSweep, Duration passwordResetTtl,
+                         String jwkSet, String signingKeyId, String bootstrapUsername, String bootstrapPassword,
+                         boolean bootstrapMustChangePassword) {
 
     public AuthConfig {
         Objects.requireNonNull(issuer, "issuer");
+        Objects.requireNonNull(passwordResetTtl, "passwordResetTtl");
         Objects.requireNonNull(audience, "audience");
         Objects.requireNonNull(revocationSweep, "revocationSweep");
         Objects.requireNonNull(jwkSet, "jwkSet");
@@ -54,9 +58,11 @@ public record AuthConfig(boolean enabled, String issuer, String audience, Durati
                 ConfigValues.intInRange(auth, "bcrypt-cost", 4, 16),
                 ConfigValues.duration(auth, "revocation-check"),
                 ConfigValues.duration(auth, "revocation-sweep"),
+                ConfigValues.duration(auth, "password-reset-ttl"),
                 keys.strip(),
                 ConfigValues.string(jwt, "signing-key-id"),
                 ConfigValues.string(admin, "username"),
-                ConfigValues.string(admin, "password"));
+                ConfigValues.string(admin, "password"),
+                ConfigValues.bool(admin, "must-change-password"));
     }
 }

@@ -1,6 +1,7 @@
 package com.finehero.server.auth;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
@@ -10,10 +11,12 @@ import java.util.Set;
 import com.finehero.api.auth.v1.ApiKey;
 import com.finehero.api.auth.v1.AuditEvent;
 import com.finehero.api.auth.v1.AuthServiceGrpc;
+import com.finehero.api.auth.v1.ChangePasswordRequest;
 import com.finehero.api.auth.v1.CreateApiKeyRequest;
 import com.finehero.api.auth.v1.CreateApiKeyResponse;
 import com.finehero.api.auth.v1.CreateUserRequest;
 import com.finehero.api.auth.v1.CredentialKind;
+import com.finehero.api.auth.v1.DeleteUserRequest;
 import com.finehero.api.auth.v1.GetMeRequest;
 import com.finehero.api.auth.v1.GetMeResponse;
 import com.finehero.api.auth.v1.ListApiKeysRequest;
@@ -26,6 +29,8 @@ import com.finehero.api.auth.v1.LoginRequest;
 import com.finehero.api.auth.v1.LogoutRequest;
 import com.finehero.api.auth.v1.LogoutResponse;
 import com.finehero.api.auth.v1.RefreshRequest;
+import com.finehero.api.auth.v1.ResetPasswordRequest;
+import com.finehero.api.auth.v1.ResetPasswordResponse;
 import com.finehero.api.auth.v1.RevokeApiKeyRequest;
 import com.finehero.api.auth.v1.RevokeUserTokensRequest;
 import com.finehero.api.auth.v1.RevokeUserTokensResponse;
@@ -54,6 +59,7 @@ import static com.finehero.server.platform.rpc.Replies.reply;
 public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     private static final String LOGIN_FAILED = "wrong username or password";
+    private static final String RESET_TOKEN_SCHEME = "fhp_";
 
     private final UserStore users;
     private final Passwords passwords;
@@ -61,10 +67,10 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     private final RefreshTokens refreshTokens;
     private final Revocations revocations;
     private final ApiKeys apiKeys;
-    private final RateLimiter limiter;
-    private final RateLimits limits;
+    private final LoginThrottle loginThrottle;
     private final AuditLog audit;
     private final Clock clock;
+    private final Duration passwordResetTtl;
 
     /** The accounts and what callers hold to prove who they are: passwords, tokens and API keys. */
     public record Credentials(UserStore users, Passwords passwords, AccessTokens accessTokens, RefreshTokens refreshTokens,
@@ -87,33 +93,67 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         }
     }
 
-    public AuthGrpcService(Credentials credentials, LoginLimits loginLimits, AuditLog audit, Clock clock) {
+    public AuthGrpcService(Credentials credentials, LoginLimits loginLimits, AuditLog audit, Clock clock,
+                           Duration passwordResetTtl) {
         this.users = credentials.users();
         this.passwords = credentials.passwords();
         this.accessTokens = credentials.accessTokens();
         this.refreshTokens = credentials.refreshTokens();
         this.revocations = credentials.revocations();
         this.apiKeys = credentials.apiKeys();
-        this.limiter = loginLimits.limiter();
-        this.limits = loginLimits.limits();
         this.audit = Objects.requireNonNull(audit, "audit");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.loginThrottle = new LoginThrottle(loginLimits.limiter(), loginLimits.limits(), clock);
+        this.passwordResetTtl = Objects.requireNonNull(passwordResetTtl, "passwordResetTtl");
     }
 
     @Override
     public void login(LoginRequest request, StreamObserver<TokenResponse> response) {
         String username = UserStore.normalise(request.getUsername());
-        throttle("login-account:" + username, limits.loginPerAccount());
-        throttle("login-address:" + CallerAddress.current(), limits.loginPerAddress());
-        UserStore.Account account = users.findByUsername(username).orElse(null);
-        if (account == null) {
-            passwords.verifyNobody(request.getPassword());
-            throw new FineHeroException.Unauthenticated("LOGIN_FAILED", LOGIN_FAILED);
-        }
-        if (!passwords.verify(request.getPassword(), account.passwordHash()) || account.user().getDisabled()) {
-            throw new FineHeroException.Unauthenticated("LOGIN_FAILED", LOGIN_FAILED);
+        String address = CallerAddress.current();
+        loginThrottle.check(username, address);
+        UserStore.Account account = signIn(username, request.getPassword(), address);
+        if (account.user().getMustChangePassword()) {
+            throw new FineHeroException.FailedPrecondition("PASSWORD_CHANGE_REQUIRED", "the password must be changed before "
+                    + "signing in: call ChangePassword (POST /v1/auth/change-password) with the current and a new password");
         }
         reply(response, tokens(account, refreshTokens.startFamily(account.user().getUserId())));
+    }
+
+    @Override
+    public void changePassword(ChangePasswordRequest request, StreamObserver<TokenResponse> response) {
+        String username = UserStore.normalise(request.getUsername());
+        String address = CallerAddress.current();
+        loginThrottle.check(username, address);
+        passwords.requireAcceptable("new_password", request.getNewPassword());
+        String newHash;
+        UserStore.Account changed;
+        if (request.getProofCase() == ChangePasswordRequest.ProofCase.RESET_TOKEN) {
+            UserStore.Account account = users.findByUsername(username).filter(a -> !a.user().getDisabled()).orElse(null);
+            newHash = passwords.hash(request.getNewPassword());
+            changed = account == null ? null : users.finishReset(account.user().getUserId(), Secrets.hash(request.getResetToken()),
+                    clock.instant(), newHash).orElse(null);
+            if (changed == null) {
+                loginThrottle.failed(username, address);
+                throw new FineHeroException.Unauthenticated("RESET_TOKEN_INVALID",
+                        "the reset token is not valid for this user (used, expired or replaced): ask an admin for a new one");
+            }
+            loginThrottle.succeeded(username, address);
+        } else {
+            UserStore.Account account = signIn(username, request.getCurrentPassword(), address);
+            if (request.getNewPassword().equals(request.getCurrentPassword())) {
+                throw new FineHeroException.InvalidArgument("PASSWORD_UNCHANGED", "new_password: is the current password "
+                        + "(expected: a different one)", List.of(new FineHeroException.FieldViolation("new_password",
+                        "is the current password (expected: a different one)")));
+            }
+            changed = users.setPassword(account.user().getUserId(), passwords.hash(request.getNewPassword()));
+        }
+        // every token issued so far stops working; the new session's token is issued at the cutoff, so it does not
+        String userId = changed.user().getUserId();
+        Instant cutoff = Instant.ofEpochSecond(clock.instant().getEpochSecond() + 1);
+        revocations.revokeUser(userId, cutoff);
+        refreshTokens.revokeAll(userId);
+        reply(response, tokens(changed, refreshTokens.startFamily(userId), cutoff));
     }
 
     @Override
@@ -160,8 +200,9 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void createUser(CreateUserRequest request, StreamObserver<User> response) {
+        passwords.requireAcceptable("password", request.getPassword());
         UserStore.Account created = users.create(request.getUsername(), request.getDisplayName(),
-                EnumSet.copyOf(request.getRolesList()), passwords.hash(request.getPassword()));
+                EnumSet.copyOf(request.getRolesList()), passwords.hash(request.getPassword()), false);
         reply(response, created.user());
     }
 
@@ -175,7 +216,10 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void setUserRoles(SetUserRolesRequest request, StreamObserver<User> response) {
-        reply(response, users.setRoles(id(request.getUserId()), EnumSet.copyOf(request.getRolesList())).user());
+        UserStore.Account account = users.setRoles(id(request.getUserId()), EnumSet.copyOf(request.getRolesList()));
+        // this instance applies the owner's new roles to their API keys at once; others within revocation-check
+        apiKeys.forgetCached();
+        reply(response, account.user());
     }
 
     @Override
@@ -183,6 +227,9 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         String userId = id(request.getUserId());
         if (request.getDisabled() && userId.equals(Principal.current().subject())) {
             throw new FineHeroException.FailedPrecondition("CANNOT_DISABLE_SELF", "you cannot disable your own account");
+        }
+        if (!request.getDisabled() && users.require(userId).deleted()) {
+            throw new FineHeroException.FailedPrecondition("USER_DELETED", "user " + userId + " was deleted and cannot be enabled");
         }
         UserStore.Account account = users.setDisabled(userId, request.getDisabled());
         if (request.getDisabled()) {
@@ -197,6 +244,33 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         users.require(userId);
         Instant cutoff = revokeEverything(userId);
         reply(response, RevokeUserTokensResponse.newBuilder().setRevokeTime(Times.toProto(cutoff)).build());
+    }
+
+    @Override
+    public void resetPassword(ResetPasswordRequest request, StreamObserver<ResetPasswordResponse> response) {
+        String userId = id(request.getUserId());
+        if (users.require(userId).deleted()) {
+            throw new FineHeroException.FailedPrecondition("USER_DELETED", "user " + userId + " was deleted");
+        }
+        String token = Secrets.draw(RESET_TOKEN_SCHEME);
+        Instant expires = Times.truncate(clock.instant()).plus(passwordResetTtl);
+        users.startReset(userId, Secrets.hash(token), expires);
+        revokeSessions(userId);
+        reply(response, ResetPasswordResponse.newBuilder().setResetToken(token).setExpireTime(Times.toProto(expires)).build());
+    }
+
+    @Override
+    public void deleteUser(DeleteUserRequest request, StreamObserver<User> response) {
+        String userId = id(request.getUserId());
+        if (userId.equals(Principal.current().subject())) {
+            throw new FineHeroException.FailedPrecondition("CANNOT_DELETE_SELF", "you cannot delete your own account");
+        }
+        users.require(userId);
+        // events still queued here would be written under the old name after the rename
+        audit.flush();
+        UserStore.Account deleted = users.delete(userId, Times.truncate(clock.instant()));
+        revokeEverything(userId);
+        reply(response, deleted.user());
     }
 
     @Override
@@ -274,9 +348,34 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                 .setNextPageToken(page.nextPageToken()).build());
     }
 
+    /**
+     * The account if {@code password} is its password and it is enabled; otherwise counts a failure and
+     * says LOGIN_FAILED, the same for an unknown user, in the same time.
+     */
+    private UserStore.Account signIn(String username, String password, String address) {
+        UserStore.Account account = users.findByUsername(username).orElse(null);
+        boolean verified;
+        if (account == null) {
+            passwords.verifyNobody(password);
+            verified = false;
+        } else {
+            verified = passwords.verify(password, account.passwordHash()) && !account.user().getDisabled();
+        }
+        if (!verified) {
+            loginThrottle.failed(username, address);
+            throw new FineHeroException.Unauthenticated("LOGIN_FAILED", LOGIN_FAILED);
+        }
+        loginThrottle.succeeded(username, address);
+        return account;
+    }
+
     private TokenResponse tokens(UserStore.Account account, RefreshTokens.Issued refresh) {
+        return tokens(account, refresh, clock.instant());
+    }
+
+    private TokenResponse tokens(UserStore.Account account, RefreshTokens.Issued refresh, Instant issuedAt) {
         User user = account.user();
-        AccessTokens.Issued access = accessTokens.issue(user.getUserId(), user.getUsername(), account.roles());
+        AccessTokens.Issued access = accessTokens.issue(user.getUserId(), user.getUsername(), account.roles(), issuedAt);
         return TokenResponse.newBuilder()
                 .setAccessToken(access.token())
                 .setTokenType("Bearer")
@@ -287,20 +386,22 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                 .build();
     }
 
-    /** Refuses every token the user holds now: access tokens through the deny-list, refresh tokens in the database. */
+    /**
+     * Refuses every credential the user holds now: access tokens through the deny-list, refresh tokens
+     * and API keys in the database.
+     */
     private Instant revokeEverything(String userId) {
-        Instant cutoff = Times.truncate(clock.instant()).plusMillis(1);
-        revocations.revokeUser(userId, cutoff);
-        refreshTokens.revokeAll(userId);
-        apiKeys.forgetCached();
+        Instant cutoff = revokeSessions(userId);
+        apiKeys.revokeAllOf(userId);
         return cutoff;
     }
 
-    private void throttle(String bucket, long perMinute) {
-        RateLimiter.Decision decision = limiter.tryTake(bucket, perMinute);
-        if (!decision.allowed()) {
-            throw new FineHeroException.RateLimited("LOGIN_RATE_LIMITED", "too many login attempts; try again later", decision.retryAfter());
-        }
+    /** Refuses the user's access and refresh tokens issued so far; API keys stay. */
+    private Instant revokeSessions(String userId) {
+        Instant cutoff = Times.truncate(clock.instant()).plusMillis(1);
+        revocations.revokeUser(userId, cutoff);
+        refreshTokens.revokeAll(userId);
+        return cutoff;
     }
 
     private static AuditEvent toProto(AuditStore.Event e) {

@@ -8,7 +8,10 @@ import com.finehero.server.platform.errors.FineHeroException;
 
 /**
  * Creates the first admin from {@code finehero.auth.bootstrap-admin} at start-up, if no user of that
- * name exists yet. There is never a default password: without one configured, nobody is created.
+ * name exists yet. There is never a default password: without one configured, nobody is created. A
+ * configured password that breaks the password rules stops the start, naming the rule. Since the
+ * password sat in configuration, the admin must change it before signing in, unless
+ * {@code must-change-password} is false.
  */
 public final class BootstrapAdmin {
 
@@ -25,14 +28,16 @@ public final class BootstrapAdmin {
             }
             return;
         }
-        if (config.bootstrapPassword().length() < 12) {
-            throw new IllegalArgumentException("finehero.auth.bootstrap-admin.password must have at least 12 characters");
-        }
+        passwords.weakness(config.bootstrapPassword()).ifPresent(weak -> {
+            throw new IllegalArgumentException("finehero.auth.bootstrap-admin.password (FINEHERO_AUTH_BOOTSTRAP_ADMIN_PASSWORD) "
+                    + weak.description());
+        });
         if (users.findByUsername(config.bootstrapUsername()).isPresent()) {
             return;
         }
         try {
-            users.create(config.bootstrapUsername(), "Administrator", EnumSet.of(Role.ROLE_ADMIN), passwords.hash(config.bootstrapPassword()));
+            users.create(config.bootstrapUsername(), "Administrator", EnumSet.of(Role.ROLE_ADMIN), passwords.hash(config.bootstrapPassword()),
+                    config.bootstrapMustChangePassword());
             LOG.log(Level.INFO, "created the first admin, " + UserStore.normalise(config.bootstrapUsername()));
         } catch (FineHeroException.AlreadyExists raced) {
             // another instance created it first

@@ -34,8 +34,9 @@ public final class CredentialsAuthenticator implements Authenticator {
             throw new FineHeroException.Unauthenticated("CREDENTIALS_AMBIGUOUS", "send an access token or an API key, not both");
         }
         if (apiKey != null) {
-            ApiKeyStore.Stored key = apiKeys.verify(apiKey.strip());
-            return new Principal(key.key().getOwnerId(), key.ownerName(), java.util.EnumSet.copyOf(key.key().getRolesList()),
+            ApiKeys.Verified verified = apiKeys.verify(apiKey.strip());
+            ApiKeyStore.Stored key = verified.stored();
+            return new Principal(key.key().getOwnerId(), key.ownerName(), verified.roles(),
                     Principal.Credential.API_KEY, key.key().getApiKeyId(),
                     key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null);
         }

@@ -18,7 +18,7 @@ import com.finehero.server.platform.db.Times;
 public final class JdbcApiKeyStore implements ApiKeyStore {
 
     private static final String SELECT = "SELECT k.id, k.prefix, k.secret_hash, k.name, k.owner_id, k.roles, k.create_time, "
-            + "k.expire_time, k.last_used_time, k.revoke_time, u.username, u.disabled FROM api_keys k JOIN users u ON u.id = k.owner_id";
+            + "k.expire_time, k.last_used_time, k.revoke_time, u.username, u.disabled, u.roles AS owner_roles FROM api_keys k JOIN users u ON u.id = k.owner_id";
 
     private final Database db;
 
@@ -69,6 +69,12 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
     }
 
     @Override
+    public int revokeAllOf(String ownerId, Instant time) {
+        return db.inTransaction(connection -> Sql.update(connection, "UPDATE api_keys SET revoke_time = ? WHERE owner_id = ? "
+                + "AND revoke_time IS NULL", List.of(time, ownerId)));
+    }
+
+    @Override
     public void recordUse(String id, Instant time) {
         db.inTransaction(connection -> Sql.update(connection, "UPDATE api_keys SET last_used_time = ? WHERE id = ?", List.of(time, id)));
     }
@@ -84,6 +90,7 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
         Times.optionalTimestamp(rows, "expire_time").ifPresent(key::setExpireTime);
         Times.optionalTimestamp(rows, "last_used_time").ifPresent(key::setLastUsedTime);
         Times.optionalTimestamp(rows, "revoke_time").ifPresent(key::setRevokeTime);
-        return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"));
+        return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"),
+                RolesColumn.decode(rows.getString("owner_roles")));
     }
 }

@@ -21,7 +21,9 @@ import com.finehero.server.platform.errors.FineHeroException;
 public final class JdbcUserStore implements UserStore {
 
     private static final String SELECT = "SELECT id, username, display_name, password_hash, roles, disabled, create_time, "
-            + "update_time FROM users";
+            + "update_time, must_change_password, delete_time FROM users";
+    /** What deletion leaves of a username; unique because the id is. */
+    static final String DELETED_PREFIX = "deleted-";
 
     private final Database db;
     private final Clock clock;
@@ -32,14 +34,14 @@ public final class JdbcUserStore implements UserStore {
     }
 
     @Override
-    public Account create(String username, String displayName, Set<Role> roles, String passwordHash) {
+    public Account create(String username, String displayName, Set<Role> roles, String passwordHash, boolean mustChangePassword) {
         Instant now = clock.instant();
         String id = UUID.randomUUID().toString();
         String name = UserStore.normalise(username);
         try {
             db.inTransaction(connection -> Sql.update(connection, "INSERT INTO users (id, username, display_name, password_hash, "
-                    + "roles, disabled, create_time, update_time) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?)",
-                    List.of(id, name, displayName, passwordHash, RolesColumn.encode(roles), now, now)));
+                    + "roles, disabled, create_time, update_time, must_change_password) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?, ?)",
+                    List.of(id, name, displayName, passwordHash, RolesColumn.encode(roles), now, now, mustChangePassword)));
         } catch (Database.DatabaseException e) {
             if (db.dialect().isUniqueViolation(e.sqlException())) {
                 throw new FineHeroException.AlreadyExists("USERNAME_TAKEN", "the username " + name + " is taken");
@@ -76,7 +78,41 @@ public final class JdbcUserStore implements UserStore {
         return update(id, "disabled = ?", disabled);
     }
 
-    /** Changes one column; an unknown id changes nothing, and {@link #require} then says NOT_FOUND. */
+    @Override
+    public Account setPassword(String id, String passwordHash) {
+        return update(id, "password_hash = ?, must_change_password = FALSE, reset_token_hash = NULL, reset_expire_time = NULL",
+                passwordHash);
+    }
+
+    @Override
+    public Account startReset(String id, String resetTokenHash, Instant expiresAt) {
+        db.inTransaction(connection -> Sql.update(connection, "UPDATE users SET password_hash = '', reset_token_hash = ?, "
+                + "reset_expire_time = ?, update_time = ? WHERE id = ?", List.of(resetTokenHash, expiresAt, clock.instant(), id)));
+        return require(id);
+    }
+
+    @Override
+    public Optional<Account> finishReset(String id, String resetTokenHash, Instant now, String passwordHash) {
+        int changed = db.inTransaction(connection -> Sql.update(connection, "UPDATE users SET password_hash = ?, "
+                + "must_change_password = FALSE, reset_token_hash = NULL, reset_expire_time = NULL, update_time = ? "
+                + "WHERE id = ? AND reset_token_hash = ? AND reset_expire_time > ? AND delete_time IS NULL",
+                List.of(passwordHash, now, id, resetTokenHash, now)));
+        return changed == 1 ? find(id) : Optional.empty();
+    }
+
+    @Override
+    public Account delete(String id, Instant time) {
+        String pseudonym = DELETED_PREFIX + id;
+        db.inTransaction(connection -> {
+            Sql.update(connection, "UPDATE users SET username = ?, display_name = '', password_hash = '', disabled = TRUE, "
+                    + "must_change_password = FALSE, reset_token_hash = NULL, reset_expire_time = NULL, "
+                    + "delete_time = COALESCE(delete_time, ?), update_time = ? WHERE id = ?", List.of(pseudonym, time, time, id));
+            return Sql.update(connection, "UPDATE audit_events SET principal_name = ? WHERE principal_id = ?", List.of(pseudonym, id));
+        });
+        return require(id);
+    }
+
+    /** Applies an assignment with one parameter; an unknown id changes nothing, and {@link #require} then says NOT_FOUND. */
     private Account update(String id, String assignment, Object value) {
         db.inTransaction(connection -> Sql.update(connection, "UPDATE users SET " + assignment + ", update_time = ? WHERE id = ?",
                 List.of(value, clock.instant(), id)));
@@ -84,7 +120,7 @@ public final class JdbcUserStore implements UserStore {
     }
 
     private static Account account(ResultSet rows) throws SQLException {
-        User user = User.newBuilder()
+        User.Builder user = User.newBuilder()
                 .setUserId(rows.getString("id"))
                 .setUsername(rows.getString("username"))
                 .setDisplayName(rows.getString("display_name"))
@@ -92,7 +128,8 @@ public final class JdbcUserStore implements UserStore {
                 .setDisabled(rows.getBoolean("disabled"))
                 .setCreateTime(Times.timestamp(rows, "create_time"))
                 .setUpdateTime(Times.timestamp(rows, "update_time"))
-                .build();
-        return new Account(user, rows.getString("password_hash"));
+                .setMustChangePassword(rows.getBoolean("must_change_password"));
+        Times.optionalTimestamp(rows, "delete_time").ifPresent(user::setDeleteTime);
+        return new Account(user.build(), rows.getString("password_hash"));
     }
 }

@@ -9,10 +9,14 @@ import io.helidon.config.Config;
 
 /**
  * The configured limits, in calls per minute: per caller (a user, an API key's owner, or an address for
- * anonymous calls), per caller for particular methods, and for all callers together.
+ * anonymous calls), per caller for particular methods, and for all callers together. Failed logins
+ * are limited apart: per account and address, the first {@code loginFreeFailures} in a row cost
+ * nothing, each further one makes that address wait {@code loginBackoff}, doubling up to
+ * {@code loginBackoffMax}; and per address, across accounts, {@code loginFailuresPerAddress} a minute.
  */
 public record RateLimits(boolean enabled, long perIdentity, long global, Map<String, Long> perMethod,
-                         long loginPerAccount, long loginPerAddress, Duration syncEvery) {
+                         int loginFreeFailures, Duration loginBackoff, Duration loginBackoffMax, long loginFailuresPerAddress,
+                         Duration syncEvery) {
 
     public RateLimits {
         perMethod = Map.copyOf(perMethod);
@@ -30,8 +34,10 @@ public record RateLimits(boolean enabled, long perIdentity, long global, Map<Str
                 ConfigValues.intInRange(node, "per-identity", 1, Integer.MAX_VALUE),
                 ConfigValues.intInRange(node, "global", 1, Integer.MAX_VALUE),
                 methods,
-                ConfigValues.intInRange(node, "login-per-account", 1, Integer.MAX_VALUE),
-                ConfigValues.intInRange(node, "login-per-address", 1, Integer.MAX_VALUE),
+                ConfigValues.intInRange(node, "login-free-failures", 0, Integer.MAX_VALUE),
+                ConfigValues.duration(node, "login-backoff"),
+                ConfigValues.duration(node, "login-backoff-max"),
+                ConfigValues.intInRange(node, "login-failures-per-address", 1, Integer.MAX_VALUE),
                 ConfigValues.duration(node, "sync-every"));
     }
 

@@ -6,7 +6,6 @@ import java.time.Duration;
 
 import com.finehero.api.auth.v1.AuthServiceGrpc;
 import com.finehero.api.auth.v1.GetMeRequest;
-import com.finehero.api.auth.v1.LoginRequest;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
@@ -23,15 +22,14 @@ import static com.finehero.server.testing.GrpcErrors.failure;
 import static com.finehero.server.testing.GrpcErrors.reason;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Limits per caller, per method and per login, on the embedded limiter; the clock refills them. */
+/** Limits per caller and per method, on the embedded limiter; the clock refills them (logins: {@code LoginThrottleTest}). */
 class RateLimitTest {
 
     @RegisterExtension
     static final FineHeroExtension APP = FineHeroExtension.on(Backend.H2)
             .with("finehero.security.rate-limits.per-identity", "5")
             .with("finehero.security.rate-limits.methods.0.method", "finehero.auth.v1.AuthService/ListApiKeys")
-            .with("finehero.security.rate-limits.methods.0.per-identity", "2")
-            .with("finehero.security.rate-limits.login-per-account", "3");
+            .with("finehero.security.rate-limits.methods.0.per-identity", "2");
 
     /** Anonymous calls (logins) share one bucket per address: each test starts with every bucket full. */
     @BeforeEach
@@ -73,19 +71,6 @@ class RateLimitTest {
         auth.listApiKeys(com.finehero.api.auth.v1.ListApiKeysRequest.getDefaultInstance());
         failure(Status.Code.RESOURCE_EXHAUSTED, () -> auth.listApiKeys(com.finehero.api.auth.v1.ListApiKeysRequest.getDefaultInstance()));
         assertThat(auth.getMe(GetMeRequest.getDefaultInstance()).getUser().getUserId()).as("other methods still answer").isEqualTo(user.userId());
-    }
-
-    @Test
-    void loginAttemptsArePerAccountEvenWithTheRightPassword() {
-        TestSession target = APP.userWith(Role.ROLE_VIEWER);
-        var anonymous = AuthServiceGrpc.newBlockingStub(APP.anonymousChannel());
-        for (int i = 0; i < 3; i++) {
-            failure(Status.Code.UNAUTHENTICATED, () -> anonymous.login(LoginRequest.newBuilder()
-                    .setUsername(target.username()).setPassword("guess-" + System.nanoTime()).build()));
-        }
-        StatusRuntimeException limited = failure(Status.Code.RESOURCE_EXHAUSTED, () -> anonymous.login(LoginRequest.newBuilder()
-                .setUsername(target.username()).setPassword(target.password()).build()));
-        assertThat(reason(limited)).isEqualTo("LOGIN_RATE_LIMITED");
     }
 
     private static RetryInfo unpack(com.google.protobuf.Any any) {
