@@ -50,8 +50,10 @@ import com.finehero.server.fines.CachedFineStore;
 import com.finehero.server.fines.FineRules;
 import com.finehero.server.fines.FineTasks;
 import com.finehero.server.fines.FinesGrpcService;
+import com.finehero.server.fines.HmacPaymentProvider;
 import com.finehero.server.fines.JdbcFineStore;
 import com.finehero.server.fines.OverdueSweeper;
+import com.finehero.server.fines.PaymentsConfig;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.cache.RedisConfig;
@@ -257,7 +259,8 @@ public final class FineHeroApp implements AutoCloseable {
             RpcPipeline pipeline = calls
                     .intercept(new ValidationInterceptor())
                     .service(AuthProto.getDescriptor(), authService)
-                    .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing))
+                    .service(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing,
+                            new HmacPaymentProvider(PaymentsConfig.from(finehero.get("payments")), clock)).withSignatureHeader())
                     .service(DocumentsProto.getDescriptor(),
                             new DocumentsGrpcService(documents, documentRules, searchPages, documentPages))
                     .service(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts,

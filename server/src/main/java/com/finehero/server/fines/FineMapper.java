@@ -14,6 +14,7 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Location;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 
@@ -29,7 +30,8 @@ final class FineMapper {
 
     static final String SELECT = """
             SELECT f.*, p.idempotency_key AS p_key, p.currency_code AS p_currency, p.amount_minor AS p_amount,
-                   p.reference AS p_reference, p.paid_time AS p_paid_time
+                   p.reference AS p_reference, p.paid_time AS p_paid_time, p.status AS p_status,
+                   p.confirm_time AS p_confirm_time
               FROM fines f LEFT JOIN fine_payments p ON p.id = f.payment_id""";
 
     private FineMapper() {
@@ -123,13 +125,15 @@ final class FineMapper {
                             .setCurrencyCode(row.getString("p_currency"))
                             .setAmountMinor(row.getLong("p_amount")))
                     .setReference(row.getString("p_reference"))
-                    .setPaidTime(Times.fromSql(row.getObject("p_paid_time", OffsetDateTime.class))));
+                    .setPaidTime(Times.fromSql(row.getObject("p_paid_time", OffsetDateTime.class)))
+                    .setStatus(paymentStatus(row.getString("p_status")))
+                    .setConfirmTime(Times.fromSql(row.getObject("p_confirm_time", OffsetDateTime.class))));
         }
         return fine.build();
     }
 
     static Payment payment(ResultSet row) throws SQLException {
-        return Payment.newBuilder()
+        Payment.Builder payment = Payment.newBuilder()
                 .setId(row.getString("id"))
                 .setFineId(row.getString("fine_id"))
                 .setIdempotencyKey(row.getString("idempotency_key"))
@@ -138,7 +142,16 @@ final class FineMapper {
                         .setAmountMinor(row.getLong("amount_minor")))
                 .setReference(row.getString("reference"))
                 .setPaidTime(Times.fromSql(row.getObject("paid_time", OffsetDateTime.class)))
-                .build();
+                .setStatus(paymentStatus(row.getString("status")));
+        OffsetDateTime confirmed = row.getObject("confirm_time", OffsetDateTime.class);
+        if (confirmed != null) {
+            payment.setConfirmTime(Times.fromSql(confirmed));
+        }
+        return payment.build();
+    }
+
+    private static PaymentStatus paymentStatus(String name) {
+        return PaymentStatus.valueOf("PAYMENT_STATUS_" + name);
     }
 
     private static List<String> lines(String joined) {
