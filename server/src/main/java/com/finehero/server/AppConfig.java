@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 import com.finehero.server.auth.AuthConfig;
+import com.finehero.server.fines.PaymentsConfig;
 import com.finehero.server.monitoring.AlertsConfig;
 import com.finehero.server.platform.cache.CacheConfig;
 import com.finehero.server.platform.cache.RedisConfig;
@@ -26,7 +27,7 @@ import io.helidon.config.Config;
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
  */
 record AppConfig(Config server, boolean grpcCompression, DbConfig db, RedisConfig redis, CacheConfig cache,
-                 int documentMaxBytes, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
+                 int documentMaxBytes, PaymentsConfig payments, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
                  HttpSecurity.Cors cors, RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
 
     /**
@@ -68,6 +69,7 @@ record AppConfig(Config server, boolean grpcCompression, DbConfig db, RedisConfi
                 RedisConfig.from(finehero.get("redis")),
                 CacheConfig.from(finehero.get("cache")),
                 ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 1024, 64 * 1024 * 1024),
+                PaymentsConfig.from(finehero.get("payments")),
                 TasksConfig.from(finehero.get("tasks")),
                 AlertsConfig.from(finehero.get("monitoring.alerts")),
                 AuthConfig.from(finehero.get("auth")),

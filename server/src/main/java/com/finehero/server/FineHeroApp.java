@@ -52,6 +52,8 @@ import com.finehero.server.fines.CachedFineStore;
 import com.finehero.server.fines.FineRules;
 import com.finehero.server.fines.FineTasks;
 import com.finehero.server.fines.FinesGrpcService;
+import com.finehero.server.fines.HmacPaymentProvider;
+import com.finehero.server.fines.HmacPaymentProvider;
 import com.finehero.server.fines.JdbcFineStore;
 import com.finehero.server.fines.OverdueSweeper;
 import com.finehero.server.platform.cache.CacheConfig;
@@ -270,7 +272,8 @@ public final class FineHeroApp implements AutoCloseable {
         resources.add(alerts);
 
         Map<Descriptors.FileDescriptor, BindableService> services = new LinkedHashMap<>();
-        services.put(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing));
+        services.put(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing,
+                new HmacPaymentProvider(config.payments(), clock)).withSignatureHeader());
         services.put(DocumentsProto.getDescriptor(), new DocumentsGrpcService(documents, documentRules, searchPages, documentPages));
         services.put(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, platform.rpcMetrics(), database,
                 platform.health()::snapshot, alerts, () -> tasks.stats("")));

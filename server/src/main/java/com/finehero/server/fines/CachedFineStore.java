@@ -57,8 +57,15 @@ public final class CachedFineStore implements FineStore {
     }
 
     @Override
-    public PaymentResult pay(String fineId, String idempotencyKey, PaymentPolicy policy) {
-        PaymentResult result = store.pay(fineId, idempotencyKey, policy);
+    public PaymentResult pay(String fineId, String payerId, String idempotencyKey, PaymentPolicy policy) {
+        PaymentResult result = store.pay(fineId, payerId, idempotencyKey, policy);
+        remember(result.fine());
+        return result;
+    }
+
+    @Override
+    public ConfirmationResult confirm(String paymentId, Confirmation confirmation, ConfirmationPolicy policy) {
+        ConfirmationResult result = store.confirm(paymentId, confirmation, policy);
         remember(result.fine());
         return result;
     }

@@ -3,8 +3,10 @@ package com.finehero.server.fines;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.fines.v1.Fine;
@@ -14,6 +16,8 @@ import com.finehero.server.platform.db.Times;
  * The CSV form of fines that fines_export writes and fine_import reads, so an export imports back.
  * Columns: citation_number, jurisdiction, violation_code, violation_description, amount (decimal,
  * e.g. 45.50), currency, issue_time, due_time (RFC 3339), vehicle_plate, owner_id, status (export only).
+ * Cells that a spreadsheet would run as a formula are written with a leading apostrophe
+ * ({@link Csv#neutralised}) and read back without it, so an export still imports to the same values.
  */
 final class FineCsv {
 
@@ -27,14 +31,17 @@ final class FineCsv {
 
     static List<String> row(Fine fine) {
         BigDecimal amount = BigDecimal.valueOf(fine.getAmount().getAmountMinor(), 2);
-        return List.of(fine.getCitationNumber(), fine.getJurisdiction(), fine.getViolationCode(), fine.getViolationDescription(),
+        return Stream.of(fine.getCitationNumber(), fine.getJurisdiction(), fine.getViolationCode(), fine.getViolationDescription(),
                 amount.toPlainString(), fine.getAmount().getCurrencyCode(),
                 Times.toInstant(fine.getIssueTime()).toString(), Times.toInstant(fine.getDueTime()).toString(),
-                fine.getVehiclePlate(), fine.getOwnerId(), fine.getStatus().name().substring("FINE_STATUS_".length()));
+                fine.getVehiclePlate(), fine.getOwnerId(), fine.getStatus().name().substring("FINE_STATUS_".length()))
+                .map(Csv::neutralised).toList();
     }
 
-    /** A fine from one row (column name to value); throws IllegalArgumentException with the reason. */
-    static Fine fine(Map<String, String> row) {
+    /** A fine from one row (column name to cell); throws IllegalArgumentException with the reason. */
+    static Fine fine(Map<String, String> cells) {
+        Map<String, String> row = new HashMap<>();
+        cells.forEach((column, cell) -> row.put(column, Csv.restored(cell)));
         for (String column : REQUIRED) {
             if (row.getOrDefault(column, "").isBlank()) {
                 throw new IllegalArgumentException(column + " is empty");

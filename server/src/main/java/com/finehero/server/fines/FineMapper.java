@@ -13,6 +13,7 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Location;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 
@@ -28,7 +29,8 @@ final class FineMapper {
 
     static final String SELECT = """
             SELECT f.*, p.idempotency_key AS p_key, p.currency_code AS p_currency, p.amount_minor AS p_amount,
-                   p.reference AS p_reference, p.paid_time AS p_paid_time
+                   p.reference AS p_reference, p.paid_time AS p_paid_time, p.status AS p_status,
+                   p.confirm_time AS p_confirm_time
               FROM fines f LEFT JOIN fine_payments p ON p.id = f.payment_id""";
 
     private FineMapper() {
@@ -122,13 +124,15 @@ final class FineMapper {
                             .setCurrencyCode(row.getString("p_currency"))
                             .setAmountMinor(row.getLong("p_amount")))
                     .setReference(row.getString("p_reference"))
-                    .setPaidTime(Times.timestamp(row, "p_paid_time")));
+                    .setPaidTime(Times.timestamp(row, "p_paid_time"))
+                    .setStatus(paymentStatus(row.getString("p_status")))
+                    .setConfirmTime(Times.timestamp(row, "p_confirm_time")));
         }
         return fine.build();
     }
 
     static Payment payment(ResultSet row) throws SQLException {
-        return Payment.newBuilder()
+        Payment.Builder payment = Payment.newBuilder()
                 .setId(row.getString("id"))
                 .setFineId(row.getString("fine_id"))
                 .setIdempotencyKey(row.getString("idempotency_key"))
@@ -137,7 +141,13 @@ final class FineMapper {
                         .setAmountMinor(row.getLong("amount_minor")))
                 .setReference(row.getString("reference"))
                 .setPaidTime(Times.timestamp(row, "paid_time"))
-                .build();
+                .setStatus(paymentStatus(row.getString("status")));
+        Times.optionalTimestamp(row, "confirm_time").ifPresent(payment::setConfirmTime);
+        return payment.build();
+    }
+
+    private static PaymentStatus paymentStatus(String name) {
+        return PaymentStatus.valueOf("PAYMENT_STATUS_" + name);
     }
 
     private static List<String> lines(String joined) {

@@ -18,6 +18,7 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Payment;
 import com.finehero.api.fines.v1.PayFineRequest;
+import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.api.fines.v1.ResolveContestRequest;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.google.protobuf.FieldMask;
@@ -29,8 +30,10 @@ import com.google.protobuf.Timestamp;
  *
  * <pre>
  * OPEN -> CONTESTED -> DISMISSED | UPHELD
- * OPEN | UPHELD | OVERDUE -> PAID
+ * OPEN | UPHELD | OVERDUE -> PAID (with a confirmed payment)
  * OPEN | UPHELD past due_time -> OVERDUE
+ *
+ * payment: PENDING_CONFIRMATION -> CONFIRMED | UNAPPLIED; recorded by staff: CONFIRMED
  * </pre>
  */
 public final class FineRules {
@@ -180,8 +183,12 @@ public final class FineRules {
         return touch(resolved.build());
     }
 
-    /** Checks that a fine can be paid with this request and returns the payment to record. */
-    public Payment payment(Fine current, PayFineRequest request) {
+    /**
+     * Checks that a fine can be paid with this request and returns the payment to record: confirmed
+     * at once when staff record money received by other means, else pending until the payment
+     * provider confirms it.
+     */
+    public Payment payment(Fine current, PayFineRequest request, boolean confirmedAtOnce) {
         FineStatus status = effectiveStatus(current);
         if (!PAYABLE.contains(status)) {
             throw illegal(current, status, "paid", "only an OPEN, UPHELD or OVERDUE fine can be paid");
@@ -192,18 +199,52 @@ public final class FineRules {
             throw FineHeroException.failedPrecondition("AMOUNT_MISMATCH", "the amount paid, " + MoneyText.format(offered)
                     + ", does not match the amount due, " + MoneyText.format(due));
         }
-        return Payment.newBuilder()
+        Timestamp now = Times.toProto(now());
+        Payment.Builder payment = Payment.newBuilder()
                 .setId(UUID.randomUUID().toString())
                 .setFineId(current.getId())
                 .setAmount(offered)
                 .setIdempotencyKey(request.getIdempotencyKey())
                 .setReference(request.getReference())
-                .setPaidTime(Times.toProto(now()))
-                .build();
+                .setPaidTime(now);
+        if (confirmedAtOnce) {
+            payment.setStatus(PaymentStatus.PAYMENT_STATUS_CONFIRMED).setConfirmTime(now);
+        } else {
+            payment.setStatus(PaymentStatus.PAYMENT_STATUS_PENDING_CONFIRMATION);
+        }
+        return payment.build();
     }
 
     public Fine paid(Fine current, Payment payment) {
+        if (payment.getStatus() != PaymentStatus.PAYMENT_STATUS_CONFIRMED) {
+            throw new IllegalStateException("payment " + payment.getId() + " is " + name(payment.getStatus()) + ", not CONFIRMED");
+        }
         return touch(current.toBuilder().setStatus(FineStatus.FINE_STATUS_PAID).setPayment(payment).build());
+    }
+
+    /** A confirmation must name the amount the payment was made for. */
+    public void checkConfirmation(Payment payment, Money collected) {
+        if (!payment.getAmount().getCurrencyCode().equals(collected.getCurrencyCode())
+                || payment.getAmount().getAmountMinor() != collected.getAmountMinor()) {
+            throw FineHeroException.failedPrecondition("AMOUNT_MISMATCH", "the amount confirmed, " + MoneyText.format(collected)
+                    + ", does not match payment " + payment.getId() + " of " + MoneyText.format(payment.getAmount()));
+        }
+    }
+
+    /**
+     * The pending payment once the provider confirmed it: CONFIRMED when its fine can still be paid,
+     * UNAPPLIED when the fine was paid another way or stopped being payable meanwhile (the money is owed back).
+     */
+    public Payment confirmed(Fine current, Payment pending, String providerReference) {
+        if (pending.getStatus() != PaymentStatus.PAYMENT_STATUS_PENDING_CONFIRMATION) {
+            throw new IllegalStateException("payment " + pending.getId() + " is " + name(pending.getStatus()) + ", not pending");
+        }
+        boolean applies = PAYABLE.contains(effectiveStatus(current));
+        return pending.toBuilder()
+                .setStatus(applies ? PaymentStatus.PAYMENT_STATUS_CONFIRMED : PaymentStatus.PAYMENT_STATUS_UNAPPLIED)
+                .setConfirmTime(Times.toProto(now()))
+                .setReference(providerReference.isEmpty() ? pending.getReference() : providerReference)
+                .build();
     }
 
     /** A repeated PayFine must match the first: same fine, same amount. */
@@ -239,6 +280,10 @@ public final class FineRules {
 
     public static String name(FineStatus status) {
         return status.name().substring("FINE_STATUS_".length());
+    }
+
+    public static String name(PaymentStatus status) {
+        return status.name().substring("PAYMENT_STATUS_".length());
     }
 
     private Fine touch(Fine fine) {

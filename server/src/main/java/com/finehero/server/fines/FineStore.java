@@ -38,8 +38,18 @@ public interface FineStore {
     /** Locks the fine, lets {@code check} veto, deletes it. NOT_FOUND for an unknown id. */
     void delete(String id, Consumer<Fine> check);
 
-    /** Records a payment at most once per idempotency key. */
-    PaymentResult pay(String fineId, String idempotencyKey, PaymentPolicy policy);
+    /**
+     * Records a payment at most once per payer and idempotency key (another payer's key is another key).
+     * A confirmed payment makes the fine paid in the same transaction; a pending one leaves it as it is.
+     */
+    PaymentResult pay(String fineId, String payerId, String idempotencyKey, PaymentPolicy policy);
+
+    /**
+     * Applies a provider's confirmation to a payment. Each (confirmation id, signing time) is accepted
+     * once: the same pair again is a replay and UNAUTHENTICATED, changing nothing. A payment that is no
+     * longer pending is returned as it is ({@code replayed}). NOT_FOUND for an unknown payment.
+     */
+    ConfirmationResult confirm(String paymentId, Confirmation confirmation, ConfirmationPolicy policy);
 
     /** One page of fines, newest first. */
     List<Fine> list(FineQuery query, int limit);
@@ -57,14 +67,32 @@ public interface FineStore {
         /** Called when the key was used before; throws if this request differs from the first. */
         void checkReplay(Payment first);
 
-        /** Checks the locked fine and returns the payment to record. */
+        /** Checks the locked fine and returns the payment to record, pending or confirmed. */
         Payment payment(Fine current);
 
-        /** The fine after the payment. */
+        /** The fine after a confirmed payment. */
         Fine paid(Fine current, Payment payment);
     }
 
     record PaymentResult(Payment payment, Fine fine, boolean replayed) { }
+
+    /** A verified confirmation: the provider's id for it, when it was signed, the provider's reference. */
+    record Confirmation(String confirmationId, Instant signedAt, String providerReference) { }
+
+    /** How a confirmation is checked and applied; the store calls it inside its transaction. */
+    interface ConfirmationPolicy {
+        /** Throws if the confirmation does not fit the payment (another amount). */
+        void check(Payment payment);
+
+        /** The pending payment once confirmed, given its locked fine: CONFIRMED, or UNAPPLIED when the fine is settled. */
+        Payment confirmed(Fine current, Payment pending);
+
+        /** The fine after a confirmed payment. */
+        Fine paid(Fine current, Payment payment);
+    }
+
+    /** The payment after a confirmation and its fine; {@code replayed} when it had been confirmed before. */
+    record ConfirmationResult(Payment payment, Fine fine, boolean replayed) { }
 
     /** Filters and position of a ListFines page. */
     record FineQuery(List<FineStatus> statuses, String jurisdiction, Instant dueAfter, Instant dueBefore,

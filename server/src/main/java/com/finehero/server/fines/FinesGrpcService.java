@@ -1,6 +1,7 @@
 package com.finehero.server.fines;
 
 import com.finehero.server.platform.db.Times;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -8,7 +9,10 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
+import com.finehero.api.auth.v1.Role;
 import com.finehero.api.common.v1.GeoPoint;
+import com.finehero.api.fines.v1.ConfirmPaymentRequest;
+import com.finehero.api.fines.v1.ConfirmPaymentResponse;
 import com.finehero.api.fines.v1.ContestFineRequest;
 import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.DeleteFineRequest;
@@ -31,6 +35,8 @@ import com.finehero.api.fines.v1.ResolveContestRequest;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.security.Principal;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
 import io.grpc.stub.StreamObserver;
 
 import static com.finehero.server.platform.rpc.Replies.id;
@@ -51,11 +57,21 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
     private final FineStore store;
     private final FineRules rules;
     private final CitedDocuments documents;
+    private final PaymentProvider payments;
 
-    public FinesGrpcService(FineStore store, FineRules rules, CitedDocuments documents) {
+    public FinesGrpcService(FineStore store, FineRules rules, CitedDocuments documents, PaymentProvider payments) {
         this.store = Objects.requireNonNull(store, "store");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.documents = Objects.requireNonNull(documents, "documents");
+        this.payments = Objects.requireNonNull(payments, "payments");
+    }
+
+    /**
+     * This service as it is registered: with the payment signature header handed to
+     * {@link #confirmPayment}, which otherwise refuses every confirmation as unsigned.
+     */
+    public BindableService withSignatureHeader() {
+        return () -> ServerInterceptors.intercept(this, new SignatureHeader());
     }
 
     @Override
@@ -130,7 +146,9 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
     public void payFine(PayFineRequest request, StreamObserver<PayFineResponse> response) {
         PayFineRequest normalised = request.toBuilder().setFineId(id(request.getFineId())).build();
         visible(normalised.getFineId());
-        FineStore.PaymentResult result = store.pay(normalised.getFineId(), normalised.getIdempotencyKey(),
+        Principal payer = Principal.current();
+        boolean recordedByStaff = payer.has(Role.ROLE_ADMIN) || payer.has(Role.ROLE_API_USER);
+        FineStore.PaymentResult result = store.pay(normalised.getFineId(), payer.subject(), normalised.getIdempotencyKey(),
                 new FineStore.PaymentPolicy() {
                     @Override
                     public void checkReplay(Payment first) {
@@ -139,7 +157,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
 
                     @Override
                     public Payment payment(Fine current) {
-                        return rules.payment(current, normalised);
+                        return rules.payment(current, normalised, recordedByStaff);
                     }
 
                     @Override
@@ -150,6 +168,34 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
         reply(response, PayFineResponse.newBuilder()
                 .setPayment(result.payment())
                 .setFine(result.fine())
+                .setReplayed(result.replayed())
+                .build());
+    }
+
+    @Override
+    public void confirmPayment(ConfirmPaymentRequest request, StreamObserver<ConfirmPaymentResponse> response) {
+        Instant signedAt = payments.verify(SignatureHeader.current(), request);
+        FineStore.ConfirmationResult result = store.confirm(id(request.getPaymentId()),
+                new FineStore.Confirmation(request.getConfirmationId(), signedAt, request.getProviderReference()),
+                new FineStore.ConfirmationPolicy() {
+                    @Override
+                    public void check(Payment payment) {
+                        rules.checkConfirmation(payment, request.getAmount());
+                    }
+
+                    @Override
+                    public Payment confirmed(Fine current, Payment pending) {
+                        return rules.confirmed(current, pending, request.getProviderReference());
+                    }
+
+                    @Override
+                    public Fine paid(Fine current, Payment payment) {
+                        return rules.paid(current, payment);
+                    }
+                });
+        // the provider learns about its payment only: the fine (owner, plate) is none of its business
+        reply(response, ConfirmPaymentResponse.newBuilder()
+                .setPayment(result.payment())
                 .setReplayed(result.replayed())
                 .build());
     }

@@ -3,6 +3,7 @@ package com.finehero.server.fines;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -15,8 +16,10 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 
 /** {@link FineStore} on PostgreSQL or H2 through plain JDBC; the same SQL runs on both. */
@@ -87,44 +90,88 @@ public final class JdbcFineStore implements FineStore {
         db.inTransaction(connection -> {
             Fine current = require(connection, id);
             check.accept(current);
+            if (Sql.one(connection, "SELECT id FROM fine_payments WHERE fine_id = ? LIMIT 1", List.of(id), row -> true).isPresent()) {
+                throw FineHeroException.failedPrecondition("FINE_HAS_PAYMENTS", "fine " + id
+                        + " has a payment waiting for confirmation or owed back; fines with payments are kept as a financial record");
+            }
             Sql.update(connection, "DELETE FROM fines WHERE id = ?", List.of(id));
             return null;
         });
     }
 
     @Override
-    public PaymentResult pay(String fineId, String idempotencyKey, PaymentPolicy policy) {
+    public PaymentResult pay(String fineId, String payerId, String idempotencyKey, PaymentPolicy policy) {
         try {
-            return payOnce(fineId, idempotencyKey, policy);
+            return payOnce(fineId, payerId, idempotencyKey, policy);
         } catch (Database.DatabaseException e) {
             if (db.dialect().isUniqueViolation(e.sqlException())) {
                 // a concurrent call with the same key won the race: answer as its replay
-                return payOnce(fineId, idempotencyKey, policy);
+                return payOnce(fineId, payerId, idempotencyKey, policy);
             }
             throw e;
         }
     }
 
-    private PaymentResult payOnce(String fineId, String idempotencyKey, PaymentPolicy policy) {
+    private PaymentResult payOnce(String fineId, String payerId, String idempotencyKey, PaymentPolicy policy) {
         return db.inTransaction(connection -> {
             // Lock first, then look for the key: a concurrent payment of this fine has committed by the
             // time we hold the lock, so under READ COMMITTED its payment row is visible here.
             Fine current = require(connection, fineId);
-            Optional<Payment> earlier = Sql.one(connection, "SELECT * FROM fine_payments WHERE idempotency_key = ?",
-                    List.of(idempotencyKey), FineMapper::payment);
+            Optional<Payment> earlier = Sql.one(connection,
+                    "SELECT * FROM fine_payments WHERE payer_id = ? AND idempotency_key = ?",
+                    List.of(payerId, idempotencyKey), FineMapper::payment);
             if (earlier.isPresent()) {
                 policy.checkReplay(earlier.get());
                 return new PaymentResult(earlier.get(), current, true);
             }
             Payment payment = policy.payment(current);
             Sql.update(connection, """
-                    INSERT INTO fine_payments (id, fine_id, idempotency_key, currency_code, amount_minor, reference, paid_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)""", List.of(payment.getId(), payment.getFineId(), payment.getIdempotencyKey(),
-                    payment.getAmount().getCurrencyCode(), payment.getAmount().getAmountMinor(), payment.getReference(),
-                    payment.getPaidTime()));
+                    INSERT INTO fine_payments (id, fine_id, payer_id, idempotency_key, currency_code, amount_minor, reference,
+                                               paid_time, status, confirm_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Arrays.asList(payment.getId(), payment.getFineId(), payerId,
+                    payment.getIdempotencyKey(), payment.getAmount().getCurrencyCode(), payment.getAmount().getAmountMinor(),
+                    payment.getReference(), payment.getPaidTime(), FineRules.name(payment.getStatus()),
+                    payment.hasConfirmTime() ? payment.getConfirmTime() : null));
+            if (payment.getStatus() != PaymentStatus.PAYMENT_STATUS_CONFIRMED) {
+                return new PaymentResult(payment, current, false);
+            }
             Fine paid = policy.paid(current, payment);
             write(connection, paid);
             return new PaymentResult(payment, paid, false);
+        });
+    }
+
+    @Override
+    public ConfirmationResult confirm(String paymentId, Confirmation confirmation, ConfirmationPolicy policy) {
+        return db.inTransaction(connection -> {
+            String fineId = Sql.one(connection, "SELECT fine_id FROM fine_payments WHERE id = ?", List.of(paymentId),
+                    row -> row.getString(1)).orElseThrow(() -> FineHeroException.notFound("payment", paymentId));
+            // the fine's lock orders this against PayFine and other confirmations of the same fine
+            Fine current = require(connection, fineId);
+            Payment payment = Sql.one(connection, "SELECT * FROM fine_payments WHERE id = ?", List.of(paymentId),
+                    FineMapper::payment).orElseThrow(() -> FineHeroException.notFound("payment", paymentId));
+            int accepted = Sql.update(connection, """
+                    INSERT INTO payment_confirmations (confirmation_id, signed_time, payment_id, provider_reference, receive_time)
+                    VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP) ON CONFLICT DO NOTHING""",
+                    List.of(confirmation.confirmationId(), Times.toProto(confirmation.signedAt()), paymentId,
+                            confirmation.providerReference()));
+            if (accepted == 0) {
+                throw new FineHeroException.Unauthenticated("SIGNATURE_REPLAYED", "confirmation " + confirmation.confirmationId()
+                        + " signed at " + confirmation.signedAt() + " was already accepted (expected: each delivery signed anew)");
+            }
+            policy.check(payment);
+            if (payment.getStatus() != PaymentStatus.PAYMENT_STATUS_PENDING_CONFIRMATION) {
+                return new ConfirmationResult(payment, current, true);
+            }
+            Payment confirmed = policy.confirmed(current, payment);
+            Sql.update(connection, "UPDATE fine_payments SET status = ?, confirm_time = ?, reference = ? WHERE id = ?",
+                    List.of(FineRules.name(confirmed.getStatus()), confirmed.getConfirmTime(), confirmed.getReference(), paymentId));
+            if (confirmed.getStatus() != PaymentStatus.PAYMENT_STATUS_CONFIRMED) {
+                return new ConfirmationResult(confirmed, current, false);
+            }
+            Fine paid = policy.paid(current, confirmed);
+            write(connection, paid);
+            return new ConfirmationResult(confirmed, paid, false);
         });
     }
 

