@@ -72,6 +72,7 @@ import com.finehero.server.platform.openapi.OpenApiService;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.rpc.GrpcServing;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.rpc.UncompressedOnly;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
@@ -92,14 +93,11 @@ import com.finehero.server.tasks.TaskHandlers;
 import com.finehero.server.tasks.TaskRules;
 import com.finehero.server.tasks.TasksConfig;
 import com.finehero.server.tasks.TasksGrpcService;
-import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.grpc.GrpcReflectionFeature;
-import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -245,7 +243,8 @@ public final class FineHeroApp implements AutoCloseable {
             if (!config.get("server.protocols.grpc.enable-compression").asBoolean().orElse(true)) {
                 calls.intercept(new UncompressedOnly());
             }
-            calls.intercept(new ErrorInterceptor(errors));
+            ErrorInterceptor errorInterceptor = new ErrorInterceptor(errors);
+            calls.intercept(errorInterceptor);
             if (authConfig.enabled()) {
                 calls.intercept(new AuthInterceptor(accessRules, new CredentialsAuthenticator(accessTokens, revocations, apiKeys)));
                 if (rateLimits.enabled()) {
@@ -271,9 +270,8 @@ public final class FineHeroApp implements AutoCloseable {
             RestBridge rest = new RestBridge(pipeline, errors, RestConfig.from(finehero.get("rest")));
             resources.add(rest);
 
-            GrpcRouting.Builder grpc = GrpcRouting.builder().config(config.get("server.grpc"));
-            pipeline.services().forEach(s -> grpc.service(s.file(), s.bindable()));
-            grpc.service(HealthProto.getDescriptor(), grpcHealth.getHealthService());
+            GrpcServing grpc = GrpcServing.create(config.get("server"), finehero.get("rpc"), pipeline,
+                    grpcHealth.getHealthService(), errorInterceptor, clock);
 
             WebServer server = WebServer.builder()
                     .config(config.get("server"))
@@ -287,8 +285,8 @@ public final class FineHeroApp implements AutoCloseable {
                                     .build())
                             .addObserver(MetricsObserver.create())
                             .build())
-                    .addFeature(GrpcReflectionFeature.create(config.get("server.features.grpc-reflection")))
-                    .addRouting(grpc)
+                    .addRouting(grpc.routing())
+                    .addConnectionSelector(grpc.connectionSelector())
                     .routing(http -> http
                             .addFilter(new HttpSecurity(HttpSecurity.Cors.from(finehero.get("security.cors"))))
                             .register(new JwksService(signingKeys))
