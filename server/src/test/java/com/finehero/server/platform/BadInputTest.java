@@ -254,6 +254,20 @@ class BadInputTest {
         assertThat(APP.get("/observe/health/live").statusCode()).isEqualTo(200);
     }
 
+    @Test
+    void headersOverTheLimitGetOneAnswerThenTheEnd() throws IOException {
+        String request = "GET /observe/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + "x".repeat(32 * 1024)
+                + "\r\n\r\n";
+        String answer;
+        try (Socket socket = new Socket("127.0.0.1", APP.port())) {
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            answer = readToEnd(socket.getInputStream());
+        }
+        assertThat(answer).as(answer).startsWith("HTTP/1.1 400");
+        assertThat(Pattern.compile("HTTP/1\\.1 \\d{3}").matcher(answer).results().count()).isEqualTo(1);
+    }
+
     /** The admin's credentials, so a call gets past authentication to what is being tested. */
     private static Metadata admin() {
         Metadata headers = new Metadata();
