@@ -143,6 +143,35 @@ class BadInputTest {
     }
 
     @Test
+    void aClientStreamIsRefusedAtItsFirstMessageOverTheLimit() throws InterruptedException {
+        io.grpc.MethodDescriptor<byte[], byte[]> upload = io.grpc.MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
+                .setFullMethodName("finehero.documents.v1.DocumentsService/UploadDocument")
+                .setRequestMarshaller(RawCalls.Bytes.INSTANCE).setResponseMarshaller(RawCalls.Bytes.INSTANCE).build();
+        io.grpc.ClientCall<byte[], byte[]> call = ownConnection.newCall(upload,
+                io.grpc.CallOptions.DEFAULT.withDeadlineAfter(SHORT.toMillis(), TimeUnit.MILLISECONDS));
+        Status[] closed = new Status[1];
+        CountDownLatch done = new CountDownLatch(1);
+        call.start(new io.grpc.ClientCall.Listener<>() {
+            @Override
+            public void onClose(Status status, Metadata trailers) {
+                closed[0] = status;
+                done.countDown();
+            }
+        }, admin());
+        call.request(1);
+        // two messages within the limit, then one over it: the guard follows the framing across them
+        call.sendMessage(new byte[100 * 1024]);
+        call.sendMessage(new byte[100 * 1024]);
+        call.sendMessage(new byte[GrpcServing.DEFAULT_MAX_MESSAGE_BYTES + 1]);
+        call.halfClose();
+
+        assertThat(done.await(SHORT.toMillis() + 5000, TimeUnit.MILLISECONDS)).isTrue();
+        assertThat(closed[0].getCode()).as(String.valueOf(closed[0])).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(closed[0].getDescription()).contains("a message of " + (GrpcServing.DEFAULT_MAX_MESSAGE_BYTES + 1) + " bytes");
+    }
+
+    @Test
     void healthCheckWithBytesThatDoNotParseIsInvalidArgument() throws InterruptedException {
         // field 1 declared as a 100-byte string, but the message ends after one byte
         Status status = RawCalls.call(ownConnection, HEALTH_CHECK, admin(), new byte[] {0x0a, 100, 'a'}, SHORT);
