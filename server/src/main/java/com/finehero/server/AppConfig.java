@@ -23,10 +23,12 @@ import io.helidon.config.Config;
  *
  * @param server            Helidon's own {@code server.*} (port, TLS, protocols, observe), handed to its builders
  * @param grpcCompression   {@code server.protocols.grpc.enable-compression}: false refuses compressed requests
+ * @param grpcReflection    {@code server.features.grpc-reflection.enabled}: serve gRPC server reflection
+ * @param maxMessageBytes   largest gRPC request message ({@code finehero.rpc.max-message-bytes})
  * @param documentMaxBytes  largest document content ({@code finehero.documents.max-bytes})
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
  */
-record AppConfig(Config server, boolean grpcCompression, DbConfig db, RedisConfig redis, CacheConfig cache,
+record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis, CacheConfig cache,
                  int documentMaxBytes, PaymentsConfig payments, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
                  HttpSecurity.Cors cors, RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
 
@@ -65,6 +67,8 @@ record AppConfig(Config server, boolean grpcCompression, DbConfig db, RedisConfi
         return new AppConfig(
                 config.get("server"),
                 ConfigValues.bool(config.get("server.protocols.grpc"), "enable-compression"),
+                ConfigValues.bool(config.get("server.features.grpc-reflection"), "enabled"),
+                ConfigValues.intInRange(finehero.get("rpc"), "max-message-bytes", 1024, 256 * 1024 * 1024),
                 DbConfig.from(finehero.get("db")),
                 RedisConfig.from(finehero.get("redis")),
                 CacheConfig.from(finehero.get("cache")),

@@ -79,6 +79,7 @@ import com.finehero.server.platform.openapi.OpenApiService;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.rpc.GrpcServing;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.rpc.UncompressedOnly;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
@@ -99,14 +100,11 @@ import com.finehero.server.tasks.TaskHandlers;
 import com.finehero.server.tasks.TaskRules;
 import com.finehero.server.tasks.TasksConfig;
 import com.finehero.server.tasks.TasksGrpcService;
-import io.grpc.health.v1.HealthProto;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Metrics;
 import io.helidon.webserver.WebServer;
-import io.helidon.webserver.grpc.GrpcReflectionFeature;
-import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.health.HealthObserver;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -178,7 +176,7 @@ public final class FineHeroApp implements AutoCloseable {
             Security security = security(config, platform, clock, resources);
             Features features = features(config, platform, clock, resources);
             RpcPipeline pipeline = pipeline(config, platform, security, features);
-            WebServer server = server(config, platform, security, pipeline, resources);
+            WebServer server = server(config, platform, security, pipeline, clock, resources);
             // a start that fails from here on must not leave the server or the schedules running
             stopOnFailure.add(server::stop);
             ScheduledExecutorService maintenance = Executors.newSingleThreadScheduledExecutor(
@@ -318,16 +316,15 @@ public final class FineHeroApp implements AutoCloseable {
     }
 
     /** gRPC, the REST bridge, OpenAPI, JWKS, the dashboard and observe, on one started WebServer. */
-    private static WebServer server(AppConfig config, Platform platform, Security security, RpcPipeline pipeline,
+    private static WebServer server(AppConfig config, Platform platform, Security security, RpcPipeline pipeline, Clock clock,
                                     List<AutoCloseable> resources) {
         platform.health().start(config.health().interval(),
                 pipeline.services().stream().map(s -> s.definition().getServiceDescriptor().getName()).toList());
         RestBridge rest = new RestBridge(pipeline, platform.errors(), config.rest());
         resources.add(rest);
 
-        GrpcRouting.Builder grpc = GrpcRouting.builder().config(config.server().get("grpc"));
-        pipeline.services().forEach(s -> grpc.service(s.file(), s.bindable()));
-        grpc.service(HealthProto.getDescriptor(), platform.grpcHealth().getHealthService());
+        GrpcServing grpc = GrpcServing.create(config.server(), config.maxMessageBytes(), config.grpcReflection(), pipeline,
+                platform.grpcHealth().getHealthService(), new ErrorInterceptor(platform.errors()), clock);
 
         WebServer server = WebServer.builder()
                 .config(config.server())
@@ -341,8 +338,8 @@ public final class FineHeroApp implements AutoCloseable {
                                 .build())
                         .addObserver(MetricsObserver.create())
                         .build())
-                .addFeature(GrpcReflectionFeature.create(config.server().get("features.grpc-reflection")))
-                .addRouting(grpc)
+                .addRouting(grpc.routing())
+                .addConnectionSelector(grpc.connectionSelector())
                 .routing(http -> http
                         .addFilter(new HttpSecurity(config.cors()))
                         .register(new JwksService(security.signingKeys()))

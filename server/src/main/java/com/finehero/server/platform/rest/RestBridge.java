@@ -9,6 +9,8 @@ import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.errors.HttpStatusMapping;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.google.protobuf.Message;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -64,10 +66,34 @@ public final class RestBridge implements HttpService, AutoCloseable {
         try {
             respond(routes.match(req.prologue().method().text(), req.path().rawPath()), req, res);
         } catch (RestRequestException e) {
-            errorBodies.refused(res, e);
+            refuse(req, res, () -> errorBodies.refused(res, e));
         } catch (RuntimeException e) {
-            errorBodies.failed(res, e);
+            refuse(req, res, () -> errorBodies.failed(res, e));
         }
+    }
+
+    /**
+     * Sends a refusal. If the request body was not read to its end on HTTP/1.x, the answer says
+     * {@code Connection: close} and the connection is closed after it: Helidon 4.5 would otherwise read
+     * the rest of the body as the next request when the client sent {@code Connection: close} (and
+     * answer it, e.g. 414). What the client is still sending is read and dropped first, up to
+     * {@code server.max-payload-size}, so closing does not reset the connection under the answer.
+     */
+    private static void refuse(ServerRequest req, ServerResponse res, Runnable answer) {
+        boolean unreadBody = !"2.0".equals(req.prologue().protocolVersion())
+                && req.content().hasEntity() && !req.content().consumed();
+        if (!unreadBody) {
+            answer.run();
+            return;
+        }
+        res.header(HeaderValues.CONNECTION_CLOSE);
+        answer.run();
+        try {
+            req.content().consume();
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "the rest of a refused request body could not be read", e);
+        }
+        throw new CloseConnectionException("the request body was refused before its end");
     }
 
     private void respond(RouteTable.Match match, ServerRequest req, ServerResponse res) {

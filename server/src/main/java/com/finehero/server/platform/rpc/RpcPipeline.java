@@ -53,6 +53,14 @@ public final class RpcPipeline {
         return services;
     }
 
+    /**
+     * A service served beside the pipeline (gRPC health, reflection): none of FineHero's access checks,
+     * but a request that does not parse is still answered INVALID_ARGUMENT by {@code errors}.
+     */
+    static Registered beside(Descriptors.FileDescriptor file, BindableService service, ErrorInterceptor errors) {
+        return new Registered(file, tolerant(ServerInterceptors.intercept(service, errors)));
+    }
+
     /** The same service with every request marshaller wrapped in a {@link TolerantMarshaller}. */
     private static ServerServiceDefinition tolerant(ServerServiceDefinition definition) {
         io.grpc.ServiceDescriptor original = definition.getServiceDescriptor();
