@@ -167,7 +167,8 @@ public final class FineHeroApp implements AutoCloseable {
                     ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 2 * 1024 * 1024, 1024, 64 * 1024 * 1024));
             PageCache searchPages = caches.pages("search", Duration.ofHours(1));
             PageCache documentPages = caches.pages("document-lists", Duration.ofHours(1));
-            CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database),
+            CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database,
+                    ConfigValues.duration(finehero.get("documents"), "query-timeout", Duration.ofSeconds(5))),
                     caches.region("documents", Duration.ofHours(2)), List.of(searchPages, documentPages));
 
             FineRules fineRules = new FineRules(clock);
