@@ -167,7 +167,7 @@ class DocumentRulesTest {
                         () -> rules.update(current, changes().build(), mask(path)));
                 assertThat(e.violations()).extracting(FineHeroException.FieldViolation::field).containsExactly("update_mask");
                 assertThat(e.getMessage()).contains("'" + path + "' cannot be updated")
-                        .contains("(updatable: author, content, content_type, jurisdiction, kind, tags, title)");
+                        .contains("(updatable: author, content, content_type, jurisdiction, kind, tags, title, visibility)");
             }
         }
 
