@@ -14,15 +14,24 @@ base_sha="$(git -C "$root" rev-parse "$base_ref")"
 head_sha="$(git -C "$root" rev-parse HEAD)"
 base_tree="$(mktemp -d)/base"
 git -C "$root" worktree add -q --detach "$base_tree" "$base_sha"
-"$root/mvnw" -q -B -o -f "$root/pom.xml" -pl server,bench -am package -DskipTests
-"$root/mvnw" -q -B -o -f "$base_tree/pom.xml" -pl server -am package -DskipTests
+work="$(mktemp -d)"
+servers=()
+cleanup() {
+  for pid in "${servers[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  for label in base head; do
+    psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS bench_search_$label CASCADE" >/dev/null 2>&1 || true
+  done
+  git -C "$root" worktree remove --force "$base_tree" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
+"$root/mvnw" -q -B -f "$base_tree/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
-work="$(mktemp -d)"
 flags=()
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi
 bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
-servers=()
 start_server() { # $1 = tree, $2 = label, $3 = port
   (cd "$work" && exec env SERVER_PORT="$3" FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
       FINEHERO_DB_SCHEMA="bench_search_$2" FINEHERO_DB_POOL_MAX=16 FINEHERO_CACHE_ENABLED=false \
@@ -34,15 +43,6 @@ start_server() { # $1 = tree, $2 = label, $3 = port
   done
   echo "$2 server did not become ready; see $work/$2.log" >&2; exit 1
 }
-cleanup() {
-  for pid in "${servers[@]}"; do kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  for label in base head; do
-    psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS bench_search_$label CASCADE" >/dev/null 2>&1 || true
-  done
-  git -C "$root" worktree remove --force "$base_tree" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
 for label in base head; do
   psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS bench_search_$label CASCADE" >/dev/null 2>&1 || true
 done

@@ -41,7 +41,8 @@ import com.google.protobuf.Value;
  * else a built-in one). The letter is a document tagged {@code appeal-letter} and {@code fine-<id>}
  * (the link to the fine); running again writes a new version of the same letter. The letter is PRIVATE
  * to the fine's owner, whoever submitted the task: the submitter is that owner or staff, who read every
- * owner's documents anyway. Every document read (citations, template) is one the submitter may read.
+ * owner's documents anyway. Whatever it cites or fills in (citations, template) is a document that
+ * owner may read, so the letter shows them nothing of another owner's private documents.
  * The template is filled in one pass that stops at the document size limit, so placeholders repeated
  * in a template cannot build a letter far larger than any document.
  */
@@ -86,7 +87,7 @@ final class AppealLetterHandler extends AbstractTaskHandler {
     public void check(Payload payload) {
         contested(payload);
         if (payload.has("template_id")) {
-            template(payload, "");
+            template(payload, "", Audience.current());
         }
     }
 
@@ -103,7 +104,8 @@ final class AppealLetterHandler extends AbstractTaskHandler {
     @Override
     public Struct run(TaskContext context) {
         Fine fine = contested(context.payload());
-        Audience audience = Audience.current();
+        String letterOwner = fine.getOwnerId().isEmpty() ? Principal.current().subject() : fine.getOwnerId();
+        Audience audience = new Audience(letterOwner, false);
         List<String> jurisdictions = chain(fine.getJurisdiction());
         context.progress(10, "searching " + String.join(", ", jurisdictions) + " for " + fine.getViolationCode());
         Map<String, Document> cited = new LinkedHashMap<>();
@@ -124,7 +126,7 @@ final class AppealLetterHandler extends AbstractTaskHandler {
             }
         }
         context.progress(50, cited.size() + " document(s) to cite");
-        String template = template(context.payload(), fine.getJurisdiction());
+        String template = template(context.payload(), fine.getJurisdiction(), audience);
         String letter = render(template, fine, new ArrayList<>(cited.values()), documentRules.maxContentBytes());
         context.checkCancelled();
         String fineTag = "fine-" + fine.getId().replace("-", "");
@@ -141,7 +143,7 @@ final class AppealLetterHandler extends AbstractTaskHandler {
                     .setContent(letter)
                     .setContentType("text/plain")
                     .setAuthor("task " + context.taskId())
-                    .setOwner(fine.getOwnerId().isEmpty() ? Principal.current().subject() : fine.getOwnerId())
+                    .setOwner(letterOwner)
                     .setVisibility(Visibility.VISIBILITY_PRIVATE)
                     .build()));
         } else {
@@ -170,10 +172,10 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         return chain;
     }
 
-    private String template(Payload payload, String jurisdiction) {
+    private String template(Payload payload, String jurisdiction, Audience audience) {
         if (payload.has("template_id")) {
             String id = payload.string("template_id", "").toLowerCase(Locale.ROOT);
-            Document template = documents.find(id, 0, Audience.current()).orElseThrow(() ->
+            Document template = documents.find(id, 0, audience).orElseThrow(() ->
                     FineHeroException.invalidField("payload.template_id", "document " + id + " does not exist"));
             if (template.getKind() != DocumentKind.DOCUMENT_KIND_TEMPLATE) {
                 throw FineHeroException.invalidField("payload.template_id", "document " + id + " is not a TEMPLATE");
@@ -182,9 +184,9 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         }
         for (String level : chain(jurisdiction)) {
             List<Document> templates = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_TEMPLATE, level,
-                    List.of("appeal"), Audience.current()), null, 1);
+                    List.of("appeal"), audience), null, 1);
             if (!templates.isEmpty()) {
-                return documents.find(templates.getFirst().getId(), 0, Audience.current()).map(Document::getContent).orElse(DEFAULT_TEMPLATE);
+                return documents.find(templates.getFirst().getId(), 0, audience).map(Document::getContent).orElse(DEFAULT_TEMPLATE);
             }
         }
         return DEFAULT_TEMPLATE;

@@ -49,10 +49,12 @@ abstract class GeneratedDocumentsContractTest {
     abstract FineHeroExtension app();
 
     String jurisdiction;
+    String violationCode;
 
     @BeforeEach
     void setUp() {
         jurisdiction = "G" + UUID.randomUUID().toString().substring(0, 6).toUpperCase() + "-CA";
+        violationCode = "VC" + UUID.randomUUID().toString().substring(0, 6).replaceAll("[^0-9]", "7");
     }
 
     static DocumentsServiceGrpc.DocumentsServiceBlockingStub documents(Channel channel) {
@@ -84,7 +86,7 @@ abstract class GeneratedDocumentsContractTest {
         FinesServiceGrpc.FinesServiceBlockingStub fines = FinesServiceGrpc.newBlockingStub(app().channel());
         Fine fine = fines.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
                 .setCitationNumber("GD-" + UUID.randomUUID().toString().substring(0, 6)).setJurisdiction(jurisdiction)
-                .setViolationCode("V9").setOwnerId(owner.userId())
+                .setViolationCode(violationCode).setOwnerId(owner.userId())
                 .setAmount(Money.newBuilder().setCurrencyCode("USD").setAmountMinor(4550))
                 .setIssueTime(Times.toProto(now.minus(Duration.ofDays(2)))).setDueTime(Times.toProto(now.plus(Duration.ofDays(20))))).build());
         return fines.contestFine(ContestFineRequest.newBuilder().setFineId(fine.getId()).setReason(reason).build());
@@ -125,6 +127,27 @@ abstract class GeneratedDocumentsContractTest {
         failure(Code.NOT_FOUND, () -> documents(stranger.channel()).getDocument(get));
         assertThat(documents(stranger.channel()).listDocuments(ListDocumentsRequest.newBuilder().setTag("appeal-letter").build())
                 .getDocumentsList()).extracting(Document::getId).doesNotContain(read.getId());
+    }
+
+    @Test
+    void aLetterStaffDraftCitesOnlyWhatTheFinesOwnerMayRead() {
+        TestSession owner = app().userWith(Role.ROLE_VIEWER);
+        Fine fine = contestedFineOf(owner, "The sign was hidden by a tree.");
+        Document open = statute("Public code " + violationCode, Visibility.VISIBILITY_PUBLIC);
+        Document closed = statute("Private notes on " + violationCode, Visibility.VISIBILITY_PRIVATE);
+        Task letter = run(app().channel(), "appeal_letter", "fine_id", fine.getId());
+        assertThat(letter.getState()).as(letter.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+        assertThat(letter.getResult().getFieldsOrThrow("cited_document_ids").getListValue().getValuesList())
+                .extracting(Value::getStringValue).contains(open.getId()).doesNotContain(closed.getId());
+        String content = documents(owner.channel()).getDocument(GetDocumentRequest.newBuilder().setDocumentId(documentId(letter)).build())
+                .getContent();
+        assertThat(content).contains("Public code").doesNotContain("Private notes");
+    }
+
+    Document statute(String title, Visibility visibility) {
+        return documents(app().channel()).createDocument(CreateDocumentRequest.newBuilder().setDocument(Document.newBuilder()
+                .setTitle(title).setKind(DocumentKind.DOCUMENT_KIND_STATUTE).setJurisdiction(jurisdiction)
+                .setContent("Section " + violationCode + " applies.").setVisibility(visibility)).build());
     }
 
     @Test
