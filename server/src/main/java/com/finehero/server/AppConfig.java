@@ -26,10 +26,11 @@ import io.helidon.config.Config;
  * @param grpcReflection    {@code server.features.grpc-reflection.enabled}: serve gRPC server reflection
  * @param maxMessageBytes   largest gRPC request message ({@code finehero.rpc.max-message-bytes})
  * @param documentMaxBytes  largest document content ({@code finehero.documents.max-bytes})
+ * @param documentQueryTimeout  longest a caller's document list or search statement may run
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
  */
 record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis, CacheConfig cache,
-                 int documentMaxBytes, PaymentsConfig payments, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
+                 int documentMaxBytes, Duration documentQueryTimeout, PaymentsConfig payments, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
                  HttpSecurity.Cors cors, RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
 
     /**
@@ -73,6 +74,7 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 RedisConfig.from(finehero.get("redis")),
                 CacheConfig.from(finehero.get("cache")),
                 ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 1024, 64 * 1024 * 1024),
+                ConfigValues.duration(finehero.get("documents"), "query-timeout"),
                 PaymentsConfig.from(finehero.get("payments")),
                 TasksConfig.from(finehero.get("tasks")),
                 AlertsConfig.from(finehero.get("monitoring.alerts")),

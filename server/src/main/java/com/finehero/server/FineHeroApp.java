@@ -241,7 +241,7 @@ public final class FineHeroApp implements AutoCloseable {
         DocumentRules documentRules = new DocumentRules(clock, config.documentMaxBytes());
         PageCache searchPages = caches.pages("search");
         PageCache documentPages = caches.pages("document-lists");
-        CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database),
+        CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database, config.documentQueryTimeout()),
                 caches.region("documents"), List.of(searchPages, documentPages));
 
         FineRules fineRules = new FineRules(clock);

@@ -15,7 +15,8 @@ import com.finehero.server.platform.cache.ProtoRecords;
 
 /**
  * Serves current documents from the {@code documents} cache region and keeps the search and list page caches honest: every write moves
- * them to a new generation.
+ * them to a new generation. The region holds documents whoever may read them, so every read from it is checked against the caller's
+ * {@link Audience} before it is returned; page caches are keyed by the audience ({@link DocumentStore.Filter}).
  */
 public final class CachedDocumentStore implements DocumentStore {
 
@@ -40,16 +41,16 @@ public final class CachedDocumentStore implements DocumentStore {
     }
 
     @Override
-    public Optional<Document> find(String id, long version) {
+    public Optional<Document> find(String id, long version, Audience audience) {
         if (version != 0) {
-            return store.find(id, version); // past versions are rare reads; caching them would outlive a delete
+            return store.find(id, version, audience); // past versions are rare reads; caching them would outlive a delete
         }
-        return records.find(id, () -> store.find(id, 0));
+        return records.find(id, () -> store.find(id, 0, Audience.EVERY_OWNER)).filter(audience::mayRead);
     }
 
     @Override
-    public Document change(String id, UnaryOperator<Document> change) {
-        Document changed = store.change(id, change);
+    public Document change(String id, Audience audience, UnaryOperator<Document> change) {
+        Document changed = store.change(id, audience, change);
         remember(id, changed);
         dependentPages.forEach(PageCache::invalidateAll);
         return changed;
@@ -76,8 +77,8 @@ public final class CachedDocumentStore implements DocumentStore {
     }
 
     @Override
-    public List<Document> versions(String id, long beforeVersion, int limit) {
-        return store.versions(id, beforeVersion, limit);
+    public List<Document> versions(String id, long beforeVersion, int limit, Audience audience) {
+        return store.versions(id, beforeVersion, limit, audience);
     }
 
     @Override

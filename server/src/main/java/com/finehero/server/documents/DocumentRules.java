@@ -12,16 +12,22 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
+import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.Visibility;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Timestamp;
 
 /** Decisions about documents, free of I/O: what a new version looks like, what an update may change. */
 public final class DocumentRules {
 
-    static final Set<String> UPDATABLE = Set.of("title", "kind", "jurisdiction", "tags", "content", "content_type", "author");
+    static final Set<String> UPDATABLE = Set.of("title", "kind", "jurisdiction", "tags", "content", "content_type", "author",
+            "visibility");
+    /** Who owns what was stored without an owner: staff alone read it while it is PRIVATE. */
+    static final String SYSTEM_OWNER = "system";
 
     private final Clock clock;
     private final long maxContentBytes;
@@ -39,10 +45,42 @@ public final class DocumentRules {
         return Times.truncate(clock.instant());
     }
 
-    /** A new document from a request (also used by tasks that write documents): server fields set. */
+    /**
+     * Whether {@code caller} may make a document PUBLIC: admins and API users (who load statutes and
+     * templates); anyone else's documents are PRIVATE to them.
+     */
+    public static boolean mayPublish(Principal caller) {
+        return caller.has(Role.ROLE_ADMIN) || caller.has(Role.ROLE_API_USER);
+    }
+
+    /**
+     * A new document a caller sends (CreateDocument, UploadDocument): owned by the caller; unspecified
+     * visibility is PUBLIC for those who may publish, PRIVATE for everyone else.
+     */
+    public Document newDocument(Document requested, Principal caller) {
+        boolean mayPublish = mayPublish(caller);
+        Visibility visibility = requested.getVisibility();
+        if (visibility == Visibility.VISIBILITY_UNSPECIFIED) {
+            visibility = mayPublish ? Visibility.VISIBILITY_PUBLIC : Visibility.VISIBILITY_PRIVATE;
+        }
+        checkMayPublish(visibility, mayPublish);
+        return newDocument(requested.toBuilder().setOwner(caller.subject()).setVisibility(visibility).build());
+    }
+
+    /**
+     * A new document with its owner and visibility as given (tasks that write documents set both):
+     * server fields set. Without an owner it belongs to "system"; without a visibility it is PRIVATE.
+     */
     public Document newDocument(Document requested) {
         Timestamp now = Times.toProto(now());
-        return withContentFacts(normalise(requested.toBuilder()
+        Document.Builder owned = requested.toBuilder();
+        if (owned.getOwner().isEmpty()) {
+            owned.setOwner(SYSTEM_OWNER);
+        }
+        if (owned.getVisibility() == Visibility.VISIBILITY_UNSPECIFIED) {
+            owned.setVisibility(Visibility.VISIBILITY_PRIVATE);
+        }
+        return withContentFacts(normalise(owned
                 .setId(UUID.randomUUID().toString())
                 .setVersion(1)
                 .setCreateTime(now)
@@ -50,7 +88,17 @@ public final class DocumentRules {
                 .build()));
     }
 
+    /** An update that may not make a document PUBLIC (tasks that rewrite their own documents). */
     public Document update(Document current, Document changes, FieldMask mask) {
+        return update(current, changes, mask, false);
+    }
+
+    /** An update by {@code caller}: only those who {@link #mayPublish} may set visibility PUBLIC. */
+    public Document update(Document current, Document changes, FieldMask mask, Principal caller) {
+        return update(current, changes, mask, mayPublish(caller));
+    }
+
+    private Document update(Document current, Document changes, FieldMask mask, boolean mayPublish) {
         if (changes.getVersion() != current.getVersion()) {
             throw new FineHeroException.Aborted("STALE_VERSION", "document " + current.getId() + " is at version "
                     + current.getVersion() + ", the update was based on version " + changes.getVersion()
@@ -79,6 +127,13 @@ public final class DocumentRules {
                 case "content" -> updated.setContent(changes.getContent());
                 case "content_type" -> updated.setContentType(changes.getContentType());
                 case "author" -> updated.setAuthor(changes.getAuthor());
+                case "visibility" -> {
+                    if (changes.getVisibility() == Visibility.VISIBILITY_UNSPECIFIED) {
+                        throw FineHeroException.invalidField("document.visibility", "must be PUBLIC or PRIVATE");
+                    }
+                    checkMayPublish(changes.getVisibility(), mayPublish);
+                    updated.setVisibility(changes.getVisibility());
+                }
                 default -> throw FineHeroException.invalidField("update_mask", "'" + path
                         + "' cannot be updated (updatable: " + String.join(", ", UPDATABLE.stream().sorted().toList()) + ")");
             }
@@ -98,6 +153,13 @@ public final class DocumentRules {
                     new FineHeroException.FieldViolation("document.content", "larger than " + maxContentBytes + " bytes")));
         }
         return document.toBuilder().setSizeBytes(bytes.length).setChecksumSha256(sha256(bytes)).build();
+    }
+
+    private static void checkMayPublish(Visibility visibility, boolean mayPublish) {
+        if (visibility == Visibility.VISIBILITY_PUBLIC && !mayPublish) {
+            throw new FineHeroException.PermissionDenied("PUBLISH_DENIED",
+                    "document.visibility: PUBLIC (expected: PRIVATE; only admins and API users publish documents)");
+        }
     }
 
     static String sha256(byte[] bytes) {

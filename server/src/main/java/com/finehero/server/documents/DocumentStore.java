@@ -3,6 +3,7 @@ package com.finehero.server.documents;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
@@ -12,17 +13,19 @@ import com.finehero.api.documents.v1.DocumentKind;
 
 /**
  * Where documents live. Every method is one transaction. Deleted documents are invisible to every
- * read but {@link #restore}. Implemented by {@link JdbcDocumentStore}, decorated by {@link CachedDocumentStore}.
+ * read but {@link #restore}. Reads take the {@link Audience} they answer and return only what it may
+ * read, deciding inside the query so pages stay full; a document it may not read is absent, as if it
+ * did not exist. Implemented by {@link JdbcDocumentStore}, decorated by {@link CachedDocumentStore}.
  */
 public interface DocumentStore {
 
     Document create(Document document);
 
     /** The current version ({@code version == 0}) or a past one, with content. */
-    Optional<Document> find(String id, long version);
+    Optional<Document> find(String id, long version, Audience audience);
 
-    /** Locks the document, applies {@code change} (a new version), keeps the old version. */
-    Document change(String id, UnaryOperator<Document> change);
+    /** Locks the document, applies {@code change} (a new version), keeps the old version. NOT_FOUND outside the audience. */
+    Document change(String id, Audience audience, UnaryOperator<Document> change);
 
     /** Hides the document. NOT_FOUND when it is unknown or already deleted. */
     void delete(String id, Instant when);
@@ -34,7 +37,7 @@ public interface DocumentStore {
     List<Document> list(Filter filter, Cursor after, int limit);
 
     /** Versions without content, newest first, below {@code beforeVersion} (0 = from the newest). */
-    List<Document> versions(String id, long beforeVersion, int limit);
+    List<Document> versions(String id, long beforeVersion, int limit, Audience audience);
 
     SearchPage search(SearchQuery query, Filter filter, int offset, int limit);
 
@@ -50,9 +53,11 @@ public interface DocumentStore {
     /** Which of these ids are documents that exist and are not deleted. */
     Set<String> existing(Collection<String> ids);
 
-    record Filter(DocumentKind kind, String jurisdiction, List<String> tags) {
+    /** What a list or search asks for, and for whom ({@code audience}); its text is part of cache keys. */
+    record Filter(DocumentKind kind, String jurisdiction, List<String> tags, Audience audience) {
         public Filter {
             tags = List.copyOf(tags);
+            Objects.requireNonNull(audience, "audience");
         }
     }
 

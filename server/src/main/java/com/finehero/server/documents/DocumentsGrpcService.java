@@ -33,6 +33,7 @@ import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.rpc.Replies;
+import com.finehero.server.platform.security.Principal;
 import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 
@@ -62,19 +63,20 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
 
     @Override
     public void createDocument(CreateDocumentRequest request, StreamObserver<Document> response) {
-        reply(response, store.create(rules.newDocument(request.getDocument())));
+        reply(response, store.create(rules.newDocument(request.getDocument(), Principal.current())));
     }
 
     @Override
     public void getDocument(GetDocumentRequest request, StreamObserver<Document> response) {
-        reply(response, require(id(request.getDocumentId()), request.getVersion()));
+        reply(response, require(id(request.getDocumentId()), request.getVersion(), Audience.current()));
     }
 
     @Override
     public void listDocuments(ListDocumentsRequest request, StreamObserver<ListDocumentsResponse> response) {
         int limit = Replies.pageSize(request.getPageSize(), DEFAULT_PAGE, MAX_PAGE);
         DocumentStore.Filter filter = new DocumentStore.Filter(request.getKind(),
-                request.getJurisdiction().toUpperCase(Locale.ROOT), request.getTag().isEmpty() ? List.of() : List.of(request.getTag()));
+                request.getJurisdiction().toUpperCase(Locale.ROOT), request.getTag().isEmpty() ? List.of() : List.of(request.getTag()),
+                Audience.current());
         String scope = "list|" + filter;
         DocumentStore.Cursor after = KeysetPage.after(request.getPageToken(), scope, DocumentStore.Cursor::new);
         String key = scope + "|" + limit + "|" + request.getPageToken();
@@ -87,17 +89,19 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
 
     @Override
     public void updateDocument(UpdateDocumentRequest request, StreamObserver<Document> response) {
-        reply(response, store.change(id(request.getDocument().getId()),
-                current -> rules.update(current, request.getDocument(), request.getUpdateMask())));
+        Principal caller = Principal.current();
+        reply(response, store.change(id(request.getDocument().getId()), Audience.of(caller),
+                current -> rules.update(current, request.getDocument(), request.getUpdateMask(), caller)));
     }
 
     @Override
     public void listDocumentVersions(ListDocumentVersionsRequest request, StreamObserver<ListDocumentVersionsResponse> response) {
         String id = id(request.getDocumentId());
         int limit = Replies.pageSize(request.getPageSize(), DEFAULT_PAGE, MAX_PAGE);
-        String scope = "versions|" + id;
+        Audience audience = Audience.current();
+        String scope = "versions|" + id + "|" + audience;
         long before = versionBefore(request.getPageToken(), scope);
-        KeysetPage<Document> page = KeysetPage.fetch(limit, scope, n -> store.versions(id, before, n),
+        KeysetPage<Document> page = KeysetPage.fetch(limit, scope, n -> store.versions(id, before, n, audience),
                 version -> List.of(Long.toString(version.getVersion())));
         reply(response, ListDocumentVersionsResponse.newBuilder().addAllVersions(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
@@ -128,6 +132,8 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
     @Override
     public StreamObserver<UploadDocumentRequest> uploadDocument(StreamObserver<Document> response) {
         return new StreamObserver<>() {
+            // the stream's later messages may run outside the call's context: the caller is read once, here
+            private final Principal caller = Principal.current();
             private UploadDocumentRequest header;
             private final ByteArrayOutputStream content = new ByteArrayOutputStream();
 
@@ -180,14 +186,14 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
                 if (draft.getTitle().isBlank() || draft.getKindValue() == 0) {
                     throw FineHeroException.invalidField("header.document", "title and kind are required");
                 }
-                reply(response, store.create(rules.newDocument(draft)));
+                reply(response, store.create(rules.newDocument(draft, caller)));
             }
         };
     }
 
     @Override
     public void downloadDocument(DownloadDocumentRequest request, StreamObserver<DownloadDocumentResponse> response) {
-        Document document = require(id(request.getDocumentId()), request.getVersion());
+        Document document = require(id(request.getDocumentId()), request.getVersion(), Audience.current());
         byte[] bytes = document.getContent().getBytes(StandardCharsets.UTF_8);
         int chunk = request.getChunkSize() == 0 ? DEFAULT_CHUNK : request.getChunkSize();
         DownloadDocumentResponse.Builder first = DownloadDocumentResponse.newBuilder()
@@ -207,7 +213,8 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
         SearchQuery query = SearchQuery.parse(request.getQuery());
         int limit = Replies.pageSize(request.getPageSize(), DEFAULT_SEARCH_PAGE, MAX_SEARCH_PAGE);
         DocumentStore.Filter filter = new DocumentStore.Filter(request.getKind(),
-                request.getJurisdiction().toUpperCase(Locale.ROOT), request.getTagsList().stream().sorted().distinct().toList());
+                request.getJurisdiction().toUpperCase(Locale.ROOT), request.getTagsList().stream().sorted().distinct().toList(),
+                Audience.current());
         String scope = "search|" + query.canonical() + "|" + filter;
         int offset = 0;
         if (!request.getPageToken().isEmpty()) {
@@ -235,8 +242,9 @@ public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsSe
         }));
     }
 
-    private Document require(String id, long version) {
-        return store.find(id, version).orElseThrow(() -> version == 0
+    /** The document if the audience may read it; NOT_FOUND, as if absent, otherwise. */
+    private Document require(String id, long version, Audience audience) {
+        return store.find(id, version, audience).orElseThrow(() -> version == 0
                 ? FineHeroException.notFound("document", id)
                 : FineHeroException.notFound("document", id + " version " + version));
     }

@@ -3,6 +3,7 @@ package com.finehero.server.documents;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,6 +17,7 @@ import java.util.function.UnaryOperator;
 
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.Visibility;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
@@ -29,15 +31,26 @@ import com.finehero.server.platform.errors.FineHeroException;
 public final class JdbcDocumentStore implements DocumentStore {
 
     private static final String SUMMARY_COLUMNS = "d.id, d.title, d.kind, d.jurisdiction, d.tags, d.content_type, "
-            + "d.size_bytes, d.checksum_sha256, d.version, d.author, d.create_time, d.update_time";
+            + "d.size_bytes, d.checksum_sha256, d.version, d.author, d.create_time, d.update_time, d.owner, d.visibility";
+    /** A past version's columns, with the owner and visibility of the document (they are not versioned). */
+    private static final String VERSION_COLUMNS = "v.document_id AS id, v.title, v.kind, v.jurisdiction, v.tags, v.content_type, "
+            + "v.size_bytes, v.checksum_sha256, v.version, v.author, v.create_time, v.update_time, d.owner, d.visibility";
+    /** SQLSTATE of a statement cancelled by its timeout, on PostgreSQL and H2 alike. */
+    private static final String QUERY_CANCELLED = "57014";
     private static final String SELECT_CURRENT = "SELECT " + SUMMARY_COLUMNS + ", d.content FROM documents d WHERE d.id = ?";
 
     private final Database db;
     private final DocumentSearchSql search;
+    private final Duration queryTimeout;
 
-    public JdbcDocumentStore(Database db) {
+    /** {@code queryTimeout} bounds each statement of a list or search a caller asks for. */
+    public JdbcDocumentStore(Database db, Duration queryTimeout) {
         this.db = Objects.requireNonNull(db, "db");
         this.search = DocumentSearchSql.of(db.dialect());
+        this.queryTimeout = Objects.requireNonNull(queryTimeout, "queryTimeout");
+        if (queryTimeout.toMillis() < 1) {
+            throw new IllegalArgumentException("queryTimeout: " + queryTimeout + " (expected: at least 1 ms)");
+        }
     }
 
     @Override
@@ -45,9 +58,10 @@ public final class JdbcDocumentStore implements DocumentStore {
         return db.inTransaction(connection -> {
             Sql.update(connection, """
                     INSERT INTO documents (id, title, kind, jurisdiction, tags, content, content_type, size_bytes,
-                        checksum_sha256, version, author, create_time, update_time, title_terms, content_terms)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
-                    List.of(document.getCreateTime(), document.getUpdateTime()), terms(document)));
+                        checksum_sha256, version, author, create_time, update_time, title_terms, content_terms, owner, visibility)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
+                    List.of(document.getCreateTime(), document.getUpdateTime()), terms(document),
+                    List.of(document.getOwner(), visibilityName(document.getVisibility()))));
             writeTags(connection, document);
             writeVersion(connection, document);
             return document;
@@ -76,20 +90,20 @@ public final class JdbcDocumentStore implements DocumentStore {
     }
 
     @Override
-    public Optional<Document> find(String id, long version) {
-        return db.read(connection -> version == 0
-                ? Sql.one(connection, SELECT_CURRENT + " AND d.delete_time IS NULL", List.of(id), JdbcDocumentStore::withContent)
-                : Sql.one(connection, "SELECT v.document_id AS id, v.title, v.kind, v.jurisdiction, v.tags, v.content_type, "
-                        + "v.size_bytes, v.checksum_sha256, v.version, v.author, v.create_time, v.update_time, v.content "
-                        + "FROM document_versions v JOIN documents d ON d.id = v.document_id "
-                        + "WHERE v.document_id = ? AND v.version = ? AND d.delete_time IS NULL", List.of(id, version),
-                        JdbcDocumentStore::withContent));
+    public Optional<Document> find(String id, long version, Audience audience) {
+        Sql.Where where = visible(live(), audience);
+        String sql = version == 0
+                ? "SELECT " + SUMMARY_COLUMNS + ", d.content FROM documents d" + where.and("d.id = ?", id).clause()
+                : "SELECT " + VERSION_COLUMNS + ", v.content FROM document_versions v JOIN documents d ON d.id = v.document_id"
+                        + where.and("v.document_id = ?", id).and("v.version = ?", version).clause();
+        return db.read(connection -> Sql.one(connection, sql, where.params(), JdbcDocumentStore::withContent));
     }
 
     @Override
-    public Document change(String id, UnaryOperator<Document> change) {
+    public Document change(String id, Audience audience, UnaryOperator<Document> change) {
+        Sql.Where where = visible(live(), audience).and("d.id = ?", id);
         return db.inTransaction(connection -> {
-            if (Sql.one(connection, "SELECT id FROM documents WHERE id = ? AND delete_time IS NULL FOR UPDATE", List.of(id),
+            if (Sql.one(connection, "SELECT d.id FROM documents d" + where.clause() + " FOR UPDATE", where.params(),
                     row -> true).isEmpty()) {
                 throw FineHeroException.notFound("document", id);
             }
@@ -98,8 +112,9 @@ public final class JdbcDocumentStore implements DocumentStore {
             Sql.update(connection, """
                     UPDATE documents SET title = ?, kind = ?, jurisdiction = ?, tags = ?, content = ?, content_type = ?,
                         size_bytes = ?, checksum_sha256 = ?, version = ?, author = ?, update_time = ?, title_terms = ?,
-                        content_terms = ?
-                    WHERE id = ?""", Sql.concat(body(changed), List.of(changed.getUpdateTime()), terms(changed), List.of(id)));
+                        content_terms = ?, visibility = ?
+                    WHERE id = ?""", Sql.concat(body(changed), List.of(changed.getUpdateTime()), terms(changed),
+                    List.of(visibilityName(changed.getVisibility()), id)));
             Sql.update(connection, "DELETE FROM document_tags WHERE document_id = ?", List.of(id));
             writeTags(connection, changed);
             writeVersion(connection, changed);
@@ -139,18 +154,18 @@ public final class JdbcDocumentStore implements DocumentStore {
             where.beforeKey("d.create_time", "d.id", after.createTime(), after.id());
         }
         String sql = "SELECT " + SUMMARY_COLUMNS + " FROM documents d" + where.clause() + " ORDER BY d.create_time DESC, d.id DESC LIMIT ?";
-        return db.read(connection -> Sql.list(connection, sql, where.params(limit), JdbcDocumentStore::withoutContent));
+        return bounded("the listing", connection -> Sql.list(connection, sql, where.params(limit), JdbcDocumentStore::withoutContent));
     }
 
     @Override
-    public List<Document> versions(String id, long beforeVersion, int limit) {
+    public List<Document> versions(String id, long beforeVersion, int limit, Audience audience) {
+        Sql.Where document = visible(live(), audience).and("d.id = ?", id);
         return db.read(connection -> {
-            if (Sql.one(connection, "SELECT 1 FROM documents WHERE id = ? AND delete_time IS NULL", List.of(id), row -> true).isEmpty()) {
+            if (Sql.one(connection, "SELECT 1 FROM documents d" + document.clause(), document.params(), row -> true).isEmpty()) {
                 throw FineHeroException.notFound("document", id);
             }
             Sql.Where where = Sql.where().and("v.document_id = ?", id).below("v.version", beforeVersion > 0 ? beforeVersion : null);
-            return Sql.list(connection, "SELECT v.document_id AS id, v.title, v.kind, v.jurisdiction, v.tags, v.content_type, "
-                    + "v.size_bytes, v.checksum_sha256, v.version, v.author, v.create_time, v.update_time FROM document_versions v"
+            return Sql.list(connection, "SELECT " + VERSION_COLUMNS + " FROM document_versions v JOIN documents d ON d.id = v.document_id"
                     + where.clause() + " ORDER BY v.version DESC LIMIT ?", where.params(limit), JdbcDocumentStore::withoutContent);
         });
     }
@@ -158,12 +173,13 @@ public final class JdbcDocumentStore implements DocumentStore {
     @Override
     public SearchPage search(SearchQuery query, Filter filter, int offset, int limit) {
         Sql.Where where = search.match(filtered(filter), query.clauses());
-        return db.read(connection -> {
-            long corpus = count(connection, live());
+        return bounded("the search", connection -> {
+            // ranked among what the caller may read: another owner's private text does not move the scores
+            long corpus = count(connection, visible(live(), filter.audience()));
             List<String> scores = new ArrayList<>();
             List<Object> scoreParams = new ArrayList<>();
             for (SearchQuery.Clause clause : query.clauses()) {
-                long matching = count(connection, search.match(live(), List.of(clause)));
+                long matching = count(connection, search.match(visible(live(), filter.audience()), List.of(clause)));
                 double idf = Math.log(1 + (corpus - matching + 0.5) / (matching + 0.5));
                 String inTitle = occurrences("d.title_terms");
                 String inContent = occurrences("d.content_terms");
@@ -204,9 +220,37 @@ public final class JdbcDocumentStore implements DocumentStore {
         return Sql.where().and("d.delete_time IS NULL");
     }
 
-    /** Live documents passing {@code filter}. */
+    /** Narrows {@code where} (over {@code documents d}) to what {@code audience} may read. */
+    private static Sql.Where visible(Sql.Where where, Audience audience) {
+        return audience.everyOwner() ? where : where.and("(d.visibility = 'PUBLIC' OR d.owner = ?)", audience.subject());
+    }
+
+    /**
+     * Runs a read a caller drives (list, search) with each statement bounded by the query timeout, so one
+     * heavy query cannot hold a connection and a core for long. Past it: UNAVAILABLE, reason QUERY_TIMEOUT.
+     */
+    private <T> T bounded(String what, Database.TransactionWork<T> work) {
+        try {
+            return db.read(connection -> {
+                search.limitStatements(connection, queryTimeout);
+                try {
+                    return work.run(connection);
+                } finally {
+                    search.unlimitStatements(connection);
+                }
+            });
+        } catch (Database.DatabaseException e) {
+            if (!QUERY_CANCELLED.equals(e.sqlException().getSQLState())) {
+                throw e;
+            }
+            throw new FineHeroException.Unavailable("QUERY_TIMEOUT", what + " took longer than " + queryTimeout.toMillis()
+                    + " ms (finehero.documents.query-timeout); narrow it, e.g. fewer or longer prefixes", Duration.ofSeconds(1));
+        }
+    }
+
+    /** Live documents passing {@code filter}, for its audience. */
     private static Sql.Where filtered(Filter filter) {
-        Sql.Where where = live()
+        Sql.Where where = visible(live(), filter.audience())
                 .eq("d.kind", filter.kind() == DocumentKind.DOCUMENT_KIND_UNSPECIFIED ? null : kindName(filter.kind()))
                 .eq("d.jurisdiction", filter.jurisdiction());
         for (String tag : filter.tags()) {
@@ -267,7 +311,9 @@ public final class JdbcDocumentStore implements DocumentStore {
                 .setVersion(row.getLong("version"))
                 .setAuthor(row.getString("author"))
                 .setCreateTime(Times.timestamp(row, "create_time"))
-                .setUpdateTime(Times.timestamp(row, "update_time"));
+                .setUpdateTime(Times.timestamp(row, "update_time"))
+                .setOwner(row.getString("owner"))
+                .setVisibility(Visibility.valueOf("VISIBILITY_" + row.getString("visibility")));
         String tags = row.getString("tags");
         if (!tags.isEmpty()) {
             document.addAllTags(Arrays.asList(tags.split("\n")));
@@ -276,6 +322,13 @@ public final class JdbcDocumentStore implements DocumentStore {
             document.setContent(row.getString("content"));
         }
         return document.build();
+    }
+
+    private static String visibilityName(Visibility visibility) {
+        if (visibility == Visibility.VISIBILITY_UNSPECIFIED || visibility == Visibility.UNRECOGNIZED) {
+            throw new IllegalArgumentException("visibility: " + visibility + " (expected: PUBLIC or PRIVATE, set by DocumentRules)");
+        }
+        return visibility.name().substring("VISIBILITY_".length());
     }
 
     static String kindName(DocumentKind kind) {

@@ -13,6 +13,8 @@ import com.finehero.server.platform.errors.FineHeroException;
 public record SearchQuery(List<Clause> clauses) {
 
     static final int MAX_CLAUSES = 12;
+    /** A prefix is the costly clause (a scan of every term it may start), so a query has few of them. */
+    static final int MAX_PREFIXES = 4;
 
     enum Kind { TERM, PREFIX, PHRASE }
 
@@ -102,6 +104,10 @@ public record SearchQuery(List<Clause> clauses) {
         }
         if (distinct.size() > MAX_CLAUSES) {
             throw FineHeroException.invalidField("query", "has " + distinct.size() + " words or phrases; at most " + MAX_CLAUSES);
+        }
+        long prefixes = distinct.stream().filter(clause -> clause.kind() == Kind.PREFIX).count();
+        if (prefixes > MAX_PREFIXES) {
+            throw FineHeroException.invalidField("query", "has " + prefixes + " prefixes (word*); at most " + MAX_PREFIXES);
         }
         return new SearchQuery(distinct);
     }

@@ -13,8 +13,10 @@ import java.util.Set;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.Visibility;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.server.documents.Audience;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.SearchQuery;
@@ -37,7 +39,12 @@ import com.google.protobuf.Value;
  * code, adds the documents its contest cites, and drafts a letter from a template (the payload's
  * {@code template_id}, else the newest TEMPLATE document tagged {@code appeal} in those jurisdictions,
  * else a built-in one). The letter is a document tagged {@code appeal-letter} and {@code fine-<id>}
- * (the link to the fine); running again writes a new version of the same letter.
+ * (the link to the fine); running again writes a new version of the same letter. The letter is PRIVATE
+ * to the fine's owner, whoever submitted the task: the submitter is that owner or staff, who read every
+ * owner's documents anyway. Whatever it cites or fills in (citations, template) is a document that
+ * owner may read, so the letter shows them nothing of another owner's private documents.
+ * The template is filled in one pass that stops at the document size limit, so placeholders repeated
+ * in a template cannot build a letter far larger than any document.
  */
 final class AppealLetterHandler extends AbstractTaskHandler {
 
@@ -80,7 +87,7 @@ final class AppealLetterHandler extends AbstractTaskHandler {
     public void check(Payload payload) {
         contested(payload);
         if (payload.has("template_id")) {
-            template(payload, "");
+            template(payload, "", Audience.current());
         }
     }
 
@@ -105,6 +112,8 @@ final class AppealLetterHandler extends AbstractTaskHandler {
     @Override
     public Struct run(TaskContext context) {
         Fine fine = contested(context.payload());
+        String letterOwner = fine.getOwnerId().isEmpty() ? Principal.current().subject() : fine.getOwnerId();
+        Audience audience = new Audience(letterOwner, false);
         List<String> jurisdictions = chain(fine.getJurisdiction());
         context.progress(10, "searching " + String.join(", ", jurisdictions) + " for " + fine.getViolationCode());
         Map<String, Document> cited = new LinkedHashMap<>();
@@ -112,7 +121,7 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         for (String jurisdiction : jurisdictions) {
             context.checkCancelled();
             DocumentStore.SearchPage page = documents.search(query,
-                    new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_UNSPECIFIED, jurisdiction, List.of()), 0, MAX_CITATIONS);
+                    new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_UNSPECIFIED, jurisdiction, List.of(), audience), 0, MAX_CITATIONS);
             for (DocumentStore.Hit hit : page.hits()) {
                 if (LEGAL.contains(hit.document().getKind()) && cited.size() < MAX_CITATIONS) {
                     cited.putIfAbsent(hit.document().getId(), hit.document());
@@ -121,16 +130,16 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         }
         for (String id : fine.getContest().getCitedDocumentIdsList()) {
             if (cited.size() < MAX_CITATIONS) {
-                documents.find(id, 0).ifPresent(document -> cited.putIfAbsent(document.getId(), document));
+                documents.find(id, 0, audience).ifPresent(document -> cited.putIfAbsent(document.getId(), document));
             }
         }
         context.progress(50, cited.size() + " document(s) to cite");
-        String template = template(context.payload(), fine.getJurisdiction());
-        String letter = render(template, fine, new ArrayList<>(cited.values()));
+        String template = template(context.payload(), fine.getJurisdiction(), audience);
+        String letter = render(template, fine, new ArrayList<>(cited.values()), documentRules.maxContentBytes());
         context.checkCancelled();
         String fineTag = "fine-" + fine.getId().replace("-", "");
         List<Document> earlier = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_OTHER, "",
-                List.of("appeal-letter", fineTag)), null, 1);
+                List.of("appeal-letter", fineTag), audience), null, 1);
         Document saved;
         if (earlier.isEmpty()) {
             saved = documents.create(documentRules.newDocument(Document.newBuilder()
@@ -142,9 +151,11 @@ final class AppealLetterHandler extends AbstractTaskHandler {
                     .setContent(letter)
                     .setContentType("text/plain")
                     .setAuthor("task " + context.taskId())
+                    .setOwner(letterOwner)
+                    .setVisibility(Visibility.VISIBILITY_PRIVATE)
                     .build()));
         } else {
-            saved = documents.change(earlier.getFirst().getId(), current -> documentRules.update(current,
+            saved = documents.change(earlier.getFirst().getId(), audience, current -> documentRules.update(current,
                     Document.newBuilder().setVersion(current.getVersion()).setContent(letter).setAuthor("task " + context.taskId()).build(),
                     com.google.protobuf.FieldMask.newBuilder().addPaths("content").addPaths("author").build()));
         }
@@ -169,10 +180,10 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         return chain;
     }
 
-    private String template(Payload payload, String jurisdiction) {
+    private String template(Payload payload, String jurisdiction, Audience audience) {
         if (payload.has("template_id")) {
             String id = payload.string("template_id", "").toLowerCase(Locale.ROOT);
-            Document template = documents.find(id, 0).orElseThrow(() ->
+            Document template = documents.find(id, 0, audience).orElseThrow(() ->
                     FineHeroException.invalidField("payload.template_id", "document " + id + " does not exist"));
             if (template.getKind() != DocumentKind.DOCUMENT_KIND_TEMPLATE) {
                 throw FineHeroException.invalidField("payload.template_id", "document " + id + " is not a TEMPLATE");
@@ -181,15 +192,16 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         }
         for (String level : chain(jurisdiction)) {
             List<Document> templates = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_TEMPLATE, level,
-                    List.of("appeal")), null, 1);
+                    List.of("appeal"), audience), null, 1);
             if (!templates.isEmpty()) {
-                return documents.find(templates.getFirst().getId(), 0).map(Document::getContent).orElse(DEFAULT_TEMPLATE);
+                return documents.find(templates.getFirst().getId(), 0, audience).map(Document::getContent).orElse(DEFAULT_TEMPLATE);
             }
         }
         return DEFAULT_TEMPLATE;
     }
 
-    static String render(String template, Fine fine, List<Document> cited) {
+    /** The template with its placeholders filled in; FAILED_PRECONDITION (not retried) once it passes {@code maxChars}. */
+    static String render(String template, Fine fine, List<Document> cited, long maxChars) {
         StringBuilder citations = new StringBuilder();
         for (Document document : cited) {
             citations.append("- ").append(document.getTitle()).append(" (")
@@ -199,15 +211,33 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         if (cited.isEmpty()) {
             citations.append("- (no statute or precedent on file for this violation code)\n");
         }
-        return template
-                .replace("{{jurisdiction}}", fine.getJurisdiction())
-                .replace("{{citation_number}}", fine.getCitationNumber())
-                .replace("{{violation_code}}", fine.getViolationCode())
-                .replace("{{violation_description}}", fine.getViolationDescription())
-                .replace("{{issue_date}}", Times.toInstant(fine.getIssueTime()).toString().substring(0, 10))
-                .replace("{{amount}}", BigDecimal.valueOf(fine.getAmount().getAmountMinor(), 2).toPlainString() + " "
-                        + fine.getAmount().getCurrencyCode())
-                .replace("{{contest_reason}}", fine.getContest().getReason())
-                .replace("{{citations}}", citations.toString().stripTrailing());
+        Map<String, String> values = Map.of(
+                "jurisdiction", fine.getJurisdiction(),
+                "citation_number", fine.getCitationNumber(),
+                "violation_code", fine.getViolationCode(),
+                "violation_description", fine.getViolationDescription(),
+                "issue_date", Times.toInstant(fine.getIssueTime()).toString().substring(0, 10),
+                "amount", BigDecimal.valueOf(fine.getAmount().getAmountMinor(), 2).toPlainString() + " "
+                        + fine.getAmount().getCurrencyCode(),
+                "contest_reason", fine.getContest().getReason(),
+                "citations", citations.toString().stripTrailing());
+        // one pass: a value is never scanned for placeholders, and the size is checked before each piece grows the letter
+        StringBuilder letter = new StringBuilder();
+        int at = 0;
+        while (at < template.length()) {
+            int open = template.indexOf("{{", at);
+            int close = open < 0 ? -1 : template.indexOf("}}", open + 2);
+            String value = close < 0 ? null : values.get(template.substring(open + 2, close));
+            int literalEnd = open < 0 ? template.length() : value == null ? open + 2 : open;
+            String piece = value == null ? "" : value;
+            if ((long) letter.length() + (literalEnd - at) + piece.length() > maxChars) {
+                throw FineHeroException.failedPrecondition("LETTER_TOO_LARGE", "the appeal letter passed " + maxChars
+                        + " characters (finehero.documents.max-bytes) while its template was filled in; shorten the template "
+                        + "or the contest reason");
+            }
+            letter.append(template, at, literalEnd).append(piece);
+            at = value == null ? literalEnd : close + 2;
+        }
+        return letter.toString();
     }
 }

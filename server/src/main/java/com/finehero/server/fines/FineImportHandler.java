@@ -16,6 +16,7 @@ import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
+import com.finehero.server.documents.Audience;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.security.Principal;
@@ -70,7 +71,8 @@ final class FineImportHandler extends AbstractTaskHandler {
         }
         if (payload.has("document_id")) {
             String id = payload.string("document_id", "").toLowerCase(Locale.ROOT);
-            if (documents.existing(List.of(id)).isEmpty()) {
+            // only a CSV the submitter may read: another owner's private document is as absent as a deleted one
+            if (documents.find(id, 0, Audience.current()).isEmpty()) {
                 throw FineHeroException.invalidField("payload.document_id", "document " + id + " does not exist or was deleted");
             }
         }
@@ -80,7 +82,7 @@ final class FineImportHandler extends AbstractTaskHandler {
     public Struct run(TaskContext context) {
         Payload payload = context.payload();
         String text = payload.has("csv") ? payload.string("csv", "") : documents
-                .find(payload.string("document_id", "").toLowerCase(Locale.ROOT), 0)
+                .find(payload.string("document_id", "").toLowerCase(Locale.ROOT), 0, Audience.current())
                 .map(Document::getContent)
                 .orElseThrow(() -> FineHeroException.failedPrecondition("DOCUMENT_GONE",
                         "document " + payload.string("document_id", "") + " was deleted before the import ran"));

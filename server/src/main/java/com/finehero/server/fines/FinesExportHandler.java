@@ -10,12 +10,15 @@ import java.util.Objects;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.Visibility;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.server.documents.Audience;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
 import com.finehero.server.tasks.PayloadSpec;
@@ -28,7 +31,8 @@ import com.google.protobuf.Value;
 /**
  * {@code fines_export}: writes the fines matching a filter ({@code jurisdiction}, {@code statuses}
  * such as "OPEN") as CSV (the columns of {@link FineCsv}, which fine_import reads back) into a new
- * document tagged {@code fines-export}. Run again, it reuses the document it wrote before.
+ * document tagged {@code fines-export}, PRIVATE to the task's submitter. Run again, it reuses the
+ * document it wrote before.
  */
 final class FinesExportHandler extends AbstractTaskHandler {
 
@@ -122,12 +126,15 @@ final class FinesExportHandler extends AbstractTaskHandler {
                 .addTags(runTag)
                 .setContent(content)
                 .setContentType("text/plain")
-                .setAuthor("task " + context.taskId());
+                .setAuthor("task " + context.taskId())
+                .setOwner(Principal.current().subject())
+                .setVisibility(Visibility.VISIBILITY_PRIVATE);
         if (!jurisdiction.isEmpty()) {
             draft.setJurisdiction(jurisdiction);
         }
         // a run that wrote its document and then lost its lease finds it again instead of writing another
-        List<Document> earlier = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_OTHER, "", List.of(runTag)), null, 1);
+        List<Document> earlier = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_OTHER, "", List.of(runTag),
+                Audience.current()), null, 1);
         Document document = earlier.isEmpty()
                 ? documents.create(documentRules.newDocument(draft.build()))
                 : earlier.getFirst();

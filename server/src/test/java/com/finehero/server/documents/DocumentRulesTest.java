@@ -4,12 +4,16 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
+import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.Visibility;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.testing.SettableClock;
 import com.google.protobuf.FieldMask;
 import org.junit.jupiter.api.Nested;
@@ -167,7 +171,7 @@ class DocumentRulesTest {
                         () -> rules.update(current, changes().build(), mask(path)));
                 assertThat(e.violations()).extracting(FineHeroException.FieldViolation::field).containsExactly("update_mask");
                 assertThat(e.getMessage()).contains("'" + path + "' cannot be updated")
-                        .contains("(updatable: author, content, content_type, jurisdiction, kind, tags, title)");
+                        .contains("(updatable: author, content, content_type, jurisdiction, kind, tags, title, visibility)");
             }
         }
 
@@ -218,6 +222,44 @@ class DocumentRulesTest {
             Document updated = rules.update(current, changes().build(), mask("jurisdiction", "author"));
             assertThat(updated.getJurisdiction()).isEmpty();
             assertThat(updated.getAuthor()).isEmpty();
+        }
+    }
+
+    @Nested
+    class OwnerAndVisibility {
+        private static Principal caller(Role role) {
+            return new Principal("subject-" + role.name(), "someone", Set.of(role), Principal.Credential.ACCESS_TOKEN, "t", null);
+        }
+
+        @Test
+        void aCallersDocumentIsTheirsAndPublicOnlyIfTheyMayPublish() {
+            Document byAdmin = rules.newDocument(draft().setOwner("someone else").build(), caller(Role.ROLE_ADMIN));
+            assertThat(byAdmin.getOwner()).as("the server sets the owner").isEqualTo("subject-ROLE_ADMIN");
+            assertThat(byAdmin.getVisibility()).isEqualTo(Visibility.VISIBILITY_PUBLIC);
+            assertThat(rules.newDocument(draft().build(), caller(Role.ROLE_API_USER)).getVisibility()).isEqualTo(Visibility.VISIBILITY_PUBLIC);
+            assertThat(rules.newDocument(draft().build(), caller(Role.ROLE_VIEWER)).getVisibility())
+                    .as("a viewer's document is private to them").isEqualTo(Visibility.VISIBILITY_PRIVATE);
+            FineHeroException e = refused(FineHeroException.PermissionDenied.class,
+                    () -> rules.newDocument(draft().setVisibility(Visibility.VISIBILITY_PUBLIC).build(), caller(Role.ROLE_VIEWER)));
+            assertThat(e.reason()).isEqualTo("PUBLISH_DENIED");
+        }
+
+        @Test
+        void aDocumentWithoutOwnerOrVisibilityIsPrivateToTheSystem() {
+            Document document = rules.newDocument(draft().build());
+            assertThat(document.getOwner()).isEqualTo("system");
+            assertThat(document.getVisibility()).isEqualTo(Visibility.VISIBILITY_PRIVATE);
+        }
+
+        @Test
+        void onlyPublishersMakeADocumentPublic() {
+            Document current = rules.newDocument(draft().setVisibility(Visibility.VISIBILITY_PRIVATE).build(), caller(Role.ROLE_API_USER));
+            Document changes = Document.newBuilder().setVersion(1).setVisibility(Visibility.VISIBILITY_PUBLIC).build();
+            assertThat(rules.update(current, changes, mask("visibility"), caller(Role.ROLE_API_USER)).getVisibility())
+                    .isEqualTo(Visibility.VISIBILITY_PUBLIC);
+            refused(FineHeroException.PermissionDenied.class, () -> rules.update(current, changes, mask("visibility")));
+            refused(FineHeroException.InvalidArgument.class, () -> rules.update(current, Document.newBuilder().setVersion(1).build(),
+                    mask("visibility"), caller(Role.ROLE_ADMIN)));
         }
     }
 }

@@ -27,6 +27,7 @@ import com.finehero.api.documents.v1.SearchResult;
 import com.finehero.api.documents.v1.UpdateDocumentRequest;
 import com.finehero.api.documents.v1.UploadDocumentRequest;
 import com.finehero.api.documents.v1.UploadHeader;
+import com.finehero.api.auth.v1.Role;
 import com.finehero.server.testing.FineHeroExtension;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.FieldMask;
@@ -42,6 +43,8 @@ import com.finehero.server.testing.SingleResponse;
 import static com.finehero.server.testing.GrpcErrors.failure;
 import static com.finehero.server.testing.GrpcErrors.violatedFields;
 import static org.assertj.core.api.Assertions.assertThat;
+import static com.finehero.api.documents.v1.Visibility.VISIBILITY_PRIVATE;
+import static com.finehero.api.documents.v1.Visibility.VISIBILITY_PUBLIC;
 
 /** What a client of DocumentsService can rely on; run on H2 and on PostgreSQL + Redis. */
 abstract class DocumentsContractTest {
@@ -382,6 +385,135 @@ abstract class DocumentsContractTest {
         void queryWithoutWordsIsInvalid() {
             StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> search("*** \"\" !!"));
             assertThat(violatedFields(e)).containsExactly("query");
+        }
+    }
+
+    /** Owner and visibility: what each caller may read, filtered before paging. */
+    @Nested
+    class Visibility {
+
+        Document createAs(DocumentsServiceGrpc.DocumentsServiceBlockingStub as, String title, com.finehero.api.documents.v1.Visibility visibility,
+                          String content, String... tags) {
+            return as.createDocument(CreateDocumentRequest.newBuilder().setDocument(Document.newBuilder()
+                    .setTitle(title).setKind(DocumentKind.DOCUMENT_KIND_OTHER).setJurisdiction(jurisdiction).setContent(content)
+                    .addAllTags(List.of(tags)).setVisibility(visibility)).build());
+        }
+
+        DocumentsServiceGrpc.DocumentsServiceBlockingStub as(Role role) {
+            return DocumentsServiceGrpc.newBlockingStub(app().userWith(role).channel());
+        }
+
+        List<String> listed(DocumentsServiceGrpc.DocumentsServiceBlockingStub as, ListDocumentsRequest.Builder request) {
+            return as.listDocuments(request.setJurisdiction(jurisdiction).build()).getDocumentsList().stream().map(Document::getTitle).toList();
+        }
+
+        @Test
+        void aViewerReadsPublicDocumentsAndNoOtherOwnersPrivateOnes() throws Exception {
+            Document statute = createAs(documents, "Public statute", VISIBILITY_PUBLIC, "parking rules apply");
+            Document export = createAs(documents, "Private export", VISIBILITY_PRIVATE, "parking fines of everyone", "fines-export");
+            assertThat(statute.getOwner()).isNotEmpty();
+            assertThat(export.getOwner()).isEqualTo(statute.getOwner());
+            // the admin reads first, so the document cache and the page caches hold the private document
+            assertThat(get(export.getId()).getVisibility()).isEqualTo(VISIBILITY_PRIVATE);
+            assertThat(listed(documents, ListDocumentsRequest.newBuilder())).containsExactlyInAnyOrder("Public statute", "Private export");
+            assertThat(titles(search("parking"))).containsExactlyInAnyOrder("Public statute", "Private export");
+
+            var viewer = as(Role.ROLE_VIEWER);
+            assertThat(listed(viewer, ListDocumentsRequest.newBuilder().setTag("fines-export"))).isEmpty();
+            assertThat(listed(viewer, ListDocumentsRequest.newBuilder())).containsExactly("Public statute");
+            SearchDocumentsResponse found = viewer.searchDocuments(SearchDocumentsRequest.newBuilder().setQuery("parking")
+                    .setJurisdiction(jurisdiction).build());
+            assertThat(titles(found)).containsExactly("Public statute");
+            assertThat(found.getTotalMatches()).isEqualTo(1);
+            assertThat(viewer.getDocument(GetDocumentRequest.newBuilder().setDocumentId(statute.getId()).build()).getContent())
+                    .isEqualTo("parking rules apply");
+            failure(Code.NOT_FOUND, () -> viewer.getDocument(GetDocumentRequest.newBuilder().setDocumentId(export.getId()).build()));
+            failure(Code.NOT_FOUND, () -> viewer.getDocument(GetDocumentRequest.newBuilder().setDocumentId(export.getId()).setVersion(1).build()));
+            failure(Code.NOT_FOUND, () -> viewer.downloadDocument(DownloadDocumentRequest.newBuilder().setDocumentId(export.getId()).build())
+                    .forEachRemaining(chunk -> { }));
+            failure(Code.NOT_FOUND, () -> viewer.listDocumentVersions(ListDocumentVersionsRequest.newBuilder()
+                    .setDocumentId(export.getId()).build()));
+
+            // an API user (another integration) does not read the admin's private document either
+            var apiUser = as(Role.ROLE_API_USER);
+            failure(Code.NOT_FOUND, () -> apiUser.getDocument(GetDocumentRequest.newBuilder().setDocumentId(export.getId()).build()));
+            failure(Code.NOT_FOUND, () -> apiUser.updateDocument(UpdateDocumentRequest.newBuilder()
+                    .setDocument(Document.newBuilder().setId(export.getId()).setVersion(1).setTitle("mine now"))
+                    .setUpdateMask(FieldMask.newBuilder().addPaths("title")).build()));
+            // an analyst sees every owner's
+            assertThat(listed(as(Role.ROLE_ANALYST), ListDocumentsRequest.newBuilder().setTag("fines-export"))).containsExactly("Private export");
+
+            // the REST route of the listing filters the same way
+            var viewerSession = app().userWith(Role.ROLE_VIEWER);
+            java.net.http.HttpResponse<String> rest = app().send(java.net.http.HttpRequest.newBuilder(
+                            app().uri("/v1/documents?tag=fines-export&jurisdiction=" + jurisdiction))
+                    .header("authorization", "Bearer " + viewerSession.accessToken()).GET().build());
+            assertThat(rest.statusCode()).isEqualTo(200);
+            assertThat(rest.body()).doesNotContain(export.getId());
+            java.net.http.HttpResponse<String> restGet = app().send(java.net.http.HttpRequest.newBuilder(
+                            app().uri("/v1/documents/" + export.getId()))
+                    .header("authorization", "Bearer " + viewerSession.accessToken()).GET().build());
+            assertThat(restGet.statusCode()).isEqualTo(404);
+        }
+
+        @Test
+        void anApiUsersDocumentsArePublicUnlessItSaysPrivateAndItsPrivateOnesAreItsOwn() {
+            var owner = as(Role.ROLE_API_USER);
+            Document published = createAs(owner, "Published", com.finehero.api.documents.v1.Visibility.VISIBILITY_UNSPECIFIED, "x");
+            Document kept = createAs(owner, "Kept", VISIBILITY_PRIVATE, "y");
+            assertThat(published.getVisibility()).isEqualTo(VISIBILITY_PUBLIC);
+            assertThat(owner.getDocument(GetDocumentRequest.newBuilder().setDocumentId(kept.getId()).build()).getTitle()).isEqualTo("Kept");
+            var other = as(Role.ROLE_API_USER);
+            assertThat(listed(other, ListDocumentsRequest.newBuilder())).containsExactly("Published");
+            assertThat(listed(documents, ListDocumentsRequest.newBuilder())).containsExactlyInAnyOrder("Published", "Kept");
+            // made PUBLIC by its owner, everyone reads it
+            owner.updateDocument(UpdateDocumentRequest.newBuilder()
+                    .setDocument(Document.newBuilder().setId(kept.getId()).setVersion(1).setVisibility(VISIBILITY_PUBLIC))
+                    .setUpdateMask(FieldMask.newBuilder().addPaths("visibility")).build());
+            assertThat(listed(other, ListDocumentsRequest.newBuilder())).containsExactlyInAnyOrder("Published", "Kept");
+        }
+
+        @Test
+        void pagesStayFullWhenOtherOwnersPrivateDocumentsAreInterleaved() {
+            for (int i = 0; i < 5; i++) {
+                createAs(documents, "Public " + i, VISIBILITY_PUBLIC, "tow zone " + i);
+                createAs(documents, "Private " + i, VISIBILITY_PRIVATE, "tow zone private " + i);
+                createAs(documents, "Private again " + i, VISIBILITY_PRIVATE, "tow zone private again " + i);
+            }
+            var viewer = as(Role.ROLE_VIEWER);
+            List<Integer> listPages = new ArrayList<>();
+            List<String> listed = new ArrayList<>();
+            String token = "";
+            do {
+                ListDocumentsResponse page = viewer.listDocuments(ListDocumentsRequest.newBuilder().setJurisdiction(jurisdiction)
+                        .setPageSize(2).setPageToken(token).build());
+                listPages.add(page.getDocumentsCount());
+                page.getDocumentsList().forEach(d -> listed.add(d.getTitle()));
+                token = page.getNextPageToken();
+            } while (!token.isEmpty());
+            assertThat(listPages).containsExactly(2, 2, 1);
+            assertThat(listed).containsExactlyInAnyOrder("Public 4", "Public 3", "Public 2", "Public 1", "Public 0");
+
+            List<Integer> searchPages = new ArrayList<>();
+            SearchDocumentsRequest request = SearchDocumentsRequest.newBuilder().setQuery("tow zone").setJurisdiction(jurisdiction)
+                    .setPageSize(2).build();
+            SearchDocumentsResponse page = viewer.searchDocuments(request);
+            assertThat(page.getTotalMatches()).isEqualTo(5);
+            searchPages.add(page.getResultsCount());
+            while (!page.getNextPageToken().isEmpty()) {
+                page = viewer.searchDocuments(request.toBuilder().setPageToken(page.getNextPageToken()).build());
+                searchPages.add(page.getResultsCount());
+                assertThat(titles(page)).allMatch(title -> title.startsWith("Public"));
+            }
+            assertThat(searchPages).containsExactly(2, 2, 1);
+        }
+
+        @Test
+        void aQueryWithTooManyPrefixesIsRefusedNamingTheCap() {
+            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> search("a* b* c* d* e* f* g* h* i* j* k* l*"));
+            assertThat(violatedFields(e)).containsExactly("query");
+            assertThat(e.getStatus().getDescription()).contains("12 prefixes").contains("at most " + SearchQuery.MAX_PREFIXES);
+            assertThat(search("a* b* c* d*").getResultsList()).isEmpty();
         }
     }
 }
