@@ -240,7 +240,7 @@ public final class FineHeroApp implements AutoCloseable {
         RefusalSampler auditedCalls = new RefusalSampler(audit, clock, config.rateLimits().auditedRefusalsPerAddress());
         CallGate gate = new CallGate(new AccessRules(),
                 auth.enabled() ? Optional.of(new CredentialsAuthenticator(accessTokens, revocations, apiKeys)) : Optional.empty(),
-                rateLimiter, config.rateLimits().enabled() ? config.rateLimits().perAddress() : 0, auditedCalls);
+                rateLimiter, auth.enabled() && config.rateLimits().enabled() ? config.rateLimits().perAddress() : 0, auditedCalls);
         return new Security(signingKeys, accessTokens, revocations, apiKeys, rateLimiter, audit, auditedCalls, gate, service);
     }
 
