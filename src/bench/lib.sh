@@ -10,6 +10,7 @@ bench_secure_env() {
   export FINEHERO_AUTH_JWT_KEYS
   export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=1000000000
   export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=1000000000
+  export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=1000000000
 }
 
 # Summarises alternating-round runs (one JSON line each, with "name") as each mode's median run and its

@@ -16,6 +16,7 @@ bench_secure_env
 # rate limits on, but far above what the run makes: the buckets are consulted on every call
 export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=100000000
 export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=100000000
+export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=100000000
 work="$(mktemp -d)"
 flags=()
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi

@@ -84,6 +84,10 @@ import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.rpc.UncompressedOnly;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
 import com.finehero.server.platform.security.AccessRules;
+import com.finehero.server.platform.security.AddressLimitInterceptor;
+import com.finehero.server.platform.security.CallGate;
+import com.finehero.server.platform.security.ObserveAccess;
+import com.finehero.server.platform.security.RefusalSampler;
 import com.finehero.server.platform.security.AuditInterceptor;
 import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.AuthInterceptor;
@@ -138,7 +142,8 @@ public final class FineHeroApp implements AutoCloseable {
 
     /** Who callers are and what they may do, and the RPCs that manage it. */
     private record Security(SigningKeys signingKeys, AccessTokens accessTokens, Revocations revocations, ApiKeys apiKeys,
-                            RateLimiter rateLimiter, AuditLog audit, AuthGrpcService service) {
+                            RateLimiter rateLimiter, AuditLog audit, RefusalSampler auditedCalls, CallGate gate,
+                            AuthGrpcService service) {
     }
 
     /** The features with their gRPC services, in registration order. */
@@ -232,7 +237,11 @@ public final class FineHeroApp implements AutoCloseable {
         AuthGrpcService service = new AuthGrpcService(
                 new AuthGrpcService.Credentials(users, passwords, accessTokens, refreshTokens, revocations, apiKeys),
                 new AuthGrpcService.LoginLimits(rateLimiter, config.rateLimits()), audit, clock, auth.passwordResetTtl());
-        return new Security(signingKeys, accessTokens, revocations, apiKeys, rateLimiter, audit, service);
+        RefusalSampler auditedCalls = new RefusalSampler(audit, clock, config.rateLimits().auditedRefusalsPerAddress());
+        CallGate gate = new CallGate(new AccessRules(),
+                auth.enabled() ? Optional.of(new CredentialsAuthenticator(accessTokens, revocations, apiKeys)) : Optional.empty(),
+                rateLimiter, auth.enabled() && config.rateLimits().enabled() ? config.rateLimits().perAddress() : 0, auditedCalls);
+        return new Security(signingKeys, accessTokens, revocations, apiKeys, rateLimiter, audit, auditedCalls, gate, service);
     }
 
     private static Features features(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
@@ -294,20 +303,22 @@ public final class FineHeroApp implements AutoCloseable {
         if (config.observe().accessLog()) {
             calls.intercept(new AccessLogInterceptor());
         }
-        AccessRules accessRules = new AccessRules();
-        calls.intercept(new AuditInterceptor(accessRules, security.audit()));
+        AccessRules accessRules = security.gate().rules();
+        calls.intercept(new AuditInterceptor(accessRules, security.auditedCalls()));
         if (!config.grpcCompression()) {
             calls.intercept(new UncompressedOnly());
         }
-        calls.intercept(new ErrorInterceptor(platform.errors()));
-        if (config.auth().enabled()) {
-            calls.intercept(new AuthInterceptor(accessRules,
-                    new CredentialsAuthenticator(security.accessTokens(), security.revocations(), security.apiKeys())));
+        calls.intercept(new ErrorInterceptor(platform.errors()))
+                .intercept(new AddressLimitInterceptor(security.gate()));
+        Optional<com.finehero.server.platform.security.Authenticator> authenticator = security.gate().authenticator();
+        if (authenticator.isPresent()) {
+            calls.intercept(new AuthInterceptor(accessRules, authenticator.get()));
             if (config.rateLimits().enabled()) {
                 calls.intercept(new RateLimitInterceptor(security.rateLimiter(), config.rateLimits()));
             }
         } else {
             LOG.log(Level.WARNING, "finehero.auth.enabled is false: every call is allowed, as the system");
+            calls.intercept(AuthInterceptor.everyCallAsSystem());
         }
         calls.intercept(new ValidationInterceptor())
                 .service(AuthProto.getDescriptor(), security.service());
@@ -320,7 +331,7 @@ public final class FineHeroApp implements AutoCloseable {
                                     List<AutoCloseable> resources) {
         platform.health().start(config.health().interval(),
                 pipeline.services().stream().map(s -> s.definition().getServiceDescriptor().getName()).toList());
-        RestBridge rest = new RestBridge(pipeline, platform.errors(), config.rest());
+        RestBridge rest = new RestBridge(pipeline, platform.errors(), config.rest(), security.gate());
         resources.add(rest);
 
         GrpcServing grpc = GrpcServing.create(config.server(), config.maxMessageBytes(), config.grpcReflection(), pipeline,
@@ -342,6 +353,7 @@ public final class FineHeroApp implements AutoCloseable {
                 .addConnectionSelector(grpc.connectionSelector())
                 .routing(http -> http
                         .addFilter(new HttpSecurity(config.cors()))
+                        .addFilter(new ObserveAccess(security.gate(), ConfigValues.string(config.server(), "features.observe.endpoint")))
                         .register(new JwksService(security.signingKeys()))
                         .register(rest)
                         .register(new OpenApiService(HttpBinding.of(pipeline)))

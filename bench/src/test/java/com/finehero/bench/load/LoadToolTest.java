@@ -36,7 +36,8 @@ class LoadToolTest {
                         "finehero.auth.bootstrap-admin.password", "load-tool-admin-password",
                         "finehero.auth.bcrypt-cost", "4",
                         "finehero.security.rate-limits.per-identity", "100000000",
-                        "finehero.security.rate-limits.global", "100000000")))
+                        "finehero.security.rate-limits.global", "100000000",
+                        "finehero.security.rate-limits.per-address", "100000000")))
                 .addSource(ConfigSources.classpath("application.yaml")).build(), Clock.systemUTC());
         try (FineHeroClient admin = FineHeroClient.builder().target("127.0.0.1", app.port())
                 .credentials("admin", "load-tool-admin-password").build()) {

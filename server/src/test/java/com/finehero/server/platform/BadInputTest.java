@@ -151,6 +151,7 @@ class BadInputTest {
                 .setType(io.grpc.MethodDescriptor.MethodType.CLIENT_STREAMING)
                 .setFullMethodName("finehero.documents.v1.DocumentsService/UploadDocument")
                 .setRequestMarshaller(RawCalls.Bytes.INSTANCE).setResponseMarshaller(RawCalls.Bytes.INSTANCE).build();
+        Metadata credentials = admin(); // a login, if needed, before the short deadline starts
         io.grpc.ClientCall<byte[], byte[]> call = ownConnection.newCall(upload,
                 io.grpc.CallOptions.DEFAULT.withDeadlineAfter(SHORT.toMillis(), TimeUnit.MILLISECONDS));
         Status[] closed = new Status[1];
@@ -161,7 +162,7 @@ class BadInputTest {
                 closed[0] = status;
                 done.countDown();
             }
-        }, admin());
+        }, credentials);
         call.request(1);
         // two messages within the limit, then one over it: the guard follows the framing across them
         call.sendMessage(new byte[100 * 1024]);
@@ -247,7 +248,9 @@ class BadInputTest {
     void aRestBodyOverTheLimitWithConnectionCloseGetsOneAnswerThenTheEnd() throws IOException {
         // the body's bytes, read as a request, would be a request line far over the prologue limit (414)
         byte[] body = "x".repeat(1024 * 1024 + 64 * 1024).getBytes(StandardCharsets.US_ASCII);
+        // with credentials: an anonymous body is refused (401) before its size is looked at
         String head = "POST /v1/fines HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Authorization: Bearer " + APP.adminAccessToken() + "\r\n"
                 + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
 
         String answer;

@@ -86,6 +86,7 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         // limits are tested where they are the subject; elsewhere they would only count the suite's calls
         settings.put("finehero.security.rate-limits.per-identity", "100000000");
         settings.put("finehero.security.rate-limits.global", "100000000");
+        settings.put("finehero.security.rate-limits.per-address", "100000000");
         settings.put("finehero.security.rate-limits.login-free-failures", "100000000");
         settings.put("finehero.security.rate-limits.login-failures-per-address", "100000000");
         // suites sign in as the bootstrap admin at once; the forced change is tested where it is the subject

@@ -1,11 +1,9 @@
 package com.finehero.server.platform.rest;
 
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,12 +41,14 @@ final class BodyCodec {
     private final JsonMessages json;
     private final int maxBodyBytes;
     private final int maxStreamBytes;
+    private final int maxLineBytes;
 
     BodyCodec(JsonMessages json, RestConfig config) {
         this.json = Objects.requireNonNull(json, "json");
         Objects.requireNonNull(config, "config");
         this.maxBodyBytes = config.maxBodyBytes();
         this.maxStreamBytes = config.maxStreamBytes();
+        this.maxLineBytes = config.maxLineBytes();
     }
 
     /** The request of a unary or server-streaming call, from the JSON body, path variables and query. */
@@ -78,14 +78,22 @@ final class BodyCodec {
         sendBody(req, res, print(message, binding).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** A client stream's NDJSON body, read one request a line and held to the stream limit. */
+    /**
+     * A client stream's NDJSON body, read one request a line and held to the stream limit. Lines are
+     * read into a buffer no larger than the line limit, so an oversized line is refused (413) when
+     * the limit is passed, not after the whole line has arrived.
+     */
     final class NdjsonRequests implements Closeable {
 
         private final RouteTable.Match match;
         private final Supplier<Message.Builder> builders;
         private final Map<String, List<String>> query;
         private final ServerRequest req;
-        private BufferedReader lines;
+        private final byte[] buffer = new byte[8192];
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+        private InputStream in;
+        private int position;
+        private int limit;
         private long total;
         private int lineNumber;
 
@@ -99,28 +107,66 @@ final class BodyCodec {
 
         /** The next request, or null at the end of the body; blank lines are skipped. */
         Message next() throws IOException {
-            if (lines == null) {
-                lines = new BufferedReader(new InputStreamReader(req.content().inputStream(), StandardCharsets.UTF_8));
+            if (in == null) {
+                in = req.content().inputStream();
             }
-            String line;
-            while ((line = lines.readLine()) != null) {
-                lineNumber++;
-                total += line.length() + 1;
-                if (total > maxStreamBytes) {
-                    throw tooLarge(maxStreamBytes);
-                }
-                if (!line.isBlank()) {
-                    JsonObject object = RequestMapper.parseObject(line, "NDJSON line " + lineNumber);
+            String text;
+            while ((text = nextLine()) != null) {
+                if (!text.isBlank()) {
+                    JsonObject object = RequestMapper.parseObject(text, "NDJSON line " + lineNumber);
                     return requests.build(match.binding(), builders.get(), object, match.variables(), query);
                 }
             }
             return null;
         }
 
+        /** The next line without its line break, or null at the end of the body. */
+        private String nextLine() throws IOException {
+            line.reset();
+            boolean any = false;
+            while (true) {
+                if (position == limit) {
+                    limit = in.read(buffer);
+                    position = 0;
+                    if (limit <= 0) {
+                        limit = 0;
+                        return any ? lineText() : null;
+                    }
+                }
+                any = true;
+                int start = position;
+                while (position < limit && buffer[position] != '\n') {
+                    position++;
+                }
+                boolean ended = position < limit;
+                int length = position - start;
+                total += length + (ended ? 1 : 0);
+                if (total > maxStreamBytes) {
+                    throw tooLarge(maxStreamBytes);
+                }
+                if (line.size() + length > maxLineBytes) {
+                    throw new RestRequestException(413, new FineHeroException.InvalidArgument("LINE_TOO_LARGE",
+                            "NDJSON line " + (lineNumber + 1) + " is longer than the limit of " + maxLineBytes
+                                    + " bytes (one request message a line)", List.of()));
+                }
+                line.write(buffer, start, length);
+                if (ended) {
+                    position++;
+                    return lineText();
+                }
+            }
+        }
+
+        private String lineText() {
+            lineNumber++;
+            String text = line.toString(StandardCharsets.UTF_8);
+            return text.endsWith("\r") ? text.substring(0, text.length() - 1) : text;
+        }
+
         @Override
         public void close() throws IOException {
-            if (lines != null) {
-                lines.close();
+            if (in != null) {
+                in.close();
             }
         }
     }

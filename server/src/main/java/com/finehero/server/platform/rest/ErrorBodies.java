@@ -39,7 +39,9 @@ final class ErrorBodies {
     /** Anything else that went wrong outside the call. */
     void failed(ServerResponse res, RuntimeException failure) {
         Status status = errors.toStatus(failure);
-        send(res, httpStatus(status), status, Map.of());
+        Map<String, String> extra = new LinkedHashMap<>();
+        retryAfter(status).ifPresent(seconds -> extra.put("Retry-After", Long.toString(seconds)));
+        send(res, httpStatus(status), status, extra);
     }
 
     /** A failed call; its trailers, if any arrived, go out as headers too. */

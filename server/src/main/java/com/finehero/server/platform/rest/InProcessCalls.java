@@ -15,7 +15,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
-import io.helidon.webserver.http.ServerRequest;
+import io.grpc.Metadata;
 
 /**
  * An in-process gRPC server with the very service definitions Helidon's gRPC routing serves,
@@ -43,11 +43,11 @@ final class InProcessCalls implements AutoCloseable {
     }
 
     /** A call of the binding's RPC with the request's forwarded headers; its deadline starts now. */
-    RpcCall open(HttpBinding binding, ServerRequest req) {
+    RpcCall open(HttpBinding binding, Metadata headers) {
         @SuppressWarnings("unchecked")
         MethodDescriptor<Message, Message> method = (MethodDescriptor<Message, Message>) binding.definition().getMethodDescriptor();
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        return new RpcCall(channel, method, options, ForwardedHeaders.toMetadata(req));
+        return new RpcCall(channel, method, options, headers);
     }
 
     @Override

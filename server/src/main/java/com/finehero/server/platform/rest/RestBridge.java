@@ -8,7 +8,9 @@ import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.errors.HttpStatusMapping;
 import com.finehero.server.platform.rpc.RpcPipeline;
+import com.finehero.server.platform.security.CallGate;
 import com.google.protobuf.Message;
+import io.grpc.Metadata;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
@@ -23,7 +25,9 @@ import io.helidon.webserver.http.ServerResponse;
  * ({@link InProcessCalls}), so both protocols give the same result, the same status and the same
  * checks. Errors are google.rpc.Status JSON with the HTTP status from {@link HttpStatusMapping}
  * ({@link ErrorBodies}). Server streaming is sent as Server-Sent Events, or NDJSON when asked for;
- * client streaming reads an NDJSON body ({@link StreamingCalls}).
+ * client streaming reads an NDJSON body ({@link StreamingCalls}). Before any body is read, the
+ * {@link CallGate} charges the client's address and, for a request with a body, checks its
+ * credentials, so a refused caller's upload is never read or parsed.
  */
 public final class RestBridge implements HttpService, AutoCloseable {
 
@@ -35,9 +39,15 @@ public final class RestBridge implements HttpService, AutoCloseable {
     private final ErrorBodies errorBodies;
     private final UnaryCalls unary;
     private final StreamingCalls streaming;
+    private final CallGate gate;
 
-    public RestBridge(RpcPipeline pipeline, ErrorMapper errors, RestConfig config) {
+    /**
+     * @param gate the address limit and credential check the pipeline applies, asked here from the
+     *             headers before a request body is read
+     */
+    public RestBridge(RpcPipeline pipeline, ErrorMapper errors, RestConfig config, CallGate gate) {
         Objects.requireNonNull(pipeline, "pipeline");
+        this.gate = Objects.requireNonNull(gate, "gate");
         Objects.requireNonNull(errors, "errors");
         Objects.requireNonNull(config, "config");
         JsonMessages json = new JsonMessages();
@@ -102,7 +112,10 @@ public final class RestBridge implements HttpService, AutoCloseable {
             throw new RestRequestException(501, new FineHeroException.InvalidArgument("STREAMING_UNSUPPORTED",
                     binding.method().getName() + " streams both ways and is available over gRPC only", List.of()));
         }
-        RpcCall call = calls.open(binding, req);
+        // the address pays for every call, and a body is read only for a caller allowed to send it
+        Metadata headers = ForwardedHeaders.toMetadata(req);
+        gate.admitHttp(binding.definition().getMethodDescriptor(), headers, req.remotePeer().host(), req.content().hasEntity());
+        RpcCall call = calls.open(binding, headers);
         if (binding.clientStreaming()) {
             streaming.clientStream(match, call, req, res);
             return;

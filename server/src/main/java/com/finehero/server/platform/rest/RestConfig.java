@@ -11,13 +11,15 @@ import io.helidon.config.Config;
  * @param timeout        deadline of the gRPC call behind each REST call
  * @param maxBodyBytes   largest JSON body accepted (413 above it)
  * @param maxStreamBytes largest NDJSON body of a client-streaming call
+ * @param maxLineBytes   largest line of such a body (one request message)
  */
-public record RestConfig(Duration timeout, int maxBodyBytes, int maxStreamBytes) {
+public record RestConfig(Duration timeout, int maxBodyBytes, int maxStreamBytes, int maxLineBytes) {
 
     public static RestConfig from(Config rest) {
         return new RestConfig(
                 ConfigValues.duration(rest, "timeout"),
                 ConfigValues.intInRange(rest, "max-body", 1024, 64 * 1024 * 1024),
-                ConfigValues.intInRange(rest, "max-stream", 1024, Integer.MAX_VALUE));
+                ConfigValues.intInRange(rest, "max-stream", 1024, Integer.MAX_VALUE),
+                ConfigValues.intInRange(rest, "max-line", 1024, 64 * 1024 * 1024));
     }
 }

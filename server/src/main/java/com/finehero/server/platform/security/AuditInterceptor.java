@@ -18,7 +18,9 @@ import io.grpc.Status;
 
 /**
  * Records every call that changes state (its HTTP verb is not GET) in the {@link AuditLog} once it has
- * closed, with the status it closed with, refused calls included. It sits outside the error
+ * closed, with the status it closed with, refused calls included, though of those only the first few a
+ * minute per address one by one and the rest as a count ({@link RefusalSampler}), so a flood of
+ * refused calls can neither fill the trail nor crowd real events out of the audit queue. It sits outside the error
  * interceptor, so it sees the status clients see; {@link AuthInterceptor}, further in, tells it who
  * the caller turned out to be through {@link #identify}.
  */
@@ -27,11 +29,11 @@ public final class AuditInterceptor implements ServerInterceptor {
     private static final Context.Key<AtomicReference<Principal>> CALLER = Context.key("finehero-audited-caller");
 
     private final AccessRules rules;
-    private final AuditLog audit;
+    private final RefusalSampler refusals;
 
-    public AuditInterceptor(AccessRules rules, AuditLog audit) {
+    public AuditInterceptor(AccessRules rules, RefusalSampler audit) {
         this.rules = Objects.requireNonNull(rules, "rules");
-        this.audit = Objects.requireNonNull(audit, "audit");
+        this.refusals = Objects.requireNonNull(audit, "audit");
     }
 
     /** Tells the audit record of the current call who is calling. */
@@ -89,10 +91,10 @@ public final class AuditInterceptor implements ServerInterceptor {
         @Override
         public void close(Status status, Metadata trailers) {
             Principal principal = caller.get();
-            audit.record(principal.subject(), principal.name(), principal.credential().label(),
-                    getMethodDescriptor().getFullMethodName(), resource, CallerAddress.of(delegate(), headers),
-                    "rest".equals(headers.get(RequestContext.PROTOCOL_HEADER)) ? "rest" : "grpc",
-                    status.getCode().name(), requestId);
+            String method = getMethodDescriptor().getFullMethodName();
+            String address = CallerAddress.of(delegate(), headers);
+            String protocol = "rest".equals(headers.get(RequestContext.PROTOCOL_HEADER)) ? "rest" : "grpc";
+            refusals.record(principal, method, resource, address, protocol, status.getCode(), requestId);
             super.close(status, trailers);
         }
     }

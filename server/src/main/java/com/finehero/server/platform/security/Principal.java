@@ -46,10 +46,20 @@ public record Principal(String subject, String name, Set<Role> roles, Credential
         Objects.requireNonNull(tokenId, "tokenId");
     }
 
-    /** The principal of the call this thread serves; {@link #SYSTEM} outside any call (in-process work). */
+    /**
+     * The principal of the call this thread serves. Outside any call there is none, and asking is a
+     * bug, not a reason to grant every role: work the server does on its own behalf runs inside
+     * {@code SYSTEM.attach(...)} (or is handed its principal) on purpose.
+     *
+     * @throws IllegalStateException when no principal is attached to the current context
+     */
     public static Principal current() {
         Principal principal = KEY.get();
-        return principal == null ? SYSTEM : principal;
+        if (principal == null) {
+            throw new IllegalStateException("no caller is attached to this thread's context; "
+                    + "work done without a caller must run as an explicit principal (Principal.SYSTEM.attach(...))");
+        }
+        return principal;
     }
 
     public boolean anonymous() {

@@ -20,7 +20,7 @@ public interface RateLimiter {
 
     /** The answer for one call; {@code retryAfter} is how long until a token is back when refused. */
     record Decision(boolean allowed, Duration retryAfter) {
-        static final Decision ALLOWED = new Decision(true, Duration.ZERO);
+        public static final Decision ALLOWED = new Decision(true, Duration.ZERO);
 
         static Decision of(ConsumptionProbe probe) {
             return probe.isConsumed() ? ALLOWED

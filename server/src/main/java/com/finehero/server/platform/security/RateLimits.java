@@ -8,13 +8,16 @@ import com.finehero.server.platform.config.ConfigValues;
 import io.helidon.config.Config;
 
 /**
- * The configured limits, in calls per minute: per caller (a user, an API key's owner, or an address for
+ * The configured limits, in calls per minute: per client address before anything else (anonymous
+ * and refused calls included; {@code auditedRefusalsPerAddress} of its refusals are audited one by
+ * one, the rest counted), per caller (a user, an API key's owner, or an address for
  * anonymous calls), per caller for particular methods, and for all callers together. Failed logins
  * are limited apart: per account and address, the first {@code loginFreeFailures} in a row cost
  * nothing, each further one makes that address wait {@code loginBackoff}, doubling up to
  * {@code loginBackoffMax}; and per address, across accounts, {@code loginFailuresPerAddress} a minute.
  */
-public record RateLimits(boolean enabled, long perIdentity, long global, Map<String, Long> perMethod,
+public record RateLimits(boolean enabled, long perAddress, long auditedRefusalsPerAddress,
+                         long perIdentity, long global, Map<String, Long> perMethod,
                          int loginFreeFailures, Duration loginBackoff, Duration loginBackoffMax, long loginFailuresPerAddress,
                          Duration syncEvery) {
 
@@ -31,6 +34,8 @@ public record RateLimits(boolean enabled, long perIdentity, long global, Map<Str
         }
         return new RateLimits(
                 ConfigValues.bool(node, "enabled"),
+                ConfigValues.intInRange(node, "per-address", 1, Integer.MAX_VALUE),
+                ConfigValues.intInRange(node, "audited-refusals-per-address", 1, Integer.MAX_VALUE),
                 ConfigValues.intInRange(node, "per-identity", 1, Integer.MAX_VALUE),
                 ConfigValues.intInRange(node, "global", 1, Integer.MAX_VALUE),
                 methods,

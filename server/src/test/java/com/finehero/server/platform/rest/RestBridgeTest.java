@@ -48,7 +48,8 @@ class RestBridgeTest {
                 .intercept(BridgeTestService.HEADERS)
                 .service(BridgeTestProto.getDescriptor(), new BridgeTestService())
                 .build();
-        bridge = new RestBridge(pipeline, new ErrorMapper(), new RestConfig(Duration.ofSeconds(10), 2048, 4096));
+        bridge = new RestBridge(pipeline, new ErrorMapper(), new RestConfig(Duration.ofSeconds(10), 2048, 4096, 1024),
+                com.finehero.server.platform.security.CallGate.open());
         server = WebServer.builder().port(0).host("127.0.0.1").routing(r -> r.register(bridge)).build().start();
     }
 
