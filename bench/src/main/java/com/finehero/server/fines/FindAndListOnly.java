@@ -33,7 +33,12 @@ abstract class FindAndListOnly implements FineStore {
     }
 
     @Override
-    public PaymentResult pay(String fineId, String idempotencyKey, PaymentPolicy policy) {
+    public PaymentResult pay(String fineId, String payerId, String idempotencyKey, PaymentPolicy policy) {
+        throw notPorted();
+    }
+
+    @Override
+    public ConfirmationResult confirm(String paymentId, Confirmation confirmation, ConfirmationPolicy policy) {
         throw notPorted();
     }
 
