@@ -12,6 +12,7 @@ import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.DbConfig;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.HttpSecurity;
 import com.finehero.server.platform.security.RateLimits;
 import com.finehero.server.tasks.TasksConfig;
@@ -26,11 +27,12 @@ import io.helidon.config.Config;
  * @param grpcReflection    {@code server.features.grpc-reflection.enabled}: serve gRPC server reflection
  * @param maxMessageBytes   largest gRPC request message ({@code finehero.rpc.max-message-bytes})
  * @param documentMaxBytes  largest document content ({@code finehero.documents.max-bytes})
+ * @param audit             where audit events wait while the database is down ({@code finehero.security.audit})
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
  */
 record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis, CacheConfig cache,
                  int documentMaxBytes, PaymentsConfig payments, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
-                 HttpSecurity.Cors cors, RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
+                 HttpSecurity.Cors cors, AuditLog.Spooling audit, RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
 
     /**
      * {@code finehero.observe.*}.
@@ -79,6 +81,7 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 AuthConfig.from(finehero.get("auth")),
                 RateLimits.from(finehero.get("security.rate-limits")),
                 HttpSecurity.Cors.from(finehero.get("security.cors")),
+                AuditLog.Spooling.from(finehero.get("security.audit")),
                 RestConfig.from(finehero.get("rest")),
                 new Observe(ConfigValues.bool(observe, "metrics"), ConfigValues.bool(observe, "access-log"),
                         ConfigValues.duration(observe, "window"), ConfigValues.bool(observe.get("tracing"), "enabled")),

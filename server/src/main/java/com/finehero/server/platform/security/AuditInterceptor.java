@@ -18,7 +18,8 @@ import io.grpc.Status;
 
 /**
  * Records every call that changes state (its HTTP verb is not GET) in the {@link AuditLog} once it has
- * closed, with the status it closed with, refused calls included. It sits outside the error
+ * closed, with the status it closed with, refused calls included; while the log cannot keep more
+ * (see {@link AuditLog#admits()}) such calls are refused with UNAVAILABLE before they change anything. It sits outside the error
  * interceptor, so it sees the status clients see; {@link AuthInterceptor}, further in, tells it who
  * the caller turned out to be through {@link #identify}.
  */
@@ -48,6 +49,11 @@ public final class AuditInterceptor implements ServerInterceptor {
         boolean changesState = rules.rule(call.getMethodDescriptor()).map(AccessRules.Rule::changesState).orElse(true);
         if (!changesState) {
             return next.startCall(call, headers);
+        }
+        if (!audit.admits()) {
+            call.close(Status.UNAVAILABLE.withDescription("this change cannot be recorded in the audit trail now "
+                    + "(the database is unavailable and the audit spool is full); retry shortly"), new Metadata());
+            return new ServerCall.Listener<>() { };
         }
         AtomicReference<Principal> caller = new AtomicReference<>(Principal.ANONYMOUS);
         AuditedCall<ReqT, RespT> audited = new AuditedCall<>(call, headers, caller);
