@@ -66,12 +66,13 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
         Config finehero = config.get("finehero");
         Config observe = finehero.get("observe");
         Config health = finehero.get("health");
+        DbConfig db = DbConfig.from(finehero.get("db"));
         return new AppConfig(
                 config.get("server"),
                 ConfigValues.bool(config.get("server.protocols.grpc"), "enable-compression"),
                 ConfigValues.bool(config.get("server.features.grpc-reflection"), "enabled"),
                 ConfigValues.intInRange(finehero.get("rpc"), "max-message-bytes", 1024, 256 * 1024 * 1024),
-                DbConfig.from(finehero.get("db")),
+                db,
                 RedisConfig.from(finehero.get("redis")),
                 CacheConfig.from(finehero.get("cache")),
                 ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 1024, 64 * 1024 * 1024),
@@ -81,7 +82,7 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 AuthConfig.from(finehero.get("auth")),
                 RateLimits.from(finehero.get("security.rate-limits")),
                 HttpSecurity.Cors.from(finehero.get("security.cors")),
-                AuditLog.Spooling.from(finehero.get("security.audit")),
+                AuditLog.Spooling.from(finehero.get("security.audit"), db.url() + " " + db.schema()),
                 RestConfig.from(finehero.get("rest")),
                 new Observe(ConfigValues.bool(observe, "metrics"), ConfigValues.bool(observe, "access-log"),
                         ConfigValues.duration(observe, "window"), ConfigValues.bool(observe.get("tracing"), "enabled")),

@@ -2,12 +2,14 @@ package com.finehero.server.platform.security;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -47,11 +49,16 @@ public final class AuditLog implements AutoCloseable {
             }
         }
 
-        /** An empty directory means {@code finehero-audit-spool} in the system temp directory. */
-        public static Spooling from(Config audit) {
+        /**
+         * An empty directory means one under {@code finehero-audit-spool} in the system temp directory named
+         * after {@code database} (its URL and schema), so that a spool is only ever replayed into the
+         * database its events were meant for.
+         */
+        public static Spooling from(Config audit, String database) {
             String directory = ConfigValues.string(audit, "spool-directory");
-            return new Spooling(directory.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "finehero-audit-spool")
-                    : Path.of(directory), ConfigValues.intInRange(audit, "spool-max-megabytes", 1, 1_000_000) * 1024L * 1024L);
+            return new Spooling(directory.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "finehero-audit-spool",
+                    UUID.nameUUIDFromBytes(database.getBytes(StandardCharsets.UTF_8)).toString()) : Path.of(directory),
+                    ConfigValues.intInRange(audit, "spool-max-megabytes", 1, 1_000_000) * 1024L * 1024L);
         }
     }
 
