@@ -249,7 +249,7 @@ public final class DbClientBench {
         }
 
         private static void pay(FineStore store, Fine fine, Instant now) {
-            store.pay(fine.getId(), "bench", "bench-pay-" + fine.getId(), new FineStore.PaymentPolicy() {
+            store.pay(fine.getId(), fine.getOwnerId(), "bench-pay-" + fine.getId(), new FineStore.PaymentPolicy() {
                 @Override
                 public void checkReplay(Payment first) {
                 }

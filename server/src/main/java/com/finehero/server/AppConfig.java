@@ -12,6 +12,7 @@ import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.DbConfig;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.HttpSecurity;
 import com.finehero.server.platform.security.RateLimits;
 import com.finehero.server.tasks.TasksConfig;
@@ -27,11 +28,13 @@ import io.helidon.config.Config;
  * @param maxMessageBytes   largest gRPC request message ({@code finehero.rpc.max-message-bytes})
  * @param documentMaxBytes  largest document content ({@code finehero.documents.max-bytes})
  * @param documentQueryTimeout  longest a caller's document list or search statement may run
+ * @param audit             where audit events wait while the database is down ({@code finehero.security.audit})
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
  */
-record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis, CacheConfig cache,
-                 int documentMaxBytes, Duration documentQueryTimeout, PaymentsConfig payments, TasksConfig tasks, AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits,
-                 HttpSecurity.Cors cors, RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
+record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis,
+                 CacheConfig cache, int documentMaxBytes, Duration documentQueryTimeout, PaymentsConfig payments, TasksConfig tasks,
+                 AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits, HttpSecurity.Cors cors, AuditLog.Spooling audit,
+                 RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
 
     /**
      * {@code finehero.observe.*}.
@@ -65,12 +68,13 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
         Config finehero = config.get("finehero");
         Config observe = finehero.get("observe");
         Config health = finehero.get("health");
+        DbConfig db = DbConfig.from(finehero.get("db"));
         return new AppConfig(
                 config.get("server"),
                 ConfigValues.bool(config.get("server.protocols.grpc"), "enable-compression"),
                 ConfigValues.bool(config.get("server.features.grpc-reflection"), "enabled"),
                 ConfigValues.intInRange(finehero.get("rpc"), "max-message-bytes", 1024, 256 * 1024 * 1024),
-                DbConfig.from(finehero.get("db")),
+                db,
                 RedisConfig.from(finehero.get("redis")),
                 CacheConfig.from(finehero.get("cache")),
                 ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 1024, 64 * 1024 * 1024),
@@ -81,6 +85,7 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 AuthConfig.from(finehero.get("auth")),
                 RateLimits.from(finehero.get("security.rate-limits")),
                 HttpSecurity.Cors.from(finehero.get("security.cors")),
+                AuditLog.Spooling.from(finehero.get("security.audit"), db.url() + " " + db.schema()),
                 RestConfig.from(finehero.get("rest")),
                 new Observe(ConfigValues.bool(observe, "metrics"), ConfigValues.bool(observe, "access-log"),
                         ConfigValues.duration(observe, "window"), ConfigValues.bool(observe.get("tracing"), "enabled")),

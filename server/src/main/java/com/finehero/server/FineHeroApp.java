@@ -232,7 +232,7 @@ public final class FineHeroApp implements AutoCloseable {
         } else {
             rateLimiter = new RateLimiter.Local(clock);
         }
-        AuditLog audit = new AuditLog(new JdbcAuditStore(platform.database()), clock);
+        AuditLog audit = new AuditLog(new JdbcAuditStore(platform.database()), config.audit(), clock);
         resources.add(audit);
         AuthGrpcService service = new AuthGrpcService(
                 new AuthGrpcService.Credentials(users, passwords, accessTokens, refreshTokens, revocations, apiKeys),

@@ -9,6 +9,9 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.api.fines.v1.UpdateFineRequest;
+import com.finehero.api.common.v1.Money;
+import com.google.protobuf.FieldMask;
 import com.finehero.server.FineHeroApp;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
@@ -23,14 +26,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * Two FineHero instances sharing PostgreSQL and Redis, with near copies confirmed on every read
- * ({@code near-trusted-for: PT0S}): once a write returns on one, the other never serves the old value.
- * {@link NearCacheWindowTest} covers the default, a bounded window.
+ * Two FineHero instances sharing PostgreSQL and Redis, with the shipped cache settings: once a write
+ * returns on one, the other never serves the old value. {@link NearCacheWindowTest} covers the relaxed
+ * mode, a bounded window.
  */
 class CacheAcrossInstancesTest {
 
     @RegisterExtension
-    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS).with("finehero.cache.near-trusted-for", "PT0S");
+    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS);
 
     @Test
     void documentAndSearchChangesOnOneInstanceAreSeenOnTheOther() throws Exception {
@@ -84,6 +87,29 @@ class CacheAcrossInstancesTest {
             } finally {
                 siblingClient.close();
             }
+        }
+    }
+
+    @Test
+    void everyReadOnTheOtherInstanceRightAfterAnUpdateSeesIt() throws Exception {
+        try (FineHeroApp sibling = APP.startSibling(); com.finehero.client.FineHeroClient siblingClient = APP.clientFor(sibling)) {
+            var a = FinesServiceGrpc.newBlockingStub(APP.channel()).withDeadlineAfter(Duration.ofSeconds(60));
+            var b = FinesServiceGrpc.newBlockingStub(siblingClient.channel()).withDeadlineAfter(Duration.ofSeconds(60));
+            Fine fine = Fixtures.fine(APP, APP.channel(), "RYW-1", "XR");
+            GetFineRequest get = GetFineRequest.newBuilder().setFineId(fine.getId()).build();
+            assertThat(b.getFine(get)).isEqualTo(fine);
+            assertThat(b.getFine(get)).isEqualTo(fine); // b's near copy, confirmed by Redis
+            int stale = 0;
+            for (int i = 0; i < 200; i++) {
+                fine = a.updateFine(UpdateFineRequest.newBuilder()
+                        .setFine(Fine.newBuilder().setId(fine.getId()).setVersion(fine.getVersion())
+                                .setAmount(Money.newBuilder().setCurrencyCode("USD").setAmountMinor(1000 + i)))
+                        .setUpdateMask(FieldMask.newBuilder().addPaths("amount")).build());
+                if (b.getFine(get).getVersion() < fine.getVersion()) {
+                    stale++;
+                }
+            }
+            assertThat(stale).as("reads on b older than the update a had just returned").isZero();
         }
     }
 }

@@ -20,14 +20,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The shipped near-cache window ({@code finehero.cache.near-trusted-for: PT0.1S}) on two instances
+ * The relaxed near-cache mode ({@code finehero.cache.near-trusted-for: PT0.1S}) on two instances
  * sharing PostgreSQL and Redis, with the test's clock: another instance's change is served stale for at
  * most the window, the instance that made it never serves the old value.
  */
 class NearCacheWindowTest {
 
     @RegisterExtension
-    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS);
+    static final FineHeroExtension APP = FineHeroExtension.on(Backend.POSTGRES_REDIS).with("finehero.cache.near-trusted-for", "PT0.1S");
 
     @Test
     void anotherInstancesChangeIsServedAfterAtMostTheWindow() throws Exception {

@@ -20,7 +20,9 @@ import io.grpc.Status;
  * Records every call that changes state (its HTTP verb is not GET) in the {@link AuditLog} once it has
  * closed, with the status it closed with, refused calls included, though of those only the first few a
  * minute per address one by one and the rest as a count ({@link RefusalSampler}), so a flood of
- * refused calls can neither fill the trail nor crowd real events out of the audit queue. It sits outside the error
+ * refused calls can neither fill the trail nor crowd real events out of the audit queue. While the log
+ * cannot keep more (see {@link AuditLog#admits()}) such calls are refused with UNAVAILABLE before they
+ * change anything. It sits outside the error
  * interceptor, so it sees the status clients see; {@link AuthInterceptor}, further in, tells it who
  * the caller turned out to be through {@link #identify}.
  */
@@ -50,6 +52,11 @@ public final class AuditInterceptor implements ServerInterceptor {
         boolean changesState = rules.rule(call.getMethodDescriptor()).map(AccessRules.Rule::changesState).orElse(true);
         if (!changesState) {
             return next.startCall(call, headers);
+        }
+        if (!refusals.admits()) {
+            call.close(Status.UNAVAILABLE.withDescription("this change cannot be recorded in the audit trail now "
+                    + "(the database is unavailable and the audit spool is full); retry shortly"), new Metadata());
+            return new ServerCall.Listener<>() { };
         }
         AtomicReference<Principal> caller = new AtomicReference<>(Principal.ANONYMOUS);
         AuditedCall<ReqT, RespT> audited = new AuditedCall<>(call, headers, caller);

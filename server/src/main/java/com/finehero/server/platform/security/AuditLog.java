@@ -1,29 +1,72 @@
 package com.finehero.server.platform.security;
 
+import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
+import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.security.AuditStore.Event;
+import io.helidon.config.Config;
 
 /**
  * The audit trail of state-changing calls, kept by an {@link AuditStore}. Calls do not wait for it:
  * events are queued and written in batches by one background thread; a reader calls {@link #flush()}
- * first so it sees everything this instance recorded. If the store falls behind by more than the queue
- * holds, events are dropped and counted rather than slowing every call down.
+ * first so it sees everything this instance recorded. A batch the store cannot take (the database is
+ * down) goes to a local {@link AuditSpool} file, forced to disk, and is written to the store once it
+ * answers again, also after a restart. While that file is nearly full, {@link #admits()} is false and
+ * state-changing calls are refused rather than left unrecorded. If the store falls behind by more than
+ * the queue holds, events are dropped and counted rather than slowing every call down.
  */
 public final class AuditLog implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(AuditLog.class.getName());
+    /** How often a store that failed is tried again while events wait in the spool. */
+    private static final long RETRY_NANOS = Duration.ofSeconds(1).toNanos();
+
+    /**
+     * Where audit events wait while the database is down ({@code finehero.security.audit.*}).
+     *
+     * @param spoolDirectory  the spool files' directory; each instance keeps its own file there
+     * @param spoolMaxBytes   the most one spool file holds ({@code spool-max-megabytes}); near it, state-changing calls are refused
+     */
+    public record Spooling(Path spoolDirectory, long spoolMaxBytes) {
+        public Spooling {
+            Objects.requireNonNull(spoolDirectory, "spoolDirectory");
+            if (spoolMaxBytes < 64 * 1024) {
+                throw new IllegalArgumentException("spoolMaxBytes: " + spoolMaxBytes + " (expected: >= 65536)");
+            }
+        }
+
+        /**
+         * An empty directory means one under {@code finehero-audit-spool} in the system temp directory named
+         * after {@code database} (its URL and schema), so that a spool is only ever replayed into the
+         * database its events were meant for.
+         */
+        public static Spooling from(Config audit, String database) {
+            String directory = ConfigValues.string(audit, "spool-directory");
+            return new Spooling(directory.isBlank() ? Path.of(System.getProperty("java.io.tmpdir"), "finehero-audit-spool",
+                    UUID.nameUUIDFromBytes(database.getBytes(StandardCharsets.UTF_8)).toString()) : Path.of(directory),
+                    ConfigValues.intInRange(audit, "spool-max-megabytes", 1, 1_000_000) * 1024L * 1024L);
+        }
+    }
 
     private final AuditStore store;
+    private final AuditSpool spool;
+    /** The store failed and has not answered since: batches go to the spool until a replay succeeds. */
+    private volatile boolean storeDown;
+    private long nextReplay = System.nanoTime();
     private final Clock clock;
     private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(10_000);
     private final ReentrantLock writing = new ReentrantLock(true);
@@ -34,9 +77,13 @@ public final class AuditLog implements AutoCloseable {
     private final Thread writer;
     private volatile boolean closed;
 
-    public AuditLog(AuditStore store, Clock clock) {
+    public AuditLog(AuditStore store, Spooling spooling, Clock clock) {
         this.store = Objects.requireNonNull(store, "store");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.spool = AuditSpool.open(spooling.spoolDirectory(), spooling.spoolMaxBytes());
+        if (!spool.isEmpty()) {
+            LOG.log(Level.INFO, "audit spool " + spool.file() + " holds events from an earlier run; they are written once the database answers");
+        }
         this.writer = Thread.ofVirtual().name("finehero-audit").start(this::writeUntilClosed);
     }
 
@@ -58,11 +105,22 @@ public final class AuditLog implements AutoCloseable {
         return dropped.get();
     }
 
+    /** False while the spool is nearly full: a state-changing call now might not be recorded. */
+    public boolean admits() {
+        return !spool.full();
+    }
+
+    /** Events waiting in the spool file for the database, in bytes. */
+    public long spooledBytes() {
+        return spool.bytes();
+    }
+
     /** Writes every event recorded so far, including a batch the background thread is writing now. */
     public void flush() {
         long target = accepted.get();
         writing.lock();
         try {
+            replay(true);
             List<Event> batch = new ArrayList<>();
             while (queue.drainTo(batch, 500) > 0) {
                 writeAndSettle(batch);
@@ -89,11 +147,12 @@ public final class AuditLog implements AutoCloseable {
         while (!closed) {
             try {
                 Event first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
                 writing.lock();
                 try {
+                    replay(false);
+                    if (first == null) {
+                        continue;
+                    }
                     List<Event> batch = new ArrayList<>(List.of(first));
                     queue.drainTo(batch, 499);
                     writeAndSettle(batch);
@@ -103,16 +162,60 @@ public final class AuditLog implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                LOG.log(Level.ERROR, "writing audit events failed; they are lost", e);
+                LOG.log(Level.ERROR, "audit writer failed", e);
             }
         }
     }
 
     private void writeAndSettle(List<Event> batch) {
         try {
-            store.write(batch);
+            if (!storeDown) {
+                try {
+                    store.write(batch);
+                    return;
+                } catch (RuntimeException | AssertionError e) { // with -ea, pgjdbc asserts on a connection lost mid-batch
+                    storeDown = true;
+                    nextReplay = System.nanoTime() + RETRY_NANOS;
+                    LOG.log(Level.WARNING, "audit store unavailable, events go to " + spool.file() + " until it answers: " + e);
+                }
+            }
+            spool(batch);
         } finally {
             settled.addAndGet(batch.size());
+        }
+    }
+
+    private void spool(List<Event> batch) {
+        try {
+            if (spool.append(batch)) {
+                return;
+            }
+            LOG.log(Level.ERROR, "audit spool " + spool.file() + " is full: " + batch.size() + " events lost");
+        } catch (IOException e) {
+            LOG.log(Level.ERROR, "writing the audit spool " + spool.file() + " failed: " + batch.size() + " events lost", e);
+        }
+        dropped.addAndGet(batch.size());
+    }
+
+    /**
+     * Writes the spooled events to the store in one transaction, then empties the spool; at most once a
+     * second unless {@code now}. A crash between the two writes them twice, never loses them.
+     */
+    private void replay(boolean now) {
+        if (!storeDown && spool.isEmpty() || !now && System.nanoTime() - nextReplay < 0) {
+            return;
+        }
+        try {
+            List<Event> events = spool.readAll();
+            if (!events.isEmpty()) {
+                store.write(events);
+                spool.clear();
+                LOG.log(Level.INFO, "audit store answers again: " + events.size() + " spooled events written");
+            }
+            storeDown = false;
+        } catch (RuntimeException | AssertionError | IOException e) {
+            storeDown = true;
+            nextReplay = System.nanoTime() + RETRY_NANOS;
         }
     }
 
@@ -130,6 +233,12 @@ public final class AuditLog implements AutoCloseable {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "audit events still queued at shutdown were lost: " + e);
+        } finally {
+            try {
+                spool.close();
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "closing the audit spool failed: " + e);
+            }
         }
     }
 }

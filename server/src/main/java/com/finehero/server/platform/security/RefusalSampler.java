@@ -63,6 +63,11 @@ public final class RefusalSampler {
         this.recordedPerMinute = recordedPerMinute;
     }
 
+    /** Whether the audit log can keep another event (see {@link AuditLog#admits()}). */
+    boolean admits() {
+        return audit.admits();
+    }
+
     /** Records a call's outcome in the audit log: in full, or for a refusal, maybe only as a count. */
     void record(Principal principal, String method, String resource, String address, String protocol,
                 Status.Code outcome, String requestId) {
