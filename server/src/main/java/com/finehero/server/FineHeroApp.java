@@ -64,6 +64,7 @@ import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbConfig;
+import com.finehero.server.platform.rpc.DeadlineInterceptor;
 import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.observe.AccessLogInterceptor;
@@ -175,7 +176,7 @@ public final class FineHeroApp implements AutoCloseable {
             Platform platform = platform(config, clock, resources);
             Security security = security(config, platform, clock, resources);
             Features features = features(config, platform, clock, resources);
-            RpcPipeline pipeline = pipeline(config, platform, security, features);
+            RpcPipeline pipeline = pipeline(config, platform, security, features, resources);
             WebServer server = server(config, platform, security, pipeline, clock, resources);
             // a start that fails from here on must not leave the server or the schedules running
             stopOnFailure.add(server::stop);
@@ -282,7 +283,8 @@ public final class FineHeroApp implements AutoCloseable {
     }
 
     /** The interceptors in the order a call meets them, then every service. */
-    private static RpcPipeline pipeline(AppConfig config, Platform platform, Security security, Features features) {
+    private static RpcPipeline pipeline(AppConfig config, Platform platform, Security security, Features features,
+                                        List<AutoCloseable> resources) {
         RpcPipeline.Builder calls = RpcPipeline.builder()
                 .intercept(new RequestIdInterceptor())
                 .intercept(config.observe().tracing()
@@ -299,6 +301,9 @@ public final class FineHeroApp implements AutoCloseable {
         if (!config.grpcCompression()) {
             calls.intercept(new UncompressedOnly());
         }
+        DeadlineInterceptor deadlines = new DeadlineInterceptor();
+        resources.add(deadlines);
+        calls.intercept(deadlines);
         calls.intercept(new ErrorInterceptor(platform.errors()));
         if (config.auth().enabled()) {
             calls.intercept(new AuthInterceptor(accessRules,
