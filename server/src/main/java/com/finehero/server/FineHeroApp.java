@@ -323,7 +323,7 @@ public final class FineHeroApp implements AutoCloseable {
     /** gRPC, the REST bridge, OpenAPI, JWKS, the dashboard and observe, on one started WebServer. */
     private static WebServer server(AppConfig config, Platform platform, Security security, RpcPipeline pipeline, Clock clock,
                                     List<AutoCloseable> resources) {
-        platform.health().start(config.health().interval(),
+        platform.health().start(config.health().interval(), config.health().databaseInterval(),
                 pipeline.services().stream().map(s -> s.definition().getServiceDescriptor().getName()).toList());
         RestBridge rest = new RestBridge(pipeline, platform.errors(), config.rest());
         resources.add(rest);
