@@ -70,7 +70,8 @@ public final class DbClientBench {
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
             case "measure" -> measure(new DbConfig(args[1], args[2], "", args[3], Integer.parseInt(args[5]),
-                            Integer.parseInt(args[5]), Duration.ofSeconds(5), Duration.ofMillis(500)),
+                            Integer.parseInt(args[5]), Duration.ofSeconds(5), Duration.ofMillis(500),
+                            new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1))),
                     Integer.parseInt(args[4]), Integer.parseInt(args[5]), Duration.ofSeconds(Long.parseLong(args[6])),
                     Duration.ofSeconds(Long.parseLong(args[7])), Integer.parseInt(args[8]), Path.of(args[9]));
             case "report" -> report(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));

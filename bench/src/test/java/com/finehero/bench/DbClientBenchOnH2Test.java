@@ -13,6 +13,6 @@ class DbClientBenchOnH2Test extends DbClientBenchContract {
     static void openDatabase() {
         open(new DbConfig("jdbc:h2:mem:dbclient_" + UUID.randomUUID().toString().replace("-", "")
                 + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
-                "sa", "", "", 1, 2, Duration.ofSeconds(5), Duration.ofMillis(500)));
+                "sa", "", "", 1, 2, Duration.ofSeconds(5), Duration.ofMillis(500), new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1))));
     }
 }

@@ -24,7 +24,8 @@ class DbClientBenchOnPostgresTest extends DbClientBenchContract {
             throw new IllegalStateException("PostgreSQL is not reachable at " + url() + " as " + user() + " (" + e.getMessage()
                     + "); set FINEHERO_TEST_PG_URL / FINEHERO_TEST_PG_USER", e);
         }
-        open(new DbConfig(url(), user(), "", SCHEMA, 1, 2, Duration.ofSeconds(5), Duration.ofMillis(500)));
+        open(new DbConfig(url(), user(), "", SCHEMA, 1, 2, Duration.ofSeconds(5), Duration.ofMillis(500),
+                new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1))));
     }
 
     @AfterAll

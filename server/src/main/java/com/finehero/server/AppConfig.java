@@ -51,9 +51,10 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
      * {@code finehero.health.*}.
      *
      * @param interval           how often the background checks run
+     * @param databaseInterval   how often the database alone is probed (readiness follows it)
      * @param oldestPendingWarn  the task engine is DEGRADED when the oldest pending task has waited longer
      */
-    record Health(Duration interval, HealthMonitor.Limits limits, Duration oldestPendingWarn) {
+    record Health(Duration interval, Duration databaseInterval, HealthMonitor.Limits limits, Duration oldestPendingWarn) {
     }
 
     AppConfig {
@@ -89,7 +90,8 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 RestConfig.from(finehero.get("rest")),
                 new Observe(ConfigValues.bool(observe, "metrics"), ConfigValues.bool(observe, "access-log"),
                         ConfigValues.duration(observe, "window"), ConfigValues.bool(observe.get("tracing"), "enabled")),
-                new Health(ConfigValues.duration(health, "interval"), HealthMonitor.Limits.from(health),
+                new Health(ConfigValues.duration(health, "interval"), ConfigValues.duration(health, "database-interval"),
+                        HealthMonitor.Limits.from(health),
                         ConfigValues.duration(health.get("tasks"), "oldest-pending-warn")),
                 ConfigValues.duration(finehero.get("shutdown"), "drain"));
     }

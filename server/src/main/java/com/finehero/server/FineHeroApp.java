@@ -64,6 +64,7 @@ import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbConfig;
+import com.finehero.server.platform.rpc.DeadlineInterceptor;
 import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.observe.AccessLogInterceptor;
@@ -180,7 +181,7 @@ public final class FineHeroApp implements AutoCloseable {
             Platform platform = platform(config, clock, resources);
             Security security = security(config, platform, clock, resources);
             Features features = features(config, platform, clock, resources);
-            RpcPipeline pipeline = pipeline(config, platform, security, features);
+            RpcPipeline pipeline = pipeline(config, platform, security, features, resources);
             WebServer server = server(config, platform, security, pipeline, clock, resources);
             // a start that fails from here on must not leave the server or the schedules running
             stopOnFailure.add(server::stop);
@@ -291,7 +292,8 @@ public final class FineHeroApp implements AutoCloseable {
     }
 
     /** The interceptors in the order a call meets them, then every service. */
-    private static RpcPipeline pipeline(AppConfig config, Platform platform, Security security, Features features) {
+    private static RpcPipeline pipeline(AppConfig config, Platform platform, Security security, Features features,
+                                        List<AutoCloseable> resources) {
         RpcPipeline.Builder calls = RpcPipeline.builder()
                 .intercept(new RequestIdInterceptor())
                 .intercept(config.observe().tracing()
@@ -308,7 +310,10 @@ public final class FineHeroApp implements AutoCloseable {
         if (!config.grpcCompression()) {
             calls.intercept(new UncompressedOnly());
         }
-        calls.intercept(new ErrorInterceptor(platform.errors()))
+        DeadlineInterceptor deadlines = new DeadlineInterceptor();
+        resources.add(deadlines);
+        calls.intercept(deadlines)
+                .intercept(new ErrorInterceptor(platform.errors()))
                 .intercept(new AddressLimitInterceptor(security.gate()));
         Optional<com.finehero.server.platform.security.Authenticator> authenticator = security.gate().authenticator();
         if (authenticator.isPresent()) {
@@ -329,7 +334,7 @@ public final class FineHeroApp implements AutoCloseable {
     /** gRPC, the REST bridge, OpenAPI, JWKS, the dashboard and observe, on one started WebServer. */
     private static WebServer server(AppConfig config, Platform platform, Security security, RpcPipeline pipeline, Clock clock,
                                     List<AutoCloseable> resources) {
-        platform.health().start(config.health().interval(),
+        platform.health().start(config.health().interval(), config.health().databaseInterval(),
                 pipeline.services().stream().map(s -> s.definition().getServiceDescriptor().getName()).toList());
         RestBridge rest = new RestBridge(pipeline, platform.errors(), config.rest(), security.gate());
         resources.add(rest);

@@ -53,7 +53,7 @@ class AuditSpoolTest {
         execute("DROP SCHEMA IF EXISTS " + SCHEMA + " CASCADE");
         relay.open();
         database = Database.open(new DbConfig("jdbc:postgresql://127.0.0.1:" + relay.port() + "/test", "postgres", "", SCHEMA,
-                0, 2, Duration.ofMillis(250), Duration.ofSeconds(5)));
+                0, 2, Duration.ofMillis(250), Duration.ofSeconds(5), new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1))));
     }
 
     @AfterEach

@@ -3,12 +3,21 @@ package com.finehero.server.platform.db;
 import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.sql.DataSource;
 
 import com.finehero.server.platform.errors.FineHeroException;
+import io.grpc.Context;
+import io.helidon.faulttolerance.CircuitBreaker;
+import io.helidon.faulttolerance.CircuitBreakerOpenException;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
@@ -19,6 +28,12 @@ import org.flywaydb.core.api.configuration.FluentConfiguration;
  * The connection pool, the schema migrations and the one way FineHero code runs SQL: inside
  * {@link #inTransaction}, which commits on success and rolls back on any throwable, so no store
  * hand-rolls commit or rollback and nothing half-written survives a failure.
+ *
+ * <p>Faults are decided here too: a database that cannot be reached is {@code UNAVAILABLE} (and, once a
+ * circuit breaker sees it is down, answered so at once instead of after the pool's timeout); a
+ * serialization failure or deadlock is retried a few times, then {@code ABORTED}; a call whose deadline
+ * (the gRPC {@link Context} of the calling thread) passes has its statement cancelled and is answered
+ * {@code DEADLINE_EXCEEDED}.
  */
 public final class Database implements AutoCloseable {
 
@@ -28,12 +43,25 @@ public final class Database implements AutoCloseable {
     private final Dialect dialect;
     private final HikariDataSource pool;
     private final SlowQueries slowQueries;
+    private final CircuitBreaker breaker;
+    /** The health probe still waiting for a connection, if any; a new probe waits on it, never starts another. */
+    private CompletableFuture<Duration> probe;
 
     private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
         this.config = config;
         this.dialect = dialect;
         this.pool = pool;
         this.slowQueries = slowQueries;
+        DbConfig.Faults faults = config.faults();
+        this.breaker = CircuitBreaker.builder()
+                .name("finehero-db")
+                .volume(faults.breakerVolume())
+                .errorRatio(faults.breakerRatio())
+                .delay(faults.breakerDelay())
+                .successThreshold(1)
+                // only "could not reach the database" counts; a constraint violation says it is up
+                .addApplyOn(FineHeroException.Unavailable.class)
+                .build();
     }
 
     /** Opens the pool and applies pending migrations; fails if the database cannot be reached. */
@@ -57,7 +85,7 @@ public final class Database implements AutoCloseable {
     static HikariDataSource pool(DbConfig config) {
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName("finehero-db");
-        hikari.setJdbcUrl(config.url());
+        hikari.setJdbcUrl(jdbcUrl(config));
         hikari.setUsername(config.user());
         hikari.setPassword(config.password());
         hikari.setMinimumIdle(config.poolMin());
@@ -69,6 +97,18 @@ public final class Database implements AutoCloseable {
             dialect.useSchema(hikari, config.schema());
         }
         return new HikariDataSource(hikari);
+    }
+
+    /**
+     * H2 closes an embedded database from its own JVM shutdown hook, possibly before FineHero's
+     * shutdown closes the pool (and logs the failures of calls still draining); the pool closes it instead.
+     */
+    static String jdbcUrl(DbConfig config) {
+        String url = config.url();
+        if (config.dialect() instanceof Dialect.H2 && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
+            return url + ";DB_CLOSE_ON_EXIT=FALSE";
+        }
+        return url;
     }
 
     /**
@@ -99,7 +139,31 @@ public final class Database implements AutoCloseable {
         T run(Connection connection) throws SQLException;
     }
 
+    /**
+     * Runs {@code work} in one transaction: commit on success, rollback on any throwable. A serialization
+     * failure or deadlock reruns the whole work up to {@code finehero.db.retries} more times (so the work
+     * must not have effects outside the transaction), then fails ABORTED.
+     */
     public <T> T inTransaction(TransactionWork<T> work) {
+        Objects.requireNonNull(work, "work");
+        for (int attempt = 0; ; attempt++) {
+            checkDeadline();
+            try {
+                return breaker.invoke(() -> attempt(work));
+            } catch (CircuitBreakerOpenException open) {
+                throw unavailable();
+            } catch (RetryableConflict conflict) {
+                if (attempt >= config.faults().retries()) {
+                    LOG.log(Level.DEBUG, "transaction conflict after " + (attempt + 1) + " attempt(s): " + conflict.getMessage());
+                    throw new FineHeroException.Aborted("TRANSACTION_CONFLICT",
+                            "a concurrent change conflicted with this one; retry");
+                }
+                backOff(attempt);
+            }
+        }
+    }
+
+    private <T> T attempt(TransactionWork<T> work) {
         Connection connection = connect();
         try (connection) {
             try {
@@ -113,6 +177,33 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             throw translate(e);
         }
+    }
+
+    /** Jittered, growing pause before retrying a conflict, so the conflicting transactions do not meet again. */
+    private static void backOff(int attempt) {
+        long millis = ThreadLocalRandom.current().nextLong(5, 20L << attempt);
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FineHeroException.Aborted("TRANSACTION_CONFLICT", "interrupted while retrying a conflicting change");
+        }
+    }
+
+    /** A call whose deadline has passed, or whose client has gone, starts no more database work. */
+    private static void checkDeadline() {
+        Context context = Context.current();
+        if (context.isCancelled()) {
+            throw deadlineExceeded(context);
+        }
+    }
+
+    private static FineHeroException deadlineExceeded(Context context) {
+        if (context.getDeadline() != null && context.getDeadline().isExpired()) {
+            return new FineHeroException.DeadlineExceeded("DEADLINE_EXCEEDED",
+                    "the call's deadline passed before the database answered");
+        }
+        return new FineHeroException.DeadlineExceeded("CALL_CANCELLED", "the caller cancelled the call");
     }
 
     /** Runs a read-only query; same failure handling as {@link #inTransaction}. */
@@ -130,6 +221,54 @@ public final class Database implements AutoCloseable {
             connection.rollback();
         }
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /**
+     * The health probe: a {@link #ping} that gives up after {@code timeout} (the pool itself waits
+     * {@code finehero.db.pool.timeout} for a connection), and that opens the circuit breaker when the
+     * database cannot be reached and closes it when it answers again, so calls stop and resume waiting
+     * for the database within one probe interval even when there is no traffic to tell.
+     */
+    public Duration probe(Duration timeout) throws SQLException {
+        CompletableFuture<Duration> running;
+        synchronized (this) {
+            if (probe == null || probe.isDone()) {
+                probe = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return ping();
+                    } catch (SQLException e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }, command -> Thread.ofVirtual().name("finehero-db-probe").start(command));
+            }
+            running = probe;
+        }
+        try {
+            Duration latency = running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (breaker.state() != CircuitBreaker.State.CLOSED) {
+                LOG.log(Level.INFO, "database reachable again");
+                breaker.state(CircuitBreaker.State.CLOSED);
+            }
+            return latency;
+        } catch (TimeoutException | ExecutionException e) {
+            if (breaker.state() != CircuitBreaker.State.OPEN) {
+                LOG.log(Level.WARNING, "database unreachable, answering UNAVAILABLE until it returns: "
+                        + (e instanceof TimeoutException ? "no connection within " + timeout.toMillis() + " ms" : e.getCause().getMessage()));
+                breaker.state(CircuitBreaker.State.OPEN);
+            }
+            if (e.getCause() instanceof SQLException sql) {
+                throw sql;
+            }
+            throw new SQLTimeoutException("no connection within " + timeout.toMillis() + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted while probing the database", e);
+        }
+    }
+
+    /** True while the circuit breaker answers calls UNAVAILABLE without trying the database. */
+    public boolean knownDown() {
+        return breaker.state() == CircuitBreaker.State.OPEN;
     }
 
     /** Pool usage figures for health and metrics. */
@@ -153,17 +292,52 @@ public final class Database implements AutoCloseable {
     }
 
     private RuntimeException translate(SQLException e) {
-        if (e instanceof SQLTransientConnectionException || isConnectionFailure(e)) {
+        Context context = Context.current();
+        if (context.isCancelled()) {
+            // the statement was cancelled because the call's deadline passed or its client went away
+            return deadlineExceeded(context);
+        }
+        String state = sqlState(e);
+        if (e instanceof SQLTransientConnectionException || isConnectionFailure(state)) {
             LOG.log(Level.WARNING, "database unavailable: " + e.getMessage());
-            return new FineHeroException.Unavailable("DATABASE_UNAVAILABLE",
-                    "the database is unavailable; retry shortly", Duration.ofSeconds(1));
+            return unavailable();
+        }
+        if ("40001".equals(state) || "40P01".equals(state)) {
+            return new RetryableConflict(e);
         }
         return new DatabaseException(e);
     }
 
-    private static boolean isConnectionFailure(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && state.startsWith("08");
+    private FineHeroException.Unavailable unavailable() {
+        return new FineHeroException.Unavailable("DATABASE_UNAVAILABLE",
+                "the database is unavailable; retry shortly", config.faults().breakerDelay());
+    }
+
+    /** The first SQLSTATE along the exception's chain (a driver may wrap the server's error). */
+    private static String sqlState(SQLException e) {
+        for (SQLException current = e; current != null; current = current.getNextException()) {
+            if (current.getSQLState() != null) {
+                return current.getSQLState();
+            }
+        }
+        return e.getCause() instanceof SQLException cause ? cause.getSQLState() : null;
+    }
+
+    /**
+     * Connection exceptions (08), the server shutting down or restarting (57P01 admin shutdown,
+     * 57P02 crash shutdown, 57P03 cannot connect now) and insufficient resources (53, e.g. too many
+     * connections): the database, not the statement, is the problem, and a later retry may succeed.
+     */
+    static boolean isConnectionFailure(String state) {
+        return state != null && (state.startsWith("08") || state.startsWith("53")
+                || state.equals("57P01") || state.equals("57P02") || state.equals("57P03"));
+    }
+
+    /** A serialization failure or deadlock: the transaction may succeed if run again. */
+    private static final class RetryableConflict extends RuntimeException {
+        RetryableConflict(SQLException cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
     }
 
     private static void rollbackQuietly(Connection connection, Throwable cause) {

@@ -15,15 +15,37 @@ import io.helidon.config.Config;
  * @param poolMax        most connections at once
  * @param connectTimeout how long a caller waits for a connection before UNAVAILABLE
  * @param slowQuery      statements slower than this are logged
+ * @param faults         how database faults are retried and when calls stop waiting for the database
  */
 public record DbConfig(String url, String user, String password, String schema,
-                       int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery) {
+                       int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery, Faults faults) {
+
+    /**
+     * @param retries        extra attempts of a transaction that failed on a serialization failure or deadlock
+     * @param breakerVolume  calls the breaker looks at to decide the database is down
+     * @param breakerRatio   percent of those that failed to reach the database, at which it opens
+     * @param breakerDelay   how long it stays open (calls answered UNAVAILABLE at once) before trying again
+     */
+    public record Faults(int retries, int breakerVolume, int breakerRatio, Duration breakerDelay) {
+        public Faults {
+            Objects.requireNonNull(breakerDelay, "breakerDelay");
+        }
+
+        static Faults from(Config db) {
+            return new Faults(
+                    ConfigValues.intInRange(db, "retries", 0, 10),
+                    ConfigValues.intInRange(db.get("breaker"), "volume", 1, 1000),
+                    ConfigValues.intInRange(db.get("breaker"), "ratio", 1, 100),
+                    ConfigValues.duration(db.get("breaker"), "delay"));
+        }
+    }
 
     public DbConfig {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(user, "user");
         Objects.requireNonNull(password, "password");
         Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(faults, "faults");
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("configuration finehero.db.url = '" + url
                     + "' is invalid: expected a jdbc:h2: or jdbc:postgresql: URL (env var FINEHERO_DB_URL)");
@@ -47,7 +69,8 @@ public record DbConfig(String url, String user, String password, String schema,
                 ConfigValues.intInRange(db, "pool.min", 0, 500),
                 ConfigValues.intInRange(db, "pool.max", 1, 500),
                 ConfigValues.duration(db, "pool.timeout"),
-                ConfigValues.duration(db, "slow"));
+                ConfigValues.duration(db, "slow"),
+                Faults.from(db));
     }
 
     public Dialect dialect() {

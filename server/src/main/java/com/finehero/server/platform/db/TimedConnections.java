@@ -6,11 +6,19 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
 
 /**
- * Wraps a connection so every statement it makes reports its execution time to {@link SlowQueries}.
- * Dynamic proxies keep this to one small class whatever JDBC methods the stores call.
+ * Wraps a connection so every statement it makes reports its execution time to {@link SlowQueries}
+ * and stops when the calling gRPC call does: a statement run under a deadline gets a query timeout of the
+ * time left (JDBC counts whole seconds, so at least one) and is cancelled on the database the moment
+ * the call's context is cancelled (deadline passed, client gone). Dynamic proxies keep this to one small
+ * class whatever JDBC methods the stores call.
  */
 final class TimedConnections {
 
@@ -37,15 +45,34 @@ final class TimedConnections {
                 return invoke(target, method, args);
             }
             long start = System.nanoTime();
+            Context context = Context.current();
+            Deadline deadline = context.getDeadline();
+            Context.CancellationListener cancel = cancelled -> cancelQuietly(target);
+            if (deadline != null) {
+                long millisLeft = deadline.timeRemaining(TimeUnit.MILLISECONDS);
+                target.setQueryTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (millisLeft + 999) / 1000)));
+            }
+            if (context != Context.ROOT) {
+                context.addListener(cancel, Runnable::run);
+            }
             try {
                 return invoke(target, method, args);
             } finally {
+                context.removeListener(cancel);
                 String sql = preparedSql != null ? preparedSql
                         : args != null && args.length > 0 && args[0] instanceof String text ? text : "(batch)";
                 slow.record(sql, System.nanoTime() - start);
             }
         };
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type}, handler));
+    }
+
+    private static void cancelQuietly(Statement statement) {
+        try {
+            statement.cancel();
+        } catch (SQLException | RuntimeException ignored) {
+            // the statement finished or its connection broke meanwhile: nothing left to stop
+        }
     }
 
     private static Object invoke(Object target, Method method, Object[] args) throws Throwable {

@@ -30,6 +30,14 @@ public final class ErrorMapper {
         if (cause instanceof FineHeroException known) {
             return fromKnown(known);
         }
+        if (clientGone(cause)) {
+            // nobody to answer and nothing wrong with the server: not an internal error
+            LOG.log(Level.DEBUG, "client went away before its answer was written: " + cause.getMessage());
+            return Status.newBuilder()
+                    .setCode(Code.CANCELLED_VALUE)
+                    .setMessage("the client went away")
+                    .build();
+        }
         if (cause instanceof StatusRuntimeException || cause instanceof StatusException) {
             Status status = StatusProto.fromThrowable(cause);
             if (status != null && (!isInternal(status.getCode()) || isOurs(status))) {
@@ -48,6 +56,16 @@ public final class ErrorMapper {
                         .putMetadata("error_id", errorId)
                         .build()))
                 .build();
+    }
+
+    /** Helidon failed to write to a stream the client already reset or closed. */
+    private static boolean clientGone(Throwable failure) {
+        for (Throwable current = failure; current != null; current = current.getCause()) {
+            if (current instanceof io.helidon.webserver.CloseConnectionException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isInternal(int code) {

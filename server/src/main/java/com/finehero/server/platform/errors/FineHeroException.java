@@ -170,4 +170,16 @@ public abstract sealed class FineHeroException extends RuntimeException {
             return Status.Code.UNAVAILABLE;
         }
     }
+
+    /** The caller's deadline passed before the work finished; the work was stopped. */
+    public static final class DeadlineExceeded extends FineHeroException {
+        public DeadlineExceeded(String reason, String message) {
+            super(reason, message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.DEADLINE_EXCEEDED;
+        }
+    }
 }

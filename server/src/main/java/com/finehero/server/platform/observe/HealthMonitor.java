@@ -48,11 +48,15 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    /** The resource thresholds: CPU, heap memory and disk of the working directory. */
-    public record Limits(Thresholds cpu, Thresholds memory, Thresholds disk) {
-        /** {@code finehero.health.{cpu,memory,disk}.{warn,critical}}, percent used. */
+    /**
+     * The resource thresholds: CPU, heap memory and disk of the working directory; a resource changes
+     * status only when the new level held in {@code hold} of its last {@code window} samples.
+     */
+    public record Limits(Thresholds cpu, Thresholds memory, Thresholds disk, int window, int hold) {
+        /** {@code finehero.health.{cpu,memory,disk}.{warn,critical}}, percent used, and {@code finehero.health.{window,hold}}. */
         public static Limits from(Config health) {
-            return new Limits(thresholds(health.get("cpu")), thresholds(health.get("memory")), thresholds(health.get("disk")));
+            return new Limits(thresholds(health.get("cpu")), thresholds(health.get("memory")), thresholds(health.get("disk")),
+                    ConfigValues.intInRange(health, "window", 1, 100), ConfigValues.intInRange(health, "hold", 1, 100));
         }
 
         private static Thresholds thresholds(Config node) {
@@ -71,6 +75,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final ScheduledExecutorService scheduler;
     private volatile Snapshot snapshot;
     private volatile boolean stopping;
+    private volatile Duration databaseTimeout = Duration.ofSeconds(1);
+    private final Map<String, Hysteresis> resources = new java.util.concurrent.ConcurrentHashMap<>();
 
     public HealthMonitor(Database database, RedisConnector redis, HealthStatusManager grpcHealth,
                          Clock clock, Limits limits) {
@@ -97,12 +103,35 @@ public final class HealthMonitor implements AutoCloseable {
         }
     }
 
-    /** Publishes to gRPC health for these services (and overall), now and every {@code interval}. */
-    public void start(Duration interval, List<String> grpcServices) {
+    /**
+     * Publishes to gRPC health for these services (and overall), now and every {@code interval}; the
+     * database alone is probed every {@code databaseInterval}, each probe giving up after twice that, so
+     * readiness follows the database within about three of those intervals.
+     */
+    public void start(Duration interval, Duration databaseInterval, List<String> grpcServices) {
         this.grpcServices = List.copyOf(grpcServices);
+        long databaseMillis = Math.max(50, databaseInterval.toMillis());
+        this.databaseTimeout = Duration.ofMillis(2 * databaseMillis);
         checkNow();
         long millis = Math.max(100, interval.toMillis());
         scheduler.scheduleWithFixedDelay(this::refresh, millis, millis, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(this::refreshDatabase, databaseMillis, databaseMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /** Republishes only when the database's status changed since the last snapshot. */
+    private synchronized void refreshDatabase() {
+        try {
+            Component db = checkDatabase();
+            Snapshot current = snapshot;
+            if (current.components().isEmpty() || current.components().getFirst().status() == db.status()) {
+                return;
+            }
+            List<Component> components = new java.util.ArrayList<>(current.components());
+            components.set(0, db);
+            publishSnapshot(components);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "database health check failed", e);
+        }
     }
 
     public Snapshot snapshot() {
@@ -110,12 +139,18 @@ public final class HealthMonitor implements AutoCloseable {
     }
 
     /** Runs the checks now and publishes the result. */
-    public Snapshot checkNow() {
+    public synchronized Snapshot checkNow() {
         Component db = checkDatabase();
         List<Component> components = new java.util.ArrayList<>(List.of(db, checkRedis(), checkDisk(), checkMemory(), checkCpu()));
         for (java.util.function.Supplier<Component> check : extraChecks) {
             components.add(extra(check));
         }
+        return publishSnapshot(components);
+    }
+
+    /** The database first: its status alone decides DOWN. */
+    private Snapshot publishSnapshot(List<Component> components) {
+        Component db = components.getFirst();
         Status overall = db.status() == Status.DOWN ? Status.DOWN
                 : components.stream().anyMatch(c -> c.status() != Status.UP) ? Status.DEGRADED : Status.UP;
         Snapshot next = new Snapshot(overall, components, clock.instant());
@@ -176,7 +211,7 @@ public final class HealthMonitor implements AutoCloseable {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("dialect", database.dialect().name());
         try {
-            Duration latency = database.ping();
+            Duration latency = database.probe(databaseTimeout);
             Database.PoolStats pool = database.poolStats();
             details.put("latencyMs", latency.toNanos() / 1_000_000.0);
             details.put("poolActive", pool.active());
@@ -230,16 +265,19 @@ public final class HealthMonitor implements AutoCloseable {
                 "processors", Runtime.getRuntime().availableProcessors()));
     }
 
-    private static Component resource(String name, double usedPercent, Thresholds thresholds, Map<String, Object> details) {
-        if (usedPercent >= thresholds.critical()) {
-            return new Component(name, Status.DOWN, name + " " + round(usedPercent) + "% used, at or above the critical "
-                    + thresholds.critical() + "%", details);
+    private Component resource(String name, double usedPercent, Thresholds thresholds, Map<String, Object> details) {
+        Status sampled = usedPercent >= thresholds.critical() ? Status.DOWN
+                : usedPercent >= thresholds.warn() ? Status.DEGRADED : Status.UP;
+        Hysteresis history = resources.computeIfAbsent(name, n -> new Hysteresis(limits.window(), limits.hold()));
+        Instant now = clock.instant();
+        Status status = history.next(sampled, now);
+        if (status == Status.UP) {
+            return new Component(name, Status.UP, "", details);
         }
-        if (usedPercent >= thresholds.warn()) {
-            return new Component(name, Status.DEGRADED, name + " " + round(usedPercent) + "% used, at or above the warning "
-                    + thresholds.warn() + "%", details);
-        }
-        return new Component(name, Status.UP, "", details);
+        String level = status == Status.DOWN ? "critical " + thresholds.critical() : "warning " + thresholds.warn();
+        return new Component(name, status, name + " " + round(usedPercent) + "% used now; at or above the " + level
+                + "% in at least " + history.hold() + " of the last " + history.window() + " samples, for "
+                + history.heldFor(now).toSeconds() + " s", details);
     }
 
     private static double round(double value) {

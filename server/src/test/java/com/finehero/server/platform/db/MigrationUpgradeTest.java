@@ -60,7 +60,8 @@ class MigrationUpgradeTest {
     }
 
     private static DbConfig config(String url, String user, String schema) {
-        return new DbConfig(url, user, "", schema, 0, 2, Duration.ofSeconds(5), Duration.ofSeconds(5));
+        return new DbConfig(url, user, "", schema, 0, 2, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1)));
     }
 
     private static void upgradesAndKeepsRows(DbConfig config) throws SQLException {

@@ -31,7 +31,7 @@ class GetHealthTest {
                 .containsExactly("database", "cache", "disk", "memory", "cpu", "tasks");
         ComponentHealth disk = component(health, "disk");
         assertThat(disk.getStatus()).isEqualTo(HealthStatus.HEALTH_STATUS_DEGRADED);
-        assertThat(disk.getReason()).contains("% used, at or above the warning 0.0%");
+        assertThat(disk.getReason()).contains("% used now; at or above the warning 0.0%");
         assertThat(disk.getDetailsMap()).containsKeys("usedPercent", "freeBytes");
         assertThat(component(health, "database").getStatus()).isEqualTo(HealthStatus.HEALTH_STATUS_UP);
         assertThat(component(health, "database").getDetailsMap()).containsKeys("latencyMs", "poolMax");
