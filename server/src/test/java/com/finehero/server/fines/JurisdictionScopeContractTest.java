@@ -296,4 +296,146 @@ abstract class JurisdictionScopeContractTest {
                 .header("authorization", "Bearer " + token).GET().build());
         assertThat(hiddenToToken.statusCode()).isEqualTo(404);
     }
+
+    /**
+     * Someone who reads: a channel, whose they are, and what they may reach. API users read every
+     * owner's fines but only their own PRIVATE documents; analysts every owner's of both.
+     */
+    record Reader(String name, Channel channel, String subject, boolean everyOwner, boolean apiUser, String scope) {
+        boolean reaches(String jurisdiction) {
+            return scope.isEmpty() || jurisdiction.equals(scope) || jurisdiction.startsWith(scope + "-");
+        }
+
+        boolean mayRead(Fine fine) {
+            return (everyOwner || apiUser || fine.getOwnerId().equals(subject)) && reaches(fine.getJurisdiction());
+        }
+
+        boolean mayRead(Document document) {
+            return document.getVisibility() == Visibility.VISIBILITY_PUBLIC
+                    || ((everyOwner || document.getOwner().equals(subject)) && reaches(document.getJurisdiction()));
+        }
+    }
+
+    @Test
+    void nothingAViewerOrScopedKeyReadsBelongsToSomeoneElseOrLiesOutsideItsScope() {
+        long seed = System.nanoTime();
+        try {
+            randomRecordsStayWithinReach(new java.util.Random(seed));
+        } catch (AssertionError e) {
+            throw new AssertionError("with seed " + seed + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void randomRecordsStayWithinReach(java.util.Random random) {
+        List<String> places = List.of(sf, downtown, sfo, la);
+        List<Reader> viewers = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            com.finehero.server.testing.TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+            viewers.add(new Reader("viewer " + i, viewer.channel(), viewer.userId(), false, false, ""));
+        }
+        List<Reader> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String scope = places.get(random.nextInt(places.size()));
+            boolean analyst = random.nextBoolean();
+            User owner = analyst ? scopedUser(scope, Role.ROLE_API_USER, Role.ROLE_ANALYST) : scopedUser(scope, Role.ROLE_API_USER);
+            keys.add(new Reader("key " + i + " in " + scope + (analyst ? " (analyst)" : ""), withKey(keyOf(owner, "")),
+                    owner.getUserId(), analyst, true, scope));
+        }
+        Fine template = fineIn(sf);
+        List<Fine> allFines = new java.util.ArrayList<>(List.of(template));
+        List<Document> allDocuments = new java.util.ArrayList<>();
+        DocumentsServiceGrpc.DocumentsServiceBlockingStub adminDocuments = DocumentsServiceGrpc.newBlockingStub(app().channel());
+        for (int i = 0; i < 200; i++) {
+            String place = places.get(random.nextInt(places.size()));
+            int what = random.nextInt(10);
+            if (what < 5) {
+                Reader owner = viewers.get(random.nextInt(viewers.size()));
+                allFines.add(fines(app().channel()).createFine(CreateFineRequest.newBuilder().setFine(template.toBuilder().setJurisdiction(place)
+                        .clearId().setCitationNumber("PR-" + i + "-" + UUID.randomUUID().toString().substring(0, 4))
+                        .setOwnerId(random.nextBoolean() ? owner.subject() : "")).build()));
+            } else if (what < 9) {
+                Visibility visibility = random.nextBoolean() ? Visibility.VISIBILITY_PUBLIC : Visibility.VISIBILITY_PRIVATE;
+                Reader writer = random.nextBoolean() ? null : keys.get(random.nextInt(keys.size()));
+                if (writer == null) {
+                    allDocuments.add(adminDocuments.createDocument(document(place, visibility)));
+                } else if (writer.reaches(place)) {
+                    allDocuments.add(DocumentsServiceGrpc.newBlockingStub(writer.channel()).createDocument(document(place, visibility)));
+                } else {
+                    failure(Code.PERMISSION_DENIED, () -> DocumentsServiceGrpc.newBlockingStub(writer.channel())
+                            .createDocument(document(place, visibility)));
+                }
+            } else if (i % 40 == 9) {
+                Reader writer = keys.get(random.nextInt(keys.size()));
+                String imported = "PI-" + i + "-";
+                String csv = "citation_number,jurisdiction,violation_code,amount,currency,issue_time,due_time\n"
+                        + "PI-" + i + "-A," + place + ",P,10.00,EUR,2026-11-01T00:00:00Z,2026-12-31T00:00:00Z\n"
+                        + "PI-" + i + "-B," + places.get(random.nextInt(places.size()))
+                        + ",P,10.00,EUR,2026-11-01T00:00:00Z,2026-12-31T00:00:00Z\n";
+                assertThat(run(writer.channel(), "fine_import", payload("csv", csv)).getState()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+                allFines.addAll(fines(app().channel()).listFines(ListFinesRequest.newBuilder().setPageSize(100).build()).getFinesList()
+                        .stream().filter(f -> f.getCitationNumber().startsWith(imported)).toList());
+            } else if (i % 40 == 19) {
+                Reader analyst = keys.stream().filter(Reader::everyOwner).findFirst().orElse(null);
+                if (analyst != null) {
+                    Task export = run(analyst.channel(), "fines_export", Struct.getDefaultInstance());
+                    assertThat(export.getState()).as(export.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+                    allDocuments.add(adminDocuments.getDocument(GetDocumentRequest.newBuilder()
+                            .setDocumentId(export.getResult().getFieldsOrThrow("document_id").getStringValue()).build()));
+                }
+            } else if (i % 40 == 29) {
+                Reader owner = viewers.get(random.nextInt(viewers.size()));
+                Fine fine = fines(app().channel()).createFine(CreateFineRequest.newBuilder().setFine(template.toBuilder().setJurisdiction(place)
+                        .clearId().setCitationNumber("PA-" + i).setOwnerId(owner.subject())).build());
+                allFines.add(fines(owner.channel()).contestFine(com.finehero.api.fines.v1.ContestFineRequest.newBuilder()
+                        .setFineId(fine.getId()).setReason("The sign was hidden.").build()));
+                Task letter = run(app().channel(), "appeal_letter", payload("fine_id", fine.getId()));
+                assertThat(letter.getState()).as(letter.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+                allDocuments.add(adminDocuments.getDocument(GetDocumentRequest.newBuilder()
+                        .setDocumentId(letter.getResult().getFieldsOrThrow("document_id").getStringValue()).build()));
+            }
+        }
+        List<Reader> readers = new java.util.ArrayList<>(viewers);
+        readers.addAll(keys);
+        for (Reader reader : readers) {
+            FinesServiceGrpc.FinesServiceBlockingStub readerFines = fines(reader.channel());
+            String token = "";
+            do {
+                ListFinesResponse page = readerFines.listFines(ListFinesRequest.newBuilder().setPageSize(50).setPageToken(token).build());
+                assertThat(page.getFinesList()).as(reader.name() + " lists fines").allMatch(reader::mayRead);
+                token = page.getNextPageToken();
+            } while (!token.isEmpty());
+            DocumentsServiceGrpc.DocumentsServiceBlockingStub readerDocuments = DocumentsServiceGrpc.newBlockingStub(reader.channel());
+            token = "";
+            do {
+                com.finehero.api.documents.v1.ListDocumentsResponse page = readerDocuments.listDocuments(
+                        com.finehero.api.documents.v1.ListDocumentsRequest.newBuilder().setPageSize(100).setPageToken(token).build());
+                assertThat(page.getDocumentsList()).as(reader.name() + " lists documents").allMatch(reader::mayRead);
+                token = page.getNextPageToken();
+            } while (!token.isEmpty());
+            assertThat(readerDocuments.searchDocuments(com.finehero.api.documents.v1.SearchDocumentsRequest.newBuilder()
+                    .setQuery("sign OR text OR fines").setPageSize(100).build()).getResultsList())
+                    .as(reader.name() + " searches documents")
+                    .allMatch(result -> reader.mayRead(result.getDocument()));
+            assertThat(TasksServiceGrpc.newBlockingStub(reader.channel()).listTasks(com.finehero.api.tasks.v1.ListTasksRequest
+                    .newBuilder().setPageSize(100).build()).getTasksList()).as(reader.name() + " lists tasks")
+                    .allMatch(task -> reader.everyOwner() || task.getSubmitter().equals(reader.subject())); // analysts read every task
+            for (Fine fine : allFines) {
+                GetFineRequest get = GetFineRequest.newBuilder().setFineId(fine.getId()).build();
+                if (reader.mayRead(fine)) {
+                    assertThat(readerFines.getFine(get).getId()).isEqualTo(fine.getId());
+                } else {
+                    failure(Code.NOT_FOUND, () -> readerFines.getFine(get));
+                }
+            }
+            for (Document document : allDocuments) {
+                if (reader.mayRead(document)) {
+                    assertThat(readerDocuments.getDocument(get(document)).getId()).isEqualTo(document.getId());
+                } else {
+                    failure(Code.NOT_FOUND, () -> readerDocuments.getDocument(get(document)));
+                    failure(Code.NOT_FOUND, () -> readerDocuments.downloadDocument(com.finehero.api.documents.v1.DownloadDocumentRequest
+                            .newBuilder().setDocumentId(document.getId()).build()).next());
+                }
+            }
+        }
+    }
 }
