@@ -14,6 +14,7 @@ import java.util.UUID;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.server.platform.cache.LocalCaches;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.JurisdictionScope;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
@@ -33,9 +34,12 @@ public final class AccessTokens {
     static final Duration LEEWAY = Duration.ofSeconds(30);
     private static final int MAX_TOKEN_CHARS = 8192;
     private static final JOSEObjectType TYPE = new JOSEObjectType("at+jwt");
+    /** The jurisdiction the token's holder reaches; absent: every jurisdiction. */
+    private static final String SCOPE_CLAIM = "jurisdiction_scope";
 
     /** What a valid token says. */
-    record Claims(String subject, String name, Set<Role> roles, String tokenId, Instant issuedAt, Instant expiresAt) { }
+    record Claims(String subject, String name, Set<Role> roles, JurisdictionScope scope, String tokenId, Instant issuedAt,
+                  Instant expiresAt) { }
 
     /** A token just signed. */
     record Issued(String token, Claims claims) { }
@@ -54,18 +58,22 @@ public final class AccessTokens {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
-    Issued issue(String subject, String name, Set<Role> roles) {
-        return issue(subject, name, roles, clock.instant());
+    Issued issue(String subject, String name, Set<Role> roles, JurisdictionScope scope) {
+        return issue(subject, name, roles, scope, clock.instant());
     }
 
     /**
      * A token as if issued at {@code now}, which may lie up to {@link #LEEWAY} ahead: a session that
      * must outlive a cutoff just set on its user is issued at that cutoff (tokens carry whole seconds).
      */
-    Issued issue(String subject, String name, Set<Role> roles, Instant now) {
+    Issued issue(String subject, String name, Set<Role> roles, JurisdictionScope scope, Instant now) {
         Instant expires = now.plus(config.accessTokenTtl());
         String tokenId = UUID.randomUUID().toString();
-        JWTClaimsSet claims = new JWTClaimsSet.Builder()
+        JWTClaimsSet.Builder builder = new JWTClaimsSet.Builder();
+        if (scope.limited()) {
+            builder.claim(SCOPE_CLAIM, scope.code());
+        }
+        JWTClaimsSet claims = builder
                 .issuer(config.issuer())
                 .audience(config.audience())
                 .subject(subject)
@@ -82,7 +90,7 @@ public final class AccessTokens {
         } catch (JOSEException e) {
             throw new IllegalStateException("signing an access token failed", e);
         }
-        return new Issued(jwt.serialize(), new Claims(subject, name, roles, tokenId, Date.from(now).toInstant(), Date.from(expires).toInstant()));
+        return new Issued(jwt.serialize(), new Claims(subject, name, roles, scope, tokenId, Date.from(now).toInstant(), Date.from(expires).toInstant()));
     }
 
     /** The token's claims if it is valid now; otherwise UNAUTHENTICATED, saying no more than a client can act on. */
@@ -122,10 +130,26 @@ public final class AccessTokens {
                 throw invalid();
             }
             return new Claims(claims.getSubject(), Objects.requireNonNullElse(claims.getStringClaim("name"), ""),
-                    roles(claims.getStringListClaim("roles")), claims.getJWTID(), issued.toInstant(), expires.toInstant());
+                    roles(claims.getStringListClaim("roles")), scope(claims.getStringClaim(SCOPE_CLAIM)), claims.getJWTID(), issued.toInstant(), expires.toInstant());
         } catch (ParseException | JOSEException | IllegalArgumentException e) {
             throw invalid();
         }
+    }
+
+    private static JurisdictionScope scope(String code) {
+        if (code == null) {
+            return JurisdictionScope.NONE;
+        }
+        JurisdictionScope scope;
+        try {
+            scope = JurisdictionScope.of(SCOPE_CLAIM, code);
+        } catch (FineHeroException e) {
+            throw invalid();
+        }
+        if (!scope.limited()) {
+            throw invalid(); // a claim that names no jurisdiction must not widen the token to all of them
+        }
+        return scope;
     }
 
     private static Set<Role> roles(List<String> names) {

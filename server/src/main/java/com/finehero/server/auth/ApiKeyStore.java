@@ -8,6 +8,7 @@ import java.util.Set;
 
 import com.finehero.api.auth.v1.ApiKey;
 import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /**
  * Where API keys live, known by their prefix and the SHA-256 of the whole secret, never the secret.
@@ -17,7 +18,8 @@ import com.finehero.api.auth.v1.Role;
 public interface ApiKeyStore {
 
     /** A key as checked on each call: the record, its hash, and its owner's standing and current roles. */
-    record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled, Set<Role> ownerRoles) {
+    record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled, Set<Role> ownerRoles,
+                  JurisdictionScope ownerScope) {
         /** The roles a call with this key runs with: the key's, as far as its owner still holds them. */
         Set<Role> effectiveRoles() {
             Set<Role> roles = EnumSet.noneOf(Role.class);
@@ -25,11 +27,20 @@ public interface ApiKeyStore {
             roles.retainAll(ownerRoles);
             return roles;
         }
+
+        /**
+         * The jurisdictions a call with this key reaches: the key's, as far as its owner still reaches
+         * them (the owner's when the key names none, or names a wider one); null when the owner no longer
+         * reaches any of the key's.
+         */
+        JurisdictionScope effectiveScope() {
+            return new JurisdictionScope(key.getJurisdictionScope()).narrowest(ownerScope);
+        }
     }
 
     /** A key to add; {@code expiresAt} is null for a key that does not expire. */
-    record NewKey(String prefix, String secretHash, String name, String ownerId, Set<Role> roles, Instant createTime,
-                  Instant expiresAt) { }
+    record NewKey(String prefix, String secretHash, String name, String ownerId, Set<Role> roles, JurisdictionScope scope,
+                  Instant createTime, Instant expiresAt) { }
 
     /** The last key of the previous page in listing order. */
     record Cursor(Instant createTime, String id) { }

@@ -18,6 +18,7 @@ import com.finehero.api.auth.v1.Role;
 import com.finehero.server.platform.cache.LocalCaches;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.JurisdictionScope;
 import com.github.benmanes.caffeine.cache.Cache;
 
 /**
@@ -48,12 +49,12 @@ public final class ApiKeys {
         this.byPrefix = LocalCaches.builder().maximumSize(100_000).expireAfterWrite(recheck).build();
     }
 
-    Created create(String name, String ownerId, Set<Role> roles, Instant expiresAt) {
+    Created create(String name, String ownerId, Set<Role> roles, JurisdictionScope scope, Instant expiresAt) {
         Instant now = Times.truncate(clock.instant());
         for (int attempt = 0; ; attempt++) {
             String secret = Secrets.draw(SCHEME);
             Optional<ApiKey> added = store.add(new ApiKeyStore.NewKey(secret.substring(0, PREFIX_CHARS), Secrets.hash(secret),
-                    name, ownerId, roles, now, expiresAt));
+                    name, ownerId, roles, scope, now, expiresAt));
             if (added.isPresent()) {
                 return new Created(added.get(), secret);
             }
@@ -64,8 +65,8 @@ public final class ApiKeys {
         }
     }
 
-    /** A live key and the roles a call with it runs with. */
-    record Verified(ApiKeyStore.Stored stored, Set<Role> roles) { }
+    /** A live key and the roles and jurisdiction scope a call with it runs with. */
+    record Verified(ApiKeyStore.Stored stored, Set<Role> roles, JurisdictionScope scope) { }
 
     /** The key's record and effective roles if {@code secret} is a live key; otherwise UNAUTHENTICATED. */
     Verified verify(String secret) {
@@ -84,8 +85,13 @@ public final class ApiKeys {
         if (roles.isEmpty()) {
             throw new FineHeroException.Unauthenticated("API_KEY_INVALID", "the API key is not valid: its owner no longer holds any of its roles");
         }
+        JurisdictionScope scope = stored.effectiveScope();
+        if (scope == null) {
+            throw new FineHeroException.Unauthenticated("API_KEY_INVALID",
+                    "the API key is not valid: its owner no longer reaches its jurisdiction scope");
+        }
         noteUse(stored.key().getApiKeyId(), now);
-        return new Verified(stored, roles);
+        return new Verified(stored, roles, scope);
     }
 
     Optional<ApiKeyStore.Stored> find(String id) {
@@ -110,7 +116,7 @@ public final class ApiKeys {
         return revoked;
     }
 
-    /** Forgets cached keys, e.g. after their owner's roles changed. */
+    /** Forgets cached keys, e.g. after their owner's roles or jurisdiction scope changed. */
     void forgetCached() {
         byPrefix.invalidateAll();
     }

@@ -36,6 +36,7 @@ import com.finehero.api.auth.v1.RevokeUserTokensRequest;
 import com.finehero.api.auth.v1.RevokeUserTokensResponse;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.auth.v1.SetUserDisabledRequest;
+import com.finehero.api.auth.v1.SetUserJurisdictionScopeRequest;
 import com.finehero.api.auth.v1.SetUserRolesRequest;
 import com.finehero.api.auth.v1.TokenResponse;
 import com.finehero.api.auth.v1.User;
@@ -46,6 +47,7 @@ import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.AuditStore;
 import com.finehero.server.platform.security.CallerAddress;
+import com.finehero.server.platform.security.JurisdictionScope;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.platform.security.RateLimiter;
 import com.finehero.server.platform.security.RateLimits;
@@ -192,6 +194,9 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
                 .addAllRoles(caller.roles().stream().sorted().toList())
                 .setCredentialKind(caller.credential() == Principal.Credential.API_KEY
                         ? CredentialKind.CREDENTIAL_KIND_API_KEY : CredentialKind.CREDENTIAL_KIND_ACCESS_TOKEN);
+        if (caller.scope().limited()) {
+            me.setJurisdictionScope(caller.scope().code());
+        }
         if (caller.expiresAt() != null) {
             me.setExpireTime(Times.toProto(caller.expiresAt()));
         }
@@ -201,8 +206,11 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     @Override
     public void createUser(CreateUserRequest request, StreamObserver<User> response) {
         passwords.requireAcceptable("password", request.getPassword());
+        Set<Role> roles = EnumSet.copyOf(request.getRolesList());
+        JurisdictionScope scope = JurisdictionScope.of("jurisdiction_scope", request.getJurisdictionScope());
+        requireScopable(roles, scope);
         UserStore.Account created = users.create(request.getUsername(), request.getDisplayName(),
-                EnumSet.copyOf(request.getRolesList()), passwords.hash(request.getPassword()), false);
+                roles, scope, passwords.hash(request.getPassword()), false);
         reply(response, created.user());
     }
 
@@ -216,8 +224,23 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     @Override
     public void setUserRoles(SetUserRolesRequest request, StreamObserver<User> response) {
-        UserStore.Account account = users.setRoles(id(request.getUserId()), EnumSet.copyOf(request.getRolesList()));
+        String userId = id(request.getUserId());
+        Set<Role> roles = EnumSet.copyOf(request.getRolesList());
+        requireScopable(roles, users.require(userId).scope());
+        UserStore.Account account = users.setRoles(userId, roles);
         // this instance applies the owner's new roles to their API keys at once; others within revocation-check
+        apiKeys.forgetCached();
+        reply(response, account.user());
+    }
+
+    @Override
+    public void setUserJurisdictionScope(SetUserJurisdictionScopeRequest request, StreamObserver<User> response) {
+        String userId = id(request.getUserId());
+        JurisdictionScope scope = JurisdictionScope.of("jurisdiction_scope", request.getJurisdictionScope());
+        requireScopable(users.require(userId).roles(), scope);
+        UserStore.Account account = users.setJurisdictionScope(userId, scope);
+        // access tokens carry the scope they were issued with: end them, so the next session has the new one
+        revokeSessions(userId);
         apiKeys.forgetCached();
         reply(response, account.user());
     }
@@ -296,7 +319,12 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
         if (expires != null && !expires.isAfter(clock.instant())) {
             throw FineHeroException.invalidField("expire_time", "must be in the future");
         }
-        ApiKeys.Created created = apiKeys.create(request.getName(), ownerId, roles, expires);
+        JurisdictionScope scope = keyScope(request.getJurisdictionScope(), owner, ownerId.equals(caller.subject()) ? caller : null);
+        if (scope.limited() && roles.contains(Role.ROLE_ADMIN)) {
+            throw FineHeroException.invalidField("jurisdiction_scope", request.getJurisdictionScope()
+                    + " (expected: empty for a key holding ROLE_ADMIN: administration is not limited to a jurisdiction)");
+        }
+        ApiKeys.Created created = apiKeys.create(request.getName(), ownerId, roles, scope, expires);
         reply(response, CreateApiKeyResponse.newBuilder().setApiKey(created.key()).setSecret(created.secret()).build());
     }
 
@@ -349,6 +377,36 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
     }
 
     /**
+     * The scope of a new key: the requested one, which must lie within the owner's (and, for one's own
+     * key, within the creating credential's: a scoped key cannot make a wider one); empty means the
+     * narrowest of those.
+     */
+    private static JurisdictionScope keyScope(String requested, UserStore.Account owner, Principal self) {
+        JurisdictionScope bound = owner.scope();
+        if (self != null) {
+            JurisdictionScope narrower = self.scope().narrowest(bound);
+            bound = narrower == null ? self.scope() : narrower;
+        }
+        JurisdictionScope scope = JurisdictionScope.of("jurisdiction_scope", requested);
+        if (!scope.limited()) {
+            return bound;
+        }
+        if (!scope.within(bound)) {
+            throw new FineHeroException.PermissionDenied("SCOPE_WIDER_THAN_OWNER", "jurisdiction_scope: " + scope
+                    + " (expected: " + bound + " or a jurisdiction below it: a key reaches no further than its owner)");
+        }
+        return scope;
+    }
+
+    /** Admins manage users and scopes, so their reach is never limited to a jurisdiction. */
+    private static void requireScopable(Set<Role> roles, JurisdictionScope scope) {
+        if (scope.limited() && roles.contains(Role.ROLE_ADMIN)) {
+            throw FineHeroException.invalidField("jurisdiction_scope", scope
+                    + " (expected: empty for a user holding ROLE_ADMIN: administration is not limited to a jurisdiction)");
+        }
+    }
+
+    /**
      * The account if {@code password} is its password and it is enabled; otherwise counts a failure and
      * says LOGIN_FAILED, the same for an unknown user, in the same time.
      */
@@ -375,7 +433,7 @@ public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     private TokenResponse tokens(UserStore.Account account, RefreshTokens.Issued refresh, Instant issuedAt) {
         User user = account.user();
-        AccessTokens.Issued access = accessTokens.issue(user.getUserId(), user.getUsername(), account.roles(), issuedAt);
+        AccessTokens.Issued access = accessTokens.issue(user.getUserId(), user.getUsername(), account.roles(), account.scope(), issuedAt);
         return TokenResponse.newBuilder()
                 .setAccessToken(access.token())
                 .setTokenType("Bearer")

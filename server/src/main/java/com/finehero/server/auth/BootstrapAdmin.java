@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.util.EnumSet;
 
 import com.finehero.api.auth.v1.Role;
+import com.finehero.server.platform.security.JurisdictionScope;
 import com.finehero.server.platform.errors.FineHeroException;
 
 /**
@@ -36,7 +37,7 @@ public final class BootstrapAdmin {
             return;
         }
         try {
-            users.create(config.bootstrapUsername(), "Administrator", EnumSet.of(Role.ROLE_ADMIN), passwords.hash(config.bootstrapPassword()),
+            users.create(config.bootstrapUsername(), "Administrator", EnumSet.of(Role.ROLE_ADMIN), JurisdictionScope.NONE, passwords.hash(config.bootstrapPassword()),
                     config.bootstrapMustChangePassword());
             LOG.log(Level.INFO, "created the first admin, " + UserStore.normalise(config.bootstrapUsername()));
         } catch (FineHeroException.AlreadyExists raced) {

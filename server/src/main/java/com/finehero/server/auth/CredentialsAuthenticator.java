@@ -38,7 +38,8 @@ public final class CredentialsAuthenticator implements Authenticator {
             ApiKeyStore.Stored key = verified.stored();
             return new Principal(key.key().getOwnerId(), key.ownerName(), verified.roles(),
                     Principal.Credential.API_KEY, key.key().getApiKeyId(),
-                    key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null);
+                    key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null,
+                    verified.scope());
         }
         if (authorization.length() <= BEARER.length() || !authorization.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
             throw new FineHeroException.Unauthenticated("AUTHORIZATION_MALFORMED",
@@ -49,6 +50,6 @@ public final class CredentialsAuthenticator implements Authenticator {
             throw new FineHeroException.Unauthenticated("TOKEN_REVOKED", "the access token has been revoked: log in again");
         }
         return new Principal(claims.subject(), claims.name(), claims.roles(), Principal.Credential.ACCESS_TOKEN,
-                claims.tokenId(), claims.expiresAt());
+                claims.tokenId(), claims.expiresAt(), claims.scope());
     }
 }

@@ -13,12 +13,14 @@ import com.finehero.api.auth.v1.ApiKey;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /** {@link ApiKeyStore} in the {@code api_keys} table, joined to each key's owner; the same SQL on PostgreSQL and H2. */
 public final class JdbcApiKeyStore implements ApiKeyStore {
 
     private static final String SELECT = "SELECT k.id, k.prefix, k.secret_hash, k.name, k.owner_id, k.roles, k.create_time, "
-            + "k.expire_time, k.last_used_time, k.revoke_time, u.username, u.disabled, u.roles AS owner_roles FROM api_keys k JOIN users u ON u.id = k.owner_id";
+            + "k.expire_time, k.last_used_time, k.revoke_time, k.jurisdiction_scope, u.username, u.disabled, u.roles AS owner_roles, "
+            + "u.jurisdiction_scope AS owner_scope FROM api_keys k JOIN users u ON u.id = k.owner_id";
 
     private final Database db;
 
@@ -31,8 +33,9 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
         String id = UUID.randomUUID().toString();
         try {
             db.inTransaction(connection -> Sql.update(connection, "INSERT INTO api_keys (id, prefix, secret_hash, name, owner_id, roles, "
-                    + "create_time, expire_time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", Arrays.asList(id, key.prefix(), key.secretHash(),
-                    key.name(), key.ownerId(), RolesColumn.encode(key.roles()), key.createTime(), key.expiresAt())));
+                    + "create_time, expire_time, jurisdiction_scope) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", Arrays.asList(id, key.prefix(),
+                    key.secretHash(), key.name(), key.ownerId(), RolesColumn.encode(key.roles()), key.createTime(), key.expiresAt(),
+                    key.scope().limited() ? key.scope().code() : null)));
         } catch (Database.DatabaseException e) {
             if (db.dialect().isUniqueViolation(e.sqlException())) {
                 return Optional.empty();
@@ -90,7 +93,12 @@ public final class JdbcApiKeyStore implements ApiKeyStore {
         Times.optionalTimestamp(rows, "expire_time").ifPresent(key::setExpireTime);
         Times.optionalTimestamp(rows, "last_used_time").ifPresent(key::setLastUsedTime);
         Times.optionalTimestamp(rows, "revoke_time").ifPresent(key::setRevokeTime);
+        String scope = rows.getString("jurisdiction_scope");
+        if (scope != null) {
+            key.setJurisdictionScope(scope);
+        }
+        String ownerScope = rows.getString("owner_scope");
         return new Stored(key.build(), rows.getString("secret_hash"), rows.getString("username"), rows.getBoolean("disabled"),
-                RolesColumn.decode(rows.getString("owner_roles")));
+                RolesColumn.decode(rows.getString("owner_roles")), new JurisdictionScope(ownerScope == null ? "" : ownerScope));
     }
 }

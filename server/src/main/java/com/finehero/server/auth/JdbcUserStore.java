@@ -16,12 +16,13 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /** {@link UserStore} in the {@code users} table; the same SQL on PostgreSQL and H2. */
 public final class JdbcUserStore implements UserStore {
 
     private static final String SELECT = "SELECT id, username, display_name, password_hash, roles, disabled, create_time, "
-            + "update_time, must_change_password, delete_time FROM users";
+            + "update_time, must_change_password, delete_time, jurisdiction_scope FROM users";
     /** What deletion leaves of a username; unique because the id is. */
     static final String DELETED_PREFIX = "deleted-";
 
@@ -34,14 +35,16 @@ public final class JdbcUserStore implements UserStore {
     }
 
     @Override
-    public Account create(String username, String displayName, Set<Role> roles, String passwordHash, boolean mustChangePassword) {
+    public Account create(String username, String displayName, Set<Role> roles, JurisdictionScope scope, String passwordHash,
+                          boolean mustChangePassword) {
         Instant now = clock.instant();
         String id = UUID.randomUUID().toString();
         String name = UserStore.normalise(username);
         try {
             db.inTransaction(connection -> Sql.update(connection, "INSERT INTO users (id, username, display_name, password_hash, "
-                    + "roles, disabled, create_time, update_time, must_change_password) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?, ?)",
-                    List.of(id, name, displayName, passwordHash, RolesColumn.encode(roles), now, now, mustChangePassword)));
+                    + "roles, disabled, create_time, update_time, must_change_password, jurisdiction_scope) VALUES (?, ?, ?, ?, ?, FALSE, ?, ?, ?, ?)",
+                    java.util.Arrays.asList(id, name, displayName, passwordHash, RolesColumn.encode(roles), now, now, mustChangePassword,
+                            scope.limited() ? scope.code() : null)));
         } catch (Database.DatabaseException e) {
             if (db.dialect().isUniqueViolation(e.sqlException())) {
                 throw new FineHeroException.AlreadyExists("USERNAME_TAKEN", "the username " + name + " is taken");
@@ -71,6 +74,13 @@ public final class JdbcUserStore implements UserStore {
     @Override
     public Account setRoles(String id, Set<Role> roles) {
         return update(id, "roles = ?", RolesColumn.encode(roles));
+    }
+
+    @Override
+    public Account setJurisdictionScope(String id, JurisdictionScope scope) {
+        db.inTransaction(connection -> Sql.update(connection, "UPDATE users SET jurisdiction_scope = ?, update_time = ? WHERE id = ?",
+                java.util.Arrays.asList(scope.limited() ? scope.code() : null, clock.instant(), id)));
+        return require(id);
     }
 
     @Override
@@ -130,6 +140,10 @@ public final class JdbcUserStore implements UserStore {
                 .setUpdateTime(Times.timestamp(rows, "update_time"))
                 .setMustChangePassword(rows.getBoolean("must_change_password"));
         Times.optionalTimestamp(rows, "delete_time").ifPresent(user::setDeleteTime);
+        String scope = rows.getString("jurisdiction_scope");
+        if (scope != null) {
+            user.setJurisdictionScope(scope);
+        }
         return new Account(user.build(), rows.getString("password_hash"));
     }
 }

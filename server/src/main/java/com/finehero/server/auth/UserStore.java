@@ -10,6 +10,7 @@ import java.util.Set;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.auth.v1.User;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /**
  * Where accounts live. Usernames are kept {@linkplain #normalise normalised}, so they compare
@@ -33,6 +34,11 @@ public interface UserStore {
         boolean deleted() {
             return user.hasDeleteTime();
         }
+
+        /** The jurisdictions the user reaches. */
+        JurisdictionScope scope() {
+            return new JurisdictionScope(user.getJurisdictionScope());
+        }
     }
 
     static String normalise(String username) {
@@ -40,7 +46,8 @@ public interface UserStore {
     }
 
     /** Adds an enabled user. ALREADY_EXISTS when the normalised username is taken. */
-    Account create(String username, String displayName, Set<Role> roles, String passwordHash, boolean mustChangePassword);
+    Account create(String username, String displayName, Set<Role> roles, JurisdictionScope scope, String passwordHash,
+                   boolean mustChangePassword);
 
     Optional<Account> find(String id);
 
@@ -51,6 +58,9 @@ public interface UserStore {
 
     /** NOT_FOUND for an unknown id. */
     Account setRoles(String id, Set<Role> roles);
+
+    /** NOT_FOUND for an unknown id. */
+    Account setJurisdictionScope(String id, JurisdictionScope scope);
 
     /** NOT_FOUND for an unknown id. */
     Account setDisabled(String id, boolean disabled);

@@ -64,7 +64,11 @@ public final class DocumentRules {
             visibility = mayPublish ? Visibility.VISIBILITY_PUBLIC : Visibility.VISIBILITY_PRIVATE;
         }
         checkMayPublish(visibility, mayPublish);
-        return newDocument(requested.toBuilder().setOwner(caller.subject()).setVisibility(visibility).build());
+        Document.Builder owned = requested.toBuilder().setOwner(caller.subject()).setVisibility(visibility);
+        if (owned.getJurisdiction().isEmpty() && caller.scope().limited()) {
+            owned.setJurisdiction(caller.scope().code()); // what a scoped caller writes lies within its scope
+        }
+        return withinScope(newDocument(owned.build()), caller);
     }
 
     /**
@@ -95,7 +99,19 @@ public final class DocumentRules {
 
     /** An update by {@code caller}: only those who {@link #mayPublish} may set visibility PUBLIC. */
     public Document update(Document current, Document changes, FieldMask mask, Principal caller) {
-        return update(current, changes, mask, mayPublish(caller));
+        withinScope(current, caller);
+        return withinScope(update(current, changes, mask, mayPublish(caller)), caller);
+    }
+
+    /**
+     * The document, if a caller with a jurisdiction scope may write it: it lies within the scope (PUBLIC
+     * documents of other jurisdictions are readable, not writable). PERMISSION_DENIED (OUT_OF_SCOPE) otherwise.
+     */
+    private static Document withinScope(Document document, Principal caller) {
+        if (!caller.scope().reaches(document.getJurisdiction())) {
+            throw caller.scope().outOfScope("document.jurisdiction", document.getJurisdiction());
+        }
+        return document;
     }
 
     private Document update(Document current, Document changes, FieldMask mask, boolean mayPublish) {

@@ -22,6 +22,7 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /**
  * {@link DocumentStore} on PostgreSQL or H2. Search matches and ranks with the same SQL on both (string
@@ -222,7 +223,21 @@ public final class JdbcDocumentStore implements DocumentStore {
 
     /** Narrows {@code where} (over {@code documents d}) to what {@code audience} may read. */
     private static Sql.Where visible(Sql.Where where, Audience audience) {
-        return audience.everyOwner() ? where : where.and("(d.visibility = 'PUBLIC' OR d.owner = ?)", audience.subject());
+        if (audience.readsEverything()) {
+            return where;
+        }
+        JurisdictionScope scope = audience.scope();
+        if (!scope.limited()) {
+            return where.and("(d.visibility = 'PUBLIC' OR d.owner = ?)", audience.subject());
+        }
+        List<Object> params = new ArrayList<>();
+        String owned = "";
+        if (!audience.everyOwner()) {
+            owned = "d.owner = ? AND ";
+            params.add(audience.subject());
+        }
+        params.addAll(List.of(scope.sqlParams()));
+        return where.and("(d.visibility = 'PUBLIC' OR (" + owned + scope.sqlCondition("d.jurisdiction") + "))", params.toArray());
     }
 
     /**

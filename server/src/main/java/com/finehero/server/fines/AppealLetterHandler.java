@@ -101,6 +101,7 @@ final class AppealLetterHandler extends AbstractTaskHandler {
         Principal submitter = Principal.current();
         Fine fine = fines.find(id)
                 .filter(found -> submitter.seesEveryOwner() || found.getOwnerId().equals(submitter.subject()))
+                .filter(found -> submitter.scope().reaches(found.getJurisdiction()))
                 .orElseThrow(() -> FineHeroException.invalidField("payload.fine_id", "fine " + id + " does not exist"));
         if (fine.getStatus() != FineStatus.FINE_STATUS_CONTESTED) {
             throw FineHeroException.failedPrecondition("FINE_NOT_CONTESTED", "fine " + id + " is "

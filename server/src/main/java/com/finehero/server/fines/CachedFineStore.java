@@ -12,11 +12,13 @@ import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.server.platform.cache.CacheRegion;
 import com.finehero.server.platform.cache.ProtoRecords;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /**
  * Serves single fines from the {@code fines} cache region and keeps it right: every write stores the
  * committed fine with its version (older values never overwrite it), a delete leaves a tombstone.
- * Lists and statistics always come from the database.
+ * Lists and statistics always come from the database, filtered there; a cached fine is shared by
+ * every caller, so whoever reads it checks owner and jurisdiction scope after the hit.
  */
 public final class CachedFineStore implements FineStore {
 
@@ -76,13 +78,13 @@ public final class CachedFineStore implements FineStore {
     }
 
     @Override
-    public List<FineStatsGroup> stats(String jurisdiction) {
-        return store.stats(jurisdiction);
+    public List<FineStatsGroup> stats(String jurisdiction, JurisdictionScope scope) {
+        return store.stats(jurisdiction, scope);
     }
 
     @Override
-    public List<Fine> near(GeoBox box, List<FineStatus> statuses, int limit) {
-        return store.near(box, statuses, limit);
+    public List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit) {
+        return store.near(box, statuses, scope, limit);
     }
 
     @Override

@@ -163,11 +163,15 @@ final class FineImportHandler extends AbstractTaskHandler {
     }
 
     /**
-     * Why the submitter, whom the import runs as, may not write this fine's owner, or null when they
-     * may: a caller who sees only their own fines writes only those.
+     * Why the submitter, whom the import runs as, may not write this fine, or null when they may: a
+     * caller who sees only their own fines writes only those, a scoped one only within its scope.
      */
     static String outOfReach(Fine fine) {
         Principal submitter = Principal.current();
+        if (!submitter.scope().reaches(fine.getJurisdiction())) {
+            return "jurisdiction: " + fine.getJurisdiction() + " (expected: " + submitter.scope()
+                    + " or a jurisdiction below it, the submitter's jurisdiction scope)";
+        }
         if (submitter.seesEveryOwner() || fine.getOwnerId().equals(submitter.subject())) {
             return null;
         }

@@ -10,6 +10,7 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /**
  * Where fines live. Every method is one transaction; a method that throws has changed nothing.
@@ -54,10 +55,11 @@ public interface FineStore {
     /** One page of fines, newest first. */
     List<Fine> list(FineQuery query, int limit);
 
-    List<FineStatsGroup> stats(String jurisdiction);
+    /** Counts and sums of the fines of {@code jurisdiction} (empty: all) that {@code scope} reaches. */
+    List<FineStatsGroup> stats(String jurisdiction, JurisdictionScope scope);
 
-    /** Fines with a position inside the box, roughly nearest to {@code center} first. */
-    List<Fine> near(GeoBox box, List<FineStatus> statuses, int limit);
+    /** Fines that {@code scope} reaches with a position inside the box, roughly nearest to {@code center} first. */
+    List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit);
 
     /** Marks up to {@code limit} OPEN or UPHELD fines due before {@code now} as OVERDUE; returns their ids. */
     List<String> markOverdue(Instant now, int limit);
@@ -94,11 +96,12 @@ public interface FineStore {
     /** The payment after a confirmation and its fine; {@code replayed} when it had been confirmed before. */
     record ConfirmationResult(Payment payment, Fine fine, boolean replayed) { }
 
-    /** Filters and position of a ListFines page. */
+    /** Filters and position of a ListFines page; only fines that {@code scope} reaches. */
     record FineQuery(List<FineStatus> statuses, String jurisdiction, Instant dueAfter, Instant dueBefore,
-                     String vehiclePlate, String ownerId, Cursor after) {
+                     String vehiclePlate, String ownerId, JurisdictionScope scope, Cursor after) {
         public FineQuery {
             statuses = List.copyOf(statuses);
+            java.util.Objects.requireNonNull(scope, "scope");
         }
     }
 

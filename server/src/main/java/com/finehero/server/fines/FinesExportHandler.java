@@ -85,7 +85,7 @@ final class FinesExportHandler extends AbstractTaskHandler {
         Payload payload = context.payload();
         List<FineStatus> statuses = statuses(payload);
         String jurisdiction = payload.string("jurisdiction", "").toUpperCase(Locale.ROOT);
-        long expected = fines.stats(jurisdiction).stream()
+        long expected = fines.stats(jurisdiction, Principal.current().scope()).stream()
                 .filter(g -> statuses.isEmpty() || statuses.contains(g.getStatus()))
                 .mapToLong(FineStatsGroup::getCount).sum();
         StringBuilder csv = new StringBuilder(Csv.line(FineCsv.COLUMNS));
@@ -94,7 +94,8 @@ final class FinesExportHandler extends AbstractTaskHandler {
         List<Fine> page;
         do {
             context.checkCancelled();
-            page = fines.list(new FineStore.FineQuery(statuses, jurisdiction, null, null, "", "", after), PAGE);
+            page = fines.list(new FineStore.FineQuery(statuses, jurisdiction, null, null, "", "",
+                    Principal.current().scope(), after), PAGE);
             for (Fine fine : page) {
                 csv.append(Csv.line(FineCsv.row(fine)));
             }
@@ -131,6 +132,9 @@ final class FinesExportHandler extends AbstractTaskHandler {
                 .setVisibility(Visibility.VISIBILITY_PRIVATE);
         if (!jurisdiction.isEmpty()) {
             draft.setJurisdiction(jurisdiction);
+        } else if (Principal.current().scope().limited()) {
+            // what a scoped submitter exported lies within their scope, and so does the document
+            draft.setJurisdiction(Principal.current().scope().code());
         }
         // a run that wrote its document and then lost its lease finds it again instead of writing another
         List<Document> earlier = documents.list(new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_OTHER, "", List.of(runTag),

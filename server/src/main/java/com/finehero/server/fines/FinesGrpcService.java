@@ -76,7 +76,9 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
 
     @Override
     public void createFine(CreateFineRequest request, StreamObserver<Fine> response) {
-        reply(response, store.create(rules.newFine(request.getFine())));
+        Fine fine = rules.newFine(request.getFine());
+        requireReachable(fine);
+        reply(response, store.create(fine));
     }
 
     @Override
@@ -90,7 +92,8 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
         String scope = request.getStatusesList().stream().map(Enum::name).sorted().collect(Collectors.joining(","))
                 + "|" + request.getJurisdiction().toUpperCase(Locale.ROOT)
                 + "|" + request.getDueAfter() + "|" + request.getDueBefore()
-                + "|" + FineRules.normalisePlate(request.getVehiclePlate()) + "|" + request.getOwnerId();
+                + "|" + FineRules.normalisePlate(request.getVehiclePlate()) + "|" + request.getOwnerId()
+                + "|" + Principal.current().scope();
         FineStore.Cursor after = KeysetPage.after(request.getPageToken(), scope, FineStore.Cursor::new);
         FineStore.FineQuery query = new FineStore.FineQuery(
                 request.getStatusesList(),
@@ -99,6 +102,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
                 request.hasDueBefore() ? Times.toInstant(request.getDueBefore()) : null,
                 FineRules.normalisePlate(request.getVehiclePlate()),
                 ownOnly() ? Principal.current().subject() : request.getOwnerId(),
+                Principal.current().scope(),
                 after);
         boolean othersAsked = ownOnly() && !request.getOwnerId().isEmpty() && !request.getOwnerId().equals(Principal.current().subject());
         KeysetPage<Fine> page = KeysetPage.fetch(limit, scope, n -> othersAsked ? List.of() : store.list(query, n),
@@ -109,12 +113,13 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
     @Override
     public void updateFine(com.finehero.api.fines.v1.UpdateFineRequest request, StreamObserver<Fine> response) {
         String id = id(request.getFine().getId());
-        reply(response, store.change(id, current -> rules.update(current, request.getFine(), request.getUpdateMask())));
+        reply(response, store.change(id, current -> requireReachable(rules.update(reachable(current), request.getFine(),
+                request.getUpdateMask()))));
     }
 
     @Override
     public void deleteFine(DeleteFineRequest request, StreamObserver<DeleteFineResponse> response) {
-        store.delete(id(request.getFineId()), current -> rules.checkDeletable(current, request.getVersion()));
+        store.delete(id(request.getFineId()), current -> rules.checkDeletable(reachable(current), request.getVersion()));
         reply(response, DeleteFineResponse.getDefaultInstance());
     }
 
@@ -134,12 +139,12 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
             throw new FineHeroException.InvalidArgument("UNKNOWN_DOCUMENT", unknown.stream()
                     .map(v -> v.field() + ": " + v.description()).collect(Collectors.joining("; ")), unknown);
         }
-        reply(response, store.change(id(request.getFineId()), current -> rules.contest(current, request)));
+        reply(response, store.change(id(request.getFineId()), current -> rules.contest(reachable(current), request)));
     }
 
     @Override
     public void resolveContest(ResolveContestRequest request, StreamObserver<Fine> response) {
-        reply(response, store.change(id(request.getFineId()), current -> rules.resolve(current, request)));
+        reply(response, store.change(id(request.getFineId()), current -> rules.resolve(reachable(current), request)));
     }
 
     @Override
@@ -157,7 +162,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
 
                     @Override
                     public Payment payment(Fine current) {
-                        return rules.payment(current, normalised, recordedByStaff);
+                        return rules.payment(reachable(current), normalised, recordedByStaff);
                     }
 
                     @Override
@@ -202,7 +207,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
 
     @Override
     public void getFineStats(GetFineStatsRequest request, StreamObserver<GetFineStatsResponse> response) {
-        List<FineStatsGroup> groups = store.stats(request.getJurisdiction().toUpperCase(Locale.ROOT));
+        List<FineStatsGroup> groups = store.stats(request.getJurisdiction().toUpperCase(Locale.ROOT), Principal.current().scope());
         reply(response, GetFineStatsResponse.newBuilder()
                 .addAllGroups(groups)
                 .setTotalCount(groups.stream().mapToLong(FineStatsGroup::getCount).sum())
@@ -221,7 +226,7 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
                 center.getLatitude() - latDelta, center.getLatitude() + latDelta,
                 center.getLongitude() - lngDelta, center.getLongitude() + lngDelta);
         List<FineNear> near = new ArrayList<>();
-        for (Fine fine : store.near(box, request.getStatusesList(), Math.min(500, limit * 2 + 16))) {
+        for (Fine fine : store.near(box, request.getStatusesList(), Principal.current().scope(), Math.min(500, limit * 2 + 16))) {
             if (ownOnly() && !fine.getOwnerId().equals(Principal.current().subject())) {
                 continue;
             }
@@ -247,11 +252,32 @@ public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBas
         return 2 * EARTH_RADIUS_METERS * Math.asin(Math.min(1, Math.sqrt(h)));
     }
 
-    /** The fine, if the caller may see it; other owners' fines are NOT_FOUND to a viewer, as if absent. */
+    /**
+     * The fine, if the caller may see it; other owners' fines are NOT_FOUND to a viewer, and fines
+     * outside the caller's jurisdiction scope to everyone scoped, as if absent. Checked after the read,
+     * since a cached fine is shared by every caller.
+     */
     private Fine visible(String id) {
         return store.find(id)
                 .filter(fine -> !ownOnly() || fine.getOwnerId().equals(Principal.current().subject()))
+                .filter(fine -> Principal.current().scope().reaches(fine.getJurisdiction()))
                 .orElseThrow(() -> FineHeroException.notFound("fine", id));
+    }
+
+    /** The locked fine a change starts from, NOT_FOUND (as if absent) outside the caller's jurisdiction scope. */
+    private static Fine reachable(Fine current) {
+        if (!Principal.current().scope().reaches(current.getJurisdiction())) {
+            throw FineHeroException.notFound("fine", current.getId());
+        }
+        return current;
+    }
+
+    /** A fine to write, PERMISSION_DENIED (OUT_OF_SCOPE) when its jurisdiction lies outside the caller's scope. */
+    private static Fine requireReachable(Fine fine) {
+        if (!Principal.current().scope().reaches(fine.getJurisdiction())) {
+            throw Principal.current().scope().outOfScope("fine.jurisdiction", fine.getJurisdiction());
+        }
+        return fine;
     }
 
     private static boolean ownOnly() {

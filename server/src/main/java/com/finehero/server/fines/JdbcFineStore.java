@@ -21,6 +21,7 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /** {@link FineStore} on PostgreSQL or H2 through plain JDBC; the same SQL runs on both. */
 public final class JdbcFineStore implements FineStore {
@@ -184,6 +185,7 @@ public final class JdbcFineStore implements FineStore {
                 .below("f.due_time", query.dueBefore())
                 .eq("f.vehicle_plate", query.vehiclePlate())
                 .eq("f.owner_id", query.ownerId());
+        within(where, "f.jurisdiction", query.scope());
         if (query.after() != null) {
             where.beforeKey("f.create_time", "f.id", query.after().createTime(), query.after().id());
         }
@@ -193,8 +195,8 @@ public final class JdbcFineStore implements FineStore {
     }
 
     @Override
-    public List<FineStatsGroup> stats(String jurisdiction) {
-        Sql.Where where = Sql.where().eq("jurisdiction", jurisdiction);
+    public List<FineStatsGroup> stats(String jurisdiction, JurisdictionScope scope) {
+        Sql.Where where = within(Sql.where().eq("jurisdiction", jurisdiction), "jurisdiction", scope);
         String sql = "SELECT jurisdiction, status, currency_code, COUNT(*) AS n, SUM(amount_minor) AS total FROM fines"
                 + where.clause() + " GROUP BY jurisdiction, status, currency_code ORDER BY jurisdiction, status, currency_code";
         return db.read(connection -> Sql.list(connection, sql, where.params(), row -> FineStatsGroup.newBuilder()
@@ -208,13 +210,14 @@ public final class JdbcFineStore implements FineStore {
     }
 
     @Override
-    public List<Fine> near(GeoBox box, List<FineStatus> statuses, int limit) {
+    public List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit) {
         // Equirectangular distance orders candidates well within 100 km; the caller computes the exact one.
         double lngScale = Math.cos(Math.toRadians(box.centerLatitude()));
         Sql.Where where = Sql.where()
                 .and("f.latitude BETWEEN ? AND ?", box.minLatitude(), box.maxLatitude())
                 .and("f.longitude BETWEEN ? AND ?", box.minLongitude(), box.maxLongitude())
                 .in("f.status", statuses.stream().map(FineRules::name).toList());
+        within(where, "f.jurisdiction", scope);
         String sql = FineMapper.SELECT + where.clause()
                 + " ORDER BY (f.latitude - ?) * (f.latitude - ?) + (f.longitude - ?) * (f.longitude - ?) * ? , f.id LIMIT ?";
         return db.read(connection -> Sql.list(connection, sql, where.params(box.centerLatitude(), box.centerLatitude(),
@@ -234,6 +237,11 @@ public final class JdbcFineStore implements FineStore {
                     + Sql.placeholders(ids.size()) + ")", Sql.concat(List.of(now), ids));
             return ids;
         });
+    }
+
+    /** Narrows {@code where} to the rows whose {@code column} the scope reaches. */
+    private static Sql.Where within(Sql.Where where, String column, JurisdictionScope scope) {
+        return scope.limited() ? where.and(scope.sqlCondition(column), scope.sqlParams()) : where;
     }
 
     private static Fine require(Connection connection, String id) throws SQLException {

@@ -13,6 +13,7 @@ import com.finehero.api.tasks.v1.Task;
 import com.finehero.api.tasks.v1.TaskPriority;
 import com.finehero.api.tasks.v1.TaskState;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.security.JurisdictionScope;
 import com.finehero.server.platform.security.Principal;
 
 /** Converts between {@code tasks} rows and the contract's {@link Task}. */
@@ -23,12 +24,12 @@ final class TaskMapper {
             + "max_attempts, backoff_ms, lease_owner, cancel_requested, progress_percent, progress_message, result, "
             + "last_error, create_time, update_time, start_time, finish_time, version, submitter";
     /** The columns {@link #submitter} reads. */
-    static final String SUBMITTER_COLUMNS = "submitter, submitter_roles, submitter_credential";
+    static final String SUBMITTER_COLUMNS = "submitter, submitter_roles, submitter_credential, submitter_scope";
     /** An INSERT up to its rows: followed by one or more {@link #ROW}s. */
     static final String INSERT_INTO = "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, cron, "
             + "idempotency_key, max_attempts, backoff_ms, create_time, update_time, version, " + SUBMITTER_COLUMNS + ") VALUES ";
     /** One row of {@link #INSERT_INTO}, taking the {@link #insertValues} of a task. */
-    static final String ROW = "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)";
+    static final String ROW = "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)";
     /** Inserts one task unless its id, or its submitter's idempotency key, is taken. */
     static final String INSERT = INSERT_INTO + ROW + " ON CONFLICT DO NOTHING";
 
@@ -39,7 +40,8 @@ final class TaskMapper {
     static List<Object> insertValues(TaskStore.NewTask task) {
         return Arrays.asList(task.id(), task.type(), task.payloadJson(), task.priority(), task.runAt(), task.readyKey(),
                 task.cron(), task.idempotencyKey(), task.maxAttempts(), task.backoffMs(), task.now(), task.now(),
-                task.submitter().subject(), roles(task.submitter().roles()), task.submitter().credential().label());
+                task.submitter().subject(), roles(task.submitter().roles()), task.submitter().credential().label(),
+                task.submitter().scope().limited() ? task.submitter().scope().code() : null);
     }
 
     /** Roles as stored: their names, comma-separated. */
@@ -49,7 +51,8 @@ final class TaskMapper {
 
     /**
      * The principal a task's handler runs as, from a row selected with {@link #SUBMITTER_COLUMNS}: the
-     * system for what the server scheduled, else the submitter with the roles their submitting call carried.
+     * system for what the server scheduled, else the submitter with the roles and jurisdiction scope their
+     * submitting call carried.
      */
     static Principal submitter(ResultSet row) throws SQLException {
         String label = row.getString("submitter_credential");
@@ -65,7 +68,8 @@ final class TaskMapper {
             }
         }
         String subject = row.getString("submitter");
-        return new Principal(subject, subject, roles, credential, "", null);
+        String scope = row.getString("submitter_scope");
+        return new Principal(subject, subject, roles, credential, "", null, new JurisdictionScope(scope == null ? "" : scope));
     }
 
     /** The task as {@link #INSERT} stored it. */

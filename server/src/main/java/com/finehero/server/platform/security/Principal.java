@@ -10,11 +10,12 @@ import com.finehero.api.auth.v1.Role;
 import io.grpc.Context;
 
 /**
- * Who a call runs as: the account, the roles this credential carries and how it was proven. Services
- * read it with {@link #current()} to decide ownership; the access check has already decided the role.
+ * Who a call runs as: the account, the roles this credential carries, how it was proven and the
+ * jurisdictions it reaches. Services read it with {@link #current()} to decide ownership and scope; the
+ * access check has already decided the role.
  */
 public record Principal(String subject, String name, Set<Role> roles, Credential credential,
-                        String tokenId, Instant expiresAt) {
+                        String tokenId, Instant expiresAt, JurisdictionScope scope) {
 
     /** How the caller proved who they are. */
     public enum Credential {
@@ -44,6 +45,12 @@ public record Principal(String subject, String name, Set<Role> roles, Credential
         roles = roles.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(roles));
         Objects.requireNonNull(credential, "credential");
         Objects.requireNonNull(tokenId, "tokenId");
+        scope = scope == null ? JurisdictionScope.NONE : scope;
+    }
+
+    /** A principal that reaches every jurisdiction. */
+    public Principal(String subject, String name, Set<Role> roles, Credential credential, String tokenId, Instant expiresAt) {
+        this(subject, name, roles, credential, tokenId, expiresAt, JurisdictionScope.NONE);
     }
 
     /**
@@ -86,6 +93,7 @@ public record Principal(String subject, String name, Set<Role> roles, Credential
     @Override
     public String toString() {
         // never the token id: it is half of a credential in logs
-        return "Principal[" + (anonymous() ? "anonymous" : subject + " " + roles + " via " + credential.label()) + "]";
+        return "Principal[" + (anonymous() ? "anonymous" : subject + " " + roles + " via " + credential.label()
+                + (scope.limited() ? " in " + scope : "")) + "]";
     }
 }
