@@ -37,6 +37,7 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbClientPool;
 import com.finehero.server.platform.db.DbConfig;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.security.JurisdictionScope;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -276,7 +277,7 @@ public final class DbClientBench {
         }
 
         static FineStore.FineQuery openIn(String jurisdiction, FineStore.Cursor after) {
-            return new FineStore.FineQuery(List.of(FineStatus.FINE_STATUS_OPEN), jurisdiction, null, null, "", "", after);
+            return new FineStore.FineQuery(List.of(FineStatus.FINE_STATUS_OPEN), jurisdiction, null, null, "", "", JurisdictionScope.NONE, after);
         }
 
         String randomId() {
@@ -297,7 +298,7 @@ public final class DbClientBench {
             Random random = new Random(7);
             List<FineStore.FineQuery> queries = new ArrayList<>();
             JURISDICTIONS.forEach(j -> queries.add(openIn(j, null)));
-            queries.add(new FineStore.FineQuery(List.of(), "", null, null, "", "", null));
+            queries.add(new FineStore.FineQuery(List.of(), "", null, null, "", "", JurisdictionScope.NONE, null));
             for (int i = 0; i < samples; i++) {
                 var position = cursors.get(random.nextInt(cursors.size()));
                 queries.add(openIn(position.getKey(), position.getValue()));

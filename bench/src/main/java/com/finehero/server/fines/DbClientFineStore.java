@@ -66,6 +66,7 @@ public final class DbClientFineStore extends FindAndListOnly {
 
     @Override
     public List<Fine> list(FineQuery query, int limit) {
+        requireUnscoped(query);
         Sql.Where where = Sql.where()
                 .in("f.status", query.statuses().stream().map(FineRules::name).toList())
                 .eq("f.jurisdiction", query.jurisdiction())

@@ -8,6 +8,7 @@ import java.util.function.UnaryOperator;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.server.platform.security.JurisdictionScope;
 
 /** A {@link FineStore} written for measuring its cache-miss read and ListFines only; the rest refuses. */
 abstract class FindAndListOnly implements FineStore {
@@ -43,18 +44,25 @@ abstract class FindAndListOnly implements FineStore {
     }
 
     @Override
-    public List<FineStatsGroup> stats(String jurisdiction) {
+    public List<FineStatsGroup> stats(String jurisdiction, JurisdictionScope scope) {
         throw notPorted();
     }
 
     @Override
-    public List<Fine> near(GeoBox box, List<FineStatus> statuses, int limit) {
+    public List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit) {
         throw notPorted();
     }
 
     @Override
     public List<String> markOverdue(Instant now, int limit) {
         throw notPorted();
+    }
+
+    /** The ports measure the unscoped reads only; a scoped query would be answered wrongly. */
+    static void requireUnscoped(FineQuery query) {
+        if (!query.scope().equals(JurisdictionScope.NONE)) {
+            throw new UnsupportedOperationException("only unscoped lists are ported: " + query.scope());
+        }
     }
 
     private static UnsupportedOperationException notPorted() {

@@ -28,6 +28,7 @@ public final class SqlFineStore extends FindAndListOnly {
 
     @Override
     public List<Fine> list(FineQuery query, int limit) {
+        requireUnscoped(query);
         Sql.Where where = Sql.where()
                 .in("f.status", query.statuses().stream().map(FineRules::name).toList())
                 .eq("f.jurisdiction", query.jurisdiction())
