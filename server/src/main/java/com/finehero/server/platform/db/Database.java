@@ -285,7 +285,7 @@ public final class Database implements AutoCloseable {
 
     private Connection connect() {
         try {
-            return TimedConnections.wrap(pool.getConnection(), slowQueries);
+            return TimedConnections.wrap(pool.getConnection(), slowQueries, dialect.perStatementTimeouts());
         } catch (SQLException e) {
             throw translate(e);
         }

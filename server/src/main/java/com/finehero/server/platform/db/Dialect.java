@@ -30,6 +30,13 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
     /** Makes every connection of the pool use {@code schema} for FineHero's tables. */
     void useSchema(HikariConfig pool, String schema);
 
+    /**
+     * Whether JDBC's {@code Statement.setQueryTimeout} bounds just that statement. On H2 it sets the
+     * session's {@code QUERY_TIMEOUT}, replacing a tighter limit a store set for its own statements, so
+     * a call's deadline stops H2 statements by cancelling them instead.
+     */
+    boolean perStatementTimeouts();
+
     /** Whether an exception, or one of its causes, means a unique constraint was violated. */
     default boolean isUniqueViolation(SQLException e) {
         // 23505 is the SQL-standard state both PostgreSQL and H2 use for unique violations.
@@ -51,6 +58,11 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
 
         @Override
         public boolean shared() {
+            return false;
+        }
+
+        @Override
+        public boolean perStatementTimeouts() {
             return false;
         }
 
@@ -80,6 +92,11 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
 
         @Override
         public boolean shared() {
+            return true;
+        }
+
+        @Override
+        public boolean perStatementTimeouts() {
             return true;
         }
 

@@ -16,7 +16,8 @@ import io.grpc.Deadline;
 /**
  * Wraps a connection so every statement it makes reports its execution time to {@link SlowQueries}
  * and stops when the calling gRPC call does: a statement run under a deadline gets a query timeout of the
- * time left (JDBC counts whole seconds, so at least one) and is cancelled on the database the moment
+ * time left (JDBC counts whole seconds, so at least one; only where the dialect bounds a single
+ * statement that way, see {@link Dialect#perStatementTimeouts()}) and is cancelled on the database the moment
  * the call's context is cancelled (deadline passed, client gone). Dynamic proxies keep this to one small
  * class whatever JDBC methods the stores call.
  */
@@ -25,21 +26,22 @@ final class TimedConnections {
     private TimedConnections() {
     }
 
-    static Connection wrap(Connection connection, SlowQueries slow) {
+    static Connection wrap(Connection connection, SlowQueries slow, boolean timeouts) {
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> {
                     Object result = invoke(connection, method, args);
                     if (result instanceof PreparedStatement prepared && method.getName().equals("prepareStatement")) {
-                        return statement(prepared, PreparedStatement.class, (String) args[0], slow);
+                        return statement(prepared, PreparedStatement.class, (String) args[0], slow, timeouts);
                     }
                     if (result instanceof Statement plain && method.getName().equals("createStatement")) {
-                        return statement(plain, Statement.class, null, slow);
+                        return statement(plain, Statement.class, null, slow, timeouts);
                     }
                     return result;
                 });
     }
 
-    private static <S extends Statement> S statement(S target, Class<S> type, String preparedSql, SlowQueries slow) {
+    private static <S extends Statement> S statement(S target, Class<S> type, String preparedSql, SlowQueries slow,
+                                                     boolean timeouts) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (!method.getName().startsWith("execute")) {
                 return invoke(target, method, args);
@@ -48,7 +50,7 @@ final class TimedConnections {
             Context context = Context.current();
             Deadline deadline = context.getDeadline();
             Context.CancellationListener cancel = cancelled -> cancelQuietly(target);
-            if (deadline != null) {
+            if (deadline != null && timeouts) {
                 long millisLeft = deadline.timeRemaining(TimeUnit.MILLISECONDS);
                 target.setQueryTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (millisLeft + 999) / 1000)));
             }

@@ -103,6 +103,7 @@ class MigrationUpgradeTest {
         }
     }
 
+    /** Rows as the previous release writes them: a new NOT NULL column without a default is named here. */
     private static void insertRowOfEachKind(Connection connection) throws SQLException {
         Instant at = WHEN;
         String fineId = UUID.randomUUID().toString();
@@ -114,9 +115,9 @@ class MigrationUpgradeTest {
                 + " paid_time) VALUES (?, ?, 'upgrade-payment', 'USD', 1000, ?)",
                 List.of(UUID.randomUUID().toString(), fineId, at));
         Sql.update(connection, "INSERT INTO documents (id, title, kind, content, content_type, size_bytes, checksum_sha256,"
-                + " version, create_time, update_time, title_terms, content_terms)"
+                + " version, create_time, update_time, title_terms, content_terms, owner, visibility)"
                 + " VALUES (?, 'Upgrade notice', 'NOTICE', 'parking rules', 'text/plain', 13, ?, 2, ?, ?, ' upgrade notice ',"
-                + " ' parking rules ')", List.of(UUID.randomUUID().toString(), "0".repeat(64), at, at));
+                + " ' parking rules ', 'system', 'PUBLIC')", List.of(UUID.randomUUID().toString(), "0".repeat(64), at, at));
         Sql.update(connection, "INSERT INTO users (id, username, password_hash, roles, create_time, update_time)"
                 + " VALUES (?, 'upgrade-admin', 'not-a-real-hash', 'ADMIN', ?, ?)", List.of(UUID.randomUUID().toString(), at, at));
         Sql.update(connection, "INSERT INTO alerts (id, rule, state, severity, summary, measured, threshold, unit, fire_time,"
