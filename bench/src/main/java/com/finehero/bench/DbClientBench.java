@@ -29,6 +29,7 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Location;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.server.fines.DbClientFineStore;
 import com.finehero.server.fines.FineStore;
 import com.finehero.server.fines.JdbcFineStore;
@@ -260,7 +261,8 @@ public final class DbClientBench {
                 public Payment payment(Fine current) {
                     return Payment.newBuilder().setId(uuid("payment-" + current.getId()))
                             .setFineId(current.getId()).setIdempotencyKey("bench-pay-" + current.getId())
-                            .setAmount(current.getAmount()).setReference("bench").setPaidTime(Times.toProto(now)).build();
+                            .setAmount(current.getAmount()).setReference("bench").setPaidTime(Times.toProto(now))
+                            .setStatus(PaymentStatus.PAYMENT_STATUS_CONFIRMED).setConfirmTime(Times.toProto(now)).build();
                 }
 
                 @Override

@@ -16,6 +16,7 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Location;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.google.protobuf.Timestamp;
@@ -150,7 +151,9 @@ public final class DbClientFineStore extends FindAndListOnly {
                             .setCurrencyCode(string(row, "p_currency"))
                             .setAmountMinor(row.column("p_amount").get(Long.class)))
                     .setReference(string(row, "p_reference"))
-                    .setPaidTime(time(row, "p_paid_time")));
+                    .setPaidTime(time(row, "p_paid_time"))
+                    .setStatus(PaymentStatus.valueOf("PAYMENT_STATUS_" + string(row, "p_status")))
+                    .setConfirmTime(time(row, "p_confirm_time")));
         }
         return fine.build();
     }

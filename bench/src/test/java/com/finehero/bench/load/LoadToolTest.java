@@ -34,6 +34,7 @@ class LoadToolTest {
                         "server.port", "0", "server.host", "127.0.0.1",
                         "finehero.db.url", "jdbc:h2:mem:load-tool;MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH;DB_CLOSE_DELAY=-1",
                         "finehero.auth.bootstrap-admin.password", "load-tool-admin-password",
+                        "finehero.auth.bootstrap-admin.must-change-password", "false",
                         "finehero.auth.bcrypt-cost", "4",
                         "finehero.security.rate-limits.per-identity", "100000000",
                         "finehero.security.rate-limits.global", "100000000",
