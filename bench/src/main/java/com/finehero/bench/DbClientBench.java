@@ -32,7 +32,7 @@ import com.finehero.api.fines.v1.Payment;
 import com.finehero.api.fines.v1.PaymentStatus;
 import com.finehero.server.fines.DbClientFineStore;
 import com.finehero.server.fines.FineStore;
-import com.finehero.server.fines.JdbcFineStore;
+import com.finehero.server.fines.Fines;
 import com.finehero.server.fines.SqlFineStore;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbClientPool;
@@ -49,7 +49,7 @@ import io.helidon.dbclient.jdbc.JdbcClientBuilder;
 
 /**
  * Whether FineHero's stores should use Helidon's DB client (helidon-dbclient-jdbc): the fines store's
- * cache-miss read and a filtered ListFines page, through {@link JdbcFineStore} as the server runs it, the
+ * cache-miss read and a filtered ListFines page, through the server's {@code JdbcFineStore} ({@link Fines#storeWithoutCache}) as the server runs it, the
  * same on the {@code Sql} helper, and the DB-client spike (reads in auto-commit as the client runs them,
  * and in a transaction as the others do), on one database in alternating rounds after a warm-up round.
  * Steps the script runs:
@@ -92,7 +92,7 @@ public final class DbClientBench {
             // closing the client closes this pool
             client = JdbcClientBuilder.create().connectionPool(DbClientPool.open(config, database.slowQueries()))
                     .statements(DbClientFineStore.statements()).build();
-            byMode.put(BASELINE, new JdbcFineStore(database));
+            byMode.put(BASELINE, Fines.storeWithoutCache(database));
             byMode.put("sql_helper", new SqlFineStore(database));
             byMode.put("dbclient", new DbClientFineStore(client, false));
             byMode.put("dbclient_in_transaction", new DbClientFineStore(client, true));

@@ -17,53 +17,20 @@ import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
-import com.finehero.server.auth.AccessTokens;
-import com.finehero.server.auth.ApiKeys;
+import com.finehero.server.auth.Auth;
 import com.finehero.server.auth.AuthConfig;
-import com.finehero.server.auth.AuthGrpcService;
-import com.finehero.server.auth.BootstrapAdmin;
-import com.finehero.server.auth.CredentialsAuthenticator;
-import com.finehero.server.auth.JdbcApiKeyStore;
-import com.finehero.server.auth.JdbcAuditStore;
-import com.finehero.server.auth.JdbcRefreshTokenStore;
-import com.finehero.server.auth.JdbcUserStore;
-import com.finehero.server.auth.JwksService;
-import com.finehero.server.auth.Passwords;
-import com.finehero.server.auth.RefreshTokens;
 import com.finehero.server.auth.Revocations;
-import com.finehero.server.auth.SigningKeys;
-import com.finehero.server.auth.UserStore;
-import com.finehero.server.monitoring.AlertNotifier;
 import com.finehero.server.monitoring.Alerts;
-import com.finehero.server.monitoring.AlertsConfig;
-import com.finehero.server.monitoring.JdbcAlertStore;
+import com.finehero.server.monitoring.Monitoring;
 import com.finehero.api.tasks.v1.TasksProto;
-import com.finehero.server.monitoring.MonitoringGrpcService;
-import com.finehero.server.monitoring.MonitoringTasks;
-import com.finehero.server.monitoring.TaskAlertNotifier;
-import com.finehero.server.monitoring.WebhookAlertNotifier;
 import com.finehero.server.platform.observe.CacheMetrics;
-import com.finehero.server.documents.CachedDocumentStore;
-import com.finehero.server.documents.DocumentRules;
-import com.finehero.server.documents.DocumentTasks;
-import com.finehero.server.documents.DocumentsGrpcService;
-import com.finehero.server.documents.JdbcDocumentStore;
-import com.finehero.server.fines.CachedFineStore;
-import com.finehero.server.fines.FineRules;
-import com.finehero.server.fines.FineTasks;
-import com.finehero.server.fines.FinesGrpcService;
-import com.finehero.server.fines.HmacPaymentProvider;
-import com.finehero.server.fines.HmacPaymentProvider;
-import com.finehero.server.fines.JdbcFineStore;
+import com.finehero.server.documents.Documents;
+import com.finehero.server.fines.Fines;
 import com.finehero.server.fines.OverdueSweeper;
-import com.finehero.server.platform.cache.CacheConfig;
 import com.finehero.server.platform.cache.Caches;
-import com.finehero.server.platform.cache.PageCache;
-import com.finehero.server.platform.cache.RedisConfig;
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
-import com.finehero.server.platform.db.DbConfig;
 import com.finehero.server.platform.rpc.DeadlineInterceptor;
 import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
@@ -97,14 +64,8 @@ import com.finehero.server.platform.security.RateLimitInterceptor;
 import com.finehero.server.platform.security.RateLimiter;
 import com.finehero.server.platform.security.RateLimits;
 import com.finehero.server.platform.security.RedisRateLimiter;
-import com.finehero.server.tasks.JdbcTaskStore;
-import com.finehero.server.tasks.NoopHandler;
-import com.finehero.server.tasks.TaskMetrics;
 import com.finehero.server.tasks.TaskEngine;
-import com.finehero.server.tasks.TaskHandlers;
-import com.finehero.server.tasks.TaskRules;
-import com.finehero.server.tasks.TasksConfig;
-import com.finehero.server.tasks.TasksGrpcService;
+import com.finehero.server.tasks.Tasks;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.MeterRegistry;
@@ -120,8 +81,10 @@ import io.opentelemetry.api.GlobalOpenTelemetry;
  * below builds one layer on the ones before it: the platform (database, Redis, caches, health,
  * metrics), security (accounts, tokens, API keys, rate limits, audit), the features (fines, documents,
  * tasks, monitoring), the interceptor pipeline, the one Helidon WebServer serving gRPC and HTTP on one
- * port, and the schedules. {@link Main} and the tests both start the platform through {@link #start},
- * so tests exercise the real wiring.
+ * port, and the schedules. Each feature is built through its one public entry class ({@link Auth},
+ * {@link Documents}, {@link Fines}, {@link Tasks}, {@link Monitoring}), which takes its collaborators
+ * here and builds its own stores and services; the order of construction stays in this class.
+ * {@link Main} and the tests both start the platform through {@link #start}, so tests exercise the real wiring.
  */
 public final class FineHeroApp implements AutoCloseable {
 
@@ -142,9 +105,8 @@ public final class FineHeroApp implements AutoCloseable {
     }
 
     /** Who callers are and what they may do, and the RPCs that manage it. */
-    private record Security(SigningKeys signingKeys, AccessTokens accessTokens, Revocations revocations, ApiKeys apiKeys,
-                            RateLimiter rateLimiter, AuditLog audit, RefusalSampler auditedCalls, CallGate gate,
-                            AuthGrpcService service) {
+    private record Security(Auth auth, RateLimiter rateLimiter, AuditLog audit, RefusalSampler auditedCalls, CallGate gate,
+                            BindableService service) {
     }
 
     /** The features with their gRPC services, in registration order. */
@@ -216,15 +178,8 @@ public final class FineHeroApp implements AutoCloseable {
     }
 
     private static Security security(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
-        AuthConfig auth = config.auth();
-        UserStore users = new JdbcUserStore(platform.database(), clock);
-        Passwords passwords = new Passwords(auth.bcryptCost());
-        SigningKeys signingKeys = SigningKeys.from(auth);
-        AccessTokens accessTokens = new AccessTokens(signingKeys, auth, clock);
-        RefreshTokens refreshTokens = new RefreshTokens(new JdbcRefreshTokenStore(platform.database()), clock, auth.refreshTokenTtl());
-        Revocations revocations = new Revocations(platform.redis(), clock, auth.accessTokenTtl(), auth.revocationCheck());
-        ApiKeys apiKeys = new ApiKeys(new JdbcApiKeyStore(platform.database()), clock, auth.revocationCheck());
-        BootstrapAdmin.createIfMissing(auth, users, passwords);
+        AuthConfig authConfig = config.auth();
+        Auth auth = Auth.create(authConfig, platform.database(), platform.redis(), clock);
         RateLimiter rateLimiter;
         if (config.redis().enabled()) {
             RedisRateLimiter shared = new RedisRateLimiter(platform.redis(), clock, config.rateLimits().syncEvery());
@@ -233,62 +188,41 @@ public final class FineHeroApp implements AutoCloseable {
         } else {
             rateLimiter = new RateLimiter.Local(clock);
         }
-        AuditLog audit = new AuditLog(new JdbcAuditStore(platform.database()), config.audit(), clock);
+        AuditLog audit = new AuditLog(auth.auditStore(), config.audit(), clock);
         resources.add(audit);
-        AuthGrpcService service = new AuthGrpcService(
-                new AuthGrpcService.Credentials(users, passwords, accessTokens, refreshTokens, revocations, apiKeys),
-                new AuthGrpcService.LoginLimits(rateLimiter, config.rateLimits()), audit, clock, auth.passwordResetTtl());
+        BindableService service = auth.service(rateLimiter, config.rateLimits(), audit);
         RefusalSampler auditedCalls = new RefusalSampler(audit, clock, config.rateLimits().auditedRefusalsPerAddress());
-        CallGate gate = new CallGate(new AccessRules(),
-                auth.enabled() ? Optional.of(new CredentialsAuthenticator(accessTokens, revocations, apiKeys)) : Optional.empty(),
-                rateLimiter, auth.enabled() && config.rateLimits().enabled() ? config.rateLimits().perAddress() : 0, auditedCalls);
-        return new Security(signingKeys, accessTokens, revocations, apiKeys, rateLimiter, audit, auditedCalls, gate, service);
+        CallGate gate = new CallGate(new AccessRules(), auth.authenticator(), rateLimiter,
+                authConfig.enabled() && config.rateLimits().enabled() ? config.rateLimits().perAddress() : 0, auditedCalls);
+        return new Security(auth, rateLimiter, audit, auditedCalls, gate, service);
     }
 
     private static Features features(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
         Database database = platform.database();
         Caches caches = platform.caches();
-        DocumentRules documentRules = new DocumentRules(clock, config.documentMaxBytes());
-        PageCache searchPages = caches.pages("search");
-        PageCache documentPages = caches.pages("document-lists");
-        CachedDocumentStore documents = new CachedDocumentStore(new JdbcDocumentStore(database, config.documentQueryTimeout()),
-                caches.region("documents"), List.of(searchPages, documentPages));
+        Documents documents = Documents.create(database, caches, clock, config.documentMaxBytes(), config.documentQueryTimeout());
+        Fines fines = Fines.create(database, caches, clock, config.payments(), documents);
 
-        FineRules fineRules = new FineRules(clock);
-        CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database), caches.region("fines"));
-        OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
+        Tasks tasks = Tasks.create(database, config.tasks(), platform.redis(), clock);
+        TaskEngine engine = tasks.engine()
+                .register(fines.taskHandlers())
+                .register(documents.taskHandlers())
+                .register(tasks.taskHandlers());
+        resources.add(() -> engine.close(config.shutdownDrain()));
+        platform.health().addCheck(() -> engine.health(config.health().oldestPendingWarn()));
 
-        TasksConfig tasksConfig = config.tasks();
-        TaskRules taskRules = new TaskRules(clock, tasksConfig.aging(), tasksConfig.pastTolerance());
-        TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules,
-                new TaskHandlers(tasksConfig.concurrency()), tasksConfig, platform.redis())
-                .register(FineTasks.handlers(fines, fineRules, overdueSweeper, documents, documentRules))
-                .register(DocumentTasks.handlers(documents))
-                .register(new NoopHandler());
-        resources.add(() -> tasks.close(config.shutdownDrain()));
-        platform.health().addCheck(() -> tasks.health(config.health().oldestPendingWarn()));
-
-        AlertsConfig alertsConfig = config.alerts();
-        Optional<WebhookAlertNotifier> webhook = Alerts.webhook(alertsConfig);
-        webhook.ifPresent(hook -> {
-            resources.add(hook);
-            tasks.register(MonitoringTasks.handlers(hook, alertsConfig));
-        });
-        Alerts alerts = Alerts.create(alertsConfig, new JdbcAlertStore(database), database.slowQueries(), platform.redis(),
-                platform.health()::snapshot, platform.rpcMetrics(), clock,
-                webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
-        resources.add(alerts);
+        Monitoring monitoring = Monitoring.create(config.alerts(), database, caches, platform.redis(), platform.health(),
+                platform.rpcMetrics(), engine, clock);
+        resources.add(monitoring);
 
         Map<Descriptors.FileDescriptor, BindableService> services = new LinkedHashMap<>();
-        services.put(FinesProto.getDescriptor(), new FinesGrpcService(fines, fineRules, documents::existing,
-                new HmacPaymentProvider(config.payments(), clock)).withSignatureHeader());
-        services.put(DocumentsProto.getDescriptor(), new DocumentsGrpcService(documents, documentRules, searchPages, documentPages));
-        services.put(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, platform.rpcMetrics(), database,
-                platform.health()::snapshot, alerts, () -> tasks.stats("")));
-        services.put(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll(), tasksConfig.maxWatchesPerUser()));
+        services.put(FinesProto.getDescriptor(), fines.service());
+        services.put(DocumentsProto.getDescriptor(), documents.service());
+        services.put(MonitoringProto.getDescriptor(), monitoring.service());
+        services.put(TasksProto.getDescriptor(), tasks.service());
         CacheMetrics.register(platform.meters(), caches.stats());
-        TaskMetrics.register(platform.meters(), () -> tasks.stats(""), clock);
-        return new Features(overdueSweeper, tasks, alerts, services);
+        tasks.registerMetrics(platform.meters());
+        return new Features(fines.overdueSweeper(), engine, monitoring.alerts(), services);
     }
 
     /** The interceptors in the order a call meets them, then every service. */
@@ -359,7 +293,7 @@ public final class FineHeroApp implements AutoCloseable {
                 .routing(http -> http
                         .addFilter(new HttpSecurity(config.cors()))
                         .addFilter(new ObserveAccess(security.gate(), ConfigValues.string(config.server(), "features.observe.endpoint")))
-                        .register(new JwksService(security.signingKeys()))
+                        .register(security.auth().jwks())
                         .register(rest)
                         .register(new OpenApiService(HttpBinding.of(pipeline)))
                         .register(new DashboardService()))
@@ -377,8 +311,8 @@ public final class FineHeroApp implements AutoCloseable {
         }
         // a revocation is kept only while the tokens it denies could still be used; every logout adds one
         long sweep = config.auth().revocationSweep().toMillis();
-        maintenance.scheduleWithFixedDelay(security.revocations()::forgetExpired, sweep, sweep, TimeUnit.MILLISECONDS);
-        features.tasks().ensureRecurring(FineTasks.OVERDUE_SWEEP, config.tasks().overdueSweep());
+        maintenance.scheduleWithFixedDelay(security.auth().revocations()::forgetExpired, sweep, sweep, TimeUnit.MILLISECONDS);
+        features.tasks().ensureRecurring(Fines.OVERDUE_SWEEP, config.tasks().overdueSweep());
         features.tasks().start();
     }
 
@@ -408,7 +342,7 @@ public final class FineHeroApp implements AutoCloseable {
 
     /** This instance's deny-list of access tokens (tests watch the schedule that prunes it). */
     public Revocations revocations() {
-        return security.revocations();
+        return security.auth().revocations();
     }
 
     /**

@@ -28,7 +28,7 @@ import com.nimbusds.jwt.SignedJWT;
  * expiry, not-before and the claims FineHero needs. A verified token is remembered until it expires,
  * so a client that reuses its token pays for the signature check once, not on every call.
  */
-public final class AccessTokens {
+final class AccessTokens {
 
     /** Tolerated clock difference between the instance that signed and the one that checks. */
     static final Duration LEEWAY = Duration.ofSeconds(30);

@@ -15,7 +15,7 @@ import com.finehero.server.platform.security.JurisdictionScope;
  * Every method is one transaction. Implemented by {@link JdbcApiKeyStore}; {@link ApiKeys} makes and
  * checks the secrets.
  */
-public interface ApiKeyStore {
+interface ApiKeyStore {
 
     /** A key as checked on each call: the record, its hash, and its owner's standing and current roles. */
     record Stored(ApiKey key, String secretHash, String ownerName, boolean ownerDisabled, Set<Role> ownerRoles,

@@ -28,7 +28,7 @@ import com.github.benmanes.caffeine.cache.Cache;
  * owner's standing, is remembered for {@code recheck}, which bounds how long another instance may
  * still accept a revoked key or roles its owner lost.
  */
-public final class ApiKeys {
+final class ApiKeys {
 
     private static final System.Logger LOG = System.getLogger(ApiKeys.class.getName());
     private static final String SCHEME = "fh_";

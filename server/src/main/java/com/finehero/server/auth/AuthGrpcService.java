@@ -58,7 +58,7 @@ import static com.finehero.server.platform.rpc.Replies.pageSize;
 import static com.finehero.server.platform.rpc.Replies.reply;
 
 /** The gRPC face of identity: sessions, users, API keys, the audit log. */
-public final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
+final class AuthGrpcService extends AuthServiceGrpc.AuthServiceImplBase {
 
     private static final String LOGIN_FAILED = "wrong username or password";
     private static final String RESET_TOKEN_SCHEME = "fhp_";

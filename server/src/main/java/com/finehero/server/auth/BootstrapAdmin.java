@@ -14,7 +14,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * password sat in configuration, the admin must change it before signing in, unless
  * {@code must-change-password} is false.
  */
-public final class BootstrapAdmin {
+final class BootstrapAdmin {
 
     private static final System.Logger LOG = System.getLogger(BootstrapAdmin.class.getName());
 

@@ -9,7 +9,7 @@ import com.finehero.server.platform.security.Principal;
 import io.grpc.Metadata;
 
 /** Reads {@code authorization: Bearer <access token>} or {@code x-api-key: <key>}; never both. */
-public final class CredentialsAuthenticator implements Authenticator {
+final class CredentialsAuthenticator implements Authenticator {
 
     private static final String BEARER = "bearer ";
 

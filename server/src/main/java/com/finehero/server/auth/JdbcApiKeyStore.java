@@ -16,7 +16,7 @@ import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.security.JurisdictionScope;
 
 /** {@link ApiKeyStore} in the {@code api_keys} table, joined to each key's owner; the same SQL on PostgreSQL and H2. */
-public final class JdbcApiKeyStore implements ApiKeyStore {
+final class JdbcApiKeyStore implements ApiKeyStore {
 
     private static final String SELECT = "SELECT k.id, k.prefix, k.secret_hash, k.name, k.owner_id, k.roles, k.create_time, "
             + "k.expire_time, k.last_used_time, k.revoke_time, k.jurisdiction_scope, u.username, u.disabled, u.roles AS owner_roles, "

@@ -16,7 +16,7 @@ import com.finehero.server.platform.security.AuditStore;
  * {@link AuditStore} in the {@code audit_events} table, which auth owns along with ListAuditEvents;
  * the same SQL on PostgreSQL and H2.
  */
-public final class JdbcAuditStore implements AuditStore {
+final class JdbcAuditStore implements AuditStore {
 
     private static final String INSERT = "INSERT INTO audit_events (event_time, principal_id, principal_name, credential, "
             + "method, resource, peer, protocol, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";

@@ -15,7 +15,7 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 
 /** {@link RefreshTokenStore} in the {@code refresh_tokens} table; the same SQL on PostgreSQL and H2. */
-public final class JdbcRefreshTokenStore implements RefreshTokenStore {
+final class JdbcRefreshTokenStore implements RefreshTokenStore {
 
     private final Database db;
 

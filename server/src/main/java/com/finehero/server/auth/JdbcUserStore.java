@@ -19,7 +19,7 @@ import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.security.JurisdictionScope;
 
 /** {@link UserStore} in the {@code users} table; the same SQL on PostgreSQL and H2. */
-public final class JdbcUserStore implements UserStore {
+final class JdbcUserStore implements UserStore {
 
     private static final String SELECT = "SELECT id, username, display_name, password_hash, roles, disabled, create_time, "
             + "update_time, must_change_password, delete_time, jurisdiction_scope FROM users";

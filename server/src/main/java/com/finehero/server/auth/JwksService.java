@@ -7,7 +7,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 
 /** Publishes the public keys that verify access tokens, where OAuth tooling looks for them. */
-public final class JwksService implements HttpService {
+final class JwksService implements HttpService {
 
     public static final String PATH = "/.well-known/jwks.json";
 

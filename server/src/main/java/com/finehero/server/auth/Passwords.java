@@ -25,7 +25,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * common passwords (SecLists' {@code 10k-most-common.txt}, shipped as {@code auth/common-passwords.txt};
  * compared ignoring case).
  */
-public final class Passwords {
+final class Passwords {
 
     static final int MIN_LENGTH = 12;
     private static final String COMMON_LIST = "/auth/common-passwords.txt";

@@ -9,7 +9,7 @@ import java.util.function.Function;
  * transaction. Implemented by {@link JdbcRefreshTokenStore}; {@link RefreshTokens} decides what a
  * presented token is worth.
  */
-public interface RefreshTokenStore {
+interface RefreshTokenStore {
 
     /** A stored token as rotation sees it. */
     record Stored(String id, String familyId, String userId, Instant expiresAt, boolean used, boolean revoked) { }

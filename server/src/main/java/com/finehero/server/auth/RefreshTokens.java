@@ -16,7 +16,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * refresh uses up one token and issues the next in the family. A used token presented again means it
  * was stolen or replayed, so the whole family is revoked.
  */
-public final class RefreshTokens {
+final class RefreshTokens {
 
     private static final String SCHEME = "fhr_";
 

@@ -43,7 +43,7 @@ public final class Revocations {
     private final Map<String, Instant> userCutoffs = new ConcurrentHashMap<>();
     private final Cache<String, Entry> lookups;
 
-    public Revocations(RedisConnector redis, Clock clock, Duration tokenLifetime, Duration recheck) {
+    Revocations(RedisConnector redis, Clock clock, Duration tokenLifetime, Duration recheck) {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.tokenLifetime = Objects.requireNonNull(tokenLifetime, "tokenLifetime");

@@ -28,7 +28,7 @@ import com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator;
  * key, and removes the old one once the tokens it signed have expired. The public halves are served
  * as the JWKS.
  */
-public final class SigningKeys {
+final class SigningKeys {
 
     private static final System.Logger LOG = System.getLogger(SigningKeys.class.getName());
 

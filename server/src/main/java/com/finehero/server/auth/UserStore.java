@@ -16,7 +16,7 @@ import com.finehero.server.platform.security.JurisdictionScope;
  * Where accounts live. Usernames are kept {@linkplain #normalise normalised}, so they compare
  * case-insensitively. Every method is one transaction. Implemented by {@link JdbcUserStore}.
  */
-public interface UserStore {
+interface UserStore {
 
     /**
      * A user: the public record plus its password hash, which never leaves this package. The hash is

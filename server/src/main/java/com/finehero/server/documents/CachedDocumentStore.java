@@ -18,7 +18,7 @@ import com.finehero.server.platform.cache.ProtoRecords;
  * them to a new generation. The region holds documents whoever may read them, so every read from it is checked against the caller's
  * {@link Audience} before it is returned; page caches are keyed by the audience ({@link DocumentStore.Filter}).
  */
-public final class CachedDocumentStore implements DocumentStore {
+final class CachedDocumentStore implements DocumentStore {
 
     private final DocumentStore store;
     private final CacheRegion cache;

@@ -32,7 +32,7 @@ public final class DocumentRules {
     private final Clock clock;
     private final long maxContentBytes;
 
-    public DocumentRules(Clock clock, long maxContentBytes) {
+    DocumentRules(Clock clock, long maxContentBytes) {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.maxContentBytes = maxContentBytes;
     }

@@ -5,7 +5,7 @@ import java.util.List;
 import com.finehero.server.tasks.TaskHandler;
 
 /** The task types of documents, in one place: document_reindex. */
-public final class DocumentTasks {
+final class DocumentTasks {
 
     private DocumentTasks() {
     }

@@ -41,7 +41,7 @@ import static com.finehero.server.platform.rpc.Replies.id;
 import static com.finehero.server.platform.rpc.Replies.reply;
 
 /** The gRPC face of documents: CRUD with versions, streamed upload and download, cached search. */
-public final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceImplBase {
+final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceImplBase {
 
     static final int DEFAULT_PAGE = 20;
     static final int MAX_PAGE = 100;

@@ -29,7 +29,7 @@ import com.finehero.server.platform.security.JurisdictionScope;
  * functions over the normalised terms); PostgreSQL first narrows the candidates through its
  * GIN-indexed tsvector of those terms ({@link DocumentSearchSql}).
  */
-public final class JdbcDocumentStore implements DocumentStore {
+final class JdbcDocumentStore implements DocumentStore {
 
     private static final String SUMMARY_COLUMNS = "d.id, d.title, d.kind, d.jurisdiction, d.tags, d.content_type, "
             + "d.size_bytes, d.checksum_sha256, d.version, d.author, d.create_time, d.update_time, d.owner, d.visibility";

@@ -20,7 +20,7 @@ import com.finehero.server.platform.security.JurisdictionScope;
  * Lists and statistics always come from the database, filtered there; a cached fine is shared by
  * every caller, so whoever reads it checks owner and jurisdiction scope after the hit.
  */
-public final class CachedFineStore implements FineStore {
+final class CachedFineStore implements FineStore {
 
     private final FineStore store;
     private final CacheRegion cache;

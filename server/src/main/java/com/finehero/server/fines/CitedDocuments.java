@@ -8,7 +8,7 @@ import java.util.Set;
  * in the wiring, so the fines package does not depend on the documents package.
  */
 @FunctionalInterface
-public interface CitedDocuments {
+interface CitedDocuments {
 
     /** The ids among {@code ids} that are documents that exist and are not deleted. */
     Set<String> existing(Collection<String> ids);

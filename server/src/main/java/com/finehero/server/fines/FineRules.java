@@ -36,7 +36,7 @@ import com.google.protobuf.Timestamp;
  * payment: PENDING_CONFIRMATION -> CONFIRMED | UNAPPLIED; recorded by staff: CONFIRMED
  * </pre>
  */
-public final class FineRules {
+final class FineRules {
 
     /** After an upheld contest whose due time has passed, the fine is due this long after the ruling. */
     public static final Duration GRACE_AFTER_RULING = Duration.ofDays(30);

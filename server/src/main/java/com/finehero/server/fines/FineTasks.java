@@ -7,7 +7,7 @@ import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.tasks.TaskHandler;
 
 /** The task types of fines, in one place: fine_import, fines_export, appeal_letter and overdue_sweep. */
-public final class FineTasks {
+final class FineTasks {
 
     /** The recurring sweep, scheduled on {@code finehero.tasks.schedules.overdue-sweep}. */
     public static final String OVERDUE_SWEEP = OverdueSweepHandler.TYPE.name();

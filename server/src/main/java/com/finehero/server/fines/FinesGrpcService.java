@@ -47,7 +47,7 @@ import static com.finehero.server.platform.rpc.Replies.reply;
  * Requests arrive already validated against the contract's rules; failures are thrown and turned into
  * statuses by the error interceptor.
  */
-public final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBase {
+final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBase {
 
     static final int DEFAULT_PAGE_SIZE = 20;
     static final int MAX_PAGE_SIZE = 100;

@@ -23,7 +23,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * {@code v1} values may be sent (the provider rotating its secret); one matching is enough. The
  * signature covers the fields, not the wire bytes, so gRPC and REST calls verify the same way.
  */
-public final class HmacPaymentProvider implements PaymentProvider {
+final class HmacPaymentProvider implements PaymentProvider {
 
     private static final String ALGORITHM = "HmacSHA256";
     private static final String EXPECTED = "expected t=<unix seconds>,v1=<hex HMAC-SHA256>";

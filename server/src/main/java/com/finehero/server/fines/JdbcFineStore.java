@@ -24,7 +24,7 @@ import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.security.JurisdictionScope;
 
 /** {@link FineStore} on PostgreSQL or H2 through plain JDBC; the same SQL runs on both. */
-public final class JdbcFineStore implements FineStore {
+final class JdbcFineStore implements FineStore {
 
     private static final String INSERT = "INSERT INTO fines (id, " + String.join(", ", FineMapper.COLUMNS)
             + ") VALUES (?" + ", ?".repeat(FineMapper.COLUMNS.size()) + ")";

@@ -18,7 +18,7 @@ public final class OverdueSweeper {
     private final FineStore store;
     private final FineRules rules;
 
-    public OverdueSweeper(FineStore store, FineRules rules) {
+    OverdueSweeper(FineStore store, FineRules rules) {
         this.store = Objects.requireNonNull(store, "store");
         this.rules = Objects.requireNonNull(rules, "rules");
     }

@@ -10,7 +10,7 @@ import com.finehero.api.fines.v1.ConfirmPaymentRequest;
  * payment id PayFine returned; the provider then calls ConfirmPayment. Replays of a genuine
  * confirmation are caught by the store, which accepts each (confirmation id, signing time) once.
  */
-public interface PaymentProvider {
+interface PaymentProvider {
 
     /**
      * Checks the confirmation's signature, as carried by the call's signature header (null when the

@@ -12,7 +12,7 @@ import com.finehero.api.monitoring.v1.Alert;
  * the task engine's, and the evaluator knows nothing of either.
  */
 @FunctionalInterface
-public interface AlertNotifier {
+interface AlertNotifier {
 
     void deliver(Alert change);
 

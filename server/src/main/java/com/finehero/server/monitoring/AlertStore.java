@@ -14,7 +14,7 @@ import com.finehero.api.monitoring.v1.AlertState;
  * firing alert for a rule and subject, and {@link #update}/{@link #resolve} apply only to an alert
  * still in the state the caller saw. Each returns whether this caller made the change.
  */
-public interface AlertStore {
+interface AlertStore {
 
     /** Filters of ListAlerts (UNSPECIFIED / empty = any) and the position after which a page starts. */
     record Query(AlertState state, String rule, AlertSeverity severity, Cursor after) { }

@@ -37,7 +37,7 @@ public final class Alerts implements AutoCloseable {
      * @param notifier where changes go (the task-backed webhook delivery, or none); see
      *                 {@link #webhook(AlertsConfig)} for the webhook itself
      */
-    public static Alerts create(AlertsConfig config, AlertStore store, SlowQueries slowQueries, RedisConnector redis,
+    static Alerts create(AlertsConfig config, AlertStore store, SlowQueries slowQueries, RedisConnector redis,
                                 Supplier<HealthMonitor.Snapshot> health, RpcMetrics rpcs, Clock clock, AlertNotifier notifier) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(store, "store");
@@ -52,7 +52,7 @@ public final class Alerts implements AutoCloseable {
     }
 
     /** The configured webhook, if any: one attempt per call; the task engine does the retrying. */
-    public static java.util.Optional<WebhookAlertNotifier> webhook(AlertsConfig config) {
+    static java.util.Optional<WebhookAlertNotifier> webhook(AlertsConfig config) {
         return config.webhookUrl() == null ? java.util.Optional.empty()
                 : java.util.Optional.of(new WebhookAlertNotifier(config.webhookUrl(), config.webhookTimeout()));
     }

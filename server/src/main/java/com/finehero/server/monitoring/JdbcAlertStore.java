@@ -15,7 +15,7 @@ import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 
 /** Alerts in the {@code alerts} table (migration V6); the same SQL on PostgreSQL and H2. */
-public final class JdbcAlertStore implements AlertStore {
+final class JdbcAlertStore implements AlertStore {
 
     private static final String COLUMNS = "id, rule, subject, state, severity, summary, measured, threshold, unit, "
             + "fire_time, resolve_time, update_time";

@@ -44,7 +44,7 @@ import io.grpc.stub.StreamObserver;
 import static com.finehero.server.platform.rpc.Replies.reply;
 
 /** Operational views: health, calls, caches, the connection pool, the JVM, slow statements and alerts. */
-public final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServiceImplBase {
+final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServiceImplBase {
 
     static final int DEFAULT_ALERT_PAGE = 20;
     static final int MAX_ALERT_PAGE = 100;

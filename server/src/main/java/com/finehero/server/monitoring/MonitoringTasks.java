@@ -5,7 +5,7 @@ import java.util.List;
 import com.finehero.server.tasks.TaskHandler;
 
 /** The task types of monitoring, in one place: alert_webhook, there when a webhook is configured. */
-public final class MonitoringTasks {
+final class MonitoringTasks {
 
     private MonitoringTasks() {
     }

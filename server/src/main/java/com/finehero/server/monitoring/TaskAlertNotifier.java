@@ -13,7 +13,7 @@ import com.finehero.server.tasks.TaskEngine;
  * {@code alert_webhook} task, queued by the system (no caller may queue that type), so a delivery survives a restart and is retried with backoff. The
  * idempotency key makes a change recorded twice (it never should be) one delivery.
  */
-public final class TaskAlertNotifier implements AlertNotifier {
+final class TaskAlertNotifier implements AlertNotifier {
 
     private static final System.Logger LOG = System.getLogger(TaskAlertNotifier.class.getName());
 

@@ -22,7 +22,7 @@ import com.google.protobuf.util.JsonFormat;
  * A 2xx answer is success; anything else, a timeout or a connection failure fails the attempt. The
  * retries, their backoff and their durability are the {@code alert_webhook} task's.
  */
-public final class WebhookAlertNotifier implements AutoCloseable {
+final class WebhookAlertNotifier implements AutoCloseable {
 
     private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
 

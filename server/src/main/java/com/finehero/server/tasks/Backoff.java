@@ -8,7 +8,7 @@ import java.util.function.DoubleSupplier;
  * {@code base x 2^(n-1)}, capped at {@code max}, then multiplied by a random factor in
  * [1 - JITTER, 1 + JITTER] so tasks that failed together do not retry together, and capped again.
  */
-public final class Backoff {
+final class Backoff {
 
     public static final double JITTER = 0.2;
 

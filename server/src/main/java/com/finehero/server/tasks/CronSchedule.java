@@ -16,7 +16,7 @@ import com.cronutils.parser.CronParser;
  * A UNIX cron expression (5 fields: minute hour day-of-month month day-of-week), evaluated in UTC,
  * parsed by cron-utils.
  */
-public final class CronSchedule {
+final class CronSchedule {
 
     private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
 

@@ -34,7 +34,7 @@ import com.finehero.server.platform.security.Principal;
  * claim is two statements in one transaction: lock the due rows in queue order, skipping locked ones,
  * then mark those admitted RUNNING. The rows it does not admit are unlocked at commit, untouched.
  */
-public final class JdbcTaskStore implements TaskStore {
+final class JdbcTaskStore implements TaskStore {
 
     private final Database db;
     private final TaskRules rules;

@@ -9,7 +9,7 @@ import com.google.protobuf.Struct;
  * {@code noop}: does nothing and succeeds. Measures the engine itself (the throughput benchmark and
  * the crash test) and checks that workers are alive.
  */
-public final class NoopHandler extends AbstractTaskHandler {
+final class NoopHandler extends AbstractTaskHandler {
 
     static final TaskType TYPE = new TaskType("noop",
             PayloadSpec.builder().string("note", false, null, 200).build(),

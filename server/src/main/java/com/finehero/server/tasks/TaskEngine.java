@@ -40,7 +40,7 @@ public final class TaskEngine implements AutoCloseable {
     private final TaskMaintenance maintenance;
     private volatile boolean started;
 
-    public TaskEngine(TaskStore store, TaskRules rules, TaskHandlers handlers, TasksConfig config, RedisConnector redis) {
+    TaskEngine(TaskStore store, TaskRules rules, TaskHandlers handlers, TasksConfig config, RedisConnector redis) {
         this.store = Objects.requireNonNull(store, "store");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.handlers = Objects.requireNonNull(handlers, "handlers");

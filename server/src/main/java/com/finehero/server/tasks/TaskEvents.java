@@ -12,7 +12,7 @@ import com.finehero.api.tasks.v1.Task;
  * In-process notifications of task changes made by this instance, for WatchTask. Changes made by
  * another instance reach a watcher by re-reading the task every {@code finehero.tasks.watch-poll}.
  */
-public final class TaskEvents {
+final class TaskEvents {
 
     private final Map<String, Set<Consumer<Task>>> watchers = new ConcurrentHashMap<>();
 

@@ -12,7 +12,7 @@ import com.finehero.server.platform.errors.FineHeroException;
  * The registered task types, each with its declaration, its handler and its effective concurrency
  * (config over the declared default).
  */
-public final class TaskHandlers {
+final class TaskHandlers {
 
     private final Map<String, TaskHandler> handlers = new ConcurrentHashMap<>();
     private final Map<String, Integer> concurrencyOverrides;

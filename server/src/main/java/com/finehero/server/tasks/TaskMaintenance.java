@@ -20,7 +20,7 @@ import org.redisson.client.codec.StringCodec;
  * there; without Redis every instance does it, which is safe because each rescue locks its rows with
  * SKIP LOCKED): rescue of tasks whose lease expired, and deletion of old finished tasks.
  */
-public final class TaskMaintenance implements AutoCloseable {
+final class TaskMaintenance implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(TaskMaintenance.class.getName());
     private static final int RESCUE_BATCH = 500;

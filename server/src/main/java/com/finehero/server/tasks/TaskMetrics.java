@@ -19,7 +19,7 @@ import io.helidon.metrics.api.MeterRegistry;
  * {@code _oldest_pending_seconds}, {@code _succeeded_per_second}, {@code _failed_per_second}). One
  * scrape reads several gauges, so the queue is read from the database at most every five seconds.
  */
-public final class TaskMetrics {
+final class TaskMetrics {
 
     private static final Duration FRESH = Duration.ofSeconds(5);
 

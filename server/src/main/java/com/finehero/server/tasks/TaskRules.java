@@ -31,7 +31,7 @@ import com.google.protobuf.util.JsonFormat;
  * LOW work submitted up to 4 x aging ago, but not before LOW work that has waited longer, so a
  * steady stream of higher work delays LOW work by at most 4 x aging (plus what is queued ahead).
  */
-public final class TaskRules {
+final class TaskRules {
 
     private static final JsonFormat.Printer JSON = JsonFormat.printer().omittingInsignificantWhitespace();
     private static final JsonFormat.Parser PARSER = JsonFormat.parser();

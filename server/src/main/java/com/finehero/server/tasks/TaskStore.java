@@ -22,7 +22,7 @@ import com.finehero.server.platform.security.Principal;
  * A running task is owned through its claim: {@code lease_owner} and {@code attempts}; every write
  * by a worker is conditioned on both, so a worker that lost its lease changes nothing.
  */
-public interface TaskStore {
+interface TaskStore {
 
     /** Inserts a task, or returns the task its submitter already queued with its idempotency key. */
     Task enqueue(Connection connection, NewTask task) throws SQLException;

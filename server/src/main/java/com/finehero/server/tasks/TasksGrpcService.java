@@ -32,7 +32,7 @@ import static com.finehero.server.platform.rpc.Replies.id;
 import static com.finehero.server.platform.rpc.Replies.reply;
 
 /** The gRPC face of the task engine. Requests arrive validated against the contract's rules. */
-public final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
+final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
 
     static final int DEFAULT_PAGE_SIZE = 20;
     static final int MAX_PAGE_SIZE = 100;

@@ -2,14 +2,20 @@ package com.finehero.server.architecture;
 
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaConstructorCall;
+import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -29,6 +35,32 @@ class PackageRulesTest {
             "monitoring", Set.of("tasks"),
             "tasks", Set.of(),
             "auth", Set.of());
+
+    /** Each feature's entry class: the one place outside FineHeroApp that builds the feature's stores. */
+    private static final Map<String, String> ENTRY_CLASSES = Map.of(
+            "fines", "Fines",
+            "documents", "Documents",
+            "tasks", "Tasks",
+            "monitoring", "Monitoring",
+            "auth", "Auth");
+
+    /**
+     * The public top-level classes of each feature, and why they are public: the entry class, the types its
+     * signatures and FineHeroApp's handles name, the seams other features use, and what the bench module
+     * uses. Everything else is package-private; making another class public means adding it here.
+     */
+    private static final Map<String, Set<String>> PUBLIC_CLASSES = Map.of(
+            // AppConfig reads AuthConfig; tests watch Revocations; Main runs NewSigningKey
+            "auth", Set.of("Auth", "AuthConfig", "Revocations", "NewSigningKey"),
+            // the seam fines uses: the store, the rules, and the types in the store's signatures
+            "documents", Set.of("Documents", "DocumentStore", "DocumentRules", "Audience", "SearchQuery"),
+            // FineStore for the bench module; OverdueSweeper is a test handle; AppConfig reads PaymentsConfig
+            "fines", Set.of("Fines", "FineStore", "OverdueSweeper", "PaymentsConfig"),
+            // Alerts and its evaluator are test handles; AppConfig reads AlertsConfig
+            "monitoring", Set.of("Monitoring", "Alerts", "AlertEvaluator", "AlertsConfig"),
+            // the engine other features submit to, and the handler SPI they implement
+            "tasks", Set.of("Tasks", "TaskEngine", "TasksConfig", "TaskHandler", "AbstractTaskHandler", "TaskType",
+                    "TaskContext", "Payload", "PayloadSpec"));
 
     private static JavaClasses classes;
 
@@ -71,11 +103,39 @@ class PackageRulesTest {
     }
 
     @Test
-    void onlyTheWiringConstructsStores() {
-        noClasses().that().doNotHaveFullyQualifiedName(ROOT + ".FineHeroApp")
-                .should().callConstructorWhere(DescribedPredicate.describe("a store's constructor",
-                        call -> call.getTargetOwner().getSimpleName().matches("(Jdbc|Cached)\\w*Store")))
-                .because("stores are built once, in FineHeroApp, and handed to whoever needs them")
+    void storesAreConstructedOnlyByTheWiringOrTheirFeaturesEntryClass() {
+        noClasses().should().callConstructorWhere(DescribedPredicate.describe(
+                        "a store's constructor, called outside FineHeroApp and the store's feature entry class",
+                        PackageRulesTest::constructsStoreOutsideItsEntry))
+                .because("stores are built once, by their feature's entry class or FineHeroApp, and handed to whoever needs them")
                 .check(classes);
+    }
+
+    @Test
+    void featuresArePublicOnlyThroughTheirAllowList() {
+        assertThat(PUBLIC_CLASSES.keySet()).isEqualTo(FEATURES);
+        for (String feature : FEATURES) {
+            Set<String> publicClasses = classes.stream()
+                    .filter(c -> c.getPackageName().equals(ROOT + "." + feature))
+                    .filter(JavaClass::isTopLevelClass)
+                    .filter(c -> c.getModifiers().contains(JavaModifier.PUBLIC))
+                    .map(JavaClass::getSimpleName)
+                    .collect(Collectors.toCollection(TreeSet::new));
+            assertThat(publicClasses)
+                    .as("public classes of %s (a class that must be public goes on PUBLIC_CLASSES, with its reason)", feature)
+                    .containsExactlyInAnyOrderElementsOf(PUBLIC_CLASSES.get(feature));
+            assertThat(publicClasses).as("the entry class of " + feature).contains(ENTRY_CLASSES.get(feature));
+        }
+    }
+
+    private static boolean constructsStoreOutsideItsEntry(JavaConstructorCall call) {
+        JavaClass store = call.getTargetOwner();
+        if (!store.getSimpleName().matches("(Jdbc|Cached)\\w*Store")) {
+            return false;
+        }
+        String caller = call.getOriginOwner().getName();
+        String feature = store.getPackageName().substring(ROOT.length() + 1);
+        return !caller.equals(ROOT + ".FineHeroApp")
+                && !caller.equals(store.getPackageName() + "." + ENTRY_CLASSES.get(feature));
     }
 }

@@ -1,0 +1,69 @@
+package com.finehero.server.documents;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import com.finehero.server.platform.cache.Caches;
+import com.finehero.server.platform.cache.PageCache;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.tasks.TaskHandler;
+import io.grpc.BindableService;
+
+/**
+ * The documents feature as the wiring and the other features see it: its store and rules (the seam
+ * fines uses), its gRPC service and its task handlers. Everything else in this package stays inside it.
+ */
+public final class Documents {
+
+    private final DocumentStore store;
+    private final DocumentRules rules;
+    private final PageCache searchPages;
+    private final PageCache listPages;
+
+    private Documents(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages) {
+        this.store = store;
+        this.rules = rules;
+        this.searchPages = searchPages;
+        this.listPages = listPages;
+    }
+
+    /**
+     * The documents store on {@code database}, cached in the {@code documents} region; a write also drops
+     * the cached {@code search} and {@code document-lists} pages.
+     *
+     * @param maxBytes      largest document content accepted
+     * @param queryTimeout  longest a caller's list or search statement may run
+     */
+    public static Documents create(Database database, Caches caches, Clock clock, int maxBytes, Duration queryTimeout) {
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(caches, "caches");
+        DocumentRules rules = new DocumentRules(Objects.requireNonNull(clock, "clock"), maxBytes);
+        PageCache searchPages = caches.pages("search");
+        PageCache listPages = caches.pages("document-lists");
+        DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, queryTimeout),
+                caches.region("documents"), List.of(searchPages, listPages));
+        return new Documents(store, rules, searchPages, listPages);
+    }
+
+    /** The store other features read and write documents through (fines cite and produce documents). */
+    public DocumentStore store() {
+        return store;
+    }
+
+    /** The decisions about documents other features must follow when they write one. */
+    public DocumentRules rules() {
+        return rules;
+    }
+
+    /** The {@code finehero.documents.v1.DocumentsService} implementation. */
+    public BindableService service() {
+        return new DocumentsGrpcService(store, rules, searchPages, listPages);
+    }
+
+    /** The handlers of the documents task types, to register with the task engine. */
+    public List<TaskHandler> taskHandlers() {
+        return DocumentTasks.handlers(store);
+    }
+}

@@ -1,0 +1,57 @@
+package com.finehero.server.tasks;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Objects;
+
+import com.finehero.server.platform.cache.RedisConnector;
+import com.finehero.server.platform.db.Database;
+import io.helidon.metrics.api.MeterRegistry;
+import io.grpc.BindableService;
+
+/**
+ * The tasks feature as the wiring sees it: the {@link TaskEngine} other features submit to and register
+ * their handlers with, its own task type, its gRPC service and its metrics. The queue, the workers and
+ * the SQL stay inside this package.
+ */
+public final class Tasks {
+
+    private final TaskEngine engine;
+    private final TasksConfig config;
+    private final Clock clock;
+
+    private Tasks(TaskEngine engine, TasksConfig config, Clock clock) {
+        this.engine = engine;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    /** The task engine of this instance on {@code database}; it runs nothing until {@link TaskEngine#start}. */
+    public static Tasks create(Database database, TasksConfig config, RedisConnector redis, Clock clock) {
+        Objects.requireNonNull(database, "database");
+        Objects.requireNonNull(config, "config");
+        TaskRules rules = new TaskRules(Objects.requireNonNull(clock, "clock"), config.aging(), config.pastTolerance());
+        TaskEngine engine = new TaskEngine(new JdbcTaskStore(database, rules), rules, new TaskHandlers(config.concurrency()),
+                config, redis);
+        return new Tasks(engine, config, clock);
+    }
+
+    public TaskEngine engine() {
+        return engine;
+    }
+
+    /** The handlers of the engine's own task types (noop), to register with the engine. */
+    public List<TaskHandler> taskHandlers() {
+        return List.of(new NoopHandler());
+    }
+
+    /** The {@code finehero.tasks.v1.TasksService} implementation. */
+    public BindableService service() {
+        return new TasksGrpcService(engine, config.watchPoll(), config.maxWatchesPerUser());
+    }
+
+    /** Publishes the queue gauges (depth, oldest pending) on {@code meters}. */
+    public void registerMetrics(MeterRegistry meters) {
+        TaskMetrics.register(meters, () -> engine.stats(""), clock);
+    }
+}
