@@ -68,6 +68,11 @@ final class ApiKeys {
     /** A live key and the roles and jurisdiction scope a call with it runs with. */
     record Verified(ApiKeyStore.Stored stored, Set<Role> roles, JurisdictionScope scope) { }
 
+    /** Whether {@code value} has an API key's shape (access tokens, being JWTs, never start with the scheme). */
+    static boolean looksLikeKey(String value) {
+        return value.startsWith(SCHEME);
+    }
+
     /** The key's record and effective roles if {@code secret} is a live key; otherwise UNAUTHENTICATED. */
     Verified verify(String secret) {
         if (secret.length() != KEY_CHARS || !secret.startsWith(SCHEME)) {

@@ -8,7 +8,11 @@ import com.finehero.server.platform.security.Authenticator;
 import com.finehero.server.platform.security.Principal;
 import io.grpc.Metadata;
 
-/** Reads {@code authorization: Bearer <access token>} or {@code x-api-key: <key>}; never both. */
+/**
+ * Reads {@code authorization: Bearer <access token>} or {@code x-api-key: <key>}; never both. An API
+ * key is also accepted as the bearer value, because some callers can send no header but
+ * {@code authorization} — Prometheus scraping the metrics with a long-lived analyst's key is one.
+ */
 final class CredentialsAuthenticator implements Authenticator {
 
     private static final String BEARER = "bearer ";
@@ -33,6 +37,9 @@ final class CredentialsAuthenticator implements Authenticator {
         if (authorization != null && apiKey != null) {
             throw new FineHeroException.Unauthenticated("CREDENTIALS_AMBIGUOUS", "send an access token or an API key, not both");
         }
+        if (authorization != null && isBearer(authorization) && ApiKeys.looksLikeKey(bearerValue(authorization))) {
+            apiKey = bearerValue(authorization);
+        }
         if (apiKey != null) {
             ApiKeys.Verified verified = apiKeys.verify(apiKey.strip());
             ApiKeyStore.Stored key = verified.stored();
@@ -41,15 +48,24 @@ final class CredentialsAuthenticator implements Authenticator {
                     key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null,
                     verified.scope());
         }
-        if (authorization.length() <= BEARER.length() || !authorization.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER)) {
+        if (!isBearer(authorization)) {
             throw new FineHeroException.Unauthenticated("AUTHORIZATION_MALFORMED",
-                    "the authorization header must be 'Bearer <access token>'");
+                    "the authorization header must be 'Bearer <access token or API key>'");
         }
-        AccessTokens.Claims claims = tokens.verify(authorization.substring(BEARER.length()).strip());
+        AccessTokens.Claims claims = tokens.verify(bearerValue(authorization));
         if (revocations.isRevoked(claims.tokenId(), claims.subject(), claims.issuedAt())) {
             throw new FineHeroException.Unauthenticated("TOKEN_REVOKED", "the access token has been revoked: log in again");
         }
         return new Principal(claims.subject(), claims.name(), claims.roles(), Principal.Credential.ACCESS_TOKEN,
                 claims.tokenId(), claims.expiresAt(), claims.scope());
+    }
+
+    private static boolean isBearer(String authorization) {
+        return authorization.length() > BEARER.length()
+                && authorization.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER);
+    }
+
+    private static String bearerValue(String authorization) {
+        return authorization.substring(BEARER.length()).strip();
     }
 }

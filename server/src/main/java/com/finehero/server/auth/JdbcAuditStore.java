@@ -1,5 +1,6 @@
 package com.finehero.server.auth;
 
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,6 +21,7 @@ final class JdbcAuditStore implements AuditStore {
 
     private static final String INSERT = "INSERT INTO audit_events (event_time, principal_id, principal_name, credential, "
             + "method, resource, peer, protocol, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    private static final String AMEND = "UPDATE audit_events SET resource = ?, outcome = ? WHERE id = ?";
     private static final String SELECT = "SELECT id, event_time, principal_id, principal_name, credential, method, resource, "
             + "peer, protocol, outcome, request_id FROM audit_events";
 
@@ -32,15 +34,47 @@ final class JdbcAuditStore implements AuditStore {
     @Override
     public void write(List<Event> batch) {
         db.inTransaction(connection -> {
-            try (PreparedStatement insert = connection.prepareStatement(INSERT)) {
+            try (PreparedStatement insert = connection.prepareStatement(INSERT);
+                 PreparedStatement amend = connection.prepareStatement(AMEND)) {
+                boolean inserts = false;
+                boolean amends = false;
                 for (Event e : batch) {
-                    Sql.bind(insert, Arrays.asList(e.time(), e.principalId(), e.principalName(), e.credential(), e.method(),
-                            e.resource(), e.peer(), e.protocol(), e.outcome(), e.requestId()));
-                    insert.addBatch();
+                    if (e.id() == 0) {
+                        Sql.bind(insert, values(e));
+                        insert.addBatch();
+                        inserts = true;
+                    } else {
+                        Sql.bind(amend, Arrays.asList(e.resource(), e.outcome(), e.id()));
+                        amend.addBatch();
+                        amends = true;
+                    }
                 }
-                return insert.executeBatch();
+                if (inserts) {
+                    insert.executeBatch();
+                }
+                if (amends) {
+                    amend.executeBatch();
+                }
+                return null;
             }
         });
+    }
+
+    @Override
+    public long insert(Connection connection, Event event) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement(INSERT, new String[] {"id"})) {
+            Sql.bind(insert, values(event));
+            insert.executeUpdate();
+            try (ResultSet keys = insert.getGeneratedKeys()) {
+                keys.next();
+                return keys.getLong(1);
+            }
+        }
+    }
+
+    private static List<Object> values(Event e) {
+        return Arrays.asList(e.time(), e.principalId(), e.principalName(), e.credential(), e.method(),
+                e.resource(), e.peer(), e.protocol(), e.outcome(), e.requestId());
     }
 
     @Override

@@ -169,6 +169,10 @@ abstract class AuthFlowContractTest {
             var me = AuthServiceGrpc.newBlockingStub(machine.channel()).getMe(GetMeRequest.getDefaultInstance());
             assertThat(me.getCredentialKind()).isEqualTo(CredentialKind.CREDENTIAL_KIND_API_KEY);
             assertThat(me.getUser().getUserId()).isEqualTo(integrator.userId());
+            // callers that can send only an authorization header (Prometheus) pass the key as the bearer value
+            var asBearer = as(created.getSecret()).getMe(GetMeRequest.getDefaultInstance());
+            assertThat(asBearer.getCredentialKind()).isEqualTo(CredentialKind.CREDENTIAL_KIND_API_KEY);
+            assertThat(asBearer.getUser().getUserId()).isEqualTo(integrator.userId());
             assertThat(own.listApiKeys(ListApiKeysRequest.getDefaultInstance()).getApiKeysList())
                     .singleElement().satisfies(k -> assertThat(k.getApiKeyId()).isEqualTo(created.getApiKey().getApiKeyId()));
 
@@ -182,6 +186,9 @@ abstract class AuthFlowContractTest {
             StatusRuntimeException revoked = failure(Status.Code.UNAUTHENTICATED,
                     () -> AuthServiceGrpc.newBlockingStub(machine.channel()).getMe(GetMeRequest.getDefaultInstance()));
             assertThat(reason(revoked)).isEqualTo("API_KEY_INVALID");
+            StatusRuntimeException revokedBearer = failure(Status.Code.UNAUTHENTICATED,
+                    () -> as(created.getSecret()).getMe(GetMeRequest.getDefaultInstance()));
+            assertThat(reason(revokedBearer)).isEqualTo("API_KEY_INVALID");
         }
     }
 

@@ -317,7 +317,7 @@ abstract class JurisdictionScopeContractTest {
     }
 
     @Test
-    void nothingAViewerOrScopedKeyReadsBelongsToSomeoneElseOrLiesOutsideItsScope() {
+    void nothingAViewerOrScopedKeyReadsOrWatchesBelongsToSomeoneElseOrLiesOutsideItsScope() {
         long seed = System.nanoTime();
         try {
             randomRecordsStayWithinReach(new java.util.Random(seed));
@@ -344,10 +344,12 @@ abstract class JurisdictionScopeContractTest {
         Fine template = fineIn(sf);
         List<Fine> allFines = new java.util.ArrayList<>(List.of(template));
         List<Document> allDocuments = new java.util.ArrayList<>();
+        List<Task> allTasks = new java.util.ArrayList<>();
         DocumentsServiceGrpc.DocumentsServiceBlockingStub adminDocuments = DocumentsServiceGrpc.newBlockingStub(app().channel());
         for (int i = 0; i < 200; i++) {
             String place = places.get(random.nextInt(places.size()));
-            int what = random.nextInt(10);
+            // every 40 records: one import, one export and one appeal letter; otherwise fines and documents at random
+            int what = i % 40 == 9 || i % 40 == 19 || i % 40 == 29 ? 9 : random.nextInt(9);
             if (what < 5) {
                 Reader owner = viewers.get(random.nextInt(viewers.size()));
                 allFines.add(fines(app().channel()).createFine(CreateFineRequest.newBuilder().setFine(template.toBuilder().setJurisdiction(place)
@@ -366,19 +368,22 @@ abstract class JurisdictionScopeContractTest {
                 }
             } else if (i % 40 == 9) {
                 Reader writer = keys.get(random.nextInt(keys.size()));
-                String imported = "PI-" + i + "-";
+                String importedPrefix = "PI-" + i + "-";
                 String csv = "citation_number,jurisdiction,violation_code,amount,currency,issue_time,due_time\n"
                         + "PI-" + i + "-A," + place + ",P,10.00,EUR,2026-11-01T00:00:00Z,2026-12-31T00:00:00Z\n"
                         + "PI-" + i + "-B," + places.get(random.nextInt(places.size()))
                         + ",P,10.00,EUR,2026-11-01T00:00:00Z,2026-12-31T00:00:00Z\n";
-                assertThat(run(writer.channel(), "fine_import", payload("csv", csv)).getState()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+                Task imported = run(writer.channel(), "fine_import", payload("csv", csv));
+                assertThat(imported.getState()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+                allTasks.add(imported);
                 allFines.addAll(fines(app().channel()).listFines(ListFinesRequest.newBuilder().setPageSize(100).build()).getFinesList()
-                        .stream().filter(f -> f.getCitationNumber().startsWith(imported)).toList());
+                        .stream().filter(f -> f.getCitationNumber().startsWith(importedPrefix)).toList());
             } else if (i % 40 == 19) {
                 Reader analyst = keys.stream().filter(Reader::everyOwner).findFirst().orElse(null);
                 if (analyst != null) {
                     Task export = run(analyst.channel(), "fines_export", Struct.getDefaultInstance());
                     assertThat(export.getState()).as(export.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+                    allTasks.add(export);
                     allDocuments.add(adminDocuments.getDocument(GetDocumentRequest.newBuilder()
                             .setDocumentId(export.getResult().getFieldsOrThrow("document_id").getStringValue()).build()));
                 }
@@ -390,6 +395,7 @@ abstract class JurisdictionScopeContractTest {
                         .setFineId(fine.getId()).setReason("The sign was hidden.").build()));
                 Task letter = run(app().channel(), "appeal_letter", payload("fine_id", fine.getId()));
                 assertThat(letter.getState()).as(letter.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+                allTasks.add(letter);
                 allDocuments.add(adminDocuments.getDocument(GetDocumentRequest.newBuilder()
                         .setDocumentId(letter.getResult().getFieldsOrThrow("document_id").getStringValue()).build()));
             }
@@ -419,6 +425,16 @@ abstract class JurisdictionScopeContractTest {
             assertThat(TasksServiceGrpc.newBlockingStub(reader.channel()).listTasks(com.finehero.api.tasks.v1.ListTasksRequest
                     .newBuilder().setPageSize(100).build()).getTasksList()).as(reader.name() + " lists tasks")
                     .allMatch(task -> reader.everyOwner() || task.getSubmitter().equals(reader.subject())); // analysts read every task
+            TasksServiceGrpc.TasksServiceBlockingStub readerTasks = TasksServiceGrpc.newBlockingStub(reader.channel());
+            for (Task task : allTasks) {
+                com.finehero.api.tasks.v1.WatchTaskRequest watch = com.finehero.api.tasks.v1.WatchTaskRequest.newBuilder()
+                        .setTaskId(task.getId()).build();
+                if (reader.everyOwner() || task.getSubmitter().equals(reader.subject())) {
+                    assertThat(readerTasks.watchTask(watch).next().getId()).as(reader.name() + " watches its task").isEqualTo(task.getId());
+                } else {
+                    failure(Code.NOT_FOUND, () -> readerTasks.watchTask(watch).next());
+                }
+            }
             for (Fine fine : allFines) {
                 GetFineRequest get = GetFineRequest.newBuilder().setFineId(fine.getId()).build();
                 if (reader.mayRead(fine)) {
@@ -428,9 +444,13 @@ abstract class JurisdictionScopeContractTest {
                 }
             }
             for (Document document : allDocuments) {
+                com.finehero.api.documents.v1.ListDocumentVersionsRequest versions = com.finehero.api.documents.v1.ListDocumentVersionsRequest
+                        .newBuilder().setDocumentId(document.getId()).build();
                 if (reader.mayRead(document)) {
                     assertThat(readerDocuments.getDocument(get(document)).getId()).isEqualTo(document.getId());
+                    assertThat(readerDocuments.listDocumentVersions(versions).getVersionsList()).isNotEmpty();
                 } else {
+                    failure(Code.NOT_FOUND, () -> readerDocuments.listDocumentVersions(versions));
                     failure(Code.NOT_FOUND, () -> readerDocuments.getDocument(get(document)));
                     failure(Code.NOT_FOUND, () -> readerDocuments.downloadDocument(com.finehero.api.documents.v1.DownloadDocumentRequest
                             .newBuilder().setDocumentId(document.getId()).build()).next());

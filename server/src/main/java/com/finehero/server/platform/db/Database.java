@@ -133,6 +133,23 @@ public final class Database implements AutoCloseable {
         return dialect;
     }
 
+    /**
+     * Work that commits or rolls back together with the change a call makes. The audit record of a
+     * state-changing call joins this way, so a change that was acknowledged never lacks its record. It is
+     * set on the call's gRPC {@link Context} ({@link #COMMIT_PARTICIPANT}); {@link #inTransaction} runs it
+     * on the change's connection just before committing, {@link #read} never does.
+     */
+    public interface CommitParticipant {
+        /** Writes on {@code connection}, inside the transaction about to commit; may do nothing. */
+        void beforeCommit(Connection connection) throws SQLException;
+
+        /** The transaction {@link #beforeCommit} last wrote in has committed. */
+        void committed();
+    }
+
+    /** Where a call carries its {@link CommitParticipant}. */
+    public static final Context.Key<CommitParticipant> COMMIT_PARTICIPANT = Context.key("finehero-commit-participant");
+
     /** Work done with one connection inside one transaction. */
     @FunctionalInterface
     public interface TransactionWork<T> {
@@ -145,11 +162,15 @@ public final class Database implements AutoCloseable {
      * must not have effects outside the transaction), then fails ABORTED.
      */
     public <T> T inTransaction(TransactionWork<T> work) {
+        return run(work, COMMIT_PARTICIPANT.get());
+    }
+
+    private <T> T run(TransactionWork<T> work, CommitParticipant participant) {
         Objects.requireNonNull(work, "work");
         for (int attempt = 0; ; attempt++) {
             checkDeadline();
             try {
-                return breaker.invoke(() -> attempt(work));
+                return breaker.invoke(() -> attempt(work, participant));
             } catch (CircuitBreakerOpenException open) {
                 throw unavailable();
             } catch (RetryableConflict conflict) {
@@ -163,12 +184,18 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    private <T> T attempt(TransactionWork<T> work) {
+    private <T> T attempt(TransactionWork<T> work, CommitParticipant participant) {
         Connection connection = connect();
         try (connection) {
             try {
                 T result = work.run(connection);
+                if (participant != null) {
+                    participant.beforeCommit(connection);
+                }
                 connection.commit();
+                if (participant != null) {
+                    participant.committed();
+                }
                 return result;
             } catch (Throwable failure) {
                 rollbackQuietly(connection, failure);
@@ -206,9 +233,9 @@ public final class Database implements AutoCloseable {
         return new FineHeroException.DeadlineExceeded("CALL_CANCELLED", "the caller cancelled the call");
     }
 
-    /** Runs a read-only query; same failure handling as {@link #inTransaction}. */
+    /** Runs a read-only query; same failure handling as {@link #inTransaction}, and no {@link CommitParticipant}. */
     public <T> T read(TransactionWork<T> work) {
-        return inTransaction(work);
+        return run(work, null);
     }
 
     /** Round-trips a trivial statement; used by health checks. Returns the latency. */

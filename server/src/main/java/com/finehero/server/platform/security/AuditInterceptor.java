@@ -1,8 +1,11 @@
 package com.finehero.server.platform.security;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
+import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.observe.RequestContext;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
@@ -17,8 +20,9 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 
 /**
- * Records every call that changes state (its HTTP verb is not GET) in the {@link AuditLog} once it has
- * closed, with the status it closed with, refused calls included, though of those only the first few a
+ * Records every call that changes state (its HTTP verb is not GET) in the {@link AuditLog}: in the
+ * transaction of the change it makes, when it makes one, else once it has closed, with the status it
+ * closed with, refused calls included, though of those only the first few a
  * minute per address one by one and the rest as a count ({@link RefusalSampler}), so a flood of
  * refused calls can neither fill the trail nor crowd real events out of the audit queue. While the log
  * cannot keep more (see {@link AuditLog#admits()}) such calls are refused with UNAVAILABLE before they
@@ -60,7 +64,8 @@ public final class AuditInterceptor implements ServerInterceptor {
         }
         AtomicReference<Principal> caller = new AtomicReference<>(Principal.ANONYMOUS);
         AuditedCall<ReqT, RespT> audited = new AuditedCall<>(call, headers, caller);
-        ServerCall.Listener<ReqT> listener = Contexts.interceptCall(Context.current().withValue(CALLER, caller), audited, headers, next);
+        ServerCall.Listener<ReqT> listener = Contexts.interceptCall(
+                Context.current().withValues(CALLER, caller, Database.COMMIT_PARTICIPANT, audited), audited, headers, next);
         return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
             @Override
             public void onMessage(ReqT message) {
@@ -70,17 +75,58 @@ public final class AuditInterceptor implements ServerInterceptor {
         };
     }
 
-    /** Records the call once it closes, naming the record it touched. */
-    private final class AuditedCall<ReqT, RespT> extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT> {
+    /**
+     * Records the call, naming the record it touched: inside the transaction of its change when it makes
+     * one (so the change and its record commit together), else once it closes. A record written with the
+     * change is corrected at close if the call learnt its record's id only from its answer (a create) or
+     * failed after the change committed.
+     */
+    private final class AuditedCall<ReqT, RespT> extends ForwardingServerCall.SimpleForwardingServerCall<ReqT, RespT>
+            implements Database.CommitParticipant {
         private final Metadata headers;
         private final AtomicReference<Principal> caller;
         private final String requestId = RequestContext.requestId();
         private volatile String resource = "";
+        /** Guarded by this: the event written in the transaction now committing, then once committed, and its resource. */
+        private long pendingId;
+        private long committedId;
+        private String committedResource = "";
+        private boolean ended;
 
         AuditedCall(ServerCall<ReqT, RespT> delegate, Metadata headers, AtomicReference<Principal> caller) {
             super(delegate);
             this.headers = headers;
             this.caller = caller;
+        }
+
+        @Override
+        public synchronized void beforeCommit(Connection connection) throws SQLException {
+            if (committedId != 0 || ended) {
+                return;
+            }
+            Principal principal = caller.get();
+            String named = resource;
+            pendingId = refusals.log().recordIn(connection, principal.subject(), principal.name(), principal.credential().label(),
+                    getMethodDescriptor().getFullMethodName(), named, CallerAddress.of(delegate(), headers), protocol(),
+                    Status.Code.OK.name(), requestId);
+            committedResource = named;
+        }
+
+        @Override
+        public synchronized void committed() {
+            if (committedId == 0 && !ended) {
+                committedId = pendingId;
+            }
+        }
+
+        /** The id of the event written with the call's change, or 0; no event is written with a change after this. */
+        private synchronized long end() {
+            ended = true;
+            return committedId;
+        }
+
+        private String protocol() {
+            return "rest".equals(headers.get(RequestContext.PROTOCOL_HEADER)) ? "rest" : "grpc";
         }
 
         void resourceFrom(Object message) {
@@ -97,11 +143,13 @@ public final class AuditInterceptor implements ServerInterceptor {
 
         @Override
         public void close(Status status, Metadata trailers) {
-            Principal principal = caller.get();
-            String method = getMethodDescriptor().getFullMethodName();
-            String address = CallerAddress.of(delegate(), headers);
-            String protocol = "rest".equals(headers.get(RequestContext.PROTOCOL_HEADER)) ? "rest" : "grpc";
-            refusals.record(principal, method, resource, address, protocol, status.getCode(), requestId);
+            long recorded = end();
+            if (recorded == 0) {
+                refusals.record(caller.get(), getMethodDescriptor().getFullMethodName(), resource,
+                        CallerAddress.of(delegate(), headers), protocol(), status.getCode(), requestId);
+            } else if (!status.isOk() || !resource.equals(committedResource)) {
+                refusals.log().amend(recorded, resource, status.getCode().name());
+            }
             super.close(status, trailers);
         }
     }

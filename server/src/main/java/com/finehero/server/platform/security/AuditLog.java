@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,8 +91,36 @@ public final class AuditLog implements AutoCloseable {
 
     public void record(String principalId, String principalName, String credential, String method, String resource,
                        String peer, String protocol, String outcome, String requestId) {
-        Event event = new Event(0, clock.instant(), cut(principalId, 36), cut(principalName, 64), credential,
+        enqueue(event(0, principalId, principalName, credential, method, resource, peer, protocol, outcome, requestId));
+    }
+
+    /**
+     * Adds an event inside the transaction of the change it records, on that change's {@code connection}
+     * (see {@code Database.CommitParticipant}): it commits with the change or not at all. Returns its id.
+     */
+    long recordIn(Connection connection, String principalId, String principalName, String credential, String method,
+                  String resource, String peer, String protocol, String outcome, String requestId) throws SQLException {
+        return store.insert(connection, event(0, principalId, principalName, credential, method, resource, peer, protocol,
+                outcome, requestId));
+    }
+
+    /**
+     * Corrects the resource and outcome of an event {@link #recordIn recorded in a transaction} once its
+     * call has ended: a create learns its id only from its answer, and a call can still fail after its
+     * change committed. Best effort: the event itself is already durable, so a correction that meets a
+     * database outage is not spooled.
+     */
+    void amend(long id, String resource, String outcome) {
+        enqueue(new Event(id, clock.instant(), "", "", "", "", cut(resource, 200), "", "", outcome, ""));
+    }
+
+    private Event event(long id, String principalId, String principalName, String credential, String method, String resource,
+                        String peer, String protocol, String outcome, String requestId) {
+        return new Event(id, clock.instant(), cut(principalId, 36), cut(principalName, 64), credential,
                 cut(method, 200), cut(resource, 200), cut(peer, 100), protocol, outcome, cut(requestId, 100));
+    }
+
+    private void enqueue(Event event) {
         if (queue.offer(event)) {
             accepted.incrementAndGet();
         } else {
@@ -186,15 +216,19 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void spool(List<Event> batch) {
+        List<Event> events = batch.stream().filter(e -> e.id() == 0).toList(); // corrections are best effort (see amend)
+        if (events.isEmpty()) {
+            return;
+        }
         try {
-            if (spool.append(batch)) {
+            if (spool.append(events)) {
                 return;
             }
-            LOG.log(Level.ERROR, "audit spool " + spool.file() + " is full: " + batch.size() + " events lost");
+            LOG.log(Level.ERROR, "audit spool " + spool.file() + " is full: " + events.size() + " events lost");
         } catch (IOException e) {
-            LOG.log(Level.ERROR, "writing the audit spool " + spool.file() + " failed: " + batch.size() + " events lost", e);
+            LOG.log(Level.ERROR, "writing the audit spool " + spool.file() + " failed: " + events.size() + " events lost", e);
         }
-        dropped.addAndGet(batch.size());
+        dropped.addAndGet(events.size());
     }
 
     /**

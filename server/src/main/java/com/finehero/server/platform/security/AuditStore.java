@@ -1,5 +1,8 @@
 package com.finehero.server.platform.security;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+
 import java.time.Instant;
 import java.util.List;
 
@@ -20,8 +23,14 @@ public interface AuditStore {
      */
     record Query(String principalId, String method, long beforeId, int limit) { }
 
-    /** Writes the events, in one transaction; {@link Event#id()} is ignored and assigned by the store. */
+    /**
+     * Writes the events, in one transaction. An event with id 0 is added (the store assigns its id); one
+     * with an id amends that event's resource and outcome (see {@link #insert}).
+     */
     void write(List<Event> batch);
+
+    /** Adds {@code event} inside the caller's transaction on {@code connection}; returns the id it was given. */
+    long insert(Connection connection, Event event) throws SQLException;
 
     List<Event> list(Query query);
 }

@@ -63,6 +63,11 @@ public final class RefusalSampler {
         this.recordedPerMinute = recordedPerMinute;
     }
 
+    /** The log this samples into; calls that record themselves with their change write to it directly. */
+    AuditLog log() {
+        return audit;
+    }
+
     /** Whether the audit log can keep another event (see {@link AuditLog#admits()}). */
     boolean admits() {
         return audit.admits();

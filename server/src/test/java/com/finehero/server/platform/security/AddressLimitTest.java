@@ -143,6 +143,18 @@ class AddressLimitTest {
                 .header("authorization", "Bearer " + analyst.accessToken()).GET().build());
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("# TYPE");
+
+        // what a Prometheus scrape sends: a long-lived analyst's API key as the bearer value
+        String key = com.finehero.api.auth.v1.AuthServiceGrpc.newBlockingStub(analyst.channel())
+                .createApiKey(com.finehero.api.auth.v1.CreateApiKeyRequest.newBuilder().setName("prometheus").build()).getSecret();
+        HttpResponse<String> scraped = APP.sendAnonymous(HttpRequest.newBuilder(APP.uri("/observe/metrics"))
+                .header("authorization", "Bearer " + key).GET().build());
+        assertThat(scraped.statusCode()).isEqualTo(200);
+        assertThat(scraped.body()).contains("# TYPE");
+        String viewerKey = com.finehero.api.auth.v1.AuthServiceGrpc.newBlockingStub(viewer.channel())
+                .createApiKey(com.finehero.api.auth.v1.CreateApiKeyRequest.newBuilder().setName("not for metrics").build()).getSecret();
+        assertThat(APP.sendAnonymous(HttpRequest.newBuilder(APP.uri("/observe/metrics"))
+                .header("authorization", "Bearer " + viewerKey).GET().build()).statusCode()).isEqualTo(403);
     }
 
     /**

@@ -58,6 +58,47 @@ class AuditAndHeadersTest {
     }
 
     @Test
+    void aChangeIsAnsweredOnlyOnceItsAuditRecordHasCommittedWithIt() throws Exception {
+        Fine fine = Fixtures.fine(APP, APP.channel(), "AUD-TX", "AUDTX");
+        String update = "audit-tx-update-" + java.util.UUID.randomUUID();
+        FinesServiceGrpc.newBlockingStub(withRequestId(update)).updateFine(com.finehero.api.fines.v1.UpdateFineRequest.newBuilder()
+                .setFine(Fine.newBuilder().setId(fine.getId()).setVersion(fine.getVersion()).setOwnerId(APP.userWith(Role.ROLE_VIEWER).userId()))
+                .setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("owner_id")).build());
+        // read straight from the table, not through ListAuditEvents, which first writes out what the log still queues
+        assertThat(auditRows(update)).containsExactly("finehero.fines.v1.FinesService/UpdateFine " + fine.getId() + " OK");
+
+        String create = "audit-tx-create-" + java.util.UUID.randomUUID();
+        Fine created = Fixtures.fine(APP, withRequestId(create), "AUD-TX-2", "AUDTX");
+        assertThat(auditRows(create)).singleElement().asString().startsWith("finehero.fines.v1.FinesService/CreateFine ");
+        // a create learns its record's id from its answer: the event written with the change is then corrected
+        AuthServiceGrpc.newBlockingStub(APP.channel()).listAuditEvents(ListAuditEventsRequest.newBuilder().setPageSize(1).build());
+        assertThat(auditRows(create)).containsExactly("finehero.fines.v1.FinesService/CreateFine " + created.getId() + " OK");
+    }
+
+    private static io.grpc.Channel withRequestId(String requestId) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(io.grpc.Metadata.Key.of("x-request-id", io.grpc.Metadata.ASCII_STRING_MARSHALLER), requestId);
+        return io.grpc.ClientInterceptors.intercept(APP.channel(), io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
+    /** "method resource outcome" of each audit event the call with {@code requestId} left in the database. */
+    private static java.util.List<String> auditRows(String requestId) throws java.sql.SQLException {
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(
+                APP.config().get("finehero.db.url").asString().get(), "sa", "");
+             java.sql.PreparedStatement select = connection.prepareStatement(
+                     "SELECT method, resource, outcome FROM audit_events WHERE request_id = ? ORDER BY id")) {
+            select.setString(1, requestId);
+            java.util.List<String> rows = new java.util.ArrayList<>();
+            try (java.sql.ResultSet result = select.executeQuery()) {
+                while (result.next()) {
+                    rows.add(result.getString(1) + " " + result.getString(2) + " " + result.getString(3));
+                }
+            }
+            return rows;
+        }
+    }
+
+    @Test
     void stateChangingCallsAreAuditedWithTheirOutcomeAndNoSecrets() {
         TestSession viewer = APP.userWith(Role.ROLE_VIEWER);
         Fine fine = Fixtures.fine(APP, APP.channel(), "AUD-1", "AUD");
