@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Alerts: what fired and resolved, and a live feed. */
-@Command(name = "alerts", description = "List alerts or follow them live.",
+@Command(mixinStandardHelpOptions = true, name = "alerts", description = "List alerts or follow them live.",
         subcommands = {AlertsCommand.List.class, AlertsCommand.Watch.class})
 final class AlertsCommand extends FineHeroCli.Sub {
 
@@ -31,7 +31,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
                 a.getRule(), a.getSubject().isEmpty() ? "" : "(" + a.getSubject() + ")", a.getSummary()).replaceAll(" +", " ");
     }
 
-    @Command(name = "list", description = "List alerts, newest first.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List alerts, newest first.")
     static final class List extends FineHeroCli.Sub {
         @Option(names = "--state", description = "firing or resolved") String state;
         @Option(names = "--severity", description = "warning or critical") String severity;
@@ -65,7 +65,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "watch", description = "Print the firing alerts, then every change as it happens (Ctrl-C to stop).")
+    @Command(mixinStandardHelpOptions = true, name = "watch", description = "Print the firing alerts, then every change as it happens (Ctrl-C to stop).")
     static final class Watch extends FineHeroCli.Sub {
         @Option(names = "--rule") String rule;
         @Option(names = "--count", description = "Stop after this many changes (for scripts)") Integer count;

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "documents", description = "Search, read, upload and download legal documents.",
+@Command(mixinStandardHelpOptions = true, name = "documents", description = "Search, read, upload and download legal documents.",
         subcommands = {DocumentsCommand.Search.class, DocumentsCommand.Get.class, DocumentsCommand.Upload.class,
                 DocumentsCommand.Download.class})
 final class DocumentsCommand extends FineHeroCli.Sub {
@@ -24,7 +24,7 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         return 2;
     }
 
-    @Command(name = "search", description = "Ranked full-text search: words, word*, \"a phrase\".")
+    @Command(mixinStandardHelpOptions = true, name = "search", description = "Ranked full-text search: words, word*, \"a phrase\".")
     static final class Search extends FineHeroCli.Sub {
         @Parameters(paramLabel = "QUERY") String query;
         @Option(names = "--kind", defaultValue = "DOCUMENT_KIND_UNSPECIFIED") DocumentKind kind;
@@ -68,6 +68,7 @@ final class DocumentsCommand extends FineHeroCli.Sub {
     static final class Get extends FineHeroCli.Sub {
         @Parameters(paramLabel = "DOCUMENT_ID") String id;
         @Option(names = "--version", defaultValue = "0", description = "A past version (default: current)") long version;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help;
 
         @Override
         public Integer call() {
@@ -84,7 +85,7 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "upload", description = "Upload a file as a new document, streamed in chunks with a progress bar.")
+    @Command(mixinStandardHelpOptions = true, name = "upload", description = "Upload a file as a new document, streamed in chunks with a progress bar.")
     static final class Upload extends FineHeroCli.Sub {
         @Parameters(paramLabel = "FILE") java.nio.file.Path file;
         @Option(names = "--title", required = true) String title;
@@ -150,6 +151,7 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         @Parameters(index = "0", paramLabel = "DOCUMENT_ID") String id;
         @Parameters(index = "1", paramLabel = "FILE") java.nio.file.Path file;
         @Option(names = "--version", defaultValue = "0", description = "A past version (default: current)") long version;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help;
 
         @Override
         public Integer call() throws Exception {

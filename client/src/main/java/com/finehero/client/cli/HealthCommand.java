@@ -8,7 +8,7 @@ import com.finehero.api.monitoring.v1.MonitoringServiceGrpc;
 import com.finehero.client.FineHeroClient;
 import picocli.CommandLine.Command;
 
-@Command(name = "health", description = "Show the server's health per component. Exit code 5 when it is DOWN.")
+@Command(mixinStandardHelpOptions = true, name = "health", description = "Show the server's health per component. Exit code 5 when it is DOWN.")
 final class HealthCommand extends FineHeroCli.Sub {
 
     @Override

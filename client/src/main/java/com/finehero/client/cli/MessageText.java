@@ -118,6 +118,29 @@ final class MessageText {
         }
     }
 
+    /** The message as proto3 JSON with proto field names, the names {@link #assign} uses. */
+    static JsonObject protoNamedJson(MessageOrBuilder message) {
+        try {
+            return JsonParser.parseString(JsonFormat.printer().preservingProtoFieldNames().print(message)).getAsJsonObject();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Lays {@code top} over {@code base}: objects merge field by field, lists grow, other values are replaced. */
+    static void overlay(JsonObject base, JsonObject top) {
+        for (Map.Entry<String, JsonElement> entry : top.entrySet()) {
+            JsonElement below = base.get(entry.getKey());
+            if (below instanceof JsonObject object && entry.getValue() instanceof JsonObject over) {
+                overlay(object, over);
+            } else if (below instanceof JsonArray list && entry.getValue() instanceof JsonArray more) {
+                list.addAll(more);
+            } else {
+                base.add(entry.getKey(), entry.getValue());
+            }
+        }
+    }
+
     static String json(MessageOrBuilder message) {
         try {
             return JsonFormat.printer().print(message);

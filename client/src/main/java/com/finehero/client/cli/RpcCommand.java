@@ -39,7 +39,7 @@ final class RpcCommand implements Callable<Integer> {
     static final String SET = "--set";
     static final String FROM_FILE = "--from-file";
     static final String OUTPUT = "--output";
-    private static final java.util.Set<String> RESERVED = java.util.Set.of(SET, FROM_FILE, OUTPUT, "--help", "--version");
+    private static final java.util.Set<String> RESERVED = java.util.Set.of(SET, FROM_FILE, OUTPUT, "--help");
     /** A stream with no --deadline given runs until the server ends it or the user stops it, within a day. */
     private static final long STREAM_HOURS = 24;
 
@@ -93,7 +93,8 @@ final class RpcCommand implements Callable<Integer> {
 
     private void build() {
         Descriptors.Descriptor request = rpc.schema().getInputType();
-        spec.mixinStandardHelpOptions(true);
+        // no --version here: requests have version fields (GetDocument, UpdateFine), their flags take the name
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
         String kind = rpc.schema().isServerStreaming() ? (rpc.schema().isClientStreaming() ? " (streams both ways)" : " (prints each message as it arrives)")
                 : rpc.schema().isClientStreaming() ? " (sends the items of --from-file, a JSON array, in order)" : "";
         spec.usageMessage().description(
@@ -312,7 +313,11 @@ final class RpcCommand implements Callable<Integer> {
                 Message.Builder builder = prototype.newBuilderForType();
                 MessageText.merge(bodies.get(i).toString(), builder);
                 if (i == 0 && !assigned.isEmpty()) {
-                    MessageText.merge(assigned.toString(), builder);
+                    // the JSON parser sets a field once: lay the assignments over the file's request, then parse the whole
+                    JsonObject combined = MessageText.protoNamedJson(builder);
+                    MessageText.overlay(combined, assigned);
+                    builder = prototype.newBuilderForType();
+                    MessageText.merge(combined.toString(), builder);
                 }
                 requests.add(builder.build());
             }

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Background work: submit, list, watch with a live progress bar, cancel. */
-@Command(name = "tasks", description = "Submit, list, watch and cancel background tasks.",
+@Command(mixinStandardHelpOptions = true, name = "tasks", description = "Submit, list, watch and cancel background tasks.",
         subcommands = {TasksCommand.Submit.class, TasksCommand.List.class, TasksCommand.Watch.class, TasksCommand.Cancel.class})
 final class TasksCommand extends FineHeroCli.Sub {
 
@@ -66,7 +66,7 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "submit", description = "Submit a task; --wait follows it to the end with a progress bar.")
+    @Command(mixinStandardHelpOptions = true, name = "submit", description = "Submit a task; --wait follows it to the end with a progress bar.")
     static final class Submit extends FineHeroCli.Sub {
         @Parameters(paramLabel = "TYPE", description = "e.g. fine_import, fines_export, document_reindex, appeal_letter") String type;
         @Option(names = "--payload", description = "The payload as JSON, e.g. '{\"fine_id\": \"...\"}'") String payload;
@@ -103,7 +103,7 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "list", description = "List tasks, newest first.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List tasks, newest first.")
     static final class List extends FineHeroCli.Sub {
         @Option(names = "--type") String type;
         @Option(names = "--state", description = "PENDING, RUNNING, SUCCEEDED, FAILED, DEAD or CANCELLED") java.util.List<String> states = new java.util.ArrayList<>();
@@ -139,7 +139,7 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "watch", description = "Follow a task with a live progress bar until it ends (exit 0 if it succeeded).")
+    @Command(mixinStandardHelpOptions = true, name = "watch", description = "Follow a task with a live progress bar until it ends (exit 0 if it succeeded).")
     static final class Watch extends FineHeroCli.Sub {
         @Parameters(paramLabel = "TASK_ID") String id;
 
@@ -151,7 +151,7 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "cancel", description = "Cancel a pending or running task.")
+    @Command(mixinStandardHelpOptions = true, name = "cancel", description = "Cancel a pending or running task.")
     static final class Cancel extends FineHeroCli.Sub {
         @Parameters(paramLabel = "TASK_ID") String id;
 
