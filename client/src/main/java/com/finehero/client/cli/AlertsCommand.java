@@ -51,7 +51,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
                 request.setRule(rule);
             }
             try (FineHeroClient client = root().client()) {
-                ListAlertsResponse page = MonitoringServiceGrpc.newBlockingStub(client.channel()).listAlerts(request.build());
+                ListAlertsResponse page = client.monitoring().listAlerts(request.build());
                 if (!root().printedAsJson(out(), page)) {
                     Table table = new Table("STATE", "SEVERITY", "RULE", "SUBJECT", "SUMMARY");
                     for (Alert a : page.getAlertsList()) {
@@ -77,7 +77,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
                 request.setRule(rule);
             }
             try (FineHeroClient client = root().client()) {
-                Iterator<AlertEvent> events = MonitoringServiceGrpc.newBlockingStub(client.channel())
+                Iterator<AlertEvent> events = client.monitoring()
                         .withDeadlineAfter(7, java.util.concurrent.TimeUnit.DAYS).watchAlerts(request.build());
                 int changes = 0;
                 while (events.hasNext() && (count == null || changes < count)) {

@@ -177,7 +177,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         public Integer call() throws Exception {
             String csv = java.nio.file.Files.readString(file);
             try (FineHeroClient client = root().client()) {
-                var task = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(client.channel()).submitTask(
+                var task = client.tasks().submitTask(
                         com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("fine_import")
                                 .setPayload(com.google.protobuf.Struct.newBuilder().putFields("csv",
                                         com.google.protobuf.Value.newBuilder().setStringValue(csv).build()))

@@ -14,7 +14,7 @@ final class HealthCommand extends FineHeroCli.Sub {
     @Override
     public Integer call() {
         try (FineHeroClient client = root().client()) {
-            GetHealthResponse health = MonitoringServiceGrpc.newBlockingStub(client.channel())
+            GetHealthResponse health = client.monitoring()
                     .getHealth(GetHealthRequest.getDefaultInstance());
             if (!root().printedAsJson(out(), health)) {
                 out().println("status: " + name(health.getStatus()));
