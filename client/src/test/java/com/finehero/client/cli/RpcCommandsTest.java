@@ -149,6 +149,42 @@ class RpcCommandsTest {
     }
 
     @Test
+    void aServiceGroupAloneListsItsCommands() {
+        Run auth = finehero("auth");
+        assertEquals(2, auth.exit());
+        assertTrue(auth.out().contains("create-api-key") && auth.out().contains("list-audit-events"), auth.out());
+    }
+
+    @Test
+    void theCommandsInTheDocsExist() throws Exception {
+        CommandLine root = FineHeroCli.commandLine();
+        List<String> unknown = new ArrayList<>();
+        int checked = 0;
+        for (String line : Files.readAllLines(Path.of("..", "docs", "clients.md"))) {
+            for (String segment : line.split(";|&&")) {
+                String text = segment.strip();
+                if (!text.startsWith("bin/finehero ")) {
+                    continue;
+                }
+                String[] words = text.substring("bin/finehero ".length()).split("\\s+");
+                CommandLine at = root;
+                int matched = 0;
+                while (matched < words.length && at.getSubcommands().containsKey(words[matched])) {
+                    at = at.getSubcommands().get(words[matched++]);
+                }
+                boolean needsSubcommand = !at.getSubcommands().isEmpty() && matched < words.length && !words[matched].startsWith("-")
+                        && at.getCommandSpec().positionalParameters().isEmpty();
+                if (matched == 0 || needsSubcommand) {
+                    unknown.add(text);
+                }
+                checked++;
+            }
+        }
+        assertTrue(checked > 10, "docs/clients.md shows commands: " + checked);
+        assertEquals(List.of(), unknown);
+    }
+
+    @Test
     void completionCoversEveryCommand() throws Exception {
         Run completion = finehero("generate-completion");
         assertEquals(0, completion.exit(), completion.err());
