@@ -5,7 +5,14 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 import com.finehero.api.auth.v1.AuthServiceGrpc;
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.DocumentsServiceGrpc;
+import com.finehero.api.documents.v1.DownloadDocumentRequest;
+import com.finehero.api.documents.v1.UploadHeader;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.monitoring.v1.MonitoringServiceGrpc;
+import com.finehero.api.tasks.v1.Task;
+import com.finehero.api.tasks.v1.TasksServiceGrpc;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -53,12 +60,75 @@ public final class FineHeroClient implements AutoCloseable {
         return FinesServiceGrpc.newFutureStub(calls);
     }
 
+    public DocumentsServiceGrpc.DocumentsServiceBlockingStub documents() {
+        return DocumentsServiceGrpc.newBlockingStub(calls);
+    }
+
+    public DocumentsServiceGrpc.DocumentsServiceFutureStub documentsAsync() {
+        return DocumentsServiceGrpc.newFutureStub(calls);
+    }
+
+    public TasksServiceGrpc.TasksServiceBlockingStub tasks() {
+        return TasksServiceGrpc.newBlockingStub(calls);
+    }
+
+    public TasksServiceGrpc.TasksServiceFutureStub tasksAsync() {
+        return TasksServiceGrpc.newFutureStub(calls);
+    }
+
+    public MonitoringServiceGrpc.MonitoringServiceBlockingStub monitoring() {
+        return MonitoringServiceGrpc.newBlockingStub(calls);
+    }
+
+    public MonitoringServiceGrpc.MonitoringServiceFutureStub monitoringAsync() {
+        return MonitoringServiceGrpc.newFutureStub(calls);
+    }
+
     public AuthServiceGrpc.AuthServiceBlockingStub auth() {
         return AuthServiceGrpc.newBlockingStub(calls);
     }
 
+    public AuthServiceGrpc.AuthServiceFutureStub authAsync() {
+        return AuthServiceGrpc.newFutureStub(calls);
+    }
+
     public HealthGrpc.HealthBlockingStub health() {
         return HealthGrpc.newBlockingStub(calls);
+    }
+
+    public HealthGrpc.HealthFutureStub healthAsync() {
+        return HealthGrpc.newFutureStub(calls);
+    }
+
+    /**
+     * Uploads a file as a new document: the header (its SHA-256 filled in, so the server checks the
+     * bytes it stored), then the content in chunks, {@code progress} told after each chunk.
+     */
+    public Document uploadDocument(UploadHeader header, java.nio.file.Path file, Transfers.Progress progress) {
+        return new Transfers(calls).upload(header, file, progress);
+    }
+
+    /** Uploads {@code content} ({@code size} bytes, or -1 if unknown) as a new document. */
+    public Document uploadDocument(UploadHeader header, java.io.InputStream content, long size, Transfers.Progress progress) {
+        return new Transfers(calls).upload(header, content, size, progress);
+    }
+
+    /** Streams a document's content into {@code out}; returns the document (without content). */
+    public Document downloadDocument(DownloadDocumentRequest request, java.io.OutputStream out, Transfers.Progress progress) {
+        return new Transfers(calls).download(request, out, progress);
+    }
+
+    /** Streams a document's content into {@code file}, which appears only once the download is complete. */
+    public Document downloadDocument(DownloadDocumentRequest request, java.nio.file.Path file, Transfers.Progress progress) {
+        return new Transfers(calls).download(request, file, progress);
+    }
+
+    /**
+     * Follows a task, handing every update to {@code onUpdate}, until it ends (SUCCEEDED, DEAD or
+     * CANCELLED) or {@code timeout} passes; returns the last state seen.
+     */
+    public Task watchTask(String taskId, Duration timeout, java.util.function.Consumer<Task> onUpdate) {
+        return new Transfers(calls).watchTask(taskId, timeout, onUpdate);
     }
 
     /** The channel with the default deadline and the credentials applied, for stubs this client has no method for. */
@@ -81,6 +151,25 @@ public final class FineHeroClient implements AutoCloseable {
         } catch (io.grpc.StatusRuntimeException e) {
             throw FineHeroException.from(e);
         }
+    }
+
+    /**
+     * Turns a future stub's answer into a {@link java.util.concurrent.CompletableFuture} that fails with a typed
+     * {@link FineHeroException}: {@code finehero.async(finehero.finesAsync().getFine(request))}.
+     */
+    public <T> java.util.concurrent.CompletableFuture<T> async(com.google.common.util.concurrent.ListenableFuture<T> stubCall) {
+        java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+        stubCall.addListener(() -> {
+            try {
+                result.complete(com.google.common.util.concurrent.Futures.getDone(stubCall));
+            } catch (java.util.concurrent.ExecutionException e) {
+                result.completeExceptionally(e.getCause() instanceof io.grpc.StatusRuntimeException status
+                        ? FineHeroException.from(status) : e.getCause());
+            } catch (java.util.concurrent.CancellationException e) {
+                result.cancel(false);
+            }
+        }, Runnable::run);
+        return result;
     }
 
     @Override

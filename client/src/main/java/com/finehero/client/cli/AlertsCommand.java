@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Alerts: what fired and resolved, and a live feed. */
-@Command(name = "alerts", description = "List alerts or follow them live.",
+@Command(mixinStandardHelpOptions = true, name = "alerts", description = "List alerts or follow them live.",
         subcommands = {AlertsCommand.List.class, AlertsCommand.Watch.class})
 final class AlertsCommand extends FineHeroCli.Sub {
 
@@ -31,7 +31,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
                 a.getRule(), a.getSubject().isEmpty() ? "" : "(" + a.getSubject() + ")", a.getSummary()).replaceAll(" +", " ");
     }
 
-    @Command(name = "list", description = "List alerts, newest first.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List alerts, newest first.")
     static final class List extends FineHeroCli.Sub {
         @Option(names = "--state", description = "firing or resolved") String state;
         @Option(names = "--severity", description = "warning or critical") String severity;
@@ -51,7 +51,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
                 request.setRule(rule);
             }
             try (FineHeroClient client = root().client()) {
-                ListAlertsResponse page = MonitoringServiceGrpc.newBlockingStub(client.channel()).listAlerts(request.build());
+                ListAlertsResponse page = client.monitoring().listAlerts(request.build());
                 if (!root().printedAsJson(out(), page)) {
                     Table table = new Table("STATE", "SEVERITY", "RULE", "SUBJECT", "SUMMARY");
                     for (Alert a : page.getAlertsList()) {
@@ -65,7 +65,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "watch", description = "Print the firing alerts, then every change as it happens (Ctrl-C to stop).")
+    @Command(mixinStandardHelpOptions = true, name = "watch", description = "Print the firing alerts, then every change as it happens (Ctrl-C to stop).")
     static final class Watch extends FineHeroCli.Sub {
         @Option(names = "--rule") String rule;
         @Option(names = "--count", description = "Stop after this many changes (for scripts)") Integer count;
@@ -77,7 +77,7 @@ final class AlertsCommand extends FineHeroCli.Sub {
                 request.setRule(rule);
             }
             try (FineHeroClient client = root().client()) {
-                Iterator<AlertEvent> events = MonitoringServiceGrpc.newBlockingStub(client.channel())
+                Iterator<AlertEvent> events = client.monitoring()
                         .withDeadlineAfter(7, java.util.concurrent.TimeUnit.DAYS).watchAlerts(request.build());
                 int changes = 0;
                 while (events.hasNext() && (count == null || changes < count)) {

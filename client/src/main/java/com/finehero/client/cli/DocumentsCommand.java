@@ -7,13 +7,12 @@ import com.finehero.api.documents.v1.Highlight;
 import com.finehero.api.documents.v1.SearchDocumentsRequest;
 import com.finehero.api.documents.v1.SearchDocumentsResponse;
 import com.finehero.api.documents.v1.SearchResult;
-import com.finehero.api.documents.v1.DocumentsServiceGrpc;
 import com.finehero.client.FineHeroClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "documents", description = "Search, read, upload and download legal documents.",
+@Command(mixinStandardHelpOptions = true, name = "documents", description = "Search, read, upload and download legal documents.",
         subcommands = {DocumentsCommand.Search.class, DocumentsCommand.Get.class, DocumentsCommand.Upload.class,
                 DocumentsCommand.Download.class})
 final class DocumentsCommand extends FineHeroCli.Sub {
@@ -24,7 +23,7 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         return 2;
     }
 
-    @Command(name = "search", description = "Ranked full-text search: words, word*, \"a phrase\".")
+    @Command(mixinStandardHelpOptions = true, name = "search", description = "Ranked full-text search: words, word*, \"a phrase\".")
     static final class Search extends FineHeroCli.Sub {
         @Parameters(paramLabel = "QUERY") String query;
         @Option(names = "--kind", defaultValue = "DOCUMENT_KIND_UNSPECIFIED") DocumentKind kind;
@@ -34,7 +33,7 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         @Override
         public Integer call() {
             try (FineHeroClient client = root().client()) {
-                SearchDocumentsResponse results = DocumentsServiceGrpc.newBlockingStub(client.channel())
+                SearchDocumentsResponse results = client.documents()
                         .searchDocuments(SearchDocumentsRequest.newBuilder().setQuery(query).setKind(kind)
                                 .setJurisdiction(jurisdiction).setPageSize(pageSize).build());
                 if (!root().printedAsJson(out(), results)) {
@@ -68,11 +67,12 @@ final class DocumentsCommand extends FineHeroCli.Sub {
     static final class Get extends FineHeroCli.Sub {
         @Parameters(paramLabel = "DOCUMENT_ID") String id;
         @Option(names = "--version", defaultValue = "0", description = "A past version (default: current)") long version;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help;
 
         @Override
         public Integer call() {
             try (FineHeroClient client = root().client()) {
-                Document document = DocumentsServiceGrpc.newBlockingStub(client.channel())
+                Document document = client.documents()
                         .getDocument(GetDocumentRequest.newBuilder().setDocumentId(id).setVersion(version).build());
                 if (!root().printedAsJson(out(), document)) {
                     out().println(document.getTitle() + " (version " + document.getVersion() + ")");
@@ -84,7 +84,7 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "upload", description = "Upload a file as a new document, streamed in chunks with a progress bar.")
+    @Command(mixinStandardHelpOptions = true, name = "upload", description = "Upload a file as a new document, streamed in chunks with a progress bar.")
     static final class Upload extends FineHeroCli.Sub {
         @Parameters(paramLabel = "FILE") java.nio.file.Path file;
         @Option(names = "--title", required = true) String title;
@@ -94,51 +94,20 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         @Option(names = "--no-progress", description = "No progress bar") boolean noProgress;
 
         @Override
-        public Integer call() throws Exception {
-            long size = java.nio.file.Files.size(file);
-            java.security.MessageDigest sha256 = java.security.MessageDigest.getInstance("SHA-256");
-            try (var in = new java.security.DigestInputStream(java.nio.file.Files.newInputStream(file), sha256)) {
-                in.transferTo(java.io.OutputStream.nullOutputStream());
-            }
-            String checksum = java.util.HexFormat.of().formatHex(sha256.digest());
+        public Integer call() {
             ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "upload", !noProgress && root().output == FineHeroCli.Output.table);
             try (FineHeroClient client = root().client()) {
-                java.util.concurrent.CompletableFuture<Document> result = new java.util.concurrent.CompletableFuture<>();
-                var requests = DocumentsServiceGrpc.newStub(client.channel()).uploadDocument(new io.grpc.stub.StreamObserver<>() {
-                    @Override public void onNext(Document document) { result.complete(document); }
-                    @Override public void onError(Throwable t) { result.completeExceptionally(t); }
-                    @Override public void onCompleted() { }
-                });
-                requests.onNext(com.finehero.api.documents.v1.UploadDocumentRequest.newBuilder()
-                        .setHeader(com.finehero.api.documents.v1.UploadHeader.newBuilder()
-                                .setDocument(Document.newBuilder().setTitle(title).setJurisdiction(jurisdiction).addAllTags(tags)
-                                        .setKind(com.finehero.api.documents.v1.DocumentKind.valueOf("DOCUMENT_KIND_" + kind.toUpperCase(java.util.Locale.ROOT))))
-                                .setChecksumSha256(checksum))
-                        .build());
-                byte[] buffer = new byte[256 * 1024];
-                long sent = 0;
-                try (var in = java.nio.file.Files.newInputStream(file)) {
-                    for (int n; (n = in.read(buffer)) > 0; ) {
-                        if (result.isDone()) {
-                            break; // the server refused already; its answer says why
-                        }
-                        requests.onNext(com.finehero.api.documents.v1.UploadDocumentRequest.newBuilder()
-                                .setChunk(com.google.protobuf.ByteString.copyFrom(buffer, 0, n)).build());
-                        sent += n;
-                        bar.update(sent, size, sent / 1024 + " KiB");
-                    }
-                }
-                requests.onCompleted();
                 Document document;
                 try {
-                    document = result.get();
-                } catch (java.util.concurrent.ExecutionException e) {
-                    throw e.getCause() instanceof RuntimeException runtime ? runtime : e;
+                    document = client.uploadDocument(com.finehero.api.documents.v1.UploadHeader.newBuilder()
+                            .setDocument(Document.newBuilder().setTitle(title).setJurisdiction(jurisdiction).addAllTags(tags)
+                                    .setKind(DocumentKind.valueOf("DOCUMENT_KIND_" + kind.toUpperCase(java.util.Locale.ROOT))))
+                            .build(), file, (sent, size) -> bar.update(sent, size, sent / 1024 + " KiB"));
                 } finally {
                     bar.finish();
                 }
                 if (!root().printedAsJson(out(), document)) {
-                    out().println("uploaded " + document.getId() + " (" + size + " bytes, version " + document.getVersion() + ")");
+                    out().println("uploaded " + document.getId() + " (" + document.getSizeBytes() + " bytes, version " + document.getVersion() + ")");
                 }
                 return 0;
             }
@@ -150,27 +119,15 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         @Parameters(index = "0", paramLabel = "DOCUMENT_ID") String id;
         @Parameters(index = "1", paramLabel = "FILE") java.nio.file.Path file;
         @Option(names = "--version", defaultValue = "0", description = "A past version (default: current)") long version;
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.") boolean help;
 
         @Override
-        public Integer call() throws Exception {
+        public Integer call() {
             try (FineHeroClient client = root().client()) {
-                var chunks = DocumentsServiceGrpc.newBlockingStub(client.channel()).downloadDocument(
-                        com.finehero.api.documents.v1.DownloadDocumentRequest.newBuilder().setDocumentId(id).setVersion(version).build());
-                java.nio.file.Path partial = file.resolveSibling(file.getFileName() + ".part");
-                long written = 0;
-                Document document = null;
-                try (var out = java.nio.file.Files.newOutputStream(partial)) {
-                    while (chunks.hasNext()) {
-                        var chunk = chunks.next();
-                        if (chunk.hasDocument()) {
-                            document = chunk.getDocument();
-                        }
-                        chunk.getChunk().writeTo(out);
-                        written += chunk.getChunk().size();
-                    }
-                }
-                java.nio.file.Files.move(partial, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                out().println("wrote " + written + " bytes of " + (document == null ? id : document.getTitle()) + " to " + file);
+                long[] written = {0};
+                Document document = client.downloadDocument(com.finehero.api.documents.v1.DownloadDocumentRequest.newBuilder()
+                        .setDocumentId(id).setVersion(version).build(), file, (done, total) -> written[0] = done);
+                out().println("wrote " + written[0] + " bytes of " + (document.getTitle().isEmpty() ? id : document.getTitle()) + " to " + file);
                 return 0;
             }
         }

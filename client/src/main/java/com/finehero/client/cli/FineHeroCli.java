@@ -20,7 +20,9 @@ import picocli.CommandLine.Spec;
  * 4 rejected (invalid, conflict, precondition), 5 unavailable or too slow, 6 not allowed, 1 other.
  */
 @Command(name = "finehero", mixinStandardHelpOptions = true, version = "finehero 0.1.0",
-        description = "Work with a FineHero server: fines, documents, health.",
+        description = {"Work with a FineHero server: fines, documents, tasks, monitoring, users and keys.",
+                "Besides the commands below, every RPC of the contract has a command 'finehero <service> <rpc>' "
+                        + "(e.g. 'finehero fines update-fine'); '<service> --help' lists them."},
         subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class, TasksCommand.class, AlertsCommand.class,
                 CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Examples:",
@@ -31,17 +33,19 @@ import picocli.CommandLine.Spec;
                 "  finehero fines import city-export.csv",
                 "  finehero tasks submit fines_export --payload '{\"jurisdiction\": \"US-CA-SF\"}' --wait",
                 "  finehero alerts list --state firing",
+                "  finehero fines update-fine --set fine.id=<id> --set fine.version=<version> --set fine.vehicle_plate='7ABC 123' --set update_mask=vehicle_plate",
+                "  finehero tasks get-queue-stats -o yaml",
                 "", "Environment: FINEHERO_TARGET (host:port) sets --target, FINEHERO_API_KEY --api-key,",
                 "FINEHERO_TOKEN --token. Without either, the session saved by 'finehero login' is used."})
 public final class FineHeroCli {
 
-    public enum Output { table, json }
+    public enum Output { table, json, yaml }
 
     @Option(names = "--target", defaultValue = "${env:FINEHERO_TARGET:-localhost:8080}",
             description = "Server as host:port (default: ${DEFAULT-VALUE}).")
     String target;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table or json (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-o", "--output"}, defaultValue = "table", description = "table, json or yaml (default: ${DEFAULT-VALUE}).")
     Output output;
 
     @Option(names = "--deadline", defaultValue = "PT10S", description = "Per-call deadline, ISO-8601 (default: ${DEFAULT-VALUE}).",
@@ -66,12 +70,18 @@ public final class FineHeroCli {
 
     /** The configured command line: tests run it in-process with their own writers. */
     public static CommandLine commandLine() {
-        CommandLine line = new CommandLine(new FineHeroCli());
+        FineHeroCli root = new FineHeroCli();
+        CommandLine line = new CommandLine(root);
+        RpcCommand.addAll(line, root);
         line.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {
             PrintWriter err = TerminalText.cleaning(commandLine.getErr());
             if (failure instanceof StatusRuntimeException status) {
                 err.println("error: " + status.getStatus().getCode() + ": " + status.getStatus().getDescription());
                 return exitCode(status.getStatus().getCode());
+            }
+            if (failure instanceof com.finehero.client.FineHeroException typed) {
+                err.println("error: " + typed.getMessage());
+                return exitCode(typed.code());
             }
             err.println("error: " + failure.getMessage());
             return 1;
@@ -128,8 +138,13 @@ public final class FineHeroCli {
         return FineHeroClient.builder().target(target.substring(0, colon), port).deadline(deadline);
     }
 
-    /** Prints a message as JSON (--output json) or, for tables, lets the command print rows. */
+    /** Prints a message as JSON or YAML (--output json|yaml) or, for tables, lets the command print rows. */
     boolean printedAsJson(PrintWriter out, MessageOrBuilder message) {
+        if (output == Output.yaml) {
+            out.print(MessageText.yaml(message));
+            out.flush();
+            return true;
+        }
         if (output != Output.json) {
             return false;
         }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "fines", description = "List, show, create, contest and pay fines.",
+@Command(mixinStandardHelpOptions = true, name = "fines", description = "List, show, create, contest and pay fines.",
         subcommands = {FinesCommand.Import.class, FinesCommand.List.class, FinesCommand.Get.class, FinesCommand.Create.class,
                 FinesCommand.Contest.class, FinesCommand.Pay.class})
 final class FinesCommand extends FineHeroCli.Sub {
@@ -63,7 +63,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 
-    @Command(name = "list", description = "List fines, newest first.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List fines, newest first.")
     static final class List extends FineHeroCli.Sub {
         @Option(names = "--status", description = "FINE_STATUS_OPEN, ... (repeatable)") java.util.List<FineStatus> statuses = new ArrayList<>();
         @Option(names = "--jurisdiction") String jurisdiction = "";
@@ -88,7 +88,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "get", description = "Show one fine.")
+    @Command(mixinStandardHelpOptions = true, name = "get", description = "Show one fine.")
     static final class Get extends FineHeroCli.Sub {
         @Parameters(paramLabel = "FINE_ID") String id;
 
@@ -102,7 +102,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "create", description = "Record a new fine.")
+    @Command(mixinStandardHelpOptions = true, name = "create", description = "Record a new fine.")
     static final class Create extends FineHeroCli.Sub {
         @Option(names = "--citation", required = true) String citation;
         @Option(names = "--jurisdiction", required = true) String jurisdiction;
@@ -127,7 +127,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "contest", description = "Contest an open fine.")
+    @Command(mixinStandardHelpOptions = true, name = "contest", description = "Contest an open fine.")
     static final class Contest extends FineHeroCli.Sub {
         @Parameters(paramLabel = "FINE_ID") String id;
         @Option(names = "--reason", required = true) String reason;
@@ -145,7 +145,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "pay", description = "Pay a fine in full. Repeat with the same --key to retry safely.")
+    @Command(mixinStandardHelpOptions = true, name = "pay", description = "Pay a fine in full. Repeat with the same --key to retry safely.")
     static final class Pay extends FineHeroCli.Sub {
         @Parameters(paramLabel = "FINE_ID") String id;
         @Option(names = "--amount", required = true) String amount;
@@ -168,7 +168,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "import", description = "Import fines from a CSV file (a fine_import task): valid rows are created, "
+    @Command(mixinStandardHelpOptions = true, name = "import", description = "Import fines from a CSV file (a fine_import task): valid rows are created, "
             + "invalid ones listed with their line and reason; importing the same file again creates nothing.")
     static final class Import extends FineHeroCli.Sub {
         @picocli.CommandLine.Parameters(paramLabel = "CSV_FILE") java.nio.file.Path file;
@@ -177,7 +177,7 @@ final class FinesCommand extends FineHeroCli.Sub {
         public Integer call() throws Exception {
             String csv = java.nio.file.Files.readString(file);
             try (FineHeroClient client = root().client()) {
-                var task = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(client.channel()).submitTask(
+                var task = client.tasks().submitTask(
                         com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("fine_import")
                                 .setPayload(com.google.protobuf.Struct.newBuilder().putFields("csv",
                                         com.google.protobuf.Value.newBuilder().setStringValue(csv).build()))

@@ -8,13 +8,13 @@ import com.finehero.api.monitoring.v1.MonitoringServiceGrpc;
 import com.finehero.client.FineHeroClient;
 import picocli.CommandLine.Command;
 
-@Command(name = "health", description = "Show the server's health per component. Exit code 5 when it is DOWN.")
+@Command(mixinStandardHelpOptions = true, name = "health", description = "Show the server's health per component. Exit code 5 when it is DOWN.")
 final class HealthCommand extends FineHeroCli.Sub {
 
     @Override
     public Integer call() {
         try (FineHeroClient client = root().client()) {
-            GetHealthResponse health = MonitoringServiceGrpc.newBlockingStub(client.channel())
+            GetHealthResponse health = client.monitoring()
                     .getHealth(GetHealthRequest.getDefaultInstance());
             if (!root().printedAsJson(out(), health)) {
                 out().println("status: " + name(health.getStatus()));

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Logs in and saves the session for later commands against the same server. */
-@Command(name = "login", description = "Log in and save the session for this server (see 'logout').")
+@Command(mixinStandardHelpOptions = true, name = "login", description = "Log in and save the session for this server (see 'logout').")
 final class LoginCommand extends FineHeroCli.Sub {
 
     @Option(names = {"-u", "--username"}, required = true, description = "Your username.")
@@ -60,7 +60,7 @@ final class LoginCommand extends FineHeroCli.Sub {
     }
 
     /** Forgets the saved session (and ends it on the server). */
-    @Command(name = "logout", description = "End the saved session for this server.")
+    @Command(mixinStandardHelpOptions = true, name = "logout", description = "End the saved session for this server.")
     static final class Logout extends FineHeroCli.Sub {
         @Override
         public Integer call() {

@@ -2,7 +2,6 @@ package com.finehero.client.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.Locale;
 
 import com.finehero.api.tasks.v1.CancelTaskRequest;
@@ -22,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Background work: submit, list, watch with a live progress bar, cancel. */
-@Command(name = "tasks", description = "Submit, list, watch and cancel background tasks.",
+@Command(mixinStandardHelpOptions = true, name = "tasks", description = "Submit, list, watch and cancel background tasks.",
         subcommands = {TasksCommand.Submit.class, TasksCommand.List.class, TasksCommand.Watch.class, TasksCommand.Cancel.class})
 final class TasksCommand extends FineHeroCli.Sub {
 
@@ -32,30 +31,22 @@ final class TasksCommand extends FineHeroCli.Sub {
         return 0;
     }
 
-    static boolean finished(TaskState state) {
-        return state == TaskState.TASK_STATE_SUCCEEDED || state == TaskState.TASK_STATE_DEAD || state == TaskState.TASK_STATE_CANCELLED;
-    }
-
     /** Follows a task until it ends; returns 0 when it SUCCEEDED, 1 otherwise. */
     static int watch(FineHeroCli.Sub command, FineHeroClient client, String taskId) {
         ProgressBar bar = new ProgressBar(command.spec.commandLine().getErr(), "task", command.root().output == FineHeroCli.Output.table);
-        Task last = null;
-        Iterator<Task> updates = TasksServiceGrpc.newBlockingStub(client.channel()).withDeadlineAfter(24, java.util.concurrent.TimeUnit.HOURS)
-                .watchTask(WatchTaskRequest.newBuilder().setTaskId(taskId).build());
-        while (updates.hasNext()) {
-            last = updates.next();
-            bar.update(last.getProgressPercent(), 100, last.getState().name().replace("TASK_STATE_", "") + " " + last.getProgressMessage());
-            if (finished(last.getState())) {
-                break;
-            }
+        Task last;
+        try {
+            last = client.watchTask(taskId, java.time.Duration.ofHours(24), update -> bar.update(update.getProgressPercent(), 100,
+                    update.getState().name().replace("TASK_STATE_", "") + " " + update.getProgressMessage()));
+        } finally {
+            bar.finish();
         }
-        bar.finish();
-        if (last != null && !command.root().printedAsJson(command.out(), last)) {
+        if (!command.root().printedAsJson(command.out(), last)) {
             command.out().println(last.getId() + " " + last.getState().name().replace("TASK_STATE_", "")
                     + (last.getLastError().isEmpty() ? "" : ": " + last.getLastError())
                     + (last.hasResult() ? " " + compact(last.getResult()) : ""));
         }
-        return last != null && last.getState() == TaskState.TASK_STATE_SUCCEEDED ? 0 : 1;
+        return last.getState() == TaskState.TASK_STATE_SUCCEEDED ? 0 : 1;
     }
 
     static String compact(Struct struct) {
@@ -66,7 +57,7 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "submit", description = "Submit a task; --wait follows it to the end with a progress bar.")
+    @Command(mixinStandardHelpOptions = true, name = "submit", description = "Submit a task; --wait follows it to the end with a progress bar.")
     static final class Submit extends FineHeroCli.Sub {
         @Parameters(paramLabel = "TYPE", description = "e.g. fine_import, fines_export, document_reindex, appeal_letter") String type;
         @Option(names = "--payload", description = "The payload as JSON, e.g. '{\"fine_id\": \"...\"}'") String payload;
@@ -91,7 +82,7 @@ final class TasksCommand extends FineHeroCli.Sub {
                 request.setIdempotencyKey(key);
             }
             try (FineHeroClient client = root().client()) {
-                Task task = TasksServiceGrpc.newBlockingStub(client.channel()).submitTask(request.build());
+                Task task = client.tasks().submitTask(request.build());
                 if (await) {
                     return watch(this, client, task.getId());
                 }
@@ -103,7 +94,7 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "list", description = "List tasks, newest first.")
+    @Command(mixinStandardHelpOptions = true, name = "list", description = "List tasks, newest first.")
     static final class List extends FineHeroCli.Sub {
         @Option(names = "--type") String type;
         @Option(names = "--state", description = "PENDING, RUNNING, SUCCEEDED, FAILED, DEAD or CANCELLED") java.util.List<String> states = new java.util.ArrayList<>();
@@ -121,7 +112,7 @@ final class TasksCommand extends FineHeroCli.Sub {
                 request.setPageToken(pageToken);
             }
             try (FineHeroClient client = root().client()) {
-                ListTasksResponse page = TasksServiceGrpc.newBlockingStub(client.channel()).listTasks(request.build());
+                ListTasksResponse page = client.tasks().listTasks(request.build());
                 if (!root().printedAsJson(out(), page)) {
                     Table table = new Table("ID", "TYPE", "STATE", "PRIORITY", "PROGRESS", "ATTEMPTS");
                     for (Task t : page.getTasksList()) {
@@ -139,7 +130,7 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "watch", description = "Follow a task with a live progress bar until it ends (exit 0 if it succeeded).")
+    @Command(mixinStandardHelpOptions = true, name = "watch", description = "Follow a task with a live progress bar until it ends (exit 0 if it succeeded).")
     static final class Watch extends FineHeroCli.Sub {
         @Parameters(paramLabel = "TASK_ID") String id;
 
@@ -151,14 +142,14 @@ final class TasksCommand extends FineHeroCli.Sub {
         }
     }
 
-    @Command(name = "cancel", description = "Cancel a pending or running task.")
+    @Command(mixinStandardHelpOptions = true, name = "cancel", description = "Cancel a pending or running task.")
     static final class Cancel extends FineHeroCli.Sub {
         @Parameters(paramLabel = "TASK_ID") String id;
 
         @Override
         public Integer call() {
             try (FineHeroClient client = root().client()) {
-                Task task = TasksServiceGrpc.newBlockingStub(client.channel()).cancelTask(CancelTaskRequest.newBuilder().setTaskId(id).build());
+                Task task = client.tasks().cancelTask(CancelTaskRequest.newBuilder().setTaskId(id).build());
                 if (!root().printedAsJson(out(), task)) {
                     out().println(task.getId() + " " + task.getState().name().replace("TASK_STATE_", ""));
                 }
