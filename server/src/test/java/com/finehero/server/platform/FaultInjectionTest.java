@@ -74,7 +74,7 @@ import static org.awaitility.Awaitility.await;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultInjectionTest {
 
-    static final int RATE = Integer.getInteger("finehero.faults.rate", 40);
+    static final int RATE = Integer.getInteger("finehero.faults.rate", 20);
     static final Duration READ_DEADLINE = Duration.ofMillis(1_000);
     static final Duration WRITE_DEADLINE = Duration.ofMillis(2_000);
     static final Duration BEFORE = Duration.ofSeconds(3);
@@ -122,15 +122,22 @@ class FaultInjectionTest {
                     .start();
             server.awaitReady(); // one at a time: the first one migrates
             FineHeroClient client = FineHeroClient.builder().target("127.0.0.1", server.port())
-                    .credentials("admin", "faults-admin-password").maxAttempts(1).deadline(WRITE_DEADLINE).build();
+                    .credentials("admin", "faults-admin-password").maxAttempts(1).deadline(Duration.ofSeconds(20)).build();
             INSTANCES.add(new Instance(name, server, client));
         }
         for (int i = 0; i < 40; i++) {
-            Fine fine = INSTANCES.get(i % 2).client().fines().withDeadlineAfter(20, TimeUnit.SECONDS)
-                    .createFine(createRequest());
+            FinesServiceGrpc.FinesServiceBlockingStub fines = INSTANCES.get(i % 2).client().fines();
+            // the first call of each client also logs in, which takes seconds on a busy machine
+            Fine fine = await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                    .until(() -> fines.withDeadlineAfter(20, TimeUnit.SECONDS).createFine(createRequest()), f -> true);
             CREATED.put(fine.getId(), fine);
             IDLE.add(fine);
         }
+        // fresh JVMs answer slowly until the JIT has compiled the hot paths: warm up before measuring
+        Load warmUp = new Load();
+        warmUp.start();
+        sleep(Duration.ofSeconds(15));
+        warmUp.stop();
     }
 
     @AfterAll
@@ -435,6 +442,19 @@ class FaultInjectionTest {
             return slow;
         }
 
+        /** Per second from the fault's start: "second: calls ok/failed". */
+        List<String> timeline() {
+            Map<Long, long[]> seconds = new TreeMap<>();
+            for (Call call : calls) {
+                long second = Math.floorDiv(call.start() - faultStart, 1_000_000_000L);
+                long[] counts = seconds.computeIfAbsent(second, s -> new long[2]);
+                counts[call.code() == Status.Code.OK ? 0 : 1]++;
+            }
+            List<String> lines = new ArrayList<>();
+            seconds.forEach((second, counts) -> lines.add(second + "s: " + counts[0] + " ok, " + counts[1] + " failed"));
+            return lines;
+        }
+
         void assertCommonTargets() {
             assertThat(missing.values().stream().mapToInt(Integer::intValue).sum())
                     .as(name + ": acknowledged writes missing " + missing).isZero();
@@ -484,6 +504,7 @@ class FaultInjectionTest {
             calls.stream().filter(c -> c.code() != Status.Code.OK)
                     .forEach(c -> samples.putIfAbsent(c.code().name(), c.method() + ": " + c.description()));
             map.put("failure_samples", samples);
+            map.put("timeline", timeline());
             return map;
         }
     }
