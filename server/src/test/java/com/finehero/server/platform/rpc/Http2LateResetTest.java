@@ -4,7 +4,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -79,14 +78,21 @@ class Http2LateResetTest {
     }
 
     @Test
-    void resettingStreamsAtOnceIsStillARapidReset() throws IOException {
+    void resettingStreamsAtOnceIsStillARapidReset() throws Exception {
         try (Wire wire = Wire.open(APP.port())) {
             for (int i = 0; i < 200 && wire.goAway == null; i++) {
-                wire.headers(1 + 2 * i, CHECK, false);
-                wire.rst(1 + 2 * i, CANCEL);
+                try {
+                    wire.headers(1 + 2 * i, CHECK, false);
+                    wire.rst(1 + 2 * i, CANCEL);
+                } catch (IOException closedByTheServer) {
+                    break;
+                }
+                Thread.sleep(2);
                 wire.drain();
             }
-            wire.awaitEnd(Integer.MAX_VALUE);
+            if (wire.goAway == null) {
+                wire.awaitEnd(Integer.MAX_VALUE);
+            }
             assertThat(wire.goAway).as("the connection is closed for rapid resets").isNotNull();
             assertThat(wire.goAway.errorCode()).isEqualTo(ENHANCE_YOUR_CALM);
         }
@@ -125,10 +131,10 @@ class Http2LateResetTest {
 
         void headers(int stream, String path, boolean endStream) throws IOException {
             List<byte[]> fields = new ArrayList<>();
-            fields.add(literal(":method", "POST"));
-            fields.add(literal(":scheme", "http"));
-            fields.add(literal(":path", path));
-            fields.add(literal(":authority", "127.0.0.1"));
+            fields.add(new byte[] {(byte) 0x83}); // :method POST (static table 3)
+            fields.add(new byte[] {(byte) 0x86}); // :scheme http (static table 6)
+            fields.add(literal(4, path));          // :path (static table name 4); Helidon wants indexed pseudo names
+            fields.add(literal(1, "127.0.0.1"));   // :authority (static table name 1)
             fields.add(literal("content-type", "application/grpc"));
             fields.add(literal("te", "trailers"));
             int length = fields.stream().mapToInt(f -> f.length).sum();
@@ -152,36 +158,40 @@ class Http2LateResetTest {
         boolean awaitEnd(int stream) throws IOException {
             try {
                 while (true) {
-                    int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
-                    int type = in.readUnsignedByte();
-                    int flags = in.readUnsignedByte();
-                    int streamId = in.readInt() & 0x7fffffff;
-                    byte[] payload = in.readNBytes(length);
-                    if (type == 0x4 && (flags & 0x1) == 0) {
-                        frame(0x4, 0x1, 0, new byte[0]); // ACK the server's SETTINGS
-                    } else if (type == 0x7) {
-                        ByteBuffer buffer = ByteBuffer.wrap(payload);
-                        goAway = new GoAway(buffer.getInt() & 0x7fffffff, buffer.getInt(),
-                                new String(payload, 8, payload.length - 8, StandardCharsets.UTF_8));
-                        return false;
-                    } else if (streamId == stream && (type == 0x3 || (type == 0x0 || type == 0x1) && (flags & 0x1) != 0)) {
-                        return true;
+                    Boolean ended = readFrame(stream);
+                    if (ended != null) {
+                        return ended;
                     }
                 }
-            } catch (java.io.EOFException e) {
+            } catch (java.io.EOFException | java.net.SocketException closed) {
                 return false;
             }
         }
 
-        /** Reads whatever the server has sent so far without waiting (a GOAWAY lands in {@link #goAway}). */
+        /** Reads one frame: true if it ends {@code stream}, false for a GOAWAY, null for anything else. */
+        private Boolean readFrame(int stream) throws IOException {
+            int length = (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+            int type = in.readUnsignedByte();
+            int flags = in.readUnsignedByte();
+            int streamId = in.readInt() & 0x7fffffff;
+            byte[] payload = in.readNBytes(length);
+            if (type == 0x4 && (flags & 0x1) == 0) {
+                frame(0x4, 0x1, 0, new byte[0]); // ACK the server's SETTINGS
+            } else if (type == 0x7) {
+                ByteBuffer buffer = ByteBuffer.wrap(payload);
+                goAway = new GoAway(buffer.getInt() & 0x7fffffff, buffer.getInt(),
+                        new String(payload, 8, payload.length - 8, StandardCharsets.UTF_8));
+                return false;
+            } else if (streamId == stream && (type == 0x3 || (type == 0x0 || type == 0x1) && (flags & 0x1) != 0)) {
+                return true;
+            }
+            return null;
+        }
+
+        /** Reads the whole frames the server has sent so far, without waiting (a GOAWAY lands in {@link #goAway}). */
         void drain() throws IOException {
-            socket.setSoTimeout(1);
-            try {
-                awaitEnd(-1);
-            } catch (SocketTimeoutException nothingMore) {
-                // all read
-            } finally {
-                socket.setSoTimeout(5_000);
+            while (goAway == null && in.available() >= 9) {
+                readFrame(-1);
             }
         }
 
@@ -192,6 +202,14 @@ class Http2LateResetTest {
             out.write(header.array());
             out.write(payload);
             out.flush();
+        }
+
+        /** A literal field without indexing whose name is entry {@code nameIndex} (below 15) of the static table. */
+        private static byte[] literal(int nameIndex, String value) {
+            byte[] v = value.getBytes(StandardCharsets.US_ASCII);
+            ByteBuffer field = ByteBuffer.allocate(2 + v.length);
+            field.put((byte) nameIndex).put((byte) v.length).put(v);
+            return field.array();
         }
 
         private static byte[] literal(String name, String value) {
