@@ -456,8 +456,9 @@ class FaultInjectionTest {
         }
 
         void assertCommonTargets() {
-            assertThat(missing.values().stream().mapToInt(Integer::intValue).sum())
+            assertThat(missing.get("creates") + missing.get("updates") + missing.get("payments"))
                     .as(name + ": acknowledged writes missing " + missing).isZero();
+            assertThat(missing.get("checked")).as(name + ": acknowledged writes checked").isPositive();
             List<Call> internal = calls.stream()
                     .filter(c -> c.code() == Status.Code.INTERNAL || c.code() == Status.Code.UNKNOWN).toList();
             assertThat(internal).as(name + ": INTERNAL/UNKNOWN answers").isEmpty();

@@ -46,6 +46,10 @@ public final class Database implements AutoCloseable {
     private final CircuitBreaker breaker;
     /** The health probe still waiting for a connection, if any; a new probe waits on it, never starts another. */
     private CompletableFuture<Duration> probe;
+    // set by a failed probe, cleared by a successful one: while set, no call tries the database, not even
+    // as the breaker's half-open trial (that trial would wait out the pool's timeout against a database
+    // the probe already knows is down)
+    private volatile boolean probeFailed;
 
     private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
         this.config = config;
@@ -148,6 +152,9 @@ public final class Database implements AutoCloseable {
         Objects.requireNonNull(work, "work");
         for (int attempt = 0; ; attempt++) {
             checkDeadline();
+            if (probeFailed) {
+                throw unavailable();
+            }
             try {
                 return breaker.invoke(() -> attempt(work));
             } catch (CircuitBreakerOpenException open) {
@@ -245,15 +252,20 @@ public final class Database implements AutoCloseable {
         }
         try {
             Duration latency = running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            probeFailed = false;
             if (breaker.state() != CircuitBreaker.State.CLOSED) {
                 LOG.log(Level.INFO, "database reachable again");
                 breaker.state(CircuitBreaker.State.CLOSED);
             }
             return latency;
         } catch (TimeoutException | ExecutionException e) {
+            boolean alreadyFailed = probeFailed;
+            probeFailed = true;
             if (breaker.state() != CircuitBreaker.State.OPEN) {
-                LOG.log(Level.WARNING, "database unreachable, answering UNAVAILABLE until it returns: "
-                        + (e instanceof TimeoutException ? "no connection within " + timeout.toMillis() + " ms" : e.getCause().getMessage()));
+                if (!alreadyFailed) {
+                    LOG.log(Level.WARNING, "database unreachable, answering UNAVAILABLE until it returns: "
+                            + (e instanceof TimeoutException ? "no connection within " + timeout.toMillis() + " ms" : e.getCause().getMessage()));
+                }
                 breaker.state(CircuitBreaker.State.OPEN);
             }
             if (e.getCause() instanceof SQLException sql) {
@@ -268,7 +280,7 @@ public final class Database implements AutoCloseable {
 
     /** True while the circuit breaker answers calls UNAVAILABLE without trying the database. */
     public boolean knownDown() {
-        return breaker.state() == CircuitBreaker.State.OPEN;
+        return probeFailed || breaker.state() == CircuitBreaker.State.OPEN;
     }
 
     /** Pool usage figures for health and metrics. */
