@@ -50,6 +50,7 @@ public final class Database implements AutoCloseable {
     // as the breaker's half-open trial (that trial would wait out the pool's timeout against a database
     // the probe already knows is down)
     private volatile boolean probeFailed;
+    private final java.util.Set<Thread> waitingForConnection = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
         this.config = config;
@@ -261,6 +262,9 @@ public final class Database implements AutoCloseable {
         } catch (TimeoutException | ExecutionException e) {
             boolean alreadyFailed = probeFailed;
             probeFailed = true;
+            if (!alreadyFailed) {
+                wakeConnectionWaiters();
+            }
             if (breaker.state() != CircuitBreaker.State.OPEN) {
                 if (!alreadyFailed) {
                     LOG.log(Level.WARNING, "database unreachable, answering UNAVAILABLE until it returns: "
@@ -296,10 +300,32 @@ public final class Database implements AutoCloseable {
     public record PoolStats(int active, int idle, int waiting, int max) { }
 
     private Connection connect() {
+        Thread me = Thread.currentThread();
+        waitingForConnection.add(me);
+        Connection connection;
         try {
-            return TimedConnections.wrap(pool.getConnection(), slowQueries, dialect.perStatementTimeouts());
+            connection = pool.getConnection();
         } catch (SQLException e) {
-            throw translate(e);
+            throw probeFailed ? unavailable() : translate(e);
+        } finally {
+            synchronized (waitingForConnection) {
+                waitingForConnection.remove(me);
+            }
+            if (probeFailed) {
+                Thread.interrupted(); // the wake-up below, if it came after the connection was handed out
+            }
+        }
+        return TimedConnections.wrap(connection, slowQueries, dialect.perStatementTimeouts());
+    }
+
+    /**
+     * Wakes the calls waiting for a pooled connection when the probe finds the database down: they
+     * would wait out {@code finehero.db.pool.timeout} (and calls waiting for their result, such as a
+     * cache load they joined, with them); woken, they are answered UNAVAILABLE at once.
+     */
+    private void wakeConnectionWaiters() {
+        synchronized (waitingForConnection) {
+            waitingForConnection.forEach(Thread::interrupt);
         }
     }
 
