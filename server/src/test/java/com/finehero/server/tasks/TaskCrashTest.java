@@ -1,6 +1,5 @@
 package com.finehero.server.tasks;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -12,16 +11,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import com.finehero.api.tasks.v1.BatchSubmitTasksRequest;
 import com.finehero.api.tasks.v1.SubmitTaskRequest;
 import com.finehero.api.tasks.v1.TasksServiceGrpc;
 import com.finehero.server.testing.Backend;
+import com.finehero.server.testing.ChildServer;
 import com.finehero.server.testing.FineHeroExtension;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -45,20 +42,20 @@ class TaskCrashTest {
             .with("finehero.tasks.enabled", "false")
             .with("finehero.tasks.maintenance", "PT1H");
 
-    private final List<Process> servers = new ArrayList<>();
+    private final List<ChildServer> servers = new ArrayList<>();
 
     @AfterEach
     void stopServers() {
-        servers.forEach(Process::destroyForcibly);
+        servers.forEach(ChildServer::close);
     }
 
     @Test
     void everyTaskSucceedsOnceAfterAServerIsKilledMidRun() throws Exception {
         Path logs = Files.createDirectories(Path.of("target", "crash-test"));
-        Process doomed = startServer(logs.resolve("server-a.log"));
-        Process survivor = startServer(logs.resolve("server-b.log"));
-        String doomedOwner = awaitEngine(logs.resolve("server-a.log"), doomed);
-        awaitEngine(logs.resolve("server-b.log"), survivor);
+        ChildServer doomed = startServer("a", logs);
+        ChildServer survivor = startServer("b", logs);
+        String doomedOwner = awaitEngine(doomed);
+        awaitEngine(survivor);
 
         // submitted while the servers already run, 500 per call
         TasksServiceGrpc.TasksServiceBlockingStub tasks = TasksServiceGrpc.newBlockingStub(APP.channel());
@@ -81,15 +78,13 @@ class TaskCrashTest {
             if (count("type = 'noop' AND state = 'SUCCEEDED'") < TASKS / 10) {
                 return false;
             }
-            signal("STOP", doomed);
+            doomed.signal("STOP");
             Set<String> held = ids("state = 'RUNNING' AND lease_owner = '" + doomedOwner + "'");
             if (held.isEmpty()) {
-                signal("CONT", doomed);
+                doomed.signal("CONT");
                 return false;
             }
-            signal("KILL", doomed);
-            assertThat(doomed.waitFor(10, TimeUnit.SECONDS)).isTrue();
-            assertThat(doomed.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+            assertThat(doomed.kill()).as("killed by SIGKILL").isEqualTo(128 + 9);
             heldAtDeath.addAll(held);
             return true;
         });
@@ -115,30 +110,23 @@ class TaskCrashTest {
                 + heldAtDeath.size() + " re_executed=" + repeated.size() + "\n");
     }
 
-    private Process startServer(Path log) throws IOException {
-        String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-cp", classpath, "com.finehero.server.Main")
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        Map<String, String> env = builder.environment();
-        env.put("SERVER_PORT", "0");
-        env.put("SERVER_HOST", "127.0.0.1");
-        env.put("FINEHERO_DB_URL", setting("finehero.db.url"));
-        env.put("FINEHERO_DB_USER", setting("finehero.db.user"));
-        env.put("FINEHERO_DB_SCHEMA", setting("finehero.db.schema"));
-        env.put("FINEHERO_REDIS_ADDRESS", setting("finehero.redis.address"));
-        env.put("FINEHERO_REDIS_PREFIX", setting("finehero.redis.prefix"));
-        env.put("FINEHERO_AUTH_JWT_KEYS", com.finehero.server.testing.TestKeys.JWK_SET);
-        env.put("FINEHERO_TASKS_LEASE", "PT5S");
-        env.put("FINEHERO_TASKS_HEARTBEAT", "PT1S");
-        env.put("FINEHERO_TASKS_MAINTENANCE", "PT1S");
-        env.put("FINEHERO_TASKS_POLL", "PT0.2S");
-        env.put("FINEHERO_HEALTH_INTERVAL", "PT30S");
-        env.put("FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP", "");
-        Process process = builder.start();
-        servers.add(process);
-        return process;
+    private ChildServer startServer(String name, Path logs) {
+        ChildServer server = ChildServer.builder(name, logs)
+                .env("FINEHERO_DB_URL", setting("finehero.db.url"))
+                .env("FINEHERO_DB_USER", setting("finehero.db.user"))
+                .env("FINEHERO_DB_SCHEMA", setting("finehero.db.schema"))
+                .env("FINEHERO_REDIS_ADDRESS", setting("finehero.redis.address"))
+                .env("FINEHERO_REDIS_PREFIX", setting("finehero.redis.prefix"))
+                .env("FINEHERO_AUTH_JWT_KEYS", com.finehero.server.testing.TestKeys.JWK_SET)
+                .env("FINEHERO_TASKS_LEASE", "PT5S")
+                .env("FINEHERO_TASKS_HEARTBEAT", "PT1S")
+                .env("FINEHERO_TASKS_MAINTENANCE", "PT1S")
+                .env("FINEHERO_TASKS_POLL", "PT0.2S")
+                .env("FINEHERO_HEALTH_INTERVAL", "PT30S")
+                .env("FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP", "")
+                .start();
+        servers.add(server);
+        return server;
     }
 
     private static String setting(String key) {
@@ -146,25 +134,8 @@ class TaskCrashTest {
     }
 
     /** Waits for the server's engine to start; returns its owner name. */
-    private static String awaitEngine(Path log, Process process) {
-        Pattern started = Pattern.compile("task engine (\\S+) runs up to");
-        String[] owner = new String[1];
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100)).until(() -> {
-            assertThat(process.isAlive()).as("server process died; see " + log.toAbsolutePath()).isTrue();
-            Matcher matcher = started.matcher(Files.readString(log));
-            if (matcher.find()) {
-                owner[0] = matcher.group(1);
-                return true;
-            }
-            return false;
-        });
-        return owner[0];
-    }
-
-    private static void signal(String signal, Process process) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).inheritIO().start();
-        assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(kill.exitValue()).isZero();
+    private static String awaitEngine(ChildServer server) {
+        return server.awaitLog(Pattern.compile("task engine (\\S+) runs up to")).group(1);
     }
 
     private static long count(String where) throws SQLException {

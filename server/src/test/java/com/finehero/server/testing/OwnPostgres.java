@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  *
  * <pre>{@code
  * static final OwnPostgres PG = OwnPostgres.start();   // @AfterAll: PG.close()
- * PG.stop(); PG.start(); PG.freeze(); PG.thaw(); PG.restartImmediately();
+ * PG.stop(); PG.start(); PG.freeze(); PG.thaw(); PG.restartImmediately(); PG.stopFor(Duration.ofSeconds(10));
  * }</pre>
  *
  * Every instance is also stopped and its directory removed at JVM exit, so an aborted run leaves no
@@ -99,6 +99,19 @@ public final class OwnPostgres implements AutoCloseable {
     /** Stops the server like a crash ({@code -m immediate}: no checkpoint, recovery on the next start). */
     public void kill() {
         run(List.of(binary("pg_ctl"), "-D", data.toString(), "-m", "immediate", "-w", "stop"), true);
+    }
+
+    /** Stops the server ({@code -m fast}), leaves it down for {@code down}, starts it again and returns. */
+    public void stopFor(Duration down) {
+        stop();
+        try {
+            Thread.sleep(down.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while PostgreSQL on port " + port + " was down", e);
+        } finally {
+            startServer();
+        }
     }
 
     /** {@code -m immediate} then start: a crash and recovery. */

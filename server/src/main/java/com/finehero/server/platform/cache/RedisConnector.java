@@ -154,7 +154,8 @@ public final class RedisConnector implements AutoCloseable {
         var single = redisson.useSingleServer()
                 .setAddress(config.address())
                 .setDatabase(config.database())
-                .setConnectTimeout(timeoutMillis * 2)
+                // connections are made in the background, never on a call's path: a busy host may take longer
+                .setConnectTimeout(Math.max(1_000, timeoutMillis * 2))
                 .setTimeout(timeoutMillis)
                 .setRetryAttempts(0)
                 .setConnectionMinimumIdleSize(2)

@@ -46,6 +46,11 @@ public final class Database implements AutoCloseable {
     private final CircuitBreaker breaker;
     /** The health probe still waiting for a connection, if any; a new probe waits on it, never starts another. */
     private CompletableFuture<Duration> probe;
+    // set by a failed probe, cleared by a successful one: while set, no call tries the database, not even
+    // as the breaker's half-open trial (that trial would wait out the pool's timeout against a database
+    // the probe already knows is down)
+    private volatile boolean probeFailed;
+    private final java.util.Set<Thread> waitingForConnection = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
         this.config = config;
@@ -169,6 +174,9 @@ public final class Database implements AutoCloseable {
         Objects.requireNonNull(work, "work");
         for (int attempt = 0; ; attempt++) {
             checkDeadline();
+            if (probeFailed) {
+                throw unavailable();
+            }
             try {
                 return breaker.invoke(() -> attempt(work, participant));
             } catch (CircuitBreakerOpenException open) {
@@ -272,15 +280,23 @@ public final class Database implements AutoCloseable {
         }
         try {
             Duration latency = running.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            probeFailed = false;
             if (breaker.state() != CircuitBreaker.State.CLOSED) {
                 LOG.log(Level.INFO, "database reachable again");
                 breaker.state(CircuitBreaker.State.CLOSED);
             }
             return latency;
         } catch (TimeoutException | ExecutionException e) {
+            boolean alreadyFailed = probeFailed;
+            probeFailed = true;
+            if (!alreadyFailed) {
+                wakeConnectionWaiters();
+            }
             if (breaker.state() != CircuitBreaker.State.OPEN) {
-                LOG.log(Level.WARNING, "database unreachable, answering UNAVAILABLE until it returns: "
-                        + (e instanceof TimeoutException ? "no connection within " + timeout.toMillis() + " ms" : e.getCause().getMessage()));
+                if (!alreadyFailed) {
+                    LOG.log(Level.WARNING, "database unreachable, answering UNAVAILABLE until it returns: "
+                            + (e instanceof TimeoutException ? "no connection within " + timeout.toMillis() + " ms" : e.getCause().getMessage()));
+                }
                 breaker.state(CircuitBreaker.State.OPEN);
             }
             if (e.getCause() instanceof SQLException sql) {
@@ -295,7 +311,7 @@ public final class Database implements AutoCloseable {
 
     /** True while the circuit breaker answers calls UNAVAILABLE without trying the database. */
     public boolean knownDown() {
-        return breaker.state() == CircuitBreaker.State.OPEN;
+        return probeFailed || breaker.state() == CircuitBreaker.State.OPEN;
     }
 
     /** Pool usage figures for health and metrics. */
@@ -311,10 +327,32 @@ public final class Database implements AutoCloseable {
     public record PoolStats(int active, int idle, int waiting, int max) { }
 
     private Connection connect() {
+        Thread me = Thread.currentThread();
+        waitingForConnection.add(me);
+        Connection connection;
         try {
-            return TimedConnections.wrap(pool.getConnection(), slowQueries, dialect.perStatementTimeouts());
+            connection = pool.getConnection();
         } catch (SQLException e) {
-            throw translate(e);
+            throw probeFailed ? unavailable() : translate(e);
+        } finally {
+            synchronized (waitingForConnection) {
+                waitingForConnection.remove(me);
+            }
+            if (probeFailed) {
+                Thread.interrupted(); // the wake-up below, if it came after the connection was handed out
+            }
+        }
+        return TimedConnections.wrap(connection, slowQueries, dialect.perStatementTimeouts());
+    }
+
+    /**
+     * Wakes the calls waiting for a pooled connection when the probe finds the database down: they
+     * would wait out {@code finehero.db.pool.timeout} (and calls waiting for their result, such as a
+     * cache load they joined, with them); woken, they are answered UNAVAILABLE at once.
+     */
+    private void wakeConnectionWaiters() {
+        synchronized (waitingForConnection) {
+            waitingForConnection.forEach(Thread::interrupt);
         }
     }
 
