@@ -15,6 +15,14 @@ import java.util.concurrent.Executors;
 
 import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
+import com.finehero.api.events.v1.EventsProto;
+import com.finehero.server.events.EventsGrpcService;
+import com.finehero.server.fines.FineEvents;
+import com.finehero.server.monitoring.AlertEvents;
+import com.finehero.server.platform.events.EventFeed;
+import com.finehero.server.platform.events.FeedMetrics;
+import com.finehero.server.platform.events.Outbox;
+import com.finehero.server.tasks.TaskFeedEvents;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
 import com.finehero.server.auth.AccessTokens;
@@ -138,7 +146,8 @@ public final class FineHeroApp implements AutoCloseable {
 
     /** Shared infrastructure every feature uses. */
     private record Platform(Database database, RedisConnector redis, Caches caches, HealthStatusManager grpcHealth,
-                            HealthMonitor health, MeterRegistry meters, RpcMetrics rpcMetrics, ErrorMapper errors) {
+                            HealthMonitor health, MeterRegistry meters, RpcMetrics rpcMetrics, ErrorMapper errors,
+                            Outbox outbox, EventFeed events) {
     }
 
     /** Who callers are and what they may do, and the RPCs that manage it. */
@@ -181,6 +190,7 @@ public final class FineHeroApp implements AutoCloseable {
             Platform platform = platform(config, clock, resources);
             Security security = security(config, platform, clock, resources);
             Features features = features(config, platform, clock, resources);
+            eventFeed(platform, security, features);
             RpcPipeline pipeline = pipeline(config, platform, security, features, resources);
             WebServer server = server(config, platform, security, pipeline, clock, resources);
             // a start that fails from here on must not leave the server or the schedules running
@@ -211,8 +221,11 @@ public final class FineHeroApp implements AutoCloseable {
         resources.add(health);
         // Helidon's /observe/metrics serves its global registry; this is the one place FineHero reads it
         MeterRegistry meters = Metrics.globalRegistry();
+        Outbox outbox = new Outbox(database, clock);
+        EventFeed events = new EventFeed(outbox, config.events(), clock, new FeedMetrics(meters));
+        resources.add(events);
         return new Platform(database, redis, new Caches(config.cache(), redis, clock), grpcHealth, health, meters,
-                new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper());
+                new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper(), outbox, events);
     }
 
     private static Security security(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
@@ -255,12 +268,12 @@ public final class FineHeroApp implements AutoCloseable {
                 caches.region("documents"), List.of(searchPages, documentPages));
 
         FineRules fineRules = new FineRules(clock);
-        CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database), caches.region("fines"));
+        CachedFineStore fines = new CachedFineStore(new JdbcFineStore(database, platform.outbox()), caches.region("fines"));
         OverdueSweeper overdueSweeper = new OverdueSweeper(fines, fineRules);
 
         TasksConfig tasksConfig = config.tasks();
         TaskRules taskRules = new TaskRules(clock, tasksConfig.aging(), tasksConfig.pastTolerance());
-        TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules), taskRules,
+        TaskEngine tasks = new TaskEngine(new JdbcTaskStore(database, taskRules, platform.outbox()), taskRules,
                 new TaskHandlers(tasksConfig.concurrency()), tasksConfig, platform.redis())
                 .register(FineTasks.handlers(fines, fineRules, overdueSweeper, documents, documentRules))
                 .register(DocumentTasks.handlers(documents))
@@ -274,7 +287,7 @@ public final class FineHeroApp implements AutoCloseable {
             resources.add(hook);
             tasks.register(MonitoringTasks.handlers(hook, alertsConfig));
         });
-        Alerts alerts = Alerts.create(alertsConfig, new JdbcAlertStore(database), database.slowQueries(), platform.redis(),
+        Alerts alerts = Alerts.create(alertsConfig, new JdbcAlertStore(database, platform.outbox()), database.slowQueries(), platform.redis(),
                 platform.health()::snapshot, platform.rpcMetrics(), clock,
                 webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
         resources.add(alerts);
@@ -284,11 +297,24 @@ public final class FineHeroApp implements AutoCloseable {
                 new HmacPaymentProvider(config.payments(), clock)).withSignatureHeader());
         services.put(DocumentsProto.getDescriptor(), new DocumentsGrpcService(documents, documentRules, searchPages, documentPages));
         services.put(MonitoringProto.getDescriptor(), new MonitoringGrpcService(caches, platform.rpcMetrics(), database,
-                platform.health()::snapshot, alerts, () -> tasks.stats("")));
-        services.put(TasksProto.getDescriptor(), new TasksGrpcService(tasks, tasksConfig.watchPoll(), tasksConfig.maxWatchesPerUser()));
+                platform.health()::snapshot, alerts, () -> tasks.stats(""), platform.events()));
+        services.put(TasksProto.getDescriptor(), new TasksGrpcService(tasks, platform.events(), tasksConfig.maxWatchesPerUser()));
         CacheMetrics.register(platform.meters(), caches.stats());
         TaskMetrics.register(platform.meters(), () -> tasks.stats(""), clock);
         return new Features(overdueSweeper, tasks, alerts, services);
+    }
+
+    /**
+     * The event feed: each feature's topic with its read rule, WatchEvents among the services, and the
+     * feed reading the outbox the features' stores write.
+     */
+    private static void eventFeed(Platform platform, Security security, Features features) {
+        EventFeed events = platform.events()
+                .topic(FineEvents.TOPIC, FineEvents.access())
+                .topic(TaskFeedEvents.TOPIC, TaskFeedEvents.access())
+                .topic(AlertEvents.TOPIC, AlertEvents.access(security.gate().rules()));
+        features.services().put(EventsProto.getDescriptor(), new EventsGrpcService(events));
+        events.start();
     }
 
     /** The interceptors in the order a call meets them, then every service. */
@@ -425,6 +451,7 @@ public final class FineHeroApp implements AutoCloseable {
         platform.health().stopping();
         maintenance.shutdownNow();
         features.alerts().endWatches(); // watchers see a normal end, not a cut connection
+        platform.events().endStreams();
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);

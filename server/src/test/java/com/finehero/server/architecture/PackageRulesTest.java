@@ -20,7 +20,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 class PackageRulesTest {
 
     private static final String ROOT = "com.finehero.server";
-    private static final Set<String> FEATURES = Set.of("fines", "documents", "tasks", "monitoring", "auth");
+    private static final Set<String> FEATURES = Set.of("fines", "documents", "tasks", "monitoring", "auth", "events");
 
     /** The declared seams between features; any other feature-to-feature import is refused. */
     private static final Map<String, Set<String>> ALLOWED_FEATURE_EDGES = Map.of(
@@ -28,7 +28,8 @@ class PackageRulesTest {
             "documents", Set.of("tasks"),
             "monitoring", Set.of("tasks"),
             "tasks", Set.of(),
-            "auth", Set.of());
+            "auth", Set.of(),
+            "events", Set.of());
 
     private static JavaClasses classes;
 

@@ -97,7 +97,6 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         }
         // tasks due after a clock move are found within 100 ms (the clock moves without waking anyone)
         settings.put("finehero.tasks.poll", "PT0.1S");
-        settings.put("finehero.tasks.watch-poll", "PT0.1S");
         settings.putAll(isolation.settings());
         settings.putAll(overrides);
         return Config.builder()
