@@ -432,6 +432,11 @@ public final class FineHeroApp implements AutoCloseable {
         return features.tasks();
     }
 
+    /** This instance's event feed (tests subscribe to it directly and count its reads). */
+    public EventFeed events() {
+        return platform.events();
+    }
+
     /** This instance's deny-list of access tokens (tests watch the schedule that prunes it). */
     public Revocations revocations() {
         return security.revocations();

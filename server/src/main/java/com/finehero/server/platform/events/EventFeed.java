@@ -170,7 +170,8 @@ public final class EventFeed implements AutoCloseable {
         }
     }
 
-    private int openStreams() {
+    /** Streams open on this instance, every face. */
+    public int openStreams() {
         return subscriptions.size();
     }
 
