@@ -61,6 +61,15 @@ public final class FineHeroClient implements AutoCloseable {
         return HealthGrpc.newBlockingStub(calls);
     }
 
+    /**
+     * Follows the event feed (WatchEvents): the events {@code request} selects that this caller may read,
+     * resuming by itself after a dropped connection. {@code finehero.events(WatchEventsRequest.newBuilder()
+     * .setMine(true).build())}
+     */
+    public EventStream events(com.finehero.api.events.v1.WatchEventsRequest request) {
+        return new EventStream(calls, java.util.Objects.requireNonNull(request, "request"));
+    }
+
     /** The channel with the default deadline and the credentials applied, for stubs this client has no method for. */
     public Channel channel() {
         return calls;

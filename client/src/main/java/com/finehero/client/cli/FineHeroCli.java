@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "finehero", mixinStandardHelpOptions = true, version = "finehero 0.1.0",
         description = "Work with a FineHero server: fines, documents, health.",
-        subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class, TasksCommand.class, AlertsCommand.class,
+        subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class, TasksCommand.class, AlertsCommand.class, EventsCommand.class,
                 CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Examples:",
                 "  finehero login -u alice",
