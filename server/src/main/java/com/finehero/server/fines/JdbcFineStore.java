@@ -40,7 +40,8 @@ public final class JdbcFineStore implements FineStore {
 
     /** A store whose events carry the system clock's time. */
     public JdbcFineStore(Database db) {
-        this(db, new Outbox(db, java.time.Clock.systemUTC()));
+        this.db = Objects.requireNonNull(db, "db");
+        this.outbox = new Outbox(db, java.time.Clock.systemUTC());
     }
 
     /** @param outbox where each change records its event, in the change's transaction */

@@ -27,7 +27,8 @@ public final class JdbcAlertStore implements AlertStore {
 
     /** A store whose events carry the system clock's time. */
     public JdbcAlertStore(Database db) {
-        this(db, new Outbox(db, java.time.Clock.systemUTC()));
+        this.db = Objects.requireNonNull(db, "db");
+        this.outbox = new Outbox(db, java.time.Clock.systemUTC());
     }
 
     /** @param outbox where each recorded change (fired, severity changed, resolved) records its event */

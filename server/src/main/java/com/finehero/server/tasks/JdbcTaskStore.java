@@ -44,7 +44,10 @@ public final class JdbcTaskStore implements TaskStore {
 
     /** A store whose events carry the system clock's time. */
     public JdbcTaskStore(Database db, TaskRules rules) {
-        this(db, rules, new Outbox(db, java.time.Clock.systemUTC()));
+        this.db = Objects.requireNonNull(db, "db");
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.sql = TaskSql.of(db.dialect());
+        this.outbox = new Outbox(db, java.time.Clock.systemUTC());
     }
 
     /** @param outbox where every visible change (state, progress) records its event, in the change's transaction */
