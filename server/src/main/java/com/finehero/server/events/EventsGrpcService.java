@@ -35,6 +35,8 @@ public final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImpl
 
     /** How long the stream waits for an event before checking that the caller is still there. */
     private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
+    /** How long before the caller's deadline a stream ends normally. */
+    private static final Duration END_BEFORE_DEADLINE = Duration.ofMillis(1500);
 
     private final EventFeed feed;
 
@@ -49,8 +51,9 @@ public final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImpl
         ReadyWait ready = new ReadyWait(call);
         try (Subscription events = feed.subscribe(caller, face(), filter(caller, request),
                 request.getAfterEventId())) {
-            while (!ready.cancelled()) {
-                FeedEvent event = events.next(IDLE_CHECK);
+            io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+            while (!ready.cancelled() && !endsNow(deadline)) {
+                FeedEvent event = events.next(nextWait(deadline));
                 if (event == null) {
                     if (events.ended()) {
                         break;
@@ -69,6 +72,22 @@ public final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImpl
             Thread.currentThread().interrupt();
             throw new FineHeroException.Unavailable("SHUTTING_DOWN", "the server is stopping; watch again", Duration.ofSeconds(1));
         }
+    }
+
+    /**
+     * A stream ends normally just before the caller's deadline, rather than being cut by it at the very
+     * moment the caller resets it: the caller resumes after the last event either way.
+     */
+    private static boolean endsNow(io.grpc.Deadline deadline) {
+        return deadline != null && deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS) <= END_BEFORE_DEADLINE.toMillis();
+    }
+
+    private static Duration nextWait(io.grpc.Deadline deadline) {
+        if (deadline == null) {
+            return IDLE_CHECK;
+        }
+        long left = deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS) - END_BEFORE_DEADLINE.toMillis();
+        return Duration.ofMillis(Math.max(1, Math.min(IDLE_CHECK.toMillis(), left)));
     }
 
     /** The REST bridge serves these streams as Server-Sent Events. */
