@@ -92,6 +92,14 @@ public final class FineHeroClient implements AutoCloseable {
         return AuthServiceGrpc.newFutureStub(calls);
     }
 
+    public com.finehero.api.events.v1.EventsServiceGrpc.EventsServiceBlockingStub events() {
+        return com.finehero.api.events.v1.EventsServiceGrpc.newBlockingStub(calls);
+    }
+
+    public com.finehero.api.events.v1.EventsServiceGrpc.EventsServiceFutureStub eventsAsync() {
+        return com.finehero.api.events.v1.EventsServiceGrpc.newFutureStub(calls);
+    }
+
     public HealthGrpc.HealthBlockingStub health() {
         return HealthGrpc.newBlockingStub(calls);
     }
@@ -129,6 +137,15 @@ public final class FineHeroClient implements AutoCloseable {
      */
     public Task watchTask(String taskId, Duration timeout, java.util.function.Consumer<Task> onUpdate) {
         return new Transfers(calls).watchTask(taskId, timeout, onUpdate);
+    }
+
+    /**
+     * Follows the event feed (WatchEvents): the events {@code request} selects that this caller may read,
+     * resuming by itself after a dropped connection. {@code finehero.events(WatchEventsRequest.newBuilder()
+     * .setMine(true).build())}
+     */
+    public EventStream events(com.finehero.api.events.v1.WatchEventsRequest request) {
+        return new EventStream(calls, java.util.Objects.requireNonNull(request, "request"));
     }
 
     /** The channel with the default deadline and the credentials applied, for stubs this client has no method for. */

@@ -11,6 +11,7 @@ import com.finehero.server.platform.cache.RedisConfig;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.DbConfig;
 import com.finehero.server.platform.observe.HealthMonitor;
+import com.finehero.server.platform.events.EventsConfig;
 import com.finehero.server.platform.rest.RestConfig;
 import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.HttpSecurity;
@@ -30,11 +31,12 @@ import io.helidon.config.Config;
  * @param documentQueryTimeout  longest a caller's document list or search statement may run
  * @param audit             where audit events wait while the database is down ({@code finehero.security.audit})
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
+ * @param events            the event feed ({@code finehero.events})
  */
 record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis,
                  CacheConfig cache, int documentMaxBytes, Duration documentQueryTimeout, PaymentsConfig payments, TasksConfig tasks,
                  AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits, HttpSecurity.Cors cors, AuditLog.Spooling audit,
-                 RestConfig rest, Observe observe, Health health, Duration shutdownDrain) {
+                 RestConfig rest, Observe observe, Health health, Duration shutdownDrain, EventsConfig events) {
 
     /**
      * {@code finehero.observe.*}.
@@ -93,6 +95,7 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 new Health(ConfigValues.duration(health, "interval"), ConfigValues.duration(health, "database-interval"),
                         HealthMonitor.Limits.from(health),
                         ConfigValues.duration(health.get("tasks"), "oldest-pending-warn")),
-                ConfigValues.duration(finehero.get("shutdown"), "drain"));
+                ConfigValues.duration(finehero.get("shutdown"), "drain"),
+                EventsConfig.from(finehero.get("events")));
     }
 }

@@ -9,63 +9,71 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
+import com.finehero.api.events.v1.EventsProto;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
+import com.finehero.api.tasks.v1.TasksProto;
 import com.finehero.server.auth.Auth;
 import com.finehero.server.auth.AuthConfig;
 import com.finehero.server.auth.Revocations;
-import com.finehero.server.monitoring.Alerts;
-import com.finehero.server.monitoring.Monitoring;
-import com.finehero.api.tasks.v1.TasksProto;
-import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.documents.Documents;
+import com.finehero.server.events.EventsGrpcService;
+import com.finehero.server.fines.FineEvents;
 import com.finehero.server.fines.Fines;
 import com.finehero.server.fines.OverdueSweeper;
+import com.finehero.server.monitoring.AlertEvents;
+import com.finehero.server.monitoring.Alerts;
+import com.finehero.server.monitoring.Monitoring;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
-import com.finehero.server.platform.rpc.DeadlineInterceptor;
-import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
+import com.finehero.server.platform.events.EventFeed;
+import com.finehero.server.platform.events.FeedMetrics;
+import com.finehero.server.platform.events.Outbox;
 import com.finehero.server.platform.observe.AccessLogInterceptor;
+import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.platform.observe.DashboardService;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RequestIdInterceptor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.observe.RpcMetricsInterceptor;
 import com.finehero.server.platform.observe.TracingInterceptor;
-import com.google.protobuf.Descriptors;
-import io.grpc.BindableService;
 import com.finehero.server.platform.openapi.OpenApiService;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.rpc.DeadlineInterceptor;
+import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.rpc.GrpcServing;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.rpc.UncompressedOnly;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
 import com.finehero.server.platform.security.AccessRules;
 import com.finehero.server.platform.security.AddressLimitInterceptor;
-import com.finehero.server.platform.security.CallGate;
-import com.finehero.server.platform.security.ObserveAccess;
-import com.finehero.server.platform.security.RefusalSampler;
 import com.finehero.server.platform.security.AuditInterceptor;
 import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.AuthInterceptor;
+import com.finehero.server.platform.security.CallGate;
 import com.finehero.server.platform.security.HttpSecurity;
+import com.finehero.server.platform.security.ObserveAccess;
 import com.finehero.server.platform.security.RateLimitInterceptor;
 import com.finehero.server.platform.security.RateLimiter;
 import com.finehero.server.platform.security.RateLimits;
 import com.finehero.server.platform.security.RedisRateLimiter;
+import com.finehero.server.platform.security.RefusalSampler;
 import com.finehero.server.tasks.TaskEngine;
+import com.finehero.server.tasks.TaskFeedEvents;
 import com.finehero.server.tasks.Tasks;
+import com.google.protobuf.Descriptors;
+import io.grpc.BindableService;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.helidon.config.Config;
 import io.helidon.metrics.api.MeterRegistry;
@@ -101,7 +109,8 @@ public final class FineHeroApp implements AutoCloseable {
 
     /** Shared infrastructure every feature uses. */
     private record Platform(Database database, RedisConnector redis, Caches caches, HealthStatusManager grpcHealth,
-                            HealthMonitor health, MeterRegistry meters, RpcMetrics rpcMetrics, ErrorMapper errors) {
+                            HealthMonitor health, MeterRegistry meters, RpcMetrics rpcMetrics, ErrorMapper errors,
+                            Outbox outbox, EventFeed events) {
     }
 
     /** Who callers are and what they may do, and the RPCs that manage it. */
@@ -143,6 +152,7 @@ public final class FineHeroApp implements AutoCloseable {
             Platform platform = platform(config, clock, resources);
             Security security = security(config, platform, clock, resources);
             Features features = features(config, platform, clock, resources);
+            eventFeed(platform, security, features);
             RpcPipeline pipeline = pipeline(config, platform, security, features, resources);
             WebServer server = server(config, platform, security, pipeline, clock, resources);
             // a start that fails from here on must not leave the server or the schedules running
@@ -173,8 +183,11 @@ public final class FineHeroApp implements AutoCloseable {
         resources.add(health);
         // Helidon's /observe/metrics serves its global registry; this is the one place FineHero reads it
         MeterRegistry meters = Metrics.globalRegistry();
+        Outbox outbox = new Outbox(database, clock);
+        EventFeed events = new EventFeed(outbox, config.events(), clock, new FeedMetrics(meters));
+        resources.add(events);
         return new Platform(database, redis, new Caches(config.cache(), redis, clock), grpcHealth, health, meters,
-                new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper());
+                new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper(), outbox, events);
     }
 
     private static Security security(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
@@ -201,9 +214,9 @@ public final class FineHeroApp implements AutoCloseable {
         Database database = platform.database();
         Caches caches = platform.caches();
         Documents documents = Documents.create(database, caches, clock, config.documentMaxBytes(), config.documentQueryTimeout());
-        Fines fines = Fines.create(database, caches, clock, config.payments(), documents);
+        Fines fines = Fines.create(database, caches, clock, config.payments(), documents, platform.outbox());
 
-        Tasks tasks = Tasks.create(database, config.tasks(), platform.redis(), clock);
+        Tasks tasks = Tasks.create(database, config.tasks(), platform.redis(), clock, platform.outbox(), platform.events());
         TaskEngine engine = tasks.engine()
                 .register(fines.taskHandlers())
                 .register(documents.taskHandlers())
@@ -212,7 +225,7 @@ public final class FineHeroApp implements AutoCloseable {
         platform.health().addCheck(() -> engine.health(config.health().oldestPendingWarn()));
 
         Monitoring monitoring = Monitoring.create(config.alerts(), database, caches, platform.redis(), platform.health(),
-                platform.rpcMetrics(), engine, clock);
+                platform.rpcMetrics(), engine, clock, platform.outbox(), platform.events());
         resources.add(monitoring);
 
         Map<Descriptors.FileDescriptor, BindableService> services = new LinkedHashMap<>();
@@ -223,6 +236,19 @@ public final class FineHeroApp implements AutoCloseable {
         CacheMetrics.register(platform.meters(), caches.stats());
         tasks.registerMetrics(platform.meters());
         return new Features(fines.overdueSweeper(), engine, monitoring.alerts(), services);
+    }
+
+    /**
+     * The event feed: each feature's topic with its read rule, WatchEvents among the services, and the
+     * feed reading the outbox the features' stores write.
+     */
+    private static void eventFeed(Platform platform, Security security, Features features) {
+        EventFeed events = platform.events()
+                .topic(FineEvents.TOPIC, FineEvents.access())
+                .topic(TaskFeedEvents.TOPIC, TaskFeedEvents.access())
+                .topic(AlertEvents.TOPIC, AlertEvents.access(security.gate().rules()));
+        features.services().put(EventsProto.getDescriptor(), new EventsGrpcService(events));
+        events.start();
     }
 
     /** The interceptors in the order a call meets them, then every service. */
@@ -340,6 +366,11 @@ public final class FineHeroApp implements AutoCloseable {
         return features.tasks();
     }
 
+    /** This instance's event feed (tests subscribe to it directly and count its reads). */
+    public EventFeed events() {
+        return platform.events();
+    }
+
     /** This instance's deny-list of access tokens (tests watch the schedule that prunes it). */
     public Revocations revocations() {
         return security.auth().revocations();
@@ -359,6 +390,7 @@ public final class FineHeroApp implements AutoCloseable {
         platform.health().stopping();
         maintenance.shutdownNow();
         features.alerts().endWatches(); // watchers see a normal end, not a cut connection
+        platform.events().endStreams();
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);

@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         description = {"Work with a FineHero server: fines, documents, tasks, monitoring, users and keys.",
                 "Besides the commands below, every RPC of the contract has a command 'finehero <service> <rpc>' "
                         + "(e.g. 'finehero fines update-fine'); '<service> --help' lists them."},
-        subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class, TasksCommand.class, AlertsCommand.class,
+        subcommands = {LoginCommand.class, LoginCommand.Logout.class, HealthCommand.class, FinesCommand.class, DocumentsCommand.class, TasksCommand.class, AlertsCommand.class, EventsCommand.class,
                 CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class},
         footer = {"", "Examples:",
                 "  finehero login -u alice",

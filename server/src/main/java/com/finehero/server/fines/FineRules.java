@@ -57,6 +57,15 @@ final class FineRules {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 
+    /**
+     * Whether {@code caller} may read a fine of this owner and jurisdiction: a viewer only their own,
+     * and a scoped caller only within their jurisdiction scope. GetFine, the other reads and the event
+     * feed all decide with this.
+     */
+    public static boolean visibleTo(com.finehero.server.platform.security.Principal caller, String ownerId, String jurisdiction) {
+        return (caller.seesEveryOwner() || ownerId.equals(caller.subject())) && caller.scope().reaches(jurisdiction);
+    }
+
     public Instant now() {
         return Times.truncate(clock.instant());
     }

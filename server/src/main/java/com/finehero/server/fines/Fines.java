@@ -7,6 +7,7 @@ import java.util.Objects;
 import com.finehero.server.documents.Documents;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.events.Outbox;
 import com.finehero.server.tasks.TaskHandler;
 import io.grpc.BindableService;
 
@@ -39,12 +40,14 @@ public final class Fines {
      * The fines store on {@code database}, cached in the {@code fines} region.
      *
      * @param documents  the documents fines cite and the tasks write (appeal letters, exports)
+     * @param outbox     where each change writes its event, in the change's transaction
      */
-    public static Fines create(Database database, Caches caches, Clock clock, PaymentsConfig payments, Documents documents) {
+    public static Fines create(Database database, Caches caches, Clock clock, PaymentsConfig payments, Documents documents,
+                               Outbox outbox) {
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(caches, "caches");
         Objects.requireNonNull(clock, "clock");
-        return new Fines(new CachedFineStore(new JdbcFineStore(database), caches.region("fines")), new FineRules(clock),
+        return new Fines(new CachedFineStore(new JdbcFineStore(database, Objects.requireNonNull(outbox, "outbox")), caches.region("fines")), new FineRules(clock),
                 Objects.requireNonNull(documents, "documents"), Objects.requireNonNull(payments, "payments"), clock);
     }
 

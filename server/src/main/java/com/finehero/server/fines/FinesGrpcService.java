@@ -259,8 +259,7 @@ final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBase {
      */
     private Fine visible(String id) {
         return store.find(id)
-                .filter(fine -> !ownOnly() || fine.getOwnerId().equals(Principal.current().subject()))
-                .filter(fine -> Principal.current().scope().reaches(fine.getJurisdiction()))
+                .filter(fine -> FineRules.visibleTo(Principal.current(), fine.getOwnerId(), fine.getJurisdiction()))
                 .orElseThrow(() -> FineHeroException.notFound("fine", id));
     }
 

@@ -12,6 +12,7 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 import com.finehero.api.common.v1.Money;
+import com.finehero.api.events.v1.EventKind;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
@@ -21,6 +22,8 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.events.NewEvent;
+import com.finehero.server.platform.events.Outbox;
 import com.finehero.server.platform.security.JurisdictionScope;
 
 /** {@link FineStore} on PostgreSQL or H2 through plain JDBC; the same SQL runs on both. */
@@ -33,9 +36,18 @@ final class JdbcFineStore implements FineStore {
             + " WHERE id = ?";
 
     private final Database db;
+    private final Outbox outbox;
 
+    /** A store whose events carry the system clock's time. */
     public JdbcFineStore(Database db) {
         this.db = Objects.requireNonNull(db, "db");
+        this.outbox = new Outbox(db, java.time.Clock.systemUTC());
+    }
+
+    /** @param outbox where each change records its event, in the change's transaction */
+    public JdbcFineStore(Database db, Outbox outbox) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.outbox = Objects.requireNonNull(outbox, "outbox");
     }
 
     @Override
@@ -43,6 +55,7 @@ final class JdbcFineStore implements FineStore {
         try {
             return db.inTransaction(connection -> {
                 Sql.update(connection, INSERT, insertValues(fine));
+                outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_CREATED, fine));
                 return fine;
             });
         } catch (Database.DatabaseException e) {
@@ -59,8 +72,18 @@ final class JdbcFineStore implements FineStore {
         if (fines.isEmpty()) {
             return new boolean[0];
         }
-        return db.inTransaction(connection -> Sql.batch(connection, INSERT + " ON CONFLICT DO NOTHING",
-                fines.stream().map(JdbcFineStore::insertValues).toList()));
+        return db.inTransaction(connection -> {
+            boolean[] inserted = Sql.batch(connection, INSERT + " ON CONFLICT DO NOTHING",
+                    fines.stream().map(JdbcFineStore::insertValues).toList());
+            List<NewEvent> created = new java.util.ArrayList<>();
+            for (int i = 0; i < inserted.length; i++) {
+                if (inserted[i]) {
+                    created.add(FineEvents.of(EventKind.EVENT_KIND_FINE_CREATED, fines.get(i)));
+                }
+            }
+            outbox.append(connection, created);
+            return inserted;
+        });
     }
 
     @Override
@@ -75,6 +98,7 @@ final class JdbcFineStore implements FineStore {
                 Fine current = require(connection, id);
                 Fine changed = change.apply(current);
                 write(connection, changed);
+                outbox.append(connection, FineEvents.of(FineEvents.changeKind(current, changed), changed));
                 return changed;
             });
         } catch (Database.DatabaseException e) {
@@ -96,6 +120,7 @@ final class JdbcFineStore implements FineStore {
                         + " has a payment waiting for confirmation or owed back; fines with payments are kept as a financial record");
             }
             Sql.update(connection, "DELETE FROM fines WHERE id = ?", List.of(id));
+            outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_DELETED, current));
             return null;
         });
     }
@@ -134,10 +159,12 @@ final class JdbcFineStore implements FineStore {
                     payment.getReference(), payment.getPaidTime(), FineRules.name(payment.getStatus()),
                     payment.hasConfirmTime() ? payment.getConfirmTime() : null));
             if (payment.getStatus() != PaymentStatus.PAYMENT_STATUS_CONFIRMED) {
+                outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_PAYMENT_RECORDED, current, payment));
                 return new PaymentResult(payment, current, false);
             }
             Fine paid = policy.paid(current, payment);
             write(connection, paid);
+            outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_PAYMENT_RECORDED, paid, payment));
             return new PaymentResult(payment, paid, false);
         });
     }
@@ -168,10 +195,12 @@ final class JdbcFineStore implements FineStore {
             Sql.update(connection, "UPDATE fine_payments SET status = ?, confirm_time = ?, reference = ? WHERE id = ?",
                     List.of(FineRules.name(confirmed.getStatus()), confirmed.getConfirmTime(), confirmed.getReference(), paymentId));
             if (confirmed.getStatus() != PaymentStatus.PAYMENT_STATUS_CONFIRMED) {
+                outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_PAYMENT_CONFIRMED, current, confirmed));
                 return new ConfirmationResult(confirmed, current, false);
             }
             Fine paid = policy.paid(current, confirmed);
             write(connection, paid);
+            outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_PAYMENT_CONFIRMED, paid, confirmed));
             return new ConfirmationResult(confirmed, paid, false);
         });
     }
@@ -235,6 +264,9 @@ final class JdbcFineStore implements FineStore {
             }
             Sql.update(connection, "UPDATE fines SET status = 'OVERDUE', update_time = ?, version = version + 1 WHERE id IN ("
                     + Sql.placeholders(ids.size()) + ")", Sql.concat(List.of(now), ids));
+            List<Fine> overdue = Sql.list(connection, FineMapper.SELECT + " WHERE f.id IN (" + Sql.placeholders(ids.size()) + ")"
+                    + " ORDER BY f.id", ids, FineMapper::fine);
+            outbox.append(connection, overdue.stream().map(fine -> FineEvents.of(EventKind.EVENT_KIND_FINE_OVERDUE, fine)).toList());
             return ids;
         });
     }

@@ -13,6 +13,8 @@ import com.finehero.api.monitoring.v1.AlertState;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.events.Outbox;
+import com.finehero.api.events.v1.EventKind;
 
 /** Alerts in the {@code alerts} table (migration V6); the same SQL on PostgreSQL and H2. */
 final class JdbcAlertStore implements AlertStore {
@@ -21,9 +23,18 @@ final class JdbcAlertStore implements AlertStore {
             + "fire_time, resolve_time, update_time";
 
     private final Database db;
+    private final Outbox outbox;
 
+    /** A store whose events carry the system clock's time. */
     public JdbcAlertStore(Database db) {
         this.db = Objects.requireNonNull(db, "db");
+        this.outbox = new Outbox(db, java.time.Clock.systemUTC());
+    }
+
+    /** @param outbox where each recorded change (fired, severity changed, resolved) records its event */
+    public JdbcAlertStore(Database db, Outbox outbox) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.outbox = Objects.requireNonNull(outbox, "outbox");
     }
 
     @Override
@@ -43,10 +54,11 @@ final class JdbcAlertStore implements AlertStore {
     @Override
     public boolean fire(Alert alert) {
         try {
-            return db.inTransaction(connection -> Sql.update(connection, "INSERT INTO alerts (" + COLUMNS
+            return db.inTransaction(connection -> recorded(connection, Sql.update(connection, "INSERT INTO alerts (" + COLUMNS
                     + ", firing_key) VALUES (?, ?, ?, 'FIRING', ?, ?, ?, ?, ?, ?, NULL, ?, ?)", List.of(alert.getId(),
                     alert.getRule(), alert.getSubject(), severity(alert.getSeverity()), alert.getSummary(), alert.getValue(),
-                    alert.getThreshold(), alert.getUnit(), alert.getFireTime(), alert.getUpdateTime(), firingKey(alert))) == 1);
+                    alert.getThreshold(), alert.getUnit(), alert.getFireTime(), alert.getUpdateTime(), firingKey(alert))),
+                    EventKind.EVENT_KIND_ALERT_FIRED, alert));
         } catch (Database.DatabaseException e) {
             if (db.dialect().isUniqueViolation(e.sqlException())) {
                 return false; // another instance recorded it first
@@ -57,18 +69,27 @@ final class JdbcAlertStore implements AlertStore {
 
     @Override
     public boolean update(Alert changed, AlertSeverity expected) {
-        return db.inTransaction(connection -> Sql.update(connection, "UPDATE alerts SET severity = ?, summary = ?, "
+        return db.inTransaction(connection -> recorded(connection, Sql.update(connection, "UPDATE alerts SET severity = ?, summary = ?, "
                 + "measured = ?, threshold = ?, update_time = ? WHERE id = ? AND firing_key IS NOT NULL AND severity = ?",
                 List.of(severity(changed.getSeverity()), changed.getSummary(), changed.getValue(), changed.getThreshold(),
-                        changed.getUpdateTime(), changed.getId(), severity(expected))) == 1);
+                        changed.getUpdateTime(), changed.getId(), severity(expected))), EventKind.EVENT_KIND_ALERT_UPDATED, changed));
     }
 
     @Override
     public boolean resolve(Alert resolved) {
-        return db.inTransaction(connection -> Sql.update(connection, "UPDATE alerts SET state = 'RESOLVED', "
+        return db.inTransaction(connection -> recorded(connection, Sql.update(connection, "UPDATE alerts SET state = 'RESOLVED', "
                 + "firing_key = NULL, summary = ?, measured = ?, resolve_time = ?, update_time = ? "
                 + "WHERE id = ? AND firing_key IS NOT NULL", List.of(resolved.getSummary(), resolved.getValue(),
-                resolved.getResolveTime(), resolved.getUpdateTime(), resolved.getId())) == 1);
+                resolved.getResolveTime(), resolved.getUpdateTime(), resolved.getId())), EventKind.EVENT_KIND_ALERT_RESOLVED, resolved));
+    }
+
+    /** Records the change's event when this caller made the change (one row written); returns whether it did. */
+    private boolean recorded(java.sql.Connection connection, int rows, EventKind kind, Alert alert) throws SQLException {
+        if (rows != 1) {
+            return false;
+        }
+        outbox.append(connection, AlertEvents.of(kind, alert));
+        return true;
     }
 
     @Override

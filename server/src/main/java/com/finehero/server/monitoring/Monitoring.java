@@ -7,6 +7,8 @@ import java.util.Optional;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.events.EventFeed;
+import com.finehero.server.platform.events.Outbox;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.tasks.TaskEngine;
@@ -26,9 +28,10 @@ public final class Monitoring implements AutoCloseable {
     private final Database database;
     private final HealthMonitor health;
     private final TaskEngine tasks;
+    private final EventFeed events;
 
     private Monitoring(Alerts alerts, Optional<WebhookAlertNotifier> webhook, Caches caches, RpcMetrics rpcMetrics,
-                       Database database, HealthMonitor health, TaskEngine tasks) {
+                       Database database, HealthMonitor health, TaskEngine tasks, EventFeed events) {
         this.alerts = alerts;
         this.webhook = webhook;
         this.caches = caches;
@@ -36,6 +39,7 @@ public final class Monitoring implements AutoCloseable {
         this.database = database;
         this.health = health;
         this.tasks = tasks;
+        this.events = events;
     }
 
     /**
@@ -43,7 +47,8 @@ public final class Monitoring implements AutoCloseable {
      * alert changes are delivered by alert_webhook tasks, registered here with {@code tasks}.
      */
     public static Monitoring create(AlertsConfig config, Database database, Caches caches, RedisConnector redis,
-                                    HealthMonitor health, RpcMetrics rpcMetrics, TaskEngine tasks, Clock clock) {
+                                    HealthMonitor health, RpcMetrics rpcMetrics, TaskEngine tasks, Clock clock, Outbox outbox,
+                                    EventFeed events) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(health, "health");
@@ -51,9 +56,9 @@ public final class Monitoring implements AutoCloseable {
         Optional<WebhookAlertNotifier> webhook = Alerts.webhook(config);
         try {
             webhook.ifPresent(hook -> tasks.register(MonitoringTasks.handlers(hook, config)));
-            Alerts alerts = Alerts.create(config, new JdbcAlertStore(database), database.slowQueries(), redis,
+            Alerts alerts = Alerts.create(config, new JdbcAlertStore(database, Objects.requireNonNull(outbox, "outbox")), database.slowQueries(), redis,
                     health::snapshot, rpcMetrics, clock, webhook.isPresent() ? new TaskAlertNotifier(tasks) : AlertNotifier.none());
-            return new Monitoring(alerts, webhook, caches, rpcMetrics, database, health, tasks);
+            return new Monitoring(alerts, webhook, caches, rpcMetrics, database, health, tasks, Objects.requireNonNull(events, "events"));
         } catch (RuntimeException e) {
             webhook.ifPresent(WebhookAlertNotifier::close);
             throw e;
@@ -67,7 +72,7 @@ public final class Monitoring implements AutoCloseable {
 
     /** The {@code finehero.monitoring.v1.MonitoringService} implementation. */
     public BindableService service() {
-        return new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts, () -> tasks.stats(""));
+        return new MonitoringGrpcService(caches, rpcMetrics, database, health::snapshot, alerts, () -> tasks.stats(""), events);
     }
 
     @Override

@@ -29,6 +29,14 @@ import com.finehero.api.monitoring.v1.PoolStats;
 import com.finehero.api.monitoring.v1.RpcStats;
 import com.finehero.api.monitoring.v1.SlowQuery;
 import com.finehero.api.monitoring.v1.WatchAlertsRequest;
+import com.finehero.api.events.v1.Event;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.events.EventFeed;
+import com.finehero.server.platform.events.FeedEvent;
+import com.finehero.server.platform.events.ReadyWait;
+import com.finehero.server.platform.events.Subscription;
+import com.finehero.server.platform.security.Principal;
+import java.time.Duration;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.db.Database;
@@ -54,12 +62,14 @@ final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServic
     private final Database database;
     private final Supplier<HealthMonitor.Snapshot> health;
     private final Alerts alerts;
+    private final EventFeed events;
 
     private final Supplier<com.finehero.api.tasks.v1.QueueStats> tasks;
 
     public MonitoringGrpcService(Caches caches, RpcMetrics rpcs, Database database, Supplier<HealthMonitor.Snapshot> health,
-                                 Alerts alerts, Supplier<com.finehero.api.tasks.v1.QueueStats> tasks) {
+                                 Alerts alerts, Supplier<com.finehero.api.tasks.v1.QueueStats> tasks, EventFeed events) {
         this.tasks = Objects.requireNonNull(tasks, "tasks");
+        this.events = Objects.requireNonNull(events, "events");
         this.alerts = Objects.requireNonNull(alerts, "alerts");
         this.caches = Objects.requireNonNull(caches, "caches");
         this.rpcs = Objects.requireNonNull(rpcs, "rpcs");
@@ -164,25 +174,48 @@ final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServic
         reply(response, ListAlertsResponse.newBuilder().addAllAlerts(page.items()).setNextPageToken(page.nextPageToken()).build());
     }
 
-    /** The alerts firing now, then each change as the feed hears of it ({@link AlertWatch}). */
+    /**
+     * The alerts firing now, then each change as the event feed delivers it (recorded by whichever
+     * instance evaluated). A watcher that fell behind (RESYNC) gets the firing alerts again.
+     */
     @Override
     public void watchAlerts(WatchAlertsRequest request, StreamObserver<AlertEvent> response) {
         ServerCallStreamObserver<AlertEvent> call = (ServerCallStreamObserver<AlertEvent>) response;
-        AlertWatch watch = new AlertWatch(call, request.getRule());
-        AutoCloseable subscription = alerts.feed().subscribe(new AlertFeed.Watcher(watch::change, watch::end));
-        call.setOnCancelHandler(() -> {
-            watch.cancelled();
-            closeQuietly(subscription);
-        });
-        watch.start(alerts.firing());
+        ReadyWait ready = new ReadyWait(call);
+        String rule = request.getRule();
+        Principal caller = Principal.current();
+        try (Subscription changes = events.subscribe(caller, com.finehero.server.platform.observe.RequestContext.protocol().equals("rest") ? "sse" : "grpc", event -> event.topic().equals(AlertEvents.TOPIC)
+                && events.visible(caller, event), 0)) {
+            call.onNext(firing(rule));
+            while (!ready.cancelled()) {
+                FeedEvent event = changes.next(Duration.ofSeconds(1));
+                if (event == null) {
+                    if (changes.ended()) {
+                        break;
+                    }
+                    continue;
+                }
+                AlertEvent next = event.isResync() ? firing(rule)
+                        : AlertEvent.newBuilder().setAlert(Event.parseFrom(event.payload()).getAlert()).build();
+                if ((next.hasAlert() && !rule.isEmpty() && !rule.equals(next.getAlert().getRule())) || !ready.await()) {
+                    continue;
+                }
+                call.onNext(next);
+            }
+            if (!ready.cancelled()) {
+                call.onCompleted();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FineHeroException.Unavailable("SHUTTING_DOWN", "the server is stopping; watch again", Duration.ofSeconds(1));
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalStateException("an unreadable alert event in the outbox", e);
+        }
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
-        try {
-            closeable.close();
-        } catch (Exception ignored) {
-            // removing a watcher from a set does not fail
-        }
+    private AlertEvent firing(String rule) {
+        return AlertEvent.newBuilder().addAllFiring(alerts.firing().stream()
+                .filter(alert -> rule.isEmpty() || rule.equals(alert.getRule())).toList()).build();
     }
 
     @Override

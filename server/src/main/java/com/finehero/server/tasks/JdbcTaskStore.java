@@ -25,6 +25,7 @@ import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.events.Outbox;
 import com.finehero.server.platform.security.Principal;
 
 /**
@@ -39,11 +40,22 @@ final class JdbcTaskStore implements TaskStore {
     private final Database db;
     private final TaskRules rules;
     private final TaskSql sql;
+    private final Outbox outbox;
 
+    /** A store whose events carry the system clock's time. */
     public JdbcTaskStore(Database db, TaskRules rules) {
         this.db = Objects.requireNonNull(db, "db");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.sql = TaskSql.of(db.dialect());
+        this.outbox = new Outbox(db, java.time.Clock.systemUTC());
+    }
+
+    /** @param outbox where every visible change (state, progress) records its event, in the change's transaction */
+    public JdbcTaskStore(Database db, TaskRules rules, Outbox outbox) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.rules = Objects.requireNonNull(rules, "rules");
+        this.sql = TaskSql.of(db.dialect());
+        this.outbox = Objects.requireNonNull(outbox, "outbox");
     }
 
     Database database() {
@@ -53,7 +65,9 @@ final class JdbcTaskStore implements TaskStore {
     @Override
     public Task enqueue(Connection connection, NewTask task) throws SQLException {
         if (Sql.update(connection, TaskMapper.INSERT, TaskMapper.insertValues(task)) == 1) {
-            return TaskMapper.inserted(task);
+            Task inserted = TaskMapper.inserted(task);
+            outbox.append(connection, TaskFeedEvents.changed(inserted));
+            return inserted;
         }
         return existing(connection, task);
     }
@@ -63,9 +77,17 @@ final class JdbcTaskStore implements TaskStore {
         return db.inTransaction(connection -> {
             boolean[] inserted = sql.insert(connection, tasks);
             List<Task> result = new ArrayList<>(tasks.size());
+            List<Task> queued = new ArrayList<>(tasks.size());
             for (int i = 0; i < tasks.size(); i++) {
-                result.add(inserted[i] ? TaskMapper.inserted(tasks.get(i)) : existing(connection, tasks.get(i)));
+                if (inserted[i]) {
+                    Task task = TaskMapper.inserted(tasks.get(i));
+                    queued.add(task);
+                    result.add(task);
+                } else {
+                    result.add(existing(connection, tasks.get(i)));
+                }
             }
+            outbox.append(connection, TaskFeedEvents.changed(queued));
             return result;
         });
     }
@@ -137,6 +159,7 @@ final class JdbcTaskStore implements TaskStore {
             }
             if (!claimed.isEmpty()) {
                 sql.markRunning(connection, claimed.stream().map(Task::getId).toList(), owner, leaseUntil, now);
+                outbox.append(connection, TaskFeedEvents.changed(claimed));
             }
             return claimed;
         });
@@ -152,6 +175,13 @@ final class JdbcTaskStore implements TaskStore {
             return new boolean[0];
         }
         boolean[] applied = sql.finish(connection, owner, outcomes.stream().map(this::outcome).toList());
+        List<Task> written = new ArrayList<>(outcomes.size());
+        for (int i = 0; i < outcomes.size(); i++) {
+            if (applied[i]) {
+                written.add(outcomes.get(i));
+            }
+        }
+        outbox.append(connection, TaskFeedEvents.changed(written));
         List<Task> recurring = new ArrayList<>();
         for (int i = 0; i < outcomes.size(); i++) {
             Task task = outcomes.get(i);
@@ -191,10 +221,16 @@ final class JdbcTaskStore implements TaskStore {
 
     @Override
     public boolean progress(Task running, Instant now) {
-        return db.inTransaction(connection -> Sql.update(connection, "UPDATE tasks SET progress_percent = ?, "
-                + "progress_message = ?, update_time = ?, version = version + 1 "
-                + "WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND attempts = ?", List.of(running.getProgressPercent(),
-                truncate(running.getProgressMessage(), 500), now, running.getId(), running.getWorker(), running.getAttempts())) == 1);
+        return db.inTransaction(connection -> {
+            boolean written = Sql.update(connection, "UPDATE tasks SET progress_percent = ?, "
+                    + "progress_message = ?, update_time = ?, version = version + 1 "
+                    + "WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND attempts = ?", List.of(running.getProgressPercent(),
+                    truncate(running.getProgressMessage(), 500), now, running.getId(), running.getWorker(), running.getAttempts())) == 1;
+            if (written) {
+                outbox.append(connection, TaskFeedEvents.changed(running));
+            }
+            return written;
+        });
     }
 
     @Override
@@ -230,6 +266,7 @@ final class JdbcTaskStore implements TaskStore {
             Sql.update(connection, "UPDATE tasks SET state = ?, cancel_requested = ?, finish_time = ?, update_time = ?, version = ? "
                     + "WHERE id = ?", Arrays.asList(TaskRules.name(changed.getState()), changed.getCancelRequested(),
                     changed.hasFinishTime() ? changed.getFinishTime() : null, now, changed.getVersion(), id));
+            outbox.append(connection, TaskFeedEvents.changed(changed));
             return changed;
         });
     }
@@ -242,6 +279,7 @@ final class JdbcTaskStore implements TaskStore {
                     + "run_at = ?, ready_key = ?, finish_time = NULL, update_time = ?, version = ? WHERE id = ?",
                     List.of(TaskRules.name(changed.getState()), changed.getAttempts(), now,
                             rules.readyKey(now, TaskRules.level(changed.getPriority())), now, changed.getVersion(), id));
+            outbox.append(connection, TaskFeedEvents.changed(changed));
             return changed;
         });
     }
@@ -275,9 +313,20 @@ final class JdbcTaskStore implements TaskStore {
 
     @Override
     public int release(String owner, Instant now) {
-        return db.inTransaction(connection -> Sql.update(connection, "UPDATE tasks SET state = 'PENDING', lease_owner = NULL, "
-                + "lease_until = NULL, update_time = ?, version = version + 1 WHERE lease_owner = ? AND state = 'RUNNING'",
-                List.of(now, owner)));
+        return db.inTransaction(connection -> {
+            List<Task> held = Sql.list(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks "
+                    + "WHERE lease_owner = ? AND state = 'RUNNING' FOR UPDATE", List.of(owner), TaskMapper::task);
+            if (held.isEmpty()) {
+                return 0;
+            }
+            int released = Sql.update(connection, "UPDATE tasks SET state = 'PENDING', lease_owner = NULL, "
+                    + "lease_until = NULL, update_time = ?, version = version + 1 WHERE lease_owner = ? AND state = 'RUNNING'",
+                    List.of(now, owner));
+            outbox.append(connection, TaskFeedEvents.changed(held.stream().map(task -> task.toBuilder()
+                    .setState(TaskState.TASK_STATE_PENDING).clearWorker().setUpdateTime(Times.toProto(now))
+                    .setVersion(task.getVersion() + 1).build()).toList()));
+            return released;
+        });
     }
 
     @Override

@@ -36,7 +36,12 @@ final class TaskAccess {
     }
 
     static boolean sees(Principal caller, Task task) {
-        return seesEveryTask(caller) || task.getSubmitter().equals(caller.subject());
+        return sees(caller, task.getSubmitter());
+    }
+
+    /** Whether the caller sees a task of this submitter (the event feed knows only the submitter). */
+    static boolean sees(Principal caller, String submitter) {
+        return seesEveryTask(caller) || submitter.equals(caller.subject());
     }
 
     /** PERMISSION_DENIED unless the caller may queue tasks of this type. */

@@ -9,8 +9,9 @@ import java.util.function.Consumer;
 import com.finehero.api.tasks.v1.Task;
 
 /**
- * In-process notifications of task changes made by this instance, for WatchTask. Changes made by
- * another instance reach a watcher by re-reading the task every {@code finehero.tasks.watch-poll}.
+ * In-process notifications of task changes made by this instance, for code running beside the engine
+ * (tests). Watchers (WatchTask, WatchEvents) hear of changes through the event feed, which carries the
+ * changes of every instance.
  */
 final class TaskEvents {
 

@@ -6,8 +6,10 @@ import java.util.Objects;
 
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.db.Database;
-import io.helidon.metrics.api.MeterRegistry;
+import com.finehero.server.platform.events.EventFeed;
+import com.finehero.server.platform.events.Outbox;
 import io.grpc.BindableService;
+import io.helidon.metrics.api.MeterRegistry;
 
 /**
  * The tasks feature as the wiring sees it: the {@link TaskEngine} other features submit to and register
@@ -18,22 +20,25 @@ public final class Tasks {
 
     private final TaskEngine engine;
     private final TasksConfig config;
+    private final EventFeed events;
     private final Clock clock;
 
-    private Tasks(TaskEngine engine, TasksConfig config, Clock clock) {
+    private Tasks(TaskEngine engine, TasksConfig config, EventFeed events, Clock clock) {
         this.engine = engine;
         this.config = config;
+        this.events = events;
         this.clock = clock;
     }
 
     /** The task engine of this instance on {@code database}; it runs nothing until {@link TaskEngine#start}. */
-    public static Tasks create(Database database, TasksConfig config, RedisConnector redis, Clock clock) {
+    public static Tasks create(Database database, TasksConfig config, RedisConnector redis, Clock clock, Outbox outbox,
+                               EventFeed events) {
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(config, "config");
         TaskRules rules = new TaskRules(Objects.requireNonNull(clock, "clock"), config.aging(), config.pastTolerance());
-        TaskEngine engine = new TaskEngine(new JdbcTaskStore(database, rules), rules, new TaskHandlers(config.concurrency()),
+        TaskEngine engine = new TaskEngine(new JdbcTaskStore(database, rules, Objects.requireNonNull(outbox, "outbox")), rules, new TaskHandlers(config.concurrency()),
                 config, redis);
-        return new Tasks(engine, config, clock);
+        return new Tasks(engine, config, Objects.requireNonNull(events, "events"), clock);
     }
 
     public TaskEngine engine() {
@@ -47,7 +52,7 @@ public final class Tasks {
 
     /** The {@code finehero.tasks.v1.TasksService} implementation. */
     public BindableService service() {
-        return new TasksGrpcService(engine, config.watchPoll(), config.maxWatchesPerUser());
+        return new TasksGrpcService(engine, events, config.maxWatchesPerUser());
     }
 
     /** Publishes the queue gauges (depth, oldest pending) on {@code meters}. */

@@ -21,14 +21,13 @@ import io.helidon.config.Config;
  * @param aging          waiting this long is worth one priority level (anti-starvation)
  * @param pastTolerance  how far in the past a submitted run_at may be
  * @param retention      finished (SUCCEEDED, CANCELLED) tasks older than this are deleted
- * @param watchPoll      how often WatchTask re-reads a task that changes on another instance
  * @param maxWatchesPerUser  WatchTask streams one caller may hold open at once on one instance
  * @param overdueSweep   cron expression of the overdue sweep; empty turns it off
  * @param concurrency    per-type limits of handlers running at once on this instance, over the types' defaults
  */
 public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration poll, Duration lease,
                           Duration heartbeat, Duration maintenance, Duration aging, Duration pastTolerance,
-                          Duration retention, Duration watchPoll, int maxWatchesPerUser, String overdueSweep, Map<String, Integer> concurrency) {
+                          Duration retention, int maxWatchesPerUser, String overdueSweep, Map<String, Integer> concurrency) {
 
     public TasksConfig {
         Objects.requireNonNull(overdueSweep, "overdueSweep");
@@ -54,7 +53,6 @@ public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration
                 positive(tasks, "aging"),
                 ConfigValues.duration(tasks, "past-tolerance"),
                 positive(tasks, "retention"),
-                positive(tasks, "watch-poll"),
                 ConfigValues.intInRange(tasks, "max-watches-per-user", 1, 10_000),
                 ConfigValues.string(tasks.get("schedules"), "overdue-sweep"),
                 concurrency);

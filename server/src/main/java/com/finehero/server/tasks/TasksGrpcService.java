@@ -3,8 +3,6 @@ package com.finehero.server.tasks;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import com.finehero.api.tasks.v1.BatchSubmitTasksRequest;
@@ -20,11 +18,15 @@ import com.finehero.api.tasks.v1.SubmitTaskRequest;
 import com.finehero.api.tasks.v1.Task;
 import com.finehero.api.tasks.v1.TasksServiceGrpc;
 import com.finehero.api.tasks.v1.WatchTaskRequest;
+import com.finehero.api.events.v1.Event;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.events.EventFeed;
+import com.finehero.server.platform.events.FeedEvent;
+import com.finehero.server.platform.events.ReadyWait;
+import com.finehero.server.platform.events.Subscription;
 import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.rpc.Replies;
 import com.finehero.server.platform.security.Principal;
-import io.grpc.Context;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 
@@ -40,18 +42,18 @@ final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
     static final Duration MAX_WATCH = Duration.ofHours(1);
 
     private final TaskEngine engine;
-    private final Duration watchPoll;
+    private final EventFeed feed;
     private final int maxWatchesPerUser;
     /** Open WatchTask streams per caller (subject) on this instance. */
     private final ConcurrentHashMap<String, Integer> watches = new ConcurrentHashMap<>();
 
     /**
-     * @param watchPoll          how often WatchTask re-reads a task that changes on another instance
+     * @param feed               where WatchTask hears of changes (made on any instance)
      * @param maxWatchesPerUser  WatchTask streams one caller may hold open at once on this instance
      */
-    public TasksGrpcService(TaskEngine engine, Duration watchPoll, int maxWatchesPerUser) {
+    public TasksGrpcService(TaskEngine engine, EventFeed feed, int maxWatchesPerUser) {
         this.engine = Objects.requireNonNull(engine, "engine");
-        this.watchPoll = Objects.requireNonNull(watchPoll, "watchPoll");
+        this.feed = Objects.requireNonNull(feed, "feed");
         if (maxWatchesPerUser < 1) {
             throw new IllegalArgumentException("maxWatchesPerUser: " + maxWatchesPerUser + " (expected: >= 1)");
         }
@@ -103,32 +105,39 @@ final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
     }
 
     /**
-     * Sends the task, then each newer snapshot: those this instance publishes as they happen, and
-     * what a re-read finds every watch-poll (changes made on another instance). Ends when the task
-     * is finished, the caller goes away, or after {@link #MAX_WATCH}. Each open watch re-reads the
-     * database, so a caller may hold only {@code maxWatchesPerUser} at once.
+     * Sends the task, then each newer snapshot as the event feed delivers it (changes made on any
+     * instance; no re-reading), and ends when the task is finished, the caller goes away, or after
+     * {@link #MAX_WATCH}. A watcher that fell behind gets the task re-read once (RESYNC).
      */
     @Override
     public void watchTask(WatchTaskRequest request, StreamObserver<Task> response) {
         String id = id(request.getTaskId());
         Principal caller = Principal.current();
-        LinkedBlockingQueue<Task> updates = new LinkedBlockingQueue<>();
+        ServerCallStreamObserver<Task> call = (ServerCallStreamObserver<Task>) response;
+        ReadyWait ready = new ReadyWait(call);
         try (AutoCloseable slot = watchSlot(caller.subject());
-             AutoCloseable subscription = engine.events().watch(id, updates::add)) {
+             Subscription changes = feed.subscribe(caller, com.finehero.server.platform.observe.RequestContext.protocol().equals("rest") ? "sse" : "grpc",
+                     event -> event.topic().equals(TaskFeedEvents.TOPIC) && event.recordId().equals(id), 0)) {
             Task current = require(caller, id);
             response.onNext(current);
             long deadline = System.nanoTime() + MAX_WATCH.toNanos();
-            while (!TaskRules.finished(current.getState()) && !gone(response) && System.nanoTime() < deadline) {
-                Task next = updates.poll(watchPoll.toMillis(), TimeUnit.MILLISECONDS);
-                if (next == null) {
-                    next = engine.find(id).orElse(current);
+            while (!TaskRules.finished(current.getState()) && !ready.cancelled() && System.nanoTime() < deadline) {
+                FeedEvent event = changes.next(Duration.ofSeconds(1));
+                if (event == null) {
+                    if (changes.ended()) {
+                        break;
+                    }
+                    continue;
                 }
-                if (next.getVersion() > current.getVersion()) {
+                Task next = event.isResync() ? engine.find(id).orElse(current) : Event.parseFrom(event.payload()).getTask();
+                if (next.getVersion() > current.getVersion() && ready.await()) {
                     response.onNext(next);
                     current = next;
                 }
             }
-            response.onCompleted();
+            if (!ready.cancelled()) {
+                response.onCompleted();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new FineHeroException.Unavailable("SHUTTING_DOWN", "the server is stopping; watch again", Duration.ofSeconds(1));
@@ -137,13 +146,6 @@ final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static boolean gone(StreamObserver<Task> response) {
-        if (response instanceof ServerCallStreamObserver<Task> call && call.isCancelled()) {
-            return true;
-        }
-        return Context.current().isCancelled();
     }
 
     /** Takes one of the caller's watch slots, released on close; RESOURCE_EXHAUSTED when all are taken. */

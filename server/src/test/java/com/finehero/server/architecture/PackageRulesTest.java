@@ -26,7 +26,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 class PackageRulesTest {
 
     private static final String ROOT = "com.finehero.server";
-    private static final Set<String> FEATURES = Set.of("fines", "documents", "tasks", "monitoring", "auth");
+    private static final Set<String> FEATURES = Set.of("fines", "documents", "tasks", "monitoring", "auth", "events");
 
     /** The declared seams between features; any other feature-to-feature import is refused. */
     private static final Map<String, Set<String>> ALLOWED_FEATURE_EDGES = Map.of(
@@ -34,7 +34,8 @@ class PackageRulesTest {
             "documents", Set.of("tasks"),
             "monitoring", Set.of("tasks"),
             "tasks", Set.of(),
-            "auth", Set.of());
+            "auth", Set.of(),
+            "events", Set.of());
 
     /** Each feature's entry class: the one place outside FineHeroApp that builds the feature's stores. */
     private static final Map<String, String> ENTRY_CLASSES = Map.of(
@@ -54,13 +55,16 @@ class PackageRulesTest {
             "auth", Set.of("Auth", "AuthConfig", "Revocations", "NewSigningKey"),
             // the seam fines uses: the store, the rules, and the types in the store's signatures
             "documents", Set.of("Documents", "DocumentStore", "DocumentRules", "Audience", "SearchQuery"),
-            // FineStore for the bench module; OverdueSweeper is a test handle; AppConfig reads PaymentsConfig
-            "fines", Set.of("Fines", "FineStore", "OverdueSweeper", "PaymentsConfig"),
-            // Alerts and its evaluator are test handles; AppConfig reads AlertsConfig
-            "monitoring", Set.of("Monitoring", "Alerts", "AlertEvaluator", "AlertsConfig"),
-            // the engine other features submit to, and the handler SPI they implement
+            // FineStore for the bench module; OverdueSweeper is a test handle; AppConfig reads PaymentsConfig;
+            // FineHeroApp registers FineEvents' topic and read rule with the event feed
+            "fines", Set.of("Fines", "FineStore", "OverdueSweeper", "PaymentsConfig", "FineEvents"),
+            // Alerts and its evaluator are test handles; AppConfig reads AlertsConfig; AlertEvents as FineEvents
+            "monitoring", Set.of("Monitoring", "Alerts", "AlertEvaluator", "AlertsConfig", "AlertEvents"),
+            // the engine other features submit to, and the handler SPI they implement; TaskFeedEvents as FineEvents
             "tasks", Set.of("Tasks", "TaskEngine", "TasksConfig", "TaskHandler", "AbstractTaskHandler", "TaskType",
-                    "TaskContext", "Payload", "PayloadSpec"));
+                    "TaskContext", "Payload", "PayloadSpec", "TaskFeedEvents"),
+            // WatchEvents, which FineHeroApp serves over the feed
+            "events", Set.of("EventsGrpcService"));
 
     private static JavaClasses classes;
 

@@ -73,6 +73,21 @@ class CliTest {
     }
 
     @Test
+    void eventsWatchReplaysAFinesChangesAfterAnEventId() {
+        Run created = finehero("-o", "json", "fines", "create", "--citation", "CLI-EV", "--jurisdiction", "cli",
+                "--violation", "P1", "--amount", "12.00", "--issued", "2026-11-20T10:00:00Z", "--due", "2099-12-20T10:00:00Z");
+        assertThat(created.exit()).as(created.err()).isZero();
+        String id = JsonParser.parseString(created.out()).getAsJsonObject().get("id").getAsString();
+        assertThat(finehero("fines", "contest", id, "--reason", "The sign was hidden by a tree.").exit()).isZero();
+
+        Run watched = finehero("events", "watch", "--fine", id, "--after", "1", "--count", "2");
+        assertThat(watched.exit()).as(watched.err()).isZero();
+        assertThat(watched.out().lines().toList()).hasSize(2).satisfiesExactly(
+                first -> assertThat(first).contains("FINE_CREATED").contains("fine " + id),
+                second -> assertThat(second).contains("FINE_CONTESTED").contains("CONTESTED"));
+    }
+
+    @Test
     void exitCodesMeanSomething() {
         Run missing = finehero("fines", "get", "00000000-0000-0000-0000-000000000000");
         assertThat(missing.exit()).isEqualTo(3);

@@ -97,7 +97,8 @@ public final class FineHeroExtension implements BeforeAllCallback, AfterAllCallb
         }
         // tasks due after a clock move are found within 100 ms (the clock moves without waking anyone)
         settings.put("finehero.tasks.poll", "PT0.1S");
-        settings.put("finehero.tasks.watch-poll", "PT0.1S");
+        // a REST stream a test lets in but never reads to its end (a watch) ends soon, not after an hour
+        settings.put("finehero.rest.stream-lifetime", "PT5S");
         settings.putAll(isolation.settings());
         settings.putAll(overrides);
         return Config.builder()

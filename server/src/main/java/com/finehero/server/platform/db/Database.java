@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.SQLTimeoutException;
 import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -44,6 +45,9 @@ public final class Database implements AutoCloseable {
     private final HikariDataSource pool;
     private final SlowQueries slowQueries;
     private final CircuitBreaker breaker;
+    /** Per thread, the after-commit actions of each transaction it is running, innermost first. */
+    private final ThreadLocal<java.util.ArrayDeque<List<Runnable>>> commitActions =
+            ThreadLocal.withInitial(java.util.ArrayDeque::new);
     /** The health probe still waiting for a connection, if any; a new probe waits on it, never starts another. */
     private CompletableFuture<Duration> probe;
     // set by a failed probe, cleared by a successful one: while set, no call tries the database, not even
@@ -193,25 +197,40 @@ public final class Database implements AutoCloseable {
     }
 
     private <T> T attempt(TransactionWork<T> work, CommitParticipant participant) {
-        Connection connection = connect();
-        try (connection) {
-            try {
-                T result = work.run(connection);
-                if (participant != null) {
-                    participant.beforeCommit(connection);
+        List<Runnable> committed = new java.util.ArrayList<>(0);
+        java.util.ArrayDeque<List<Runnable>> open = commitActions.get();
+        open.push(committed);
+        T result;
+        try {
+            Connection connection = connect();
+            try (connection) {
+                try {
+                    result = work.run(connection);
+                    if (participant != null) {
+                        participant.beforeCommit(connection);
+                    }
+                    connection.commit();
+                    if (participant != null) {
+                        participant.committed();
+                    }
+                } catch (Throwable failure) {
+                    rollbackQuietly(connection, failure);
+                    throw failure;
                 }
-                connection.commit();
-                if (participant != null) {
-                    participant.committed();
-                }
-                return result;
-            } catch (Throwable failure) {
-                rollbackQuietly(connection, failure);
-                throw failure;
+            } catch (SQLException e) {
+                throw translate(e);
             }
-        } catch (SQLException e) {
-            throw translate(e);
+        } finally {
+            open.pop();
         }
+        for (Runnable action : committed) {
+            try {
+                action.run();
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "an after-commit action failed: " + e);
+            }
+        }
+        return result;
     }
 
     /** Jittered, growing pause before retrying a conflict, so the conflicting transactions do not meet again. */
@@ -223,6 +242,36 @@ public final class Database implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new FineHeroException.Aborted("TRANSACTION_CONFLICT", "interrupted while retrying a conflicting change");
         }
+    }
+
+    /**
+     * Runs {@code action} once the transaction this thread is running commits; dropped if it rolls back
+     * (a retried attempt registers its own). Outside a transaction it runs at once. For signals that must
+     * not be seen before the change they announce is visible (the event feed's local wake-up).
+     */
+    public void afterCommit(Runnable action) {
+        Objects.requireNonNull(action, "action");
+        java.util.ArrayDeque<List<Runnable>> open = commitActions.get();
+        if (open.isEmpty()) {
+            action.run();
+        } else {
+            open.peek().add(action);
+        }
+    }
+
+    /**
+     * A new connection outside the pool, with auto-commit on, for a session that must stay open and
+     * belong to one purpose (the event feed's LISTEN). The caller closes it.
+     */
+    public Connection directConnection() throws SQLException {
+        Connection connection = java.sql.DriverManager.getConnection(jdbcUrl(config), config.user(), config.password());
+        connection.setAutoCommit(true);
+        return connection;
+    }
+
+    /** The schema FineHero's tables are in; empty: the connection's default. */
+    public String schema() {
+        return config.schema();
     }
 
     /** A call whose deadline has passed, or whose client has gone, starts no more database work. */

@@ -10,6 +10,7 @@ public final class RequestContext {
     /** Set by the REST bridge on the calls it makes, so metrics can tell the protocols apart. */
     public static final Metadata.Key<String> PROTOCOL_HEADER = Metadata.Key.of("x-finehero-protocol", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> REQUEST_ID = Context.key("finehero-request-id");
+    static final Context.Key<String> PROTOCOL = Context.key("finehero-protocol");
     static final Context.Key<TraceContext> TRACE = Context.key("finehero-trace");
 
     private RequestContext() {
@@ -24,6 +25,11 @@ public final class RequestContext {
     /** The W3C trace position of the call this thread serves (this server's span), if any. */
     public static java.util.Optional<TraceContext> trace() {
         return java.util.Optional.ofNullable(TRACE.get());
+    }
+
+    /** "rest" when the call this thread serves came through the REST bridge, otherwise "grpc". */
+    public static String protocol() {
+        return "rest".equals(PROTOCOL.get()) ? "rest" : "grpc";
     }
 
     /** "rest" for calls made by the REST bridge, otherwise "grpc". */

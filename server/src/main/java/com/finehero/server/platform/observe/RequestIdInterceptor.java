@@ -43,7 +43,8 @@ public final class RequestIdInterceptor implements ServerInterceptor {
                 super.close(status, trailers);
             }
         };
-        return Contexts.interceptCall(Context.current().withValue(RequestContext.REQUEST_ID, id), tagged, headers, next);
+        return Contexts.interceptCall(Context.current().withValue(RequestContext.REQUEST_ID, id)
+                .withValue(RequestContext.PROTOCOL, RequestContext.protocol(headers)), tagged, headers, next);
     }
 
     /**

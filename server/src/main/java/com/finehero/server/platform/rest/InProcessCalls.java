@@ -27,10 +27,13 @@ final class InProcessCalls implements AutoCloseable {
     private final Server server;
     private final ManagedChannel channel;
     private final Duration timeout;
+    private final Duration streamLifetime;
 
-    InProcessCalls(RpcPipeline pipeline, Duration timeout) {
+    /** @param streamLifetime the deadline of a server-streaming call, in place of {@code timeout} */
+    InProcessCalls(RpcPipeline pipeline, Duration timeout, Duration streamLifetime) {
         Objects.requireNonNull(pipeline, "pipeline");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.streamLifetime = Objects.requireNonNull(streamLifetime, "streamLifetime");
         String name = "finehero-rest-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
         pipeline.services().forEach(s -> builder.addService(s.definition()));
@@ -46,7 +49,8 @@ final class InProcessCalls implements AutoCloseable {
     RpcCall open(HttpBinding binding, Metadata headers) {
         @SuppressWarnings("unchecked")
         MethodDescriptor<Message, Message> method = (MethodDescriptor<Message, Message>) binding.definition().getMethodDescriptor();
-        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        Duration deadline = binding.serverStreaming() && !binding.clientStreaming() ? streamLifetime : timeout;
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         return new RpcCall(channel, method, options, headers);
     }
 

@@ -55,8 +55,8 @@ public final class RestBridge implements HttpService, AutoCloseable {
         this.codec = new BodyCodec(json, config);
         this.errorBodies = new ErrorBodies(errors, json);
         this.unary = new UnaryCalls(codec, errorBodies);
-        this.streaming = new StreamingCalls(codec, errorBodies, config.timeout());
-        this.calls = new InProcessCalls(pipeline, config.timeout());
+        this.streaming = new StreamingCalls(codec, errorBodies, config.timeout(), config.heartbeat());
+        this.calls = new InProcessCalls(pipeline, config.timeout(), config.streamLifetime());
         routes.bindings().forEach(b -> LOG.log(Level.DEBUG, "REST " + b));
     }
 

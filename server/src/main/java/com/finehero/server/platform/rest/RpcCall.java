@@ -52,6 +52,14 @@ final class RpcCall {
         return ClientCalls.blockingServerStreamingCall(channel, method, options, request);
     }
 
+    /**
+     * Starts a server stream whose messages and end go to {@code response}; the caller asks for each
+     * message ({@code disableAutoRequestWithInitial} in its {@code beforeStart}).
+     */
+    void serverStream(Message request, io.grpc.stub.ClientResponseObserver<Message, Message> response) {
+        ClientCalls.asyncServerStreamingCall(channel.newCall(method, options), request, response);
+    }
+
     /** Starts a client stream; its response goes to {@code response}. */
     StreamObserver<Message> clientStream(StreamObserver<Message> response) {
         return ClientCalls.asyncClientStreamingCall(channel.newCall(method, options), response);

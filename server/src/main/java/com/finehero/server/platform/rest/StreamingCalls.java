@@ -5,16 +5,19 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Iterator;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
@@ -28,47 +31,145 @@ final class StreamingCalls {
 
     private final BodyCodec codec;
     private final ErrorBodies errors;
-    private final Duration timeout;
+    /** How long a server stream waits for its first message (or its refusal) before sending headers without it. */
+    static final Duration FIRST_MESSAGE_WAIT = Duration.ofMillis(500);
 
-    StreamingCalls(BodyCodec codec, ErrorBodies errors, Duration timeout) {
+    private final Duration timeout;
+    private final Duration heartbeat;
+
+    StreamingCalls(BodyCodec codec, ErrorBodies errors, Duration timeout, Duration heartbeat) {
         this.codec = Objects.requireNonNull(codec, "codec");
         this.errors = Objects.requireNonNull(errors, "errors");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.heartbeat = Objects.requireNonNull(heartbeat, "heartbeat");
     }
 
+    /**
+     * Sends a server stream. The call runs on a thread of its own (the in-process channel runs a service
+     * method on the thread that starts it, and a watch's method blocks for as long as it watches) and
+     * hands each message over one at a time: the next is asked for only once this one is written, so a
+     * slow HTTP client slows the watcher, whose own bounded queue decides what happens next.
+     *
+     * <p>A failure that comes before anything else (refused, not found, too many streams) is answered
+     * with its HTTP status. Otherwise headers go out once the first message arrives or after
+     * {@link #FIRST_MESSAGE_WAIT}, whichever comes first, then every message, and a comment line
+     * (SSE) or empty line (NDJSON) every heartbeat while there is nothing to send. A message with an
+     * int64 {@code id} field is sent with an SSE {@code id:} line; a request with an int64
+     * {@code after_event_id} field takes a {@code Last-Event-ID} header as its value. The stream ends
+     * when the call does, when the client goes away (the call is cancelled), or at
+     * {@code finehero.rest.stream-lifetime} (the call's deadline), which ends it normally.
+     */
     void serverStream(HttpBinding binding, RpcCall call, Message request, ServerRequest req, ServerResponse res) {
         StreamFormat format = StreamFormat.accepted(req);
-        Iterator<Message> messages = call.serverStream(request);
-        boolean started = false;
+        Message resumed = withLastEventId(request, req);
+        Arrivals arrivals = new Arrivals();
+        Thread.ofVirtual().name("finehero-rest-stream").start(() -> call.serverStream(resumed, arrivals));
         try {
-            // wait for the first message (or the failure) before committing a 200
-            boolean any = messages.hasNext();
+            Object first = arrivals.next(FIRST_MESSAGE_WAIT);
+            if (first instanceof StatusRuntimeException failure) {
+                errors.callFailed(res, failure, call.trailers());
+                return;
+            }
             res.header(HeaderNames.CONTENT_TYPE, format.contentType());
             res.header(HeaderNames.CACHE_CONTROL, "no-cache");
-            started = true;
+            res.header(HeaderNames.create("X-Accel-Buffering"), "no");
             try (OutputStream out = res.outputStream()) {
-                if (any) {
-                    do {
-                        write(out, format.message(codec.print(messages.next(), binding)));
-                    } while (streamHasNext(messages, out, format));
+                Object next = first;
+                while (true) {
+                    if (next == null) {
+                        write(out, format.heartbeat());
+                    } else if (next instanceof Message message) {
+                        write(out, format.message(codec.print(message, binding), eventId(message)));
+                        arrivals.requestNext();
+                    } else if (next instanceof StatusRuntimeException failure) {
+                        if (failure.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED) {
+                            write(out, format.error(errors.statusJson(failure)));
+                        }
+                        return;
+                    } else {
+                        return; // completed
+                    }
+                    next = arrivals.next(heartbeat);
                 }
             }
-        } catch (StatusRuntimeException e) {
-            if (!started) {
-                errors.callFailed(res, e, null);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | UncheckedIOException e) {
+            // the client went away: stop the watch behind it
+            arrivals.cancel("the HTTP client went away");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            arrivals.cancel("the server is stopping");
+        } catch (RuntimeException e) {
+            arrivals.cancel("the stream failed");
+            throw e;
         }
     }
 
-    /** Advances the stream; a failure after the first message is written as a final error event. */
-    private boolean streamHasNext(Iterator<Message> messages, OutputStream out, StreamFormat format) throws IOException {
-        try {
-            return messages.hasNext();
-        } catch (StatusRuntimeException e) {
-            write(out, format.error(errors.statusJson(e)));
-            return false;
+    /** The request with Last-Event-ID as its after_event_id, when it has such a field and the header is a number. */
+    private static Message withLastEventId(Message request, ServerRequest req) {
+        Descriptors.FieldDescriptor after = request.getDescriptorForType().findFieldByName("after_event_id");
+        if (after == null || after.getJavaType() != Descriptors.FieldDescriptor.JavaType.LONG || ((Long) request.getField(after)) != 0) {
+            return request;
+        }
+        return req.headers().first(HeaderNames.create("Last-Event-ID"))
+                .filter(id -> id.matches("[0-9]{1,18}"))
+                .map(id -> (Message) request.toBuilder().setField(after, Long.parseLong(id)).build())
+                .orElse(request);
+    }
+
+    /** The message's int64 {@code id}, for the SSE id: line; empty when it has none. */
+    private static String eventId(Message message) {
+        Descriptors.FieldDescriptor id = message.getDescriptorForType().findFieldByName("id");
+        if (id == null || id.getJavaType() != Descriptors.FieldDescriptor.JavaType.LONG) {
+            return "";
+        }
+        long value = (Long) message.getField(id);
+        return value > 0 ? Long.toString(value) : "";
+    }
+
+    /** What the stream's call hands over: messages, then a failure or the end; one message outstanding at a time. */
+    private static final class Arrivals implements ClientResponseObserver<Message, Message> {
+        private static final Object COMPLETED = new Object();
+        private final LinkedBlockingQueue<Object> items = new LinkedBlockingQueue<>();
+        private volatile ClientCallStreamObserver<Message> call;
+
+        @Override
+        public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
+            this.call = requestStream;
+            requestStream.disableAutoRequestWithInitial(1);
+        }
+
+        @Override
+        public void onNext(Message value) {
+            items.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            items.add(t instanceof StatusRuntimeException failure ? failure : Status.fromThrowable(t).asRuntimeException());
+        }
+
+        @Override
+        public void onCompleted() {
+            items.add(COMPLETED);
+        }
+
+        /** The next item, or null if none came within {@code wait}. */
+        Object next(Duration wait) throws InterruptedException {
+            return items.poll(wait.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        void requestNext() {
+            ClientCallStreamObserver<Message> current = call;
+            if (current != null) {
+                current.request(1);
+            }
+        }
+
+        void cancel(String why) {
+            ClientCallStreamObserver<Message> current = call;
+            if (current != null) {
+                current.cancel(why, null);
+            }
         }
     }
 
@@ -148,8 +249,16 @@ final class StreamingCalls {
             return this == NDJSON ? BodyCodec.NDJSON : "text/event-stream";
         }
 
-        String message(String json) {
-            return this == NDJSON ? json + "\n" : "data: " + json + "\n\n";
+        String message(String json, String id) {
+            if (this == NDJSON) {
+                return json + "\n";
+            }
+            return (id.isEmpty() ? "" : "id: " + id + "\n") + "data: " + json + "\n\n";
+        }
+
+        /** Keeps an idle stream open: an SSE comment, or an empty NDJSON line (readers skip both). */
+        String heartbeat() {
+            return this == NDJSON ? "\n" : ": heartbeat\n\n";
         }
 
         String error(String status) {

@@ -1,0 +1,132 @@
+package com.finehero.server.events;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import com.finehero.api.events.v1.Event;
+import com.finehero.api.events.v1.EventKind;
+import com.finehero.api.events.v1.EventTopic;
+import com.finehero.api.events.v1.EventsServiceGrpc;
+import com.finehero.api.events.v1.WatchEventsRequest;
+import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.events.EventFeed;
+import com.finehero.server.platform.events.FeedEvent;
+import com.finehero.server.platform.events.ReadyWait;
+import com.finehero.server.platform.events.Subscription;
+import com.finehero.server.platform.observe.RequestContext;
+import com.finehero.server.platform.rpc.Replies;
+import com.finehero.server.platform.security.Principal;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * WatchEvents: the event feed as a gRPC server stream (and, through the REST bridge, as Server-Sent
+ * Events). Each event passes the read rule of its topic for the caller before it is sent; the request's
+ * filters only narrow that further.
+ */
+public final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
+
+    /** How long the stream waits for an event before checking that the caller is still there. */
+    private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
+    /** How long before the caller's deadline a stream ends normally. */
+    private static final Duration END_BEFORE_DEADLINE = Duration.ofMillis(1500);
+
+    private final EventFeed feed;
+
+    public EventsGrpcService(EventFeed feed) {
+        this.feed = Objects.requireNonNull(feed, "feed");
+    }
+
+    @Override
+    public void watchEvents(WatchEventsRequest request, StreamObserver<Event> response) {
+        Principal caller = Principal.current();
+        ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) response;
+        ReadyWait ready = new ReadyWait(call);
+        try (Subscription events = feed.subscribe(caller, face(), filter(caller, request),
+                request.getAfterEventId())) {
+            io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
+            while (!ready.cancelled() && !endsNow(deadline)) {
+                FeedEvent event = events.next(nextWait(deadline));
+                if (event == null) {
+                    if (events.ended()) {
+                        break;
+                    }
+                    continue;
+                }
+                if (!ready.await()) {
+                    break;
+                }
+                call.onNext(toEvent(event));
+            }
+            if (!ready.cancelled()) {
+                call.onCompleted();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new FineHeroException.Unavailable("SHUTTING_DOWN", "the server is stopping; watch again", Duration.ofSeconds(1));
+        }
+    }
+
+    /**
+     * A stream ends normally just before the caller's deadline, rather than being cut by it at the very
+     * moment the caller resets it: the caller resumes after the last event either way.
+     */
+    private static boolean endsNow(io.grpc.Deadline deadline) {
+        return deadline != null && deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS) <= END_BEFORE_DEADLINE.toMillis();
+    }
+
+    private static Duration nextWait(io.grpc.Deadline deadline) {
+        if (deadline == null) {
+            return IDLE_CHECK;
+        }
+        long left = deadline.timeRemaining(java.util.concurrent.TimeUnit.MILLISECONDS) - END_BEFORE_DEADLINE.toMillis();
+        return Duration.ofMillis(Math.max(1, Math.min(IDLE_CHECK.toMillis(), left)));
+    }
+
+    /** The REST bridge serves these streams as Server-Sent Events. */
+    private static String face() {
+        return RequestContext.protocol().equals("rest") ? "sse" : "grpc";
+    }
+
+    /** The request's filters, each narrowing what the caller may see anyway. */
+    private Predicate<FeedEvent> filter(Principal caller, WatchEventsRequest request) {
+        Set<String> topics = request.getTopicsList().isEmpty()
+                ? EnumSet.complementOf(EnumSet.of(EventTopic.EVENT_TOPIC_UNSPECIFIED, EventTopic.UNRECOGNIZED)).stream()
+                        .map(EventsGrpcService::topicName).collect(Collectors.toSet())
+                : request.getTopicsList().stream().map(EventsGrpcService::topicName).collect(Collectors.toSet());
+        String fineId = request.getFineId().isEmpty() ? "" : Replies.id(request.getFineId());
+        String taskId = request.getTaskId().isEmpty() ? "" : Replies.id(request.getTaskId());
+        String fines = topicName(EventTopic.EVENT_TOPIC_FINES);
+        String tasks = topicName(EventTopic.EVENT_TOPIC_TASKS);
+        boolean mine = request.getMine();
+        return event -> topics.contains(event.topic())
+                && (fineId.isEmpty() && taskId.isEmpty()
+                    || event.topic().equals(fines) && event.recordId().equals(fineId)
+                    || event.topic().equals(tasks) && event.recordId().equals(taskId))
+                && (!mine || (event.topic().equals(fines) || event.topic().equals(tasks)) && event.ownerId().equals(caller.subject()))
+                && feed.visible(caller, event);
+    }
+
+    /** The feed's name of a topic: fines, tasks, alerts. */
+    static String topicName(EventTopic topic) {
+        return topic.name().substring("EVENT_TOPIC_".length()).toLowerCase(Locale.ROOT);
+    }
+
+    static Event toEvent(FeedEvent event) {
+        if (event.isResync()) {
+            return Event.newBuilder().setId(event.id()).setKind(EventKind.EVENT_KIND_RESYNC).setTime(Times.toProto(event.time())).build();
+        }
+        try {
+            return Event.parseFrom(event.payload()).toBuilder().setId(event.id()).setTime(Times.toProto(event.time())).build();
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("event " + event.id() + " in the outbox is unreadable", e);
+        }
+    }
+}

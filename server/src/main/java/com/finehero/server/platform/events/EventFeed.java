@@ -1,0 +1,412 @@
+package com.finehero.server.platform.events;
+
+import java.lang.System.Logger.Level;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Dialect;
+import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.security.Principal;
+
+/**
+ * The event feed of one instance: reads new outbox rows with one query per wake-up, however many
+ * watchers there are, and hands each to the subscriptions that want it, in id order.
+ *
+ * <p><b>Wake-ups.</b> A commit on this instance wakes the reader at once ({@link Outbox}); on PostgreSQL a
+ * LISTEN on a dedicated connection wakes it for commits of every instance ({@link PgListener}); and it
+ * reads every {@code catch-up} regardless, so a notification lost while that connection was down
+ * costs latency, never an event: the outbox, not the notification, is the record.
+ *
+ * <p><b>Gaps.</b> Ids are taken when a row is inserted but become visible when its transaction commits,
+ * so id 11 may be read before id 10. The reader remembers ids missing below the newest it has read,
+ * asks for them again with each read, and delivers nothing past the oldest missing id until it arrives
+ * or has been missing for {@code gap-grace} (a rolled-back transaction leaves its id unused forever).
+ * Delivery is therefore in strict id order, and "every event after id N" is a well-defined resume point.
+ */
+public final class EventFeed implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(EventFeed.class.getName());
+    /** Most missing ids asked for by one read; more wait their turn (or their grace). */
+    private static final int MAX_ASKED = 1000;
+    /** A jump in ids larger than this is not tracked id by id (a restored database, a reset sequence). */
+    private static final int MAX_MISSING = 100_000;
+    /** How soon the reader looks again while ids are missing (their commits also wake it). */
+    private static final Duration GAP_RECHECK = Duration.ofMillis(50);
+
+    private final Database db;
+    private final Outbox outbox;
+    private final EventsConfig config;
+    private final Clock clock;
+    private final FeedMetrics metrics;
+    private final Map<String, EventAccess> topics = new ConcurrentHashMap<>();
+    private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> streamsPerUser = new HashMap<>();
+    private int streams;
+    private final ReentrantLock wakeLock = new ReentrantLock();
+    private final Condition woken = wakeLock.newCondition();
+    private boolean signalled;
+    /** Held while events are handed out, and to read {@link #delivered} consistently with that. */
+    private final Object deliveryLock = new Object();
+    /** Every id at or below this has been delivered or given up; guarded by deliveryLock. */
+    private long delivered;
+    // reader-thread state
+    private long highWater;
+    private final TreeMap<Long, FeedEvent> held = new TreeMap<>();
+    private final TreeMap<Long, Long> missingSince = new TreeMap<>();
+    private final AtomicLong reads = new AtomicLong();
+    private volatile boolean closed;
+    private Thread reader;
+    private PgListener listener;
+
+    public EventFeed(Outbox outbox, EventsConfig config, Clock clock, FeedMetrics metrics) {
+        this.outbox = Objects.requireNonNull(outbox, "outbox");
+        this.db = outbox.database();
+        this.config = Objects.requireNonNull(config, "config");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        metrics.streams(this::openStreams);
+    }
+
+    /** Adds a topic and its read rule; events of a topic nobody registered reach no watcher. */
+    public EventFeed topic(String topic, EventAccess access) {
+        topics.put(Objects.requireNonNull(topic, "topic"), Objects.requireNonNull(access, "access"));
+        return this;
+    }
+
+    /** Starts reading from the newest event now in the outbox, and listening on PostgreSQL. */
+    public void start() {
+        long newest = db.read(connection -> Sql.one(connection, "SELECT MAX(id) FROM event_outbox", List.of(),
+                row -> row.getLong(1)).orElse(0L));
+        synchronized (deliveryLock) {
+            delivered = newest;
+        }
+        highWater = newest;
+        outbox.onCommit(this::signal);
+        if (db.dialect() instanceof Dialect.PostgreSql) {
+            listener = new PgListener(db, outbox.channel(), this::signal);
+            listener.start();
+        }
+        reader = Thread.ofVirtual().name("finehero-event-feed").start(this::readLoop);
+    }
+
+    /** Whether {@code caller} may hear about {@code event}, by the read rule of its topic. */
+    public boolean visible(Principal caller, FeedEvent event) {
+        EventAccess access = topics.get(event.topic());
+        return access != null && access.sees(caller, event);
+    }
+
+    /**
+     * Opens a stream for {@code caller}: the events {@code filter} accepts (it must include the
+     * visibility check), after {@code afterEventId} when positive (replayed from the outbox first),
+     * otherwise from now on. RESOURCE_EXHAUSTED beyond the per-caller or per-instance number of streams.
+     *
+     * @param face how the stream reaches the caller (grpc, sse, websocket), for metrics
+     */
+    public Subscription subscribe(Principal caller, String face, Predicate<FeedEvent> filter, long afterEventId) {
+        String subject = caller.subject();
+        takeStream(subject);
+        Subscription subscription = new Subscription(this, subject, face, filter, config.queue());
+        try {
+            boolean missed = afterEventId > 0 && afterEventId < oldestKept() - 1;
+            synchronized (deliveryLock) {
+                subscription.start(delivered, afterEventId, missed);
+                subscriptions.add(subscription);
+            }
+            metrics.opened(face);
+            return subscription;
+        } catch (RuntimeException e) {
+            releaseStream(subject);
+            throw e;
+        }
+    }
+
+    private void takeStream(String subject) {
+        synchronized (streamsPerUser) {
+            if (streams >= config.maxStreams()) {
+                throw new FineHeroException.RateLimited("TOO_MANY_STREAMS", "this instance holds " + streams
+                        + " event streams, its most (finehero.events.max-streams); retry shortly or on another instance",
+                        Duration.ofSeconds(5));
+            }
+            int mine = streamsPerUser.getOrDefault(subject, 0);
+            if (mine >= config.maxStreamsPerUser()) {
+                throw new FineHeroException.RateLimited("TOO_MANY_STREAMS", "you have " + mine
+                        + " event streams open, the most one caller may hold at once (finehero.events.max-streams-per-user = "
+                        + config.maxStreamsPerUser() + "); close one first", Duration.ofSeconds(1));
+            }
+            streamsPerUser.put(subject, mine + 1);
+            streams++;
+        }
+    }
+
+    private void releaseStream(String subject) {
+        synchronized (streamsPerUser) {
+            streamsPerUser.computeIfPresent(subject, (who, open) -> open <= 1 ? null : open - 1);
+            streams--;
+        }
+    }
+
+    void unsubscribe(Subscription subscription) {
+        if (subscriptions.remove(subscription)) {
+            releaseStream(subscription.subject());
+            metrics.closed(subscription.face());
+        }
+    }
+
+    /** Streams open on this instance, every face. */
+    public int openStreams() {
+        return subscriptions.size();
+    }
+
+    /** After an overflow: live events resume after the feed's position now, the rest is replayed. */
+    void resume(Subscription subscription) {
+        synchronized (deliveryLock) {
+            subscription.resumeAt(delivered);
+        }
+    }
+
+    void countResync() {
+        metrics.resynced();
+    }
+
+    Instant now() {
+        return clock.instant();
+    }
+
+    /** Outbox rows in (after, upTo], oldest first, at most one read batch: a watcher's replay. */
+    List<FeedEvent> read(long after, long upTo) {
+        return db.read(connection -> Sql.list(connection, "SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id > ? AND id <= ? "
+                + "ORDER BY id LIMIT ?", List.of(after, upTo, config.readBatch()), EventFeed::row));
+    }
+
+    /** The oldest event the outbox still keeps (0: none). */
+    private long oldestKept() {
+        return db.read(connection -> Sql.one(connection, "SELECT MIN(id) FROM event_outbox", List.of(),
+                row -> row.getLong(1)).orElse(0L));
+    }
+
+    /** Deletes outbox rows older than the retention; returns how many. */
+    public int prune() {
+        Instant cutoff = clock.instant().minus(config.retention());
+        return db.inTransaction(connection -> Sql.update(connection, "DELETE FROM event_outbox WHERE create_time < ?",
+                List.of(cutoff)));
+    }
+
+    /** Reads made since start (each is one query, whatever the number of watchers). */
+    public long reads() {
+        return reads.get();
+    }
+
+    /** Wakes the reader (a commit here, a notification from PostgreSQL). */
+    void signal() {
+        wakeLock.lock();
+        try {
+            signalled = true;
+            woken.signalAll();
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
+    private void readLoop() {
+        int failures = 0;
+        long pruneEvery = Math.clamp(config.retention().dividedBy(24).toNanos(), Duration.ofMinutes(1).toNanos(),
+                Duration.ofHours(1).toNanos());
+        long nextPrune = System.nanoTime() + pruneEvery;
+        while (!closed) {
+            try {
+                if (System.nanoTime() - nextPrune >= 0) {
+                    nextPrune = System.nanoTime() + pruneEvery;
+                    int pruned = prune();
+                    LOG.log(Level.DEBUG, () -> "deleted " + pruned + " outbox row(s) older than " + config.retention());
+                }
+                awaitSignal(missingSince.isEmpty() ? config.catchUp() : min(config.catchUp(), GAP_RECHECK));
+                if (closed) {
+                    return;
+                }
+                boolean more = readOnce();
+                if (more) {
+                    signal();
+                }
+                if (failures > 0) {
+                    LOG.log(Level.INFO, "event feed reading again");
+                }
+                failures = 0;
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                if (failures++ == 0) {
+                    LOG.log(Level.WARNING, "event feed cannot read the outbox, retrying: " + e.getMessage());
+                }
+                try {
+                    Thread.sleep(Math.min(5_000, 100L << Math.min(failures, 6)));
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private void awaitSignal(Duration timeout) throws InterruptedException {
+        wakeLock.lock();
+        try {
+            long nanos = timeout.toNanos();
+            while (!signalled && nanos > 0 && !closed) {
+                nanos = woken.awaitNanos(nanos);
+            }
+            signalled = false;
+        } finally {
+            wakeLock.unlock();
+        }
+    }
+
+    /** One query: rows after the newest read plus the missing ones; then hands out what is in order. Returns whether more are waiting. */
+    boolean readOnce() {
+        List<Long> asked = missingSince.keySet().stream().limit(MAX_ASKED).toList();
+        String sql = "SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id > ?"
+                + (asked.isEmpty() ? "" : " OR id IN (" + Sql.placeholders(asked.size()) + ")") + " ORDER BY id LIMIT ?";
+        List<Object> params = new ArrayList<>(asked.size() + 2);
+        params.add(highWater);
+        params.addAll(asked);
+        params.add(config.readBatch() + asked.size());
+        List<FeedEvent> rows = db.read(connection -> Sql.list(connection, sql, params, EventFeed::row));
+        reads.incrementAndGet();
+        long now = System.nanoTime();
+        int fresh = 0;
+        for (FeedEvent row : rows) {
+            if (row.id() > highWater) {
+                fresh++;
+                long gap = row.id() - highWater - 1;
+                if (gap > MAX_MISSING) {
+                    LOG.log(Level.WARNING, "event ids jumped by " + gap + " (from " + highWater + " to " + row.id()
+                            + "); events in between, if any commit later, are not delivered live");
+                    giveUpTo(row.id() - 1);
+                } else {
+                    for (long id = highWater + 1; id < row.id(); id++) {
+                        missingSince.put(id, now);
+                    }
+                }
+                highWater = row.id();
+                held.put(row.id(), row);
+            } else if (missingSince.remove(row.id()) != null) {
+                held.put(row.id(), row);
+            }
+        }
+        metrics.published(fresh);
+        deliverInOrder(now);
+        return fresh >= config.readBatch();
+    }
+
+    private void giveUpTo(long id) {
+        missingSince.headMap(id, true).clear();
+        synchronized (deliveryLock) {
+            // everything held below is older than the jump and is handed out first
+            deliverHeld(id);
+        }
+    }
+
+    private void deliverInOrder(long now) {
+        long grace = config.gapGrace().toNanos();
+        synchronized (deliveryLock) {
+            while (true) {
+                long next = delivered + 1;
+                FeedEvent event = held.remove(next);
+                if (event != null) {
+                    deliver(event);
+                    delivered = next;
+                    continue;
+                }
+                Long since = missingSince.get(next);
+                if (since != null && now - since >= grace) {
+                    missingSince.remove(next);
+                    metrics.gapGivenUp();
+                    delivered = next;
+                    continue;
+                }
+                if (since == null && next <= highWater) {
+                    delivered = next; // neither held nor missing: already handed out
+                    continue;
+                }
+                return;
+            }
+        }
+    }
+
+    private void deliverHeld(long upTo) {
+        while (!held.isEmpty() && held.firstKey() <= upTo) {
+            FeedEvent event = held.pollFirstEntry().getValue();
+            deliver(event);
+            delivered = event.id();
+        }
+        delivered = Math.max(delivered, upTo);
+    }
+
+    private void deliver(FeedEvent event) {
+        Instant now = clock.instant();
+        int handed = 0;
+        for (Subscription subscription : subscriptions) {
+            boolean wants;
+            try {
+                wants = subscription.wants(event);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "an event filter failed for " + subscription + ": " + e);
+                continue;
+            }
+            if (wants) {
+                handed++;
+                subscription.offer(event);
+            }
+        }
+        metrics.delivered(handed, Duration.between(event.time(), now));
+    }
+
+    private static FeedEvent row(ResultSet row) throws SQLException {
+        return new FeedEvent(row.getLong("id"), row.getString("topic"), row.getString("kind"), row.getString("record_id"),
+                row.getString("owner_id"), row.getString("jurisdiction"), row.getBytes("payload"),
+                row.getObject("create_time", java.time.OffsetDateTime.class).toInstant());
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Ends every stream normally (the server is stopping); the streams see {@link Subscription#ended()}. */
+    public void endStreams() {
+        subscriptions.forEach(Subscription::end);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        endStreams();
+        signal();
+        if (listener != null) {
+            listener.close();
+        }
+        if (reader != null) {
+            reader.interrupt();
+            try {
+                reader.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package com.finehero.server.platform.events;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Dialect;
+import com.finehero.server.platform.db.Sql;
+
+/**
+ * Writes events into the outbox on the connection of the transaction that makes the change, so an
+ * event exists exactly when its change commits. On PostgreSQL the same transaction calls
+ * {@code pg_notify}, which PostgreSQL delivers to every listening instance at commit (and drops on
+ * rollback); on any database this instance's feed is woken right after the commit.
+ */
+public final class Outbox {
+
+    static final String COLUMNS = "id, topic, kind, record_id, owner_id, jurisdiction, payload, create_time";
+    private static final String INSERT = "INSERT INTO event_outbox (topic, kind, record_id, owner_id, jurisdiction, payload, "
+            + "create_time) VALUES (?, ?, ?, ?, ?, ?, ?)";
+
+    private final Database db;
+    private final Clock clock;
+    private final String channel;
+    private final boolean notifies;
+    private final List<Runnable> committed = new CopyOnWriteArrayList<>();
+
+    public Outbox(Database db, Clock clock) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.channel = channel(db.schema());
+        this.notifies = switch (db.dialect()) {
+            case Dialect.PostgreSql() -> true;
+            case Dialect.H2() -> false;
+        };
+    }
+
+    /**
+     * The LISTEN/NOTIFY channel of one schema's outbox: instances on other schemas of the same database
+     * (tests, tenants) do not wake each other. Lower case and at most 63 characters, PostgreSQL's limit.
+     */
+    static String channel(String schema) {
+        String name = "finehero_events" + (schema.isEmpty() ? "" : "_" + schema.toLowerCase(Locale.ROOT));
+        return name.length() > 63 ? name.substring(0, 63) : name;
+    }
+
+    String channel() {
+        return channel;
+    }
+
+    Database database() {
+        return db;
+    }
+
+    /** Records one event in the caller's transaction. */
+    public void append(Connection connection, NewEvent event) throws SQLException {
+        append(connection, List.of(event));
+    }
+
+    /** Records events in the caller's transaction, in order (ids grow in list order). */
+    public void append(Connection connection, List<NewEvent> events) throws SQLException {
+        if (events.isEmpty()) {
+            return;
+        }
+        Instant now = clock.instant();
+        List<List<?>> rows = new ArrayList<>(events.size());
+        for (NewEvent event : events) {
+            rows.add(List.of(event.topic(), event.kind(), event.recordId(), event.ownerId(), event.jurisdiction(),
+                    event.payload(), now));
+        }
+        if (rows.size() == 1) {
+            Sql.update(connection, INSERT, rows.getFirst());
+        } else {
+            Sql.batch(connection, INSERT, rows);
+        }
+        if (notifies) {
+            // delivered to every LISTENing instance when this transaction commits; identical notifications
+            // of one transaction are folded into one
+            Sql.one(connection, "SELECT pg_notify(?, '')", List.of(channel), row -> true);
+        }
+        db.afterCommit(this::committed);
+    }
+
+    /** Called after each commit that recorded events (the local feed's wake-up). */
+    void onCommit(Runnable listener) {
+        committed.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    private void committed() {
+        committed.forEach(Runnable::run);
+    }
+}

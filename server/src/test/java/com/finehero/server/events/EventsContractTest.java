@@ -1,0 +1,251 @@
+package com.finehero.server.events;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import com.finehero.api.auth.v1.AuthServiceGrpc;
+import com.finehero.api.auth.v1.CreateApiKeyRequest;
+import com.finehero.api.auth.v1.CreateUserRequest;
+import com.finehero.api.auth.v1.Role;
+import com.finehero.api.auth.v1.User;
+import com.finehero.api.common.v1.Money;
+import com.finehero.api.events.v1.Event;
+import com.finehero.api.events.v1.EventKind;
+import com.finehero.api.events.v1.EventTopic;
+import com.finehero.api.events.v1.WatchEventsRequest;
+import com.finehero.api.fines.v1.ContestFineRequest;
+import com.finehero.api.fines.v1.ContestOutcome;
+import com.finehero.api.fines.v1.CreateFineRequest;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.ResolveContestRequest;
+import com.finehero.api.fines.v1.UpdateFineRequest;
+import com.finehero.api.tasks.v1.SubmitTaskRequest;
+import com.finehero.api.tasks.v1.Task;
+import com.finehero.api.tasks.v1.TasksServiceGrpc;
+import com.finehero.server.testing.FineHeroExtension;
+import com.finehero.server.testing.TestSession;
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.Timestamp;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
+import io.grpc.Metadata;
+import io.grpc.stub.MetadataUtils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The event feed end to end over gRPC and SSE: a fine's changes arrive in order with growing ids, a
+ * watcher resumes after the last event it got, each caller hears exactly what they may read (fines by
+ * owner and jurisdiction scope, tasks by submitter, alerts by role). Each backend runs it through a
+ * subclass; the apps keep a small watcher queue, so RESYNCs happen along the way and must lose nothing.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class EventsContractTest {
+
+    abstract FineHeroExtension app();
+
+    /** Settings every backend's app runs with. */
+    static FineHeroExtension configured(FineHeroExtension app) {
+        return app.with("finehero.events.queue", "8")
+                .with("finehero.rest.heartbeat", "PT0.5S")
+                .with("finehero.monitoring.alerts.interval", "PT1H")
+                .with("finehero.monitoring.alerts.cpu.enabled", "false")
+                .with("finehero.monitoring.alerts.memory.enabled", "false")
+                .with("finehero.monitoring.alerts.disk.warn", "0")
+                .with("finehero.monitoring.alerts.disk.critical", "100");
+    }
+
+    FinesServiceGrpc.FinesServiceBlockingStub fines() {
+        return FinesServiceGrpc.newBlockingStub(app().channel());
+    }
+
+    Fine fine(String ownerId, String jurisdiction) {
+        long now = app().clock().instant().getEpochSecond();
+        return fines().createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+                .setCitationNumber("EV-" + UUID.randomUUID().toString().substring(0, 8)).setJurisdiction(jurisdiction)
+                .setViolationCode("P").setOwnerId(ownerId)
+                .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
+                .setIssueTime(Timestamp.newBuilder().setSeconds(now))
+                .setDueTime(Timestamp.newBuilder().setSeconds(now + 86400))).build());
+    }
+
+    static WatchEventsRequest.Builder watch() {
+        return WatchEventsRequest.newBuilder();
+    }
+
+    /** Subscribed once the watcher hears a fine created after it opened (which it must be able to see). */
+    Fine awaitSubscribed(EventWatch watch, String ownerId, String jurisdiction) throws InterruptedException {
+        // the subscription is made when the call starts; until then a sentinel may be missed, so repeat
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Fine sentinel = fine(ownerId, jurisdiction);
+            Object next;
+            while ((next = watch.poll(Duration.ofMillis(500))) != null) {
+                if (next instanceof Event event && event.getFine().getId().equals(sentinel.getId())) {
+                    return sentinel;
+                }
+            }
+        }
+        throw new AssertionError("the watcher never heard a sentinel fine");
+    }
+
+    @Test
+    void aFinesChangesArriveInOrderAndAWatcherResumesAfterTheLastItGot() throws Exception {
+        Fine fine;
+        List<Event> heard;
+        try (EventWatch all = new EventWatch(app().channel(), watch().addTopics(EventTopic.EVENT_TOPIC_FINES).build())) {
+            awaitSubscribed(all, "owner-1", "EV-A");
+            fine = fine("owner-1", "EV-A");
+            Fine updated = fines().updateFine(UpdateFineRequest.newBuilder()
+                    .setFine(fine.toBuilder().setViolationDescription("parked on the cycle lane"))
+                    .setUpdateMask(FieldMask.newBuilder().addPaths("violation_description")).build());
+            fines().contestFine(ContestFineRequest.newBuilder().setFineId(fine.getId())
+                    .setReason("the sign was covered by a tree").build());
+            fines().resolveContest(ResolveContestRequest.newBuilder().setFineId(fine.getId())
+                    .setOutcome(ContestOutcome.CONTEST_OUTCOME_DISMISSED).build());
+            assertThat(updated.getVersion()).isEqualTo(2);
+            String id = fine.getId();
+            heard = all.until(e -> e.getFine().getId().equals(id) && e.getKind() == EventKind.EVENT_KIND_FINE_CONTEST_RESOLVED)
+                    .stream().filter(e -> e.getFine().getId().equals(id)).toList();
+        }
+        assertThat(heard).extracting(Event::getKind).containsExactly(EventKind.EVENT_KIND_FINE_CREATED,
+                EventKind.EVENT_KIND_FINE_UPDATED, EventKind.EVENT_KIND_FINE_CONTESTED, EventKind.EVENT_KIND_FINE_CONTEST_RESOLVED);
+        assertThat(heard).extracting(Event::getId).isSorted().doesNotHaveDuplicates();
+        assertThat(heard).extracting(e -> e.getFine().getVersion()).containsExactly(1L, 2L, 3L, 4L);
+        assertThat(heard).allSatisfy(e -> assertThat(e.getTopic()).isEqualTo(EventTopic.EVENT_TOPIC_FINES));
+
+        // a new stream after the first event replays the rest, from the outbox, in the same order
+        try (EventWatch resumed = new EventWatch(app().channel(), watch().setFineId(fine.getId())
+                .setAfterEventId(heard.getFirst().getId()).build())) {
+            List<Event> replayed = resumed.until(e -> e.getKind() == EventKind.EVENT_KIND_FINE_CONTEST_RESOLVED);
+            assertThat(replayed).extracting(Event::getId).containsExactlyElementsOf(heard.subList(1, 4).stream().map(Event::getId).toList());
+        }
+
+        // the same over Server-Sent Events, resuming with Last-Event-ID: id lines carry the event ids
+        HttpResponse<InputStream> sse = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        app().uri("/v1/events:watch?fineId=" + fine.getId()))
+                .header("authorization", "Bearer " + app().adminAccessToken())
+                .header("Last-Event-ID", Long.toString(heard.get(1).getId()))
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = sse.body()) {
+            assertThat(sse.statusCode()).isEqualTo(200);
+            assertThat(sse.headers().firstValue("content-type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/event-stream"));
+            BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+            List<String> ids = new ArrayList<>();
+            String line;
+            while (ids.size() < 2 && (line = lines.readLine()) != null) {
+                if (line.startsWith("id: ")) {
+                    ids.add(line.substring(4));
+                }
+            }
+            assertThat(ids).containsExactly(Long.toString(heard.get(2).getId()), Long.toString(heard.get(3).getId()));
+        }
+    }
+
+    @Test
+    void anIdleSseStreamSendsHeadersAtOnceThenHeartbeats() throws Exception {
+        long started = System.nanoTime();
+        HttpResponse<InputStream> sse = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        app().uri("/v1/events:watch?topics=EVENT_TOPIC_ALERTS"))
+                .header("authorization", "Bearer " + app().adminAccessToken())
+                .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+        try (InputStream body = sse.body()) {
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("headers come before any event").isLessThan(Duration.ofSeconds(10));
+            assertThat(sse.statusCode()).isEqualTo(200);
+            String first = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)).readLine();
+            assertThat(first).isEqualTo(": heartbeat");
+        }
+    }
+
+    @Test
+    void eachCallerHearsExactlyWhatTheyMayRead() throws Exception {
+        TestSession viewerA = app().userWith(Role.ROLE_VIEWER);
+        TestSession viewerB = app().userWith(Role.ROLE_VIEWER);
+        TestSession analyst = app().userWith(Role.ROLE_ANALYST);
+        TestSession apiUser = app().userWith(Role.ROLE_API_USER);
+        String sf = "EV" + UUID.randomUUID().toString().substring(0, 4).toUpperCase() + "-SF";
+        String la = sf.replace("-SF", "-LA");
+        Channel scopedKey = scopedApiKey(sf);
+
+        Map<String, Channel> callers = new java.util.LinkedHashMap<>();
+        callers.put("admin", app().channel());
+        callers.put("viewerA", viewerA.channel());
+        callers.put("viewerB", viewerB.channel());
+        callers.put("analyst", analyst.channel());
+        callers.put("apiUser", apiUser.channel());
+        callers.put("scopedKey", scopedKey);
+        Map<String, EventWatch> watches = new java.util.LinkedHashMap<>();
+        try {
+            callers.forEach((name, channel) -> watches.put(name, new EventWatch(channel, watch().build())));
+            for (Map.Entry<String, EventWatch> watch : watches.entrySet()) {
+                String owner = watch.getKey().equals("viewerA") ? viewerA.userId() : watch.getKey().equals("viewerB") ? viewerB.userId() : "x";
+                awaitSubscribed(watch.getValue(), owner, sf);
+            }
+
+            Fine finesOfA = fine(viewerA.userId(), sf);
+            Fine finesOfBInLa = fine(viewerB.userId(), la);
+            Task apiUsersTask = TasksServiceGrpc.newBlockingStub(apiUser.channel())
+                    .submitTask(SubmitTaskRequest.newBuilder().setType("noop").build());
+            app().clock().advance(Duration.ofHours(1));
+            String alert = app().app().alerts().evaluator().evaluateNow().changes().stream()
+                    .filter(a -> a.getRule().equals("disk")).findFirst().orElseThrow().getId();
+            Fine lastForA = fine(viewerA.userId(), sf);
+            Fine last = fine(viewerB.userId(), sf);
+
+            Map<String, Set<String>> heard = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, EventWatch> watch : watches.entrySet()) {
+                String end = watch.getKey().equals("viewerA") ? lastForA.getId() : last.getId();
+                heard.put(watch.getKey(), watch.getValue().until(e -> e.getFine().getId().equals(end)).stream()
+                        .map(EventsContractTest::subjectId).collect(Collectors.toSet()));
+            }
+            String a = finesOfA.getId();
+            String b = finesOfBInLa.getId();
+            String t = apiUsersTask.getId();
+            assertThat(heard.get("admin")).contains(a, b, t, alert);
+            assertThat(heard.get("analyst")).contains(a, b, t, alert);
+            assertThat(heard.get("viewerA")).contains(a).doesNotContain(b, t, alert);
+            assertThat(heard.get("viewerB")).contains(b).doesNotContain(a, t, alert);
+            assertThat(heard.get("apiUser")).as("API users see every owner's fines and their own tasks, no alerts")
+                    .contains(a, b, t).doesNotContain(alert);
+            assertThat(heard.get("scopedKey")).as("a key scoped to " + sf).contains(a).doesNotContain(b, t, alert);
+        } finally {
+            watches.values().forEach(EventWatch::close);
+        }
+    }
+
+    private static String subjectId(Event event) {
+        return switch (event.getSubjectCase()) {
+            case FINE -> event.getFine().getId();
+            case TASK -> event.getTask().getId();
+            case ALERT -> event.getAlert().getId();
+            default -> "";
+        };
+    }
+
+    /** A channel calling with an API key of a new API user scoped to {@code scope}. */
+    private Channel scopedApiKey(String scope) {
+        AuthServiceGrpc.AuthServiceBlockingStub admin = AuthServiceGrpc.newBlockingStub(app().channel());
+        String username = "scoped-" + UUID.randomUUID().toString().substring(0, 8);
+        User owner = admin.createUser(CreateUserRequest.newBuilder().setUsername(username).setPassword("password-of-" + username)
+                .addRoles(Role.ROLE_API_USER).setJurisdictionScope(scope).build());
+        String key = admin.createApiKey(CreateApiKeyRequest.newBuilder().setName("city key").setOwnerId(owner.getUserId())
+                .build()).getSecret();
+        Metadata headers = new Metadata();
+        headers.put(Metadata.Key.of("x-api-key", Metadata.ASCII_STRING_MARSHALLER), key);
+        return ClientInterceptors.intercept(app().anonymousChannel(), MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+}

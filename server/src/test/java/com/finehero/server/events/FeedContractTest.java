@@ -1,0 +1,140 @@
+package com.finehero.server.events;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import com.finehero.server.platform.events.FeedEvent;
+import com.finehero.server.platform.events.Subscription;
+import com.finehero.server.platform.security.Principal;
+import com.finehero.server.testing.Backend;
+import com.finehero.server.testing.FineHeroExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The feed itself, below the RPCs: ids that commit out of order are handed out in id order, an id
+ * whose transaction rolled back is given up after the gap grace, and a subscriber that falls behind
+ * gets a RESYNC and then every event it missed, from the outbox. Rows are written from the test's own
+ * connections, so a transaction can be held open or rolled back at will.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class FeedContractTest {
+
+    abstract FineHeroExtension app();
+
+    static FineHeroExtension configured(FineHeroExtension app) {
+        return app.with("finehero.events.queue", "4")
+                .with("finehero.events.gap-grace", "PT3S")
+                .with("finehero.events.catch-up", "PT0.2S");
+    }
+
+    private Connection connect() throws SQLException {
+        String url = app().config().get("finehero.db.url").asString().get();
+        Connection connection = app().backend() == Backend.H2
+                ? DriverManager.getConnection(url, "sa", "")
+                : DriverManager.getConnection(url, Backend.pgUser(), "");
+        app().config().get("finehero.db.schema").asString().filter(s -> !s.isEmpty()).ifPresent(schema -> {
+            try (var statement = connection.createStatement()) {
+                statement.execute("SET search_path TO " + schema);
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        return connection;
+    }
+
+    /** Inserts an outbox row of {@code topic} on {@code connection} (committed only when it commits). */
+    private static void insert(Connection connection, String topic, String recordId) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO event_outbox (topic, kind, record_id, owner_id, "
+                + "jurisdiction, payload, create_time) VALUES (?, 'TEST', ?, '', '', ?, ?)")) {
+            insert.setString(1, topic);
+            insert.setString(2, recordId);
+            insert.setBytes(3, new byte[0]);
+            insert.setObject(4, OffsetDateTime.now(ZoneOffset.UTC));
+            insert.executeUpdate();
+        }
+    }
+
+    private Subscription subscribe(String topic) {
+        return app().app().events().subscribe(Principal.SYSTEM, "test", event -> event.topic().equals(topic), 0);
+    }
+
+    @Test
+    void anEventCommittedAfterANewerOneIsHandedOutFirst() throws Exception {
+        String topic = "gap-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Subscription events = subscribe(topic);
+             Connection slow = connect();
+             Connection fast = connect()) {
+            slow.setAutoCommit(false);
+            insert(slow, topic, "first");  // takes the lower id, commits later
+            fast.setAutoCommit(true);
+            insert(fast, topic, "second");
+            assertThat(events.next(Duration.ofSeconds(1))).as("nothing passes the id still in flight").isNull();
+            slow.commit();
+            assertThat(records(events, 2)).containsExactly("first", "second");
+        }
+    }
+
+    @Test
+    void anIdThatNeverCommitsIsGivenUpAfterTheGrace() throws Exception {
+        String topic = "rb-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Subscription events = subscribe(topic);
+             Connection abandoned = connect();
+             Connection fast = connect()) {
+            abandoned.setAutoCommit(false);
+            insert(abandoned, topic, "rolled-back");
+            fast.setAutoCommit(true);
+            insert(fast, topic, "after");
+            long start = System.nanoTime();
+            abandoned.rollback();
+            assertThat(records(events, 1)).containsExactly("after");
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("held back for the gap grace")
+                    .isGreaterThan(Duration.ofSeconds(1));
+        }
+    }
+
+    @Test
+    void aSubscriberThatFallsBehindGetsResyncThenEverythingItMissed() throws Exception {
+        String topic = "slow-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Subscription events = subscribe(topic);
+             Connection writer = connect()) {
+            writer.setAutoCommit(true);
+            for (int i = 0; i < 20; i++) {
+                insert(writer, topic, "e" + i); // the queue holds 4: the rest overflow while nobody reads
+            }
+            Thread.sleep(1500);
+            FeedEvent first = events.next(Duration.ofSeconds(5));
+            assertThat(first).isNotNull();
+            assertThat(first.isResync()).as("the first thing a subscriber that fell behind hears").isTrue();
+            List<String> rest = records(events, 20);
+            assertThat(rest).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "e" + i).toList());
+        }
+    }
+
+    /** The record ids of the next {@code count} events (RESYNC markers left out). */
+    private static List<String> records(Subscription events, int count) throws InterruptedException {
+        List<String> records = new ArrayList<>();
+        long previous = 0;
+        while (records.size() < count) {
+            FeedEvent next = events.next(Duration.ofSeconds(15));
+            assertThat(next).as("event " + (records.size() + 1) + " of " + count + " (got " + records + ")").isNotNull();
+            if (next.isResync()) {
+                continue;
+            }
+            assertThat(next.id()).as("ids grow").isGreaterThan(previous);
+            previous = next.id();
+            records.add(next.recordId());
+        }
+        return records;
+    }
+}
