@@ -23,7 +23,7 @@ import com.finehero.server.auth.Auth;
 import com.finehero.server.auth.AuthConfig;
 import com.finehero.server.auth.Revocations;
 import com.finehero.server.documents.Documents;
-import com.finehero.server.events.EventsGrpcService;
+import com.finehero.server.events.Events;
 import com.finehero.server.fines.FineEvents;
 import com.finehero.server.fines.Fines;
 import com.finehero.server.fines.OverdueSweeper;
@@ -247,7 +247,7 @@ public final class FineHeroApp implements AutoCloseable {
                 .topic(FineEvents.TOPIC, FineEvents.access())
                 .topic(TaskFeedEvents.TOPIC, TaskFeedEvents.access())
                 .topic(AlertEvents.TOPIC, AlertEvents.access(security.gate().rules()));
-        features.services().put(EventsProto.getDescriptor(), new EventsGrpcService(events));
+        features.services().put(EventsProto.getDescriptor(), Events.service(events));
         events.start();
     }
 

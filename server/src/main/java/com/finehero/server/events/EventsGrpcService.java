@@ -31,7 +31,7 @@ import io.grpc.stub.StreamObserver;
  * Events). Each event passes the read rule of its topic for the caller before it is sent; the request's
  * filters only narrow that further.
  */
-public final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
+final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
 
     /** How long the stream waits for an event before checking that the caller is still there. */
     private static final Duration IDLE_CHECK = Duration.ofSeconds(1);
@@ -40,7 +40,7 @@ public final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImpl
 
     private final EventFeed feed;
 
-    public EventsGrpcService(EventFeed feed) {
+    EventsGrpcService(EventFeed feed) {
         this.feed = Objects.requireNonNull(feed, "feed");
     }
 
