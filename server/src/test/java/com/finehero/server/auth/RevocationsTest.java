@@ -18,7 +18,7 @@ class RevocationsTest {
 
     private final SettableClock clock = new SettableClock();
     private final RedisConnector noRedis = new RedisConnector(new RedisConfig("", "", 0, "finehero",
-            Duration.ofMillis(500), Duration.ofSeconds(2)), clock);
+            Duration.ofMillis(500), Duration.ofMillis(500), Duration.ofSeconds(2)), clock);
     private final Revocations revocations = new Revocations(noRedis, clock, TOKEN_LIFETIME, Duration.ofSeconds(2));
 
     @AfterEach

@@ -11,11 +11,14 @@ import io.helidon.config.Config;
  *
  * @param address      {@code redis://host:port}; empty means no Redis (in-process cache)
  * @param prefix       prefix of every key FineHero writes, so several deployments can share a Redis
- * @param timeout      how long one command may take before the cache falls back to the database
+ * @param timeout      how long a cache read waits for Redis before it is served from the database
+ * @param writeTimeout how long a cache write or invalidation after a change may take (every command's
+ *                     timeout): longer than a read's wait, because a change that does not reach Redis
+ *                     leaves the copies other instances confirm against it stale
  * @param retryAfter   after a failure, how long Redis is left alone before it is tried again
  */
 public record RedisConfig(String address, String password, int database, String prefix,
-                          Duration timeout, Duration retryAfter) {
+                          Duration timeout, Duration writeTimeout, Duration retryAfter) {
 
     public RedisConfig {
         Objects.requireNonNull(address, "address");
@@ -38,6 +41,7 @@ public record RedisConfig(String address, String password, int database, String 
                 ConfigValues.intInRange(redis, "database", 0, 15),
                 ConfigValues.string(redis, "prefix"),
                 ConfigValues.duration(redis, "timeout"),
+                ConfigValues.duration(redis, "write-timeout"),
                 ConfigValues.duration(redis, "retry"));
     }
 

@@ -150,7 +150,7 @@ public final class RedisConnector implements AutoCloseable {
         Config redisson = new Config();
         redisson.setUseScriptCache(true);
         redisson.setNettyThreads(4);
-        int timeoutMillis = (int) Math.max(50, config.timeout().toMillis());
+        int timeoutMillis = (int) Math.max(50, config.writeTimeout().toMillis());
         var single = redisson.useSingleServer()
                 .setAddress(config.address())
                 .setDatabase(config.database())

@@ -79,7 +79,7 @@ class CacheRegionContractTest {
         void connect() {
             Backend.POSTGRES_REDIS.isolate(); // fails loudly when Redis is unreachable
             connector = new RedisConnector(new RedisConfig(Backend.redisAddress(), "", 0,
-                    "fhtest-" + UUID.randomUUID(), Duration.ofSeconds(1), Duration.ofSeconds(1)), Clock.systemUTC());
+                    "fhtest-" + UUID.randomUUID(), Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1)), Clock.systemUTC());
             assertThat(connector.connectNow()).isTrue();
             region = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100, Duration.ZERO, java.time.Clock.systemUTC());
         }

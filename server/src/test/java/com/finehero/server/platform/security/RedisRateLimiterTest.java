@@ -115,7 +115,7 @@ class RedisRateLimiterTest {
 
     private RedisConnector connector() {
         RedisConnector connector = new RedisConnector(new RedisConfig(Backend.redisAddress(), "", 0, prefix,
-                Duration.ofSeconds(2), Duration.ofSeconds(1)), clock);
+                Duration.ofSeconds(2), Duration.ofSeconds(2), Duration.ofSeconds(1)), clock);
         assertThat(connector.connectNow()).isTrue();
         closeLast.add(0, connector); // closed after the limiters that use it
         return connector;
