@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** The event feed: changes of fines, tasks and alerts as they happen. */
-@Command(name = "events", description = "Follow changes as they happen.", subcommands = {EventsCommand.Watch.class})
+@Command(mixinStandardHelpOptions = true, name = "events", description = "Follow changes as they happen.", subcommands = {EventsCommand.Watch.class})
 final class EventsCommand extends FineHeroCli.Sub {
 
     @Override
@@ -28,7 +28,7 @@ final class EventsCommand extends FineHeroCli.Sub {
         return (e.getId() + " " + e.getKind().name().replace("EVENT_KIND_", "") + " " + subject).strip();
     }
 
-    @Command(name = "watch", description = "Print every change you may see as it happens (Ctrl-C to stop); resumes by itself after a dropped connection.")
+    @Command(mixinStandardHelpOptions = true, name = "watch", description = "Print every change you may see as it happens (Ctrl-C to stop); resumes by itself after a dropped connection.")
     static final class Watch extends FineHeroCli.Sub {
         @Option(names = "--fine", description = "Only this fine's events") String fine;
         @Option(names = "--mine", description = "Only your fines and tasks") boolean mine;
