@@ -6,11 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
-import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
@@ -47,7 +43,6 @@ final class RedisCacheRegion implements CacheRegion {
     private final RedisConnector redis;
     private final Clock clock;
     private final long trustedForMillis;
-    private final long readTimeoutMillis;
     private final byte[] ttlMillis;
     private final CacheStats stats = new CacheStats();
     /** Near copies of stored entries, each with when Redis last confirmed it was current. */
@@ -59,7 +54,6 @@ final class RedisCacheRegion implements CacheRegion {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.trustedForMillis = trustedFor.toMillis();
-        this.readTimeoutMillis = Math.max(1, redis.config().timeout().toMillis());
         this.ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
         this.near = LocalCacheRegion.bounded(ttl, Math.max(1, nearEntries), stats);
     }
@@ -97,7 +91,7 @@ final class RedisCacheRegion implements CacheRegion {
                 if (copy.confirmedAt() != UNCONFIRMED && now - copy.confirmedAt() < trustedForMillis) {
                     return Optional.of(Versioned.value(copy.stored()));
                 }
-                byte[] current = awaitRead(client.get().getScript(ByteArrayCodec.INSTANCE).evalAsync(RScript.Mode.READ_ONLY,
+                byte[] current = redis.awaitRead(client.get().getScript(ByteArrayCodec.INSTANCE).evalAsync(RScript.Mode.READ_ONLY,
                         VERSION_OF, RScript.ReturnType.VALUE, List.of(redisKey(key))));
                 if (current != null && current.length == Versioned.PREFIX
                         && Versioned.version(copy.stored()).equals(Versioned.version(current))) {
@@ -107,7 +101,7 @@ final class RedisCacheRegion implements CacheRegion {
                 }
                 near.asMap().remove(key, copy);
             }
-            byte[] stored = awaitRead(client.get().<byte[]>getBucket(redisKey(key), ByteArrayCodec.INSTANCE).getAsync());
+            byte[] stored = redis.awaitRead(client.get().<byte[]>getBucket(redisKey(key), ByteArrayCodec.INSTANCE).getAsync());
             if (stored == null || Versioned.isTombstone(stored)) {
                 return Optional.empty();
             }
@@ -115,7 +109,7 @@ final class RedisCacheRegion implements CacheRegion {
             // so this copy is trusted only once a later read has confirmed it
             near.put(key, new Near(stored, UNCONFIRMED));
             return Optional.of(Versioned.value(stored));
-        } catch (ReadTimeout e) {
+        } catch (RedisConnector.ReadTimeout e) {
             // served from the database; Redis is not marked down, so this instance's writes keep reaching it
             stats.error();
             return Optional.empty();
@@ -125,29 +119,6 @@ final class RedisCacheRegion implements CacheRegion {
         }
     }
 
-    /**
-     * Waits at most {@code finehero.redis.timeout} for a read: a slow Redis costs a read that much, then
-     * the database answers. Writes wait longer (the command timeout), see {@link RedisConfig}.
-     */
-    private <T> T awaitRead(RFuture<T> reply) {
-        try {
-            return reply.toCompletableFuture().get(readTimeoutMillis, TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ReadTimeout();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ReadTimeout();
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
-        }
-    }
-
-    /** A read Redis did not answer within the read timeout. */
-    private static final class ReadTimeout extends RuntimeException {
-        ReadTimeout() {
-            super(null, null, false, false);
-        }
-    }
 
     @Override
     public void putIfNewer(String key, long version, byte[] value) {

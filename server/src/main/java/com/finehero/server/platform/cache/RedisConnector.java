@@ -6,10 +6,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.redisson.Redisson;
+import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
 import org.redisson.config.Config;
 
@@ -139,6 +143,32 @@ public final class RedisConnector implements AutoCloseable {
 
     public String lastError() {
         return lastError;
+    }
+
+    /**
+     * Waits at most {@code finehero.redis.timeout} for a cache read: a slow Redis costs a read that much,
+     * then the database answers. Every other command waits the longer command timeout
+     * ({@code write-timeout}), see {@link RedisConfig}. A read that times out throws {@link ReadTimeout},
+     * which callers do not report through {@link #failed}: Redis stays usable for this instance's writes.
+     */
+    <T> T awaitRead(RFuture<T> reply) {
+        try {
+            return reply.toCompletableFuture().get(Math.max(1, config.timeout().toMillis()), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new ReadTimeout();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ReadTimeout();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** A cache read Redis did not answer within {@code finehero.redis.timeout}. */
+    static final class ReadTimeout extends RuntimeException {
+        ReadTimeout() {
+            super(null, null, false, false);
+        }
     }
 
     /** Full key for a FineHero key, e.g. {@code finehero:fines:<id>}. */

@@ -41,9 +41,9 @@ final class RedisPageCache implements PageCache {
             return new Lookup(-1, Optional.empty());
         }
         try {
-            List<Object> answer = client.get().getScript(ByteArrayCodec.INSTANCE).eval(RScript.Mode.READ_ONLY, LOOKUP,
-                    RScript.ReturnType.MULTI, List.of(generationKey()),
-                    (redis.key(name) + ":").getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8));
+            List<Object> answer = redis.awaitRead(client.get().getScript(ByteArrayCodec.INSTANCE).<List<Object>>evalAsync(
+                    RScript.Mode.READ_ONLY, LOOKUP, RScript.ReturnType.MULTI, List.of(generationKey()),
+                    (redis.key(name) + ":").getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8)));
             long generation = Long.parseLong(new String((byte[]) answer.get(0), StandardCharsets.US_ASCII));
             byte[] page = answer.size() > 1 ? (byte[]) answer.get(1) : null;
             if (page == null) {
@@ -52,6 +52,11 @@ final class RedisPageCache implements PageCache {
                 stats.hit();
             }
             return new Lookup(generation, Optional.ofNullable(page));
+        } catch (RedisConnector.ReadTimeout e) {
+            // served from the database; Redis is not marked down, so this instance's invalidations keep reaching it
+            stats.error();
+            stats.miss();
+            return new Lookup(-1, Optional.empty());
         } catch (RuntimeException e) {
             stats.error();
             redis.failed(e);
