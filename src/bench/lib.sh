@@ -38,3 +38,63 @@ json.dump(result, open(out, "w"))
 print(json.dumps(result))
 PY
 }
+
+# Writes a gRPC request body (the 5-byte frame header and the message) for h2load's -d: a message with
+# one string field, number 1 (GetFineRequest's fine_id and its like).
+# Usage: bench_grpc_string_request out.bin value
+bench_grpc_string_request() {
+  python3 - "$1" "$2" <<'PY'
+import struct, sys
+value = sys.argv[2].encode()
+message = b"\x0a" + bytes([len(value)]) + value
+open(sys.argv[1], "wb").write(b"\x00" + struct.pack(">I", len(message)) + message)
+PY
+}
+
+# Fails unless one unary gRPC call with that body answers grpc-status 0: h2load counts HTTP 200 as
+# success, and a refused gRPC call is an HTTP 200 too, so every h2load target is checked first.
+# Usage: bench_grpc_check url body.bin [header ...]
+bench_grpc_check() {
+  local url="$1" body="$2"; shift 2
+  local args=(-s --http2-prior-knowledge -o /dev/null -D - -H 'content-type: application/grpc' -H 'te: trailers' --data-binary "@$body")
+  for h in "$@"; do args+=(-H "$h"); done
+  local status
+  status="$(curl "${args[@]}" "$url" | tr -d '\r' | awk -F': ' 'tolower($1)=="grpc-status" {print $2}' | tail -n 1)"
+  if [ "$status" != 0 ]; then echo "bench: $url answered grpc-status '${status}', not 0" >&2; return 1; fi
+}
+
+# One h2load run of a unary gRPC call (one connection, $streams concurrent streams), appended to
+# runs.ndjson as one JSON line shaped like the Java load tools' (name, calls, errors, calls_per_second,
+# p50/p95/p99/max in ms), latencies from h2load's per-request log.
+# Usage: bench_h2load_grpc label url body.bin seconds streams runs.ndjson [header ...]
+bench_h2load_grpc() {
+  local label="$1" url="$2" body="$3" seconds="$4" streams="$5" out="$6"; shift 6
+  local log; log="$(mktemp)"
+  local args=(-c 1 -m "$streams" -D "$seconds" --log-file="$log" -d "$body" -H 'content-type: application/grpc' -H 'te: trailers')
+  for h in "$@"; do args+=(-H "$h"); done
+  h2load "${args[@]}" "$url" >"$log.out" 2>&1 || { cat "$log.out" >&2; rm -f "$log" "$log.out"; return 1; }
+  python3 - "$label" "$seconds" "$log" "$log.out" "$out" <<'PY'
+import json, re, sys
+label, seconds, log, summary, out = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+lat, errors = [], 0
+for line in open(log):
+    parts = line.split()
+    if len(parts) < 3:
+        continue
+    status, micros = int(parts[1]), int(parts[2])
+    if status != 200:
+        errors += 1
+    lat.append(micros / 1000.0)
+lat.sort()
+text = open(summary).read()
+rate = float(re.search(r"finished in [0-9.]+m?s, ([0-9.]+) req/s", text).group(1))
+def pct(p):
+    return round(lat[min(len(lat) - 1, int(len(lat) * p))], 3) if lat else None
+run = {"name": label, "instrument": "h2load", "calls": len(lat), "errors": errors, "seconds": seconds,
+       "calls_per_second": rate, "p50_ms": pct(0.50), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
+       "max_ms": lat[-1] if lat else None}
+open(out, "a").write(json.dumps(run) + "\n")
+print(json.dumps(run))
+PY
+  rm -f "$log" "$log.out"
+}
