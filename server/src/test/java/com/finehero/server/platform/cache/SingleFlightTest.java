@@ -5,8 +5,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.finehero.server.platform.errors.FineHeroException;
+import io.grpc.Context;
 
 import org.junit.jupiter.api.Test;
 
@@ -54,6 +60,64 @@ class SingleFlightTest {
         })).isInstanceOf(IllegalStateException.class).hasMessage("boom");
 
         assertThat(flight.load("k", () -> "second")).as("the next caller loads again").isEqualTo("second");
+    }
+
+    @Test
+    void aCallerJoiningASlowLoadGivesUpAtItsOwnDeadline() throws Exception {
+        SingleFlight<String> flight = new SingleFlight<>();
+        CountDownLatch release = new CountDownLatch(1);
+        Thread leader = Thread.ofVirtual().start(() -> flight.load("k", () -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "late";
+        }));
+        await().atMost(Duration.ofSeconds(10)).until(() -> parked(leader));
+        try (ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor()) {
+            Context.CancellableContext call = Context.current().withDeadlineAfter(200, TimeUnit.MILLISECONDS, timer);
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> call.run(() -> flight.load("k", () -> "own")))
+                    .isInstanceOfSatisfying(FineHeroException.DeadlineExceeded.class,
+                            e -> assertThat(e.getMessage()).contains("deadline passed while waiting"));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("answered at its own deadline, not the leader's")
+                    .isLessThan(Duration.ofSeconds(5));
+            call.cancel(null);
+        }
+        release.countDown();
+        leader.join();
+    }
+
+    @Test
+    void aCallerJoiningASlowLoadStopsWhenItsClientGoesAway() throws Exception {
+        SingleFlight<String> flight = new SingleFlight<>();
+        CountDownLatch release = new CountDownLatch(1);
+        Thread leader = Thread.ofVirtual().start(() -> flight.load("k", () -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "late";
+        }));
+        await().atMost(Duration.ofSeconds(10)).until(() -> parked(leader));
+        Context.CancellableContext call = Context.current().withCancellation();
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread joiner = Thread.ofVirtual().start(() -> {
+            try {
+                call.run(() -> flight.load("k", () -> "own"));
+            } catch (RuntimeException e) {
+                thrown.set(e);
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> parked(joiner));
+        call.cancel(null);
+        joiner.join(Duration.ofSeconds(5));
+        assertThat(joiner.isAlive()).as("the joiner stopped waiting when its call was cancelled").isFalse();
+        assertThat(thrown.get()).isInstanceOf(FineHeroException.DeadlineExceeded.class).hasMessageContaining("cancelled");
+        release.countDown();
+        leader.join();
     }
 
     private static boolean parked(Thread thread) {
