@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
 import com.finehero.api.events.v1.EventsProto;
+import com.finehero.api.events.v1.EventsServiceGrpc;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.monitoring.v1.MonitoringProto;
 import com.finehero.api.tasks.v1.TasksProto;
@@ -315,6 +316,7 @@ public final class FineHeroApp implements AutoCloseable {
                         .addObserver(MetricsObserver.create())
                         .build())
                 .addRouting(grpc.routing())
+                .addRouting(rest.webSocket("/v1/events", EventsServiceGrpc.getWatchEventsMethod().getFullMethodName()))
                 .addConnectionSelector(grpc.connectionSelector())
                 .routing(http -> http
                         .addFilter(new HttpSecurity(config.cors()))

@@ -90,9 +90,9 @@ final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
         return Duration.ofMillis(Math.max(1, Math.min(IDLE_CHECK.toMillis(), left)));
     }
 
-    /** The REST bridge serves these streams as Server-Sent Events. */
+    /** gRPC, or the REST bridge's Server-Sent Events or WebSocket. */
     private static String face() {
-        return RequestContext.protocol().equals("rest") ? "sse" : "grpc";
+        return RequestContext.streamFace();
     }
 
     /** The request's filters, each narrowing what the caller may see anyway. */

@@ -184,7 +184,7 @@ final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServic
         ReadyWait ready = new ReadyWait(call);
         String rule = request.getRule();
         Principal caller = Principal.current();
-        try (Subscription changes = events.subscribe(caller, com.finehero.server.platform.observe.RequestContext.protocol().equals("rest") ? "sse" : "grpc", event -> event.topic().equals(AlertEvents.TOPIC)
+        try (Subscription changes = events.subscribe(caller, com.finehero.server.platform.observe.RequestContext.streamFace(), event -> event.topic().equals(AlertEvents.TOPIC)
                 && events.visible(caller, event), 0)) {
             call.onNext(firing(rule));
             while (!ready.cancelled()) {

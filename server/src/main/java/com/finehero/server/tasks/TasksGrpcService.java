@@ -116,7 +116,7 @@ final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
         ServerCallStreamObserver<Task> call = (ServerCallStreamObserver<Task>) response;
         ReadyWait ready = new ReadyWait(call);
         try (AutoCloseable slot = watchSlot(caller.subject());
-             Subscription changes = feed.subscribe(caller, com.finehero.server.platform.observe.RequestContext.protocol().equals("rest") ? "sse" : "grpc",
+             Subscription changes = feed.subscribe(caller, com.finehero.server.platform.observe.RequestContext.streamFace(),
                      event -> event.topic().equals(TaskFeedEvents.TOPIC) && event.recordId().equals(id), 0)) {
             Task current = require(caller, id);
             response.onNext(current);

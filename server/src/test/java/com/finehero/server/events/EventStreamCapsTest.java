@@ -14,7 +14,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** One caller may hold 2 event streams here, the instance 3; one more is RESOURCE_EXHAUSTED, and a closed one frees its place. */
+/**
+ * One caller may hold 2 event streams here, the instance 3; one more is RESOURCE_EXHAUSTED (a WebSocket:
+ * closed with 1013, try again later), and a closed one frees its place.
+ */
 class EventStreamCapsTest {
 
     @RegisterExtension
@@ -47,6 +50,23 @@ class EventStreamCapsTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> APP.app().events().openStreams() == 2);
             try (EventWatch again = new EventWatch(APP.channel(), all)) {
                 await().atMost(Duration.ofSeconds(20)).until(() -> APP.app().events().openStreams() == 3);
+            }
+        }
+    }
+
+    @Test
+    void aWebSocketOverTheCallersCapIsClosedToTryAgainLater() throws Exception {
+        TestSession viewer = APP.userWith(Role.ROLE_VIEWER);
+        java.net.URI events = java.net.URI.create(APP.uri("/v1/events").toString().replaceFirst("^http", "ws"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> APP.app().events().openStreams() == 0); // the other test's are gone
+        try (EventWatch first = new EventWatch(viewer.channel(), WatchEventsRequest.getDefaultInstance());
+             EventWatch second = new EventWatch(viewer.channel(), WatchEventsRequest.getDefaultInstance())) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> APP.app().events().openStreams() == 2);
+            try (SocketWatch third = SocketWatch.open(events, "Bearer " + viewer.accessToken())) {
+                third.send("{\"subscribe\": {}}");
+                SocketWatch.Closed closed = third.awaitClose(Duration.ofSeconds(10));
+                assertThat(closed.code()).isEqualTo(1013);
+                assertThat(closed.reason()).startsWith("RESOURCE_EXHAUSTED");
             }
         }
     }

@@ -39,6 +39,7 @@ import com.finehero.server.testing.FineHeroExtension;
 import com.finehero.server.testing.TestSession;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Metadata;
@@ -225,6 +226,89 @@ abstract class EventsContractTest {
         } finally {
             watches.values().forEach(EventWatch::close);
         }
+    }
+
+    @Test
+    void overWebSocketEachCallerHearsWhatTheyMayReadAsTheSameJsonSseSends() throws Exception {
+        TestSession viewerA = app().userWith(Role.ROLE_VIEWER);
+        TestSession viewerB = app().userWith(Role.ROLE_VIEWER);
+        String sf = "WS" + UUID.randomUUID().toString().substring(0, 4).toUpperCase() + "-SF";
+        // a browser cannot set headers on a WebSocket: the token comes as a query parameter
+        try (SocketWatch socket = SocketWatch.open(wsUri("/v1/events?access_token=" + viewerA.accessToken()), null)) {
+            socket.send("{\"subscribe\": {\"topics\": [\"EVENT_TOPIC_FINES\"], \"mine\": true}}");
+            Fine mine = awaitOnSocket(socket, viewerA.userId(), sf);
+            Fine othersFine = fine(viewerB.userId(), sf);
+            fines().updateFine(UpdateFineRequest.newBuilder().setFine(mine.toBuilder().setViolationDescription("double parked"))
+                    .setUpdateMask(FieldMask.newBuilder().addPaths("violation_description")).build());
+            List<Event> heard = new ArrayList<>();
+            while (heard.stream().noneMatch(e -> e.getKind() == EventKind.EVENT_KIND_FINE_UPDATED)) {
+                Object next = socket.poll(Duration.ofSeconds(10));
+                assertThat(next).as("the update arrives on the socket").isInstanceOf(String.class);
+                Event.Builder event = Event.newBuilder();
+                JsonFormat.parser().merge((String) next, event);
+                heard.add(event.build());
+            }
+            assertThat(heard).extracting(e -> e.getFine().getId()).containsOnly(mine.getId()).doesNotContain(othersFine.getId());
+            assertThat(heard.getLast().getFine().getViolationDescription()).isEqualTo("double parked");
+        }
+    }
+
+    @Test
+    void aWebSocketWithoutGoodCredentialsIsClosedWithTheReason() throws Exception {
+        try (SocketWatch none = SocketWatch.open(wsUri("/v1/events"), null)) {
+            SocketWatch.Closed closed = none.awaitClose(Duration.ofSeconds(10));
+            assertThat(closed.code()).isEqualTo(1008);
+            assertThat(closed.reason()).startsWith("UNAUTHENTICATED");
+        }
+        try (SocketWatch forged = SocketWatch.open(wsUri("/v1/events"), "Bearer not-a-token")) {
+            assertThat(forged.awaitClose(Duration.ofSeconds(10))).satisfies(c -> {
+                assertThat(c.code()).isEqualTo(1008);
+                assertThat(c.reason()).startsWith("UNAUTHENTICATED");
+            });
+        }
+        TestSession revoked = app().userWith(Role.ROLE_VIEWER);
+        String token = revoked.accessToken();
+        AuthServiceGrpc.newBlockingStub(app().channel()).revokeUserTokens(
+                com.finehero.api.auth.v1.RevokeUserTokensRequest.newBuilder().setUserId(revoked.userId()).build());
+        try (SocketWatch stale = SocketWatch.open(wsUri("/v1/events"), "Bearer " + token)) {
+            assertThat(stale.awaitClose(Duration.ofSeconds(10))).satisfies(c -> {
+                assertThat(c.code()).isEqualTo(1008);
+                assertThat(c.reason()).contains("revoked");
+            });
+        }
+    }
+
+    @Test
+    void aBadSubscribeIsAnsweredAndTheSocketStaysOpen() throws Exception {
+        TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+        String sf = "WB" + UUID.randomUUID().toString().substring(0, 4).toUpperCase() + "-SF";
+        try (SocketWatch socket = SocketWatch.open(wsUri("/v1/events"), "Bearer " + viewer.accessToken())) {
+            socket.send("not json");
+            assertThat((String) socket.poll(Duration.ofSeconds(10))).contains("\"error\"").contains("malformed JSON");
+            socket.send("{\"subscribe\": {\"fineId\": \"not-a-uuid\"}}");
+            assertThat((String) socket.poll(Duration.ofSeconds(10))).contains("\"error\"").contains("fine_id");
+            socket.send("{\"subscribe\": {\"mine\": true}}");
+            awaitOnSocket(socket, viewer.userId(), sf);
+        }
+    }
+
+    /** Subscribed once the socket hears a fine of {@code ownerId} created after the subscribe. */
+    private Fine awaitOnSocket(SocketWatch socket, String ownerId, String jurisdiction) throws Exception {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            Fine sentinel = fine(ownerId, jurisdiction);
+            Object next;
+            while ((next = socket.poll(Duration.ofMillis(500))) != null) {
+                assertThat(next).as("the socket stays open").isInstanceOf(String.class);
+                if (((String) next).contains(sentinel.getId())) {
+                    return sentinel;
+                }
+            }
+        }
+        throw new AssertionError("the socket never heard a sentinel fine");
+    }
+
+    private java.net.URI wsUri(String path) {
+        return java.net.URI.create(app().uri(path).toString().replaceFirst("^http", "ws"));
     }
 
     private static String subjectId(Event event) {

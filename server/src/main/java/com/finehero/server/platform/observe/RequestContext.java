@@ -7,7 +7,7 @@ import io.grpc.Metadata;
 public final class RequestContext {
 
     public static final Metadata.Key<String> REQUEST_ID_HEADER = Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER);
-    /** Set by the REST bridge on the calls it makes, so metrics can tell the protocols apart. */
+    /** Set by the REST bridge on the calls it makes (rest, websocket), so metrics can tell the protocols apart. */
     public static final Metadata.Key<String> PROTOCOL_HEADER = Metadata.Key.of("x-finehero-protocol", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<String> REQUEST_ID = Context.key("finehero-request-id");
     static final Context.Key<String> PROTOCOL = Context.key("finehero-protocol");
@@ -27,13 +27,29 @@ public final class RequestContext {
         return java.util.Optional.ofNullable(TRACE.get());
     }
 
-    /** "rest" when the call this thread serves came through the REST bridge, otherwise "grpc". */
+    /**
+     * "rest" when the call this thread serves came through the REST bridge over HTTP, "websocket" when
+     * through its WebSocket face, otherwise "grpc".
+     */
     public static String protocol() {
-        return "rest".equals(PROTOCOL.get()) ? "rest" : "grpc";
+        return known(PROTOCOL.get());
     }
 
-    /** "rest" for calls made by the REST bridge, otherwise "grpc". */
-    static String protocol(Metadata headers) {
-        return "rest".equals(headers.get(PROTOCOL_HEADER)) ? "rest" : "grpc";
+    /** The protocol of a call with these headers: "rest", "websocket" or "grpc". */
+    public static String protocol(Metadata headers) {
+        return known(headers.get(PROTOCOL_HEADER));
+    }
+
+    /** The face a server stream of the call this thread serves goes out on: "sse", "websocket" or "grpc". */
+    public static String streamFace() {
+        return switch (protocol()) {
+            case "rest" -> "sse";
+            case "websocket" -> "websocket";
+            default -> "grpc";
+        };
+    }
+
+    private static String known(String protocol) {
+        return "rest".equals(protocol) || "websocket".equals(protocol) ? protocol : "grpc";
     }
 }

@@ -53,8 +53,8 @@ final class ErrorBodies {
         send(res, httpStatus(status), status, extra);
     }
 
-    /** A failure as status JSON, for the error event that ends a stream already under way. */
-    String statusJson(StatusRuntimeException failure) {
+    /** A failure as status JSON, for the error event that ends a stream already under way (or a WebSocket's). */
+    String statusJson(RuntimeException failure) {
         return json.printStatus(errors.toStatus(failure));
     }
 

@@ -92,6 +92,18 @@ final class RequestMapper {
         return builder.build();
     }
 
+    /** A request from one JSON object alone, e.g. a WebSocket subscribe message's. */
+    Message build(Message.Builder builder, JsonObject root) {
+        String problem = merge(root, builder);
+        if (problem != null) {
+            String field = locate(root, builder.getDescriptorForType(), "");
+            throw field.isEmpty()
+                    ? RestRequestException.badRequest("invalid request: " + problem)
+                    : RestRequestException.badRequest(field, problem);
+        }
+        return builder.build();
+    }
+
     /** Merges the tree; returns JsonFormat's complaint, or null when it parsed. */
     private String merge(JsonObject tree, Message.Builder builder) {
         try {

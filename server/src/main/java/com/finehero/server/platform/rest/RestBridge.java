@@ -17,6 +17,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.websocket.WsRouting;
 
 /**
  * Serves every RPC that has a {@code google.api.http} rule as REST/JSON on the server's port. Routes
@@ -40,6 +41,8 @@ public final class RestBridge implements HttpService, AutoCloseable {
     private final UnaryCalls unary;
     private final StreamingCalls streaming;
     private final CallGate gate;
+    private final RestConfig config;
+    private final List<StreamSockets> sockets = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /**
      * @param gate the address limit and credential check the pipeline applies, asked here from the
@@ -49,7 +52,7 @@ public final class RestBridge implements HttpService, AutoCloseable {
         Objects.requireNonNull(pipeline, "pipeline");
         this.gate = Objects.requireNonNull(gate, "gate");
         Objects.requireNonNull(errors, "errors");
-        Objects.requireNonNull(config, "config");
+        this.config = Objects.requireNonNull(config, "config");
         JsonMessages json = new JsonMessages();
         this.routes = new RouteTable(HttpBinding.of(pipeline));
         this.codec = new BodyCodec(json, config);
@@ -128,8 +131,23 @@ public final class RestBridge implements HttpService, AutoCloseable {
         }
     }
 
+    /**
+     * A WebSocket at {@code path} serving the server-streaming RPC {@code fullMethodName} (see
+     * {@link StreamSockets}), with the same checks as its gRPC and Server-Sent Events faces.
+     */
+    public WsRouting.Builder webSocket(String path, String fullMethodName) {
+        HttpBinding binding = routes.bindings().stream()
+                .filter(b -> b.definition().getMethodDescriptor().getFullMethodName().equals(fullMethodName))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(fullMethodName + " has no HTTP binding to serve over WebSocket"));
+        StreamSockets endpoint = new StreamSockets(binding, calls, errorBodies, codec, gate, config.heartbeat(), config.streamLifetime());
+        sockets.add(endpoint);
+        return WsRouting.builder().endpoint(path, endpoint::newSocket);
+    }
+
     @Override
     public void close() {
+        sockets.forEach(StreamSockets::close);
         calls.close();
     }
 }

@@ -76,6 +76,12 @@ final class RpcCall {
         return responseTrailers.get();
     }
 
+    /** The binding's RPC request message, empty. */
+    @SuppressWarnings("unchecked")
+    static Message prototype(HttpBinding binding) {
+        return prototype((MethodDescriptor<Message, Message>) binding.definition().getMethodDescriptor());
+    }
+
     private static Message prototype(MethodDescriptor<Message, Message> method) {
         if (method.getRequestMarshaller() instanceof MethodDescriptor.PrototypeMarshaller<?> marshaller) {
             return (Message) marshaller.getMessagePrototype();

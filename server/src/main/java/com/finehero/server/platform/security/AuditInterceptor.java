@@ -126,7 +126,7 @@ public final class AuditInterceptor implements ServerInterceptor {
         }
 
         private String protocol() {
-            return "rest".equals(headers.get(RequestContext.PROTOCOL_HEADER)) ? "rest" : "grpc";
+            return RequestContext.protocol(headers);
         }
 
         void resourceFrom(Object message) {
