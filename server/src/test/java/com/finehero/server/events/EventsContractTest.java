@@ -36,6 +36,7 @@ import com.finehero.api.tasks.v1.SubmitTaskRequest;
 import com.finehero.api.tasks.v1.Task;
 import com.finehero.api.tasks.v1.TasksServiceGrpc;
 import com.finehero.server.testing.FineHeroExtension;
+import com.finehero.server.testing.TestPaymentProvider;
 import com.finehero.server.testing.TestSession;
 import com.google.protobuf.FieldMask;
 import com.google.protobuf.Timestamp;
@@ -62,7 +63,7 @@ abstract class EventsContractTest {
 
     /** Settings every backend's app runs with. */
     static FineHeroExtension configured(FineHeroExtension app) {
-        return app.with("finehero.events.queue", "8")
+        return TestPaymentProvider.configure(app).with("finehero.events.queue", "8")
                 .with("finehero.rest.heartbeat", "PT0.5S")
                 .with("finehero.monitoring.alerts.interval", "PT1H")
                 .with("finehero.monitoring.alerts.cpu.enabled", "false")
@@ -226,6 +227,82 @@ abstract class EventsContractTest {
         } finally {
             watches.values().forEach(EventWatch::close);
         }
+    }
+
+    @Test
+    void paymentsOverdueAndDeletionsReachOnlyThoseWhoMayReadTheFine() throws Exception {
+        TestSession viewerA = app().userWith(Role.ROLE_VIEWER);
+        TestSession viewerB = app().userWith(Role.ROLE_VIEWER);
+        TestSession analyst = app().userWith(Role.ROLE_ANALYST);
+        String sf = "EK" + UUID.randomUUID().toString().substring(0, 4).toUpperCase() + "-SF";
+        Map<String, TestSession> sessions = Map.of("viewerA", viewerA, "viewerB", viewerB, "analyst", analyst);
+        Map<String, EventWatch> watches = new java.util.LinkedHashMap<>();
+        try {
+            watches.put("admin", new EventWatch(app().channel(), watch().build()));
+            sessions.forEach((name, session) -> watches.put(name, new EventWatch(session.channel(), watch().build())));
+            for (Map.Entry<String, EventWatch> watch : watches.entrySet()) {
+                String owner = watch.getKey().startsWith("viewer") ? sessions.get(watch.getKey()).userId() : "x";
+                awaitSubscribed(watch.getValue(), owner, sf);
+            }
+            Map<String, String> finesOf = new java.util.HashMap<>();
+            for (TestSession viewer : List.of(viewerA, viewerB)) {
+                String who = viewer == viewerA ? "A" : "B";
+                Fine paid = fine(viewer.userId(), sf);
+                // the viewer's own payment is recorded, then the provider confirms it; the admin's is recorded confirmed
+                new TestPaymentProvider(app()).confirm(FinesServiceGrpc.newBlockingStub(viewer.channel()).payFine(
+                        com.finehero.api.fines.v1.PayFineRequest.newBuilder().setFineId(paid.getId())
+                                .setIdempotencyKey("pay-" + paid.getId()).setAmount(paid.getAmount()).build()).getPayment());
+                Fine settled = fine(viewer.userId(), sf);
+                fines().payFine(com.finehero.api.fines.v1.PayFineRequest.newBuilder().setFineId(settled.getId())
+                        .setIdempotencyKey("desk-" + settled.getId()).setAmount(settled.getAmount()).build());
+                Fine late = lateFine(viewer.userId(), sf);
+                Fine gone = fine(viewer.userId(), sf);
+                fines().deleteFine(com.finehero.api.fines.v1.DeleteFineRequest.newBuilder().setFineId(gone.getId()).build());
+                finesOf.put("paid" + who, paid.getId());
+                finesOf.put("settled" + who, settled.getId());
+                finesOf.put("late" + who, late.getId());
+                finesOf.put("gone" + who, gone.getId());
+            }
+            app().app().overdueSweeper().sweep();
+            Fine endA = fine(viewerA.userId(), sf);
+            Fine endB = fine(viewerB.userId(), sf);
+
+            Map<String, Set<String>> heard = new java.util.LinkedHashMap<>();
+            for (Map.Entry<String, EventWatch> watch : watches.entrySet()) {
+                String end = watch.getKey().equals("viewerA") ? endA.getId() : endB.getId();
+                heard.put(watch.getKey(), watch.getValue().until(e -> e.getFine().getId().equals(end)).stream()
+                        .filter(e -> e.getSubjectCase() == Event.SubjectCase.FINE)
+                        .map(e -> e.getKind().name().substring("EVENT_KIND_".length()) + " " + e.getFine().getId())
+                        .collect(Collectors.toSet()));
+            }
+            for (String who : List.of("A", "B")) {
+                Set<String> expected = Set.of("FINE_PAYMENT_RECORDED " + finesOf.get("paid" + who),
+                        "FINE_PAYMENT_CONFIRMED " + finesOf.get("paid" + who),
+                        "FINE_PAYMENT_RECORDED " + finesOf.get("settled" + who),
+                        "FINE_OVERDUE " + finesOf.get("late" + who),
+                        "FINE_DELETED " + finesOf.get("gone" + who));
+                String other = who.equals("A") ? "B" : "A";
+                assertThat(heard.get("viewer" + who)).as("viewer " + who + " hears each kind about their own fines")
+                        .containsAll(expected);
+                assertThat(heard.get("viewer" + other)).as("viewer " + other + " hears nothing of " + who + "'s fines")
+                        .doesNotContainAnyElementsOf(expected);
+                assertThat(heard.get("admin")).containsAll(expected);
+                assertThat(heard.get("analyst")).containsAll(expected);
+            }
+        } finally {
+            watches.values().forEach(EventWatch::close);
+        }
+    }
+
+    /** A fine already past its due time, for the overdue sweep. */
+    private Fine lateFine(String ownerId, String jurisdiction) {
+        long now = app().clock().instant().getEpochSecond();
+        return fines().createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+                .setCitationNumber("EV-" + UUID.randomUUID().toString().substring(0, 8)).setJurisdiction(jurisdiction)
+                .setViolationCode("P").setOwnerId(ownerId)
+                .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
+                .setIssueTime(Timestamp.newBuilder().setSeconds(now - 3 * 86400))
+                .setDueTime(Timestamp.newBuilder().setSeconds(now - 86400))).build());
     }
 
     @Test
