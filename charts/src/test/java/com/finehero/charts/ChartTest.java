@@ -244,6 +244,47 @@ class ChartTest {
     }
 
     @Test
+    void redisSentinelModeNamesTheMasterAndEverySentinel(@TempDir Path dir) throws IOException {
+        Path values = Files.writeString(dir.resolve("sentinel.yaml"), """
+                redis:
+                  mode: sentinel
+                  sentinel:
+                    master: finehero
+                    addresses: ["redis://sentinel-0.cache:26379", "redis://sentinel-1.cache:26379", "redis://sentinel-2.cache:26379"]
+                """);
+        Map<String, String> config = configData(render(t -> t.withValuesFile(values)));
+        assertThat(config).containsEntry("FINEHERO_REDIS_MODE", "sentinel")
+                .containsEntry("FINEHERO_REDIS_SENTINEL_MASTER", "finehero")
+                .containsEntry("FINEHERO_REDIS_SENTINEL_ADDRESSES",
+                        "redis://sentinel-0.cache:26379,redis://sentinel-1.cache:26379,redis://sentinel-2.cache:26379")
+                .doesNotContainKeys("FINEHERO_REDIS_ADDRESS", "FINEHERO_REDIS_CLUSTER_ADDRESSES");
+    }
+
+    @Test
+    void redisClusterModeListsItsNodes(@TempDir Path dir) throws IOException {
+        Path values = Files.writeString(dir.resolve("cluster.yaml"), """
+                redis:
+                  mode: cluster
+                  cluster:
+                    addresses: ["redis://redis-0.cache:6379", "redis://redis-1.cache:6379"]
+                """);
+        Map<String, String> config = configData(render(t -> t.withValuesFile(values)));
+        assertThat(config).containsEntry("FINEHERO_REDIS_MODE", "cluster")
+                .containsEntry("FINEHERO_REDIS_CLUSTER_ADDRESSES", "redis://redis-0.cache:6379,redis://redis-1.cache:6379")
+                .doesNotContainKeys("FINEHERO_REDIS_ADDRESS", "FINEHERO_REDIS_SENTINEL_MASTER");
+    }
+
+    @Test
+    void redisModesRefuseWhatTheyCannotUse() {
+        assertThatThrownBy(() -> render(t -> t.set("redis.mode", "replicated")))
+                .hasMessageContaining("redis.mode must be one of the following");
+        assertThatThrownBy(() -> render(t -> t.set("redis.mode", "sentinel")))
+                .hasMessageContaining("redis.mode sentinel needs redis.sentinel.master and redis.sentinel.addresses");
+        assertThatThrownBy(() -> render(t -> t.set("redis.mode", "cluster")))
+                .hasMessageContaining("redis.mode cluster needs redis.cluster.addresses");
+    }
+
+    @Test
     void aSharedDatabaseWithoutSigningKeysFailsNamingThem() {
         assertThatThrownBy(() -> render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero")))
                 .hasMessageContaining("auth.jwtKeys is required");

@@ -18,7 +18,9 @@ import java.util.stream.Stream;
 /**
  * A Redis server of a test's own (Debian's {@code redis-server}) on a free port, for tests that kill,
  * freeze or empty Redis: never the shared one on 6379. Nothing is persisted, so a restart comes back
- * empty. The process is this JVM's child and is signalled by its process id only.
+ * empty. The process is this JVM's child and is signalled by its process id only. The same class runs
+ * a replica ({@link #startReplicaOf}), a cluster node ({@link #startClusterNode}) and a sentinel
+ * ({@link #startSentinel}, Debian's {@code redis-sentinel}); {@link OwnRedisTopology} puts them together.
  *
  * <pre>{@code
  * static final OwnRedis REDIS = OwnRedis.start();      // @AfterAll: REDIS.close()
@@ -31,20 +33,70 @@ public final class OwnRedis implements AutoCloseable {
 
     private final Path directory;
     private final int port;
+    private final List<String> command;
     private final Thread onExit;
     private volatile Process process;
 
-    private OwnRedis(Path directory, int port) {
+    private OwnRedis(Path directory, int port, List<String> command) {
         this.directory = directory;
         this.port = port;
+        this.command = List.copyOf(command);
         this.onExit = new Thread(this::destroyQuietly, "own-redis-cleanup-" + port);
         Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** Starts a Redis server on a free port; returns once it answers PING. */
     public static OwnRedis start() {
+        return startWith(List.of());
+    }
+
+    /** Starts a server that replicates {@code master} ({@code --replicaof}). */
+    public static OwnRedis startReplicaOf(OwnRedis master) {
+        return startWith(List.of("--replicaof", "127.0.0.1", Integer.toString(master.port())));
+    }
+
+    /** Starts a server with cluster support on, not yet part of a cluster ({@code redis-cli --cluster create} joins them). */
+    public static OwnRedis startClusterNode() {
+        return startWith(List.of("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", "2000"));
+    }
+
+    /**
+     * Starts a {@code redis-sentinel} on a free port that monitors {@code master} as {@code masterName}:
+     * it calls the master down after 1 s without an answer, and {@code quorum} sentinels must agree.
+     */
+    public static OwnRedis startSentinel(String masterName, OwnRedis master, int quorum) {
         try {
-            OwnRedis redis = new OwnRedis(Files.createTempDirectory("own-redis-"), ChildServer.freePort());
+            Path directory = Files.createTempDirectory("own-redis-sentinel-");
+            int port = ChildServer.freePort();
+            Path conf = directory.resolve("sentinel.conf");
+            Files.writeString(conf, String.join("\n",
+                    "port " + port,
+                    "bind 127.0.0.1",
+                    "protected-mode no",
+                    "dir " + directory,
+                    "sentinel monitor " + masterName + " 127.0.0.1 " + master.port() + " " + quorum,
+                    "sentinel down-after-milliseconds " + masterName + " 1000",
+                    "sentinel failover-timeout " + masterName + " 10000",
+                    "sentinel parallel-syncs " + masterName + " 1",
+                    ""));
+            OwnRedis sentinel = new OwnRedis(directory, port, List.of("redis-sentinel", conf.toString()));
+            sentinel.startServer();
+            return sentinel;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static OwnRedis startWith(List<String> options) {
+        try {
+            Path directory = Files.createTempDirectory("own-redis-");
+            int port = ChildServer.freePort();
+            List<String> command = new java.util.ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory.toString(),
+                    "--protected-mode", "no"));
+            command.addAll(options);
+            OwnRedis redis = new OwnRedis(directory, port, command);
             redis.startServer();
             return redis;
         } catch (IOException e) {
@@ -73,13 +125,12 @@ public final class OwnRedis implements AutoCloseable {
             throw new IllegalStateException("Redis on port " + port + " is already running");
         }
         try {
-            process = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                    "--save", "", "--appendonly", "no", "--dir", directory.toString(), "--protected-mode", "no")
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("server.log").toFile()))
                     .start();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot start redis-server (apt-get install redis-server)", e);
+            throw new UncheckedIOException("cannot start " + command.getFirst() + " (apt-get install redis-server redis-sentinel)", e);
         }
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (!"+PONG".equals(ping())) {
@@ -134,6 +185,18 @@ public final class OwnRedis implements AutoCloseable {
         } catch (IOException e) {
             return e.getMessage();
         }
+    }
+
+    /** Runs {@code redis-cli -p <port> <arguments>} and returns what it printed; fails if it exits non-zero. */
+    public String cli(String... arguments) {
+        List<String> full = new java.util.ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+        full.addAll(List.of(arguments));
+        return OwnRedisTopology.run(full);
+    }
+
+    /** The server's log, for a failure's message. */
+    public Path log() {
+        return directory.resolve("server.log");
     }
 
     /** The number of keys in database 0 ({@code DBSIZE}). */

@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.redisson.Redisson;
 import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
+import org.redisson.config.BaseMasterSlaveServersConfig;
 import org.redisson.config.Config;
+import org.redisson.config.ReadMode;
+import org.redisson.config.SubscriptionMode;
 
 /**
  * Owns the Redisson client. The server never waits for Redis: when it is configured but unreachable
@@ -74,7 +77,7 @@ public final class RedisConnector implements AutoCloseable {
             if (closed || !client.compareAndSet(null, created)) {
                 created.shutdown();
             } else {
-                LOG.log(Level.INFO, "redis connected at " + config.address());
+                LOG.log(Level.INFO, "redis connected: " + config.describe());
                 quietUntil = Instant.MIN;
                 lastError = "";
             }
@@ -176,25 +179,70 @@ public final class RedisConnector implements AutoCloseable {
         return config.prefix() + ":" + String.join(":", parts);
     }
 
-    private Config redissonConfig() {
+    /**
+     * Redisson's own configuration for the deployment: one server, a Sentinel-watched master or a Cluster.
+     * Every command goes to a master (never a replica, which may not have a write yet: the caches confirm
+     * copies against Redis and must read what was just written), and pub/sub too. Redisson follows a
+     * failover itself: the sentinels' announcement or its topology scan moves it to the new master.
+     */
+    Config redissonConfig() {
         Config redisson = new Config();
         redisson.setUseScriptCache(true);
         redisson.setNettyThreads(4);
         int timeoutMillis = (int) Math.max(50, config.writeTimeout().toMillis());
-        var single = redisson.useSingleServer()
-                .setAddress(config.address())
-                .setDatabase(config.database())
-                // connections are made in the background, never on a call's path: a busy host may take longer
-                .setConnectTimeout(Math.max(1_000, timeoutMillis * 2))
-                .setTimeout(timeoutMillis)
-                .setRetryAttempts(0)
-                .setConnectionMinimumIdleSize(2)
-                .setConnectionPoolSize(16)
-                .setPingConnectionInterval(5_000);
-        if (!config.password().isEmpty()) {
-            single.setPassword(config.password());
+        // connections are made in the background, never on a call's path: a busy host may take longer
+        int connectTimeoutMillis = Math.max(1_000, timeoutMillis * 2);
+        String password = config.password().isEmpty() ? null : config.password();
+        switch (config.mode()) {
+            case SINGLE -> redisson.useSingleServer()
+                    .setAddress(config.address())
+                    .setDatabase(config.database())
+                    .setPassword(password)
+                    .setConnectTimeout(connectTimeoutMillis)
+                    .setTimeout(timeoutMillis)
+                    .setRetryAttempts(0)
+                    .setConnectionMinimumIdleSize(2)
+                    .setConnectionPoolSize(16)
+                    .setPingConnectionInterval(5_000);
+            case SENTINEL -> {
+                var sentinel = redisson.useSentinelServers()
+                        .setMasterName(config.masterName())
+                        .setDatabase(config.database())
+                        .setPassword(password)
+                        .setSentinelPassword(config.sentinelPassword().isEmpty() ? null : config.sentinelPassword())
+                        .setScanInterval(1_000)
+                        .setConnectTimeout(connectTimeoutMillis)
+                        .setTimeout(timeoutMillis)
+                        .setRetryAttempts(0)
+                        .setPingConnectionInterval(5_000);
+                config.nodes().forEach(sentinel::addSentinelAddress);
+                masterOnly(sentinel);
+            }
+            case CLUSTER -> {
+                var cluster = redisson.useClusterServers()
+                        .setPassword(password)
+                        .setScanInterval(1_000)
+                        .setConnectTimeout(connectTimeoutMillis)
+                        .setTimeout(timeoutMillis)
+                        .setRetryAttempts(0)
+                        .setPingConnectionInterval(5_000);
+                config.nodes().forEach(cluster::addNodeAddress);
+                masterOnly(cluster);
+            }
         }
         return redisson;
+    }
+
+    /** Reads, writes and subscriptions all on the master, with small pools for the replicas Redisson still tracks. */
+    private static void masterOnly(BaseMasterSlaveServersConfig<?> servers) {
+        servers.setReadMode(ReadMode.MASTER)
+                .setSubscriptionMode(SubscriptionMode.MASTER)
+                .setMasterConnectionMinimumIdleSize(2)
+                .setMasterConnectionPoolSize(16)
+                .setSlaveConnectionMinimumIdleSize(1)
+                .setSlaveConnectionPoolSize(2)
+                .setSubscriptionConnectionMinimumIdleSize(1)
+                .setSubscriptionConnectionPoolSize(8);
     }
 
     private static String firstLine(String message) {

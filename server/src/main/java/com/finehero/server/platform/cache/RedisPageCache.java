@@ -14,6 +14,11 @@ import org.redisson.client.codec.ByteArrayCodec;
  * {@link PageCache} in Redis, shared by every instance: the generation is a Redis counter, a page key
  * includes it, and one Lua script reads both in a single round trip. If a generation bump could not
  * reach Redis, it is made before Redis is read again.
+ *
+ * <p>The script names the page key it reads only once it has read the generation, so Redis Cluster
+ * cannot route it by that key: every key of one region carries the region's hash tag
+ * ({@code <prefix>:{<region>}:...}) and lies in the generation key's slot. A region's pages therefore
+ * live on one cluster master; regions spread over the masters.
  */
 final class RedisPageCache implements PageCache {
 
@@ -43,7 +48,7 @@ final class RedisPageCache implements PageCache {
         try {
             List<Object> answer = redis.awaitRead(client.get().getScript(ByteArrayCodec.INSTANCE).<List<Object>>evalAsync(
                     RScript.Mode.READ_ONLY, LOOKUP, RScript.ReturnType.MULTI, List.of(generationKey()),
-                    (redis.key(name) + ":").getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8)));
+                    (pagesKey() + ":").getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8)));
             long generation = Long.parseLong(new String((byte[]) answer.get(0), StandardCharsets.US_ASCII));
             byte[] page = answer.size() > 1 ? (byte[]) answer.get(1) : null;
             if (page == null) {
@@ -75,7 +80,7 @@ final class RedisPageCache implements PageCache {
             return;
         }
         try {
-            client.get().<byte[]>getBucket(redis.key(name) + ":" + generation + ":" + key, ByteArrayCodec.INSTANCE)
+            client.get().<byte[]>getBucket(pagesKey() + ":" + generation + ":" + key, ByteArrayCodec.INSTANCE)
                     .set(page, Duration.ofMillis(ttlMillis));
         } catch (RuntimeException e) {
             stats.error();
@@ -120,6 +125,11 @@ final class RedisPageCache implements PageCache {
     }
 
     private String generationKey() {
-        return redis.key(name, "generation");
+        return pagesKey() + ":generation";
+    }
+
+    /** {@code <prefix>:{<region>}}: the start of every key of this region, one hash slot for all of them. */
+    private String pagesKey() {
+        return redis.key("{" + name + "}");
     }
 }

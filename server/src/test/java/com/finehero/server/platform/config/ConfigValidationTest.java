@@ -48,6 +48,42 @@ class ConfigValidationTest {
     }
 
     @Test
+    void redisSentinelAndClusterModesReadTheirNodes() {
+        RedisConfig sentinel = RedisConfig.from(config(Map.of("finehero.redis.mode", "sentinel",
+                "finehero.redis.sentinel.master", "fh", "finehero.redis.sentinel.addresses", " redis://a:26379, redis://b:26379 ",
+                "finehero.redis.sentinel.password", "sentinel-s3cret", "finehero.redis.password", "data-s3cret")).get("finehero.redis"));
+        assertThat(sentinel.mode()).isEqualTo(RedisConfig.Mode.SENTINEL);
+        assertThat(sentinel.nodes()).containsExactly("redis://a:26379", "redis://b:26379");
+        assertThat(sentinel.enabled()).isTrue();
+        assertThat(sentinel.toString()).contains("fh").doesNotContain("s3cret");
+        RedisConfig cluster = RedisConfig.from(config(Map.of("finehero.redis.mode", "CLUSTER",
+                "finehero.redis.cluster.addresses", "redis://c:6379")).get("finehero.redis"));
+        assertThat(cluster.mode()).isEqualTo(RedisConfig.Mode.CLUSTER);
+        assertThat(cluster.nodes()).containsExactly("redis://c:6379");
+    }
+
+    @Test
+    void redisModesRefuseWhatTheyCannotUse() {
+        assertThatThrownBy(() -> RedisConfig.from(config(Map.of("finehero.redis.mode", "replicated")).get("finehero.redis")))
+                .hasMessageContaining("finehero.redis.mode").hasMessageContaining("single, sentinel or cluster")
+                .hasMessageContaining("FINEHERO_REDIS_MODE");
+        assertThatThrownBy(() -> RedisConfig.from(config(Map.of("finehero.redis.mode", "sentinel",
+                "finehero.redis.sentinel.addresses", "redis://a:26379")).get("finehero.redis")))
+                .hasMessageContaining("finehero.redis.sentinel.master").hasMessageContaining("FINEHERO_REDIS_SENTINEL_MASTER");
+        assertThatThrownBy(() -> RedisConfig.from(config(Map.of("finehero.redis.mode", "cluster")).get("finehero.redis")))
+                .hasMessageContaining("finehero.redis.cluster.addresses");
+        assertThatThrownBy(() -> RedisConfig.from(config(Map.of("finehero.redis.mode", "cluster",
+                "finehero.redis.cluster.addresses", "redis://c:6379", "finehero.redis.database", "3")).get("finehero.redis")))
+                .hasMessageContaining("only database 0");
+        assertThatThrownBy(() -> RedisConfig.from(config(Map.of("finehero.redis.mode", "cluster",
+                "finehero.redis.cluster.addresses", "c:6379")).get("finehero.redis")))
+                .hasMessageContaining("FINEHERO_REDIS_CLUSTER_ADDRESSES").hasMessageContaining("redis://host:port");
+        assertThatThrownBy(() -> RedisConfig.from(config(Map.of("finehero.redis.mode", "sentinel", "finehero.redis.address", "redis://x:1",
+                "finehero.redis.sentinel.master", "fh", "finehero.redis.sentinel.addresses", "redis://a:26379")).get("finehero.redis")))
+                .hasMessageContaining("leave address empty");
+    }
+
+    @Test
     void passwordIsNeverPrinted() {
         DbConfig db = DbConfig.from(config(Map.of("finehero.db.password", "s3cret")).get("finehero.db"));
         assertThat(db.toString()).doesNotContain("s3cret");
