@@ -497,6 +497,11 @@ class FaultInjectionTest {
             // answers are right but their time is the scheduler's (see src/bench/README.md, faults)
             map.put("slow_while_breaker_open", slowWhileBreakerOpen().size());
             map.put("answered_within_" + BREAKER_ANSWER_MILLIS + "_ms_while_breaker_open", slowWhileBreakerOpen().isEmpty());
+            // which calls they were, so a miss can be explained: the method, its answer and how long it took
+            map.put("slow_while_breaker_open_samples", slowWhileBreakerOpen().stream().limit(10)
+                    .map(c -> c.instance() + " " + c.method() + " " + c.code() + " " + c.millis() + " ms, started "
+                            + seconds(c.start() - faultStart) + " s into the fault")
+                    .toList());
             map.put("acknowledged_writes_missing", missing);
             Map<String, String> samples = new TreeMap<>();
             calls.stream().filter(c -> c.code() != Status.Code.OK)
