@@ -43,6 +43,9 @@ public final class Database implements AutoCloseable {
     private final DbConfig config;
     private final Dialect dialect;
     private final HikariDataSource pool;
+    private final Object probeLock = new Object();
+    /** The health probe's own connection, outside the pool; guarded by probeLock. */
+    private java.sql.Connection probeConnection;
     private final SlowQueries slowQueries;
     private final CircuitBreaker breaker;
     /** Per thread, the after-commit actions of each transaction it is running, innermost first. */
@@ -295,16 +298,54 @@ public final class Database implements AutoCloseable {
         return run(work, null);
     }
 
-    /** Round-trips a trivial statement; used by health checks. Returns the latency. */
+    /**
+     * Asks the database whether it answers, over a connection of the probe's own outside the pool, and
+     * returns how long that took. Outside the pool, because a pool whose every connection is busy is a
+     * busy database, not a missing one: a probe that queued for a pooled connection behind a burst of
+     * writes timed out, opened the breaker and refused calls the database would have served.
+     */
     public Duration ping() throws SQLException {
         long start = System.nanoTime();
-        try (Connection connection = pool.getConnection()) {
-            if (!connection.isValid(2)) {
-                throw new SQLException("connection is not valid");
+        synchronized (probeLock) {
+            try {
+                if (probeConnection == null || probeConnection.isClosed()) {
+                    probeConnection = java.sql.DriverManager.getConnection(jdbcUrl(config), probeProperties());
+                }
+                if (!probeConnection.isValid(2)) {
+                    throw new SQLException("connection is not valid");
+                }
+            } catch (SQLException | RuntimeException e) {
+                closeProbeConnection();
+                throw e;
             }
-            connection.rollback();
         }
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    private java.util.Properties probeProperties() {
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("user", config.user());
+        properties.setProperty("password", config.password());
+        if (dialect instanceof Dialect.PostgreSql) {
+            // seconds: a database that does not answer at all fails the probe rather than hang it
+            properties.setProperty("connectTimeout", "2");
+            properties.setProperty("socketTimeout", "5");
+            properties.setProperty("ApplicationName", "finehero-health-probe");
+        }
+        return properties;
+    }
+
+    private void closeProbeConnection() {
+        synchronized (probeLock) {
+            if (probeConnection != null) {
+                try {
+                    probeConnection.close();
+                } catch (SQLException e) {
+                    LOG.log(Level.DEBUG, "closing the health probe's connection failed: " + e);
+                }
+                probeConnection = null;
+            }
+        }
     }
 
     /**
@@ -464,6 +505,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        closeProbeConnection();
         pool.close();
     }
 

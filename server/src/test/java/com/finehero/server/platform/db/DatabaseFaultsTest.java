@@ -49,6 +49,31 @@ class DatabaseFaultsTest {
     }
 
     @Test
+    void aPoolWithEveryConnectionBusyIsABusyDatabaseNotADownOne() throws Exception {
+        CountDownLatch holding = new CountDownLatch(4);
+        java.util.List<Thread> busy = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++) { // the pool's maximum, each held by a slow statement
+            busy.add(Thread.ofVirtual().start(() -> database.inTransaction(connection -> {
+                holding.countDown();
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute("SELECT pg_sleep(3)");
+                }
+                return null;
+            })));
+        }
+        assertThat(holding.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(200);
+
+        Duration latency = database.probe(Duration.ofMillis(1000));
+
+        assertThat(latency).isLessThan(Duration.ofSeconds(1));
+        assertThat(database.knownDown()).as("the breaker stays closed while the database answers").isFalse();
+        for (Thread thread : busy) {
+            thread.join(10_000);
+        }
+    }
+
+    @Test
     void aBackendTerminatedByTheAdministratorIsUnavailable() {
         assertThatThrownBy(() -> database.inTransaction(connection -> {
             try (Statement statement = connection.createStatement()) {
