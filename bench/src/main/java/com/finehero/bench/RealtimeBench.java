@@ -1,0 +1,510 @@
+package com.finehero.bench;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.WebSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import com.finehero.api.common.v1.Money;
+import com.finehero.api.events.v1.Event;
+import com.finehero.api.events.v1.EventKind;
+import com.finehero.api.events.v1.EventsServiceGrpc;
+import com.finehero.api.events.v1.WatchEventsRequest;
+import com.finehero.api.fines.v1.CreateFineRequest;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.UpdateFineRequest;
+import com.google.gson.Gson;
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.Channel;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import org.HdrHistogram.ConcurrentHistogram;
+
+/**
+ * Watchers of the event feed under a steady stream of fine updates: {@code watchers} of them, each
+ * watching one fine ({@code fine_id}), ten watchers per fine, spread over the three faces (6 in 10 gRPC
+ * streams on a few shared channels, 2 in 10 Server-Sent Events, 2 in 10 WebSockets), while a producer
+ * updates random fines at {@code rate} a second through {@code producerPort} (another instance, or the
+ * same). Every acknowledged update must reach each of its fine's watchers exactly once; delivery lag is
+ * arrival time minus the event's commit time (one clock: same machine). Database transactions a second
+ * come from {@code pg_stat_database} for the benchmark's own database. One JSON line per run:
+ * <pre>
+ * RealtimeBench label watchHost watchPort producerPort watchers rate seconds jdbcUrl out.ndjson [serverPid]
+ * </pre>
+ * With the watched server's pid, its heap after a full GC and its RSS are sampled before the watchers
+ * open and again while they are open and idle: the memory an idle watcher holds.
+ */
+public final class RealtimeBench {
+
+    private static final Pattern STREAMS = Pattern.compile("(?m)^finehero_events_streams_total(?:\\{[^}]*\\})? ([0-9.eE+]+)");
+
+    private final String host;
+    private final int port;
+    private final Channel[] channels;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final String token;
+    private final ConcurrentHistogram lagMillis = new ConcurrentHistogram(60_000, 3);
+    private final AtomicLong deliveries = new AtomicLong();
+    private final AtomicLong resyncs = new AtomicLong();
+    private final AtomicLong watcherFailures = new AtomicLong();
+    private volatile boolean measuring;
+
+    private RealtimeBench(String host, int port, Channel[] channels, String token) {
+        this.host = host;
+        this.port = port;
+        this.channels = channels;
+        this.token = token;
+    }
+
+    public static void main(String[] args) throws Exception {
+        String label = args[0];
+        String host = args[1];
+        int watchPort = Integer.parseInt(args[2]);
+        int producerPort = Integer.parseInt(args[3]);
+        int watchers = Integer.parseInt(args[4]);
+        double rate = Double.parseDouble(args[5]);
+        Duration measure = Duration.ofSeconds(Long.parseLong(args[6]));
+        String jdbcUrl = args[7];
+        Path out = Path.of(args[8]);
+        long serverPid = args.length > 9 ? Long.parseLong(args[9]) : 0;
+
+        List<ManagedChannel> raw = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            raw.add(NettyChannelBuilder.forAddress(host, watchPort).usePlaintext().flowControlWindow(1 << 20).build());
+        }
+        ManagedChannel producerRaw = NettyChannelBuilder.forAddress(host, producerPort).usePlaintext().build();
+        try {
+            Channel producer = BenchAuth.signedIn(producerRaw);
+            Channel[] signed = raw.stream().map(BenchAuth::signedIn).toArray(Channel[]::new);
+            String token = BenchAuth.accessToken(raw.getFirst());
+            RealtimeBench bench = new RealtimeBench(host, watchPort, signed, token);
+            Map<String, Object> result = bench.run(label, producer, watchers, rate, measure, jdbcUrl, serverPid);
+            String line = new Gson().toJson(result);
+            Files.writeString(out, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            System.out.println(line);
+        } finally {
+            raw.forEach(ManagedChannel::shutdownNow);
+            producerRaw.shutdownNow();
+        }
+        System.exit(0); // the JDK's HTTP client keeps selector threads of its own
+    }
+
+    private Map<String, Object> run(String label, Channel producer, int watcherCount, double rate, Duration measure, String jdbcUrl,
+                                    long serverPid) throws Exception {
+        FinesServiceGrpc.FinesServiceBlockingStub fines = FinesServiceGrpc.newBlockingStub(producer);
+        int fineCount = Math.max(1, watcherCount / 10);
+        List<Fine> watched = new ArrayList<>();
+        long now = Instant.now().getEpochSecond();
+        for (int i = 0; i < fineCount; i++) {
+            watched.add(fines.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+                    .setCitationNumber("RT-" + UUID.randomUUID().toString().substring(0, 12)).setJurisdiction("RT")
+                    .setViolationCode("P").setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(2500))
+                    .setIssueTime(Timestamp.newBuilder().setSeconds(now))
+                    .setDueTime(Timestamp.newBuilder().setSeconds(now + 30 * 86400))).build()));
+        }
+        long baseline = streamsOpen();
+        long[] memoryBefore = memory(serverPid);
+        long openStart = System.nanoTime();
+        List<Watcher> watchers = new ArrayList<>();
+        for (int i = 0; i < watcherCount; i++) {
+            String fineId = watched.get(i % fineCount).getId();
+            Watcher watcher = switch (i % 10) {
+                case 6, 7 -> new SseWatcher(fineId);
+                case 8, 9 -> new SocketWatcher(fineId);
+                default -> new GrpcWatcher(fineId, channels[i % channels.length]);
+            };
+            watcher.open();
+            watchers.add(watcher);
+            if (i % 500 == 499) {
+                Thread.sleep(50); // let the server keep up with the upgrades
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (streamsOpen() - baseline < watcherCount && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        double openSeconds = (System.nanoTime() - openStart) / 1e9;
+        long open = streamsOpen() - baseline;
+        System.err.println(label + ": " + open + " of " + watcherCount + " watchers open after " + Math.round(openSeconds) + " s");
+
+        // idle watchers for a while: what they cost the database with nothing happening, and the memory they hold
+        long idleXacts = transactions(jdbcUrl);
+        Thread.sleep(5_000);
+        double idleXactsPerSecond = (transactions(jdbcUrl) - idleXacts) / 5.0;
+        long[] memoryIdle = memory(serverPid);
+
+        Map<String, Set<Long>> acknowledged = new ConcurrentHashMap<>();
+        watched.forEach(f -> acknowledged.put(f.getId(), ConcurrentHashMap.newKeySet()));
+        FinesServiceGrpc.FinesServiceFutureStub async = FinesServiceGrpc.newFutureStub(producer);
+        AtomicLong producerFailures = new AtomicLong();
+        measuring = true;
+        long xactsBefore = transactions(jdbcUrl);
+        long start = System.nanoTime();
+        long interval = (long) (1e9 / rate);
+        long next = start;
+        long end = start + measure.toNanos();
+        long produced = 0;
+        long skipped = 0;
+        long[] versions = watched.stream().mapToLong(Fine::getVersion).toArray();
+        java.util.concurrent.atomic.AtomicBoolean[] inFlight = new java.util.concurrent.atomic.AtomicBoolean[fineCount];
+        for (int i = 0; i < fineCount; i++) {
+            inFlight[i] = new java.util.concurrent.atomic.AtomicBoolean();
+        }
+        while (next < end) {
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            // one update in flight per fine, each with the version it last had: updates carry the version they read
+            int pick = -1;
+            for (int tries = 0; tries < fineCount && pick < 0; tries++) {
+                int candidate = ThreadLocalRandom.current().nextInt(fineCount);
+                if (inFlight[candidate].compareAndSet(false, true)) {
+                    pick = candidate;
+                }
+            }
+            if (pick < 0) {
+                skipped++;
+                next += interval;
+                continue;
+            }
+            int index = pick;
+            Fine fine = watched.get(index);
+            var update = async.updateFine(UpdateFineRequest.newBuilder()
+                    .setFine(Fine.newBuilder().setId(fine.getId()).setVersion(versions[index]).setViolationDescription("update " + produced))
+                    .setUpdateMask(FieldMask.newBuilder().addPaths("violation_description")).build());
+            update.addListener(() -> {
+                try {
+                    Fine updated = update.get();
+                    versions[index] = updated.getVersion();
+                    acknowledged.get(updated.getId()).add(updated.getVersion());
+                } catch (Exception e) {
+                    if (producerFailures.getAndIncrement() == 0) {
+                        System.err.println("the producer's first failure: " + e);
+                    }
+                } finally {
+                    inFlight[index].set(false);
+                }
+            }, Runnable::run);
+            produced++;
+            next += interval;
+        }
+        double producedSeconds = (System.nanoTime() - start) / 1e9;
+        long xactsAfter = transactions(jdbcUrl);
+        Thread.sleep(3_000); // the last deliveries
+        measuring = false;
+
+        long missing = 0;
+        long duplicates = 0;
+        long watchersComplete = 0;
+        for (Watcher watcher : watchers) {
+            Set<Long> expected = acknowledged.get(watcher.fineId);
+            long lost = expected.stream().filter(v -> !watcher.versions.containsKey(v)).count();
+            missing += lost;
+            duplicates += watcher.versions.values().stream().filter(n -> n.get() > 1).mapToLong(n -> n.get() - 1).sum();
+            if (lost == 0) {
+                watchersComplete++;
+            }
+        }
+        watchers.forEach(Watcher::close);
+
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("name", label);
+        run.put("watchers", watcherCount);
+        run.put("seconds", measure.toSeconds());
+        run.put("watchers_open", open);
+        run.put("seconds_to_open", Math.round(openSeconds * 10) / 10.0);
+        run.put("faces", Map.of("grpc", watcherCount * 6 / 10, "sse", watcherCount * 2 / 10, "websocket", watcherCount * 2 / 10));
+        run.put("watched_fines", fineCount);
+        run.put("events_per_second_offered", rate);
+        run.put("events_produced", produced);
+        run.put("events_acknowledged", acknowledged.values().stream().mapToInt(Set::size).sum());
+        run.put("producer_failures", producerFailures.get());
+        run.put("producer_ticks_skipped_all_fines_busy", skipped);
+        run.put("deliveries", deliveries.get());
+        run.put("deliveries_per_second", Math.round(deliveries.get() / producedSeconds));
+        run.put("events_missing", missing);
+        run.put("events_duplicated", duplicates);
+        run.put("watchers_complete", watchersComplete);
+        run.put("resyncs", resyncs.get());
+        run.put("watcher_failures", watcherFailures.get());
+        run.put("lag_p50_ms", lagMillis.getValueAtPercentile(50));
+        run.put("lag_p99_ms", lagMillis.getValueAtPercentile(99));
+        run.put("lag_max_ms", lagMillis.getMaxValue());
+        run.put("db_transactions_per_second", Math.round((xactsAfter - xactsBefore) / producedSeconds * 10) / 10.0);
+        run.put("db_transactions_per_second_idle", Math.round(idleXactsPerSecond * 10) / 10.0);
+        if (serverPid > 0 && open > 0) {
+            run.put("heap_after_gc_mb_before_watchers", memoryBefore[0] / 1024);
+            run.put("heap_after_gc_mb_with_idle_watchers", memoryIdle[0] / 1024);
+            run.put("rss_mb_before_watchers", memoryBefore[1] / 1024);
+            run.put("rss_mb_with_idle_watchers", memoryIdle[1] / 1024);
+            run.put("heap_kb_per_idle_watcher", Math.round((memoryIdle[0] - memoryBefore[0]) * 10.0 / open) / 10.0);
+            run.put("rss_kb_per_idle_watcher", Math.round((memoryIdle[1] - memoryBefore[1]) * 10.0 / open) / 10.0);
+        }
+        return run;
+    }
+
+    /** The server's heap in use after a full GC and its RSS, in KB ({0, 0} without a pid). */
+    private static long[] memory(long pid) throws Exception {
+        if (pid <= 0) {
+            return new long[] {0, 0};
+        }
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor(60, TimeUnit.SECONDS);
+        Process info = new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        String heap = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        info.waitFor(60, TimeUnit.SECONDS);
+        Matcher used = Pattern.compile("used (\\d+)K").matcher(heap);
+        long heapKb = used.find() ? Long.parseLong(used.group(1)) : -1;
+        long rssKb = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
+        return new long[] {heapKb, rssKb};
+    }
+
+    /** Event streams the watched instance has open, from its Prometheus metrics. */
+    private long streamsOpen() throws Exception {
+        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
+                .header("authorization", "Bearer " + token).header("accept", "text/plain").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        Matcher matcher = STREAMS.matcher(metrics.body());
+        return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : -1;
+    }
+
+    /** Committed and rolled-back transactions of the database so far. */
+    private static long transactions(String jdbcUrl) throws Exception {
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, "postgres", "");
+             ResultSet rows = connection.createStatement().executeQuery(
+                     "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()")) {
+            rows.next();
+            long value = rows.getLong(1);
+            connection.createStatement().execute("SELECT pg_stat_clear_snapshot()");
+            return value;
+        }
+    }
+
+    /** One watcher: the versions of its fine it has heard, each with how often. */
+    private abstract class Watcher {
+        final String fineId;
+        final Map<Long, AtomicLong> versions = new ConcurrentHashMap<>();
+
+        Watcher(String fineId) {
+            this.fineId = fineId;
+        }
+
+        abstract void open() throws Exception;
+
+        abstract void close();
+
+        void heard(Event event) {
+            if (event.getKind() == EventKind.EVENT_KIND_RESYNC) {
+                resyncs.incrementAndGet();
+                return;
+            }
+            if (!measuring) {
+                return;
+            }
+            versions.computeIfAbsent(event.getFine().getVersion(), v -> new AtomicLong()).incrementAndGet();
+            long committed = event.getTime().getSeconds() * 1000 + event.getTime().getNanos() / 1_000_000;
+            lagMillis.recordValue(Math.max(0, Math.min(59_999, System.currentTimeMillis() - committed)));
+            deliveries.incrementAndGet();
+        }
+
+        void heardJson(String json) {
+            if (json.startsWith("{\"error\"")) {
+                watcherFailures.incrementAndGet();
+                System.err.println("watcher of " + fineId + ": " + json);
+                return;
+            }
+            try {
+                Event.Builder event = Event.newBuilder();
+                JsonFormat.parser().ignoringUnknownFields().merge(json, event);
+                heard(event.build());
+            } catch (Exception e) {
+                watcherFailures.incrementAndGet();
+            }
+        }
+
+        WatchEventsRequest request() {
+            return WatchEventsRequest.newBuilder().setFineId(fineId).build();
+        }
+    }
+
+    private final class GrpcWatcher extends Watcher {
+        private final Channel channel;
+        private volatile ClientCallStreamObserver<WatchEventsRequest> call;
+
+        GrpcWatcher(String fineId, Channel channel) {
+            super(fineId);
+            this.channel = channel;
+        }
+
+        @Override
+        void open() {
+            EventsServiceGrpc.newStub(channel).watchEvents(request(), new ClientResponseObserver<WatchEventsRequest, Event>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<WatchEventsRequest> requestStream) {
+                    call = requestStream;
+                }
+
+                @Override
+                public void onNext(Event value) {
+                    heard(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    if (measuring) {
+                        watcherFailures.incrementAndGet();
+                        System.err.println("gRPC watcher of " + fineId + ": " + t);
+                    }
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            });
+        }
+
+        @Override
+        void close() {
+            if (call != null) {
+                call.cancel("done", null);
+            }
+        }
+    }
+
+    private final class SseWatcher extends Watcher {
+        private volatile Thread reader;
+        private volatile InputStream body;
+
+        SseWatcher(String fineId) {
+            super(fineId);
+        }
+
+        @Override
+        void open() {
+            reader = Thread.ofVirtual().start(() -> {
+                try {
+                    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
+                                    URI.create("http://" + host + ":" + port + "/v1/events:watch?fineId=" + fineId))
+                            .header("authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+                    body = response.body();
+                    BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+                    String line;
+                    while ((line = lines.readLine()) != null) {
+                        if (line.startsWith("data: ")) {
+                            heardJson(line.substring(6));
+                        }
+                    }
+                } catch (Exception e) {
+                    if (measuring) {
+                        watcherFailures.incrementAndGet();
+                        System.err.println("SSE watcher of " + fineId + ": " + e);
+                    }
+                }
+            });
+        }
+
+        @Override
+        void close() {
+            try {
+                if (body != null) {
+                    body.close();
+                }
+            } catch (Exception e) {
+                // closing
+            }
+            reader.interrupt();
+        }
+    }
+
+    private final class SocketWatcher extends Watcher {
+        private volatile WebSocket socket;
+
+        SocketWatcher(String fineId) {
+            super(fineId);
+        }
+
+        @Override
+        void open() {
+            http.newWebSocketBuilder().header("authorization", "Bearer " + token)
+                    .buildAsync(URI.create("ws://" + host + ":" + port + "/v1/events"), new WebSocket.Listener() {
+                        private final StringBuilder text = new StringBuilder();
+
+                        @Override
+                        public void onOpen(WebSocket webSocket) {
+                            socket = webSocket;
+                            webSocket.sendText("{\"subscribe\": {\"fineId\": \"" + fineId + "\"}}", true);
+                            webSocket.request(1);
+                        }
+
+                        @Override
+                        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+                            text.append(data);
+                            if (last) {
+                                heardJson(text.toString());
+                                text.setLength(0);
+                            }
+                            webSocket.request(1);
+                            return null;
+                        }
+
+                        @Override
+                        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+                            if (measuring) {
+                                watcherFailures.incrementAndGet();
+                                System.err.println("WebSocket watcher of " + fineId + " closed: " + statusCode + " " + reason);
+                            }
+                            return null;
+                        }
+
+                        @Override
+                        public void onError(WebSocket webSocket, Throwable error) {
+                            if (measuring) {
+                                watcherFailures.incrementAndGet();
+                                System.err.println("WebSocket watcher of " + fineId + ": " + error);
+                            }
+                        }
+                    });
+        }
+
+        @Override
+        void close() {
+            if (socket != null) {
+                socket.abort();
+            }
+        }
+    }
+}
