@@ -1,4 +1,6 @@
-// FineHero's dashboard: polls the monitoring REST endpoints and draws what they say.
+// FineHero's dashboard. Tasks and alerts come from the event feed (a WebSocket on /v1/events): a task
+// that changes state or an alert that fires shows at once, and the queue and alert panels are read again
+// when one does. Health, calls and latency are time series, sampled every `interval` ms (default 5 s).
 // Everything from the server is inserted as text (textContent), never as HTML.
 "use strict";
 
@@ -81,7 +83,7 @@ document.getElementById("login").addEventListener("submit", async event => {
   }
   sessionStorage.setItem(TOKEN_KEY, (await response.json()).accessToken);
   document.getElementById("login-error").textContent = "";
-  refresh();
+  refresh().then(watchFeed);
 });
 
 async function getJson(path) {
@@ -179,5 +181,54 @@ async function refresh() {
   }
 }
 
-refresh();
+// Task changes as they happen: the newest first, one row per task.
+const recentTasks = new Map();  // id -> {type, state, time}
+const keepTasks = 20;
+let lastEventId = 0;
+let feed = null;
+let panelsDue = null;
+
+function showTask(task, time) {
+  recentTasks.delete(task.id);
+  recentTasks.set(task.id, {type: task.type || "", state: String(task.state || "").replace("TASK_STATE_", ""), time});
+  while (recentTasks.size > keepTasks) recentTasks.delete(recentTasks.keys().next().value);
+  fill("recent-tasks", Array.from(recentTasks.entries()).reverse(), (row, [id, t]) => {
+    row.dataset.taskId = id;
+    cell(row, id.substring(0, 8)).dataset.field = "id";
+    cell(row, t.type).dataset.field = "type";
+    cell(row, t.state).dataset.field = "state";
+    cell(row, t.time ? new Date(t.time).toLocaleTimeString() : "").dataset.field = "time";
+  });
+}
+
+/** Reads the queue and alert panels again soon after events, once for a burst of them. */
+function panelsChanged() {
+  if (panelsDue) return;
+  panelsDue = setTimeout(() => { panelsDue = null; refresh(); }, 300);
+}
+
+function watchFeed() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  if (!token || feed) return;
+  const scheme = location.protocol === "https:" ? "wss:" : "ws:";
+  feed = new WebSocket(scheme + "//" + location.host + "/v1/events?access_token=" + encodeURIComponent(token));
+  feed.onopen = () => {
+    document.body.dataset.feed = "open";
+    feed.send(JSON.stringify({subscribe: {topics: ["EVENT_TOPIC_TASKS", "EVENT_TOPIC_ALERTS"], afterEventId: String(lastEventId)}}));
+  };
+  feed.onmessage = message => {
+    const event = JSON.parse(message.data);
+    if (event.error) return;
+    if (event.id) lastEventId = Math.max(lastEventId, Number(event.id));
+    if (event.task) showTask(event.task, event.time);
+    panelsChanged();
+  };
+  feed.onclose = () => {
+    document.body.dataset.feed = "closed";
+    feed = null;
+    setTimeout(watchFeed, 2000); // resumes after the last event it got
+  };
+}
+
+refresh().then(watchFeed);
 setInterval(refresh, intervalMs);

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -111,6 +112,25 @@ class DashboardBrowserTest {
     }
 
     @Test
+    void aTaskThatFinishesShowsWithoutAReload() throws Exception {
+        // polling every ten minutes: after the first read, only the event feed can tell the page anything
+        String page = APP.uri("/dashboard").toString() + "?interval=600000#token=" + APP.adminAccessToken();
+        try (LivePage live = LivePage.open(binary(), page)) {
+            live.await("document.body.dataset.feed === 'open'", Duration.ofSeconds(30));
+            var tasks = com.finehero.api.tasks.v1.TasksServiceGrpc.newBlockingStub(APP.channel());
+            com.finehero.api.tasks.v1.Task task = tasks.submitTask(com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder()
+                    .setType("noop").build());
+
+            String row = "document.querySelector('tr[data-task-id=\"" + task.getId() + "\"]')";
+            live.await(row + " !== null && " + row + ".querySelector('[data-field=state]').textContent === 'SUCCEEDED'",
+                    Duration.ofSeconds(30));
+            assertThat(live.evaluate(row + ".querySelector('[data-field=type]').textContent")).isEqualTo("noop");
+            assertThat(tasks.getTask(com.finehero.api.tasks.v1.GetTaskRequest.newBuilder().setTaskId(task.getId()).build())
+                    .getState()).isEqualTo(com.finehero.api.tasks.v1.TaskState.TASK_STATE_SUCCEEDED);
+        }
+    }
+
+    @Test
     void pageIsServedWithAStrictPolicy() {
         var page = APP.get("/dashboard");
         assertThat(page.statusCode()).isEqualTo(200);
@@ -180,5 +200,118 @@ class DashboardBrowserTest {
         }
         throw new IllegalStateException("headless Chromium is needed for the dashboard test: apt-get install chromium "
                 + "(.ci/run installs it)");
+    }
+
+    /**
+     * A page kept open in headless Chromium and read through the DevTools protocol while it runs, for
+     * what a DOM dump at load time cannot show: the page changing by itself afterwards.
+     */
+    private static final class LivePage implements AutoCloseable {
+        private final Process chromium;
+        private final Path profile;
+        private final java.net.http.WebSocket devtools;
+        private final java.util.concurrent.BlockingQueue<String> replies;
+        private final java.util.concurrent.atomic.AtomicInteger ids = new java.util.concurrent.atomic.AtomicInteger();
+
+        private LivePage(Process chromium, Path profile, java.net.http.WebSocket devtools,
+                         java.util.concurrent.BlockingQueue<String> replies) {
+            this.chromium = chromium;
+            this.profile = profile;
+            this.devtools = devtools;
+            this.replies = replies;
+        }
+
+        static LivePage open(String binary, String url) throws Exception {
+            Path profile = Files.createTempDirectory("finehero-chromium-live");
+            Process chromium = new ProcessBuilder(binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                    "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0", url)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Path portFile = profile.resolve("DevToolsActivePort");
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while ((!Files.exists(portFile) || Files.readAllLines(portFile).isEmpty()) && System.nanoTime() < end) {
+                Thread.sleep(100);
+            }
+            int port = Integer.parseInt(Files.readAllLines(portFile).getFirst().strip());
+            java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+            String pageSocket = null;
+            while (pageSocket == null && System.nanoTime() < end) {
+                String list = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/json/list"))
+                        .build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                for (var target : com.google.gson.JsonParser.parseString(list).getAsJsonArray()) {
+                    var object = target.getAsJsonObject();
+                    if (object.get("type").getAsString().equals("page") && object.has("webSocketDebuggerUrl")) {
+                        pageSocket = object.get("webSocketDebuggerUrl").getAsString();
+                    }
+                }
+                if (pageSocket == null) {
+                    Thread.sleep(100);
+                }
+            }
+            java.util.concurrent.BlockingQueue<String> replies = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.net.http.WebSocket socket = http.newWebSocketBuilder().buildAsync(java.net.URI.create(pageSocket),
+                    new java.net.http.WebSocket.Listener() {
+                        private final StringBuilder text = new StringBuilder();
+
+                        @Override
+                        public java.util.concurrent.CompletionStage<?> onText(java.net.http.WebSocket ws, CharSequence data, boolean last) {
+                            text.append(data);
+                            if (last) {
+                                replies.add(text.toString());
+                                text.setLength(0);
+                            }
+                            ws.request(1);
+                            return null;
+                        }
+                    }).get(30, TimeUnit.SECONDS);
+            return new LivePage(chromium, profile, socket, replies);
+        }
+
+        /** The expression's value in the page, as a string ("" for undefined). */
+        String evaluate(String expression) throws Exception {
+            int id = ids.incrementAndGet();
+            var call = new com.google.gson.JsonObject();
+            call.addProperty("id", id);
+            call.addProperty("method", "Runtime.evaluate");
+            var params = new com.google.gson.JsonObject();
+            params.addProperty("expression", "String(" + expression + ")");
+            params.addProperty("returnByValue", true);
+            call.add("params", params);
+            devtools.sendText(call.toString(), true).get(10, TimeUnit.SECONDS);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (System.nanoTime() < end) {
+                String reply = replies.poll(200, TimeUnit.MILLISECONDS);
+                if (reply == null) {
+                    continue;
+                }
+                var object = com.google.gson.JsonParser.parseString(reply).getAsJsonObject();
+                if (object.has("id") && object.get("id").getAsInt() == id) {
+                    var result = object.getAsJsonObject("result").getAsJsonObject("result");
+                    return result.has("value") ? result.get("value").getAsString() : "";
+                }
+            }
+            throw new AssertionError("the page did not answer " + expression);
+        }
+
+        /** Waits until the expression is true in the page. */
+        void await(String condition, Duration within) throws Exception {
+            long end = System.nanoTime() + within.toNanos();
+            while (System.nanoTime() < end) {
+                if ("true".equals(evaluate(condition))) {
+                    return;
+                }
+                Thread.sleep(200);
+            }
+            throw new AssertionError("never true in the page within " + within + ": " + condition);
+        }
+
+        @Override
+        public void close() throws Exception {
+            devtools.abort();
+            chromium.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            try (var files = Files.walk(profile)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 }
