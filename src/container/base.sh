@@ -6,7 +6,7 @@
 #
 # The root filesystem is `debootstrap --variant=minbase` of one pinned Debian suite, brought up to
 # that suite's -updates and -security pockets, plus CA certificates and tzdata, and the non-root user
-# finehero (uid/gid 10001). Files get no time later than the suite's Release date and the tar is
+# finehero (uid/gid 10001); apt and what only it needs are purged (a runtime installs nothing). Files get no time later than the suite's Release date and the tar is
 # written in name order with numeric owners, so the same archive state gives the same layer digest.
 #
 # Output (the record lets the container tests and CI reuse a base they already built):
@@ -25,7 +25,7 @@ force=false
 
 die() { echo "base.sh: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "debootstrap needs root (run as root or under 'podman unshare')"
-for tool in debootstrap podman sha256sum tar apt-get; do
+for tool in debootstrap podman sha256sum tar apt-get chroot; do
   command -v "$tool" >/dev/null 2>&1 || die "$tool is missing (Debian: apt-get install debootstrap podman)"
 done
 
@@ -89,6 +89,13 @@ for f in "$rootfs"/var/lib/apt/lists/*Release; do
   d="$(date -d "$(sed -n 's/^Date: //p' "$f" | head -n 1)" +%s)"
   [ "$d" -gt "$epoch" ] && epoch="$d"
 done
+# A runtime installs nothing: apt, its signature and TLS stack and e2fsprogs go (about 15 MB); dpkg's
+# database stays, so scanners still see exactly which packages the image holds.
+chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+  dpkg --purge apt libapt-pkg6.0 gpgv debian-archive-keyring libgnutls30 libp11-kit0 libidn2-0 \
+    libunistring2 libtasn1-6 libnettle8 libhogweed6 libstdc++6 libxxhash0 libseccomp2 \
+    e2fsprogs libext2fs2 libss2 logsave libffi8 \
+  > "$work/purge.log" 2>&1 || { tail -n 30 "$work/purge.log" >&2; die "dpkg --purge in the base failed"; }
 umount -l "$rootfs/proc"
 dpkg-query --admindir="$rootfs/var/lib/dpkg" -W -f '${Package} ${Version}\n' | sort > "$work/packages"
 
@@ -108,11 +115,20 @@ rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin "$rootfs"/var
   "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old "$rootfs"/var/cache/ldconfig/aux-cache \
   "$rootfs"/var/log/* "$rootfs"/usr/share/doc/* "$rootfs"/usr/share/man/* "$rootfs"/usr/share/info/* \
   "$rootfs"/usr/share/locale/* "$rootfs"/usr/share/lintian "$rootfs"/usr/share/bug \
-  "$rootfs"/etc/machine-id "$rootfs"/var/lib/dbus/machine-id "$rootfs"/etc/resolv.conf "$rootfs"/etc/hostname \
+  "$rootfs"/etc/machine-id "$rootfs"/var/lib/dbus/machine-id \
   "$rootfs"/tmp/* "$rootfs"/var/tmp/* "$rootfs"/root/.bash_history
+# Files a container runtime mounts over: present and empty, so a read-only root needs no new entry in
+# /etc for them (and no host's copy travels in the image).
+: > "$rootfs/etc/resolv.conf"
+: > "$rootfs/etc/hostname"
+printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$rootfs/etc/hosts"
+# Podman replaces any other /etc/mtab with this link at every start, which `podman diff` reports.
+ln -sfn /proc/mounts "$rootfs/etc/mtab"
+# iconv's charset modules (8 MB): the JVM converts charsets itself and nothing else here calls iconv.
+find "$rootfs"/usr/lib/*-linux-gnu/gconv -name '*.so' -delete
 find "$rootfs" -xdev -name '__pycache__' -prune -exec rm -rf {} +
 # dpkg keeps these listings short of the files removed above; `dpkg -V` would report them, nothing else.
-printf 'path-exclude=/usr/share/doc/*\npath-exclude=/usr/share/man/*\npath-exclude=/usr/share/info/*\npath-exclude=/usr/share/locale/*\n' \
+printf 'path-exclude=/usr/share/doc/*\npath-exclude=/usr/share/man/*\npath-exclude=/usr/share/info/*\npath-exclude=/usr/share/locale/*\npath-exclude=/usr/lib/*-linux-gnu/gconv/*.so\n' \
   > "$rootfs/etc/dpkg/dpkg.cfg.d/finehero-slim"
 
 tarball="$work/rootfs.tar"
@@ -132,6 +148,10 @@ image_id="$(podman import --quiet \
   "$tarball" "localhost/finehero-base:$key")"
 image_id="sha256:${image_id#sha256:}"
 podman tag "$image_id" "localhost/finehero-base:$suite"
+# bases of an older script, suite or mirror: their records go, and their images unless still in use
+for old in $(podman images --format '{{.Repository}}:{{.Tag}}' localhost/finehero-base); do
+  case "$old" in *":$key"|*":$suite") ;; *) podman rmi "$old" >/dev/null 2>&1 || true; rm -f "$state/base-${old##*:}".* ;; esac
+done
 
 cp "$work/packages" "$state/base-$key.packages"
 cat > "$record" <<EOF
