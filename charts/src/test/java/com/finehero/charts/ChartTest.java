@@ -68,6 +68,15 @@ class ChartTest {
     }
 
     @Test
+    void defaultImageIsTheOneSrcContainerBuilds() {
+        Map<String, Object> container = container(one(render(t -> t), "Deployment"));
+
+        // src/container/build.sh tags localhost/finehero:<the chart's appVersion>
+        assertThat(container.get("image")).isEqualTo("localhost/finehero:0.1.0");
+        assertThat(container.get("imagePullPolicy")).isEqualTo("IfNotPresent");
+    }
+
+    @Test
     void deploymentProbesTheRealHealthEndpointsOnOnePort() {
         Map<String, Object> container = container(one(render(t -> t), "Deployment"));
 
@@ -90,6 +99,7 @@ class ChartTest {
 
         assertThat(at(container, "securityContext.runAsNonRoot")).isEqualTo(true);
         assertThat(at(container, "securityContext.runAsUser")).isEqualTo(10001);
+        assertThat(at(container, "securityContext.runAsGroup")).isEqualTo(10001);
         assertThat(at(container, "securityContext.readOnlyRootFilesystem")).isEqualTo(true);
         assertThat(at(container, "securityContext.allowPrivilegeEscalation")).isEqualTo(false);
         assertThat(strings(at(container, "securityContext.capabilities.drop"))).containsExactly("ALL");

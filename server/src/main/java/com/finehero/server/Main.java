@@ -38,6 +38,20 @@ public final class Main {
             app.close();
             ShutdownSafeLogManager.resetAtExit();
         }, "finehero-shutdown"));
+        exitZeroOnTerm();
+    }
+
+    /**
+     * SIGTERM is how Kubernetes, Podman and systemd ask for a stop: it runs the same shutdown (drain,
+     * then close) as before, but ends with status 0 instead of the JVM's 143, so a drained stop is not
+     * reported as a failure. SIGINT and SIGKILL keep the JVM's behaviour.
+     */
+    @SuppressWarnings("sunapi")
+    private static void exitZeroOnTerm() {
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+            Thread exit = new Thread(() -> System.exit(0), "finehero-sigterm");
+            exit.start();
+        });
     }
 
     /** "json": one JSON event per line on every root handler; "text" keeps logging.properties' format. */
