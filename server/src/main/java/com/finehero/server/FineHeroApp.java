@@ -391,8 +391,7 @@ public final class FineHeroApp implements AutoCloseable {
         LOG.log(Level.INFO, "FineHero stopping");
         platform.health().stopping();
         maintenance.shutdownNow();
-        features.alerts().endWatches(); // watchers see a normal end, not a cut connection
-        platform.events().endStreams();
+        platform.events().endStreams(); // watchers (WatchEvents, WatchTask, WatchAlerts) see a normal end, not a cut connection
         Thread stopper = Thread.ofVirtual().start(server::stop);
         try {
             stopper.join(drainTimeout);

@@ -48,20 +48,18 @@ public final class AlertEvaluator {
     private final ClusterLock lock;
     private final Clock clock;
     private final AlertNotifier notifier;
-    private final AlertFeed feed;
     private final Duration interval;
     private final int history;
     private final String instanceId = UUID.randomUUID().toString();
 
     AlertEvaluator(AlertStore store, AlertSignals signals, List<AlertRule> rules, ClusterLock lock, Clock clock,
-                   AlertNotifier notifier, AlertFeed feed, Duration interval, int history) {
+                   AlertNotifier notifier, Duration interval, int history) {
         this.store = Objects.requireNonNull(store, "store");
         this.signals = Objects.requireNonNull(signals, "signals");
         this.rules = List.copyOf(rules);
         this.lock = Objects.requireNonNull(lock, "lock");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.notifier = Objects.requireNonNull(notifier, "notifier");
-        this.feed = Objects.requireNonNull(feed, "feed");
         this.interval = Objects.requireNonNull(interval, "interval");
         this.history = history;
     }
@@ -95,7 +93,6 @@ public final class AlertEvaluator {
                 LOG.log(change.getState() == AlertState.ALERT_STATE_RESOLVED ? Level.INFO : Level.WARNING,
                         "alert " + change.getRule() + (change.getSubject().isEmpty() ? "" : " " + change.getSubject())
                                 + " " + name(change) + ": " + change.getSummary());
-                feed.publish(change);
                 notifier.deliver(change);
             }
             return new Evaluation(Outcome.EVALUATED, changes);

@@ -15,21 +15,19 @@ import com.finehero.server.platform.observe.RpcMetrics;
 
 /**
  * The alerting of one instance, put together from {@link AlertsConfig} around the store it is given:
- * the evaluator (run by {@code FineHeroApp}'s scheduler every interval), the feed WatchAlerts reads and
- * the webhook.
+ * the evaluator (run by {@code FineHeroApp}'s scheduler every interval) and the webhook. Changes reach
+ * WatchAlerts through the event feed: the store writes them to the outbox with the change.
  */
-public final class Alerts implements AutoCloseable {
+public final class Alerts {
 
 
     private final AlertsConfig config;
     private final AlertStore store;
-    private final AlertFeed feed;
     private final AlertEvaluator evaluator;
 
-    private Alerts(AlertsConfig config, AlertStore store, AlertFeed feed, AlertEvaluator evaluator) {
+    private Alerts(AlertsConfig config, AlertStore store, AlertEvaluator evaluator) {
         this.config = config;
         this.store = store;
-        this.feed = feed;
         this.evaluator = evaluator;
     }
 
@@ -41,14 +39,13 @@ public final class Alerts implements AutoCloseable {
                                 Supplier<HealthMonitor.Snapshot> health, RpcMetrics rpcs, Clock clock, AlertNotifier notifier) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(store, "store");
-        AlertFeed feed = new AlertFeed(redis);
         AlertSignals signals = new MetricSignals(health, slowQueries, rpcs, clock, config.rpcMinCalls(),
                 config.rpcExcluded());
         // the lease outlives any sane evaluation; a stalled holder frees the lock when it runs out
         ClusterLock lock = ClusterLock.create(redis, "alert-evaluator", config.interval().plus(Duration.ofSeconds(30)));
         AlertEvaluator evaluator = new AlertEvaluator(store, signals, config.rules(), lock, clock,
-                Objects.requireNonNull(notifier, "notifier"), feed, config.interval(), config.history());
-        return new Alerts(config, store, feed, evaluator);
+                Objects.requireNonNull(notifier, "notifier"), config.interval(), config.history());
+        return new Alerts(config, store, evaluator);
     }
 
     /** The configured webhook, if any: one attempt per call; the task engine does the retrying. */
@@ -69,21 +66,7 @@ public final class Alerts implements AutoCloseable {
         return store;
     }
 
-    AlertFeed feed() {
-        return feed;
-    }
-
     List<Alert> firing() {
         return store.firing();
-    }
-
-    /** Ends every WatchAlerts stream of this instance (before the server drains its calls). */
-    public void endWatches() {
-        feed.close();
-    }
-
-    @Override
-    public void close() {
-        feed.close();
     }
 }

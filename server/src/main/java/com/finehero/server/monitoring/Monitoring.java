@@ -77,10 +77,6 @@ public final class Monitoring implements AutoCloseable {
 
     @Override
     public void close() {
-        try {
-            alerts.close();
-        } finally {
-            webhook.ifPresent(WebhookAlertNotifier::close);
-        }
+        webhook.ifPresent(WebhookAlertNotifier::close);
     }
 }

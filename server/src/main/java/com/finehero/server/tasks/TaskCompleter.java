@@ -22,15 +22,13 @@ final class TaskCompleter implements AutoCloseable {
     static final int BATCH = 500;
 
     private final TaskStore store;
-    private final TaskEvents events;
     private final String owner;
     private final BlockingQueue<Task> outcomes = new ArrayBlockingQueue<>(20_000);
     private final Thread writer;
     private volatile boolean stopping;
 
-    TaskCompleter(TaskStore store, TaskEvents events, String owner) {
+    TaskCompleter(TaskStore store, String owner) {
         this.store = store;
-        this.events = events;
         this.owner = owner;
         this.writer = Thread.ofPlatform().daemon().name("finehero-task-completer").unstarted(this::loop);
     }
@@ -74,12 +72,7 @@ final class TaskCompleter implements AutoCloseable {
         Duration pause = Duration.ofMillis(100);
         while (true) {
             try {
-                boolean[] applied = store.finish(owner, batch);
-                for (int i = 0; i < batch.size(); i++) {
-                    if (applied[i]) {
-                        events.publish(batch.get(i));
-                    }
-                }
+                store.finish(owner, batch);
                 return;
             } catch (RuntimeException e) {
                 if (stopping && pause.toSeconds() >= 2) {

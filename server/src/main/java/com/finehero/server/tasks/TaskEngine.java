@@ -32,7 +32,6 @@ public final class TaskEngine implements AutoCloseable {
     private final TaskRules rules;
     private final TaskHandlers handlers;
     private final TasksConfig config;
-    private final TaskEvents events = new TaskEvents();
     private final TaskWakeup wakeup;
     private final String owner;
     private final TaskCompleter completer;
@@ -47,9 +46,9 @@ public final class TaskEngine implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.owner = UUID.randomUUID().toString().substring(0, 13);
         this.wakeup = new TaskWakeup(redis);
-        this.completer = config.enabled() ? new TaskCompleter(store, events, owner) : null;
-        this.pool = config.enabled() ? new TaskWorkerPool(store, rules, handlers, events, completer, wakeup, config, owner) : null;
-        this.maintenance = new TaskMaintenance(store, rules, events, pool, wakeup, redis, config, owner);
+        this.completer = config.enabled() ? new TaskCompleter(store, owner) : null;
+        this.pool = config.enabled() ? new TaskWorkerPool(store, rules, handlers, completer, wakeup, config, owner) : null;
+        this.maintenance = new TaskMaintenance(store, rules, pool, wakeup, redis, config, owner);
     }
 
     /** Adds a task type; call before {@link #start}. */
@@ -89,10 +88,6 @@ public final class TaskEngine implements AutoCloseable {
 
     public TaskMaintenance maintenance() {
         return maintenance;
-    }
-
-    public TaskEvents events() {
-        return events;
     }
 
     TaskStore store() {
@@ -174,7 +169,6 @@ public final class TaskEngine implements AutoCloseable {
     public Task cancel(Principal caller, String id) {
         checkChange(caller, id, "cancel");
         Task task = store.cancel(id, rules.now());
-        events.publish(task);
         if (pool != null && task.getState() == TaskState.TASK_STATE_RUNNING && owner.equals(task.getWorker())) {
             pool.cancel(java.util.Map.of(id, task.getVersion()));
         }
@@ -184,7 +178,6 @@ public final class TaskEngine implements AutoCloseable {
     public Task retry(Principal caller, String id) {
         checkChange(caller, id, "retry");
         Task task = store.retry(id, rules.now());
-        events.publish(task);
         wakeup.announce();
         return task;
     }

@@ -27,7 +27,6 @@ final class TaskMaintenance implements AutoCloseable {
 
     private final TaskStore store;
     private final TaskRules rules;
-    private final TaskEvents events;
     private final TaskWorkerPool pool;
     private final TaskWakeup wakeup;
     private final RedisConnector redis;
@@ -36,11 +35,10 @@ final class TaskMaintenance implements AutoCloseable {
     private final ScheduledExecutorService scheduler =
             Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("finehero-task-maintenance").factory());
 
-    TaskMaintenance(TaskStore store, TaskRules rules, TaskEvents events, TaskWorkerPool pool, TaskWakeup wakeup,
+    TaskMaintenance(TaskStore store, TaskRules rules, TaskWorkerPool pool, TaskWakeup wakeup,
                     RedisConnector redis, TasksConfig config, String owner) {
         this.store = store;
         this.rules = rules;
-        this.events = events;
         this.pool = pool;
         this.wakeup = wakeup;
         this.redis = redis;
@@ -82,7 +80,6 @@ final class TaskMaintenance implements AutoCloseable {
         List<Task> batch;
         do {
             batch = store.rescue(now, RESCUE_BATCH);
-            batch.forEach(events::publish);
             rescued += batch.size();
         } while (batch.size() == RESCUE_BATCH);
         if (rescued > 0) {

@@ -35,7 +35,6 @@ final class TaskWorkerPool implements AutoCloseable {
     private final TaskStore store;
     private final TaskRules rules;
     private final TaskHandlers handlers;
-    private final TaskEvents events;
     private final TaskCompleter completer;
     private final TaskWakeup wakeup;
     private final TasksConfig config;
@@ -47,12 +46,11 @@ final class TaskWorkerPool implements AutoCloseable {
     private final Thread claimer;
     private volatile boolean stopping;
 
-    TaskWorkerPool(TaskStore store, TaskRules rules, TaskHandlers handlers, TaskEvents events, TaskCompleter completer,
+    TaskWorkerPool(TaskStore store, TaskRules rules, TaskHandlers handlers, TaskCompleter completer,
                    TaskWakeup wakeup, TasksConfig config, String owner) {
         this.store = store;
         this.rules = rules;
         this.handlers = handlers;
-        this.events = events;
         this.completer = completer;
         this.wakeup = wakeup;
         this.config = config;
@@ -141,7 +139,6 @@ final class TaskWorkerPool implements AutoCloseable {
         count(task.getType()).incrementAndGet();
         Running run = new Running(task, submitter);
         running.put(task.getId(), run);
-        events.publish(task);
         executor.execute(() -> execute(run));
     }
 
@@ -308,7 +305,6 @@ final class TaskWorkerPool implements AutoCloseable {
                     .build();
             if (store.progress(next, now)) {
                 run.current = next;
-                events.publish(next);
             } else {
                 // another worker owns the task now (our lease expired): stop and write nothing
                 run.lost = true;

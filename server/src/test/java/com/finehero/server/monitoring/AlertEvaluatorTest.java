@@ -10,8 +10,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.api.monitoring.v1.AlertSeverity;
 import com.finehero.api.monitoring.v1.AlertState;
-import com.finehero.server.platform.cache.RedisConfig;
-import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbConfig;
 import com.finehero.server.platform.lock.ClusterLock;
@@ -42,7 +40,6 @@ class AlertEvaluatorTest {
     private final SettableClock clock = APP.clock();
     private final Map<String, Double> values = new ConcurrentHashMap<>();
     private final List<Alert> delivered = new CopyOnWriteArrayList<>();
-    private final List<Alert> announced = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     static void openDatabase() {
@@ -75,10 +72,8 @@ class AlertEvaluatorTest {
     }
 
     private AlertEvaluator evaluator(ClusterLock lock, int history, AlertRule... rules) {
-        AlertFeed feed = new AlertFeed(new RedisConnector(RedisConfig.from(APP.config().get("finehero.redis")), clock));
-        feed.subscribe(new AlertFeed.Watcher(announced::add, () -> { }));
         return new AlertEvaluator(new JdbcAlertStore(database), signals(), List.of(rules), lock, clock,
-                delivered::add, feed, INTERVAL, history);
+                delivered::add, INTERVAL, history);
     }
 
     private AlertEvaluator.Evaluation nextTick(AlertEvaluator evaluator) {
@@ -127,7 +122,6 @@ class AlertEvaluatorTest {
                 org.assertj.core.groups.Tuple.tuple(AlertState.ALERT_STATE_FIRING, AlertSeverity.ALERT_SEVERITY_WARNING),
                 org.assertj.core.groups.Tuple.tuple(AlertState.ALERT_STATE_FIRING, AlertSeverity.ALERT_SEVERITY_CRITICAL),
                 org.assertj.core.groups.Tuple.tuple(AlertState.ALERT_STATE_RESOLVED, AlertSeverity.ALERT_SEVERITY_CRITICAL));
-        assertThat(announced).isEqualTo(delivered);
         List<Alert> stored = new JdbcAlertStore(database).list(
                 new AlertStore.Query(AlertState.ALERT_STATE_UNSPECIFIED, "cpu-test", AlertSeverity.ALERT_SEVERITY_UNSPECIFIED, null), 10);
         assertThat(stored).singleElement().isEqualTo(resolved.changes().getFirst());
