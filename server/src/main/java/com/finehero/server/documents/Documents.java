@@ -8,6 +8,7 @@ import java.util.Objects;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.tasks.TaskHandler;
 import io.grpc.BindableService;
 
@@ -42,7 +43,12 @@ public final class Documents {
         DocumentRules rules = new DocumentRules(Objects.requireNonNull(clock, "clock"), maxBytes);
         PageCache searchPages = caches.pages("search");
         PageCache listPages = caches.pages("document-lists");
-        DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, queryTimeout),
+        BoundedReads reads = new BoundedReads(database, queryTimeout);
+        DocumentSearch search = switch (database.dialect()) {
+            case Dialect.PostgreSql() -> new PostgresSearch(reads);
+            case Dialect.H2() -> new TermsSearch(reads);
+        };
+        DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, reads, search),
                 caches.region("documents"), List.of(searchPages, listPages));
         return new Documents(store, rules, searchPages, listPages);
     }

@@ -231,9 +231,9 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
             SearchDocumentsResponse.Builder results = SearchDocumentsResponse.newBuilder().setTotalMatches(page.totalMatches());
             for (DocumentStore.Hit hit : page.hits()) {
                 results.addResults(SearchResult.newBuilder()
-                        .setDocument(hit.document().toBuilder().clearContent())
+                        .setDocument(hit.document())
                         .setScore(hit.score())
-                        .setSnippet(Snippets.of(hit.document().getContent(), query)));
+                        .setSnippet(Snippets.of(hit.excerpt(), query)));
             }
             if (from + page.hits().size() < page.totalMatches()) {
                 results.setNextPageToken(PageTokens.encode(scope, List.of(Integer.toString(from + page.hits().size()))));
