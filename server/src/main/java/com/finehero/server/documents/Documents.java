@@ -32,7 +32,7 @@ public final class Documents {
 
     /**
      * The documents store on {@code database}, cached in the {@code documents} region; a write also drops
-     * the cached {@code search} and {@code document-lists} pages.
+     * the cached {@code search} pages it can change and every cached {@code document-lists} page.
      *
      * @param maxBytes      largest document content accepted
      * @param queryTimeout  longest a caller's list or search statement may run
@@ -49,7 +49,7 @@ public final class Documents {
             case Dialect.H2() -> new TermsSearch(reads);
         };
         DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, reads, search),
-                caches.region("documents"), List.of(searchPages, listPages));
+                caches.region("documents"), searchPages, listPages);
         return new Documents(store, rules, searchPages, listPages);
     }
 

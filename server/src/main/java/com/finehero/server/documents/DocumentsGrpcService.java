@@ -226,7 +226,8 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
         }
         int from = offset;
         String key = scope + "|" + limit + "|" + offset;
-        reply(response, ProtoPages.through(searchPages, key, SearchDocumentsResponse.parser(), () -> {
+        String dependency = SearchDependencies.of(query, filter.jurisdiction());
+        reply(response, ProtoPages.through(searchPages, key, dependency, SearchDocumentsResponse.parser(), () -> {
             DocumentStore.SearchPage page = store.search(query, filter, from, limit);
             SearchDocumentsResponse.Builder results = SearchDocumentsResponse.newBuilder().setTotalMatches(page.totalMatches());
             for (DocumentStore.Hit hit : page.hits()) {
