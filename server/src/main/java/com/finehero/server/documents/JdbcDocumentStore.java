@@ -53,8 +53,8 @@ final class JdbcDocumentStore implements DocumentStore {
         return db.inTransaction(connection -> {
             Sql.update(connection, """
                     INSERT INTO documents (id, title, kind, jurisdiction, tags, content, content_type, size_bytes,
-                        checksum_sha256, version, author, create_time, update_time, title_terms, content_terms, excerpt, owner, visibility)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
+                        checksum_sha256, version, author, create_time, update_time, title_terms, content_terms, excerpt, term_count, owner, visibility)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
                     List.of(document.getCreateTime(), document.getUpdateTime()), terms(document),
                     List.of(document.getOwner(), visibilityName(document.getVisibility()))));
             writeTags(connection, document);
@@ -76,11 +76,10 @@ final class JdbcDocumentStore implements DocumentStore {
             return 0;
         }
         return db.inTransaction(connection -> {
-            List<List<String>> terms = Sql.list(connection, "SELECT id, title, content FROM documents WHERE delete_time IS NULL AND id IN ("
-                    + Sql.placeholders(ids.size()) + ") FOR UPDATE", ids, row -> List.of(
-                    TextTerms.indexed(row.getString("title")), TextTerms.indexed(row.getString("content")),
-                    Excerpts.of(row.getString("content")), row.getString("id")));
-            Sql.batch(connection, "UPDATE documents SET title_terms = ?, content_terms = ?, excerpt = ? WHERE id = ?", terms);
+            List<List<Object>> terms = Sql.list(connection, "SELECT id, title, content FROM documents WHERE delete_time IS NULL AND id IN ("
+                    + Sql.placeholders(ids.size()) + ") FOR UPDATE", ids, row -> Sql.concat(
+                    terms(row.getString("title"), row.getString("content")), List.of(row.getString("id"))));
+            Sql.batch(connection, "UPDATE documents SET title_terms = ?, content_terms = ?, excerpt = ?, term_count = ? WHERE id = ?", terms);
             return terms.size();
         });
     }
@@ -108,7 +107,7 @@ final class JdbcDocumentStore implements DocumentStore {
             Sql.update(connection, """
                     UPDATE documents SET title = ?, kind = ?, jurisdiction = ?, tags = ?, content = ?, content_type = ?,
                         size_bytes = ?, checksum_sha256 = ?, version = ?, author = ?, update_time = ?, title_terms = ?,
-                        content_terms = ?, excerpt = ?, visibility = ?
+                        content_terms = ?, excerpt = ?, term_count = ?, visibility = ?
                     WHERE id = ?""", Sql.concat(body(changed), List.of(changed.getUpdateTime()), terms(changed),
                     List.of(visibilityName(changed.getVisibility()), id)));
             Sql.update(connection, "DELETE FROM document_tags WHERE document_id = ?", List.of(id));
@@ -227,10 +226,15 @@ final class JdbcDocumentStore implements DocumentStore {
                 document.getSizeBytes(), document.getChecksumSha256(), document.getVersion(), document.getAuthor());
     }
 
-    /** The search terms of the title and the content, and the excerpt snippets are cut from. */
+    /** The search terms of the title and the content, the excerpt snippets are cut from, and the number of terms. */
     private static List<Object> terms(Document document) {
-        return List.of(TextTerms.indexed(document.getTitle()), TextTerms.indexed(document.getContent()),
-                Excerpts.of(document.getContent()));
+        return terms(document.getTitle(), document.getContent());
+    }
+
+    static List<Object> terms(String title, String content) {
+        String titleTerms = TextTerms.indexed(title);
+        String contentTerms = TextTerms.indexed(content);
+        return List.of(titleTerms, contentTerms, Excerpts.of(content), TextTerms.count(titleTerms) + TextTerms.count(contentTerms));
     }
 
     private static void writeTags(Connection connection, Document document) throws SQLException {

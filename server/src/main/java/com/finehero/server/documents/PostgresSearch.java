@@ -9,7 +9,7 @@ import com.finehero.server.platform.db.Sql;
 /**
  * Search on PostgreSQL: one statement matches through the GIN-indexed {@code search_vector} (title terms
  * weighted A, content terms D; migration V17), ranks with {@code ts_rank_cd} (cover density, divided by
- * 1 + log of the document's length so long texts do not win by length alone), counts the matches and
+ * 1 + log of the document's number of terms so long texts do not win by length alone), counts the matches and
  * keeps one page in the database; only that page's summaries and excerpts leave it. No string work per
  * matching document.
  *
@@ -19,8 +19,12 @@ import com.finehero.server.platform.db.Sql;
  */
 final class PostgresSearch implements DocumentSearch {
 
-    /** Rank normalisation 1: divide by 1 + log(number of terms in the document). */
-    private static final String RANK = "ts_rank_cd(d.search_vector, to_tsquery('simple', ?), 1)";
+    /**
+     * Cover density divided by 1 + log of the document's number of terms, stored at write time
+     * ({@code term_count}); ts_rank_cd's own length normalisation would count the vector's positions
+     * again for every match.
+     */
+    private static final String RANK = "ts_rank_cd(d.search_vector, to_tsquery('simple', ?)) / (1 + LN(1 + d.term_count))";
 
     private final BoundedReads reads;
 
@@ -37,10 +41,13 @@ final class PostgresSearch implements DocumentSearch {
     public DocumentStore.SearchPage search(SearchQuery query, DocumentStore.Filter filter, int offset, int limit) {
         String tsquery = tsquery(query);
         Sql.Where where = JdbcDocumentStore.filtered(filter).and("d.search_vector @@ to_tsquery('simple', ?)", tsquery);
-        // the window count runs over every match before the page is cut; the outer join reads only the page's rows
+        // innermost: the matches' ids and scores (OFFSET 0 keeps the planner from merging it upwards, which would carry
+        // each vector into the window's buffer); then the count over all of them and the page; the outer join reads only
+        // the page's rows
         String sql = "SELECT " + JdbcDocumentStore.SUMMARY_COLUMNS + ", d.excerpt, h.score, h.total FROM ("
-                + "SELECT d.id, " + RANK + " AS score, COUNT(*) OVER () AS total FROM documents d" + where.clause()
-                + " ORDER BY score DESC, d.id LIMIT ? OFFSET ?) h JOIN documents d ON d.id = h.id ORDER BY h.score DESC, h.id";
+                + "SELECT s.id, s.score, COUNT(*) OVER () AS total FROM ("
+                + "SELECT d.id, " + RANK + " AS score FROM documents d" + where.clause() + " OFFSET 0) s"
+                + " ORDER BY s.score DESC, s.id LIMIT ? OFFSET ?) h JOIN documents d ON d.id = h.id ORDER BY h.score DESC, h.id";
         return reads.run("the search", connection -> {
             long[] total = {0};
             List<DocumentStore.Hit> hits = Sql.list(connection, sql, Sql.concat(List.of(tsquery), where.params(limit, offset)), row -> {
