@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
 import com.finehero.api.documents.v1.Document;
@@ -14,21 +15,24 @@ import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.cache.ProtoRecords;
 
 /**
- * Serves current documents from the {@code documents} cache region and keeps the search and list page caches honest: every write moves
- * them to a new generation. The region holds documents whoever may read them, so every read from it is checked against the caller's
- * {@link Audience} before it is returned; page caches are keyed by the audience ({@link DocumentStore.Filter}).
+ * Serves current documents from the {@code documents} cache region and keeps the search and list page caches honest. A write moves
+ * the cached search pages it can change to a new generation ({@link SearchDependencies}: the terms and jurisdiction of the document
+ * before and after), and every list page. The region holds documents whoever may read them, so every read from it is checked against
+ * the caller's {@link Audience} before it is returned; page caches are keyed by the audience ({@link DocumentStore.Filter}).
  */
 final class CachedDocumentStore implements DocumentStore {
 
     private final DocumentStore store;
     private final CacheRegion cache;
-    private final List<PageCache> dependentPages;
+    private final PageCache searchPages;
+    private final PageCache listPages;
     private final ProtoRecords<Document> records;
 
-    public CachedDocumentStore(DocumentStore store, CacheRegion cache, List<PageCache> dependentPages) {
+    public CachedDocumentStore(DocumentStore store, CacheRegion cache, PageCache searchPages, PageCache listPages) {
         this.store = Objects.requireNonNull(store, "store");
         this.cache = Objects.requireNonNull(cache, "cache");
-        this.dependentPages = List.copyOf(dependentPages);
+        this.searchPages = Objects.requireNonNull(searchPages, "searchPages");
+        this.listPages = Objects.requireNonNull(listPages, "listPages");
         this.records = new ProtoRecords<>(cache, Document.parser(), Document::getVersion);
     }
 
@@ -36,7 +40,7 @@ final class CachedDocumentStore implements DocumentStore {
     public Document create(Document document) {
         Document created = store.create(document);
         remember(created.getId(), created);
-        dependentPages.forEach(PageCache::invalidateAll);
+        written(List.of(created));
         return created;
     }
 
@@ -50,24 +54,29 @@ final class CachedDocumentStore implements DocumentStore {
 
     @Override
     public Document change(String id, Audience audience, UnaryOperator<Document> change) {
-        Document changed = store.change(id, audience, change);
+        AtomicReference<Document> before = new AtomicReference<>();
+        Document changed = store.change(id, audience, current -> {
+            before.set(current);
+            return change.apply(current);
+        });
         remember(id, changed);
-        dependentPages.forEach(PageCache::invalidateAll);
+        written(List.of(before.get(), changed));
         return changed;
     }
 
     @Override
     public void delete(String id, Instant when) {
+        Optional<Document> current = find(id, 0, Audience.EVERY_OWNER);
         store.delete(id, when);
         cache.markDeleted(id);
-        dependentPages.forEach(PageCache::invalidateAll);
+        current.ifPresentOrElse(document -> written(List.of(document)), this::writtenUnknown);
     }
 
     @Override
     public Document restore(String id) {
         Document restored = store.restore(id);
         cache.invalidate(id); // drop the tombstone; the next read loads the restored document
-        dependentPages.forEach(PageCache::invalidateAll);
+        written(List.of(restored));
         return restored;
     }
 
@@ -94,7 +103,7 @@ final class CachedDocumentStore implements DocumentStore {
     @Override
     public int reindex(List<String> ids) {
         int rewritten = store.reindex(ids);
-        dependentPages.forEach(PageCache::invalidateAll); // search results depend on the terms
+        writtenUnknown(); // search results depend on the terms
         return rewritten;
     }
 
@@ -105,5 +114,17 @@ final class CachedDocumentStore implements DocumentStore {
 
     private void remember(String key, Document document) {
         records.remember(key, document);
+    }
+
+    /** After these versions of documents were written (committed): the search pages they can change, and every list page. */
+    private void written(List<Document> versions) {
+        SearchDependencies.touched(versions).ifPresentOrElse(searchPages::invalidate, searchPages::invalidateAll);
+        listPages.invalidateAll();
+    }
+
+    /** After a write whose documents are not known here. */
+    private void writtenUnknown() {
+        searchPages.invalidateAll();
+        listPages.invalidateAll();
     }
 }

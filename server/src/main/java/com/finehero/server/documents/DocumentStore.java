@@ -63,8 +63,9 @@ public interface DocumentStore {
 
     record Cursor(Instant createTime, String id) { }
 
-    /** One page of search results: documents with content (for snippets) and their scores. */
+    /** One page of search results, best first, and how many documents match in all. */
     record SearchPage(List<Hit> hits, long totalMatches) { }
 
-    record Hit(Document document, double score) { }
+    /** A document without content, its score, and its stored excerpt (the opening of the content) for the snippet. */
+    record Hit(Document document, double score, String excerpt) { }
 }

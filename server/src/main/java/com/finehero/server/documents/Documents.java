@@ -8,6 +8,7 @@ import java.util.Objects;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.tasks.TaskHandler;
 import io.grpc.BindableService;
 
@@ -31,7 +32,7 @@ public final class Documents {
 
     /**
      * The documents store on {@code database}, cached in the {@code documents} region; a write also drops
-     * the cached {@code search} and {@code document-lists} pages.
+     * the cached {@code search} pages it can change and every cached {@code document-lists} page.
      *
      * @param maxBytes      largest document content accepted
      * @param queryTimeout  longest a caller's list or search statement may run
@@ -42,8 +43,13 @@ public final class Documents {
         DocumentRules rules = new DocumentRules(Objects.requireNonNull(clock, "clock"), maxBytes);
         PageCache searchPages = caches.pages("search");
         PageCache listPages = caches.pages("document-lists");
-        DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, queryTimeout),
-                caches.region("documents"), List.of(searchPages, listPages));
+        BoundedReads reads = new BoundedReads(database, queryTimeout);
+        DocumentSearch search = switch (database.dialect()) {
+            case Dialect.PostgreSql() -> new PostgresSearch(reads);
+            case Dialect.H2() -> new TermsSearch(reads);
+        };
+        DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, reads, search),
+                caches.region("documents"), searchPages, listPages);
         return new Documents(store, rules, searchPages, listPages);
     }
 

@@ -226,14 +226,15 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
         }
         int from = offset;
         String key = scope + "|" + limit + "|" + offset;
-        reply(response, ProtoPages.through(searchPages, key, SearchDocumentsResponse.parser(), () -> {
+        String dependency = SearchDependencies.of(query, filter.jurisdiction());
+        reply(response, ProtoPages.through(searchPages, key, dependency, SearchDocumentsResponse.parser(), () -> {
             DocumentStore.SearchPage page = store.search(query, filter, from, limit);
             SearchDocumentsResponse.Builder results = SearchDocumentsResponse.newBuilder().setTotalMatches(page.totalMatches());
             for (DocumentStore.Hit hit : page.hits()) {
                 results.addResults(SearchResult.newBuilder()
-                        .setDocument(hit.document().toBuilder().clearContent())
+                        .setDocument(hit.document())
                         .setScore(hit.score())
-                        .setSnippet(Snippets.of(hit.document().getContent(), query)));
+                        .setSnippet(Snippets.of(hit.excerpt(), query)));
             }
             if (from + page.hits().size() < page.totalMatches()) {
                 results.setNextPageToken(PageTokens.encode(scope, List.of(Integer.toString(from + page.hits().size()))));

@@ -3,7 +3,6 @@ package com.finehero.server.documents;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,33 +24,28 @@ import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.security.JurisdictionScope;
 
 /**
- * {@link DocumentStore} on PostgreSQL or H2. Search matches and ranks with the same SQL on both (string
- * functions over the normalised terms); PostgreSQL first narrows the candidates through its
- * GIN-indexed tsvector of those terms ({@link DocumentSearchSql}).
+ * {@link DocumentStore} on PostgreSQL or H2. Every write stores the normalised search terms and the
+ * excerpt of the text; searches go to the {@link DocumentSearch} of the database, which shares this
+ * store's audience and filter conditions.
  */
 final class JdbcDocumentStore implements DocumentStore {
 
-    private static final String SUMMARY_COLUMNS = "d.id, d.title, d.kind, d.jurisdiction, d.tags, d.content_type, "
+    static final String SUMMARY_COLUMNS = "d.id, d.title, d.kind, d.jurisdiction, d.tags, d.content_type, "
             + "d.size_bytes, d.checksum_sha256, d.version, d.author, d.create_time, d.update_time, d.owner, d.visibility";
     /** A past version's columns, with the owner and visibility of the document (they are not versioned). */
     private static final String VERSION_COLUMNS = "v.document_id AS id, v.title, v.kind, v.jurisdiction, v.tags, v.content_type, "
             + "v.size_bytes, v.checksum_sha256, v.version, v.author, v.create_time, v.update_time, d.owner, d.visibility";
-    /** SQLSTATE of a statement cancelled by its timeout, on PostgreSQL and H2 alike. */
-    private static final String QUERY_CANCELLED = "57014";
     private static final String SELECT_CURRENT = "SELECT " + SUMMARY_COLUMNS + ", d.content FROM documents d WHERE d.id = ?";
 
     private final Database db;
-    private final DocumentSearchSql search;
-    private final Duration queryTimeout;
+    private final BoundedReads reads;
+    private final DocumentSearch search;
 
-    /** {@code queryTimeout} bounds each statement of a list or search a caller asks for. */
-    public JdbcDocumentStore(Database db, Duration queryTimeout) {
+    /** {@code reads} bounds each statement of a list a caller asks for; {@code search} answers searches. */
+    public JdbcDocumentStore(Database db, BoundedReads reads, DocumentSearch search) {
         this.db = Objects.requireNonNull(db, "db");
-        this.search = DocumentSearchSql.of(db.dialect());
-        this.queryTimeout = Objects.requireNonNull(queryTimeout, "queryTimeout");
-        if (queryTimeout.toMillis() < 1) {
-            throw new IllegalArgumentException("queryTimeout: " + queryTimeout + " (expected: at least 1 ms)");
-        }
+        this.reads = Objects.requireNonNull(reads, "reads");
+        this.search = Objects.requireNonNull(search, "search");
     }
 
     @Override
@@ -59,8 +53,8 @@ final class JdbcDocumentStore implements DocumentStore {
         return db.inTransaction(connection -> {
             Sql.update(connection, """
                     INSERT INTO documents (id, title, kind, jurisdiction, tags, content, content_type, size_bytes,
-                        checksum_sha256, version, author, create_time, update_time, title_terms, content_terms, owner, visibility)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
+                        checksum_sha256, version, author, create_time, update_time, title_terms, content_terms, excerpt, term_count, owner, visibility)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
                     List.of(document.getCreateTime(), document.getUpdateTime()), terms(document),
                     List.of(document.getOwner(), visibilityName(document.getVisibility()))));
             writeTags(connection, document);
@@ -82,10 +76,10 @@ final class JdbcDocumentStore implements DocumentStore {
             return 0;
         }
         return db.inTransaction(connection -> {
-            List<List<String>> terms = Sql.list(connection, "SELECT id, title, content FROM documents WHERE delete_time IS NULL AND id IN ("
-                    + Sql.placeholders(ids.size()) + ") FOR UPDATE", ids, row -> List.of(
-                    TextTerms.indexed(row.getString("title")), TextTerms.indexed(row.getString("content")), row.getString("id")));
-            Sql.batch(connection, "UPDATE documents SET title_terms = ?, content_terms = ? WHERE id = ?", terms);
+            List<List<Object>> terms = Sql.list(connection, "SELECT id, title, content FROM documents WHERE delete_time IS NULL AND id IN ("
+                    + Sql.placeholders(ids.size()) + ") FOR UPDATE", ids, row -> Sql.concat(
+                    terms(row.getString("title"), row.getString("content")), List.of(row.getString("id"))));
+            Sql.batch(connection, "UPDATE documents SET title_terms = ?, content_terms = ?, excerpt = ?, term_count = ? WHERE id = ?", terms);
             return terms.size();
         });
     }
@@ -113,7 +107,7 @@ final class JdbcDocumentStore implements DocumentStore {
             Sql.update(connection, """
                     UPDATE documents SET title = ?, kind = ?, jurisdiction = ?, tags = ?, content = ?, content_type = ?,
                         size_bytes = ?, checksum_sha256 = ?, version = ?, author = ?, update_time = ?, title_terms = ?,
-                        content_terms = ?, visibility = ?
+                        content_terms = ?, excerpt = ?, term_count = ?, visibility = ?
                     WHERE id = ?""", Sql.concat(body(changed), List.of(changed.getUpdateTime()), terms(changed),
                     List.of(visibilityName(changed.getVisibility()), id)));
             Sql.update(connection, "DELETE FROM document_tags WHERE document_id = ?", List.of(id));
@@ -155,7 +149,7 @@ final class JdbcDocumentStore implements DocumentStore {
             where.beforeKey("d.create_time", "d.id", after.createTime(), after.id());
         }
         String sql = "SELECT " + SUMMARY_COLUMNS + " FROM documents d" + where.clause() + " ORDER BY d.create_time DESC, d.id DESC LIMIT ?";
-        return bounded("the listing", connection -> Sql.list(connection, sql, where.params(limit), JdbcDocumentStore::withoutContent));
+        return reads.run("the listing", connection -> Sql.list(connection, sql, where.params(limit), JdbcDocumentStore::withoutContent));
     }
 
     @Override
@@ -173,32 +167,7 @@ final class JdbcDocumentStore implements DocumentStore {
 
     @Override
     public SearchPage search(SearchQuery query, Filter filter, int offset, int limit) {
-        Sql.Where where = search.match(filtered(filter), query.clauses());
-        return bounded("the search", connection -> {
-            // ranked among what the caller may read: another owner's private text does not move the scores
-            long corpus = count(connection, visible(live(), filter.audience()));
-            List<String> scores = new ArrayList<>();
-            List<Object> scoreParams = new ArrayList<>();
-            for (SearchQuery.Clause clause : query.clauses()) {
-                long matching = count(connection, search.match(visible(live(), filter.audience()), List.of(clause)));
-                double idf = Math.log(1 + (corpus - matching + 0.5) / (matching + 0.5));
-                String inTitle = occurrences("d.title_terms");
-                String inContent = occurrences("d.content_terms");
-                // BM25-style saturation: repeats count less and less; a title hit weighs double
-                scores.add("? * (2.0 * " + inTitle + " / (" + inTitle + " + 0.5) + " + inContent + " / (" + inContent + " + 1.2))");
-                scoreParams.add(idf);
-                for (int k = 0; k < 4; k++) {
-                    scoreParams.addAll(List.of(clause.pattern(), clause.pattern().length()));
-                }
-            }
-            long total = count(connection, where);
-            String sql = "SELECT * FROM (SELECT " + SUMMARY_COLUMNS + ", d.content, " + String.join(" + ", scores) + " AS score "
-                    + "FROM documents d" + where.clause() + ") s "
-                    + "ORDER BY ROUND(CAST(s.score AS NUMERIC), 6) DESC, s.id LIMIT ? OFFSET ?";
-            List<Hit> hits = Sql.list(connection, sql, Sql.concat(scoreParams, where.params(limit, offset)),
-                    row -> new Hit(withContent(row), row.getDouble("score")));
-            return new SearchPage(hits, total);
-        });
+        return search.search(query, filter, offset, limit);
     }
 
     @Override
@@ -211,18 +180,13 @@ final class JdbcDocumentStore implements DocumentStore {
                 List.copyOf(ids), row -> row.getString(1))));
     }
 
-    /** Count of a pattern in a padded terms column; the pattern and its length are parameters. */
-    private static String occurrences(String column) {
-        return "(CAST(LENGTH(" + column + ") - LENGTH(REPLACE(" + column + ", ?, '')) AS DOUBLE PRECISION) / ?)";
-    }
-
     /** Documents that are not deleted. */
-    private static Sql.Where live() {
+    static Sql.Where live() {
         return Sql.where().and("d.delete_time IS NULL");
     }
 
     /** Narrows {@code where} (over {@code documents d}) to what {@code audience} may read. */
-    private static Sql.Where visible(Sql.Where where, Audience audience) {
+    static Sql.Where visible(Sql.Where where, Audience audience) {
         if (audience.readsEverything()) {
             return where;
         }
@@ -240,31 +204,8 @@ final class JdbcDocumentStore implements DocumentStore {
         return where.and("(d.visibility = 'PUBLIC' OR (" + owned + scope.sqlCondition("d.jurisdiction") + "))", params.toArray());
     }
 
-    /**
-     * Runs a read a caller drives (list, search) with each statement bounded by the query timeout, so one
-     * heavy query cannot hold a connection and a core for long. Past it: UNAVAILABLE, reason QUERY_TIMEOUT.
-     */
-    private <T> T bounded(String what, Database.TransactionWork<T> work) {
-        try {
-            return db.read(connection -> {
-                search.limitStatements(connection, queryTimeout);
-                try {
-                    return work.run(connection);
-                } finally {
-                    search.unlimitStatements(connection);
-                }
-            });
-        } catch (Database.DatabaseException e) {
-            if (!QUERY_CANCELLED.equals(e.sqlException().getSQLState())) {
-                throw e;
-            }
-            throw new FineHeroException.Unavailable("QUERY_TIMEOUT", what + " took longer than " + queryTimeout.toMillis()
-                    + " ms (finehero.documents.query-timeout); narrow it, e.g. fewer or longer prefixes", Duration.ofSeconds(1));
-        }
-    }
-
     /** Live documents passing {@code filter}, for its audience. */
-    private static Sql.Where filtered(Filter filter) {
+    static Sql.Where filtered(Filter filter) {
         Sql.Where where = visible(live(), filter.audience())
                 .eq("d.kind", filter.kind() == DocumentKind.DOCUMENT_KIND_UNSPECIFIED ? null : kindName(filter.kind()))
                 .eq("d.jurisdiction", filter.jurisdiction());
@@ -274,7 +215,7 @@ final class JdbcDocumentStore implements DocumentStore {
         return where;
     }
 
-    private static long count(Connection connection, Sql.Where where) throws SQLException {
+    static long count(Connection connection, Sql.Where where) throws SQLException {
         return Sql.one(connection, "SELECT COUNT(*) FROM documents d" + where.clause(), where.params(), row -> row.getLong(1)).orElseThrow();
     }
 
@@ -285,9 +226,15 @@ final class JdbcDocumentStore implements DocumentStore {
                 document.getSizeBytes(), document.getChecksumSha256(), document.getVersion(), document.getAuthor());
     }
 
-    /** The search terms of the title and the content. */
+    /** The search terms of the title and the content, the excerpt snippets are cut from, and the number of terms. */
     private static List<Object> terms(Document document) {
-        return List.of(TextTerms.indexed(document.getTitle()), TextTerms.indexed(document.getContent()));
+        return terms(document.getTitle(), document.getContent());
+    }
+
+    static List<Object> terms(String title, String content) {
+        String titleTerms = TextTerms.indexed(title);
+        String contentTerms = TextTerms.indexed(content);
+        return List.of(titleTerms, contentTerms, Excerpts.of(content), TextTerms.count(titleTerms) + TextTerms.count(contentTerms));
     }
 
     private static void writeTags(Connection connection, Document document) throws SQLException {
@@ -310,7 +257,7 @@ final class JdbcDocumentStore implements DocumentStore {
         return document(row, true);
     }
 
-    private static Document withoutContent(ResultSet row) throws SQLException {
+    static Document withoutContent(ResultSet row) throws SQLException {
         return document(row, false);
     }
 

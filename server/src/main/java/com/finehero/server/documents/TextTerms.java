@@ -51,12 +51,37 @@ final class TextTerms {
     }
 
     static String normalise(String word) {
+        if (isAsciiAlphanumeric(word)) {
+            // the common case, and the same answer: NFKD leaves ASCII alone and case folds to lower case
+            return word.toLowerCase(Locale.ROOT);
+        }
         String decomposed = Normalizer.normalize(word, Normalizer.Form.NFKD);
         StringBuilder out = new StringBuilder(decomposed.length());
         // upper then lower folds case fully: "Straße" and "STRASSE" both become "strasse"
         String stripped = MARKS.matcher(decomposed).replaceAll("").toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT);
         stripped.codePoints().filter(Character::isLetterOrDigit).forEach(out::appendCodePoint);
         return out.toString();
+    }
+
+    /** How many terms a stored form ({@link #indexed}) holds: each takes two of its spaces, and two more pad it. */
+    static int count(String indexed) {
+        int spaces = 0;
+        for (int i = 0; i < indexed.length(); i++) {
+            if (indexed.charAt(i) == ' ') {
+                spaces++;
+            }
+        }
+        return (spaces - 2) / 2;
+    }
+
+    private static boolean isAsciiAlphanumeric(String word) {
+        for (int i = 0; i < word.length(); i++) {
+            char c = word.charAt(i);
+            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The stored form of a text: every term padded by spaces. */

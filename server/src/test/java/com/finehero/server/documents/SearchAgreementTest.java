@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 import com.finehero.api.documents.v1.CreateDocumentRequest;
@@ -15,7 +14,6 @@ import com.finehero.api.documents.v1.DocumentKind;
 import com.finehero.api.documents.v1.DocumentsServiceGrpc;
 import com.finehero.api.documents.v1.SearchDocumentsRequest;
 import com.finehero.api.documents.v1.SearchDocumentsResponse;
-import com.finehero.api.documents.v1.SearchResult;
 import com.finehero.api.documents.v1.Snippet;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
@@ -25,11 +23,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
 
 /**
- * The embedded default and PostgreSQL rank one generated corpus the same way: for each query the
- * top results, their order and their scores agree.
+ * The embedded default and PostgreSQL find the same documents in one generated corpus, with the same
+ * snippets, for every kind of clause.
  */
 class SearchAgreementTest {
 
@@ -74,35 +71,24 @@ class SearchAgreementTest {
     }
 
     /**
-     * Ordering is score, then document id. Ids differ between the two databases, so documents with
-     * equal scores may come in another order: compare the score sequence, and the documents of each
-     * score (the last group may be cut by the page).
+     * The two engines rank differently (PostgreSQL's cover density against the embedded engine's BM25;
+     * docs/search.md), so what must agree is what matches: the count, the matching documents when they
+     * fit in one page, and the snippet of a document found by both. Ranking quality is the judged
+     * query set's (JudgedSearchTest).
      */
     @ParameterizedTest
     @ValueSource(strings = {"parking", "hydrant curb", "\"parking meter\"", "tow*", "appeal hearing judge",
             "reglement", "STRASSE", "straße", "placard disabled", "sweep*", "\"bus zone\" fine", "evidence photo camera",
             "dismissed", "code section", "night"})
-    void bothDatabasesRankTheSame(String query) {
+    void bothDatabasesMatchTheSame(String query) {
         SearchDocumentsResponse h2 = search(H2, query);
         SearchDocumentsResponse postgres = search(POSTGRES, query);
 
         assertThat(postgres.getTotalMatches()).as("matches for " + query).isEqualTo(h2.getTotalMatches());
         assertThat(h2.getTotalMatches()).as("the corpus has matches for " + query).isPositive();
         assertThat(postgres.getResultsCount()).isEqualTo(h2.getResultsCount());
-        for (int i = 0; i < h2.getResultsCount(); i++) {
-            assertThat(postgres.getResults(i).getScore()).as("score " + i + " for " + query)
-                    .isCloseTo(h2.getResults(i).getScore(), within(1e-6));
-        }
-        Map<Long, Set<String>> h2Groups = groups(h2);
-        Map<Long, Set<String>> postgresGroups = groups(postgres);
-        long lastScore = Math.round(h2.getResults(h2.getResultsCount() - 1).getScore() * 1e6);
-        boolean cut = h2.getResultsCount() < h2.getTotalMatches();
-        for (Map.Entry<Long, Set<String>> group : h2Groups.entrySet()) {
-            if (cut && group.getKey() == lastScore) {
-                continue;
-            }
-            assertThat(postgresGroups.get(group.getKey())).as("documents scoring " + group.getKey() / 1e6 + " for " + query)
-                    .isEqualTo(group.getValue());
+        if (h2.getResultsCount() == h2.getTotalMatches()) {
+            assertThat(titles(postgres)).as("documents matching " + query).isEqualTo(titles(h2));
         }
         Map<String, Snippet> h2Snippets = snippets(h2);
         snippets(postgres).forEach((title, snippet) -> {
@@ -110,6 +96,11 @@ class SearchAgreementTest {
                 assertThat(snippet).isEqualTo(h2Snippets.get(title));
             }
         });
+        for (SearchDocumentsResponse response : List.of(h2, postgres)) {
+            for (int i = 1; i < response.getResultsCount(); i++) {
+                assertThat(response.getResults(i).getScore()).as("best first").isLessThanOrEqualTo(response.getResults(i - 1).getScore());
+            }
+        }
     }
 
     @org.junit.jupiter.api.Test
@@ -130,12 +121,10 @@ class SearchAgreementTest {
         assertThat(plan.toString()).contains("documents_search");
     }
 
-    private static Map<Long, Set<String>> groups(SearchDocumentsResponse response) {
-        Map<Long, Set<String>> groups = new TreeMap<>();
-        for (SearchResult result : response.getResultsList()) {
-            groups.computeIfAbsent(Math.round(result.getScore() * 1e6), k -> new TreeSet<>()).add(result.getDocument().getTitle());
-        }
-        return groups;
+    private static Set<String> titles(SearchDocumentsResponse response) {
+        Set<String> titles = new TreeSet<>();
+        response.getResultsList().forEach(r -> titles.add(r.getDocument().getTitle()));
+        return titles;
     }
 
     private static Map<String, Snippet> snippets(SearchDocumentsResponse response) {

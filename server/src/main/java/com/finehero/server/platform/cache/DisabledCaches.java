@@ -54,17 +54,21 @@ final class DisabledCaches {
         private final CacheStats stats = new CacheStats();
 
         @Override
-        public Lookup lookup(String key) {
+        public Lookup lookup(String key, String dependency) {
             stats.miss();
-            return new Lookup(-1, Optional.empty());
+            return new Lookup(null, Optional.empty());
         }
 
         @Override
-        public void put(String key, long generation, byte[] page) {
+        public void put(String key, String stamp, byte[] page) {
         }
 
         @Override
         public void invalidateAll() {
+        }
+
+        @Override
+        public void invalidate(java.util.Collection<String> dependencies) {
         }
 
         @Override

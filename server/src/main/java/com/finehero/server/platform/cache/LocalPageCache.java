@@ -1,8 +1,10 @@
 package com.finehero.server.platform.cache;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import com.github.benmanes.caffeine.cache.Cache;
 
@@ -10,6 +12,9 @@ import com.github.benmanes.caffeine.cache.Cache;
 final class LocalPageCache implements PageCache {
 
     private final AtomicLong generation = new AtomicLong();
+    private final AtomicLongArray dependencies = new AtomicLongArray(DEPENDENCY_BUCKETS);
+    /** The generation of pages read without a dependency: any narrow invalidation moves it too. */
+    private final AtomicLong undepending = new AtomicLong();
     private final Cache<String, byte[]> pages;
     private final CacheStats stats = new CacheStats();
 
@@ -18,21 +23,24 @@ final class LocalPageCache implements PageCache {
     }
 
     @Override
-    public Lookup lookup(String key) {
-        long current = generation.get();
-        byte[] page = pages.getIfPresent(current + ":" + key);
+    public Lookup lookup(String key, String dependency) {
+        String stamp = generation.get() + (dependency == null
+                ? "-" + undepending.get()
+                : "." + dependencies.get(PageCache.bucket(dependency)));
+        byte[] page = pages.getIfPresent(stamp + ":" + key);
         if (page == null) {
             stats.miss();
         } else {
             stats.hit();
         }
-        return new Lookup(current, Optional.ofNullable(page));
+        return new Lookup(stamp, Optional.ofNullable(page));
     }
 
     @Override
-    public void put(String key, long generation, byte[] page) {
-        if (generation == this.generation.get()) {
-            pages.put(generation + ":" + key, page);
+    public void put(String key, String stamp, byte[] page) {
+        // a stamp older than a write is stored where no lookup reads; the bound and the TTL evict it
+        if (stamp != null) {
+            pages.put(stamp + ":" + key, page);
         }
     }
 
@@ -40,6 +48,12 @@ final class LocalPageCache implements PageCache {
     public void invalidateAll() {
         generation.incrementAndGet();
         pages.invalidateAll();
+    }
+
+    @Override
+    public void invalidate(Collection<String> dependencies) {
+        dependencies.stream().mapToInt(PageCache::bucket).distinct().forEach(this.dependencies::incrementAndGet);
+        undepending.incrementAndGet(); // a page read without a dependency may depend on anything
     }
 
     @Override

@@ -13,7 +13,12 @@ public final class ProtoPages {
     }
 
     public static <T extends Message> T through(PageCache cache, String key, Parser<T> parser, Supplier<T> loader) {
-        PageCache.Lookup lookup = cache.lookup(key);
+        return through(cache, key, null, parser, loader);
+    }
+
+    /** As {@link #through(PageCache, String, Parser, Supplier)}, for a page that depends on {@code dependency} (null: none). */
+    public static <T extends Message> T through(PageCache cache, String key, String dependency, Parser<T> parser, Supplier<T> loader) {
+        PageCache.Lookup lookup = cache.lookup(key, dependency);
         if (lookup.page().isPresent()) {
             try {
                 return parser.parseFrom(lookup.page().get());
@@ -24,7 +29,7 @@ public final class ProtoPages {
         long start = System.nanoTime();
         T loaded = loader.get();
         cache.stats().load(System.nanoTime() - start);
-        cache.put(key, lookup.generation(), loaded.toByteArray());
+        cache.put(key, lookup.stamp(), loaded.toByteArray());
         return loaded;
     }
 }

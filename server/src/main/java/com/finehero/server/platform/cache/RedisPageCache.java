@@ -2,6 +2,8 @@ package com.finehero.server.platform.cache;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -9,22 +11,30 @@ import java.util.Optional;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
+import org.redisson.client.codec.StringCodec;
 
 /**
- * {@link PageCache} in Redis, shared by every instance: the generation is a Redis counter, a page key
- * includes it, and one Lua script reads both in a single round trip. If a generation bump could not
- * reach Redis, it is made before Redis is read again.
+ * {@link PageCache} in Redis, shared by every instance: the global generation is a Redis counter, the
+ * dependency generations (and that of pages without a dependency, field {@code -}) are fields of one
+ * Redis hash, a page key includes the stamp they make, and one Lua script reads the stamp and the page
+ * in a single round trip; another bumps many dependencies in one. If a bump could not reach Redis, the
+ * global generation is bumped before Redis is read again.
  *
- * <p>The script names the page key it reads only once it has read the generation, so Redis Cluster
- * cannot route it by that key: every key of one region carries the region's hash tag
+ * <p>The script names the page key it reads only once it has read the stamp, so Redis Cluster cannot
+ * route it by that key: every key of one region carries the region's hash tag
  * ({@code <prefix>:{<region>}:...}) and lies in the generation key's slot. A region's pages therefore
  * live on one cluster master; regions spread over the masters.
  */
 final class RedisPageCache implements PageCache {
 
     private static final String LOOKUP = """
-            local generation = redis.call('GET', KEYS[1]) or '0'
-            return {generation, redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])}""";
+            local stamp = (redis.call('GET', KEYS[1]) or '0') .. '.' .. (redis.call('HGET', KEYS[2], ARGV[3]) or '0')
+            return {stamp, redis.call('GET', ARGV[1] .. stamp .. ':' .. ARGV[2])}""";
+    private static final String INVALIDATE = """
+            for _, field in ipairs(ARGV) do redis.call('HINCRBY', KEYS[1], field, 1) end
+            return 0""";
+    /** The hash field of pages read without a dependency. */
+    private static final String UNDEPENDING = "-";
 
     private final String name;
     private final RedisConnector redis;
@@ -39,48 +49,50 @@ final class RedisPageCache implements PageCache {
     }
 
     @Override
-    public Lookup lookup(String key) {
+    public Lookup lookup(String key, String dependency) {
         Optional<RedissonClient> client = usable();
         if (client.isEmpty()) {
             stats.miss();
-            return new Lookup(-1, Optional.empty());
+            return new Lookup(null, Optional.empty());
         }
         try {
+            String field = dependency == null ? UNDEPENDING : Integer.toString(PageCache.bucket(dependency));
             List<Object> answer = redis.awaitRead(client.get().getScript(ByteArrayCodec.INSTANCE).<List<Object>>evalAsync(
-                    RScript.Mode.READ_ONLY, LOOKUP, RScript.ReturnType.MULTI, List.of(generationKey()),
-                    (pagesKey() + ":").getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8)));
-            long generation = Long.parseLong(new String((byte[]) answer.get(0), StandardCharsets.US_ASCII));
+                    RScript.Mode.READ_ONLY, LOOKUP, RScript.ReturnType.MULTI, List.of(generationKey(), dependenciesKey()),
+                    (pagesKey() + ":").getBytes(StandardCharsets.UTF_8), key.getBytes(StandardCharsets.UTF_8),
+                    field.getBytes(StandardCharsets.US_ASCII)));
+            String stamp = new String((byte[]) answer.get(0), StandardCharsets.US_ASCII);
             byte[] page = answer.size() > 1 ? (byte[]) answer.get(1) : null;
             if (page == null) {
                 stats.miss();
             } else {
                 stats.hit();
             }
-            return new Lookup(generation, Optional.ofNullable(page));
+            return new Lookup(stamp, Optional.ofNullable(page));
         } catch (RedisConnector.ReadTimeout e) {
             // served from the database; Redis is not marked down, so this instance's invalidations keep reaching it
             stats.error();
             stats.miss();
-            return new Lookup(-1, Optional.empty());
+            return new Lookup(null, Optional.empty());
         } catch (RuntimeException e) {
             stats.error();
             redis.failed(e);
             stats.miss();
-            return new Lookup(-1, Optional.empty());
+            return new Lookup(null, Optional.empty());
         }
     }
 
     @Override
-    public void put(String key, long generation, byte[] page) {
-        if (generation < 0) {
-            return; // the lookup did not reach Redis: the generation is unknown, so store nothing
+    public void put(String key, String stamp, byte[] page) {
+        if (stamp == null) {
+            return; // the lookup did not reach Redis: the generations are unknown, so store nothing
         }
         Optional<RedissonClient> client = redis.available();
         if (client.isEmpty()) {
             return;
         }
         try {
-            client.get().<byte[]>getBucket(pagesKey() + ":" + generation + ":" + key, ByteArrayCodec.INSTANCE)
+            client.get().<byte[]>getBucket(pagesKey() + ":" + stamp + ":" + key, ByteArrayCodec.INSTANCE)
                     .set(page, Duration.ofMillis(ttlMillis));
         } catch (RuntimeException e) {
             stats.error();
@@ -97,6 +109,26 @@ final class RedisPageCache implements PageCache {
         }
         try {
             client.get().getAtomicLong(generationKey()).incrementAndGet();
+        } catch (RuntimeException e) {
+            missedInvalidation = true;
+            stats.error();
+            redis.failed(e);
+        }
+    }
+
+    @Override
+    public void invalidate(Collection<String> dependencies) {
+        Optional<RedissonClient> client = redis.available();
+        if (client.isEmpty()) {
+            missedInvalidation = true;
+            return;
+        }
+        List<Object> fields = new ArrayList<>();
+        fields.add(UNDEPENDING);
+        dependencies.stream().mapToInt(PageCache::bucket).distinct().forEach(bucket -> fields.add(Integer.toString(bucket)));
+        try {
+            client.get().getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
+                    List.of(dependenciesKey()), fields.toArray());
         } catch (RuntimeException e) {
             missedInvalidation = true;
             stats.error();
@@ -131,5 +163,9 @@ final class RedisPageCache implements PageCache {
     /** {@code <prefix>:{<region>}}: the start of every key of this region, one hash slot for all of them. */
     private String pagesKey() {
         return redis.key("{" + name + "}");
+    }
+
+    private String dependenciesKey() {
+        return pagesKey() + ":dependencies";
     }
 }
