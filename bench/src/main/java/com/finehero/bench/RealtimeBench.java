@@ -223,7 +223,15 @@ public final class RealtimeBench {
         }
         double producedSeconds = (System.nanoTime() - start) / 1e9;
         long xactsAfter = transactions(jdbcUrl);
-        Thread.sleep(3_000); // the last deliveries
+        // the last deliveries: wait until every watcher has heard every acknowledged update, or 30 s;
+        // what is still missing then is counted missing, and how long the wait took is recorded
+        long drainStart = System.nanoTime();
+        long drainEnd = drainStart + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < drainEnd && watchers.stream().anyMatch(w -> acknowledged.get(w.fineId).stream()
+                .anyMatch(v -> !w.versions.containsKey(v)))) {
+            Thread.sleep(250);
+        }
+        double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
         measuring = false;
 
         long missing = 0;
@@ -256,6 +264,7 @@ public final class RealtimeBench {
         run.put("deliveries", deliveries.get());
         run.put("deliveries_per_second", Math.round(deliveries.get() / producedSeconds));
         run.put("events_missing", missing);
+        run.put("seconds_until_last_delivery_after_producer_stopped", Math.round(drainSeconds * 10) / 10.0);
         run.put("events_duplicated", duplicates);
         run.put("watchers_complete", watchersComplete);
         run.put("resyncs", resyncs.get());
