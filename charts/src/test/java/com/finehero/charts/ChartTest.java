@@ -285,6 +285,29 @@ class ChartTest {
     }
 
     @Test
+    void behindPgBouncerThePoolGoesToThePoolerAndMigrationsAndListenToPostgresql() {
+        Map<String, String> config = configData(render(t -> t.set("database.url", "jdbc:postgresql://pgbouncer:6432/finehero")
+                .set("auth.jwtKeys", "test-keys").set("database.pooler", "pgbouncer-transaction")
+                .set("database.directUrl", "jdbc:postgresql://postgresql:5432/finehero")));
+        assertThat(config).containsEntry("FINEHERO_DB_URL", "jdbc:postgresql://pgbouncer:6432/finehero")
+                .containsEntry("FINEHERO_DB_POOLER", "pgbouncer-transaction")
+                .containsEntry("FINEHERO_DB_DIRECT_dash_URL", "jdbc:postgresql://postgresql:5432/finehero");
+        assertThat(configData(render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys"))))
+                .doesNotContainKeys("FINEHERO_DB_POOLER", "FINEHERO_DB_DIRECT_dash_URL");
+    }
+
+    @Test
+    void aPoolerWithoutADirectUrlOrOfAnUnknownKindIsRefused() {
+        assertThatThrownBy(() -> render(t -> t.set("database.url", "jdbc:postgresql://pgbouncer:6432/finehero")
+                .set("auth.jwtKeys", "test-keys").set("database.pooler", "pgbouncer-transaction")))
+                .hasMessageContaining("database.pooler pgbouncer-transaction needs database.url (the pooler) and database.directUrl");
+        assertThatThrownBy(() -> render(t -> t.set("database.pooler", "pgpool")))
+                .hasMessageContaining("database.pooler must be one of the following");
+        assertThatThrownBy(() -> render(t -> t.set("database.directUrl", "postgres://pg/finehero")))
+                .hasMessageContaining("database.directUrl: Does not match pattern");
+    }
+
+    @Test
     void aSharedDatabaseWithoutSigningKeysFailsNamingThem() {
         assertThatThrownBy(() -> render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero")))
                 .hasMessageContaining("auth.jwtKeys is required");
