@@ -295,6 +295,72 @@ class ChartTest {
     }
 
     @Test
+    void behindPgBouncerThePoolGoesToThePoolerAndMigrationsAndListenToPostgresql() {
+        Map<String, String> config = configData(render(t -> t.set("database.url", "jdbc:postgresql://pgbouncer:6432/finehero")
+                .set("auth.jwtKeys", "test-keys").set("database.pooler", "pgbouncer-transaction")
+                .set("database.directUrl", "jdbc:postgresql://postgresql:5432/finehero")));
+        assertThat(config).containsEntry("FINEHERO_DB_URL", "jdbc:postgresql://pgbouncer:6432/finehero")
+                .containsEntry("FINEHERO_DB_POOLER", "pgbouncer-transaction")
+                .containsEntry("FINEHERO_DB_DIRECT_dash_URL", "jdbc:postgresql://postgresql:5432/finehero");
+        assertThat(configData(render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys"))))
+                .doesNotContainKeys("FINEHERO_DB_POOLER", "FINEHERO_DB_DIRECT_dash_URL");
+    }
+
+    @Test
+    void aPoolerWithoutADirectUrlOrOfAnUnknownKindIsRefused() {
+        assertThatThrownBy(() -> render(t -> t.set("database.url", "jdbc:postgresql://pgbouncer:6432/finehero")
+                .set("auth.jwtKeys", "test-keys").set("database.pooler", "pgbouncer-transaction")))
+                .hasMessageContaining("database.pooler pgbouncer-transaction needs database.url (the pooler) and database.directUrl");
+        assertThatThrownBy(() -> render(t -> t.set("database.pooler", "pgpool")))
+                .hasMessageContaining("database.pooler must be one of the following");
+        assertThatThrownBy(() -> render(t -> t.set("database.directUrl", "postgres://pg/finehero")))
+                .hasMessageContaining("database.directUrl: Does not match pattern");
+    }
+
+    @Test
+    void backupsAreACronJobRunningTheRepositorysScriptWithTheKeyFromASecret() throws IOException {
+        var objects = render(t -> t.withValuesFile(PRODUCTION_VALUES).set("database.directUrl", "jdbc:postgresql://postgresql.db.svc:5432/finehero")
+                .set("backup.enabled", true).set("backup.keySecret.name", "finehero-backup-key")
+                .set("backup.persistentVolumeClaim", "finehero-backups").set("backup.keep", 7));
+        Map<String, Object> cronJob = one(objects, "CronJob");
+        assertThat(at(cronJob, "spec.concurrencyPolicy")).isEqualTo("Forbid");
+        Map<String, Object> pod = map(at(cronJob, "spec.jobTemplate.spec.template.spec"));
+        assertThat(pod.get("restartPolicy")).isEqualTo("Never");
+        Map<String, Object> container = list(pod.get("containers")).get(0);
+        assertThat(strings(container.get("command"))).containsExactly("bash", "/opt/finehero/finehero-backup");
+        assertThat(env(container, "FINEHERO_BACKUP_DB").get("value")).isEqualTo("jdbc:postgresql://postgresql.db.svc:5432/finehero");
+        assertThat(env(container, "FINEHERO_BACKUP_SCHEMA").get("value")).isEqualTo("finehero");
+        assertThat(env(container, "FINEHERO_BACKUP_KEEP").get("value")).isEqualTo("7");
+        assertThat(env(container, "FINEHERO_BACKUP_KEY_FILE").get("value")).isEqualTo("/run/secrets/finehero-backup/key");
+        assertThat(at(env(container, "PGPASSWORD"), "valueFrom.secretKeyRef.name")).isEqualTo("finehero-credentials");
+        assertThat(at(env(container, "PGPASSWORD"), "valueFrom.secretKeyRef.key")).isEqualTo("postgres-password");
+        assertThat(mountPaths(container)).contains("/opt/finehero", "/run/secrets/finehero-backup", "/backups", "/tmp");
+        List<Map<String, Object>> volumes = list(pod.get("volumes"));
+        assertThat(volumes).anySatisfy(v -> assertThat(at(v, "secret.secretName")).isEqualTo("finehero-backup-key"))
+                .anySatisfy(v -> assertThat(at(v, "persistentVolumeClaim.claimName")).isEqualTo("finehero-backups"));
+        assertThat(at(map(at(container, "securityContext")), "readOnlyRootFilesystem")).isEqualTo(true);
+
+        String script = objects.stream().filter(o -> "ConfigMap".equals(o.get("kind")))
+                .map(o -> (String) at(o, "data.finehero-backup")).filter(java.util.Objects::nonNull).findFirst().orElseThrow();
+        assertThat(script + "\n").as("the script the CronJob runs is bin/finehero-backup")
+                .isEqualTo(Files.readString(Paths.get("..", "bin", "finehero-backup")));
+        assertThat(kinds(render(t -> t.withValuesFile(PRODUCTION_VALUES)))).doesNotContain("CronJob");
+    }
+
+    @Test
+    void backupsRefuseWhatTheyCannotRunWith() {
+        assertThatThrownBy(() -> render(t -> t.set("backup.enabled", true)))
+                .hasMessageContaining("backup.enabled needs database.url");
+        assertThatThrownBy(() -> render(t -> t.withValuesFile(PRODUCTION_VALUES).set("backup.enabled", true)
+                .set("backup.persistentVolumeClaim", "finehero-backups")))
+                .hasMessageContaining("backup.enabled needs backup.keySecret.name");
+        assertThatThrownBy(() -> render(t -> t.withValuesFile(PRODUCTION_VALUES).set("backup.enabled", true)
+                .set("backup.keySecret.name", "k")))
+                .hasMessageContaining("backup.enabled needs backup.persistentVolumeClaim");
+        assertThatThrownBy(() -> render(t -> t.set("backup.keep", -1))).hasMessageContaining("backup.keep");
+    }
+
+    @Test
     void aSharedDatabaseWithoutSigningKeysFailsNamingThem() {
         assertThatThrownBy(() -> render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero")))
                 .hasMessageContaining("auth.jwtKeys is required");

@@ -85,8 +85,9 @@ public final class Database implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         HikariDataSource pool = pool(config);
         try {
-            int applied = migrations(pool, config).load().migrate().migrationsExecuted;
-            LOG.log(Level.INFO, "database " + config.dialect() + " ready, " + applied + " migration(s) applied");
+            int applied = migrate(pool, config);
+            LOG.log(Level.INFO, "database " + config.dialect() + " ready, " + applied + " migration(s) applied"
+                    + (config.pooler() == DbConfig.Pooler.NONE ? "" : ", pool behind " + config.pooler().key()));
         } catch (RuntimeException e) {
             pool.close();
             throw e;
@@ -94,21 +95,54 @@ public final class Database implements AutoCloseable {
         return new Database(config, config.dialect(), pool, new SlowQueries(config.slowQuery(), 200, clock));
     }
 
+    /**
+     * Migrates through the pool, or, when a pooler stands in front, on a connection straight to the
+     * server: Flyway keeps session state (its search_path, an advisory lock) that a transaction pooler
+     * would hand to another client between two statements.
+     */
+    private static int migrate(HikariDataSource pool, DbConfig config) {
+        if (config.directUrl().isEmpty()) {
+            return migrations(pool, config).load().migrate().migrationsExecuted;
+        }
+        HikariConfig direct = settings(config, "finehero-db-migrate", config.directUrl(), DbConfig.Pooler.NONE);
+        direct.setMinimumIdle(0);
+        direct.setMaximumPoolSize(2); // Flyway holds its schema history's connection while it migrates on another
+        try (HikariDataSource migrating = new HikariDataSource(direct)) {
+            return migrations(migrating, config).load().migrate().migrationsExecuted;
+        }
+    }
+
     static HikariDataSource pool(DbConfig config) {
+        return new HikariDataSource(settings(config, "finehero-db", jdbcUrl(config), config.pooler()));
+    }
+
+    private static HikariConfig settings(DbConfig config, String name, String url, DbConfig.Pooler pooler) {
         HikariConfig hikari = new HikariConfig();
-        hikari.setPoolName("finehero-db");
-        hikari.setJdbcUrl(jdbcUrl(config));
+        hikari.setPoolName(name);
+        hikari.setJdbcUrl(url);
         hikari.setUsername(config.user());
         hikari.setPassword(config.password());
         hikari.setMinimumIdle(config.poolMin());
         hikari.setMaximumPoolSize(config.poolMax());
         hikari.setConnectionTimeout(Math.max(250, config.connectTimeout().toMillis()));
         hikari.setAutoCommit(false);
-        Dialect dialect = config.dialect();
-        if (!config.schema().isEmpty()) {
-            dialect.useSchema(hikari, config.schema());
+        switch (pooler) {
+            case NONE -> {
+                if (!config.schema().isEmpty()) {
+                    config.dialect().useSchema(hikari, config.schema());
+                }
+            }
+            case PGBOUNCER_TRANSACTION -> {
+                // pgjdbc names a statement on the server after its fifth use and then only refers to it; the
+                // next transaction may be another server session that never saw it ("prepared statement
+                // S_1 does not exist"). 0 keeps every statement unnamed. A prepareThreshold in the URL wins
+                // (PgBouncer 1.21+ with max_prepared_statements tracks named statements itself).
+                hikari.addDataSourceProperty("prepareThreshold", "0");
+                // no currentSchema: PgBouncer refuses a search_path startup parameter, and a server
+                // session's setting would not follow the client anyway; connect() sets it per transaction
+            }
         }
-        return new HikariDataSource(hikari);
+        return hikari;
     }
 
     /**
@@ -264,10 +298,12 @@ public final class Database implements AutoCloseable {
 
     /**
      * A new connection outside the pool, with auto-commit on, for a session that must stay open and
-     * belong to one purpose (the event feed's LISTEN). The caller closes it.
+     * belong to one purpose (the event feed's LISTEN). It goes to {@code finehero.db.direct-url} when set:
+     * a transaction pooler would move the session's LISTEN away from it. The caller closes it.
      */
     public Connection directConnection() throws SQLException {
-        Connection connection = java.sql.DriverManager.getConnection(jdbcUrl(config), config.user(), config.password());
+        String url = config.directUrl().isEmpty() ? jdbcUrl(config) : config.directUrl();
+        Connection connection = java.sql.DriverManager.getConnection(url, config.user(), config.password());
         connection.setAutoCommit(true);
         return connection;
     }
@@ -432,7 +468,28 @@ public final class Database implements AutoCloseable {
                 Thread.interrupted(); // the wake-up below, if it came after the connection was handed out
             }
         }
-        return TimedConnections.wrap(connection, slowQueries, dialect.perStatementTimeouts());
+        Connection timed = TimedConnections.wrap(connection, slowQueries, dialect.perStatementTimeouts());
+        if (config.pooler() == DbConfig.Pooler.PGBOUNCER_TRANSACTION && !config.schema().isEmpty()) {
+            // the schema for this transaction only (SET LOCAL): the server session behind the pooler is
+            // someone else's after the commit. Its first statement is also where the pooler assigns a server
+            // session, so it runs under the call's deadline like any statement.
+            try (java.sql.Statement statement = timed.createStatement()) {
+                statement.execute("SET LOCAL search_path TO \"" + config.schema() + "\"");
+            } catch (SQLException e) {
+                rollbackQuietly(timed, e);
+                closeQuietly(timed, e);
+                throw translate(e);
+            }
+        }
+        return timed;
+    }
+
+    private static void closeQuietly(Connection connection, Throwable cause) {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /**

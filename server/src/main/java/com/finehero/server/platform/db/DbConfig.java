@@ -1,6 +1,7 @@
 package com.finehero.server.platform.db;
 
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 
 import com.finehero.server.platform.config.ConfigValues;
@@ -16,9 +17,41 @@ import io.helidon.config.Config;
  * @param connectTimeout how long a caller waits for a connection before UNAVAILABLE
  * @param slowQuery      statements slower than this are logged
  * @param faults         how database faults are retried and when calls stop waiting for the database
+ * @param pooler         what stands between the pool and PostgreSQL: nothing, or PgBouncer in transaction mode
+ * @param directUrl      JDBC URL of PostgreSQL itself, bypassing any pooler, for what needs a session of its own
+ *                       (schema migrations, the event feed's LISTEN); empty: {@code url}
  */
 public record DbConfig(String url, String user, String password, String schema,
-                       int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery, Faults faults) {
+                       int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery, Faults faults,
+                       Pooler pooler, String directUrl) {
+
+    /**
+     * What the pool's connections reach ({@code finehero.db.pooler}). Behind a transaction pooler one
+     * client connection is a different server session in every transaction, so nothing may outlive a
+     * transaction: no server-side prepared statement, no session {@code SET}, no LISTEN.
+     */
+    public enum Pooler {
+        /** PostgreSQL itself, or a pooler in session mode (a client keeps its server session). */
+        NONE,
+        /** PgBouncer with {@code pool_mode = transaction}. */
+        PGBOUNCER_TRANSACTION;
+
+        /** The value as {@code finehero.db.pooler} spells it. */
+        public String key() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        static Pooler of(String raw) {
+            String wanted = raw.strip().toLowerCase(Locale.ROOT);
+            for (Pooler pooler : values()) {
+                if (pooler.key().equals(wanted) || (wanted.isEmpty() && pooler == NONE)) {
+                    return pooler;
+                }
+            }
+            throw new IllegalArgumentException("configuration finehero.db.pooler = '" + raw
+                    + "' is invalid: expected none or pgbouncer-transaction (env var FINEHERO_DB_POOLER)");
+        }
+    }
 
     /**
      * @param retries        extra attempts of a transaction that failed on a serialization failure or deadlock
@@ -46,6 +79,8 @@ public record DbConfig(String url, String user, String password, String schema,
         Objects.requireNonNull(password, "password");
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(faults, "faults");
+        Objects.requireNonNull(pooler, "pooler");
+        Objects.requireNonNull(directUrl, "directUrl");
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("configuration finehero.db.url = '" + url
                     + "' is invalid: expected a jdbc:h2: or jdbc:postgresql: URL (env var FINEHERO_DB_URL)");
@@ -58,6 +93,32 @@ public record DbConfig(String url, String user, String password, String schema,
             throw new IllegalArgumentException("configuration finehero.db.schema = '" + schema
                     + "' is invalid: expected a lower-case SQL identifier (env var FINEHERO_DB_SCHEMA)");
         }
+        if (!directUrl.isEmpty() && !directUrl.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("configuration finehero.db.direct-url = '" + directUrl
+                    + "' is invalid: expected a jdbc:postgresql: URL of the server behind the pooler, or empty (env var FINEHERO_DB_DIRECT_dash_URL)");
+        }
+        if (pooler != Pooler.NONE) {
+            if (!url.startsWith("jdbc:postgresql:")) {
+                throw new IllegalArgumentException("configuration finehero.db.pooler = '" + pooler.key()
+                        + "' needs a jdbc:postgresql: finehero.db.url (the pooler's address); an embedded database has no pooler");
+            }
+            if (directUrl.isEmpty()) {
+                throw new IllegalArgumentException("configuration finehero.db.direct-url is missing: with finehero.db.pooler = '"
+                        + pooler.key() + "' migrations and the event feed's LISTEN need a session of their own, so expected "
+                        + "a jdbc:postgresql: URL of PostgreSQL itself, not the pooler (env var FINEHERO_DB_DIRECT_dash_URL)");
+            }
+        }
+    }
+
+    /** Straight to the database at {@code url}, no pooler in between. */
+    public DbConfig(String url, String user, String password, String schema,
+                    int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery, Faults faults) {
+        this(url, user, password, schema, poolMin, poolMax, connectTimeout, slowQuery, faults, Pooler.NONE, "");
+    }
+
+    /** Where migrations and sessions that must stay open connect: {@code directUrl}, or {@code url} without one. */
+    public String sessionUrl() {
+        return directUrl.isEmpty() ? url : directUrl;
     }
 
     public static DbConfig from(Config db) {
@@ -70,7 +131,9 @@ public record DbConfig(String url, String user, String password, String schema,
                 ConfigValues.intInRange(db, "pool.max", 1, 500),
                 ConfigValues.duration(db, "pool.timeout"),
                 ConfigValues.duration(db, "slow"),
-                Faults.from(db));
+                Faults.from(db),
+                Pooler.of(ConfigValues.string(db, "pooler")),
+                ConfigValues.string(db, "direct-url"));
     }
 
     public Dialect dialect() {
@@ -80,6 +143,7 @@ public record DbConfig(String url, String user, String password, String schema,
     @Override
     public String toString() {
         // never print the password
-        return "DbConfig[url=" + url + ", user=" + user + ", schema=" + schema + ", pool=" + poolMin + ".." + poolMax + "]";
+        return "DbConfig[url=" + url + ", user=" + user + ", schema=" + schema + ", pool=" + poolMin + ".." + poolMax
+                + (pooler == Pooler.NONE ? "" : ", pooler=" + pooler.key() + ", directUrl=" + directUrl) + "]";
     }
 }

@@ -34,6 +34,28 @@ class ConfigValidationTest {
     }
 
     @Test
+    void aTransactionPoolerNeedsPostgresqlAndADirectUrl() {
+        String pooled = "jdbc:postgresql://pgbouncer:6432/finehero";
+        String direct = "jdbc:postgresql://postgresql:5432/finehero";
+        DbConfig db = DbConfig.from(config(Map.of("finehero.db.url", pooled, "finehero.db.pooler", "pgbouncer-transaction",
+                "finehero.db.direct-url", direct)).get("finehero.db"));
+        assertThat(db.pooler()).isEqualTo(DbConfig.Pooler.PGBOUNCER_TRANSACTION);
+        assertThat(db.sessionUrl()).isEqualTo(direct);
+        assertThat(DbConfig.from(config(Map.of("finehero.db.url", pooled)).get("finehero.db")).sessionUrl()).isEqualTo(pooled);
+
+        assertThatThrownBy(() -> DbConfig.from(config(Map.of("finehero.db.url", pooled, "finehero.db.pooler", "pgbouncer"))
+                .get("finehero.db"))).hasMessageContaining("finehero.db.pooler").hasMessageContaining("pgbouncer-transaction")
+                .hasMessageContaining("FINEHERO_DB_POOLER");
+        assertThatThrownBy(() -> DbConfig.from(config(Map.of("finehero.db.url", pooled, "finehero.db.pooler", "pgbouncer-transaction"))
+                .get("finehero.db"))).hasMessageContaining("finehero.db.direct-url is missing")
+                .hasMessageContaining("FINEHERO_DB_DIRECT_dash_URL");
+        assertThatThrownBy(() -> DbConfig.from(config(Map.of("finehero.db.pooler", "pgbouncer-transaction",
+                "finehero.db.direct-url", direct)).get("finehero.db"))).hasMessageContaining("jdbc:postgresql:");
+        assertThatThrownBy(() -> DbConfig.from(config(Map.of("finehero.db.url", pooled, "finehero.db.direct-url", "jdbc:h2:mem:x"))
+                .get("finehero.db"))).hasMessageContaining("finehero.db.direct-url");
+    }
+
+    @Test
     void badDurationNamesKey() {
         assertThatThrownBy(() -> RedisConfig.from(config(Map.of("finehero.redis.timeout", "soon")).get("finehero.redis")))
                 .hasMessageContaining("finehero.redis.timeout").hasMessageContaining("PT5S");

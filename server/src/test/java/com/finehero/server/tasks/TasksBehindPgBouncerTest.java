@@ -1,0 +1,28 @@
+package com.finehero.server.tasks;
+
+import com.finehero.server.testing.Backend;
+import com.finehero.server.testing.FineHeroExtension;
+import com.finehero.server.testing.OwnPgBouncer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The tasks contract with the pool behind PgBouncer in transaction mode (finehero.db.pooler). */
+@Tag("scaleout")
+class TasksBehindPgBouncerTest extends TasksContractTest {
+
+    static final OwnPgBouncer BOUNCER = OwnPgBouncer.inFrontOf(Backend.pgUrl(), Backend.pgUser(), 3);
+
+    @RegisterExtension
+    static final FineHeroExtension APP = BOUNCER.configure(FineHeroExtension.on(Backend.POSTGRES_REDIS));
+
+    @AfterAll
+    static void stopBouncer() {
+        BOUNCER.close();
+    }
+
+    @Override
+    FineHeroExtension app() {
+        return APP;
+    }
+}
