@@ -66,15 +66,7 @@ class SingleFlightTest {
     void aCallerJoiningASlowLoadGivesUpAtItsOwnDeadline() throws Exception {
         SingleFlight<String> flight = new SingleFlight<>();
         CountDownLatch release = new CountDownLatch(1);
-        Thread leader = Thread.ofVirtual().start(() -> flight.load("k", () -> {
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return "late";
-        }));
-        await().atMost(Duration.ofSeconds(10)).until(() -> parked(leader));
+        Thread leader = slowLeader(flight, release);
         try (ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor()) {
             Context.CancellableContext call = Context.current().withDeadlineAfter(200, TimeUnit.MILLISECONDS, timer);
             long start = System.nanoTime();
@@ -93,15 +85,7 @@ class SingleFlightTest {
     void aCallerJoiningASlowLoadStopsWhenItsClientGoesAway() throws Exception {
         SingleFlight<String> flight = new SingleFlight<>();
         CountDownLatch release = new CountDownLatch(1);
-        Thread leader = Thread.ofVirtual().start(() -> flight.load("k", () -> {
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return "late";
-        }));
-        await().atMost(Duration.ofSeconds(10)).until(() -> parked(leader));
+        Thread leader = slowLeader(flight, release);
         Context.CancellableContext call = Context.current().withCancellation();
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread joiner = Thread.ofVirtual().start(() -> {
@@ -118,6 +102,20 @@ class SingleFlightTest {
         assertThat(thrown.get()).isInstanceOf(FineHeroException.DeadlineExceeded.class).hasMessageContaining("cancelled");
         release.countDown();
         leader.join();
+    }
+
+    /** A caller loading "k" until {@code release}, parked in its load once this returns. */
+    private static Thread slowLeader(SingleFlight<String> flight, CountDownLatch release) {
+        Thread leader = Thread.ofVirtual().start(() -> flight.load("k", () -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return "late";
+        }));
+        await().atMost(Duration.ofSeconds(10)).until(() -> parked(leader));
+        return leader;
     }
 
     private static boolean parked(Thread thread) {
