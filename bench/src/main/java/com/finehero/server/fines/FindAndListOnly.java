@@ -49,6 +49,11 @@ abstract class FindAndListOnly implements FineStore {
     }
 
     @Override
+    public List<com.finehero.api.fines.v1.FineAnalyticsRow> analytics(AnalyticsQuery query, int limit) {
+        throw notPorted();
+    }
+
+    @Override
     public List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit) {
         throw notPorted();
     }

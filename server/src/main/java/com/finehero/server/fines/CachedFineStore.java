@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineAnalyticsRow;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.server.platform.cache.CacheRegion;
@@ -80,6 +81,11 @@ final class CachedFineStore implements FineStore {
     @Override
     public List<FineStatsGroup> stats(String jurisdiction, JurisdictionScope scope) {
         return store.stats(jurisdiction, scope);
+    }
+
+    @Override
+    public List<FineAnalyticsRow> analytics(AnalyticsQuery query, int limit) {
+        return store.analytics(query, limit);
     }
 
     @Override

@@ -6,10 +6,13 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
+import com.finehero.api.fines.v1.AnalyticsGroupBy;
 import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineAnalyticsRow;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Payment;
+import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.security.JurisdictionScope;
 
 /**
@@ -58,6 +61,12 @@ public interface FineStore {
     /** Counts and sums of the fines of {@code jurisdiction} (empty: all) that {@code scope} reaches. */
     List<FineStatsGroup> stats(String jurisdiction, JurisdictionScope scope);
 
+    /**
+     * Issue, payment and contest figures of the fines issued in {@code query}'s range that its scopes
+     * reach, per bucket, group and currency, in that order; at most {@code limit} rows.
+     */
+    List<FineAnalyticsRow> analytics(AnalyticsQuery query, int limit);
+
     /** Fines that {@code scope} reaches with a position inside the box, roughly nearest to {@code center} first. */
     List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit);
 
@@ -101,6 +110,18 @@ public interface FineStore {
                      String vehiclePlate, String ownerId, JurisdictionScope scope, Cursor after) {
         public FineQuery {
             statuses = List.copyOf(statuses);
+            java.util.Objects.requireNonNull(scope, "scope");
+        }
+    }
+
+    /**
+     * What GetFineAnalytics counts: fines issued in [{@code start}, {@code end}) within both
+     * {@code jurisdiction} (the requested one and those below it) and the caller's {@code scope}.
+     */
+    record AnalyticsQuery(Instant start, Instant end, Dialect.Period bucket, AnalyticsGroupBy groupBy,
+                          JurisdictionScope jurisdiction, JurisdictionScope scope) {
+        public AnalyticsQuery {
+            java.util.Objects.requireNonNull(jurisdiction, "jurisdiction");
             java.util.Objects.requireNonNull(scope, "scope");
         }
     }

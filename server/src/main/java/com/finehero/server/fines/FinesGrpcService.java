@@ -18,9 +18,12 @@ import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.DeleteFineRequest;
 import com.finehero.api.fines.v1.DeleteFineResponse;
 import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineAnalyticsRow;
 import com.finehero.api.fines.v1.FineNear;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.GetFineAnalyticsRequest;
+import com.finehero.api.fines.v1.GetFineAnalyticsResponse;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.api.fines.v1.GetFineStatsRequest;
 import com.finehero.api.fines.v1.GetFineStatsResponse;
@@ -32,8 +35,10 @@ import com.finehero.api.fines.v1.PayFineRequest;
 import com.finehero.api.fines.v1.PayFineResponse;
 import com.finehero.api.fines.v1.Payment;
 import com.finehero.api.fines.v1.ResolveContestRequest;
+import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.paging.KeysetPage;
+import com.finehero.server.platform.security.JurisdictionScope;
 import com.finehero.server.platform.security.Principal;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
@@ -52,6 +57,8 @@ final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBase {
     static final int DEFAULT_PAGE_SIZE = 20;
     static final int MAX_PAGE_SIZE = 100;
     private static final double METERS_PER_DEGREE = 111_320.0;
+    /** The most rows GetFineAnalytics answers with; the contract says so. */
+    static final int MAX_ANALYTICS_ROWS = 10_000;
     private static final double EARTH_RADIUS_METERS = 6_371_008.8;
 
     private final FineStore store;
@@ -212,6 +219,26 @@ final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBase {
                 .addAllGroups(groups)
                 .setTotalCount(groups.stream().mapToLong(FineStatsGroup::getCount).sum())
                 .build());
+    }
+
+    @Override
+    public void getFineAnalytics(GetFineAnalyticsRequest request, StreamObserver<GetFineAnalyticsResponse> response) {
+        // the contract's rules have checked the range, its length for the bucket and the enums
+        Dialect.Period bucket = switch (request.getBucket()) {
+            case ANALYTICS_BUCKET_DAY -> Dialect.Period.DAY;
+            case ANALYTICS_BUCKET_WEEK -> Dialect.Period.WEEK;
+            case ANALYTICS_BUCKET_MONTH -> Dialect.Period.MONTH;
+            case ANALYTICS_BUCKET_UNSPECIFIED, UNRECOGNIZED -> throw FineHeroException.invalidField("bucket", "must be DAY, WEEK or MONTH");
+        };
+        FineStore.AnalyticsQuery query = new FineStore.AnalyticsQuery(Times.toInstant(request.getStartTime()),
+                Times.toInstant(request.getEndTime()), bucket, request.getGroupBy(),
+                JurisdictionScope.of("jurisdiction", request.getJurisdiction()), Principal.current().scope());
+        List<FineAnalyticsRow> rows = store.analytics(query, MAX_ANALYTICS_ROWS + 1);
+        if (rows.size() > MAX_ANALYTICS_ROWS) {
+            throw FineHeroException.invalidField("bucket", "the answer would have more than " + MAX_ANALYTICS_ROWS
+                    + " rows (buckets x groups x currencies); use a shorter range, longer buckets, a jurisdiction or another group_by");
+        }
+        reply(response, GetFineAnalyticsResponse.newBuilder().addAllRows(rows).build());
     }
 
     @Override

@@ -13,7 +13,10 @@ import java.util.stream.Collectors;
 
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.events.v1.EventKind;
+import com.finehero.api.fines.v1.AnalyticsGroupBy;
 import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineAnalyticsMeasure;
+import com.finehero.api.fines.v1.FineAnalyticsRow;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.Payment;
@@ -236,6 +239,77 @@ final class JdbcFineStore implements FineStore {
                         .setCurrencyCode(row.getString("currency_code"))
                         .setAmountMinor(row.getLong("total")))
                 .build()));
+    }
+
+    @Override
+    public List<FineAnalyticsRow> analytics(AnalyticsQuery query, int limit) {
+        Sql.Where where = Sql.where().atLeast("f.issue_time", query.start()).below("f.issue_time", query.end());
+        within(where, "f.jurisdiction", query.jurisdiction());
+        within(where, "f.jurisdiction", query.scope());
+        String group = switch (query.groupBy()) {
+            case ANALYTICS_GROUP_BY_JURISDICTION -> "f.jurisdiction";
+            case ANALYTICS_GROUP_BY_VIOLATION_CODE -> "f.violation_code";
+            case ANALYTICS_GROUP_BY_STATUS -> "f.status";
+            case ANALYTICS_GROUP_BY_UNSPECIFIED, UNRECOGNIZED -> "''";
+        };
+        // One pass over the range's fines (the fines_by_issue index finds them); the inner query names
+        // each fine's bucket, group and outcome, the outer one adds them up. The payment joins only paid
+        // fines, for their days to payment. PERCENTILE_CONT ignores NULLs and runs on both databases.
+        String sql = "SELECT bucket_start, grp, currency_code, COUNT(*) AS issued_n, SUM(amount_minor) AS issued_amount,"
+                + sums("paid") + sums("outstanding") + sums("contested") + sums("dismissed") + sums("upheld")
+                + " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_pay) AS median_days"
+                + " FROM (SELECT " + db.dialect().utcPeriodStart(query.bucket(), "f.issue_time") + " AS bucket_start,"
+                + " " + group + " AS grp, f.currency_code, f.amount_minor,"
+                + " CASE WHEN f.status = 'PAID' THEN 1 ELSE 0 END AS paid,"
+                + " CASE WHEN f.status IN ('OPEN', 'OVERDUE', 'UPHELD', 'CONTESTED') THEN 1 ELSE 0 END AS outstanding,"
+                + " CASE WHEN f.contest_time IS NOT NULL THEN 1 ELSE 0 END AS contested,"
+                + " CASE WHEN f.contest_outcome = 'DISMISSED' THEN 1 ELSE 0 END AS dismissed,"
+                + " CASE WHEN f.contest_outcome = 'UPHELD' THEN 1 ELSE 0 END AS upheld,"
+                + " (EXTRACT(EPOCH FROM p.confirm_time) - EXTRACT(EPOCH FROM f.issue_time)) / 86400.0 AS days_to_pay"
+                + " FROM fines f LEFT JOIN fine_payments p ON p.id = f.payment_id AND f.status = 'PAID' AND p.status = 'CONFIRMED'"
+                + where.clause() + ") x"
+                + " GROUP BY bucket_start, grp, currency_code ORDER BY bucket_start, grp, currency_code LIMIT ?";
+        return db.read(connection -> Sql.list(connection, sql, where.params(limit), row -> analyticsRow(row, query.groupBy())));
+    }
+
+    /** The count and amount columns of one outcome flag of the analytics query. */
+    private static String sums(String flag) {
+        return " SUM(" + flag + ") AS " + flag + "_n, SUM(" + flag + " * amount_minor) AS " + flag + "_amount,";
+    }
+
+    private static FineAnalyticsRow analyticsRow(java.sql.ResultSet row, AnalyticsGroupBy groupBy) throws SQLException {
+        String currency = row.getString("currency_code");
+        String group = row.getString("grp");
+        FineAnalyticsRow.Builder out = FineAnalyticsRow.newBuilder()
+                .setBucketStart(Times.toProto(row.getObject("bucket_start", java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC)))
+                .setGroup(groupBy == AnalyticsGroupBy.ANALYTICS_GROUP_BY_STATUS ? "FINE_STATUS_" + group : group)
+                .setCurrencyCode(currency)
+                .setIssued(measure(row, "issued", currency))
+                .setPaid(measure(row, "paid", currency))
+                .setOutstanding(measure(row, "outstanding", currency))
+                .setContested(measure(row, "contested", currency))
+                .setDismissed(measure(row, "dismissed", currency))
+                .setUpheld(measure(row, "upheld", currency));
+        long owed = out.getIssued().getAmount().getAmountMinor() - out.getDismissed().getAmount().getAmountMinor();
+        if (owed > 0) {
+            out.setCollectionRate((double) out.getPaid().getAmount().getAmountMinor() / owed);
+        }
+        double median = row.getDouble("median_days");
+        if (!row.wasNull()) {
+            out.setMedianDaysToPayment(median);
+        }
+        long ruled = out.getDismissed().getCount() + out.getUpheld().getCount();
+        if (ruled > 0) {
+            out.setContestSuccessRate((double) out.getDismissed().getCount() / ruled);
+        }
+        return out.build();
+    }
+
+    private static FineAnalyticsMeasure measure(java.sql.ResultSet row, String name, String currency) throws SQLException {
+        return FineAnalyticsMeasure.newBuilder()
+                .setCount(row.getLong(name + "_n"))
+                .setAmount(Money.newBuilder().setCurrencyCode(currency).setAmountMinor(row.getLong(name + "_amount")))
+                .build();
     }
 
     @Override

@@ -22,6 +22,9 @@ import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.api.fines.v1.AnalyticsBucket;
+import com.finehero.api.fines.v1.AnalyticsGroupBy;
+import com.finehero.api.fines.v1.GetFineAnalyticsRequest;
 import com.finehero.api.fines.v1.GetFineStatsRequest;
 import com.finehero.api.fines.v1.ListFinesNearRequest;
 import com.finehero.api.fines.v1.ListFinesRequest;
@@ -124,6 +127,13 @@ class FinesRestParityTest {
                             .setReason("The sign was not visible at night.").addEvidenceUris("http://e.example/1.jpg").build()),
             new Case("stats", "GetFineStats", Status.Code.OK, true,
                     f -> GetFineStatsRequest.newBuilder().setJurisdiction(f.jurisdiction()).build()),
+            new Case("analytics", "GetFineAnalytics", Status.Code.OK, true,
+                    f -> GetFineAnalyticsRequest.newBuilder().setJurisdiction(f.jurisdiction())
+                            .setStartTime(Timestamp.newBuilder().setSeconds(1_700_000_000L)).setEndTime(Timestamp.newBuilder().setSeconds(1_900_000_000L))
+                            .setBucket(AnalyticsBucket.ANALYTICS_BUCKET_MONTH).setGroupBy(AnalyticsGroupBy.ANALYTICS_GROUP_BY_STATUS).build()),
+            new Case("analytics with a reversed range", "GetFineAnalytics", Status.Code.INVALID_ARGUMENT, true,
+                    f -> GetFineAnalyticsRequest.newBuilder().setStartTime(Timestamp.newBuilder().setSeconds(100))
+                            .setEndTime(Timestamp.newBuilder().setSeconds(10)).setBucket(AnalyticsBucket.ANALYTICS_BUCKET_DAY).build()),
             new Case("near", "ListFinesNear", Status.Code.OK, true,
                     f -> ListFinesNearRequest.newBuilder()
                             .setCenter(GeoPoint.newBuilder().setLatitude(45.0).setLongitude(7.0))

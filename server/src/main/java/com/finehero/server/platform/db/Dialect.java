@@ -37,6 +37,17 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
      */
     boolean perStatementTimeouts();
 
+    /** The calendar periods {@link #utcPeriodStart} truncates to. */
+    enum Period { DAY, WEEK, MONTH }
+
+    /**
+     * An SQL expression for the start of the UTC day, ISO week (Monday) or month in which {@code column},
+     * a {@code TIMESTAMP WITH TIME ZONE}, falls, as a {@code TIMESTAMP} without time zone read as UTC.
+     * Both databases truncate with {@code DATE_TRUNC}, but they name the Monday-based week differently,
+     * and PostgreSQL would otherwise truncate in the session's time zone.
+     */
+    String utcPeriodStart(Period period, String column);
+
     /** Whether an exception, or one of its causes, means a unique constraint was violated. */
     default boolean isUniqueViolation(SQLException e) {
         // 23505 is the SQL-standard state both PostgreSQL and H2 use for unique violations.
@@ -77,6 +88,17 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
         }
 
         @Override
+        public String utcPeriodStart(Period period, String column) {
+            // H2's WEEK follows the JVM's locale; ISO_WEEK always starts on Monday, as PostgreSQL's week does
+            String unit = switch (period) {
+                case DAY -> "DAY";
+                case WEEK -> "ISO_WEEK";
+                case MONTH -> "MONTH";
+            };
+            return "CAST(DATE_TRUNC('" + unit + "', " + column + " AT TIME ZONE 'UTC') AS TIMESTAMP)";
+        }
+
+        @Override
         public String toString() {
             return name();
         }
@@ -111,6 +133,13 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
             // connection's first transaction (auto-commit is off), and PostgreSQL undoes a SET when that
             // transaction rolls back (a health ping, a failed write), leaving the connection on "public".
             pool.addDataSourceProperty("currentSchema", schema);
+        }
+
+        @Override
+        public String utcPeriodStart(Period period, String column) {
+            // AT TIME ZONE 'UTC' turns the timestamptz into UTC wall-clock time, so the session's TimeZone
+            // setting cannot move a bucket boundary
+            return "date_trunc('" + period.name().toLowerCase(java.util.Locale.ROOT) + "', " + column + " AT TIME ZONE 'UTC')";
         }
 
         @Override
