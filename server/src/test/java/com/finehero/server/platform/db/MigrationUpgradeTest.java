@@ -115,9 +115,9 @@ class MigrationUpgradeTest {
                 + " paid_time) VALUES (?, ?, 'upgrade-payment', 'USD', 1000, ?)",
                 List.of(UUID.randomUUID().toString(), fineId, at));
         Sql.update(connection, "INSERT INTO documents (id, title, kind, content, content_type, size_bytes, checksum_sha256,"
-                + " version, create_time, update_time, title_terms, content_terms, owner, visibility)"
+                + " version, create_time, update_time, title_terms, content_terms, owner, visibility, excerpt)"
                 + " VALUES (?, 'Upgrade notice', 'NOTICE', 'parking rules', 'text/plain', 13, ?, 2, ?, ?, ' upgrade notice ',"
-                + " ' parking rules ', 'system', 'PUBLIC')", List.of(UUID.randomUUID().toString(), "0".repeat(64), at, at));
+                + " ' parking rules ', 'system', 'PUBLIC', 'parking rules')", List.of(UUID.randomUUID().toString(), "0".repeat(64), at, at));
         Sql.update(connection, "INSERT INTO users (id, username, password_hash, roles, create_time, update_time)"
                 + " VALUES (?, 'upgrade-admin', 'not-a-real-hash', 'ADMIN', ?, ?)", List.of(UUID.randomUUID().toString(), at, at));
         Sql.update(connection, "INSERT INTO alerts (id, rule, state, severity, summary, measured, threshold, unit, fire_time,"
