@@ -98,6 +98,7 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
     private static final int MAX_TERM_BYTES = IndexWriter.MAX_TERM_LENGTH;
     private static final Sort ORDER = new Sort(SortField.FIELD_SCORE, new SortField(ID, SortField.Type.STRING));
     private static final int SYNC_BATCH = 200;
+    private static final BM25Similarity SIMILARITY = new BM25Similarity(K1, B);
 
     private final Database db;
     private final BoundedReads reads;
@@ -111,17 +112,9 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
         this.db = db;
         this.reads = reads;
         this.directory = directory;
-        BM25Similarity similarity = new BM25Similarity(K1, B);
-        this.writer = new IndexWriter(directory, new IndexWriterConfig().setSimilarity(similarity)
+        this.writer = new IndexWriter(directory, new IndexWriterConfig().setSimilarity(SIMILARITY)
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
-        this.searchers = new SearcherManager(writer, new SearcherFactory() {
-            @Override
-            public IndexSearcher newSearcher(org.apache.lucene.index.IndexReader reader, org.apache.lucene.index.IndexReader previous) {
-                IndexSearcher searcher = new IndexSearcher(reader);
-                searcher.setSimilarity(similarity);
-                return searcher;
-            }
-        });
+        this.searchers = new SearcherManager(writer, new SearcherFactory());
     }
 
     /**
@@ -232,8 +225,13 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
             if (changed.getAndSet(false)) {
                 searchers.maybeRefreshBlocking();
             }
-            IndexSearcher searcher = searchers.acquire();
+            IndexSearcher shared = searchers.acquire();
             try {
+                // a searcher of its own over the shared reader: the time limit is this call's
+                IndexSearcher searcher = new IndexSearcher(shared.getIndexReader());
+                searcher.setSimilarity(SIMILARITY);
+                long deadline = System.nanoTime() + reads.timeout().toNanos();
+                searcher.setTimeout(() -> System.nanoTime() - deadline > 0);
                 total = searcher.count(lucene);
                 if (offset < total && limit > 0) {
                     TopFieldDocs top = searcher.search(lucene, (int) Math.min(total, (long) offset + limit), ORDER, true);
@@ -245,8 +243,12 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
                         scores.put(id, (double) hit.score);
                     }
                 }
+                if (searcher.timedOut()) {
+                    // Lucene stops collecting and answers with what it has: a short page and a wrong count
+                    throw reads.timedOut("the search");
+                }
             } finally {
-                searchers.release(searcher);
+                searchers.release(shared);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("the search index could not be read", e);
