@@ -83,6 +83,23 @@ class LuceneIndexLifecycleTest {
         }
     }
 
+    @Test
+    void documentReindexRewritesTheIndexEntriesOfTheDocumentsItIsGiven() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        try (LuceneSearch search = LuceneSearch.open(db, reads, null)) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            String id = store.create(document("Curb colours", "Red curbs mean no stopping.")).getId();
+            JdbcDocumentStore blind = new JdbcDocumentStore(db, reads, (query, filter, offset, limit) -> null);
+            blind.change(id, Audience.EVERY_OWNER, d -> d.toBuilder().setContent("Blue curbs are for disabled placards.")
+                    .setVersion(d.getVersion() + 1).build());
+            assertThat(ids(search, "placard*")).isEmpty();
+
+            assertThat(store.reindex(List.of(id))).isEqualTo(1);
+            assertThat(ids(search, "placard*")).containsExactly(id);
+            assertThat(ids(search, "red")).isEmpty();
+        }
+    }
+
     private static List<String> ids(LuceneSearch search, String query) {
         return search.search(SearchQuery.parse(query), new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_UNSPECIFIED, "", List.of(),
                 Audience.EVERY_OWNER), 0, 10).hits().stream().map(hit -> hit.document().getId()).toList();
