@@ -215,6 +215,7 @@ public final class FineHeroApp implements AutoCloseable {
         Database database = platform.database();
         Caches caches = platform.caches();
         Documents documents = Documents.create(database, caches, clock, config.documentMaxBytes(), config.documentQueryTimeout());
+        resources.add(documents);
         Fines fines = Fines.create(database, caches, clock, config.payments(), documents, platform.outbox());
 
         Tasks tasks = Tasks.create(database, config.tasks(), platform.redis(), clock, platform.outbox(), platform.events());

@@ -16,15 +16,17 @@ import io.grpc.BindableService;
  * The documents feature as the wiring and the other features see it: its store and rules (the seam
  * fines uses), its gRPC service and its task handlers. Everything else in this package stays inside it.
  */
-public final class Documents {
+public final class Documents implements AutoCloseable {
 
     private final DocumentStore store;
     private final DocumentRules rules;
     private final PageCache searchPages;
     private final PageCache listPages;
+    private final AutoCloseable index;
 
-    private Documents(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages) {
+    private Documents(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages, AutoCloseable index) {
         this.store = store;
+        this.index = index;
         this.rules = rules;
         this.searchPages = searchPages;
         this.listPages = listPages;
@@ -32,7 +34,8 @@ public final class Documents {
 
     /**
      * The documents store on {@code database}, cached in the {@code documents} region; a write also drops
-     * the cached {@code search} pages it can change and every cached {@code document-lists} page.
+     * the cached {@code search} pages it can change and every cached {@code document-lists} page. On H2 it opens
+     * (and brings in step) the Lucene index beside the database's files, or in memory; close it at shutdown.
      *
      * @param maxBytes      largest document content accepted
      * @param queryTimeout  longest a caller's list or search statement may run
@@ -46,11 +49,19 @@ public final class Documents {
         BoundedReads reads = new BoundedReads(database, queryTimeout);
         DocumentSearch search = switch (database.dialect()) {
             case Dialect.PostgreSql() -> new PostgresSearch(reads);
-            case Dialect.H2() -> new TermsSearch(reads);
+            // an in-memory database gets an in-memory index; a file database its index beside its files
+            case Dialect.H2() -> LuceneSearch.open(database, reads,
+                    database.embeddedFiles().map(files -> files.resolveSibling(files.getFileName() + ".search")).orElse(null));
         };
         DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, reads, search),
                 caches.region("documents"), searchPages, listPages);
-        return new Documents(store, rules, searchPages, listPages);
+        return new Documents(store, rules, searchPages, listPages, search instanceof AutoCloseable closeable ? closeable : () -> { });
+    }
+
+    /** Closes the embedded search index (committing it); nothing on PostgreSQL. */
+    @Override
+    public void close() throws Exception {
+        index.close();
     }
 
     /** The store other features read and write documents through (fines cite and produce documents). */

@@ -59,6 +59,7 @@ final class JdbcDocumentStore implements DocumentStore {
                     List.of(document.getOwner(), visibilityName(document.getVisibility()))));
             writeTags(connection, document);
             writeVersion(connection, document);
+            db.afterCommit(() -> search.written(document));
             return document;
         });
     }
@@ -76,12 +77,23 @@ final class JdbcDocumentStore implements DocumentStore {
             return 0;
         }
         return db.inTransaction(connection -> {
-            List<List<Object>> terms = Sql.list(connection, "SELECT id, title, content FROM documents WHERE delete_time IS NULL AND id IN ("
-                    + Sql.placeholders(ids.size()) + ") FOR UPDATE", ids, row -> Sql.concat(
-                    terms(row.getString("title"), row.getString("content")), List.of(row.getString("id"))));
-            Sql.batch(connection, "UPDATE documents SET title_terms = ?, content_terms = ?, excerpt = ?, term_count = ? WHERE id = ?", terms);
-            return terms.size();
+            List<Document> documents = Sql.list(connection, "SELECT " + SUMMARY_COLUMNS + ", d.content FROM documents d"
+                    + " WHERE d.delete_time IS NULL AND d.id IN (" + Sql.placeholders(ids.size()) + ") FOR UPDATE", ids,
+                    JdbcDocumentStore::withContent);
+            Sql.batch(connection, "UPDATE documents SET title_terms = ?, content_terms = ?, excerpt = ?, term_count = ? WHERE id = ?",
+                    documents.stream().map(document -> Sql.concat(terms(document), List.of(document.getId()))).toList());
+            db.afterCommit(() -> documents.forEach(search::written));
+            return documents.size();
         });
+    }
+
+    /** The live documents among {@code ids}, with content. */
+    static List<Document> current(Connection connection, List<String> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        return Sql.list(connection, "SELECT " + SUMMARY_COLUMNS + ", d.content FROM documents d WHERE d.delete_time IS NULL AND d.id IN ("
+                + Sql.placeholders(ids.size()) + ")", ids, JdbcDocumentStore::withContent);
     }
 
     @Override
@@ -113,6 +125,7 @@ final class JdbcDocumentStore implements DocumentStore {
             Sql.update(connection, "DELETE FROM document_tags WHERE document_id = ?", List.of(id));
             writeTags(connection, changed);
             writeVersion(connection, changed);
+            db.afterCommit(() -> search.written(changed));
             return changed;
         });
     }
@@ -124,6 +137,7 @@ final class JdbcDocumentStore implements DocumentStore {
                     List.of(when, id)) == 0) {
                 throw FineHeroException.notFound("document", id);
             }
+            db.afterCommit(() -> search.deleted(id));
             return null;
         });
     }
@@ -138,7 +152,9 @@ final class JdbcDocumentStore implements DocumentStore {
                 }
                 throw FineHeroException.notFound("document", id);
             }
-            return Sql.one(connection, SELECT_CURRENT, List.of(id), JdbcDocumentStore::withContent).orElseThrow();
+            Document restored = Sql.one(connection, SELECT_CURRENT, List.of(id), JdbcDocumentStore::withContent).orElseThrow();
+            db.afterCommit(() -> search.written(restored));
+            return restored;
         });
     }
 

@@ -9,7 +9,7 @@ import com.finehero.server.platform.db.Sql;
 /**
  * Search on PostgreSQL: one statement matches through the GIN-indexed {@code search_vector} (title terms
  * weighted A, content terms D; migration V17), ranks with {@code ts_rank_cd} (cover density, divided by
- * 1 + log of the document's number of terms so long texts do not win by length alone), counts the matches and
+ * the document's number of terms so long texts do not win by length and repetition), counts the matches and
  * keeps one page in the database; only that page's summaries and excerpts leave it. No string work per
  * matching document.
  *
@@ -20,11 +20,13 @@ import com.finehero.server.platform.db.Sql;
 final class PostgresSearch implements DocumentSearch {
 
     /**
-     * Cover density divided by 1 + log of the document's number of terms, stored at write time
-     * ({@code term_count}); ts_rank_cd's own length normalisation would count the vector's positions
-     * again for every match.
+     * Cover density divided by the document's number of terms, stored at write time ({@code term_count}):
+     * ts_rank_cd's documented normalisation 2 (rank / document length) without counting the vector's positions
+     * again for every match. Cover density grows with every repetition, so a gentler divisor (1 + log of the
+     * length, or its square root) lets long chapters that mention a topic many times in passing outrank the
+     * short section about it (JudgedSearchTest).
      */
-    private static final String RANK = "ts_rank_cd(d.search_vector, to_tsquery('simple', ?)) / (1 + LN(1 + d.term_count))";
+    private static final String RANK = "ts_rank_cd(d.search_vector, to_tsquery('simple', ?)) / GREATEST(d.term_count, 1)";
 
     private final BoundedReads reads;
 

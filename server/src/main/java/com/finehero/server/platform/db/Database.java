@@ -308,6 +308,11 @@ public final class Database implements AutoCloseable {
         return connection;
     }
 
+    /** Where an embedded database keeps its files; empty when it keeps none of its own (in memory, remote, PostgreSQL). */
+    public java.util.Optional<java.nio.file.Path> embeddedFiles() {
+        return config.embeddedFiles();
+    }
+
     /** The schema FineHero's tables are in; empty: the connection's default. */
     public String schema() {
         return config.schema();

@@ -1,8 +1,10 @@
 package com.finehero.server.platform.db;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 
 import com.finehero.server.platform.config.ConfigValues;
 import io.helidon.config.Config;
@@ -134,6 +136,28 @@ public record DbConfig(String url, String user, String password, String schema,
                 Faults.from(db),
                 Pooler.of(ConfigValues.string(db, "pooler")),
                 ConfigValues.string(db, "direct-url"));
+    }
+
+    /**
+     * Where an embedded H2 database keeps its files ({@code ./data/finehero} for {@code jdbc:h2:./data/finehero}; H2 adds
+     * {@code .mv.db}); empty for an in-memory or remote (TCP) database and for PostgreSQL.
+     */
+    public Optional<Path> embeddedFiles() {
+        if (!(dialect() instanceof Dialect.H2)) {
+            return Optional.empty();
+        }
+        String name = url.substring("jdbc:h2:".length());
+        int options = name.indexOf(';');
+        name = options < 0 ? name : name.substring(0, options);
+        if (name.startsWith("file:")) {
+            name = name.substring("file:".length());
+        } else if (name.matches("^[a-zA-Z]{2,}:.*")) {
+            return Optional.empty(); // mem:, tcp:, ssl:, zip:, ...
+        }
+        if (name.startsWith("~")) {
+            name = System.getProperty("user.home") + name.substring(1);
+        }
+        return Optional.of(Path.of(name));
     }
 
     public Dialect dialect() {

@@ -1,0 +1,396 @@
+package com.finehero.server.documents;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.Visibility;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.security.JurisdictionScope;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.PhraseQuery;
+import org.apache.lucene.search.PrefixQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherFactory;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
+import org.apache.lucene.search.SortField;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopFieldDocs;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.ByteBuffersDirectory;
+import org.apache.lucene.store.Directory;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * Search on the embedded database with Apache Lucene: an index of every live document's title and
+ * content terms ({@link TextTerms}, the same terms PostgreSQL and the stored columns hold) and of the
+ * fields the audience and filters test (visibility, owner, every jurisdiction the document's lies
+ * within, kind, jurisdiction, tags), so matching, counting and ranking never read the database; only the
+ * page's summaries and excerpts come from it, under the same SQL conditions as every other read, so a
+ * document the index has not yet caught up with is never shown.
+ *
+ * <p>The database is the truth: writes reach the index once their transaction commits
+ * ({@link #written}, {@link #deleted}), {@link #open} brings an index that is missing, of an older
+ * format or behind (a crash between a commit and the index's own) in step with the live documents,
+ * and {@code document_reindex} rewrites the documents it is given.
+ *
+ * <p>Scores are BM25 ({@link #K1}, {@link #B}) summed over the clauses, a title match weighing
+ * {@link #TITLE_BOOST} times a content match; prefixes score a constant per field. They differ from
+ * PostgreSQL's and are comparable within one search only.
+ */
+final class LuceneSearch implements DocumentSearch, AutoCloseable {
+
+    /** Raised whenever what is indexed, or how, changes: an index of another format is rebuilt at start-up. */
+    static final String FORMAT = "1";
+    /** BM25 term-frequency saturation: the fifth repeat of a word adds little. */
+    static final float K1 = 1.2f;
+    /** BM25 length normalisation: a long text repeating the query's words does not outrank a focused one by length. */
+    static final float B = 0.75f;
+    static final float TITLE_BOOST = 2.0f;
+
+    private static final System.Logger LOG = System.getLogger(LuceneSearch.class.getName());
+    private static final String ID = "id";
+    private static final String VERSION = "version";
+    private static final String TITLE = "title";
+    private static final String CONTENT = "content";
+    private static final String KIND = "kind";
+    private static final String JURISDICTION = "jurisdiction";
+    /** The document's jurisdiction and every one above it ({@code US}, {@code US-CA}, {@code US-CA-SF}): what a scope reaches. */
+    private static final String WITHIN = "within";
+    private static final String TAG = "tag";
+    private static final String OWNER = "owner";
+    private static final String VISIBILITY = "visibility";
+    /** Lucene refuses a term longer than this many UTF-8 bytes; PostgreSQL drops such words too. */
+    private static final int MAX_TERM_BYTES = IndexWriter.MAX_TERM_LENGTH;
+    private static final Sort ORDER = new Sort(SortField.FIELD_SCORE, new SortField(ID, SortField.Type.STRING));
+    private static final int SYNC_BATCH = 200;
+    private static final BM25Similarity SIMILARITY = new BM25Similarity(K1, B);
+
+    private final Database db;
+    private final BoundedReads reads;
+    private final Directory directory;
+    private final IndexWriter writer;
+    private final SearcherManager searchers;
+    /** Set after each change to the index, so the next search reopens its reader and sees it. */
+    private final AtomicBoolean changed = new AtomicBoolean();
+
+    private LuceneSearch(Database db, BoundedReads reads, Directory directory) throws IOException {
+        this.db = db;
+        this.reads = reads;
+        this.directory = directory;
+        this.writer = new IndexWriter(directory, new IndexWriterConfig().setSimilarity(SIMILARITY)
+                .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+        this.searchers = new SearcherManager(writer, new SearcherFactory());
+    }
+
+    /**
+     * The index in {@code path} (created when missing), or in memory when {@code path} is null (an
+     * in-memory database), brought in step with the live documents of {@code db}.
+     */
+    static LuceneSearch open(Database db, BoundedReads reads, Path path) {
+        Objects.requireNonNull(db, "db");
+        Objects.requireNonNull(reads, "reads");
+        try {
+            Directory directory = path == null ? new ByteBuffersDirectory() : FSDirectory.open(path);
+            LuceneSearch search = new LuceneSearch(db, reads, directory);
+            try {
+                search.sync();
+            } catch (RuntimeException | IOException e) {
+                search.close();
+                throw e;
+            }
+            return search;
+        } catch (IOException e) {
+            throw new UncheckedIOException("the search index in " + path + " could not be opened", e);
+        }
+    }
+
+    /** Indexes what is missing or of another version, removes what is no longer live; all of it for another format. */
+    private void sync() throws IOException {
+        Map<String, String> commitData = new HashMap<>();
+        writer.getLiveCommitData().forEach(entry -> commitData.put(entry.getKey(), entry.getValue()));
+        if (!FORMAT.equals(commitData.get("format"))) {
+            writer.deleteAll();
+        }
+        Map<String, Long> indexed = new HashMap<>();
+        try (DirectoryReader reader = DirectoryReader.open(writer)) {
+            for (LeafReaderContext leaf : reader.leaves()) {
+                Bits liveDocs = leaf.reader().getLiveDocs();
+                StoredFields stored = leaf.reader().storedFields();
+                for (int doc = 0; doc < leaf.reader().maxDoc(); doc++) {
+                    if (liveDocs == null || liveDocs.get(doc)) {
+                        org.apache.lucene.document.Document fields = stored.document(doc, Set.of(ID, VERSION));
+                        indexed.put(fields.get(ID), fields.getField(VERSION).numericValue().longValue());
+                    }
+                }
+            }
+        }
+        Map<String, Long> live = db.read(connection -> {
+            Map<String, Long> versions = new HashMap<>();
+            Sql.list(connection, "SELECT id, version FROM documents WHERE delete_time IS NULL", List.of(),
+                    row -> versions.put(row.getString(1), row.getLong(2)));
+            return versions;
+        });
+        List<String> stale = new ArrayList<>();
+        live.forEach((id, version) -> {
+            if (!version.equals(indexed.get(id))) {
+                stale.add(id);
+            }
+        });
+        for (String id : indexed.keySet()) {
+            if (!live.containsKey(id)) {
+                writer.deleteDocuments(new Term(ID, id));
+            }
+        }
+        for (int from = 0; from < stale.size(); from += SYNC_BATCH) {
+            List<String> batch = stale.subList(from, Math.min(stale.size(), from + SYNC_BATCH));
+            for (Document document : db.read(connection -> JdbcDocumentStore.current(connection, batch))) {
+                writer.updateDocument(new Term(ID, document.getId()), fields(document));
+            }
+        }
+        commit();
+        if (!stale.isEmpty()) {
+            LOG.log(Level.INFO, "search index: " + stale.size() + " document(s) indexed of " + live.size());
+        }
+    }
+
+    private void commit() throws IOException {
+        writer.setLiveCommitData(Map.of("format", FORMAT).entrySet());
+        writer.commit();
+        changed.set(true);
+    }
+
+    @Override
+    public void written(Document document) {
+        try {
+            writer.updateDocument(new Term(ID, document.getId()), fields(document));
+            changed.set(true);
+        } catch (IOException | RuntimeException e) {
+            // the database has committed: the call succeeded; the next start-up brings the index in step
+            LOG.log(Level.WARNING, "search index: document " + document.getId() + " not indexed", e);
+        }
+    }
+
+    @Override
+    public void deleted(String id) {
+        try {
+            writer.deleteDocuments(new Term(ID, id));
+            changed.set(true);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "search index: document " + id + " not removed", e);
+        }
+    }
+
+    @Override
+    public DocumentStore.SearchPage search(SearchQuery query, DocumentStore.Filter filter, int offset, int limit) {
+        Query lucene = query(query, filter);
+        List<String> ids = new ArrayList<>();
+        Map<String, Double> scores = new HashMap<>();
+        long total;
+        try {
+            if (changed.getAndSet(false)) {
+                searchers.maybeRefreshBlocking();
+            }
+            IndexSearcher shared = searchers.acquire();
+            try {
+                // a searcher of its own over the shared reader: the time limit is this call's
+                IndexSearcher searcher = new IndexSearcher(shared.getIndexReader());
+                searcher.setSimilarity(SIMILARITY);
+                long deadline = System.nanoTime() + reads.timeout().toNanos();
+                searcher.setTimeout(() -> System.nanoTime() - deadline > 0);
+                total = searcher.count(lucene);
+                if (offset < total && limit > 0) {
+                    TopFieldDocs top = searcher.search(lucene, (int) Math.min(total, (long) offset + limit), ORDER, true);
+                    var stored = searcher.storedFields();
+                    for (int i = offset; i < top.scoreDocs.length; i++) {
+                        ScoreDoc hit = top.scoreDocs[i];
+                        String id = stored.document(hit.doc, Set.of(ID)).get(ID);
+                        ids.add(id);
+                        scores.put(id, (double) hit.score);
+                    }
+                }
+                if (searcher.timedOut()) {
+                    // Lucene stops collecting and answers with what it has: a short page and a wrong count
+                    throw reads.timedOut("the search");
+                }
+            } finally {
+                searchers.release(shared);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("the search index could not be read", e);
+        }
+        if (ids.isEmpty()) {
+            return new DocumentStore.SearchPage(List.of(), total);
+        }
+        // the page under the store's own conditions too: a document changed since the index saw it is left out, never shown
+        Sql.Where where = JdbcDocumentStore.filtered(filter).in("d.id", ids);
+        Map<String, DocumentStore.Hit> rows = reads.run("the search", connection -> {
+            Map<String, DocumentStore.Hit> found = new HashMap<>();
+            Sql.list(connection, "SELECT " + JdbcDocumentStore.SUMMARY_COLUMNS + ", d.excerpt FROM documents d" + where.clause(),
+                    where.params(), row -> {
+                        Document document = JdbcDocumentStore.withoutContent(row);
+                        return found.put(document.getId(), new DocumentStore.Hit(document, scores.get(document.getId()), row.getString("excerpt")));
+                    });
+            return found;
+        });
+        List<DocumentStore.Hit> hits = ids.stream().map(rows::get).filter(Objects::nonNull).toList();
+        return new DocumentStore.SearchPage(hits, total);
+    }
+
+    /** Every clause must match, within what the filter's audience may read and the filter asks for. */
+    static Query query(SearchQuery query, DocumentStore.Filter filter) {
+        BooleanQuery.Builder all = new BooleanQuery.Builder();
+        for (SearchQuery.Clause clause : query.clauses()) {
+            all.add(new BooleanQuery.Builder()
+                    .add(new BoostQuery(clause(clause, TITLE), TITLE_BOOST), Occur.SHOULD)
+                    .add(clause(clause, CONTENT), Occur.SHOULD)
+                    .build(), Occur.MUST);
+        }
+        Query audience = audience(filter.audience());
+        if (audience != null) {
+            all.add(audience, Occur.FILTER);
+        }
+        if (filter.kind() != DocumentKind.DOCUMENT_KIND_UNSPECIFIED) {
+            all.add(new TermQuery(new Term(KIND, JdbcDocumentStore.kindName(filter.kind()))), Occur.FILTER);
+        }
+        if (filter.jurisdiction() != null && !filter.jurisdiction().isEmpty()) {
+            all.add(new TermQuery(new Term(JURISDICTION, filter.jurisdiction())), Occur.FILTER);
+        }
+        for (String tag : filter.tags()) {
+            all.add(new TermQuery(new Term(TAG, tag)), Occur.FILTER);
+        }
+        return all.build();
+    }
+
+    private static Query clause(SearchQuery.Clause clause, String field) {
+        return switch (clause.kind()) {
+            case TERM -> new TermQuery(new Term(field, clause.terms().getFirst()));
+            case PREFIX -> new PrefixQuery(new Term(field, clause.terms().getFirst()));
+            case PHRASE -> new PhraseQuery(field, clause.terms().toArray(String[]::new));
+        };
+    }
+
+    /** The same decision as {@link JdbcDocumentStore#visible}; null when the audience reads everything. */
+    private static Query audience(Audience audience) {
+        if (audience.readsEverything()) {
+            return null;
+        }
+        Query isPublic = new TermQuery(new Term(VISIBILITY, "PUBLIC"));
+        JurisdictionScope scope = audience.scope();
+        BooleanQuery.Builder reachable = new BooleanQuery.Builder();
+        if (!audience.everyOwner()) {
+            reachable.add(new TermQuery(new Term(OWNER, audience.subject())), Occur.FILTER);
+        }
+        if (scope.limited()) {
+            reachable.add(new TermQuery(new Term(WITHIN, scope.code())), Occur.FILTER);
+        }
+        return new BooleanQuery.Builder()
+                .add(isPublic, Occur.SHOULD)
+                .add(reachable.build(), Occur.SHOULD)
+                .setMinimumNumberShouldMatch(1)
+                .build();
+    }
+
+    private static org.apache.lucene.document.Document fields(Document document) {
+        org.apache.lucene.document.Document fields = new org.apache.lucene.document.Document();
+        fields.add(new StringField(ID, document.getId(), Field.Store.YES));
+        fields.add(new SortedDocValuesField(ID, new BytesRef(document.getId())));
+        fields.add(new StoredField(VERSION, document.getVersion()));
+        fields.add(new NumericDocValuesField(VERSION, document.getVersion()));
+        fields.add(new TextField(TITLE, new Terms(TextTerms.tokens(document.getTitle()))));
+        fields.add(new TextField(CONTENT, new Terms(TextTerms.tokens(document.getContent()))));
+        fields.add(new StringField(KIND, JdbcDocumentStore.kindName(document.getKind()), Field.Store.NO));
+        String jurisdiction = document.getJurisdiction();
+        fields.add(new StringField(JURISDICTION, jurisdiction, Field.Store.NO));
+        for (int dash = jurisdiction.indexOf('-'); dash >= 0; dash = jurisdiction.indexOf('-', dash + 1)) {
+            fields.add(new StringField(WITHIN, jurisdiction.substring(0, dash), Field.Store.NO));
+        }
+        fields.add(new StringField(WITHIN, jurisdiction, Field.Store.NO));
+        for (String tag : document.getTagsList()) {
+            fields.add(new StringField(TAG, tag, Field.Store.NO));
+        }
+        fields.add(new StringField(OWNER, document.getOwner(), Field.Store.NO));
+        fields.add(new StringField(VISIBILITY, document.getVisibility() == Visibility.VISIBILITY_PUBLIC ? "PUBLIC" : "PRIVATE",
+                Field.Store.NO));
+        return fields;
+    }
+
+    @Override
+    public void close() {
+        try {
+            try {
+                commit();
+            } finally {
+                searchers.close();
+                writer.close();
+                directory.close();
+            }
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "search index: not closed cleanly (the next start-up brings it in step)", e);
+        }
+    }
+
+    /** The terms of a text as {@link TextTerms} makes them, one position each, so phrases are terms in a row. */
+    private static final class Terms extends TokenStream {
+        private final CharTermAttribute term = addAttribute(CharTermAttribute.class);
+        private final List<TextTerms.Token> tokens;
+        private Iterator<TextTerms.Token> next;
+
+        Terms(List<TextTerms.Token> tokens) {
+            this.tokens = tokens;
+        }
+
+        @Override
+        public void reset() throws IOException {
+            super.reset();
+            next = tokens.iterator();
+        }
+
+        @Override
+        public boolean incrementToken() {
+            clearAttributes();
+            while (next.hasNext()) {
+                String text = next.next().term();
+                if (text.getBytes(StandardCharsets.UTF_8).length <= MAX_TERM_BYTES) {
+                    term.setEmpty().append(text);
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package com.finehero.server.documents;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.Visibility;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.DbConfig;
+import com.google.protobuf.Timestamp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The embedded index beside a file database: kept in step by the store's writes, brought in step at
+ * start-up when writes reached the database without it (a crash after a commit) or when it is gone.
+ */
+class LuceneIndexLifecycleTest {
+
+    @TempDir
+    Path dir;
+    private Database db;
+    private Path index;
+
+    @BeforeEach
+    void open() {
+        db = Database.open(new DbConfig("jdbc:h2:" + dir.resolve("finehero") + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
+                "sa", "", "", 0, 4, Duration.ofSeconds(5), Duration.ofSeconds(1), new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1))));
+        assertThat(db.embeddedFiles()).contains(dir.resolve("finehero"));
+        index = dir.resolve("finehero.search");
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    @Test
+    void writesReachTheIndexAndStartUpCatchesUpWithWhatDidNot() throws Exception {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        String hydrant;
+        String tow;
+        try (LuceneSearch search = LuceneSearch.open(db, reads, index)) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            hydrant = store.create(document("Fire hydrant clearance", "Do not park within fifteen feet of a fire hydrant.")).getId();
+            tow = store.create(document("Tow-away zones", "Vehicles parked in a tow-away zone are towed.")).getId();
+            assertThat(ids(search, "hydrant")).containsExactly(hydrant);
+            store.change(tow, Audience.EVERY_OWNER, d -> d.toBuilder().setContent("Vehicles in a tow-away zone near a hydrant are towed.")
+                    .setVersion(d.getVersion() + 1).build());
+            assertThat(ids(search, "hydrant")).containsExactlyInAnyOrder(hydrant, tow);
+            store.delete(hydrant, java.time.Instant.now());
+            assertThat(ids(search, "hydrant")).containsExactly(tow);
+            store.restore(hydrant);
+            assertThat(ids(search, "hydrant")).containsExactlyInAnyOrder(hydrant, tow);
+        }
+        assertThat(index).isDirectory();
+
+        // writes the index never heard of, as after a crash between the database's commit and the index's
+        JdbcDocumentStore blind = new JdbcDocumentStore(db, reads, (query, filter, offset, limit) -> null);
+        String school = blind.create(document("School zones", "Speed cameras near a school enforce the hydrant rule too.")).getId();
+        blind.delete(tow, java.time.Instant.now());
+        try (LuceneSearch search = LuceneSearch.open(db, reads, index)) {
+            assertThat(ids(search, "hydrant")).containsExactlyInAnyOrder(hydrant, school);
+        }
+
+        // no index at all: rebuilt from the live documents
+        try (Stream<Path> files = Files.walk(index)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        }
+        try (LuceneSearch search = LuceneSearch.open(db, reads, index)) {
+            assertThat(ids(search, "hydrant")).containsExactlyInAnyOrder(hydrant, school);
+            assertThat(ids(search, "tow*")).isEmpty();
+        }
+    }
+
+    @Test
+    void documentReindexRewritesTheIndexEntriesOfTheDocumentsItIsGiven() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        try (LuceneSearch search = LuceneSearch.open(db, reads, null)) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            String id = store.create(document("Curb colours", "Red curbs mean no stopping.")).getId();
+            JdbcDocumentStore blind = new JdbcDocumentStore(db, reads, (query, filter, offset, limit) -> null);
+            blind.change(id, Audience.EVERY_OWNER, d -> d.toBuilder().setContent("Blue curbs are for disabled placards.")
+                    .setVersion(d.getVersion() + 1).build());
+            assertThat(ids(search, "placard*")).isEmpty();
+
+            assertThat(store.reindex(List.of(id))).isEqualTo(1);
+            assertThat(ids(search, "placard*")).containsExactly(id);
+            assertThat(ids(search, "red")).isEmpty();
+        }
+    }
+
+    private static List<String> ids(LuceneSearch search, String query) {
+        return search.search(SearchQuery.parse(query), new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_UNSPECIFIED, "", List.of(),
+                Audience.EVERY_OWNER), 0, 10).hits().stream().map(hit -> hit.document().getId()).toList();
+    }
+
+    private static Document document(String title, String content) {
+        Timestamp now = Timestamp.newBuilder().setSeconds(System.currentTimeMillis() / 1000).build();
+        return Document.newBuilder().setId(UUID.randomUUID().toString()).setTitle(title).setKind(DocumentKind.DOCUMENT_KIND_STATUTE)
+                .setJurisdiction("US-CA").setContent(content).setContentType("text/plain").setSizeBytes(content.length())
+                .setChecksumSha256("0".repeat(64)).setVersion(1).setAuthor("test").setCreateTime(now).setUpdateTime(now)
+                .setOwner("system").setVisibility(Visibility.VISIBILITY_PUBLIC).build();
+    }
+}
