@@ -80,6 +80,12 @@ public final class RealtimeBench {
     private final AtomicLong resyncs = new AtomicLong();
     private final AtomicLong watcherFailures = new AtomicLong();
     private volatile boolean measuring;
+    /**
+     * HTTP/1.1 watchers being opened at once: thousands of connects in one burst overflow the listen
+     * backlog and the client gives up on them, which measures the kernel, not the feed.
+     */
+    private final java.util.concurrent.Semaphore opening = new java.util.concurrent.Semaphore(64);
+    private final AtomicLong openFailures = new AtomicLong();
 
     private RealtimeBench(String host, int port, Channel[] channels, String token) {
         this.host = host;
@@ -269,6 +275,7 @@ public final class RealtimeBench {
         run.put("watchers_complete", watchersComplete);
         run.put("resyncs", resyncs.get());
         run.put("watcher_failures", watcherFailures.get());
+        run.put("watchers_failed_to_open", openFailures.get());
         run.put("lag_p50_ms", lagMillis.getValueAtPercentile(50));
         run.put("lag_p99_ms", lagMillis.getValueAtPercentile(99));
         run.put("lag_max_ms", lagMillis.getMaxValue());
@@ -424,12 +431,16 @@ public final class RealtimeBench {
 
         @Override
         void open() {
+            opening.acquireUninterruptibly();
             reader = Thread.ofVirtual().start(() -> {
+                boolean released = false;
                 try {
                     HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
                                     URI.create("http://" + host + ":" + port + "/v1/events:watch?fineId=" + fineId))
                             .header("authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                     body = response.body();
+                    opening.release();
+                    released = true;
                     BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
                     String line;
                     while ((line = lines.readLine()) != null) {
@@ -438,6 +449,12 @@ public final class RealtimeBench {
                         }
                     }
                 } catch (Exception e) {
+                    if (!released) {
+                        opening.release();
+                        if (openFailures.getAndIncrement() == 0) {
+                            System.err.println("an SSE watcher could not open: " + e);
+                        }
+                    }
                     if (measuring) {
                         watcherFailures.incrementAndGet();
                         System.err.println("SSE watcher of " + fineId + ": " + e);
@@ -468,12 +485,14 @@ public final class RealtimeBench {
 
         @Override
         void open() {
+            opening.acquireUninterruptibly();
             http.newWebSocketBuilder().header("authorization", "Bearer " + token)
                     .buildAsync(URI.create("ws://" + host + ":" + port + "/v1/events"), new WebSocket.Listener() {
                         private final StringBuilder text = new StringBuilder();
 
                         @Override
                         public void onOpen(WebSocket webSocket) {
+                            opening.release();
                             socket = webSocket;
                             webSocket.sendText("{\"subscribe\": {\"fineId\": \"" + fineId + "\"}}", true);
                             webSocket.request(1);
@@ -504,6 +523,13 @@ public final class RealtimeBench {
                             if (measuring) {
                                 watcherFailures.incrementAndGet();
                                 System.err.println("WebSocket watcher of " + fineId + ": " + error);
+                            }
+                        }
+                    }).whenComplete((ws, failure) -> {
+                        if (failure != null) {
+                            opening.release();
+                            if (openFailures.getAndIncrement() == 0) {
+                                System.err.println("a WebSocket watcher could not open: " + failure);
                             }
                         }
                     });
