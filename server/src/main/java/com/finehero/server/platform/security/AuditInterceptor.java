@@ -154,14 +154,32 @@ public final class AuditInterceptor implements ServerInterceptor {
         }
     }
 
-    /** The first non-empty "id" or "*_id" string field of a message, else its username. */
+    /**
+     * The first non-empty "id" or "*_id" string field of a message, else the "id" of a message field
+     * (an update's {@code fine.id}), else its username — known when the call starts, so the audit event
+     * written with the change already names its record.
+     */
     static String namedId(Object message) {
         if (!(message instanceof Message proto)) {
             return "";
         }
         String username = "";
+        String nested = "";
         for (Descriptors.FieldDescriptor field : proto.getDescriptorForType().getFields()) {
-            if (field.getJavaType() != Descriptors.FieldDescriptor.JavaType.STRING || field.isRepeated()) {
+            if (field.isRepeated()) {
+                continue;
+            }
+            if (field.getJavaType() == Descriptors.FieldDescriptor.JavaType.MESSAGE) {
+                if (nested.isEmpty() && proto.hasField(field)) {
+                    Message inner = (Message) proto.getField(field);
+                    Descriptors.FieldDescriptor id = inner.getDescriptorForType().findFieldByName("id");
+                    if (id != null && id.getJavaType() == Descriptors.FieldDescriptor.JavaType.STRING && !id.isRepeated()) {
+                        nested = (String) inner.getField(id);
+                    }
+                }
+                continue;
+            }
+            if (field.getJavaType() != Descriptors.FieldDescriptor.JavaType.STRING) {
                 continue;
             }
             String value = (String) proto.getField(field);
@@ -175,6 +193,6 @@ public final class AuditInterceptor implements ServerInterceptor {
                 username = value;
             }
         }
-        return username;
+        return nested.isEmpty() ? username : nested;
     }
 }
