@@ -17,7 +17,6 @@ import com.finehero.server.platform.security.CallGate;
 import com.finehero.server.platform.security.CallerAddress;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -287,7 +286,7 @@ final class StreamSockets implements AutoCloseable {
                 }
                 try {
                     send(codec.print(value, binding));
-                    lastId = Math.max(lastId, eventId(value));
+                    lastId = Math.max(lastId, EventPositions.idOf(value));
                     call.request(1);
                 } catch (RuntimeException e) {
                     cancel("the WebSocket could not be written");
@@ -328,7 +327,7 @@ final class StreamSockets implements AutoCloseable {
                 if (stream != this) {
                     return;
                 }
-                startStream(resumedAfter(request, lastId));
+                startStream(EventPositions.resumedAfter(request, lastId));
             }
 
             void cancel(String why) {
@@ -345,20 +344,6 @@ final class StreamSockets implements AutoCloseable {
         return Metadata.Key.of(name.toLowerCase(Locale.ROOT), Metadata.ASCII_STRING_MARSHALLER);
     }
 
-    /** The request resuming after {@code lastId}, when it has an int64 after_event_id field and something was sent. */
-    static Message resumedAfter(Message request, long lastId) {
-        Descriptors.FieldDescriptor after = request.getDescriptorForType().findFieldByName("after_event_id");
-        if (after == null || after.getJavaType() != Descriptors.FieldDescriptor.JavaType.LONG || lastId == 0) {
-            return request;
-        }
-        return request.toBuilder().setField(after, lastId).build();
-    }
-
-    private static long eventId(Message message) {
-        Descriptors.FieldDescriptor id = message.getDescriptorForType().findFieldByName("id");
-        return id != null && id.getJavaType() == Descriptors.FieldDescriptor.JavaType.LONG ? (Long) message.getField(id) : 0;
-    }
-
     /** A close reason cut to what a close frame can carry. */
     static String fitted(String reason) {
         byte[] bytes = reason.getBytes(java.nio.charset.StandardCharsets.UTF_8);
@@ -367,10 +352,5 @@ final class StreamSockets implements AutoCloseable {
         }
         String cut = new String(bytes, 0, MAX_REASON_BYTES - 3, java.nio.charset.StandardCharsets.UTF_8);
         return cut.replaceAll("\uFFFD$", "") + "...";
-    }
-
-    /** Sockets open now. */
-    int openSockets() {
-        return open.size();
     }
 }

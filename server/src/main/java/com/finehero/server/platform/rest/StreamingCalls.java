@@ -106,23 +106,19 @@ final class StreamingCalls {
 
     /** The request with Last-Event-ID as its after_event_id, when it has such a field and the header is a number. */
     private static Message withLastEventId(Message request, ServerRequest req) {
-        Descriptors.FieldDescriptor after = request.getDescriptorForType().findFieldByName("after_event_id");
-        if (after == null || after.getJavaType() != Descriptors.FieldDescriptor.JavaType.LONG || ((Long) request.getField(after)) != 0) {
+        Descriptors.FieldDescriptor after = EventPositions.afterField(request);
+        if (after == null || ((Long) request.getField(after)) != 0) {
             return request;
         }
         return req.headers().first(HeaderNames.create("Last-Event-ID"))
                 .filter(id -> id.matches("[0-9]{1,18}"))
-                .map(id -> (Message) request.toBuilder().setField(after, Long.parseLong(id)).build())
+                .map(id -> EventPositions.resumedAfter(request, Long.parseLong(id)))
                 .orElse(request);
     }
 
     /** The message's int64 {@code id}, for the SSE id: line; empty when it has none. */
     private static String eventId(Message message) {
-        Descriptors.FieldDescriptor id = message.getDescriptorForType().findFieldByName("id");
-        if (id == null || id.getJavaType() != Descriptors.FieldDescriptor.JavaType.LONG) {
-            return "";
-        }
-        long value = (Long) message.getField(id);
+        long value = EventPositions.idOf(message);
         return value > 0 ? Long.toString(value) : "";
     }
 
