@@ -3,7 +3,6 @@ package com.finehero.server.testing;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,7 +62,7 @@ public final class OwnPgBouncer implements AutoCloseable {
         }
         try {
             Path directory = Files.createTempDirectory("own-pgbouncer-");
-            int port = freePort();
+            int port = ChildServer.freePort();
             Map<String, String> settings = new LinkedHashMap<>();
             settings.put("listen_addr", "127.0.0.1");
             settings.put("listen_port", Integer.toString(port));
@@ -186,12 +185,6 @@ public final class OwnPgBouncer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted waiting for pgbouncer", e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }

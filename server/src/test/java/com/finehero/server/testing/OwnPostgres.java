@@ -2,7 +2,6 @@ package com.finehero.server.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -53,7 +52,7 @@ public final class OwnPostgres implements AutoCloseable {
         try {
             boolean root = "root".equals(System.getProperty("user.name"));
             Path directory = Files.createTempDirectory("own-postgres-");
-            OwnPostgres pg = new OwnPostgres(directory, freePort(), root);
+            OwnPostgres pg = new OwnPostgres(directory, ChildServer.freePort(), root);
             if (root) {
                 pg.run(List.of("chown", "-R", "postgres:postgres", directory.toString()), false);
                 pg.run(List.of("chmod", "755", directory.toString()), false);
@@ -226,12 +225,6 @@ public final class OwnPostgres implements AutoCloseable {
                     .map(Path::toString).orElse(name);
         } catch (IOException | NumberFormatException e) {
             return name;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
         }
     }
 }
