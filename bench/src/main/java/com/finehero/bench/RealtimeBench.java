@@ -86,6 +86,10 @@ public final class RealtimeBench {
      */
     private final java.util.concurrent.Semaphore opening = new java.util.concurrent.Semaphore(64);
     private final AtomicLong openFailures = new AtomicLong();
+    /** Watchers the server refused, by face and answer (an SSE status, a WebSocket close code and reason). */
+    private final Map<String, AtomicLong> refusals = new ConcurrentHashMap<>();
+    /** Delivery lag by face, to tell a stall of one face from a stall of the feed. */
+    private final Map<String, ConcurrentHistogram> lagByFace = new ConcurrentHashMap<>();
 
     private RealtimeBench(String host, int port, Channel[] channels, String token) {
         this.host = host;
@@ -107,7 +111,10 @@ public final class RealtimeBench {
         long serverPid = args.length > 9 ? Long.parseLong(args[9]) : 0;
 
         List<ManagedChannel> raw = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
+        // the server lets one HTTP/2 connection hold 256 streams (server.protocols.http_2.max-concurrent-streams);
+        // a stream past that waits on the client unopened, so the gRPC watchers get a connection per 200
+        int grpcWatchers = watchers * 6 / 10;
+        for (int i = 0; i < Math.max(8, (grpcWatchers + 199) / 200); i++) {
             raw.add(NettyChannelBuilder.forAddress(host, watchPort).usePlaintext().flowControlWindow(1 << 20).build());
         }
         ManagedChannel producerRaw = NettyChannelBuilder.forAddress(host, producerPort).usePlaintext().build();
@@ -276,6 +283,13 @@ public final class RealtimeBench {
         run.put("resyncs", resyncs.get());
         run.put("watcher_failures", watcherFailures.get());
         run.put("watchers_failed_to_open", openFailures.get());
+        Map<String, Long> refused = new java.util.TreeMap<>();
+        refusals.forEach((answer, count) -> refused.put(answer, count.get()));
+        run.put("watchers_refused", refused);
+        Map<String, Object> faceLag = new java.util.TreeMap<>();
+        lagByFace.forEach((face, lag) -> faceLag.put(face, Map.of("p50_ms", lag.getValueAtPercentile(50),
+                "p99_ms", lag.getValueAtPercentile(99), "max_ms", lag.getMaxValue(), "deliveries", lag.getTotalCount())));
+        run.put("lag_by_face", faceLag);
         run.put("lag_p50_ms", lagMillis.getValueAtPercentile(50));
         run.put("lag_p99_ms", lagMillis.getValueAtPercentile(99));
         run.put("lag_max_ms", lagMillis.getMaxValue());
@@ -318,6 +332,12 @@ public final class RealtimeBench {
         return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : -1;
     }
 
+    private void refused(String answer) {
+        if (refusals.computeIfAbsent(answer, a -> new AtomicLong()).getAndIncrement() == 0) {
+            System.err.println("a watcher was refused: " + answer);
+        }
+    }
+
     /** Committed and rolled-back transactions of the database so far. */
     private static long transactions(String jdbcUrl) throws Exception {
         try (Connection connection = DriverManager.getConnection(jdbcUrl, "postgres", "");
@@ -341,6 +361,8 @@ public final class RealtimeBench {
 
         abstract void open() throws Exception;
 
+        abstract String face();
+
         abstract void close();
 
         void heard(Event event) {
@@ -353,7 +375,9 @@ public final class RealtimeBench {
             }
             versions.computeIfAbsent(event.getFine().getVersion(), v -> new AtomicLong()).incrementAndGet();
             long committed = event.getTime().getSeconds() * 1000 + event.getTime().getNanos() / 1_000_000;
-            lagMillis.recordValue(Math.max(0, Math.min(59_999, System.currentTimeMillis() - committed)));
+            long lag = Math.max(0, Math.min(59_999, System.currentTimeMillis() - committed));
+            lagMillis.recordValue(lag);
+            lagByFace.computeIfAbsent(face(), f -> new ConcurrentHistogram(60_000, 3)).recordValue(lag);
             deliveries.incrementAndGet();
         }
 
@@ -384,6 +408,11 @@ public final class RealtimeBench {
         GrpcWatcher(String fineId, Channel channel) {
             super(fineId);
             this.channel = channel;
+        }
+
+        @Override
+        String face() {
+            return "grpc";
         }
 
         @Override
@@ -430,6 +459,11 @@ public final class RealtimeBench {
         }
 
         @Override
+        String face() {
+            return "sse";
+        }
+
+        @Override
         void open() {
             opening.acquireUninterruptibly();
             reader = Thread.ofVirtual().start(() -> {
@@ -441,6 +475,10 @@ public final class RealtimeBench {
                     body = response.body();
                     opening.release();
                     released = true;
+                    if (response.statusCode() != 200) {
+                        refused("sse " + response.statusCode() + " " + new String(body.readNBytes(300), StandardCharsets.UTF_8));
+                        return;
+                    }
                     BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
                     String line;
                     while ((line = lines.readLine()) != null) {
@@ -484,6 +522,11 @@ public final class RealtimeBench {
         }
 
         @Override
+        String face() {
+            return "websocket";
+        }
+
+        @Override
         void open() {
             opening.acquireUninterruptibly();
             http.newWebSocketBuilder().header("authorization", "Bearer " + token)
@@ -511,7 +554,9 @@ public final class RealtimeBench {
 
                         @Override
                         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-                            if (measuring) {
+                            if (!measuring) {
+                                refused("websocket " + statusCode + " " + reason);
+                            } else {
                                 watcherFailures.incrementAndGet();
                                 System.err.println("WebSocket watcher of " + fineId + " closed: " + statusCode + " " + reason);
                             }

@@ -3,6 +3,7 @@ package com.finehero.bench.load;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 
 import com.finehero.api.auth.v1.CreateApiKeyRequest;
@@ -40,7 +41,8 @@ class LoadToolTest {
                         "finehero.security.rate-limits.global", "100000000",
                         "finehero.security.rate-limits.per-address", "100000000")))
                 .addSource(ConfigSources.classpath("application.yaml")).build(), Clock.systemUTC());
-        try (FineHeroClient admin = FineHeroClient.builder().target("127.0.0.1", app.port())
+        // a first call on a cold server of a busy machine (CI runs several JVMs) may take longer than the client's default deadline
+        try (FineHeroClient admin = FineHeroClient.builder().target("127.0.0.1", app.port()).deadline(Duration.ofSeconds(60))
                 .credentials("admin", "load-tool-admin-password").build()) {
             apiKey = admin.auth().createApiKey(CreateApiKeyRequest.newBuilder().setName("load").build()).getSecret();
         }

@@ -11,11 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import com.finehero.api.common.v1.Money;
+import com.finehero.api.fines.v1.CreateFineRequest;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.UpdateFineRequest;
 import com.finehero.server.platform.events.FeedEvent;
 import com.finehero.server.platform.events.Subscription;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.testing.Backend;
 import com.finehero.server.testing.FineHeroExtension;
+import com.google.common.util.concurrent.ListenableFuture;
+import com.google.protobuf.FieldMask;
+import com.google.protobuf.Timestamp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -34,6 +42,7 @@ abstract class FeedContractTest {
 
     static FineHeroExtension configured(FineHeroExtension app) {
         return app.with("finehero.events.queue", "4")
+                .with("finehero.db.pool.max", "3")
                 .with("finehero.events.gap-grace", "PT3S")
                 .with("finehero.events.catch-up", "PT0.2S");
     }
@@ -118,6 +127,51 @@ abstract class FeedContractTest {
             assertThat(first.isResync()).as("the first thing a subscriber that fell behind hears").isTrue();
             List<String> rest = records(events, 20);
             assertThat(rest).containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "e" + i).toList());
+        }
+    }
+
+    @Test
+    void eventsGoOutWhileEveryPooledConnectionIsBusy() throws Exception {
+        String topic = "busy-" + UUID.randomUUID().toString().substring(0, 8);
+        long now = app().clock().instant().getEpochSecond();
+        String citation = "BUSY-" + UUID.randomUUID().toString().substring(0, 8);
+        Fine fine = FinesServiceGrpc.newBlockingStub(app().channel()).createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+                .setCitationNumber(citation).setJurisdiction("BUSY").setViolationCode("P")
+                .setAmount(Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
+                .setIssueTime(Timestamp.newBuilder().setSeconds(now))
+                .setDueTime(Timestamp.newBuilder().setSeconds(now + 86400))).build());
+        List<ListenableFuture<Fine>> blocked = new ArrayList<>();
+        try (Subscription events = subscribe(topic);
+             Connection locker = connect();
+             Connection writer = connect()) {
+            locker.setAutoCommit(false);
+            try (PreparedStatement lock = locker.prepareStatement("SELECT citation_number FROM fines WHERE citation_number = ? FOR UPDATE")) {
+                lock.setString(1, citation);
+                lock.executeQuery().close();
+            }
+            // twice the pool's three connections: each update holds one while it waits for the row lock
+            FinesServiceGrpc.FinesServiceFutureStub fines = FinesServiceGrpc.newFutureStub(app().channel())
+                    .withDeadlineAfter(30, java.util.concurrent.TimeUnit.SECONDS);
+            for (int i = 0; i < 6; i++) {
+                blocked.add(fines.updateFine(UpdateFineRequest.newBuilder()
+                        .setFine(Fine.newBuilder().setId(fine.getId()).setVersion(fine.getVersion()).setViolationDescription("busy " + i))
+                        .setUpdateMask(FieldMask.newBuilder().addPaths("violation_description")).build()));
+            }
+            Thread.sleep(500);
+            writer.setAutoCommit(true);
+            insert(writer, topic, "while-busy");
+            FeedEvent heard = events.next(Duration.ofSeconds(3));
+            assertThat(blocked).as("the pool is still taken by the waiting updates").noneMatch(java.util.concurrent.Future::isDone);
+            assertThat(heard).as("an event committed while every pooled connection is busy").isNotNull();
+            assertThat(heard.recordId()).isEqualTo("while-busy");
+            locker.rollback();
+        }
+        for (ListenableFuture<Fine> update : blocked) {
+            try {
+                update.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException conflict) {
+                // all but one carried a version the first one changed
+            }
         }
     }
 

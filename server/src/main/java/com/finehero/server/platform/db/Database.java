@@ -43,9 +43,8 @@ public final class Database implements AutoCloseable {
     private final DbConfig config;
     private final Dialect dialect;
     private final HikariDataSource pool;
-    private final Object probeLock = new Object();
-    /** The health probe's own connection, outside the pool; guarded by probeLock. */
-    private java.sql.Connection probeConnection;
+    /** The health probe's own connection, outside the pool. */
+    private final OwnConnection probeConnection;
     private final SlowQueries slowQueries;
     private final CircuitBreaker breaker;
     /** Per thread, the after-commit actions of each transaction it is running, innermost first. */
@@ -64,6 +63,7 @@ public final class Database implements AutoCloseable {
         this.dialect = dialect;
         this.pool = pool;
         this.slowQueries = slowQueries;
+        this.probeConnection = new OwnConnection("health-probe", () -> outsideThePool("health-probe", Reach.AS_CALLS));
         DbConfig.Faults faults = config.faults();
         this.breaker = CircuitBreaker.builder()
                 .name("finehero-db")
@@ -297,15 +297,66 @@ public final class Database implements AutoCloseable {
     }
 
     /**
-     * A new connection outside the pool, with auto-commit on, for a session that must stay open and
-     * belong to one purpose (the event feed's LISTEN). It goes to {@code finehero.db.direct-url} when set:
-     * a transaction pooler would move the session's LISTEN away from it. The caller closes it.
+     * A new connection outside the pool, to the database server itself, for a session that must stay
+     * open and belong to one purpose (the event feed's LISTEN). The caller closes it.
      */
-    public Connection directConnection() throws SQLException {
-        String url = config.directUrl().isEmpty() ? jdbcUrl(config) : config.directUrl();
-        Connection connection = java.sql.DriverManager.getConnection(url, config.user(), config.password());
-        connection.setAutoCommit(true);
-        return connection;
+    public Connection directConnection(String purpose) throws SQLException {
+        return outsideThePool(purpose, Reach.SERVER_ITSELF);
+    }
+
+    /**
+     * A connection of {@code purpose}'s own outside the pool, to the database server itself, opened on
+     * first use: for work that must not wait behind calls queueing for a pooled connection.
+     */
+    public OwnConnection ownConnection(String purpose) {
+        return new OwnConnection(purpose, () -> outsideThePool(purpose, Reach.SERVER_ITSELF));
+    }
+
+    /** Where a connection outside the pool goes. */
+    private enum Reach {
+        /** Where the pool's connections go (through a pooler when one is declared): what calls would see. */
+        AS_CALLS,
+        /**
+         * PostgreSQL itself ({@code finehero.db.direct-url} when set): a transaction pooler would move a
+         * session's LISTEN elsewhere, and it refuses the schema as a startup parameter.
+         */
+        SERVER_ITSELF
+    }
+
+    /**
+     * Every connection FineHero opens outside the pool: auto-commit on, in FineHero's schema, named after
+     * its purpose in {@code pg_stat_activity}, and with connect and socket timeouts so that a database
+     * that does not answer at all fails the work instead of hanging it.
+     */
+    private Connection outsideThePool(String purpose, Reach reach) throws SQLException {
+        boolean server = reach == Reach.SERVER_ITSELF && !config.directUrl().isEmpty();
+        String url = server ? config.directUrl() : jdbcUrl(config);
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("user", config.user());
+        properties.setProperty("password", config.password());
+        boolean throughPooler = !server && config.pooler() == DbConfig.Pooler.PGBOUNCER_TRANSACTION;
+        if (dialect instanceof Dialect.PostgreSql) {
+            properties.setProperty("connectTimeout", "2"); // seconds
+            properties.setProperty("socketTimeout", "10");
+            properties.setProperty("ApplicationName", "finehero-" + purpose);
+            if (!config.schema().isEmpty() && !throughPooler) {
+                properties.setProperty("currentSchema", config.schema());
+            }
+            if (throughPooler) {
+                properties.setProperty("prepareThreshold", "0");
+            }
+        }
+        Connection connection = java.sql.DriverManager.getConnection(url, properties);
+        try {
+            connection.setAutoCommit(true);
+            if (dialect instanceof Dialect.H2 && !config.schema().isEmpty()) {
+                connection.setSchema(config.schema());
+            }
+            return connection;
+        } catch (SQLException e) {
+            connection.close();
+            throw e;
+        }
     }
 
     /** Where an embedded database keeps its files; empty when it keeps none of its own (in memory, remote, PostgreSQL). */
@@ -347,46 +398,17 @@ public final class Database implements AutoCloseable {
      */
     public Duration ping() throws SQLException {
         long start = System.nanoTime();
-        synchronized (probeLock) {
-            try {
-                if (probeConnection == null || probeConnection.isClosed()) {
-                    probeConnection = java.sql.DriverManager.getConnection(jdbcUrl(config), probeProperties());
-                }
-                if (!probeConnection.isValid(2)) {
+        try {
+            probeConnection.use(connection -> {
+                if (!connection.isValid(2)) {
                     throw new SQLException("connection is not valid");
                 }
-            } catch (SQLException | RuntimeException e) {
-                closeProbeConnection();
-                throw e;
-            }
+                return null;
+            });
+        } catch (DatabaseException e) {
+            throw e.sqlException();
         }
         return Duration.ofNanos(System.nanoTime() - start);
-    }
-
-    private java.util.Properties probeProperties() {
-        java.util.Properties properties = new java.util.Properties();
-        properties.setProperty("user", config.user());
-        properties.setProperty("password", config.password());
-        if (dialect instanceof Dialect.PostgreSql) {
-            // seconds: a database that does not answer at all fails the probe rather than hang it
-            properties.setProperty("connectTimeout", "2");
-            properties.setProperty("socketTimeout", "5");
-            properties.setProperty("ApplicationName", "finehero-health-probe");
-        }
-        return properties;
-    }
-
-    private void closeProbeConnection() {
-        synchronized (probeLock) {
-            if (probeConnection != null) {
-                try {
-                    probeConnection.close();
-                } catch (SQLException e) {
-                    LOG.log(Level.DEBUG, "closing the health probe's connection failed: " + e);
-                }
-                probeConnection = null;
-            }
-        }
     }
 
     /**
@@ -567,7 +589,7 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        closeProbeConnection();
+        probeConnection.close();
         pool.close();
     }
 

@@ -22,6 +22,7 @@ import java.util.function.Predicate;
 
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Dialect;
+import com.finehero.server.platform.db.OwnConnection;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.security.Principal;
@@ -34,6 +35,10 @@ import com.finehero.server.platform.security.Principal;
  * LISTEN on a dedicated connection wakes it for commits of every instance ({@link PgListener}); and it
  * reads every {@code catch-up} regardless, so a notification lost while that connection was down
  * costs latency, never an event: the outbox, not the notification, is the record.
+ *
+ * <p><b>Its own connection.</b> The reader reads (and prunes) over a connection of its own outside the
+ * pool: when every pooled connection is busy with calls, the events those calls commit still go out
+ * within a read, instead of waiting in the pool's queue behind them.
  *
  * <p><b>Gaps.</b> Ids are taken when a row is inserted but become visible when its transaction commits,
  * so id 11 may be read before id 10. The reader remembers ids missing below the newest it has read,
@@ -52,6 +57,8 @@ public final class EventFeed implements AutoCloseable {
     private static final Duration GAP_RECHECK = Duration.ofMillis(50);
 
     private final Database db;
+    /** The reader's connection, outside the pool; used only by the reader thread (and prune). */
+    private final OwnConnection readerConnection;
     private final Outbox outbox;
     private final EventsConfig config;
     private final Clock clock;
@@ -79,6 +86,7 @@ public final class EventFeed implements AutoCloseable {
     public EventFeed(Outbox outbox, EventsConfig config, Clock clock, FeedMetrics metrics) {
         this.outbox = Objects.requireNonNull(outbox, "outbox");
         this.db = outbox.database();
+        this.readerConnection = db.ownConnection("event-feed");
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -205,7 +213,7 @@ public final class EventFeed implements AutoCloseable {
     /** Deletes outbox rows older than the retention; returns how many. */
     public int prune() {
         Instant cutoff = clock.instant().minus(config.retention());
-        return db.inTransaction(connection -> Sql.update(connection, "DELETE FROM event_outbox WHERE create_time < ?",
+        return readerConnection.use(connection -> Sql.update(connection, "DELETE FROM event_outbox WHERE create_time < ?",
                 List.of(cutoff)));
     }
 
@@ -286,7 +294,7 @@ public final class EventFeed implements AutoCloseable {
         params.add(highWater);
         params.addAll(asked);
         params.add(config.readBatch() + asked.size());
-        List<FeedEvent> rows = db.read(connection -> Sql.list(connection, sql, params, EventFeed::row));
+        List<FeedEvent> rows = readerConnection.use(connection -> Sql.list(connection, sql, params, EventFeed::row));
         reads.incrementAndGet();
         long now = System.nanoTime();
         int fresh = 0;
@@ -408,5 +416,6 @@ public final class EventFeed implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+        readerConnection.close();
     }
 }

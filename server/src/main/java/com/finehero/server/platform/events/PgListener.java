@@ -40,7 +40,7 @@ final class PgListener implements AutoCloseable {
     private void run() {
         int failures = 0;
         while (!closed) {
-            try (Connection listening = db.directConnection()) {
+            try (Connection listening = db.directConnection("event-listen")) {
                 connection = listening;
                 try (Statement statement = listening.createStatement()) {
                     statement.execute("LISTEN \"" + channel + "\"");
