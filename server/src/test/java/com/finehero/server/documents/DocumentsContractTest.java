@@ -270,8 +270,8 @@ abstract class DocumentsContractTest {
             var result = upload(UploadHeader.newBuilder()
                     .setDocument(Document.newBuilder().setTitle("Huge").setKind(DocumentKind.DOCUMENT_KIND_OTHER)).build(),
                     new byte[MAX_BYTES + 10], 1000);
-            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> result.join());
-            assertThat(e.getStatus().getDescription()).contains(Integer.toString(MAX_BYTES));
+            StatusRuntimeException e = failure(Code.RESOURCE_EXHAUSTED, () -> result.join());
+            assertThat(e.getStatus().getDescription()).contains(Integer.toString(MAX_BYTES), "finehero.documents.max-bytes");
         }
 
         @Test
