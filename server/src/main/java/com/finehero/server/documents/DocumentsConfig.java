@@ -20,7 +20,7 @@ public record DocumentsConfig(int maxBytes, Duration queryTimeout, int maxUpload
      *
      * @param maxPages          pages
      * @param maxObjects        objects in its cross-reference table
-     * @param maxExpandedBytes  decoded stream data held at once while reading it (memory, then temporary files)
+     * @param maxExpandedBytes  what its Flate streams decode to in all
      * @param extractTimeout    longest its text may take to extract
      */
     public record PdfLimits(int maxPages, int maxObjects, long maxExpandedBytes, Duration extractTimeout) {

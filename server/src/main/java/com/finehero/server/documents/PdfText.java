@@ -8,11 +8,19 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.zip.InflaterInputStream;
+import java.util.zip.ZipException;
 
 import com.finehero.server.platform.errors.FineHeroException;
 import org.apache.pdfbox.Loader;
 import org.apache.pdfbox.contentstream.operator.Operator;
+import org.apache.pdfbox.cos.COSArray;
 import org.apache.pdfbox.cos.COSBase;
+import org.apache.pdfbox.cos.COSDocument;
+import org.apache.pdfbox.cos.COSName;
+import org.apache.pdfbox.cos.COSObject;
+import org.apache.pdfbox.cos.COSObjectKey;
+import org.apache.pdfbox.cos.COSStream;
 import org.apache.pdfbox.io.MemoryUsageSetting;
 import org.apache.pdfbox.pdmodel.PDDocument;
 import org.apache.pdfbox.pdmodel.PDPage;
@@ -77,6 +85,7 @@ final class PdfText {
                 throw tooComplex("the PDF has " + objects + " objects; the limit is " + limits.maxObjects()
                         + " (finehero.documents.pdf.max-objects)");
             }
+            checkExpandedSize(pdf, limits, deadline);
             int pageCount = pdf.getNumberOfPages();
             if (pageCount == 0) {
                 throw notAPdf("the PDF has no pages");
@@ -101,7 +110,7 @@ final class PdfText {
         } catch (StackOverflowError e) {
             throw tooComplex("the PDF's structure is nested too deeply to read");
         } catch (IOException e) {
-            // PDFBox says so only in its message: a decoded stream larger than the scratch space allowed
+            // PDFBox says so only in its message: its buffers outgrew the scratch space allowed
             if (String.valueOf(e.getMessage()).contains("scratch file memory exceeded")) {
                 throw tooComplex("the PDF's decoded content exceeds " + limits.maxExpandedBytes()
                         + " bytes (finehero.documents.pdf.max-expanded-bytes)");
@@ -113,6 +122,43 @@ final class PdfText {
             // PDFBox meets some damaged files with unchecked exceptions (casts, indexes): the file is the problem
             throw notAPdf("the content is not a readable PDF");
         }
+    }
+
+    /**
+     * Inflates every Flate-encoded stream into a counter before PDFBox decodes any (it decodes a stream whole,
+     * in memory): a PDF whose streams decode to more than the limit in all is refused unread. A 50 MiB
+     * upload can otherwise inflate to tens of GB. Other filters are left to PDFBox.
+     */
+    private static void checkExpandedSize(PDDocument pdf, DocumentsConfig.PdfLimits limits, long deadline) throws IOException {
+        COSDocument cos = pdf.getDocument();
+        long left = limits.maxExpandedBytes();
+        byte[] sink = new byte[64 * 1024];
+        for (COSObjectKey key : List.copyOf(cos.getXrefTable().keySet())) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new Stripper.TooSlow();
+            }
+            COSObject object = cos.getObjectFromPool(key);
+            if (!(object.getObject() instanceof COSStream stream) || !flateFirst(stream.getFilters())) {
+                continue;
+            }
+            try (InputStream in = new InflaterInputStream(stream.createRawInputStream())) {
+                int n;
+                while ((n = in.read(sink)) > 0) {
+                    left -= n;
+                    if (left < 0) {
+                        throw tooComplex("the PDF's streams decode to more than " + limits.maxExpandedBytes()
+                                + " bytes (finehero.documents.pdf.max-expanded-bytes)");
+                    }
+                }
+            } catch (ZipException e) {
+                // a damaged stream: PDFBox reads what it can of it, as any reader does
+            }
+        }
+    }
+
+    private static boolean flateFirst(COSBase filters) {
+        COSBase first = filters instanceof COSArray array && array.size() > 0 ? array.getObject(0) : filters;
+        return COSName.FLATE_DECODE.equals(first) || COSName.FLATE_DECODE_ABBREVIATION.equals(first);
     }
 
     private static FineHeroException notAPdf(String message) {

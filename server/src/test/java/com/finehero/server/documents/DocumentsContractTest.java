@@ -99,7 +99,7 @@ abstract class DocumentsContractTest {
         void invalidFieldsAreNamed() {
             StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> documents.createDocument(CreateDocumentRequest.newBuilder()
                     .setDocument(Document.newBuilder().setTitle("bad\u0007title").setKind(DocumentKind.DOCUMENT_KIND_GUIDE)
-                            .addTags("Not A Tag").setContentType("application/pdf")).build()));
+                            .addTags("Not A Tag").setContentType("application/msword")).build()));
             assertThat(violatedFields(e)).contains("document.title", "document.tags[0]", "document.content_type");
             StatusRuntimeException missing = failure(Code.INVALID_ARGUMENT, () -> documents.createDocument(
                     CreateDocumentRequest.newBuilder().setDocument(Document.newBuilder().setContent("x")).build()));

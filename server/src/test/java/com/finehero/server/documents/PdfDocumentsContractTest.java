@@ -30,6 +30,7 @@ import com.finehero.api.documents.v1.UploadHeader;
 import com.finehero.api.documents.v1.Visibility;
 import com.finehero.server.testing.FineHeroExtension;
 import com.finehero.server.testing.SingleResponse;
+import com.finehero.server.testing.TestPdfs;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;

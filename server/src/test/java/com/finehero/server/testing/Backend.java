@@ -75,6 +75,9 @@ public enum Backend {
     }
 
     private static void deleteTree(java.nio.file.Path root) {
+        if (!java.nio.file.Files.exists(root)) {
+            return; // a sweep of the temporary directory may have taken it already
+        }
         try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(root)) {
             for (java.nio.file.Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 java.nio.file.Files.deleteIfExists(path);

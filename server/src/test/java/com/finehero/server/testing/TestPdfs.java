@@ -1,4 +1,4 @@
-package com.finehero.server.documents;
+package com.finehero.server.testing;
 
 import java.awt.Color;
 import java.awt.Graphics2D;
@@ -19,13 +19,13 @@ import org.apache.pdfbox.pdmodel.graphics.image.LosslessFactory;
 import org.apache.pdfbox.pdmodel.graphics.image.PDImageXObject;
 
 /** PDFs the tests make with PDFBox, as a client would send them. */
-final class TestPdfs {
+public final class TestPdfs {
 
     private TestPdfs() {
     }
 
     /** One page per string, each written as one line of Helvetica. */
-    static byte[] text(String... pages) {
+    public static byte[] text(String... pages) {
         try (PDDocument pdf = new PDDocument()) {
             addPages(pdf, pages);
             return save(pdf);
@@ -35,7 +35,7 @@ final class TestPdfs {
     }
 
     /** Text pages readable only with {@code userPassword}. */
-    static byte[] encrypted(String userPassword, String... pages) {
+    public static byte[] encrypted(String userPassword, String... pages) {
         try (PDDocument pdf = new PDDocument()) {
             addPages(pdf, pages);
             StandardProtectionPolicy policy = new StandardProtectionPolicy("owner-secret", userPassword, new AccessPermission());
@@ -48,7 +48,7 @@ final class TestPdfs {
     }
 
     /** A scan: one page holding only an image (of text, which no reader of the PDF's text finds). */
-    static byte[] imageOnly() {
+    public static byte[] imageOnly() {
         try (PDDocument pdf = new PDDocument()) {
             PDPage page = new PDPage();
             pdf.addPage(page);
@@ -70,7 +70,7 @@ final class TestPdfs {
     }
 
     /** A PDF header, then bytes that are no PDF. */
-    static byte[] garbageWithHeader() {
+    public static byte[] garbageWithHeader() {
         return ("%PDF-1.7\n" + "this is not a PDF body, only words and no objects at all\n".repeat(20))
                 .getBytes(StandardCharsets.US_ASCII);
     }
