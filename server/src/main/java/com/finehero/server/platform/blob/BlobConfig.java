@@ -38,6 +38,7 @@ public record BlobConfig(String store, String directory) {
     /**
      * Opens the configured store for a database whose files are {@code embeddedFiles} (an embedded file
      * database), or none ({@code embedded}: an in-memory one; otherwise PostgreSQL). Close it at shutdown.
+     * The directory is created with the first blob.
      */
     public BlobStore open(Optional<Path> embeddedFiles, boolean embedded) {
         try {

@@ -25,15 +25,17 @@ public final class FileBlobStore implements BlobStore {
     private final Path tmp;
     private final boolean deleteOnClose;
 
-    private FileBlobStore(Path root, boolean deleteOnClose) throws IOException {
+    private FileBlobStore(Path root, boolean deleteOnClose) {
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
         this.tmp = this.root.resolve("tmp");
         this.deleteOnClose = deleteOnClose;
-        Files.createDirectories(tmp);
     }
 
-    /** The blobs in {@code root}, created if missing. */
-    public static FileBlobStore in(Path root) throws IOException {
+    /**
+     * The blobs in {@code root}, created with the first blob: a server whose root filesystem is read-only
+     * and that never receives a PDF starts without one.
+     */
+    public static FileBlobStore in(Path root) {
         return new FileBlobStore(root, false);
     }
 
@@ -58,6 +60,7 @@ public final class FileBlobStore implements BlobStore {
             return;
         }
         Files.createDirectories(target.getParent());
+        Files.createDirectories(tmp);
         Path part = tmp.resolve(sha256 + "." + UUID.randomUUID() + ".part");
         try {
             Files.copy(file, part);
@@ -93,7 +96,7 @@ public final class FileBlobStore implements BlobStore {
 
     @Override
     public void close() throws IOException {
-        if (!deleteOnClose) {
+        if (!deleteOnClose || !Files.exists(root)) {
             return;
         }
         try (Stream<Path> paths = Files.walk(root)) {
