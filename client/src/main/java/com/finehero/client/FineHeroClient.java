@@ -110,7 +110,8 @@ public final class FineHeroClient implements AutoCloseable {
 
     /**
      * Uploads a file as a new document: the header (its SHA-256 filled in, so the server checks the
-     * bytes it stored), then the content in chunks, {@code progress} told after each chunk.
+     * bytes it stored, and without a content type the one the file's extension says, see
+     * {@link Transfers#contentTypeOf}), then the content in chunks, {@code progress} told after each chunk.
      */
     public Document uploadDocument(UploadHeader header, java.nio.file.Path file, Transfers.Progress progress) {
         return new Transfers(calls).upload(header, file, progress);

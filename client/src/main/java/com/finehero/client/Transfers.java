@@ -58,16 +58,34 @@ public final class Transfers {
         this.calls = calls;
     }
 
+    /**
+     * The content type a file's name says: {@code application/pdf} for {@code .pdf}, {@code text/markdown}
+     * for {@code .md} and {@code .markdown}, {@code text/plain} for anything else.
+     */
+    public static String contentTypeOf(Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".pdf")) {
+            return "application/pdf";
+        }
+        if (name.endsWith(".md") || name.endsWith(".markdown")) {
+            return "text/markdown";
+        }
+        return "text/plain";
+    }
+
     Document upload(UploadHeader header, Path file, Progress progress) {
         try {
             long size = Files.size(file);
             UploadHeader checked = header;
+            if (header.getDocument().getContentType().isEmpty()) {
+                checked = header.toBuilder().setDocument(header.getDocument().toBuilder().setContentType(contentTypeOf(file))).build();
+            }
             if (header.getChecksumSha256().isEmpty()) {
                 MessageDigest sha256 = sha256();
                 try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha256)) {
                     in.transferTo(OutputStream.nullOutputStream());
                 }
-                checked = header.toBuilder().setChecksumSha256(HexFormat.of().formatHex(sha256.digest())).build();
+                checked = checked.toBuilder().setChecksumSha256(HexFormat.of().formatHex(sha256.digest())).build();
             }
             try (InputStream in = Files.newInputStream(file)) {
                 return upload(checked, in, size, progress);

@@ -4,8 +4,10 @@ import java.time.Duration;
 import java.util.Objects;
 
 import com.finehero.server.auth.AuthConfig;
+import com.finehero.server.documents.DocumentsConfig;
 import com.finehero.server.fines.PaymentsConfig;
 import com.finehero.server.monitoring.AlertsConfig;
+import com.finehero.server.platform.blob.BlobConfig;
 import com.finehero.server.platform.cache.CacheConfig;
 import com.finehero.server.platform.cache.RedisConfig;
 import com.finehero.server.platform.config.ConfigValues;
@@ -27,14 +29,14 @@ import io.helidon.config.Config;
  * @param grpcCompression   {@code server.protocols.grpc.enable-compression}: false refuses compressed requests
  * @param grpcReflection    {@code server.features.grpc-reflection.enabled}: serve gRPC server reflection
  * @param maxMessageBytes   largest gRPC request message ({@code finehero.rpc.max-message-bytes})
- * @param documentMaxBytes  largest document content ({@code finehero.documents.max-bytes})
- * @param documentQueryTimeout  longest a caller's document list or search statement may run
+ * @param documents         document limits ({@code finehero.documents})
+ * @param blobs             where original files are kept ({@code finehero.blobs})
  * @param audit             where audit events wait while the database is down ({@code finehero.security.audit})
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
  * @param events            the event feed ({@code finehero.events})
  */
 record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis,
-                 CacheConfig cache, int documentMaxBytes, Duration documentQueryTimeout, PaymentsConfig payments, TasksConfig tasks,
+                 CacheConfig cache, DocumentsConfig documents, BlobConfig blobs, PaymentsConfig payments, TasksConfig tasks,
                  AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits, HttpSecurity.Cors cors, AuditLog.Spooling audit,
                  RestConfig rest, Observe observe, Health health, Duration shutdownDrain, EventsConfig events) {
 
@@ -80,8 +82,8 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 db,
                 RedisConfig.from(finehero.get("redis")),
                 CacheConfig.from(finehero.get("cache")),
-                ConfigValues.intInRange(finehero.get("documents"), "max-bytes", 1024, 64 * 1024 * 1024),
-                ConfigValues.duration(finehero.get("documents"), "query-timeout"),
+                DocumentsConfig.from(finehero.get("documents")),
+                BlobConfig.from(finehero.get("blobs")),
                 PaymentsConfig.from(finehero.get("payments")),
                 TasksConfig.from(finehero.get("tasks")),
                 AlertsConfig.from(finehero.get("monitoring.alerts")),

@@ -24,6 +24,7 @@ import com.finehero.server.auth.Auth;
 import com.finehero.server.auth.AuthConfig;
 import com.finehero.server.auth.Revocations;
 import com.finehero.server.documents.Documents;
+import com.finehero.server.platform.blob.BlobStore;
 import com.finehero.server.events.Events;
 import com.finehero.server.fines.FineEvents;
 import com.finehero.server.fines.Fines;
@@ -35,6 +36,7 @@ import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.events.EventFeed;
 import com.finehero.server.platform.events.FeedMetrics;
@@ -214,7 +216,9 @@ public final class FineHeroApp implements AutoCloseable {
     private static Features features(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
         Database database = platform.database();
         Caches caches = platform.caches();
-        Documents documents = Documents.create(database, caches, clock, config.documentMaxBytes(), config.documentQueryTimeout());
+        BlobStore blobs = config.blobs().open(database.embeddedFiles(), database.dialect() instanceof Dialect.H2);
+        resources.add(blobs);
+        Documents documents = Documents.create(database, caches, clock, config.documents(), blobs);
         resources.add(documents);
         Fines fines = Fines.create(database, caches, clock, config.payments(), documents, platform.outbox());
 

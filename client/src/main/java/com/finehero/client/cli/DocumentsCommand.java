@@ -92,6 +92,8 @@ final class DocumentsCommand extends FineHeroCli.Sub {
         @Option(names = "--jurisdiction", required = true) String jurisdiction;
         @Option(names = "--tag", description = "A tag (repeatable)") java.util.List<String> tags = new java.util.ArrayList<>();
         @Option(names = "--no-progress", description = "No progress bar") boolean noProgress;
+        @Option(names = "--content-type", description = "text/plain, text/markdown or application/pdf "
+                + "(default: by the file's extension: .pdf, .md/.markdown, else text/plain)") String contentType;
 
         @Override
         public Integer call() {
@@ -101,13 +103,16 @@ final class DocumentsCommand extends FineHeroCli.Sub {
                 try {
                     document = client.uploadDocument(com.finehero.api.documents.v1.UploadHeader.newBuilder()
                             .setDocument(Document.newBuilder().setTitle(title).setJurisdiction(jurisdiction).addAllTags(tags)
-                                    .setKind(DocumentKind.valueOf("DOCUMENT_KIND_" + kind.toUpperCase(java.util.Locale.ROOT))))
+                                    .setKind(DocumentKind.valueOf("DOCUMENT_KIND_" + kind.toUpperCase(java.util.Locale.ROOT)))
+                                    .setContentType(contentType != null ? contentType : com.finehero.client.Transfers.contentTypeOf(file)))
                             .build(), file, (sent, size) -> bar.update(sent, size, sent / 1024 + " KiB"));
                 } finally {
                     bar.finish();
                 }
                 if (!root().printedAsJson(out(), document)) {
-                    out().println("uploaded " + document.getId() + " (" + document.getSizeBytes() + " bytes, version " + document.getVersion() + ")");
+                    out().println("uploaded " + document.getId() + " (" + document.getContentType() + ", " + document.getSizeBytes()
+                            + " bytes" + (document.getPageCount() > 0 ? ", " + document.getPageCount() + " pages" : "")
+                            + (document.getNoText() ? ", no text found" : "") + ", version " + document.getVersion() + ")");
                 }
                 return 0;
             }

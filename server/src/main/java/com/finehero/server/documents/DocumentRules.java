@@ -28,6 +28,8 @@ public final class DocumentRules {
             "visibility");
     /** Who owns what was stored without an owner: staff alone read it while it is PRIVATE. */
     static final String SYSTEM_OWNER = "system";
+    /** The content type of a PDF: its original is kept as uploaded, its content is the text read from it. */
+    static final String PDF = "application/pdf";
 
     private final Clock clock;
     private final long maxContentBytes;
@@ -123,8 +125,18 @@ public final class DocumentRules {
         if (mask.getPathsCount() == 0) {
             throw FineHeroException.invalidField("update_mask", "name at least one field to update");
         }
+        boolean pdf = PDF.equals(current.getContentType());
         Document.Builder updated = current.toBuilder();
         for (String path : mask.getPathsList()) {
+            if (pdf && (path.equals("content") || path.equals("content_type"))) {
+                throw FineHeroException.failedPrecondition("PDF_CONTENT_READ_ONLY", "document " + current.getId()
+                        + " is a PDF: its content is the text of its original file and cannot be changed ('" + path
+                        + "'); upload the new file as a new document");
+            }
+            if (path.equals("content_type") && PDF.equals(changes.getContentType())) {
+                throw FineHeroException.invalidField("document.content_type",
+                        "application/pdf arrives by UploadDocument, which keeps the original file");
+            }
             switch (path) {
                 case "title" -> {
                     if (changes.getTitle().isBlank()) {
@@ -160,8 +172,14 @@ public final class DocumentRules {
                 .build()));
     }
 
-    /** Size and checksum of the content; the size limit applies to every way content arrives. */
+    /**
+     * Size and checksum of the content; the size limit applies to every way content arrives. A PDF's are
+     * those of its original file, set when it was uploaded (its text is cut to the limit as it is read).
+     */
     Document withContentFacts(Document document) {
+        if (PDF.equals(document.getContentType())) {
+            return document;
+        }
         byte[] bytes = document.getContent().getBytes(StandardCharsets.UTF_8);
         if (bytes.length > maxContentBytes) {
             throw new FineHeroException.InvalidArgument("DOCUMENT_TOO_LARGE", "the content is " + bytes.length

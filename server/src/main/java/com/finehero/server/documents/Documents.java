@@ -1,10 +1,10 @@
 package com.finehero.server.documents;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 
+import com.finehero.server.platform.blob.BlobStore;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.db.Database;
@@ -23,9 +23,14 @@ public final class Documents implements AutoCloseable {
     private final PageCache searchPages;
     private final PageCache listPages;
     private final AutoCloseable index;
+    private final BlobStore blobs;
+    private final DocumentsConfig config;
 
-    private Documents(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages, AutoCloseable index) {
+    private Documents(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages, AutoCloseable index,
+                      BlobStore blobs, DocumentsConfig config) {
         this.store = store;
+        this.blobs = blobs;
+        this.config = config;
         this.index = index;
         this.rules = rules;
         this.searchPages = searchPages;
@@ -37,16 +42,18 @@ public final class Documents implements AutoCloseable {
      * the cached {@code search} pages it can change and every cached {@code document-lists} page. On H2 it opens
      * (and brings in step) the Lucene index beside the database's files, or in memory; close it at shutdown.
      *
-     * @param maxBytes      largest document content accepted
-     * @param queryTimeout  longest a caller's list or search statement may run
+     * @param config  limits of content, uploads and PDFs, and the longest a caller's list or search may run
+     * @param blobs   where uploaded originals (PDFs) are kept; the caller closes it
      */
-    public static Documents create(Database database, Caches caches, Clock clock, int maxBytes, Duration queryTimeout) {
+    public static Documents create(Database database, Caches caches, Clock clock, DocumentsConfig config, BlobStore blobs) {
         Objects.requireNonNull(database, "database");
         Objects.requireNonNull(caches, "caches");
-        DocumentRules rules = new DocumentRules(Objects.requireNonNull(clock, "clock"), maxBytes);
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(blobs, "blobs");
+        DocumentRules rules = new DocumentRules(Objects.requireNonNull(clock, "clock"), config.maxBytes());
         PageCache searchPages = caches.pages("search");
         PageCache listPages = caches.pages("document-lists");
-        BoundedReads reads = new BoundedReads(database, queryTimeout);
+        BoundedReads reads = new BoundedReads(database, config.queryTimeout());
         DocumentSearch search = switch (database.dialect()) {
             case Dialect.PostgreSql() -> new PostgresSearch(reads);
             // an in-memory database gets an in-memory index; a file database its index beside its files
@@ -55,7 +62,8 @@ public final class Documents implements AutoCloseable {
         };
         DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, reads, search),
                 caches.region("documents"), searchPages, listPages);
-        return new Documents(store, rules, searchPages, listPages, search instanceof AutoCloseable closeable ? closeable : () -> { });
+        return new Documents(store, rules, searchPages, listPages, search instanceof AutoCloseable closeable ? closeable : () -> { },
+                blobs, config);
     }
 
     /** Closes the embedded search index (committing it); nothing on PostgreSQL. */
@@ -76,7 +84,7 @@ public final class Documents implements AutoCloseable {
 
     /** The {@code finehero.documents.v1.DocumentsService} implementation. */
     public BindableService service() {
-        return new DocumentsGrpcService(store, rules, searchPages, listPages);
+        return new DocumentsGrpcService(store, rules, searchPages, listPages, blobs, config);
     }
 
     /** The handlers of the documents task types, to register with the task engine. */

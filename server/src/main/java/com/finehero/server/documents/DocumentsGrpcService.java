@@ -1,10 +1,16 @@
 package com.finehero.server.documents;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -27,6 +33,8 @@ import com.finehero.api.documents.v1.SearchDocumentsResponse;
 import com.finehero.api.documents.v1.SearchResult;
 import com.finehero.api.documents.v1.UpdateDocumentRequest;
 import com.finehero.api.documents.v1.UploadDocumentRequest;
+import com.finehero.api.documents.v1.UploadHeader;
+import com.finehero.server.platform.blob.BlobStore;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.cache.ProtoPages;
 import com.finehero.server.platform.errors.FineHeroException;
@@ -34,7 +42,6 @@ import com.finehero.server.platform.paging.KeysetPage;
 import com.finehero.server.platform.paging.PageTokens;
 import com.finehero.server.platform.rpc.Replies;
 import com.finehero.server.platform.security.Principal;
-import com.google.protobuf.ByteString;
 import io.grpc.stub.StreamObserver;
 
 import static com.finehero.server.platform.rpc.Replies.id;
@@ -48,14 +55,20 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
     static final int DEFAULT_SEARCH_PAGE = 10;
     static final int MAX_SEARCH_PAGE = 50;
     static final int DEFAULT_CHUNK = 64 * 1024;
+    static final String PDF = DocumentRules.PDF;
 
     private final DocumentStore store;
     private final DocumentRules rules;
     private final PageCache searchPages;
     private final PageCache listPages;
+    private final BlobStore blobs;
+    private final DocumentsConfig config;
 
-    public DocumentsGrpcService(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages) {
+    public DocumentsGrpcService(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages,
+                                BlobStore blobs, DocumentsConfig config) {
         this.store = Objects.requireNonNull(store, "store");
+        this.blobs = Objects.requireNonNull(blobs, "blobs");
+        this.config = Objects.requireNonNull(config, "config");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.searchPages = Objects.requireNonNull(searchPages, "searchPages");
         this.listPages = Objects.requireNonNull(listPages, "listPages");
@@ -63,6 +76,10 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
 
     @Override
     public void createDocument(CreateDocumentRequest request, StreamObserver<Document> response) {
+        if (PDF.equals(request.getDocument().getContentType())) {
+            throw FineHeroException.invalidField("document.content_type",
+                    "application/pdf arrives by UploadDocument, which keeps the original file");
+        }
         reply(response, store.create(rules.newDocument(request.getDocument(), Principal.current())));
     }
 
@@ -134,78 +151,133 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
         return new StreamObserver<>() {
             // the stream's later messages may run outside the call's context: the caller is read once, here
             private final Principal caller = Principal.current();
-            private UploadDocumentRequest header;
-            private final ByteArrayOutputStream content = new ByteArrayOutputStream();
+            private UploadHeader header;
+            private boolean pdf;
+            private long limit;
+            private Spool spool;
 
             @Override
             public void onNext(UploadDocumentRequest part) {
-                if (header == null) {
-                    if (!part.hasHeader()) {
-                        throw FineHeroException.invalidField("header", "the first message of an upload must be the header");
+                try {
+                    if (header == null) {
+                        if (!part.hasHeader()) {
+                            throw FineHeroException.invalidField("header", "the first message of an upload must be the header");
+                        }
+                        header = part.getHeader();
+                        pdf = PDF.equals(header.getDocument().getContentType());
+                        limit = pdf ? config.maxUploadBytes() : rules.maxContentBytes();
+                        spool = Spool.create();
+                        return;
                     }
-                    header = part;
-                    return;
+                    if (part.hasHeader()) {
+                        throw FineHeroException.invalidField("header", "only the first message may be the header");
+                    }
+                    if (spool.size() + part.getChunk().size() > limit) {
+                        throw new FineHeroException.ResourceExhausted("DOCUMENT_TOO_LARGE", "the upload exceeds the limit of "
+                                + limit + " bytes (" + (pdf ? "finehero.documents.max-upload-bytes" : "finehero.documents.max-bytes") + ")");
+                    }
+                    spool.write(part.getChunk());
+                } catch (RuntimeException e) {
+                    discard(); // the call ends with this failure: nothing is stored, and the spooled part goes
+                    throw e;
                 }
-                if (part.hasHeader()) {
-                    throw FineHeroException.invalidField("header", "only the first message may be the header");
-                }
-                if ((long) content.size() + part.getChunk().size() > rules.maxContentBytes()) {
-                    throw new FineHeroException.InvalidArgument("DOCUMENT_TOO_LARGE", "the upload exceeds the limit of "
-                            + rules.maxContentBytes() + " bytes (finehero.documents.max-bytes)", List.of());
-                }
-                content.writeBytes(part.getChunk().toByteArray());
             }
 
             @Override
             public void onError(Throwable t) {
-                // the client gave up; nothing was stored
+                discard(); // the client gave up; nothing was stored
             }
 
             @Override
             public void onCompleted() {
-                if (header == null) {
-                    throw FineHeroException.invalidField("header", "the upload sent no header");
-                }
-                byte[] bytes = content.toByteArray();
-                String expected = header.getHeader().getChecksumSha256();
-                String actual = DocumentRules.sha256(bytes);
-                if (!expected.isEmpty() && !expected.equals(actual)) {
-                    throw FineHeroException.invalidField("header.checksum_sha256",
-                            "the content received has SHA-256 " + actual + ", not " + expected);
-                }
-                String text;
                 try {
-                    text = StandardCharsets.UTF_8.newDecoder()
-                            .onMalformedInput(CodingErrorAction.REPORT)
-                            .onUnmappableCharacter(CodingErrorAction.REPORT)
-                            .decode(ByteBuffer.wrap(bytes)).toString();
-                } catch (CharacterCodingException e) {
-                    throw FineHeroException.invalidField("chunk", "the content is not UTF-8 text");
+                    if (header == null) {
+                        throw FineHeroException.invalidField("header", "the upload sent no header");
+                    }
+                    String actual = spool.finish();
+                    String expected = header.getChecksumSha256();
+                    if (!expected.isEmpty() && !expected.equals(actual)) {
+                        throw FineHeroException.invalidField("header.checksum_sha256",
+                                "the content received has SHA-256 " + actual + ", not " + expected);
+                    }
+                    Document draft = header.getDocument().toBuilder().clearContent().clearPageCount().clearNoText().build();
+                    if (draft.getTitle().isBlank() || draft.getKindValue() == 0) {
+                        throw FineHeroException.invalidField("header.document", "title and kind are required");
+                    }
+                    reply(response, pdf ? storePdf(draft, actual) : store.create(rules.newDocument(
+                            draft.toBuilder().setContent(utf8(spool.file())).build(), caller)));
+                } finally {
+                    discard();
                 }
-                Document draft = header.getHeader().getDocument().toBuilder().setContent(text).build();
-                if (draft.getTitle().isBlank() || draft.getKindValue() == 0) {
-                    throw FineHeroException.invalidField("header.document", "title and kind are required");
+            }
+
+            /** The PDF's text read, its original kept in the blob store, then the document written. */
+            private Document storePdf(Document draft, String sha256) {
+                Document owned = rules.newDocument(draft, caller); // refuses what the caller may not write before reading it
+                PdfText.Extracted extracted = PdfText.extract(spool.file(), config.pdf(), config.maxBytes());
+                Document document = owned.toBuilder()
+                        .setContent(extracted.noText() ? "" : extracted.text())
+                        .setSizeBytes(spool.size())
+                        .setChecksumSha256(sha256)
+                        .setPageCount(extracted.pageCount())
+                        .setNoText(extracted.noText())
+                        .build();
+                try {
+                    // before the row: a committed document always finds its original
+                    blobs.put(sha256, spool.file());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot store the original of an upload in " + blobs, e);
                 }
-                reply(response, store.create(rules.newDocument(draft, caller)));
+                return store.create(document);
+            }
+
+            private void discard() {
+                if (spool != null) {
+                    spool.close();
+                    spool = null;
+                }
             }
         };
+    }
+
+    /** The spooled upload as text; INVALID_ARGUMENT when it is not UTF-8. */
+    private static String utf8(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(in.readAllBytes())).toString();
+        } catch (CharacterCodingException e) {
+            throw FineHeroException.invalidField("chunk", "the content is not UTF-8 text");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read an upload's temporary file", e);
+        }
     }
 
     @Override
     public void downloadDocument(DownloadDocumentRequest request, StreamObserver<DownloadDocumentResponse> response) {
         Document document = require(id(request.getDocumentId()), request.getVersion(), Audience.current());
-        byte[] bytes = document.getContent().getBytes(StandardCharsets.UTF_8);
         int chunk = request.getChunkSize() == 0 ? DEFAULT_CHUNK : request.getChunkSize();
         DownloadDocumentResponse.Builder first = DownloadDocumentResponse.newBuilder()
                 .setDocument(document.toBuilder().clearContent());
-        int offset = 0;
-        do {
-            int end = Math.min(bytes.length, offset + chunk);
-            DownloadDocumentResponse.Builder message = offset == 0 ? first : DownloadDocumentResponse.newBuilder();
-            response.onNext(message.setChunk(ByteString.copyFrom(bytes, offset, end - offset)).build());
-            offset = end;
-        } while (offset < bytes.length);
-        response.onCompleted();
+        InputStream content;
+        if (PDF.equals(document.getContentType())) {
+            try {
+                content = blobs.open(document.getChecksumSha256());
+            } catch (NoSuchFileException e) {
+                throw new IllegalStateException("the original of document " + document.getId() + " version "
+                        + document.getVersion() + " (" + document.getChecksumSha256() + ") is missing from " + blobs, e);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read an original from " + blobs, e);
+            }
+        } else {
+            content = new ByteArrayInputStream(document.getContent().getBytes(StandardCharsets.UTF_8));
+        }
+        try (content) {
+            Downloads.send(content, chunk, first, response);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read an original from " + blobs, e);
+        }
     }
 
     @Override
@@ -234,7 +306,7 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
                 results.addResults(SearchResult.newBuilder()
                         .setDocument(hit.document())
                         .setScore(hit.score())
-                        .setSnippet(Snippets.of(hit.excerpt(), query)));
+                        .setSnippet(Snippets.of(hit.excerpt(), query, PDF.equals(hit.document().getContentType()))));
             }
             if (from + page.hits().size() < page.totalMatches()) {
                 results.setNextPageToken(PageTokens.encode(scope, List.of(Integer.toString(from + page.hits().size()))));

@@ -31,10 +31,12 @@ import com.finehero.server.platform.security.JurisdictionScope;
 final class JdbcDocumentStore implements DocumentStore {
 
     static final String SUMMARY_COLUMNS = "d.id, d.title, d.kind, d.jurisdiction, d.tags, d.content_type, "
-            + "d.size_bytes, d.checksum_sha256, d.version, d.author, d.create_time, d.update_time, d.owner, d.visibility";
+            + "d.size_bytes, d.checksum_sha256, d.version, d.author, d.create_time, d.update_time, d.owner, d.visibility, "
+            + "d.page_count, d.no_text";
     /** A past version's columns, with the owner and visibility of the document (they are not versioned). */
     private static final String VERSION_COLUMNS = "v.document_id AS id, v.title, v.kind, v.jurisdiction, v.tags, v.content_type, "
-            + "v.size_bytes, v.checksum_sha256, v.version, v.author, v.create_time, v.update_time, d.owner, d.visibility";
+            + "v.size_bytes, v.checksum_sha256, v.version, v.author, v.create_time, v.update_time, d.owner, d.visibility, "
+            + "v.page_count, v.no_text";
     private static final String SELECT_CURRENT = "SELECT " + SUMMARY_COLUMNS + ", d.content FROM documents d WHERE d.id = ?";
 
     private final Database db;
@@ -53,8 +55,9 @@ final class JdbcDocumentStore implements DocumentStore {
         return db.inTransaction(connection -> {
             Sql.update(connection, """
                     INSERT INTO documents (id, title, kind, jurisdiction, tags, content, content_type, size_bytes,
-                        checksum_sha256, version, author, create_time, update_time, title_terms, content_terms, excerpt, term_count, owner, visibility)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
+                        checksum_sha256, version, author, page_count, no_text, create_time, update_time, title_terms, content_terms,
+                        excerpt, term_count, owner, visibility)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
                     List.of(document.getCreateTime(), document.getUpdateTime()), terms(document),
                     List.of(document.getOwner(), visibilityName(document.getVisibility()))));
             writeTags(connection, document);
@@ -118,7 +121,8 @@ final class JdbcDocumentStore implements DocumentStore {
             Document changed = change.apply(current);
             Sql.update(connection, """
                     UPDATE documents SET title = ?, kind = ?, jurisdiction = ?, tags = ?, content = ?, content_type = ?,
-                        size_bytes = ?, checksum_sha256 = ?, version = ?, author = ?, update_time = ?, title_terms = ?,
+                        size_bytes = ?, checksum_sha256 = ?, version = ?, author = ?, page_count = ?, no_text = ?,
+                        update_time = ?, title_terms = ?,
                         content_terms = ?, excerpt = ?, term_count = ?, visibility = ?
                     WHERE id = ?""", Sql.concat(body(changed), List.of(changed.getUpdateTime()), terms(changed),
                     List.of(visibilityName(changed.getVisibility()), id)));
@@ -235,11 +239,15 @@ final class JdbcDocumentStore implements DocumentStore {
         return Sql.one(connection, "SELECT COUNT(*) FROM documents d" + where.clause(), where.params(), row -> row.getLong(1)).orElseThrow();
     }
 
-    /** Title, kind, jurisdiction, tags, content, content type, size, checksum, version and author, in that order. */
+    /**
+     * Title, kind, jurisdiction, tags, content, content type, size, checksum, version, author, page count and
+     * the no-text flag, in that order.
+     */
     private static List<Object> body(Document document) {
         return List.of(document.getTitle(), kindName(document.getKind()), document.getJurisdiction(),
                 String.join("\n", document.getTagsList()), document.getContent(), document.getContentType(),
-                document.getSizeBytes(), document.getChecksumSha256(), document.getVersion(), document.getAuthor());
+                document.getSizeBytes(), document.getChecksumSha256(), document.getVersion(), document.getAuthor(),
+                document.getPageCount(), document.getNoText());
     }
 
     /** The search terms of the title and the content, the excerpt snippets are cut from, and the number of terms. */
@@ -264,8 +272,8 @@ final class JdbcDocumentStore implements DocumentStore {
     private static void writeVersion(Connection connection, Document document) throws SQLException {
         Sql.update(connection, """
                 INSERT INTO document_versions (document_id, title, kind, jurisdiction, tags, content, content_type,
-                    size_bytes, checksum_sha256, version, author, create_time, update_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
+                    size_bytes, checksum_sha256, version, author, page_count, no_text, create_time, update_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", Sql.concat(List.of(document.getId()), body(document),
                 List.of(document.getCreateTime(), document.getUpdateTime())));
     }
 
@@ -291,7 +299,9 @@ final class JdbcDocumentStore implements DocumentStore {
                 .setCreateTime(Times.timestamp(row, "create_time"))
                 .setUpdateTime(Times.timestamp(row, "update_time"))
                 .setOwner(row.getString("owner"))
-                .setVisibility(Visibility.valueOf("VISIBILITY_" + row.getString("visibility")));
+                .setVisibility(Visibility.valueOf("VISIBILITY_" + row.getString("visibility")))
+                .setPageCount(row.getInt("page_count"))
+                .setNoText(row.getBoolean("no_text"));
         String tags = row.getString("tags");
         if (!tags.isEmpty()) {
             document.addAllTags(Arrays.asList(tags.split("\n")));

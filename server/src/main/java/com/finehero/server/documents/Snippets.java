@@ -15,6 +15,14 @@ final class Snippets {
     }
 
     static Snippet of(String content, SearchQuery query) {
+        return of(content, query, false);
+    }
+
+    /**
+     * The snippet; {@code paged}: the content is a PDF's pages separated by form feeds, and the snippet says
+     * on which page its first match is.
+     */
+    static Snippet of(String content, SearchQuery query, boolean paged) {
         List<TextTerms.Token> tokens = TextTerms.tokens(content);
         List<int[]> matches = new ArrayList<>();
         for (int i = 0; i < tokens.size(); i++) {
@@ -35,6 +43,9 @@ final class Snippets {
         start = wordStart(content, start);
         end = wordEnd(content, end);
         Snippet.Builder snippet = Snippet.newBuilder();
+        if (paged) {
+            snippet.setPage(1 + (int) content.substring(0, first).chars().filter(c -> c == '\f').count());
+        }
         String text = cut(content, start, end);
         int shift = start > 0 ? 1 - start : -start; // the leading ellipsis takes one char
         snippet.setText(text);

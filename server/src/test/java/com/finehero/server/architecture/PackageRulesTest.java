@@ -55,7 +55,8 @@ class PackageRulesTest {
             // AppConfig reads AuthConfig; tests watch Revocations; Main runs NewSigningKey
             "auth", Set.of("Auth", "AuthConfig", "Revocations", "NewSigningKey"),
             // the seam fines uses: the store, the rules, and the types in the store's signatures
-            "documents", Set.of("Documents", "DocumentStore", "DocumentRules", "Audience", "SearchQuery"),
+            // AppConfig reads DocumentsConfig
+            "documents", Set.of("Documents", "DocumentStore", "DocumentRules", "Audience", "SearchQuery", "DocumentsConfig"),
             // FineStore for the bench module; OverdueSweeper is a test handle; AppConfig reads PaymentsConfig;
             // FineHeroApp registers FineEvents' topic and read rule with the event feed
             "fines", Set.of("Fines", "FineStore", "OverdueSweeper", "PaymentsConfig", "FineEvents"),

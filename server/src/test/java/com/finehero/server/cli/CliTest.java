@@ -139,6 +139,23 @@ class CliTest {
     }
 
     @Test
+    void aPdfIsUploadedAsApplicationPdfByItsExtensionAndDownloadedAsSent(@TempDir Path files) throws Exception {
+        byte[] pdf = com.finehero.server.testing.TestPdfs.text("Meters run until six.", "Hydrant clearance is fifteen feet.");
+        Path source = files.resolve("Code.PDF");
+        java.nio.file.Files.write(source, pdf);
+        Run upload = finehero("documents", "upload", source.toString(), "--title", "Parking code", "--kind", "statute",
+                "--jurisdiction", "CLI-PDF", "--no-progress");
+        assertThat(upload.exit()).as(upload.err()).isZero();
+        assertThat(upload.out()).contains("application/pdf").contains("2 pages");
+        String id = upload.out().replaceAll("(?s).*uploaded ([0-9a-f-]{36}).*", "$1");
+
+        Path copy = files.resolve("copy.pdf");
+        Run download = finehero("documents", "download", id, copy.toString());
+        assertThat(download.exit()).as(download.err()).isZero();
+        assertThat(java.nio.file.Files.readAllBytes(copy)).isEqualTo(pdf);
+    }
+
+    @Test
     void importACsvAsATaskThenListTasksAndAlerts(@TempDir Path files) throws Exception {
         Path csv = files.resolve("city.csv");
         java.nio.file.Files.writeString(csv, String.join("\n",

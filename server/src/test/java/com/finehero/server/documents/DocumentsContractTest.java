@@ -99,7 +99,7 @@ abstract class DocumentsContractTest {
         void invalidFieldsAreNamed() {
             StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> documents.createDocument(CreateDocumentRequest.newBuilder()
                     .setDocument(Document.newBuilder().setTitle("bad\u0007title").setKind(DocumentKind.DOCUMENT_KIND_GUIDE)
-                            .addTags("Not A Tag").setContentType("application/pdf")).build()));
+                            .addTags("Not A Tag").setContentType("application/msword")).build()));
             assertThat(violatedFields(e)).contains("document.title", "document.tags[0]", "document.content_type");
             StatusRuntimeException missing = failure(Code.INVALID_ARGUMENT, () -> documents.createDocument(
                     CreateDocumentRequest.newBuilder().setDocument(Document.newBuilder().setContent("x")).build()));
@@ -270,8 +270,8 @@ abstract class DocumentsContractTest {
             var result = upload(UploadHeader.newBuilder()
                     .setDocument(Document.newBuilder().setTitle("Huge").setKind(DocumentKind.DOCUMENT_KIND_OTHER)).build(),
                     new byte[MAX_BYTES + 10], 1000);
-            StatusRuntimeException e = failure(Code.INVALID_ARGUMENT, () -> result.join());
-            assertThat(e.getStatus().getDescription()).contains(Integer.toString(MAX_BYTES));
+            StatusRuntimeException e = failure(Code.RESOURCE_EXHAUSTED, () -> result.join());
+            assertThat(e.getStatus().getDescription()).contains(Integer.toString(MAX_BYTES), "finehero.documents.max-bytes");
         }
 
         @Test

@@ -55,9 +55,36 @@ public enum Backend {
                 settings.put("finehero.db.schema", schema);
                 settings.put("finehero.redis.address", redisAddress());
                 settings.put("finehero.redis.prefix", "fhtest-" + unique);
-                yield new Isolation(settings, () -> dropSchema(schema));
+                // originals go to a directory of the test's own, not ./data/blobs of the working directory
+                java.nio.file.Path blobs = blobDirectory(unique);
+                settings.put("finehero.blobs.directory", blobs.toString());
+                yield new Isolation(settings, () -> {
+                    dropSchema(schema);
+                    deleteTree(blobs);
+                });
             }
         };
+    }
+
+    private static java.nio.file.Path blobDirectory(String unique) {
+        try {
+            return java.nio.file.Files.createTempDirectory("fhtest-blobs-" + unique);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(java.nio.file.Path root) {
+        if (!java.nio.file.Files.exists(root)) {
+            return; // a sweep of the temporary directory may have taken it already
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> paths = java.nio.file.Files.walk(root)) {
+            for (java.nio.file.Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                java.nio.file.Files.deleteIfExists(path);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Settings for one isolated store and how to clean it up. */

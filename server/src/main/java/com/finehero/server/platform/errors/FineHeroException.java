@@ -153,6 +153,18 @@ public abstract sealed class FineHeroException extends RuntimeException {
         }
     }
 
+    /** Too large or too costly to accept (an upload past its limit); trying again will not help. */
+    public static final class ResourceExhausted extends FineHeroException {
+        public ResourceExhausted(String reason, String message) {
+            super(reason, message);
+        }
+
+        @Override
+        public Status.Code code() {
+            return Status.Code.RESOURCE_EXHAUSTED;
+        }
+    }
+
     public static final class Unavailable extends FineHeroException {
         private final Duration retryAfter;
 
