@@ -1,14 +1,19 @@
 package com.finehero.server.documents;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 
+import com.finehero.api.documents.v1.Document;
 import com.finehero.server.platform.blob.BlobStore;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.cache.PageCache;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Dialect;
+import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.TaskHandler;
 import io.grpc.BindableService;
 
@@ -85,6 +90,28 @@ public final class Documents implements AutoCloseable {
     /** The {@code finehero.documents.v1.DocumentsService} implementation. */
     public BindableService service() {
         return new DocumentsGrpcService(store, rules, searchPages, listPages, blobs, config);
+    }
+
+    /** Writes a document's PDF content, for {@link #storePdf}. */
+    @FunctionalInterface
+    public interface PdfContent {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Stores a PDF FineHero made (a report) as a new document of {@code owner}'s, exactly as an upload of
+     * it would be stored: text extracted per page, original in the blob store, the same limits and rules.
+     */
+    public Document storePdf(Document draft,
+                                                          Principal owner, PdfContent content) {
+        try (Spool spool = Spool.create()) {
+            try (OutputStream out = spool.output()) {
+                content.writeTo(out);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write a PDF's temporary file", e);
+            }
+            return new PdfOriginals(store, rules, blobs, config).store(draft, owner, spool);
+        }
     }
 
     /** The handlers of the documents task types, to register with the task engine. */

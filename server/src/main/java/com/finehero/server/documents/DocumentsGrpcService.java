@@ -63,6 +63,7 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
     private final PageCache listPages;
     private final BlobStore blobs;
     private final DocumentsConfig config;
+    private final PdfOriginals pdfs;
 
     public DocumentsGrpcService(DocumentStore store, DocumentRules rules, PageCache searchPages, PageCache listPages,
                                 BlobStore blobs, DocumentsConfig config) {
@@ -72,6 +73,7 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
         this.rules = Objects.requireNonNull(rules, "rules");
         this.searchPages = Objects.requireNonNull(searchPages, "searchPages");
         this.listPages = Objects.requireNonNull(listPages, "listPages");
+        this.pdfs = new PdfOriginals(store, rules, blobs, config);
     }
 
     @Override
@@ -204,31 +206,11 @@ final class DocumentsGrpcService extends DocumentsServiceGrpc.DocumentsServiceIm
                     if (draft.getTitle().isBlank() || draft.getKindValue() == 0) {
                         throw FineHeroException.invalidField("header.document", "title and kind are required");
                     }
-                    reply(response, pdf ? storePdf(draft, actual) : store.create(rules.newDocument(
+                    reply(response, pdf ? pdfs.store(draft, caller, spool) : store.create(rules.newDocument(
                             draft.toBuilder().setContent(utf8(spool.file())).build(), caller)));
                 } finally {
                     discard();
                 }
-            }
-
-            /** The PDF's text read, its original kept in the blob store, then the document written. */
-            private Document storePdf(Document draft, String sha256) {
-                Document owned = rules.newDocument(draft, caller); // refuses what the caller may not write before reading it
-                PdfText.Extracted extracted = PdfText.extract(spool.file(), config.pdf(), config.maxBytes());
-                Document document = owned.toBuilder()
-                        .setContent(extracted.noText() ? "" : extracted.text())
-                        .setSizeBytes(spool.size())
-                        .setChecksumSha256(sha256)
-                        .setPageCount(extracted.pageCount())
-                        .setNoText(extracted.noText())
-                        .build();
-                try {
-                    // before the row: a committed document always finds its original
-                    blobs.put(sha256, spool.file());
-                } catch (IOException e) {
-                    throw new UncheckedIOException("cannot store the original of an upload in " + blobs, e);
-                }
-                return store.create(document);
             }
 
             private void discard() {

@@ -52,6 +52,28 @@ final class Spool implements AutoCloseable {
         }
     }
 
+    /** The spool as a stream to write to, for content FineHero makes itself (a report); the same counting and hashing. */
+    OutputStream output() {
+        return new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                out.write(b);
+                size++;
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                out.write(bytes, offset, length);
+                size += length;
+            }
+
+            @Override
+            public void close() {
+                // finish() closes the file
+            }
+        };
+    }
+
     long size() {
         return size;
     }
