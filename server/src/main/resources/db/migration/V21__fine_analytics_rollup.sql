@@ -1,12 +1,36 @@
--- GetFineAnalytics' daily rollup: the sums of the fines issued on one UTC day, per jurisdiction, status
--- and currency (fine_rollup_days) and per violation code too (fine_rollup_days_by_code, for answers
--- split by violation code). A row's outcome sums are those of the live query; pay_days is a histogram
--- of the whole days from issue to confirmed payment of its paid fines, "days:count" pairs separated by
--- spaces in ascending days, NULL when none is paid: medians are taken from the summed histograms.
+-- GetFineAnalytics' daily rollup: the sums of the fines issued on one UTC day per jurisdiction and
+-- currency (fine_rollup_days), per status too (fine_rollup_days_by_status, for answers split by status)
+-- and per violation code and status (fine_rollup_days_by_code, for answers split by violation code);
+-- each answer reads the smallest table that has its group. A row's outcome sums are those of the live
+-- query; pay_days is a histogram of the whole days from issue to confirmed payment of its paid fines,
+-- "days:count" pairs separated by spaces in ascending days, NULL when none is paid: medians are taken
+-- from the summed histograms.
 -- week_start (Monday) and month_start are the day's buckets, so reads group by a column.
 -- Rows are rewritten a day at a time by the recurring analytics_rollup task; a day with a row in
 -- fine_rollup_dirty is not used (answers read its fines instead). The same SQL runs on PostgreSQL and H2.
 CREATE TABLE fine_rollup_days (
+    issue_day          DATE         NOT NULL,
+    jurisdiction       VARCHAR(64)  NOT NULL,
+    currency_code      CHAR(3)      NOT NULL,
+    week_start         DATE         NOT NULL,
+    month_start        DATE         NOT NULL,
+    issued_n           BIGINT       NOT NULL,
+    issued_amount      BIGINT       NOT NULL,
+    paid_n             BIGINT       NOT NULL,
+    paid_amount        BIGINT       NOT NULL,
+    outstanding_n      BIGINT       NOT NULL,
+    outstanding_amount BIGINT       NOT NULL,
+    contested_n        BIGINT       NOT NULL,
+    contested_amount   BIGINT       NOT NULL,
+    dismissed_n        BIGINT       NOT NULL,
+    dismissed_amount   BIGINT       NOT NULL,
+    upheld_n           BIGINT       NOT NULL,
+    upheld_amount      BIGINT       NOT NULL,
+    pay_days           VARCHAR,
+    CONSTRAINT fine_rollup_days_key PRIMARY KEY (issue_day, jurisdiction, currency_code)
+);
+
+CREATE TABLE fine_rollup_days_by_status (
     issue_day          DATE         NOT NULL,
     jurisdiction       VARCHAR(64)  NOT NULL,
     status             VARCHAR(16)  NOT NULL,
@@ -26,7 +50,7 @@ CREATE TABLE fine_rollup_days (
     upheld_n           BIGINT       NOT NULL,
     upheld_amount      BIGINT       NOT NULL,
     pay_days           VARCHAR,
-    CONSTRAINT fine_rollup_days_key PRIMARY KEY (issue_day, jurisdiction, status, currency_code)
+    CONSTRAINT fine_rollup_days_by_status_key PRIMARY KEY (issue_day, jurisdiction, status, currency_code)
 );
 
 CREATE TABLE fine_rollup_days_by_code (

@@ -114,7 +114,8 @@ final class AnalyticsRollup {
                 return false;
             }
             Map<List<String>, Sums> byCode = new TreeMap<>(KEYS);
-            Map<List<String>, Sums> byJurisdiction = new TreeMap<>(KEYS);
+            Map<List<String>, Sums> byStatus = new TreeMap<>(KEYS);
+            Map<List<String>, Sums> totals = new TreeMap<>(KEYS);
             Sql.list(connection, "SELECT f.jurisdiction, f.violation_code, f.status," + OUTCOMES
                     + " WHERE f.issue_time >= ? AND f.issue_time < ?", List.of(start, start.plusSeconds(86_400)), row -> {
                         Sums fine = Sums.ofFine(row);
@@ -122,14 +123,17 @@ final class AnalyticsRollup {
                         String status = row.getString("status");
                         String currency = row.getString("currency_code");
                         byCode.computeIfAbsent(List.of(jurisdiction, row.getString("violation_code"), status, currency), k -> new Sums()).add(fine);
-                        byJurisdiction.computeIfAbsent(List.of(jurisdiction, status, currency), k -> new Sums()).add(fine);
+                        byStatus.computeIfAbsent(List.of(jurisdiction, status, currency), k -> new Sums()).add(fine);
+                        totals.computeIfAbsent(List.of(jurisdiction, currency), k -> new Sums()).add(fine);
                         return null;
                     });
             LocalDate week = day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
             LocalDate month = day.withDayOfMonth(1);
             Sql.update(connection, "DELETE FROM fine_rollup_days WHERE issue_day = ?", List.of(day));
+            Sql.update(connection, "DELETE FROM fine_rollup_days_by_status WHERE issue_day = ?", List.of(day));
             Sql.update(connection, "DELETE FROM fine_rollup_days_by_code WHERE issue_day = ?", List.of(day));
-            insert(connection, "fine_rollup_days (issue_day, jurisdiction, status, currency_code", byJurisdiction, day, week, month);
+            insert(connection, "fine_rollup_days (issue_day, jurisdiction, currency_code", totals, day, week, month);
+            insert(connection, "fine_rollup_days_by_status (issue_day, jurisdiction, status, currency_code", byStatus, day, week, month);
             insert(connection, "fine_rollup_days_by_code (issue_day, jurisdiction, violation_code, status, currency_code",
                     byCode, day, week, month);
             for (int from = 0; from < markers.size(); from += 500) {
@@ -255,8 +259,12 @@ final class AnalyticsRollup {
                     + " GROUP BY bucket_start, grp, currency_code, days_to_pay");
         }
         if (rollupDays != null) {
-            boolean byCode = query.groupBy() == AnalyticsGroupBy.ANALYTICS_GROUP_BY_VIOLATION_CODE;
-            String table = byCode ? "fine_rollup_days_by_code" : "fine_rollup_days";
+            // the smallest table that has the group: per code it is about as large as the fines
+            String table = switch (query.groupBy()) {
+                case ANALYTICS_GROUP_BY_VIOLATION_CODE -> "fine_rollup_days_by_code";
+                case ANALYTICS_GROUP_BY_STATUS -> "fine_rollup_days_by_status";
+                case ANALYTICS_GROUP_BY_JURISDICTION, ANALYTICS_GROUP_BY_UNSPECIFIED, UNRECOGNIZED -> "fine_rollup_days";
+            };
             String bucket = "CAST(r." + switch (query.bucket()) {
                 case DAY -> "issue_day";
                 case WEEK -> "week_start";

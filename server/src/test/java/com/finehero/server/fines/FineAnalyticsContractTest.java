@@ -389,6 +389,9 @@ abstract class FineAnalyticsContractTest {
             long rolledUp = database.read(connection -> com.finehero.server.platform.db.Sql.one(connection,
                     "SELECT COUNT(*) FROM fine_rollup_days_by_code WHERE jurisdiction LIKE ?", List.of(base + "%"), row -> row.getLong(1)).orElseThrow());
             assertThat(rolledUp).as("one row per day, jurisdiction, code, status and currency").isEqualTo(6);
+            long totals = database.read(connection -> com.finehero.server.platform.db.Sql.one(connection,
+                    "SELECT COUNT(*) FROM fine_rollup_days WHERE jurisdiction LIKE ?", List.of(base + "%"), row -> row.getLong(1)).orElseThrow());
+            assertThat(totals).as("one row per day, jurisdiction and currency: f1 and f2 share theirs").isEqualTo(5);
             answersEqualTheFines(fines);
 
             // after the rollup: a payment, a ruling, a new fine, a fine moved to another day, a deletion
