@@ -403,7 +403,7 @@ final class AnalyticsRollup {
     /** Counts and amounts in {@link #SUM_COLUMNS} order, and a histogram of whole days to payment. */
     static final class Sums {
         final long[] values = new long[12];
-        final TreeMap<Long, Long> payDays = new TreeMap<>();
+        final PayDays payDays = new PayDays();
 
         static Sums ofFine(ResultSet row) throws SQLException {
             Sums fine = new Sums();
@@ -417,7 +417,7 @@ final class AnalyticsRollup {
             }
             long days = row.getLong("days_to_pay");
             if (!row.wasNull()) {
-                fine.payDays.put(days, 1L);
+                fine.payDays.add(days, 1);
             }
             return fine;
         }
@@ -426,46 +426,119 @@ final class AnalyticsRollup {
             for (int i = 0; i < values.length; i++) {
                 values[i] += other.values[i];
             }
-            other.payDays.forEach((days, n) -> payDays.merge(days, n, Long::sum));
+            payDays.add(other.payDays);
         }
 
         /** "days:count" pairs in ascending days, space-separated; null when no fine is paid. */
         String histogram() {
-            if (payDays.isEmpty()) {
-                return null;
+            return payDays.isEmpty() ? null : payDays.encode();
+        }
+
+        Double median() {
+            return payDays.median();
+        }
+    }
+
+    /**
+     * Counts per whole day to payment. An answer merges thousands of rows' histograms, so the usual range
+     * (0 to 4095 days) is an array rather than a map of boxed values; anything outside it is kept too.
+     */
+    static final class PayDays {
+        private static final int DENSE = 4096;
+        private long[] dense = new long[64];
+        private TreeMap<Long, Long> outside;
+        private long total;
+
+        void add(long days, long n) {
+            total += n;
+            if (days >= 0 && days < DENSE) {
+                if (days >= dense.length) {
+                    dense = java.util.Arrays.copyOf(dense, (int) Math.min(DENSE, Math.max(days + 1, dense.length * 2L)));
+                }
+                dense[(int) days] += n;
+            } else {
+                if (outside == null) {
+                    outside = new TreeMap<>();
+                }
+                outside.merge(days, n, Long::sum);
             }
+        }
+
+        void add(PayDays other) {
+            other.forEach(this::add);
+        }
+
+        boolean isEmpty() {
+            return total == 0;
+        }
+
+        /** Each (days, count) with a count, in ascending days. */
+        void forEach(DayCount each) {
+            if (outside != null) {
+                outside.headMap(0L).forEach((days, n) -> each.accept(days, n));
+            }
+            for (int days = 0; days < dense.length; days++) {
+                if (dense[days] != 0) {
+                    each.accept(days, dense[days]);
+                }
+            }
+            if (outside != null) {
+                outside.tailMap((long) DENSE).forEach((days, n) -> each.accept(days, n));
+            }
+        }
+
+        String encode() {
             StringBuilder out = new StringBuilder();
-            payDays.forEach((days, n) -> out.append(out.isEmpty() ? "" : " ").append(days).append(':').append(n));
+            forEach((days, n) -> out.append(out.isEmpty() ? "" : " ").append(days).append(':').append(n));
             return out.toString();
         }
 
-        void addHistogram(String histogram) {
-            for (String pair : histogram.split(" ")) {
-                int colon = pair.indexOf(':');
-                payDays.merge(Long.parseLong(pair.substring(0, colon)), Long.parseLong(pair.substring(colon + 1)), Long::sum);
+        /** Adds a histogram written by {@link #encode}, parsed by hand: answers read thousands of them. */
+        void addEncoded(String encoded) {
+            long days = 0;
+            long number = 0;
+            boolean negative = false;
+            for (int i = 0, length = encoded.length(); i <= length; i++) {
+                char c = i == length ? ' ' : encoded.charAt(i);
+                if (c >= '0' && c <= '9') {
+                    number = number * 10 + (c - '0');
+                } else if (c == '-') {
+                    negative = true;
+                } else if (c == ':') {
+                    days = negative ? -number : number;
+                    number = 0;
+                    negative = false;
+                } else {
+                    add(days, number);
+                    number = 0;
+                }
             }
         }
 
         /** PERCENTILE_CONT(0.5) over the histogram's values: the middle one, or the mean of the middle two. */
         Double median() {
-            long n = payDays.values().stream().mapToLong(Long::longValue).sum();
-            if (n == 0) {
+            if (total == 0) {
                 return null;
             }
-            long low = (n - 1) / 2;
-            long high = n / 2;
-            Long lowValue = null;
-            long seen = 0;
-            for (Map.Entry<Long, Long> entry : payDays.entrySet()) {
-                seen += entry.getValue();
-                if (lowValue == null && seen > low) {
-                    lowValue = entry.getKey();
+            long low = (total - 1) / 2;
+            long high = total / 2;
+            long[] found = {Long.MIN_VALUE, Long.MIN_VALUE, 0}; // low value, high value, seen
+            boolean[] lowFound = {false};
+            forEach((days, n) -> {
+                found[2] += n;
+                if (!lowFound[0] && found[2] > low) {
+                    found[0] = days;
+                    lowFound[0] = true;
                 }
-                if (seen > high) {
-                    return (lowValue + entry.getKey()) / 2.0;
+                if (found[1] == Long.MIN_VALUE && found[2] > high) {
+                    found[1] = days;
                 }
-            }
-            throw new IllegalStateException("histogram of " + n + " values ends early");
+            });
+            return (found[0] + found[1]) / 2.0;
+        }
+
+        interface DayCount {
+            void accept(long days, long count);
         }
     }
 
@@ -489,8 +562,8 @@ final class AnalyticsRollup {
                         sums.values[i] += row.getLong(5 + i);
                     }
                 }
-                case "D" -> sums.payDays.merge(row.getLong(17), row.getLong(5), Long::sum);
-                case "H" -> sums.addHistogram(row.getString(18));
+                case "D" -> sums.payDays.add(row.getLong(17), row.getLong(5));
+                case "H" -> sums.payDays.addEncoded(row.getString(18));
                 default -> throw new IllegalStateException("unknown row kind " + kind);
             }
         }
