@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # GetFineAnalytics' query at scale on PostgreSQL: generates the fines in bulk SQL (seeded: the same data on
-# every run) in its own schema, bench_analytics, then measures p50/p99 of typical queries (a year by month
-# by jurisdiction; a year by month of one city; a quarter by day by violation code of one state) through
-# the server's JDBC fines store at a few concurrent callers. Writes src/bench/results/analytics.json unless
-# told another file. The schema is dropped afterwards.
+# every run) in its own schema, bench_analytics, builds the daily rollup from them (timed), then measures
+# p50/p99 of typical queries (a year by month by jurisdiction; a year by month of one city; a quarter by
+# day by violation code of one state) through the server's JDBC fines store at a few concurrent callers,
+# each from the fines alone (live) and as GetFineAnalytics answers (rollup), and checks both answer the
+# same. Writes src/bench/results/analytics.json unless told another file. The schema is dropped afterwards.
 # Usage: src/bench/analytics.sh [fines] [seconds per run] [callers, comma-separated] [out.json]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

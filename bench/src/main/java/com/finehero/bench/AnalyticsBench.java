@@ -26,9 +26,12 @@ import com.google.gson.JsonObject;
 
 /**
  * GetFineAnalytics' query on PostgreSQL at scale: generates fines in bulk SQL (seeded, so every run has
- * the same data) in its own schema, then runs typical analytics queries through the server's JDBC fines
- * store from a few concurrent callers and records p50/p99 per query and caller count. The store is what
- * the RPC spends its time in; gRPC adds the same small cost as to any call with a few hundred rows.
+ * the same data) in its own schema, builds the daily rollup from them (timed), then runs typical analytics
+ * queries through the server's JDBC fines store from a few concurrent callers, each query once from the
+ * fines alone (live) and once as the RPC answers (rollup plus the fines of partial and changed days), and
+ * records p50/p99 per query, mode and caller count, and whether both modes gave the same answer. The
+ * store is what the RPC spends its time in; gRPC adds the same small cost as to any call with a few
+ * hundred rows.
  *
  * <p>Usage: {@code AnalyticsBench url user schema fines seconds callers[,callers...] out.json}
  */
@@ -45,6 +48,15 @@ public final class AnalyticsBench {
 
     /** One measured query: a name and what it asks. */
     record Query(String name, FineStore.AnalyticsQuery query) { }
+
+    /** How a query is answered: from the fines alone, or as the RPC does (rollup where current). */
+    enum Mode {
+        LIVE, ROLLUP;
+
+        List<com.finehero.api.fines.v1.FineAnalyticsRow> run(FineStore store, FineStore.AnalyticsQuery query) {
+            return this == LIVE ? store.analyticsFromFines(query, 10_001) : store.analytics(query, 10_001);
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -64,6 +76,29 @@ public final class AnalyticsBench {
             double generateSeconds = (System.nanoTime() - generateStart) / 1e9;
             System.err.printf(Locale.ROOT, "%d fines generated in %.1f s%n", fines, generateSeconds);
             FineStore store = Fines.storeWithoutCache(database);
+            long rollupStart = System.nanoTime();
+            database.inTransaction(connection -> {
+                try (Statement sql = connection.createStatement()) {
+                    sql.execute("INSERT INTO fine_rollup_dirty (issue_day) SELECT DISTINCT CAST(issue_time AT TIME ZONE 'UTC' AS DATE) FROM fines");
+                }
+                return null;
+            });
+            int rolledDays = store.refreshAnalytics(Integer.MAX_VALUE);
+            double rollupSeconds = (System.nanoTime() - rollupStart) / 1e9;
+            long rollupRows = database.read(connection -> com.finehero.server.platform.db.Sql.one(connection,
+                    "SELECT (SELECT COUNT(*) FROM fine_rollup_days) + (SELECT COUNT(*) FROM fine_rollup_days_by_status)"
+                    + " + (SELECT COUNT(*) FROM fine_rollup_days_by_code)", List.of(),
+                    row -> row.getLong(1)).orElseThrow());
+            database.inTransaction(connection -> {
+                try (Statement sql = connection.createStatement()) {
+                    sql.execute("ANALYZE fine_rollup_days");
+                    sql.execute("ANALYZE fine_rollup_days_by_status");
+                    sql.execute("ANALYZE fine_rollup_days_by_code");
+                    sql.execute("ANALYZE fine_rollup_dirty");
+                }
+                return null;
+            });
+            System.err.printf(Locale.ROOT, "rollup of %d days (%d rows) built in %.1f s%n", rolledDays, rollupRows, rollupSeconds);
             Instant yearStart = Instant.parse("2026-01-01T00:00:00Z");
             List<Query> queries = List.of(
                     new Query("year_by_month_by_jurisdiction", new FineStore.AnalyticsQuery(yearStart, TO, Dialect.Period.MONTH,
@@ -79,18 +114,33 @@ public final class AnalyticsBench {
             result.addProperty("database", database.dialect().name());
             result.addProperty("fines", fines);
             result.addProperty("generate_seconds", Math.round(generateSeconds * 10) / 10.0);
+            result.addProperty("rollup_days", rolledDays);
+            result.addProperty("rollup_rows", rollupRows);
+            result.addProperty("rollup_build_seconds", Math.round(rollupSeconds * 10) / 10.0);
+            result.addProperty("compared", "each query from the fines alone (live: the one-statement answer before the rollup)"
+                    + " and as GetFineAnalytics answers it (rollup: rollup rows of whole unchanged days, fines for the range's partial"
+                    + " days), alternating per caller count in the same run");
             result.addProperty("seconds_per_run", seconds.toSeconds());
             result.addProperty("cpus", Runtime.getRuntime().availableProcessors());
             result.addProperty("load_average_before", loadAverage());
             result.addProperty("target", "p99 <= 200 ms for year_by_month_by_jurisdiction at 1,000,000 fines");
             JsonArray runs = new JsonArray();
             for (Query query : queries) {
-                int rows = store.analytics(query.query(), 10_001).size(); // warm-up, and the answer's size
+                // warm-up, the answer's size, and the check that both modes answer the same
+                List<com.finehero.api.fines.v1.FineAnalyticsRow> rollup = Mode.ROLLUP.run(store, query.query());
+                List<com.finehero.api.fines.v1.FineAnalyticsRow> live = new ArrayList<>(Mode.LIVE.run(store, query.query()));
+                live.sort(java.util.Comparator.comparing((com.finehero.api.fines.v1.FineAnalyticsRow row) -> row.getBucketStart().getSeconds())
+                        .thenComparing(com.finehero.api.fines.v1.FineAnalyticsRow::getGroup)
+                        .thenComparing(com.finehero.api.fines.v1.FineAnalyticsRow::getCurrencyCode));
+                boolean same = live.equals(rollup);
                 for (int callers : callerCounts) {
-                    JsonObject run = measure(store, query, callers, seconds);
-                    run.addProperty("rows", rows);
-                    runs.add(run);
-                    System.err.println(run);
+                    for (Mode mode : Mode.values()) {
+                        JsonObject run = measure(store, query, mode, callers, seconds);
+                        run.addProperty("rows", rollup.size());
+                        run.addProperty("same_answer_as_live", same);
+                        runs.add(run);
+                        System.err.println(run);
+                    }
                 }
             }
             result.add("runs", runs);
@@ -99,7 +149,7 @@ public final class AnalyticsBench {
         }
     }
 
-    static JsonObject measure(FineStore store, Query query, int callers, Duration duration) throws Exception {
+    static JsonObject measure(FineStore store, Query query, Mode mode, int callers, Duration duration) throws Exception {
         long end = System.nanoTime() + duration.toNanos();
         ExecutorService pool = Executors.newFixedThreadPool(callers);
         List<Future<List<Long>>> parts = new ArrayList<>();
@@ -108,7 +158,7 @@ public final class AnalyticsBench {
                 List<Long> latencies = new ArrayList<>();
                 do {
                     long start = System.nanoTime();
-                    store.analytics(query.query(), 10_001);
+                    mode.run(store, query.query());
                     latencies.add(System.nanoTime() - start);
                 } while (System.nanoTime() < end);
                 return latencies;
@@ -122,6 +172,7 @@ public final class AnalyticsBench {
         all.sort(null);
         JsonObject run = new JsonObject();
         run.addProperty("query", query.name());
+        run.addProperty("mode", mode.name().toLowerCase(Locale.ROOT));
         run.addProperty("callers", callers);
         run.addProperty("calls", all.size());
         run.addProperty("p50_ms", millis(all, 0.50));
@@ -153,6 +204,10 @@ public final class AnalyticsBench {
                 sql.execute("UPDATE fines SET payment_id = NULL");
                 sql.execute("DELETE FROM fine_payments");
                 sql.execute("DELETE FROM fines");
+                sql.execute("DELETE FROM fine_rollup_dirty");
+                sql.execute("DELETE FROM fine_rollup_days");
+                sql.execute("DELETE FROM fine_rollup_days_by_status");
+                sql.execute("DELETE FROM fine_rollup_days_by_code");
                 sql.execute("SELECT setseed(0.42)");
                 sql.execute("CREATE TEMPORARY TABLE gen ON COMMIT DROP AS SELECT i, random() AS r_status, random() AS r_time,"
                         + " random() AS r_place, random() AS r_code, random() AS r_amount, random() AS r_days FROM generate_series(1, " + n + ") i");

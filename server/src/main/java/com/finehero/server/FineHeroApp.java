@@ -346,6 +346,7 @@ public final class FineHeroApp implements AutoCloseable {
         long sweep = config.auth().revocationSweep().toMillis();
         maintenance.scheduleWithFixedDelay(security.auth().revocations()::forgetExpired, sweep, sweep, TimeUnit.MILLISECONDS);
         features.tasks().ensureRecurring(Fines.OVERDUE_SWEEP, config.tasks().overdueSweep());
+        features.tasks().ensureRecurring(Fines.ANALYTICS_ROLLUP, config.tasks().analyticsRollup());
         features.tasks().start();
     }
 

@@ -54,6 +54,16 @@ abstract class FindAndListOnly implements FineStore {
     }
 
     @Override
+    public List<com.finehero.api.fines.v1.FineAnalyticsRow> analyticsFromFines(AnalyticsQuery query, int limit) {
+        throw notPorted();
+    }
+
+    @Override
+    public int refreshAnalytics(int maxPasses) {
+        throw notPorted();
+    }
+
+    @Override
     public List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit) {
         throw notPorted();
     }

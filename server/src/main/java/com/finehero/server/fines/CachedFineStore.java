@@ -89,6 +89,16 @@ final class CachedFineStore implements FineStore {
     }
 
     @Override
+    public List<FineAnalyticsRow> analyticsFromFines(AnalyticsQuery query, int limit) {
+        return store.analyticsFromFines(query, limit);
+    }
+
+    @Override
+    public int refreshAnalytics(int maxPasses) {
+        return store.refreshAnalytics(maxPasses);
+    }
+
+    @Override
     public List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit) {
         return store.near(box, statuses, scope, limit);
     }

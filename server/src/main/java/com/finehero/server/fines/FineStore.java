@@ -67,6 +67,19 @@ public interface FineStore {
      */
     List<FineAnalyticsRow> analytics(AnalyticsQuery query, int limit);
 
+    /**
+     * The same figures computed by one statement over the fines alone, never from the daily rollup:
+     * what {@link #analytics} must equal (groups here are in the database's collation order), for
+     * checks and benchmarks.
+     */
+    List<FineAnalyticsRow> analyticsFromFines(AnalyticsQuery query, int limit);
+
+    /**
+     * Rewrites the analytics rollup of the days whose fines changed since it was last written, until
+     * none is left or {@code maxPasses} batches ran; returns how many days were rewritten.
+     */
+    int refreshAnalytics(int maxPasses);
+
     /** Fines that {@code scope} reaches with a position inside the box, roughly nearest to {@code center} first. */
     List<Fine> near(GeoBox box, List<FineStatus> statuses, JurisdictionScope scope, int limit);
 

@@ -6,11 +6,14 @@ import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.tasks.TaskHandler;
 
-/** The task types of fines, in one place: fine_import, fines_export, appeal_letter and overdue_sweep. */
+/** The task types of fines, in one place: fine_import, fines_export, appeal_letter, overdue_sweep and analytics_rollup. */
 final class FineTasks {
 
     /** The recurring sweep, scheduled on {@code finehero.tasks.schedules.overdue-sweep}. */
     public static final String OVERDUE_SWEEP = OverdueSweepHandler.TYPE.name();
+
+    /** The recurring rewrite of the analytics rollup, scheduled on {@code finehero.tasks.schedules.analytics-rollup}. */
+    public static final String ANALYTICS_ROLLUP = AnalyticsRollupHandler.TYPE.name();
 
     private FineTasks() {
     }
@@ -20,6 +23,7 @@ final class FineTasks {
                                              DocumentStore documents, DocumentRules documentRules) {
         return List.of(
                 new OverdueSweepHandler(sweeper),
+                new AnalyticsRollupHandler(fines),
                 new AppealLetterHandler(fines, documents, documentRules),
                 new FineImportHandler(fines, rules, documents),
                 new FinesExportHandler(fines, documents, documentRules));

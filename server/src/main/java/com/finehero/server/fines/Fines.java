@@ -20,6 +20,9 @@ public final class Fines {
     /** The recurring task type that marks fines overdue; the wiring schedules it. */
     public static final String OVERDUE_SWEEP = FineTasks.OVERDUE_SWEEP;
 
+    /** The recurring task type that rewrites the analytics rollup of changed days; the wiring schedules it. */
+    public static final String ANALYTICS_ROLLUP = FineTasks.ANALYTICS_ROLLUP;
+
     private final FineStore store;
     private final FineRules rules;
     private final OverdueSweeper overdueSweeper;

@@ -13,9 +13,7 @@ import java.util.stream.Collectors;
 
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.events.v1.EventKind;
-import com.finehero.api.fines.v1.AnalyticsGroupBy;
 import com.finehero.api.fines.v1.Fine;
-import com.finehero.api.fines.v1.FineAnalyticsMeasure;
 import com.finehero.api.fines.v1.FineAnalyticsRow;
 import com.finehero.api.fines.v1.FineStatsGroup;
 import com.finehero.api.fines.v1.FineStatus;
@@ -40,17 +38,20 @@ final class JdbcFineStore implements FineStore {
 
     private final Database db;
     private final Outbox outbox;
+    private final AnalyticsRollup rollup;
 
     /** A store whose events carry the system clock's time. */
     public JdbcFineStore(Database db) {
         this.db = Objects.requireNonNull(db, "db");
         this.outbox = new Outbox(db, java.time.Clock.systemUTC());
+        this.rollup = new AnalyticsRollup(db);
     }
 
     /** @param outbox where each change records its event, in the change's transaction */
     public JdbcFineStore(Database db, Outbox outbox) {
         this.db = Objects.requireNonNull(db, "db");
         this.outbox = Objects.requireNonNull(outbox, "outbox");
+        this.rollup = new AnalyticsRollup(db);
     }
 
     @Override
@@ -58,6 +59,7 @@ final class JdbcFineStore implements FineStore {
         try {
             return db.inTransaction(connection -> {
                 Sql.update(connection, INSERT, insertValues(fine));
+                AnalyticsRollup.markDirty(connection, List.of(issued(fine)));
                 outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_CREATED, fine));
                 return fine;
             });
@@ -79,11 +81,14 @@ final class JdbcFineStore implements FineStore {
             boolean[] inserted = Sql.batch(connection, INSERT + " ON CONFLICT DO NOTHING",
                     fines.stream().map(JdbcFineStore::insertValues).toList());
             List<NewEvent> created = new java.util.ArrayList<>();
+            List<Instant> days = new java.util.ArrayList<>();
             for (int i = 0; i < inserted.length; i++) {
                 if (inserted[i]) {
                     created.add(FineEvents.of(EventKind.EVENT_KIND_FINE_CREATED, fines.get(i)));
+                    days.add(issued(fines.get(i)));
                 }
             }
+            AnalyticsRollup.markDirty(connection, days);
             outbox.append(connection, created);
             return inserted;
         });
@@ -100,7 +105,7 @@ final class JdbcFineStore implements FineStore {
             return db.inTransaction(connection -> {
                 Fine current = require(connection, id);
                 Fine changed = change.apply(current);
-                write(connection, changed);
+                write(connection, current, changed);
                 outbox.append(connection, FineEvents.of(FineEvents.changeKind(current, changed), changed));
                 return changed;
             });
@@ -123,6 +128,7 @@ final class JdbcFineStore implements FineStore {
                         + " has a payment waiting for confirmation or owed back; fines with payments are kept as a financial record");
             }
             Sql.update(connection, "DELETE FROM fines WHERE id = ?", List.of(id));
+            AnalyticsRollup.markDirty(connection, List.of(issued(current)));
             outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_DELETED, current));
             return null;
         });
@@ -166,7 +172,7 @@ final class JdbcFineStore implements FineStore {
                 return new PaymentResult(payment, current, false);
             }
             Fine paid = policy.paid(current, payment);
-            write(connection, paid);
+            write(connection, current, paid);
             outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_PAYMENT_RECORDED, paid, payment));
             return new PaymentResult(payment, paid, false);
         });
@@ -202,7 +208,7 @@ final class JdbcFineStore implements FineStore {
                 return new ConfirmationResult(confirmed, current, false);
             }
             Fine paid = policy.paid(current, confirmed);
-            write(connection, paid);
+            write(connection, current, paid);
             outbox.append(connection, FineEvents.of(EventKind.EVENT_KIND_FINE_PAYMENT_CONFIRMED, paid, confirmed));
             return new ConfirmationResult(confirmed, paid, false);
         });
@@ -243,73 +249,17 @@ final class JdbcFineStore implements FineStore {
 
     @Override
     public List<FineAnalyticsRow> analytics(AnalyticsQuery query, int limit) {
-        Sql.Where where = Sql.where().atLeast("f.issue_time", query.start()).below("f.issue_time", query.end());
-        within(where, "f.jurisdiction", query.jurisdiction());
-        within(where, "f.jurisdiction", query.scope());
-        String group = switch (query.groupBy()) {
-            case ANALYTICS_GROUP_BY_JURISDICTION -> "f.jurisdiction";
-            case ANALYTICS_GROUP_BY_VIOLATION_CODE -> "f.violation_code";
-            case ANALYTICS_GROUP_BY_STATUS -> "f.status";
-            case ANALYTICS_GROUP_BY_UNSPECIFIED, UNRECOGNIZED -> "''";
-        };
-        // One pass over the range's fines (the fines_by_issue index finds them); the inner query names
-        // each fine's bucket, group and outcome, the outer one adds them up. The payment joins only paid
-        // fines, for their days to payment. PERCENTILE_CONT ignores NULLs and runs on both databases.
-        String sql = "SELECT bucket_start, grp, currency_code, COUNT(*) AS issued_n, SUM(amount_minor) AS issued_amount,"
-                + sums("paid") + sums("outstanding") + sums("contested") + sums("dismissed") + sums("upheld")
-                + " PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY days_to_pay) AS median_days"
-                + " FROM (SELECT " + db.dialect().utcPeriodStart(query.bucket(), "f.issue_time") + " AS bucket_start,"
-                + " " + group + " AS grp, f.currency_code, f.amount_minor,"
-                + " CASE WHEN f.status = 'PAID' THEN 1 ELSE 0 END AS paid,"
-                + " CASE WHEN f.status IN ('OPEN', 'OVERDUE', 'UPHELD', 'CONTESTED') THEN 1 ELSE 0 END AS outstanding,"
-                + " CASE WHEN f.contest_time IS NOT NULL THEN 1 ELSE 0 END AS contested,"
-                + " CASE WHEN f.contest_outcome = 'DISMISSED' THEN 1 ELSE 0 END AS dismissed,"
-                + " CASE WHEN f.contest_outcome = 'UPHELD' THEN 1 ELSE 0 END AS upheld,"
-                + " (EXTRACT(EPOCH FROM p.confirm_time) - EXTRACT(EPOCH FROM f.issue_time)) / 86400.0 AS days_to_pay"
-                + " FROM fines f LEFT JOIN fine_payments p ON p.id = f.payment_id AND f.status = 'PAID' AND p.status = 'CONFIRMED'"
-                + where.clause() + ") x"
-                + " GROUP BY bucket_start, grp, currency_code ORDER BY bucket_start, grp, currency_code LIMIT ?";
-        return db.read(connection -> Sql.list(connection, sql, where.params(limit), row -> analyticsRow(row, query.groupBy())));
+        return rollup.answer(query, limit);
     }
 
-    /** The count and amount columns of one outcome flag of the analytics query. */
-    private static String sums(String flag) {
-        return " SUM(" + flag + ") AS " + flag + "_n, SUM(" + flag + " * amount_minor) AS " + flag + "_amount,";
+    @Override
+    public List<FineAnalyticsRow> analyticsFromFines(AnalyticsQuery query, int limit) {
+        return rollup.live(query, limit);
     }
 
-    private static FineAnalyticsRow analyticsRow(java.sql.ResultSet row, AnalyticsGroupBy groupBy) throws SQLException {
-        String currency = row.getString("currency_code");
-        String group = row.getString("grp");
-        FineAnalyticsRow.Builder out = FineAnalyticsRow.newBuilder()
-                .setBucketStart(Times.toProto(row.getObject("bucket_start", java.time.LocalDateTime.class).toInstant(java.time.ZoneOffset.UTC)))
-                .setGroup(groupBy == AnalyticsGroupBy.ANALYTICS_GROUP_BY_STATUS ? "FINE_STATUS_" + group : group)
-                .setCurrencyCode(currency)
-                .setIssued(measure(row, "issued", currency))
-                .setPaid(measure(row, "paid", currency))
-                .setOutstanding(measure(row, "outstanding", currency))
-                .setContested(measure(row, "contested", currency))
-                .setDismissed(measure(row, "dismissed", currency))
-                .setUpheld(measure(row, "upheld", currency));
-        long owed = out.getIssued().getAmount().getAmountMinor() - out.getDismissed().getAmount().getAmountMinor();
-        if (owed > 0) {
-            out.setCollectionRate((double) out.getPaid().getAmount().getAmountMinor() / owed);
-        }
-        double median = row.getDouble("median_days");
-        if (!row.wasNull()) {
-            out.setMedianDaysToPayment(median);
-        }
-        long ruled = out.getDismissed().getCount() + out.getUpheld().getCount();
-        if (ruled > 0) {
-            out.setContestSuccessRate((double) out.getDismissed().getCount() / ruled);
-        }
-        return out.build();
-    }
-
-    private static FineAnalyticsMeasure measure(java.sql.ResultSet row, String name, String currency) throws SQLException {
-        return FineAnalyticsMeasure.newBuilder()
-                .setCount(row.getLong(name + "_n"))
-                .setAmount(Money.newBuilder().setCurrencyCode(currency).setAmountMinor(row.getLong(name + "_amount")))
-                .build();
+    @Override
+    public int refreshAnalytics(int maxPasses) {
+        return rollup.refresh(maxPasses);
     }
 
     @Override
@@ -340,6 +290,7 @@ final class JdbcFineStore implements FineStore {
                     + Sql.placeholders(ids.size()) + ")", Sql.concat(List.of(now), ids));
             List<Fine> overdue = Sql.list(connection, FineMapper.SELECT + " WHERE f.id IN (" + Sql.placeholders(ids.size()) + ")"
                     + " ORDER BY f.id", ids, FineMapper::fine);
+            AnalyticsRollup.markDirty(connection, overdue.stream().map(JdbcFineStore::issued).toList());
             outbox.append(connection, overdue.stream().map(fine -> FineEvents.of(EventKind.EVENT_KIND_FINE_OVERDUE, fine)).toList());
             return ids;
         });
@@ -362,10 +313,16 @@ final class JdbcFineStore implements FineStore {
         return Sql.one(connection, FineMapper.SELECT + " WHERE f.id = ?", List.of(id), FineMapper::fine);
     }
 
-    private static void write(Connection connection, Fine fine) throws SQLException {
+    /** Writes {@code fine} over {@code current} and marks the analytics days of both issue times. */
+    private static void write(Connection connection, Fine current, Fine fine) throws SQLException {
         if (Sql.update(connection, UPDATE, Sql.concat(FineMapper.values(fine), List.of(fine.getId()))) != 1) {
             throw FineHeroException.notFound("fine", fine.getId());
         }
+        AnalyticsRollup.markDirty(connection, List.of(issued(current), issued(fine)));
+    }
+
+    private static Instant issued(Fine fine) {
+        return Times.toInstant(fine.getIssueTime());
     }
 
     /** The parameters of {@link #INSERT}: the id, then the {@link FineMapper#COLUMNS}. */

@@ -23,14 +23,17 @@ import io.helidon.config.Config;
  * @param retention      finished (SUCCEEDED, CANCELLED) tasks older than this are deleted
  * @param maxWatchesPerUser  WatchTask streams one caller may hold open at once on one instance
  * @param overdueSweep   cron expression of the overdue sweep; empty turns it off
+ * @param analyticsRollup  cron expression of the rewrite of changed days of the analytics rollup; empty turns it off
  * @param concurrency    per-type limits of handlers running at once on this instance, over the types' defaults
  */
 public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration poll, Duration lease,
                           Duration heartbeat, Duration maintenance, Duration aging, Duration pastTolerance,
-                          Duration retention, int maxWatchesPerUser, String overdueSweep, Map<String, Integer> concurrency) {
+                          Duration retention, int maxWatchesPerUser, String overdueSweep, String analyticsRollup,
+                          Map<String, Integer> concurrency) {
 
     public TasksConfig {
         Objects.requireNonNull(overdueSweep, "overdueSweep");
+        Objects.requireNonNull(analyticsRollup, "analyticsRollup");
         concurrency = Map.copyOf(concurrency);
         if (heartbeat.compareTo(lease) >= 0) {
             throw new IllegalArgumentException("configuration finehero.tasks.heartbeat = " + heartbeat
@@ -55,6 +58,7 @@ public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration
                 positive(tasks, "retention"),
                 ConfigValues.intInRange(tasks, "max-watches-per-user", 1, 10_000),
                 ConfigValues.string(tasks.get("schedules"), "overdue-sweep"),
+                ConfigValues.string(tasks.get("schedules"), "analytics-rollup"),
                 concurrency);
     }
 

@@ -122,8 +122,9 @@ abstract class FineAnalyticsContractTest {
                 .setNote("ruled").build());
     }
 
+    /** Whole days from issue to payment, as analytics counts them. */
     double daysToPayment(Fine fine) {
-        return Duration.between(Times.toInstant(fine.getIssueTime()), paidAt).getSeconds() / 86400.0;
+        return Math.floorDiv(Duration.between(Times.toInstant(fine.getIssueTime()), paidAt).getSeconds(), 86400);
     }
 
     GetFineAnalyticsRequest.Builder request(AnalyticsBucket bucket) {
@@ -327,6 +328,92 @@ abstract class FineAnalyticsContractTest {
                 + "&bucket=ANALYTICS_BUCKET_DAY");
         assertThat(reversed.statusCode()).as(reversed.body()).isEqualTo(400);
         assertThat(reversed.body()).contains("end_time must be after start_time");
+    }
+
+    /** Every bucket and grouping over a range that starts and ends mid-day, so partial days are read from the fines. */
+    List<GetFineAnalyticsRequest> everyShape() {
+        List<GetFineAnalyticsRequest> all = new java.util.ArrayList<>();
+        for (AnalyticsBucket bucket : List.of(AnalyticsBucket.ANALYTICS_BUCKET_DAY, AnalyticsBucket.ANALYTICS_BUCKET_WEEK,
+                AnalyticsBucket.ANALYTICS_BUCKET_MONTH)) {
+            for (AnalyticsGroupBy groupBy : List.of(AnalyticsGroupBy.ANALYTICS_GROUP_BY_UNSPECIFIED, AnalyticsGroupBy.ANALYTICS_GROUP_BY_JURISDICTION,
+                    AnalyticsGroupBy.ANALYTICS_GROUP_BY_VIOLATION_CODE, AnalyticsGroupBy.ANALYTICS_GROUP_BY_STATUS)) {
+                all.add(request(bucket).setGroupBy(groupBy).setStartTime(at(boundary.minus(Duration.ofDays(20)).plus(Duration.ofHours(7))))
+                        .setEndTime(at(boundary.plus(Duration.ofDays(20)).minus(Duration.ofHours(5)))).build());
+                all.add(request(bucket).setGroupBy(groupBy).build());
+            }
+        }
+        return all;
+    }
+
+    /** Asserts that GetFineAnalytics answers as the statement over the fines alone does, for every shape. */
+    void answersEqualTheFines(FineStore fines) {
+        for (GetFineAnalyticsRequest request : everyShape()) {
+            FineStore.AnalyticsQuery query = new FineStore.AnalyticsQuery(Times.toInstant(request.getStartTime()),
+                    Times.toInstant(request.getEndTime()), com.finehero.server.platform.db.Dialect.Period.valueOf(
+                    request.getBucket().name().substring("ANALYTICS_BUCKET_".length())), request.getGroupBy(),
+                    com.finehero.server.platform.security.JurisdictionScope.of("jurisdiction", request.getJurisdiction()),
+                    com.finehero.server.platform.security.JurisdictionScope.NONE);
+            List<FineAnalyticsRow> live = new java.util.ArrayList<>(fines.analyticsFromFines(query, 10_000));
+            live.sort(java.util.Comparator.comparing((FineAnalyticsRow row) -> Times.toInstant(row.getBucketStart()))
+                    .thenComparing(FineAnalyticsRow::getGroup).thenComparing(FineAnalyticsRow::getCurrencyCode));
+            assertThat(live).as("the fines have figures for " + request).isNotEmpty();
+            assertThat(admin().getFineAnalytics(request).getRowsList()).as(request.toString()).isEqualTo(live);
+        }
+    }
+
+    /** Runs the recurring analytics_rollup task's type once, as the engine does, and waits for it to succeed. */
+    void rewriteTheRollup() {
+        var task = app().app().tasks().submit(com.finehero.server.platform.security.Principal.SYSTEM,
+                com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder().setType("analytics_rollup").build());
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> app().app().tasks().find(task.getId()).orElseThrow()
+                .getState() == com.finehero.api.tasks.v1.TaskState.TASK_STATE_SUCCEEDED);
+    }
+
+    long markedDays(com.finehero.server.platform.db.Database database) {
+        Instant from = boundary.minus(Duration.ofDays(21));
+        return database.read(connection -> com.finehero.server.platform.db.Sql.one(connection,
+                "SELECT COUNT(*) FROM fine_rollup_dirty WHERE issue_day >= ? AND issue_day < ?",
+                List.of(java.time.LocalDate.ofInstant(from, ZoneOffset.UTC), java.time.LocalDate.ofInstant(boundary.plus(Duration.ofDays(21)), ZoneOffset.UTC)),
+                row -> row.getLong(1)).orElseThrow());
+    }
+
+    @Test
+    void theRollupAnswersAsTheFinesDoAndAChangeShowsAtOnce() {
+        try (var database = com.finehero.server.platform.db.Database.open(
+                com.finehero.server.platform.db.DbConfig.from(app().config().get("finehero.db")), app().clock())) {
+            FineStore fines = new JdbcFineStore(database);
+            answersEqualTheFines(fines);
+
+            rewriteTheRollup();
+            assertThat(markedDays(database)).as("every day of these fines is rolled up").isZero();
+            long rolledUp = database.read(connection -> com.finehero.server.platform.db.Sql.one(connection,
+                    "SELECT COUNT(*) FROM fine_rollup_days_by_code WHERE jurisdiction LIKE ?", List.of(base + "%"), row -> row.getLong(1)).orElseThrow());
+            assertThat(rolledUp).as("one row per day, jurisdiction, code, status and currency").isEqualTo(6);
+            long totals = database.read(connection -> com.finehero.server.platform.db.Sql.one(connection,
+                    "SELECT COUNT(*) FROM fine_rollup_days WHERE jurisdiction LIKE ?", List.of(base + "%"), row -> row.getLong(1)).orElseThrow());
+            assertThat(totals).as("one row per day, jurisdiction and currency: f1 and f2 share theirs").isEqualTo(5);
+            answersEqualTheFines(fines);
+
+            // after the rollup: a payment, a ruling, a new fine, a fine moved to another day, a deletion
+            Fine paid = pay(f2);
+            resolve(f6, ContestOutcome.CONTEST_OUTCOME_UPHELD);
+            Fine late = fine(la, "P3", 900, "EUR", 30);
+            admin().updateFine(com.finehero.api.fines.v1.UpdateFineRequest.newBuilder().setFine(late.toBuilder()
+                    .setIssueTime(at(boundary.plus(Duration.ofDays(3))))).setUpdateMask(com.google.protobuf.FieldMask.newBuilder().addPaths("issue_time")).build());
+            Fine gone = fine(la, "P3", 100, "EUR", 31);
+            admin().deleteFine(com.finehero.api.fines.v1.DeleteFineRequest.newBuilder().setFineId(gone.getId()).build());
+            assertThat(markedDays(database)).as("the changed days are marked").isPositive();
+
+            List<FineAnalyticsRow> months = admin().getFineAnalytics(request(AnalyticsBucket.ANALYTICS_BUCKET_MONTH).build()).getRowsList();
+            assertThat(months.get(0).getPaid().getCount()).as("the payment of " + paid.getId() + " counts at once").isEqualTo(2);
+            assertThat(months.get(0).getMedianDaysToPayment()).isEqualTo((daysToPayment(f1) + daysToPayment(paid)) / 2);
+            assertThat(months.get(2).getUpheld().getCount()).as("the ruling counts at once").isEqualTo(1);
+            answersEqualTheFines(fines);
+
+            rewriteTheRollup();
+            assertThat(markedDays(database)).isZero();
+            answersEqualTheFines(fines);
+        }
     }
 
     User scopedUser(String scope, Role... roles) {

@@ -116,6 +116,7 @@ abstract class TaskTypesContractTest {
                 "appeal_letter", roles(Role.ROLE_ADMIN, Role.ROLE_VIEWER),
                 "document_reindex", roles(Role.ROLE_ADMIN),
                 "overdue_sweep", internalOnly(),
+                "analytics_rollup", internalOnly(),
                 "noop", roles(Role.ROLE_ADMIN, Role.ROLE_API_USER)));
     }
 

@@ -11,7 +11,8 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerResponse;
 
 /**
- * The dashboard page at {@code /dashboard}: static files from the jar (no build step), which poll the
+ * The dashboard pages at {@code /dashboard} (health) and {@code /dashboard/analytics} (fine analytics,
+ * from GetFineAnalytics' REST route): static files from the jar (no build step), which poll the
  * monitoring REST endpoints. A strict content security policy: scripts, styles and requests only from
  * this server, never inline, never framed.
  */
@@ -22,11 +23,14 @@ public final class DashboardService implements HttpService {
     private static final Map<String, String> FILES = Map.of(
             "index.html", "text/html; charset=utf-8",
             "dashboard.js", "text/javascript; charset=utf-8",
-            "dashboard.css", "text/css; charset=utf-8");
+            "dashboard.css", "text/css; charset=utf-8",
+            "analytics.html", "text/html; charset=utf-8",
+            "analytics.js", "text/javascript; charset=utf-8");
 
     @Override
     public void routing(HttpRules rules) {
         rules.get("/dashboard", (req, res) -> send(res, "index.html"))
+                .get("/dashboard/analytics", (req, res) -> send(res, "analytics.html"))
                 .get("/dashboard/{file}", (req, res) -> {
                     String file = req.path().pathParameters().get("file");
                     if (FILES.containsKey(file)) {

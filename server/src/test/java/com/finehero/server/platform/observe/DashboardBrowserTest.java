@@ -130,6 +130,69 @@ class DashboardBrowserTest {
         }
     }
 
+    /**
+     * Five fines of a fresh jurisdiction over two months: in the first three (V1, V1, V2), two of them
+     * paid; in the second two (V1, V3), one contest dismissed and one upheld. The analytics page must
+     * chart exactly those numbers; a screenshot is kept as target/dashboard-analytics.png.
+     */
+    @Test
+    void theAnalyticsPageChartsTheFinesOfAJurisdiction() throws Exception {
+        String jurisdiction = "DA" + UUID.randomUUID().toString().substring(0, 6).toUpperCase();
+        var fines = FinesServiceGrpc.newBlockingStub(APP.channel());
+        java.time.LocalDate first = java.time.LocalDate.ofInstant(APP.clock().instant(), java.time.ZoneOffset.UTC)
+                .withDayOfMonth(1).minusMonths(3);
+        java.time.LocalDate second = first.plusMonths(1);
+        Fine a = analyticsFine(jurisdiction, "V1", first.plusDays(2));
+        Fine b = analyticsFine(jurisdiction, "V1", first.plusDays(5));
+        analyticsFine(jurisdiction, "V2", first.plusDays(9));
+        Fine d = analyticsFine(jurisdiction, "V1", second.plusDays(1));
+        Fine e = analyticsFine(jurisdiction, "V3", second.plusDays(3));
+        for (Fine paid : List.of(a, b)) {
+            fines.payFine(com.finehero.api.fines.v1.PayFineRequest.newBuilder().setFineId(paid.getId())
+                    .setIdempotencyKey("da-" + UUID.randomUUID()).setAmount(paid.getAmount()).build());
+        }
+        for (var ruling : List.of(java.util.Map.entry(d, com.finehero.api.fines.v1.ContestOutcome.CONTEST_OUTCOME_DISMISSED),
+                java.util.Map.entry(e, com.finehero.api.fines.v1.ContestOutcome.CONTEST_OUTCOME_UPHELD))) {
+            fines.contestFine(com.finehero.api.fines.v1.ContestFineRequest.newBuilder().setFineId(ruling.getKey().getId())
+                    .setReason("the sign was hidden").build());
+            fines.resolveContest(com.finehero.api.fines.v1.ResolveContestRequest.newBuilder().setFineId(ruling.getKey().getId())
+                    .setOutcome(ruling.getValue()).setNote("ruled").build());
+        }
+
+        String page = APP.uri("/dashboard/analytics").toString() + "?jurisdiction=" + jurisdiction + "&from=" + first
+                + "&to=" + second.plusMonths(1).minusDays(1) + "&bucket=ANALYTICS_BUCKET_MONTH#token=" + APP.adminAccessToken();
+        try (LivePage live = LivePage.open(binary(), page)) {
+            live.await("document.body.dataset.loaded === 'true'", Duration.ofSeconds(30));
+            String bar = "document.querySelector('#issued-paid-chart rect[data-series=%s][data-period=\"%s\"]').dataset.value";
+            assertThat(live.evaluate(bar.formatted("issued", first))).isEqualTo("3");
+            assertThat(live.evaluate(bar.formatted("paid", first))).isEqualTo("2");
+            assertThat(live.evaluate(bar.formatted("issued", second))).isEqualTo("2");
+            assertThat(live.evaluate(bar.formatted("paid", second))).isEqualTo("0");
+            assertThat(live.evaluate("document.querySelectorAll('#issued-paid-chart rect').length")).isEqualTo("4");
+            assertThat(live.evaluate("Array.from(document.querySelectorAll('#codes-chart rect'))"
+                    + ".map(r => r.dataset.code + '=' + r.dataset.value).join(',')")).isEqualTo("V1=3,V2=1,V3=1");
+            assertThat(live.evaluate("Array.from(document.querySelectorAll('#contests-chart rect'))"
+                    + ".map(r => r.dataset.outcome + '=' + r.dataset.value).join(',')")).isEqualTo("awaiting=0,dismissed=1,upheld=1");
+            assertThat(live.evaluate("document.querySelector('#periods tr[data-period=\"" + first + "\"] [data-field=paidAmount]').textContent"))
+                    .isEqualTo("20.00 EUR");
+            assertThat(live.evaluate("document.getElementById('success-rate').textContent")).contains("50.0% of 2 rulings");
+
+            Path screenshot = Path.of("target", "dashboard-analytics.png").toAbsolutePath();
+            live.screenshot(screenshot);
+            assertThat(Files.size(screenshot)).isGreaterThan(10_000);
+        }
+    }
+
+    private static Fine analyticsFine(String jurisdiction, String code, java.time.LocalDate issued) {
+        long at = issued.atTime(10, 0).toEpochSecond(java.time.ZoneOffset.UTC);
+        return FinesServiceGrpc.newBlockingStub(APP.channel()).createFine(com.finehero.api.fines.v1.CreateFineRequest.newBuilder()
+                .setFine(Fine.newBuilder().setCitationNumber("DA-" + UUID.randomUUID().toString().substring(0, 8))
+                        .setJurisdiction(jurisdiction).setViolationCode(code)
+                        .setAmount(com.finehero.api.common.v1.Money.newBuilder().setCurrencyCode("EUR").setAmountMinor(1000))
+                        .setIssueTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(at))
+                        .setDueTime(com.google.protobuf.Timestamp.newBuilder().setSeconds(at + 200 * 86_400L))).build());
+    }
+
     @Test
     void pageIsServedWithAStrictPolicy() {
         var page = APP.get("/dashboard");
@@ -225,7 +288,7 @@ class DashboardBrowserTest {
             Path profile = Files.createTempDirectory("finehero-chromium-live");
             Process chromium = new ProcessBuilder(binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--remote-debugging-port=0", url)
+                    "--disable-dev-shm-usage", "--user-data-dir=" + profile, "--window-size=1280,1400", "--remote-debugging-port=0", url)
                     .redirectError(ProcessBuilder.Redirect.DISCARD).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             Path portFile = profile.resolve("DevToolsActivePort");
             long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -269,16 +332,30 @@ class DashboardBrowserTest {
 
         /** The expression's value in the page, as a string ("" for undefined). */
         String evaluate(String expression) throws Exception {
-            int id = ids.incrementAndGet();
-            var call = new com.google.gson.JsonObject();
-            call.addProperty("id", id);
-            call.addProperty("method", "Runtime.evaluate");
             var params = new com.google.gson.JsonObject();
             params.addProperty("expression", "String(" + expression + ")");
             params.addProperty("returnByValue", true);
+            var result = call("Runtime.evaluate", params).getAsJsonObject("result");
+            return result.has("value") ? result.get("value").getAsString() : "";
+        }
+
+        /** Writes what the page shows to {@code png} (Page.captureScreenshot). */
+        void screenshot(Path png) throws Exception {
+            var params = new com.google.gson.JsonObject();
+            params.addProperty("format", "png");
+            params.addProperty("captureBeyondViewport", true);
+            Files.write(png, java.util.Base64.getDecoder().decode(call("Page.captureScreenshot", params).get("data").getAsString()));
+        }
+
+        /** Sends one DevTools command and returns its result. */
+        private com.google.gson.JsonObject call(String method, com.google.gson.JsonObject params) throws Exception {
+            int id = ids.incrementAndGet();
+            var call = new com.google.gson.JsonObject();
+            call.addProperty("id", id);
+            call.addProperty("method", method);
             call.add("params", params);
             devtools.sendText(call.toString(), true).get(10, TimeUnit.SECONDS);
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (System.nanoTime() < end) {
                 String reply = replies.poll(200, TimeUnit.MILLISECONDS);
                 if (reply == null) {
@@ -286,11 +363,13 @@ class DashboardBrowserTest {
                 }
                 var object = com.google.gson.JsonParser.parseString(reply).getAsJsonObject();
                 if (object.has("id") && object.get("id").getAsInt() == id) {
-                    var result = object.getAsJsonObject("result").getAsJsonObject("result");
-                    return result.has("value") ? result.get("value").getAsString() : "";
+                    if (object.has("error")) {
+                        throw new AssertionError(method + " failed: " + object.get("error"));
+                    }
+                    return object.getAsJsonObject("result");
                 }
             }
-            throw new AssertionError("the page did not answer " + expression);
+            throw new AssertionError("the page did not answer " + method + " " + params);
         }
 
         /** Waits until the expression is true in the page. */
