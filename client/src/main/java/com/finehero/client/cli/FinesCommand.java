@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(mixinStandardHelpOptions = true, name = "fines", description = "List, show, create, contest and pay fines.",
-        subcommands = {FinesCommand.Import.class, FinesCommand.List.class, FinesCommand.Get.class, FinesCommand.Create.class,
+        subcommands = {FinesCommand.Import.class, FinesCommand.Report.class, FinesCommand.List.class, FinesCommand.Get.class, FinesCommand.Create.class,
                 FinesCommand.Contest.class, FinesCommand.Pay.class})
 final class FinesCommand extends FineHeroCli.Sub {
 
@@ -183,6 +183,58 @@ final class FinesCommand extends FineHeroCli.Sub {
                                         com.google.protobuf.Value.newBuilder().setStringValue(csv).build()))
                                 .build());
                 return TasksCommand.watch(this, client, task.getId());
+            }
+        }
+    }
+
+    @Command(mixinStandardHelpOptions = true, name = "report", description = "Write a PDF report of the fines issued in a range (a "
+            + "fines_report task, admins and analysts): issued, paid and outstanding per month, top violation codes, contest outcomes "
+            + "and a chart. Waits with a progress bar, then downloads the report (kept as a private document) to --out.",
+            footer = {"", "Example:", "  finehero fines report --jurisdiction US-CA-SF --from 2026-01-01 --to 2026-12-01 -o report.pdf"})
+    static final class Report extends FineHeroCli.Sub {
+        @Option(names = "--from", required = true, paramLabel = "YYYY-MM-DD", description = "First day (UTC) of the range") String from;
+        @Option(names = "--to", required = true, paramLabel = "YYYY-MM-DD", description = "Day (UTC) after the range") String to;
+        @Option(names = "--jurisdiction", description = "Only this jurisdiction and those below it (default: all you may read)") String jurisdiction;
+        @Option(names = "--bucket", defaultValue = "month", description = "day, week or month (default: ${DEFAULT-VALUE})") String bucket;
+        @Option(names = "--title", description = "The report's title") String title;
+        @Option(names = {"-o", "--out"}, required = true, paramLabel = "FILE", description = "Where to write the PDF") java.nio.file.Path file;
+
+        @Override
+        public Integer call() {
+            com.google.protobuf.Struct.Builder payload = com.google.protobuf.Struct.newBuilder();
+            java.util.Map<String, String> fields = new java.util.LinkedHashMap<>();
+            fields.put("from", from);
+            fields.put("to", to);
+            fields.put("bucket", bucket);
+            fields.put("jurisdiction", jurisdiction);
+            fields.put("title", title);
+            fields.forEach((name, value) -> {
+                if (value != null) {
+                    payload.putFields(name, com.google.protobuf.Value.newBuilder().setStringValue(value).build());
+                }
+            });
+            try (FineHeroClient client = root().client()) {
+                var task = client.tasks().submitTask(com.finehero.api.tasks.v1.SubmitTaskRequest.newBuilder()
+                        .setType("fines_report").setPayload(payload).build());
+                ProgressBar bar = new ProgressBar(spec.commandLine().getErr(), "report", root().output == FineHeroCli.Output.table);
+                com.finehero.api.tasks.v1.Task last;
+                try {
+                    last = client.watchTask(task.getId(), java.time.Duration.ofHours(1), update -> bar.update(update.getProgressPercent(), 100,
+                            update.getProgressMessage()));
+                } finally {
+                    bar.finish();
+                }
+                if (last.getState() != com.finehero.api.tasks.v1.TaskState.TASK_STATE_SUCCEEDED) {
+                    spec.commandLine().getErr().println("the report task " + last.getId() + " ended " + last.getState().name().replace("TASK_STATE_", "")
+                            + (last.getLastError().isEmpty() ? "" : ": " + last.getLastError()));
+                    return 1;
+                }
+                String documentId = last.getResult().getFieldsOrThrow("document_id").getStringValue();
+                long[] written = {0};
+                client.downloadDocument(com.finehero.api.documents.v1.DownloadDocumentRequest.newBuilder().setDocumentId(documentId).build(),
+                        file, (done, total) -> written[0] = done);
+                out().println("wrote the report (document " + documentId + ", " + written[0] + " bytes) to " + file);
+                return 0;
             }
         }
     }

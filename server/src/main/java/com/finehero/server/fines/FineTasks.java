@@ -1,9 +1,11 @@
 package com.finehero.server.fines;
 
+import java.time.Clock;
 import java.util.List;
 
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
+import com.finehero.server.documents.Documents;
 import com.finehero.server.tasks.TaskHandler;
 
 /** The task types of fines, in one place: fine_import, fines_export, appeal_letter, overdue_sweep and analytics_rollup. */
@@ -19,13 +21,16 @@ final class FineTasks {
     }
 
     /** The handlers of the fines task types, to register with the task engine. */
-    public static List<TaskHandler> handlers(FineStore fines, FineRules rules, OverdueSweeper sweeper,
-                                             DocumentStore documents, DocumentRules documentRules) {
+    public static List<TaskHandler> handlers(FineStore fines, FineRules rules, OverdueSweeper sweeper, Documents documentsFeature,
+                                             Clock clock) {
+        DocumentStore documents = documentsFeature.store();
+        DocumentRules documentRules = documentsFeature.rules();
         return List.of(
                 new OverdueSweepHandler(sweeper),
                 new AnalyticsRollupHandler(fines),
                 new AppealLetterHandler(fines, documents, documentRules),
                 new FineImportHandler(fines, rules, documents),
-                new FinesExportHandler(fines, documents, documentRules));
+                new FinesExportHandler(fines, documents, documentRules),
+                new FinesReportHandler(fines, documentsFeature, clock));
     }
 }

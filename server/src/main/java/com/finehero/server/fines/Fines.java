@@ -72,6 +72,6 @@ public final class Fines {
 
     /** The handlers of the fines task types, to register with the task engine. */
     public List<TaskHandler> taskHandlers() {
-        return FineTasks.handlers(store, rules, overdueSweeper, documents.store(), documents.rules());
+        return FineTasks.handlers(store, rules, overdueSweeper, documents, clock);
     }
 }

@@ -178,6 +178,29 @@ class CliTest {
     }
 
     @Test
+    void aReportIsWrittenAsATaskAndDownloadedAsAPdf(@TempDir Path files) throws Exception {
+        Path csv = files.resolve("report.csv");
+        java.nio.file.Files.writeString(csv, String.join("\n",
+                "citation_number,jurisdiction,violation_code,amount,currency,issue_time,due_time",
+                "REP-1,CLI-REP,R7,45.50,USD,2026-11-01T10:00:00Z,2099-12-01T10:00:00Z",
+                "REP-2,CLI-REP,R7,12.00,USD,2026-11-02T10:00:00Z,2099-12-01T10:00:00Z") + "\n");
+        assertThat(finehero("fines", "import", csv.toString()).exit()).isZero();
+        Path pdf = files.resolve("report.pdf");
+        Run report = finehero("fines", "report", "--jurisdiction", "CLI-REP", "--from", "2026-10-01", "--to", "2026-12-01",
+                "-o", pdf.toString());
+        assertThat(report.exit()).as(report.err()).isZero();
+        assertThat(report.out()).contains("wrote the report");
+        try (org.apache.pdfbox.pdmodel.PDDocument document = org.apache.pdfbox.Loader.loadPDF(pdf.toFile())) {
+            assertThat(new org.apache.pdfbox.text.PDFTextStripper().getText(document)).contains("CLI-REP")
+                    .containsPattern("R7\\s+USD\\s+2\\s+0\\s+57\\.50");
+        }
+        Run backwards = finehero("fines", "report", "--from", "2026-12-01", "--to", "2026-10-01", "-o", pdf.toString());
+        assertThat(backwards.exit()).as("refused at submission").isNotZero();
+        assertThat(backwards.err()).contains("end_time must be after start_time");
+        assertThat(finehero("fines", "report", "--help").out()).contains("--jurisdiction").contains("report.pdf");
+    }
+
+    @Test
     void healthAndSearch() {
         DocumentsServiceGrpc.newBlockingStub(APP.channel()).createDocument(CreateDocumentRequest.newBuilder()
                 .setDocument(Document.newBuilder().setTitle("Bus zones").setKind(DocumentKind.DOCUMENT_KIND_STATUTE)

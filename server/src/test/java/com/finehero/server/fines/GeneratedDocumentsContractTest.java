@@ -112,6 +112,51 @@ abstract class GeneratedDocumentsContractTest {
     }
 
     @Test
+    void anAnalystsReportIsAPdfOfTheirFinesReadByThemAndAdminsButNotByAViewer() throws Exception {
+        Instant now = app().clock().instant();
+        FinesServiceGrpc.FinesServiceBlockingStub fines = FinesServiceGrpc.newBlockingStub(app().channel());
+        for (int i = 0; i < 3; i++) {
+            fines.createFine(CreateFineRequest.newBuilder().setFine(Fine.newBuilder()
+                    .setCitationNumber("RP-" + UUID.randomUUID().toString().substring(0, 6)).setJurisdiction(jurisdiction)
+                    .setViolationCode(violationCode).setAmount(Money.newBuilder().setCurrencyCode("USD").setAmountMinor(2500))
+                    .setIssueTime(Times.toProto(now.minus(Duration.ofDays(2)))).setDueTime(Times.toProto(now.plus(Duration.ofDays(20))))).build());
+        }
+        java.time.LocalDate today = now.atZone(java.time.ZoneOffset.UTC).toLocalDate();
+        TestSession analyst = app().userWith(Role.ROLE_ANALYST);
+        Task report = run(analyst.channel(), "fines_report", "jurisdiction", jurisdiction,
+                "from", today.minusDays(30).toString(), "to", today.plusDays(1).toString());
+        assertThat(report.getState()).as(report.getLastError()).isEqualTo(TaskState.TASK_STATE_SUCCEEDED);
+        GetDocumentRequest get = GetDocumentRequest.newBuilder().setDocumentId(documentId(report)).build();
+
+        Document asAnalyst = documents(analyst.channel()).getDocument(get);
+        assertThat(asAnalyst.getVisibility()).isEqualTo(Visibility.VISIBILITY_PRIVATE);
+        assertThat(asAnalyst.getContentType()).isEqualTo("application/pdf");
+        assertThat(asAnalyst.getTagsList()).contains("fines-report");
+        // the document's text is what PDFBox reads from the stored original: the code's line, 3 fines of 25.00
+        assertThat(asAnalyst.getContent()).contains(jurisdiction).containsPattern(violationCode + "\\s+USD\\s+3\\s+0\\s+75\\.00");
+        java.io.ByteArrayOutputStream original = new java.io.ByteArrayOutputStream();
+        documents(analyst.channel()).downloadDocument(com.finehero.api.documents.v1.DownloadDocumentRequest.newBuilder()
+                .setDocumentId(asAnalyst.getId()).build()).forEachRemaining(part -> original.writeBytes(part.getChunk().toByteArray()));
+        try (org.apache.pdfbox.pdmodel.PDDocument pdf = org.apache.pdfbox.Loader.loadPDF(original.toByteArray())) {
+            java.awt.image.BufferedImage page = new org.apache.pdfbox.rendering.PDFRenderer(pdf).renderImageWithDPI(0, 36);
+            long inked = java.util.stream.IntStream.range(0, page.getHeight()).mapToLong(y -> java.util.stream.IntStream
+                    .range(0, page.getWidth()).filter(x -> (page.getRGB(x, y) & 0xffffff) != 0xffffff).count()).sum();
+            assertThat(inked).as("page 1 rendered with text and a chart").isGreaterThan(2000);
+        }
+        assertThat(documents(app().channel()).getDocument(get).getId()).isEqualTo(asAnalyst.getId());
+        TestSession viewer = app().userWith(Role.ROLE_VIEWER);
+        failure(Code.NOT_FOUND, () -> documents(viewer.channel()).getDocument(get));
+        failure(Code.PERMISSION_DENIED, () -> TasksServiceGrpc.newBlockingStub(viewer.channel()).submitTask(SubmitTaskRequest.newBuilder()
+                .setType("fines_report").setPayload(Struct.newBuilder()
+                        .putFields("from", Value.newBuilder().setStringValue("2026-01-01").build())
+                        .putFields("to", Value.newBuilder().setStringValue("2026-02-01").build())).build()));
+        failure(Code.INVALID_ARGUMENT, () -> TasksServiceGrpc.newBlockingStub(analyst.channel()).submitTask(SubmitTaskRequest.newBuilder()
+                .setType("fines_report").setPayload(Struct.newBuilder()
+                        .putFields("from", Value.newBuilder().setStringValue("2026-02-01").build())
+                        .putFields("to", Value.newBuilder().setStringValue("2026-01-01").build())).build()));
+    }
+
+    @Test
     void anAppealLetterIsReadByTheFinesOwnerAndNotByAnotherViewer() {
         TestSession owner = app().userWith(Role.ROLE_VIEWER);
         Fine fine = contestedFineOf(owner, "The sign was hidden by a tree.");
