@@ -65,9 +65,10 @@ ready() {
 grpc_url() { echo "http://127.0.0.1:${port[$1]}/finehero.fines.v1.FinesService/GetFine"; }
 
 # --- GetFine servers
-run com.finehero.bench.EchoServer ${port[echo]} >"$work/echo.log" 2>&1 &
+# exec: the pid is the server's java, so stopping it stops the server and not only a subshell
+(exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.EchoServer ${port[echo]} >"$work/echo.log" 2>&1) &
 pid[echo]=$!
-"$JAVA_HOME/bin/java" "${flags[@]}" -cp "$peers_cp" com.finehero.bench.peers.ArmeriaPeer ${port[armeria]} >"$work/armeria.log" 2>&1 &
+(exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$peers_cp" com.finehero.bench.peers.ArmeriaPeer ${port[armeria]} >"$work/armeria.log" 2>&1) &
 pid[armeria]=$!
 finehero finehero bench_peers_secured FINEHERO_AUTH_ENABLED=true
 finehero finehero-off bench_peers_off FINEHERO_AUTH_ENABLED=false
