@@ -30,10 +30,16 @@ public final class ArmeriaPeer {
     }
 
     public static void main(String[] args) {
-        Server server = Server.builder().http(Integer.parseInt(args[0])).service(service()).build();
+        Server server = start(Integer.parseInt(args[0]));
         server.closeOnJvmShutdown();
-        server.start().join();
         System.err.println("armeria peer on port " + server.activeLocalPort());
+    }
+
+    /** The peer, started on {@code port} (0: one the OS picks). */
+    static Server start(int port) {
+        Server server = Server.builder().http(port).service(service()).build();
+        server.start().join();
+        return server;
     }
 
     static GrpcService service() {
