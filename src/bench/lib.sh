@@ -98,3 +98,36 @@ print(json.dumps(run))
 PY
   rm -f "$log" "$log.out"
 }
+
+# One wrk run of an HTTP GET ($connections connections on one client thread, as h2load's one), appended to
+# runs.ndjson as one JSON line shaped like bench_h2load_grpc's; non-2xx answers count as errors, and the
+# percentiles are wrk's --latency distribution (p95 is not among them: null).
+# Usage: bench_wrk_get label url seconds connections runs.ndjson [header ...]
+bench_wrk_get() {
+  local label="$1" url="$2" seconds="$3" connections="$4" out="$5"; shift 5
+  local args=(-t 1 -c "$connections" -d "${seconds}s" --latency)
+  for h in "$@"; do args+=(-H "$h"); done
+  local text; text="$(mktemp)"
+  wrk "${args[@]}" "$url" >"$text" 2>&1 || { cat "$text" >&2; rm -f "$text"; return 1; }
+  python3 - "$label" "$seconds" "$text" "$out" <<'PY'
+import json, re, sys
+label, seconds, text, out = sys.argv[1], float(sys.argv[2]), open(sys.argv[3]).read(), sys.argv[4]
+def ms(value, unit):
+    return round(float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit], 3)
+pct = {int(p): ms(v, u) for p, v, u in re.findall(r"^\s+(\d+)%\s+([0-9.]+)(us|ms|s|m)\s*$", text, re.M)}
+calls = int(re.search(r"(\d+) requests in", text).group(1))
+non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+errors = int(non2xx.group(1)) if non2xx else 0
+socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+if socket:
+    errors += sum(int(g) for g in socket.groups())
+latency_max = re.search(r"Latency\s+\S+\s+\S+\s+([0-9.]+)(us|ms|s|m)", text)
+run = {"name": label, "instrument": "wrk", "calls": calls, "errors": errors, "seconds": seconds,
+       "calls_per_second": float(re.search(r"Requests/sec:\s+([0-9.]+)", text).group(1)),
+       "p50_ms": pct.get(50), "p95_ms": None, "p99_ms": pct.get(99),
+       "max_ms": ms(*latency_max.groups()) if latency_max else None}
+open(out, "a").write(json.dumps(run) + "\n")
+print(json.dumps(run))
+PY
+  rm -f "$text"
+}

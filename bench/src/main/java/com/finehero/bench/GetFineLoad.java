@@ -40,7 +40,7 @@ import io.grpc.stub.StreamObserver;
  * The second form compares servers fairly: one client JVM warms every target (both servers' JITs and
  * its own), then measures them in alternating rounds, so no target is measured with a colder client.
  * After the closed-loop rounds, each target also gets as many alternating open-loop rounds per fraction
- * listed in FINEHERO_BENCH_PACED (default "0.125,0.25,0.375,0.5"): the same concurrency offering that fraction of the
+ * listed in FINEHERO_BENCH_PACED (default "0.125,0.25,0.375,0.5"; empty for none): the same concurrency offering that fraction of the
  * first target's median closed-loop rate, for latency percentiles at a known load rather than at
  * saturation. A p99 from one 10-second run on a shared 2-core box is mostly noise; a median of rounds
  * is not. Every call is started and timed on one client event loop ({@link EventLoopLoad}).
@@ -89,6 +89,9 @@ public final class GetFineLoad {
             List<Double> reference = rates.values().iterator().next().stream().sorted().toList();
             double referenceRate = reference.get(reference.size() / 2);
             for (String fraction : System.getenv().getOrDefault("FINEHERO_BENCH_PACED", "0.125,0.25,0.375,0.5").split(",")) {
+                if (fraction.isBlank()) { // FINEHERO_BENCH_PACED= : closed-loop rounds only
+                    continue;
+                }
                 double rate = referenceRate * Double.parseDouble(fraction.strip());
                 for (int round = 0; round < rounds; round++) {
                     for (Target target : targets.values()) {

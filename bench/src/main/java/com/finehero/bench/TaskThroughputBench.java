@@ -28,7 +28,7 @@ import org.HdrHistogram.Histogram;
 /**
  * The task throughput benchmark, in steps the script runs:
  * <pre>
- * TaskThroughputBench baseline jdbcUrl user jobs threads out.json   raw FOR UPDATE SKIP LOCKED claim-10 + mark-done loop
+ * TaskThroughputBench baseline jdbcUrl user jobs threads out.json [claim]   raw FOR UPDATE SKIP LOCKED claim (10) + mark-done loop
  * TaskThroughputBench measure  host port tasks warmup out.json      no-op tasks through a FineHero server, end to end
  * TaskThroughputBench report   baseline.json measure.json result.json
  * </pre>
@@ -43,7 +43,8 @@ public final class TaskThroughputBench {
 
     public static void main(String[] args) throws Exception {
         switch (args[0]) {
-            case "baseline" -> baseline(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Path.of(args[5]));
+            case "baseline" -> baseline(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Path.of(args[5]),
+                    args.length > 6 ? Integer.parseInt(args[6]) : 10);
             case "measure" -> measure(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                     Path.of(args[5]));
             case "report" -> report(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));
@@ -52,10 +53,10 @@ public final class TaskThroughputBench {
     }
 
     /**
-     * The floor any database queue pays: workers claim 10 due jobs in priority order with
+     * The floor any database queue pays: workers claim {@code batch} due jobs in priority order with
      * {@code FOR UPDATE SKIP LOCKED} (one transaction), then mark them done (a second one).
      */
-    static void baseline(String url, String user, int jobs, int threads, Path out) throws Exception {
+    static void baseline(String url, String user, int jobs, int threads, Path out, int batch) throws Exception {
         try (Connection setup = DriverManager.getConnection(url, user, "");
              Statement statement = setup.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS bench_raw_queue CASCADE");
@@ -76,7 +77,7 @@ public final class TaskThroughputBench {
                     connection.setAutoCommit(false);
                     PreparedStatement claim = connection.prepareStatement("UPDATE bench_raw_queue.jobs SET state = 'running', owner = ? "
                             + "WHERE id IN (SELECT id FROM bench_raw_queue.jobs WHERE state = 'pending' AND run_at <= now() "
-                            + "ORDER BY priority DESC, id LIMIT 10 FOR UPDATE SKIP LOCKED) RETURNING id");
+                            + "ORDER BY priority DESC, id LIMIT " + batch + " FOR UPDATE SKIP LOCKED) RETURNING id");
                     PreparedStatement finish = connection.prepareStatement(
                             "UPDATE bench_raw_queue.jobs SET state = 'done' WHERE id = ANY (?) AND owner = ?");
                     while (true) {
@@ -110,9 +111,10 @@ public final class TaskThroughputBench {
              Statement statement = cleanup.createStatement()) {
             statement.execute("DROP SCHEMA bench_raw_queue CASCADE");
         }
-        Files.writeString(out, String.format(Locale.ROOT, "{\"jobs\":%d,\"threads\":%d,\"seconds\":%.3f,\"jobs_per_second\":%.1f}",
-                done.get(), threads, seconds, done.get() / seconds));
-        System.out.printf(Locale.ROOT, "raw SKIP LOCKED baseline: %d jobs in %.2f s = %.0f jobs/s%n", done.get(), seconds, done.get() / seconds);
+        Files.writeString(out, String.format(Locale.ROOT, "{\"jobs\":%d,\"threads\":%d,\"claim\":%d,\"seconds\":%.3f,\"jobs_per_second\":%.1f}",
+                done.get(), threads, batch, seconds, done.get() / seconds));
+        System.out.printf(Locale.ROOT, "raw SKIP LOCKED baseline (claim %d, %d threads): %d jobs in %.2f s = %.0f jobs/s%n", batch, threads,
+                done.get(), seconds, done.get() / seconds);
     }
 
     /**
@@ -124,15 +126,17 @@ public final class TaskThroughputBench {
         ManagedChannel channel = NettyChannelBuilder.forAddress(host, port).usePlaintext().build();
         try {
             TasksServiceGrpc.TasksServiceBlockingStub tasks = TasksServiceGrpc.newBlockingStub(BenchAuth.signedIn(channel));
+            // what earlier runs on this server left succeeded, so one server can be measured in several rounds
+            long before = succeeded(tasks);
             submit(tasks, warmup, new Histogram(3), new Histogram(3));
-            awaitSucceeded(tasks, warmup, Duration.ofMinutes(2));
+            awaitSucceeded(tasks, before + warmup, Duration.ofMinutes(2));
 
             Histogram batchLatency = new Histogram(3);
             Histogram singleLatency = new Histogram(3);
             long start = System.nanoTime();
             submit(tasks, total, batchLatency, singleLatency);
             double submitSeconds = (System.nanoTime() - start) / 1e9;
-            awaitSucceeded(tasks, warmup + total + 200, Duration.ofMinutes(5));
+            awaitSucceeded(tasks, before + warmup + total + 200, Duration.ofMinutes(5));
             double seconds = (System.nanoTime() - start) / 1e9;
             Files.writeString(out, String.format(Locale.ROOT, "{\"tasks\":%d,\"warmup_tasks\":%d,\"batch_size\":%d,\"submitters\":%d,"
                             + "\"seconds\":%.3f,\"submit_seconds\":%.3f,\"tasks_per_second\":%.1f,\"submitted_per_second\":%.1f,"
@@ -186,10 +190,7 @@ public final class TaskThroughputBench {
             throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < end) {
-            QueueStats stats = tasks.withDeadlineAfter(Duration.ofSeconds(30))
-                    .getQueueStats(GetQueueStatsRequest.newBuilder().setType("noop").build());
-            long succeeded = stats.getDepthsList().stream().filter(d -> d.getState() == TaskState.TASK_STATE_SUCCEEDED)
-                    .mapToLong(QueueDepth::getCount).sum();
+            long succeeded = succeeded(tasks);
             if (succeeded >= expected) {
                 return;
             }
@@ -197,6 +198,13 @@ public final class TaskThroughputBench {
             Thread.sleep(succeeded >= expected * 0.95 ? 50 : 500);
         }
         throw new IllegalStateException("the tasks did not all succeed within " + timeout);
+    }
+
+    private static long succeeded(TasksServiceGrpc.TasksServiceBlockingStub tasks) {
+        QueueStats stats = tasks.withDeadlineAfter(Duration.ofSeconds(30))
+                .getQueueStats(GetQueueStatsRequest.newBuilder().setType("noop").build());
+        return stats.getDepthsList().stream().filter(d -> d.getState() == TaskState.TASK_STATE_SUCCEEDED)
+                .mapToLong(QueueDepth::getCount).sum();
     }
 
     private static double ms(Histogram histogram, double percentile) {

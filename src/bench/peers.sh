@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# FineHero against peers written in the bench modules, in one sitting on one box:
+# - GetFine over gRPC with h2load (one connection, 64 streams): the raw grpc-java echo (EchoServer),
+#   Armeria 1.36 (ArmeriaPeer), FineHero secured (PostgreSQL + Redis, JWT, Redis rate limits on, cache hit)
+#   and FineHero with security off; over REST with wrk (64 connections): Armeria's HTTP/JSON transcoding
+#   and FineHero's REST bridge, secured and off. Alternating rounds after a warm-up per server.
+# - the event-loop client (GetFineLoad) as a second gRPC instrument, and for the p99 of the echo and of
+#   secured FineHero at 25% and 50% of the echo's saturation rate (paced, latency from when a call was due).
+# - tasks: FineHero end to end (submitted over gRPC in batches, run, 200 single SubmitTask calls timed
+#   alongside), db-scheduler 16.12 draining the same number (DbSchedulerPeer), and a raw claim-100
+#   FOR UPDATE SKIP LOCKED floor on 8 threads, in alternating rounds.
+# Writes src/bench/results/peers.json: medians of the rounds, every round, the load average, ratios and
+# which targets were met.
+# Usage: src/bench/peers.sh [rounds=3] [seconds=10] [warm-up seconds per server=30] [tasks=30000]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$root/bin/jdk.sh"
+finehero_select_jdk
+rounds="${1:-3}" seconds="${2:-10}" warmup="${3:-30}" tasks="${4:-30000}"
+streams=64 connections=64
+for tool in h2load wrk; do
+  command -v "$tool" >/dev/null || { echo "peers: needs $tool (Debian's nghttp2-client and wrk)" >&2; exit 1; }
+done
+"$root/mvnw" -q -B -f "$root/pom.xml" -Ppeers -pl server,bench,bench-peers -am package -DskipTests
+. "$root/src/bench/lib.sh"
+bench_secure_env
+# rate limits on, but far above what the run makes: the buckets are consulted on every call
+export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=100000000
+export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=100000000
+export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=100000000
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+work="$(mktemp -d)"
+flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
+bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+peers_cp="$root/bench-peers/target/finehero-bench-peers-0.1.0-SNAPSHOT.jar:$root/bench-peers/target/libs/*"
+pg_url=jdbc:postgresql://127.0.0.1:5432/test
+declare -A port=([echo]=18780 [armeria]=18781 [finehero]=18782 [finehero-off]=18783 [tasks]=18784)
+declare -A pid header body
+schemas=(bench_peers_secured bench_peers_off bench_peers_tasks bench_peers_dbscheduler bench_raw_queue)
+drop_schemas() { for s in "${schemas[@]}"; do psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done; }
+stop() { kill -TERM "${pid[$1]}" 2>/dev/null || true; wait "${pid[$1]}" 2>/dev/null || true; unset "pid[$1]"; }
+cleanup() {
+  for name in "${!pid[@]}"; do stop "$name"; done
+  drop_schemas
+  if [ "${finished:-no}" = no ]; then for log in "$work"/*.log; do [ -f "$log" ] && { echo "== $log" >&2; tail -20 "$log" >&2; }; done; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+drop_schemas
+run() { "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" "$@"; }
+finehero() { # $1 name, $2 schema, then env
+  local name="$1" schema="$2"; shift 2
+  (cd "$work" && exec env SERVER_PORT=${port[$name]} FINEHERO_DB_URL=$pg_url FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA="$schema" \
+      FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX="$schema" "$@" \
+      "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >"$work/$name.log" 2>&1) &
+  pid[$name]=$!
+}
+ready() {
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:${port[$1]}/observe/health/ready")" = 200 ] && return 0
+    sleep 0.2
+  done
+  echo "peers: $1 did not become ready" >&2; return 1
+}
+grpc_url() { echo "http://127.0.0.1:${port[$1]}/finehero.fines.v1.FinesService/GetFine"; }
+
+# --- GetFine servers
+# exec: the pid is the server's java, so stopping it stops the server and not only a subshell
+(exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.EchoServer ${port[echo]} >"$work/echo.log" 2>&1) &
+pid[echo]=$!
+(exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$peers_cp" com.finehero.bench.peers.ArmeriaPeer ${port[armeria]} >"$work/armeria.log" 2>&1) &
+pid[armeria]=$!
+finehero finehero bench_peers_secured FINEHERO_AUTH_ENABLED=true
+finehero finehero-off bench_peers_off FINEHERO_AUTH_ENABLED=false
+ready finehero; ready finehero-off
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+login() {
+  curl -sf -X POST "http://127.0.0.1:${port[$1]}/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"username\": \"admin\", \"password\": \"$FINEHERO_BENCH_PASSWORD\"}" | json '["accessToken"]'
+}
+# secured FineHero's access tokens live 15 minutes: a fresh one before every round
+refresh_headers() { header[finehero]="authorization: Bearer $(login finehero)"; }
+refresh_headers
+header[finehero-off]="x-bench: off" header[echo]="x-bench: echo" header[armeria]="x-bench: armeria"
+declare -A fine
+for name in finehero finehero-off; do
+  fine[$name]="$(curl -sf -X POST "http://127.0.0.1:${port[$name]}/v1/fines" -H "${header[finehero]}" -H 'Content-Type: application/json' -d '{
+      "citationNumber": "PEERS-1", "jurisdiction": "LOAD", "violationCode": "L",
+      "amount": {"currencyCode": "USD", "amountMinor": "100"},
+      "issueTime": "2026-01-01T00:00:00Z", "dueTime": "2026-02-01T00:00:00Z"}' | json '["id"]')"
+done
+fine[echo]=00000000-0000-0000-0000-000000000001 fine[armeria]=00000000-0000-0000-0000-000000000001
+for name in echo armeria finehero finehero-off; do
+  bench_grpc_string_request "$work/$name.bin" "${fine[$name]}"
+  for _ in $(seq 1 300); do bench_grpc_check "$(grpc_url $name)" "$work/$name.bin" "${header[$name]}" 2>/dev/null && break; sleep 0.2; done
+  bench_grpc_check "$(grpc_url $name)" "$work/$name.bin" "${header[$name]}"
+done
+rest_url() { echo "http://127.0.0.1:${port[$1]}/v1/fines/${fine[$1]}"; }
+for name in armeria finehero finehero-off; do
+  code="$(curl -s -o /dev/null -w '%{http_code}' -H "${header[$name]}" "$(rest_url $name)")"
+  [ "$code" = 200 ] || { echo "peers: REST GetFine on $name answered $code" >&2; exit 1; }
+done
+grpc_targets=(echo armeria finehero finehero-off) rest_targets=(armeria finehero finehero-off)
+echo "warming each server for $warmup s (gRPC, then REST where it has one)" >&2
+for name in "${grpc_targets[@]}"; do bench_h2load_grpc warm-up "$(grpc_url $name)" "$work/$name.bin" "$warmup" $streams /dev/null "${header[$name]}" >/dev/null; done
+for name in "${rest_targets[@]}"; do bench_wrk_get warm-up "$(rest_url $name)" "$warmup" $connections /dev/null "${header[$name]}" >/dev/null; done
+for round in $(seq 1 "$rounds"); do
+  refresh_headers
+  echo "{\"round\": $round, \"part\": \"getfine\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$work/loads.ndjson"
+  for name in "${grpc_targets[@]}"; do
+    bench_h2load_grpc "grpc $name" "$(grpc_url $name)" "$work/$name.bin" "$seconds" $streams "$work/runs.ndjson" "${header[$name]}" >&2
+  done
+  for name in "${rest_targets[@]}"; do
+    bench_wrk_get "rest $name" "$(rest_url $name)" "$seconds" $connections "$work/runs.ndjson" "${header[$name]}" >&2
+  done
+done
+# second instrument: one client JVM warms its own JIT on each target, then alternates closed-loop rounds;
+# the echo and secured FineHero also get paced rounds at 25% and 50% of the echo's median rate
+FINEHERO_BENCH_PACED="0.25,0.5" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
+  "$work/java.ndjson" echo=${port[echo]} finehero=${port[finehero]} 2>"$work/java-a.err"
+FINEHERO_BENCH_PACED="" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
+  "$work/java.ndjson" armeria=${port[armeria]} finehero-off=${port[finehero-off]} 2>"$work/java-b.err"
+for name in echo armeria finehero finehero-off; do stop "$name"; done
+
+# --- tasks: one FineHero (as tasks-throughput.sh runs it), a fresh db-scheduler JVM and a raw floor per round
+finehero tasks bench_peers_tasks FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
+  FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP=""
+ready tasks
+for round in $(seq 1 "$rounds"); do
+  echo "{\"round\": $round, \"part\": \"tasks\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$work/loads.ndjson"
+  run com.finehero.bench.TaskThroughputBench baseline "$pg_url" postgres "$tasks" 8 "$work/raw-$round.json" 100 >&2
+  run com.finehero.bench.DbSchedulerPeer "$pg_url" postgres bench_peers_dbscheduler "$tasks" 10000 20 20 "$work/dbscheduler-$round.json" \
+    2>"$work/dbscheduler.err" >&2
+  # the server's JIT warms on the first round's 30,000; later rounds need only a few
+  fh_warmup=5000; [ "$round" = 1 ] && fh_warmup=30000
+  run com.finehero.bench.TaskThroughputBench measure 127.0.0.1 ${port[tasks]} "$tasks" "$fh_warmup" "$work/finehero-$round.json" >&2
+done
+stop tasks
+load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+python3 - "$work" "$root/src/bench/results/peers.json" "$rounds" "$seconds" "$warmup" "$tasks" "$load_start" "$load_end" <<'PY'
+import json, sys, os, glob, datetime
+work, out, rounds, seconds, warmup, tasks, load_start, load_end = sys.argv[1:9]
+lines = lambda f: [json.loads(l) for l in open(f) if l.strip()]
+def median_run(rs, key="calls_per_second"):
+    return sorted(rs, key=lambda r: r[key])[len(rs) // 2]
+def median(values):
+    values = sorted(values)
+    return values[len(values) // 2]
+runs = lines(os.path.join(work, "runs.ndjson"))
+getfine = {}
+for r in runs:
+    getfine.setdefault(r["name"], []).append(r)
+getfine = {name: {"median": median_run(rs), "median_p99_ms": median([r["p99_ms"] for r in rs]),
+                  "all_calls_per_second": [r["calls_per_second"] for r in rs], "all_p99_ms": [r["p99_ms"] for r in rs]}
+           for name, rs in getfine.items()}
+java = lines(os.path.join(work, "java.ndjson"))
+closed, paced = {}, {}
+for r in java:
+    if " paced " in r["name"]:
+        target, fraction = r["name"].split(" paced ")
+        paced.setdefault(fraction, {}).setdefault(target, []).append(r)
+    else:
+        closed.setdefault(r["name"], []).append(r)
+closed = {t: {"median": median_run(rs), "all_calls_per_second": [r["calls_per_second"] for r in rs]} for t, rs in closed.items()}
+paced = {f: {t: {"median_p99_ms": median([r["p99_ms"] for r in rs]), "all_p99_ms": [r["p99_ms"] for r in rs],
+                 "offered_calls_per_second": round(sum(r["calls_per_second"] for r in rs) / len(rs), 1)} for t, rs in ts.items()}
+         for f, ts in paced.items()}
+def task_runs(prefix, key):
+    rs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, prefix + "-*.json")))]
+    return {"median": median_run(rs, key), "all_per_second": [r[key] for r in rs]}
+tasks_part = {"finehero": task_runs("finehero", "tasks_per_second"), "db_scheduler": task_runs("dbscheduler", "tasks_per_second"),
+              "raw_claim_100": task_runs("raw", "jobs_per_second")}
+fh_task_runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, "finehero-*.json")))]
+submit_p99 = median([r["single_submit_p99_ms"] for r in fh_task_runs])
+rate = lambda name: getfine[name]["median"]["calls_per_second"]
+p99 = lambda name: getfine[name]["median_p99_ms"]
+fh_tasks = tasks_part["finehero"]["median"]["tasks_per_second"]
+ratios = {
+    "secured_grpc_vs_echo": round(rate("grpc finehero") / rate("grpc echo"), 3),
+    "secured_grpc_vs_echo_event_loop_client": round(closed["finehero"]["median"]["calls_per_second"] / closed["echo"]["median"]["calls_per_second"], 3),
+    "unsecured_grpc_vs_armeria_grpc": round(rate("grpc finehero-off") / rate("grpc armeria"), 3),
+    "unsecured_grpc_vs_armeria_grpc_event_loop_client": round(closed["finehero-off"]["median"]["calls_per_second"] / closed["armeria"]["median"]["calls_per_second"], 3),
+    "unsecured_rest_vs_armeria_rest": round(rate("rest finehero-off") / rate("rest armeria"), 3),
+    "unsecured_rest_p99_vs_armeria_rest_p99": round(p99("rest finehero-off") / p99("rest armeria"), 3),
+    "secured_rest_vs_armeria_rest": round(rate("rest finehero") / rate("rest armeria"), 3),
+    "secured_rest_p99_vs_armeria_rest_p99": round(p99("rest finehero") / p99("rest armeria"), 3),
+    "secured_rest_vs_secured_grpc": round(rate("rest finehero") / rate("grpc finehero"), 3),
+    "secured_rest_p99_vs_secured_grpc_p99": round(p99("rest finehero") / p99("grpc finehero"), 3),
+    "unsecured_rest_vs_unsecured_grpc": round(rate("rest finehero-off") / rate("grpc finehero-off"), 3),
+    "unsecured_rest_p99_vs_unsecured_grpc_p99": round(p99("rest finehero-off") / p99("grpc finehero-off"), 3),
+    "tasks_vs_db_scheduler": round(fh_tasks / tasks_part["db_scheduler"]["median"]["tasks_per_second"], 3),
+    "tasks_vs_raw_claim_100": round(fh_tasks / tasks_part["raw_claim_100"]["median"]["jobs_per_second"], 3),
+}
+met = {
+    "secured_grpc_at_least_1.0x_echo": ratios["secured_grpc_vs_echo"] >= 1.0,
+    "unsecured_grpc_at_least_0.8x_armeria_grpc": ratios["unsecured_grpc_vs_armeria_grpc"] >= 0.8,
+    "rest_at_least_1.0x_armeria_rest_p99_no_worse": ratios["unsecured_rest_vs_armeria_rest"] >= 1.0
+                                                    and ratios["unsecured_rest_p99_vs_armeria_rest_p99"] <= 1.0,
+    "rest_at_least_0.85x_grpc_p99_at_most_1.5x": ratios["secured_rest_vs_secured_grpc"] >= 0.85
+                                                 and ratios["secured_rest_p99_vs_secured_grpc_p99"] <= 1.5,
+    "tasks_at_least_3x_db_scheduler": ratios["tasks_vs_db_scheduler"] >= 3.0,
+    "tasks_at_least_0.5x_raw_claim_100": ratios["tasks_vs_raw_claim_100"] >= 0.5,
+    "single_submit_task_p99_under_20ms": submit_p99 < 20.0,
+}
+result = {
+    "benchmark": "finehero_vs_peers", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end,
+                "load_average_per_round": lines(os.path.join(work, "loads.ndjson")),
+                "note": "shared VM: PostgreSQL, Redis, every server and every client on the same cores, other work running; "
+                        "compare the ratios measured in the same run, not absolute figures"},
+    "settings": {"rounds": int(rounds), "seconds": int(seconds), "warmup_seconds_per_server": int(warmup), "tasks_per_round": int(tasks),
+                 "grpc": "h2load -c 1 -m 64 (one connection, 64 streams)", "rest": "wrk -t 1 -c 64 --latency (HTTP/1.1 keep-alive)",
+                 "finehero": "PostgreSQL + Redis, cache-hit GetFine; 'finehero' = JWT + contract access check + Redis rate limits "
+                             "(far above the load); 'finehero-off' = auth.enabled false",
+                 "peers": "EchoServer = grpc-java 1.73 Netty from memory; ArmeriaPeer = Armeria 1.36 (grpc-java 1.78) from memory, gRPC "
+                          "and HTTP/JSON transcoding of the proto's google.api.http rules on one port",
+                 "tasks": "FineHero: one server (workers 256, claim-batch 200, pool 16), BatchSubmitTasks of 500 from 2 callers plus 200 "
+                          "single SubmitTask calls, tasks/s from first submit to last success (warm-up 30,000 in round 1, 5,000 after); "
+                          "db-scheduler: 20 threads, pool 20, lock-and-fetch (1.0, 4.0), tasks preloaded, start to table empty, fresh JVM "
+                          "per round after 10,000 warm-up tasks; raw: claim 100 per UPDATE … FOR UPDATE SKIP LOCKED RETURNING on 8 "
+                          "threads, then mark done"},
+    "getfine": getfine,
+    "event_loop_client": {"closed_loop": closed, "paced_p99_by_fraction_of_echo_rate": paced},
+    "tasks": tasks_part, "single_submit_task_p99_ms": {"median": submit_p99, "all": [r["single_submit_p99_ms"] for r in fh_task_runs]},
+    "ratios": ratios,
+    "targets": {"secured_grpc_vs_echo_min": 1.0, "unsecured_grpc_vs_armeria_grpc_min": 0.8,
+                "rest_vs_armeria_rest_min": 1.0, "rest_p99_vs_armeria_rest_p99_max": 1.0,
+                "rest_vs_grpc_min": 0.85, "rest_p99_vs_grpc_p99_max": 1.5,
+                "tasks_vs_db_scheduler_min": 3.0, "tasks_vs_raw_claim_100_min": 0.5, "single_submit_task_p99_ms_max": 20.0,
+                "note": "REST against Armeria compares FineHero with security off (Armeria has none); REST against gRPC compares "
+                        "secured FineHero with itself; both pairs are in ratios"},
+    "met": met,
+}
+json.dump(result, open(out, "w"), indent=1)
+print(json.dumps({"ratios": ratios, "met": met, "load": [load_start, load_end]}, indent=1))
+PY
+finished=yes
