@@ -40,10 +40,12 @@ public final class FineHeroClient implements AutoCloseable {
     private final Channel calls;
 
     private final Channel anonymous;
+    private final ConsistencyTokens consistency;
 
-    private FineHeroClient(ManagedChannel channel, Duration deadline, Credentials credentials) {
+    private FineHeroClient(ManagedChannel channel, Duration deadline, Credentials credentials, ConsistencyTokens consistency) {
         this.channel = channel;
-        this.anonymous = ClientInterceptors.intercept(channel, new DefaultDeadline(deadline));
+        this.consistency = consistency;
+        this.anonymous = ClientInterceptors.intercept(channel, consistency, new DefaultDeadline(deadline));
         this.calls = credentials == null ? anonymous
                 : ClientInterceptors.intercept(anonymous, new Credentials.Attach(credentials, anonymous));
     }
@@ -153,6 +155,16 @@ public final class FineHeroClient implements AutoCloseable {
         return calls;
     }
 
+    /**
+     * The newest consistency token ({@code x-finehero-consistency}) an answer carried: every call sends it,
+     * so when FineHero reads from replicas this client still reads its own writes. Empty until a call
+     * wrote on a server with replicas. A program that restarts can hand it to
+     * {@link Builder#consistencyToken} to keep reading its earlier writes.
+     */
+    public java.util.Optional<String> consistencyToken() {
+        return consistency.newest();
+    }
+
     /** The same connection without credentials. */
     public Channel anonymousChannel() {
         return anonymous;
@@ -210,6 +222,7 @@ public final class FineHeroClient implements AutoCloseable {
         private Credentials credentials;
         private int maxAttempts = 3;
         private java.nio.file.Path trustedCertificates;
+        private String consistencyToken;
 
         private Builder() {
         }
@@ -271,6 +284,15 @@ public final class FineHeroClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts from a consistency token an earlier client was given ({@link FineHeroClient#consistencyToken}),
+         * so this one too reads no replica behind those writes. A value that is not a token is ignored.
+         */
+        public Builder consistencyToken(String token) {
+            this.consistencyToken = Objects.requireNonNull(token, "token");
+            return this;
+        }
+
         public FineHeroClient build() {
             if (host == null) {
                 throw new IllegalStateException("target(host, port) must be set");
@@ -293,7 +315,7 @@ public final class FineHeroClient implements AutoCloseable {
             } else {
                 channel.useTransportSecurity();
             }
-            return new FineHeroClient(channel.build(), deadline, credentials);
+            return new FineHeroClient(channel.build(), deadline, credentials, new ConsistencyTokens(consistencyToken));
         }
     }
 
