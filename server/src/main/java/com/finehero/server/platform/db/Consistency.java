@@ -48,6 +48,15 @@ public final class Consistency {
         return token == null || token.isBlank() ? none() : new Consistency(parse(token.strip()));
     }
 
+    /** The consistency of several tokens given at once: the newest of them; each must be a token. */
+    public static Consistency of(Iterable<String> tokens) {
+        long newest = 0;
+        for (String token : tokens) {
+            newest = Math.max(newest, of(token).given);
+        }
+        return new Consistency(newest);
+    }
+
     /** The WAL position a replica must have replayed to serve this call: the caller's token or its own last write. */
     public long required() {
         return writtenUnknown ? Long.MAX_VALUE : Math.max(given, written.get());

@@ -28,7 +28,9 @@ public final class ConsistencyInterceptor implements ServerInterceptor {
                                                                  ServerCallHandler<ReqT, RespT> next) {
         Consistency consistency;
         try {
-            consistency = Consistency.of(headers.get(HEADER));
+            // more than one (a proxy's, the client's own): the newest, and every one must be a token
+            Iterable<String> given = headers.getAll(HEADER);
+            consistency = Consistency.of(given == null ? List.of() : given);
         } catch (IllegalArgumentException e) {
             throw new FineHeroException.InvalidArgument("INVALID_CONSISTENCY_TOKEN", e.getMessage(), List.of());
         }
