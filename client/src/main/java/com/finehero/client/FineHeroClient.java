@@ -223,6 +223,7 @@ public final class FineHeroClient implements AutoCloseable {
         private int maxAttempts = 3;
         private java.nio.file.Path trustedCertificates;
         private String consistencyToken;
+        private final java.util.List<java.net.InetSocketAddress> moreTargets = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -233,6 +234,21 @@ public final class FineHeroClient implements AutoCloseable {
                 throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
             }
             this.port = port;
+            return this;
+        }
+
+        /**
+         * Several instances without a load balancer in front: calls are spread round-robin over the
+         * {@link #target} and these, and an instance that refuses connections or reports NOT_SERVING on
+         * gRPC health (draining, database down) is left out until it is healthy again. Writes are not
+         * repeated on another instance; reads are, as with one target (see {@link #maxAttempts}).
+         */
+        public Builder alsoTarget(String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
+            }
+            moreTargets.add(java.net.InetSocketAddress.createUnresolved(host, port));
             return this;
         }
 
@@ -297,9 +313,25 @@ public final class FineHeroClient implements AutoCloseable {
             if (host == null) {
                 throw new IllegalStateException("target(host, port) must be set");
             }
-            NettyChannelBuilder channel = NettyChannelBuilder.forAddress(host, port);
+            NettyChannelBuilder channel;
+            java.util.Map<String, Object> serviceConfig = new java.util.HashMap<>(RetryPolicy.serviceConfig(maxAttempts));
+            if (moreTargets.isEmpty()) {
+                channel = NettyChannelBuilder.forAddress(host, port);
+            } else {
+                java.util.List<java.net.InetSocketAddress> all = new java.util.ArrayList<>();
+                all.add(java.net.InetSocketAddress.createUnresolved(host, port));
+                all.addAll(moreTargets);
+                StaticTargets targets = new StaticTargets(all);
+                @SuppressWarnings("deprecation") // the registry-free way to give one channel its own resolver
+                NettyChannelBuilder spread = NettyChannelBuilder.forTarget(targets.target()).nameResolverFactory(targets);
+                channel = spread;
+                // grpc-services' health-checking round_robin: each instance's grpc.health.v1 status for "" counts
+                serviceConfig.put("loadBalancingConfig", java.util.List.of(java.util.Map.of("round_robin", java.util.Map.of())));
+                serviceConfig.put("healthCheckConfig", java.util.Map.of("serviceName", ""));
+            }
+            channel.defaultServiceConfig(serviceConfig);
             if (maxAttempts > 1) {
-                channel.defaultServiceConfig(RetryPolicy.serviceConfig(maxAttempts)).enableRetry();
+                channel.enableRetry();
             } else {
                 channel.disableRetry();
             }
