@@ -40,10 +40,12 @@ public final class FineHeroClient implements AutoCloseable {
     private final Channel calls;
 
     private final Channel anonymous;
+    private final ConsistencyTokens consistency;
 
-    private FineHeroClient(ManagedChannel channel, Duration deadline, Credentials credentials) {
+    private FineHeroClient(ManagedChannel channel, Duration deadline, Credentials credentials, ConsistencyTokens consistency) {
         this.channel = channel;
-        this.anonymous = ClientInterceptors.intercept(channel, new DefaultDeadline(deadline));
+        this.consistency = consistency;
+        this.anonymous = ClientInterceptors.intercept(channel, consistency, new DefaultDeadline(deadline));
         this.calls = credentials == null ? anonymous
                 : ClientInterceptors.intercept(anonymous, new Credentials.Attach(credentials, anonymous));
     }
@@ -154,6 +156,16 @@ public final class FineHeroClient implements AutoCloseable {
         return calls;
     }
 
+    /**
+     * The newest consistency token ({@code x-finehero-consistency}) an answer carried: every call sends it,
+     * so when FineHero reads from replicas this client still reads its own writes. Empty until a call
+     * wrote on a server with replicas. A program that restarts can hand it to
+     * {@link Builder#consistencyToken} to keep reading its earlier writes.
+     */
+    public java.util.Optional<String> consistencyToken() {
+        return consistency.newest();
+    }
+
     /** The same connection without credentials. */
     public Channel anonymousChannel() {
         return anonymous;
@@ -211,6 +223,8 @@ public final class FineHeroClient implements AutoCloseable {
         private Credentials credentials;
         private int maxAttempts = 3;
         private java.nio.file.Path trustedCertificates;
+        private String consistencyToken;
+        private final java.util.List<java.net.InetSocketAddress> moreTargets = new java.util.ArrayList<>();
 
         private Builder() {
         }
@@ -221,6 +235,21 @@ public final class FineHeroClient implements AutoCloseable {
                 throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
             }
             this.port = port;
+            return this;
+        }
+
+        /**
+         * Several instances without a load balancer in front: calls are spread round-robin over the
+         * {@link #target} and these, and an instance that refuses connections or reports NOT_SERVING on
+         * gRPC health (draining, database down) is left out until it is healthy again. Writes are not
+         * repeated on another instance; reads are, as with one target (see {@link #maxAttempts}).
+         */
+        public Builder alsoTarget(String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("port: " + port + " (expected: 1-65535)");
+            }
+            moreTargets.add(java.net.InetSocketAddress.createUnresolved(host, port));
             return this;
         }
 
@@ -272,13 +301,38 @@ public final class FineHeroClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Starts from a consistency token an earlier client was given ({@link FineHeroClient#consistencyToken}),
+         * so this one too reads no replica behind those writes. A value that is not a token is ignored.
+         */
+        public Builder consistencyToken(String token) {
+            this.consistencyToken = Objects.requireNonNull(token, "token");
+            return this;
+        }
+
         public FineHeroClient build() {
             if (host == null) {
                 throw new IllegalStateException("target(host, port) must be set");
             }
-            NettyChannelBuilder channel = NettyChannelBuilder.forAddress(host, port);
+            NettyChannelBuilder channel;
+            java.util.Map<String, Object> serviceConfig = new java.util.HashMap<>(RetryPolicy.serviceConfig(maxAttempts));
+            if (moreTargets.isEmpty()) {
+                channel = NettyChannelBuilder.forAddress(host, port);
+            } else {
+                java.util.List<java.net.InetSocketAddress> all = new java.util.ArrayList<>();
+                all.add(java.net.InetSocketAddress.createUnresolved(host, port));
+                all.addAll(moreTargets);
+                StaticTargets targets = new StaticTargets(all);
+                @SuppressWarnings("deprecation") // the registry-free way to give one channel its own resolver
+                NettyChannelBuilder spread = NettyChannelBuilder.forTarget(targets.target()).nameResolverFactory(targets);
+                channel = spread;
+                // grpc-services' health-checking round_robin: each instance's grpc.health.v1 status for "" counts
+                serviceConfig.put("loadBalancingConfig", java.util.List.of(java.util.Map.of("round_robin", java.util.Map.of())));
+                serviceConfig.put("healthCheckConfig", java.util.Map.of("serviceName", ""));
+            }
+            channel.defaultServiceConfig(serviceConfig);
             if (maxAttempts > 1) {
-                channel.defaultServiceConfig(RetryPolicy.serviceConfig(maxAttempts)).enableRetry();
+                channel.enableRetry();
             } else {
                 channel.disableRetry();
             }
@@ -294,7 +348,7 @@ public final class FineHeroClient implements AutoCloseable {
             } else {
                 channel.useTransportSecurity();
             }
-            return new FineHeroClient(channel.build(), deadline, credentials);
+            return new FineHeroClient(channel.build(), deadline, credentials, new ConsistencyTokens(consistencyToken));
         }
     }
 

@@ -45,6 +45,7 @@ import com.finehero.server.platform.observe.AccessLogInterceptor;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.platform.observe.DashboardService;
 import com.finehero.server.platform.observe.HealthMonitor;
+import com.finehero.server.platform.observe.ReplicaMetrics;
 import com.finehero.server.platform.observe.RequestIdInterceptor;
 import com.finehero.server.platform.observe.RpcMetrics;
 import com.finehero.server.platform.observe.RpcMetricsInterceptor;
@@ -53,6 +54,7 @@ import com.finehero.server.platform.openapi.OpenApiService;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.rpc.ConsistencyInterceptor;
 import com.finehero.server.platform.rpc.DeadlineInterceptor;
 import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.rpc.GrpcServing;
@@ -186,6 +188,7 @@ public final class FineHeroApp implements AutoCloseable {
         resources.add(health);
         // Helidon's /observe/metrics serves its global registry; this is the one place FineHero reads it
         MeterRegistry meters = Metrics.globalRegistry();
+        ReplicaMetrics.register(meters, database);
         Outbox outbox = new Outbox(database, clock);
         EventFeed events = new EventFeed(outbox, config.events(), clock, new FeedMetrics(meters));
         resources.add(events);
@@ -281,6 +284,10 @@ public final class FineHeroApp implements AutoCloseable {
         calls.intercept(deadlines)
                 .intercept(new ErrorInterceptor(platform.errors()))
                 .intercept(new AddressLimitInterceptor(security.gate()));
+        if (platform.database().hasReplicas()) {
+            // outside the access checks: a refused call wrote nothing, and its token is checked like any header
+            calls.intercept(new ConsistencyInterceptor());
+        }
         Optional<com.finehero.server.platform.security.Authenticator> authenticator = security.gate().authenticator();
         if (authenticator.isPresent()) {
             calls.intercept(new AuthInterceptor(accessRules, authenticator.get()));

@@ -64,6 +64,16 @@ public final class FineHeroCli {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** The clients this invocation opened, whose consistency tokens it saves at the end. */
+    private final java.util.List<FineHeroClient> clients = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** The token saved by an earlier invocation ("" when none); null until read. */
+    private String loadedConsistency;
+
+    private FineHeroClient track(FineHeroClient client) {
+        clients.add(client);
+        return client;
+    }
+
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -73,6 +83,13 @@ public final class FineHeroCli {
         FineHeroCli root = new FineHeroCli();
         CommandLine line = new CommandLine(root);
         RpcCommand.addAll(line, root);
+        line.setExecutionStrategy(parseResult -> {
+            try {
+                return new CommandLine.RunLast().execute(parseResult);
+            } finally {
+                root.saveConsistencyToken();
+            }
+        });
         line.setExecutionExceptionHandler((failure, commandLine, parseResult) -> {
             PrintWriter err = TerminalText.cleaning(commandLine.getErr());
             if (failure instanceof StatusRuntimeException status) {
@@ -106,22 +123,46 @@ public final class FineHeroCli {
     /** Opens a client with the caller's credentials (API key, token, or saved session); the caller closes it. */
     FineHeroClient client() {
         if (apiKey != null && !apiKey.isBlank()) {
-            return builder().credentials(Credentials.apiKey(apiKey.strip())).build();
+            return track(builder().credentials(Credentials.apiKey(apiKey.strip())).build());
         }
         if (token != null && !token.isBlank()) {
-            return builder().credentials(Credentials.accessToken(token.strip())).build();
+            return track(builder().credentials(Credentials.accessToken(token.strip())).build());
         }
         try (FineHeroClient anonymous = anonymousClient()) {
             java.util.Optional<String> saved = sessions().accessToken(target, anonymous.channel());
             if (saved.isPresent()) {
-                return builder().credentials(Credentials.accessToken(saved.get())).build();
+                return track(builder().credentials(Credentials.accessToken(saved.get())).build());
             }
         }
         return anonymousClient();
     }
 
     FineHeroClient anonymousClient() {
-        return builder().build();
+        return track(builder().build());
+    }
+
+    /**
+     * Saves the newest consistency token any client of this invocation was given, next to the saved
+     * sessions, so the next invocation reads its writes even from a lagging replica.
+     */
+    void saveConsistencyToken() {
+        String newest = null;
+        long position = -1;
+        for (FineHeroClient opened : clients) {
+            java.util.Optional<String> token = opened.consistencyToken();
+            if (token.isPresent() && position(token.get()) > position) {
+                newest = token.get();
+                position = position(token.get());
+            }
+        }
+        if (newest != null && !newest.equals(loadedConsistency)) {
+            sessions().saveConsistencyToken(target, newest);
+        }
+    }
+
+    private static long position(String lsn) {
+        int slash = lsn.indexOf('/');
+        return Long.parseLong(lsn, 0, slash, 16) << 32 | Long.parseLong(lsn, slash + 1, lsn.length(), 16);
     }
 
     private FineHeroClient.Builder builder() {
@@ -135,7 +176,14 @@ public final class FineHeroCli {
         } catch (NumberFormatException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--target port must be a number: '" + target + "'");
         }
-        return FineHeroClient.builder().target(target.substring(0, colon), port).deadline(deadline);
+        FineHeroClient.Builder builder = FineHeroClient.builder().target(target.substring(0, colon), port).deadline(deadline);
+        if (loadedConsistency == null) {
+            loadedConsistency = sessions().consistencyToken(target).orElse("");
+        }
+        if (!loadedConsistency.isEmpty()) {
+            builder.consistencyToken(loadedConsistency);
+        }
+        return builder;
     }
 
     /** Prints a message as JSON or YAML (--output json|yaml) or, for tables, lets the command print rows. */

@@ -74,6 +74,35 @@ final class Sessions {
         }
     }
 
+    /**
+     * The consistency token an earlier invocation against {@code target} was given (next to its session
+     * file), so this one reads no replica behind that invocation's writes.
+     */
+    Optional<String> consistencyToken(String target) {
+        Path file = consistencyFile(target);
+        try {
+            return Files.exists(file) ? Optional.of(Files.readString(file).strip()).filter(t -> !t.isEmpty()) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // only costs reads on the primary
+        }
+    }
+
+    /** Keeps the newest consistency token for the next invocation; a failure to save is not this command's failure. */
+    void saveConsistencyToken(String target, String token) {
+        try {
+            Files.createDirectories(directory);
+            Path temporary = Files.createTempFile(directory, ".consistency", ".tmp");
+            Files.writeString(temporary, token);
+            Files.move(temporary, consistencyFile(target), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // the next invocation then reads from the primary until it writes again
+        }
+    }
+
+    private Path consistencyFile(String target) {
+        return directory.resolve(target.replaceAll("[^A-Za-z0-9.-]", "_") + ".consistency");
+    }
+
     void delete(String target) {
         try {
             Files.deleteIfExists(file(target));

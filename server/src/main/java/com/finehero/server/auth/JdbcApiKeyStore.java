@@ -61,7 +61,7 @@ final class JdbcApiKeyStore implements ApiKeyStore {
         if (after != null) {
             where.beforeKey("k.create_time", "k.id", after.createTime(), after.id());
         }
-        return db.read(connection -> Sql.list(connection, SELECT + where.clause() + " ORDER BY k.create_time DESC, k.id DESC LIMIT ?",
+        return db.readReplica(connection -> Sql.list(connection, SELECT + where.clause() + " ORDER BY k.create_time DESC, k.id DESC LIMIT ?",
                 where.params(limit), rows -> stored(rows).key()));
     }
 

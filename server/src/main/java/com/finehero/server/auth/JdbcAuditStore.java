@@ -85,7 +85,7 @@ final class JdbcAuditStore implements AuditStore {
         } else if (!query.method().isEmpty()) {
             where.and("method LIKE ?", "%/" + query.method().replace("%", "").replace("_", "\\_"));
         }
-        return db.read(connection -> Sql.list(connection, SELECT + where.clause() + " ORDER BY id DESC LIMIT ?",
+        return db.readReplica(connection -> Sql.list(connection, SELECT + where.clause() + " ORDER BY id DESC LIMIT ?",
                 where.params(query.limit()), JdbcAuditStore::event));
     }
 

@@ -67,7 +67,7 @@ final class JdbcUserStore implements UserStore {
 
     @Override
     public List<User> list(String afterUsername, int limit) {
-        return db.read(connection -> Sql.list(connection, SELECT + " WHERE username > ? ORDER BY username LIMIT ?",
+        return db.readReplica(connection -> Sql.list(connection, SELECT + " WHERE username > ? ORDER BY username LIMIT ?",
                 List.of(afterUsername, limit), rows -> account(rows).user()));
     }
 

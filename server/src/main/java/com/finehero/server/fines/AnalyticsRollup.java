@@ -183,7 +183,7 @@ final class AnalyticsRollup {
         Instant rollupStart = firstDay.atStartOfDay(ZoneOffset.UTC).toInstant();
         Instant rollupEnd = endDay.atStartOfDay(ZoneOffset.UTC).toInstant();
         for (int attempt = 0; attempt < 3; attempt++) {
-            List<LocalDate> marked = db.read(connection -> Sql.list(connection,
+            List<LocalDate> marked = db.readReplica(connection -> Sql.list(connection,
                     "SELECT DISTINCT issue_day FROM fine_rollup_dirty WHERE issue_day >= ? AND issue_day < ?", List.of(firstDay, endDay),
                     row -> row.getObject(1, LocalDate.class)));
             Set<LocalDate> dirty = new TreeSet<>(marked);
@@ -297,7 +297,7 @@ final class AnalyticsRollup {
             params.add(rollupDays[1]);
         }
         String sql = with + String.join(" UNION ALL ", parts);
-        return db.read(connection -> {
+        return db.readReplica(connection -> {
             Merged merged = new Merged();
             Sql.list(connection, sql, params, row -> {
                 merged.add(row);
@@ -334,7 +334,7 @@ final class AnalyticsRollup {
                 + " FROM (SELECT " + db.dialect().utcPeriodStart(query.bucket(), "f.issue_time") + " AS bucket_start, "
                 + liveGroup(query.groupBy()) + " AS grp," + OUTCOMES + where.clause() + ") x"
                 + " GROUP BY bucket_start, grp, currency_code ORDER BY bucket_start, grp, currency_code LIMIT ?";
-        return db.read(connection -> Sql.list(connection, sql, where.params(limit), row -> {
+        return db.readReplica(connection -> Sql.list(connection, sql, where.params(limit), row -> {
             Sums total = new Sums();
             total.values[0] = row.getLong("issued_n");
             total.values[1] = row.getLong("issued_amount");

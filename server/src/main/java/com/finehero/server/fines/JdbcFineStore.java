@@ -227,7 +227,7 @@ final class JdbcFineStore implements FineStore {
         if (query.after() != null) {
             where.beforeKey("f.create_time", "f.id", query.after().createTime(), query.after().id());
         }
-        return db.read(connection -> Sql.list(connection,
+        return db.readReplica(connection -> Sql.list(connection,
                 FineMapper.SELECT + where.clause() + " ORDER BY f.create_time DESC, f.id DESC LIMIT ?", where.params(limit),
                 FineMapper::fine));
     }
@@ -237,7 +237,7 @@ final class JdbcFineStore implements FineStore {
         Sql.Where where = within(Sql.where().eq("jurisdiction", jurisdiction), "jurisdiction", scope);
         String sql = "SELECT jurisdiction, status, currency_code, COUNT(*) AS n, SUM(amount_minor) AS total FROM fines"
                 + where.clause() + " GROUP BY jurisdiction, status, currency_code ORDER BY jurisdiction, status, currency_code";
-        return db.read(connection -> Sql.list(connection, sql, where.params(), row -> FineStatsGroup.newBuilder()
+        return db.readReplica(connection -> Sql.list(connection, sql, where.params(), row -> FineStatsGroup.newBuilder()
                 .setJurisdiction(row.getString("jurisdiction"))
                 .setStatus(FineStatus.valueOf("FINE_STATUS_" + row.getString("status")))
                 .setCount(row.getLong("n"))
@@ -273,7 +273,7 @@ final class JdbcFineStore implements FineStore {
         within(where, "f.jurisdiction", scope);
         String sql = FineMapper.SELECT + where.clause()
                 + " ORDER BY (f.latitude - ?) * (f.latitude - ?) + (f.longitude - ?) * (f.longitude - ?) * ? , f.id LIMIT ?";
-        return db.read(connection -> Sql.list(connection, sql, where.params(box.centerLatitude(), box.centerLatitude(),
+        return db.readReplica(connection -> Sql.list(connection, sql, where.params(box.centerLatitude(), box.centerLatitude(),
                 box.centerLongitude(), box.centerLongitude(), lngScale * lngScale, limit), FineMapper::fine));
     }
 

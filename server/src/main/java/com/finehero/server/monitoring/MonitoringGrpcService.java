@@ -11,6 +11,8 @@ import com.finehero.api.auth.v1.Role;
 import com.finehero.api.monitoring.v1.Alert;
 import com.finehero.api.monitoring.v1.AlertEvent;
 import com.finehero.api.monitoring.v1.CacheStats;
+import com.finehero.api.monitoring.v1.ReadRoute;
+import com.finehero.api.monitoring.v1.ReplicaStats;
 import com.finehero.api.monitoring.v1.ComponentHealth;
 import com.finehero.api.monitoring.v1.GetCacheStatsRequest;
 import com.finehero.api.monitoring.v1.GetCacheStatsResponse;
@@ -136,6 +138,10 @@ final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServic
         metrics.setPool(PoolStats.newBuilder().setActive(pool.active()).setIdle(pool.idle())
                 .setWaiting(pool.waiting()).setMax(pool.max()));
         metrics.setTasks(tasks.get());
+        database.replicaStats().forEach(r -> metrics.addReplicas(ReplicaStats.newBuilder().setName(r.name())
+                .setUsable(r.usable()).setSkippedBecause(r.skippedBecause()).setLagMs(r.lagMillis())
+                .setLagBytes(r.lagBytes()).setReads(r.reads())));
+        database.readRoutes().forEach((route, reads) -> metrics.addReadRoutes(ReadRoute.newBuilder().setRoute(route).setReads(reads)));
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         metrics.setJvm(JvmStats.newBuilder()
                 .setHeapUsedBytes(heap.getUsed())

@@ -66,6 +66,28 @@ public final class OwnPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * A streaming replica of this server: {@code pg_basebackup -R} into a directory of its own, started on
+     * another free port as a hot standby. Stop, freeze and close it like any {@code OwnPostgres}; pause its
+     * replay with {@code SELECT pg_wal_replay_pause()} on {@link #connect}.
+     */
+    public OwnPostgres replica() {
+        try {
+            Path replicaDirectory = Files.createTempDirectory("own-postgres-replica-");
+            OwnPostgres replica = new OwnPostgres(replicaDirectory, ChildServer.freePort(), asPostgresUser);
+            if (asPostgresUser) {
+                replica.run(List.of("chown", "-R", "postgres:postgres", replicaDirectory.toString()), false);
+                replica.run(List.of("chmod", "755", replicaDirectory.toString()), false);
+            }
+            replica.run(List.of(binary("pg_basebackup"), "-h", "127.0.0.1", "-p", Integer.toString(port), "-U", "postgres",
+                    "-D", replica.data.toString(), "-R", "-X", "stream", "--no-sync"), true);
+            replica.startServer();
+            return replica;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public int port() {
         return port;
     }

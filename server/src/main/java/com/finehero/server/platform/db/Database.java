@@ -57,9 +57,12 @@ public final class Database implements AutoCloseable {
     // the probe already knows is down)
     private volatile boolean probeFailed;
     private final java.util.Set<Thread> waitingForConnection = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The read replicas; null without {@code finehero.db.replicas}. */
+    private final Replicas replicas;
 
     private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
         this.config = config;
+        this.replicas = config.replicas().enabled() ? new Replicas(config) : null;
         this.dialect = dialect;
         this.pool = pool;
         this.slowQueries = slowQueries;
@@ -116,7 +119,7 @@ public final class Database implements AutoCloseable {
         return new HikariDataSource(settings(config, "finehero-db", jdbcUrl(config), config.pooler()));
     }
 
-    private static HikariConfig settings(DbConfig config, String name, String url, DbConfig.Pooler pooler) {
+    static HikariConfig settings(DbConfig config, String name, String url, DbConfig.Pooler pooler) {
         HikariConfig hikari = new HikariConfig();
         hikari.setPoolName(name);
         hikari.setJdbcUrl(url);
@@ -250,6 +253,7 @@ public final class Database implements AutoCloseable {
                     if (participant != null) {
                         participant.committed();
                     }
+                    notePosition(connection);
                 } catch (Throwable failure) {
                     rollbackQuietly(connection, failure);
                     throw failure;
@@ -385,9 +389,75 @@ public final class Database implements AutoCloseable {
         return new FineHeroException.DeadlineExceeded("CALL_CANCELLED", "the caller cancelled the call");
     }
 
-    /** Runs a read-only query; same failure handling as {@link #inTransaction}, and no {@link CommitParticipant}. */
+    /**
+     * Runs a read-only query on the primary; same failure handling as {@link #inTransaction}, and no
+     * {@link CommitParticipant}. For reads that must see the newest committed state: a read a write
+     * depends on, a read that fills a cache shared by every caller, access checks.
+     */
     public <T> T read(TransactionWork<T> work) {
         return run(work, null);
+    }
+
+    /**
+     * Runs a read-only query that a read replica may answer ({@code finehero.db.replicas}): one that is
+     * usable and has replayed the calling call's {@link Consistency#required()} position, so the caller
+     * still sees its own writes; otherwise, and when the replica fails under it, the primary answers as
+     * {@link #read} would. Without replicas, or outside a call, it is {@link #read}.
+     */
+    @SuppressWarnings("unchecked")
+    public <T> T readReplica(TransactionWork<T> work) {
+        Objects.requireNonNull(work, "work");
+        if (replicas == null) {
+            return read(work);
+        }
+        Consistency consistency = Consistency.KEY.get();
+        if (consistency == null) {
+            replicas.countBackground();
+            return read(work);
+        }
+        checkDeadline();
+        Object served = replicas.read(work, consistency.required(),
+                connection -> TimedConnections.wrap(connection, slowQueries, dialect.perStatementTimeouts()), this::translate);
+        return served == Replicas.NOT_SERVED ? read(work) : (T) served;
+    }
+
+    /** True when {@code finehero.db.replicas} names replicas: writes then hand their callers a {@link Consistency} token. */
+    public boolean hasReplicas() {
+        return replicas != null;
+    }
+
+    /** Each replica as its last probe found it; empty without replicas. */
+    public List<ReplicaStats> replicaStats() {
+        return replicas == null ? List.of() : replicas.stats();
+    }
+
+    /** Reads that tolerate a replica since start, by where they went ("replica", or why the primary). */
+    public java.util.Map<String, Long> readRoutes() {
+        return replicas == null ? java.util.Map.of() : replicas.routes();
+    }
+
+    /**
+     * A replica as its last probe found it: whether reads may go to it, why not, how far behind the
+     * primary (time since the primary first had WAL it has not replayed; bytes of flushed WAL), reads served.
+     */
+    public record ReplicaStats(String name, boolean usable, String skippedBecause, long lagMillis, long lagBytes, long reads) { }
+
+    /**
+     * After a commit, with replicas, the primary's position goes to the call's {@link Consistency}, so its
+     * answer carries it as the caller's token and its own later reads wait for a replica that has it. If
+     * it cannot be read the change still stands; the call's reads then stay on the primary.
+     */
+    private void notePosition(Connection connection) {
+        Consistency consistency = replicas == null ? null : Consistency.KEY.get();
+        if (consistency == null) {
+            return;
+        }
+        try {
+            consistency.wrote(Replicas.commitPosition(connection));
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "the primary's position after a commit could not be read: " + e);
+            consistency.wroteAtUnknownPosition();
+        }
     }
 
     /**
@@ -589,6 +659,9 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        if (replicas != null) {
+            replicas.close();
+        }
         probeConnection.close();
         pool.close();
     }

@@ -22,10 +22,56 @@ import io.helidon.config.Config;
  * @param pooler         what stands between the pool and PostgreSQL: nothing, or PgBouncer in transaction mode
  * @param directUrl      JDBC URL of PostgreSQL itself, bypassing any pooler, for what needs a session of its own
  *                       (schema migrations, the event feed's LISTEN); empty: {@code url}
+ * @param replicas       streaming replicas of PostgreSQL that reads tolerating them go to; none by default
  */
 public record DbConfig(String url, String user, String password, String schema,
                        int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery, Faults faults,
-                       Pooler pooler, String directUrl) {
+                       Pooler pooler, String directUrl, Replicas replicas) {
+
+    /**
+     * Read replicas ({@code finehero.db.replicas}, {@code finehero.db.replica.*}).
+     *
+     * @param urls          JDBC URLs of hot standbys of the primary, each reached directly (not through a
+     *                      transaction pooler); empty: every read goes to the primary
+     * @param maxLag        a replica further behind the primary than this is skipped until it catches up
+     * @param probeInterval how often each replica's replay position (and the primary's) is probed
+     * @param poolMax       connections each replica's own pool opens at most
+     */
+    public record Replicas(java.util.List<String> urls, Duration maxLag, Duration probeInterval, int poolMax) {
+        public static final Replicas NONE = new Replicas(java.util.List.of(), Duration.ofSeconds(5), Duration.ofSeconds(1), 4);
+
+        public Replicas {
+            urls = java.util.List.copyOf(urls);
+            Objects.requireNonNull(maxLag, "maxLag");
+            Objects.requireNonNull(probeInterval, "probeInterval");
+            for (String replica : urls) {
+                if (!replica.startsWith("jdbc:postgresql:")) {
+                    throw new IllegalArgumentException("configuration finehero.db.replicas has '" + replica
+                            + "': expected jdbc:postgresql: URLs of streaming replicas, comma-separated (env var FINEHERO_DB_REPLICAS)");
+                }
+            }
+            if (probeInterval.isZero() || probeInterval.isNegative()) {
+                throw new IllegalArgumentException("configuration finehero.db.replica.probe-interval = " + probeInterval
+                        + " is invalid: expected a positive duration (env var FINEHERO_DB_REPLICA_PROBE_dash_INTERVAL)");
+            }
+        }
+
+        public boolean enabled() {
+            return !urls.isEmpty();
+        }
+
+        static Replicas from(Config db) {
+            return new Replicas(split(ConfigValues.string(db, "replicas")),
+                    ConfigValues.duration(db.get("replica"), "max-lag"),
+                    ConfigValues.duration(db.get("replica"), "probe-interval"),
+                    ConfigValues.intInRange(db.get("replica"), "pool.max", 1, 100));
+        }
+
+        /** Comma-separated URLs; a comma inside a multi-host URL (host1:5432,host2:5432) does not split it. */
+        static java.util.List<String> split(String raw) {
+            return java.util.Arrays.stream(raw.split(",(?=\\s*jdbc:)")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        }
+    }
 
     /**
      * What the pool's connections reach ({@code finehero.db.pooler}). Behind a transaction pooler one
@@ -83,6 +129,7 @@ public record DbConfig(String url, String user, String password, String schema,
         Objects.requireNonNull(faults, "faults");
         Objects.requireNonNull(pooler, "pooler");
         Objects.requireNonNull(directUrl, "directUrl");
+        Objects.requireNonNull(replicas, "replicas");
         if (!url.startsWith("jdbc:h2:") && !url.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("configuration finehero.db.url = '" + url
                     + "' is invalid: expected a jdbc:h2: or jdbc:postgresql: URL (env var FINEHERO_DB_URL)");
@@ -98,6 +145,10 @@ public record DbConfig(String url, String user, String password, String schema,
         if (!directUrl.isEmpty() && !directUrl.startsWith("jdbc:postgresql:")) {
             throw new IllegalArgumentException("configuration finehero.db.direct-url = '" + directUrl
                     + "' is invalid: expected a jdbc:postgresql: URL of the server behind the pooler, or empty (env var FINEHERO_DB_DIRECT_dash_URL)");
+        }
+        if (replicas.enabled() && !url.startsWith("jdbc:postgresql:")) {
+            throw new IllegalArgumentException("configuration finehero.db.replicas is set, but finehero.db.url is an embedded "
+                    + "database, which has no replicas: leave finehero.db.replicas empty or use jdbc:postgresql: (env var FINEHERO_DB_REPLICAS)");
         }
         if (pooler != Pooler.NONE) {
             if (!url.startsWith("jdbc:postgresql:")) {
@@ -115,7 +166,7 @@ public record DbConfig(String url, String user, String password, String schema,
     /** Straight to the database at {@code url}, no pooler in between. */
     public DbConfig(String url, String user, String password, String schema,
                     int poolMin, int poolMax, Duration connectTimeout, Duration slowQuery, Faults faults) {
-        this(url, user, password, schema, poolMin, poolMax, connectTimeout, slowQuery, faults, Pooler.NONE, "");
+        this(url, user, password, schema, poolMin, poolMax, connectTimeout, slowQuery, faults, Pooler.NONE, "", Replicas.NONE);
     }
 
     /** Where migrations and sessions that must stay open connect: {@code directUrl}, or {@code url} without one. */
@@ -135,7 +186,8 @@ public record DbConfig(String url, String user, String password, String schema,
                 ConfigValues.duration(db, "slow"),
                 Faults.from(db),
                 Pooler.of(ConfigValues.string(db, "pooler")),
-                ConfigValues.string(db, "direct-url"));
+                ConfigValues.string(db, "direct-url"),
+                Replicas.from(db));
     }
 
     /**
@@ -168,6 +220,7 @@ public record DbConfig(String url, String user, String password, String schema,
     public String toString() {
         // never print the password
         return "DbConfig[url=" + url + ", user=" + user + ", schema=" + schema + ", pool=" + poolMin + ".." + poolMax
-                + (pooler == Pooler.NONE ? "" : ", pooler=" + pooler.key() + ", directUrl=" + directUrl) + "]";
+                + (pooler == Pooler.NONE ? "" : ", pooler=" + pooler.key() + ", directUrl=" + directUrl)
+                + (replicas.enabled() ? ", replicas=" + replicas.urls() : "") + "]";
     }
 }
