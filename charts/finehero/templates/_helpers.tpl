@@ -74,3 +74,25 @@ true
 {{- .Values.replicaCount -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+The blob volume mounted at /app/blobs: "claim" (a PersistentVolumeClaim), "emptyDir" (PostgreSQL with
+neither a claim nor S3: each pod its own, NOTES warns) or "" (S3, or the embedded trial, whose originals
+sit beside the H2 files in /app/data).
+*/}}
+{{- define "finehero.blobVolume" -}}
+{{- if eq .Values.blobs.store "s3" -}}
+{{- if not .Values.blobs.s3.bucket -}}
+{{- fail "blobs.s3.bucket is required with blobs.store s3 (the bucket must exist)" -}}
+{{- end -}}
+{{- else if or .Values.blobs.filesystem.existingClaim .Values.blobs.filesystem.persistence.enabled -}}
+claim
+{{- else if ne (include "finehero.embedded" .) "true" -}}
+emptyDir
+{{- end -}}
+{{- end }}
+
+{{/* The blob PersistentVolumeClaim's name: the existing one, or the chart's. */}}
+{{- define "finehero.blobClaim" -}}
+{{- .Values.blobs.filesystem.existingClaim | default (printf "%s-blobs" (include "finehero.fullname" .)) -}}
+{{- end }}

@@ -164,7 +164,8 @@ class ChartTest {
         assertThat(at(one(objects, "PodDisruptionBudget"), "spec.minAvailable")).isEqualTo(1);
         Map<String, Object> deployment = one(objects, "Deployment");
         assertThat(at(deployment, "spec.replicas")).as("the HPA owns the replica count").isNull();
-        assertThat(mountPaths(container(deployment))).containsExactly("/tmp");
+        // no H2 volume; the originals' emptyDir until a blob store is chosen
+        assertThat(mountPaths(container(deployment))).containsExactlyInAnyOrder("/tmp", "/app/blobs");
     }
 
     @Test
@@ -381,7 +382,101 @@ class ChartTest {
                 .hasMessageContaining("database.url is required");
     }
 
+    @Test
+    void withPostgresqlAndNoBlobStoreChosenEachPodKeepsOriginalsInAnEmptyDir() {
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys"));
+
+        Map<String, Object> deployment = one(objects, "Deployment");
+        assertThat(mountPaths(container(deployment))).containsExactlyInAnyOrder("/tmp", "/app/blobs");
+        assertThat(volume(deployment, "blobs")).containsEntry("emptyDir", Map.of());
+        assertThat(configData(objects)).containsEntry("FINEHERO_BLOBS_STORE", "filesystem")
+                .containsEntry("FINEHERO_BLOBS_DIRECTORY", "/app/blobs");
+        assertThat(kinds(objects)).doesNotContain("PersistentVolumeClaim");
+    }
+
+    @Test
+    void theEmbeddedTrialKeepsOriginalsBesideItsDatabase() {
+        var objects = render(t -> t);
+
+        assertThat(configData(objects)).containsEntry("FINEHERO_BLOBS_STORE", "filesystem")
+                .doesNotContainKey("FINEHERO_BLOBS_DIRECTORY");
+        assertThat(mountPaths(container(one(objects, "Deployment")))).doesNotContain("/app/blobs");
+    }
+
+    @Test
+    void persistenceMakesAClaimThatOutlivesTheReleaseAndEveryPodMountsIt() {
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys")
+                .set("blobs.filesystem.persistence.enabled", true).set("blobs.filesystem.persistence.size", "50Gi"));
+
+        Map<String, Object> claim = one(objects, "PersistentVolumeClaim");
+        assertThat(at(claim, "metadata.name")).isEqualTo(FULLNAME + "-blobs");
+        assertThat(at(claim, "metadata.annotations")).isEqualTo(Map.of("helm.sh/resource-policy", "keep"));
+        assertThat(strings(at(claim, "spec.accessModes"))).containsExactly("ReadWriteMany");
+        assertThat(at(claim, "spec.resources.requests.storage")).isEqualTo("50Gi");
+        Map<String, Object> deployment = one(objects, "Deployment");
+        assertThat(volume(deployment, "blobs")).isEqualTo(Map.of("name", "blobs",
+                "persistentVolumeClaim", Map.of("claimName", FULLNAME + "-blobs")));
+        assertThat(configData(objects)).containsEntry("FINEHERO_BLOBS_DIRECTORY", "/app/blobs");
+    }
+
+    @Test
+    void anExistingClaimIsMountedAndNoneIsMade() {
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys")
+                .set("blobs.filesystem.existingClaim", "shared-originals"));
+
+        assertThat(kinds(objects)).doesNotContain("PersistentVolumeClaim");
+        assertThat(at(volume(one(objects, "Deployment"), "blobs"), "persistentVolumeClaim.claimName")).isEqualTo("shared-originals");
+    }
+
+    @Test
+    void s3TakesItsBucketFromValuesAndItsKeysFromTheSecret() {
+        var objects = render(t -> t.set("database.url", "jdbc:postgresql://pg:5432/finehero").set("auth.jwtKeys", "test-keys")
+                .set("blobs.store", "s3").set("blobs.s3.endpoint", "http://minio:9000").set("blobs.s3.bucket", "originals")
+                .set("blobs.s3.accessKey", "AKID").set("blobs.s3.secretKey", "s3-secret-value"));
+
+        assertThat(configData(objects)).containsEntry("FINEHERO_BLOBS_STORE", "s3")
+                .containsEntry("FINEHERO_BLOBS_S3_ENDPOINT", "http://minio:9000")
+                .containsEntry("FINEHERO_BLOBS_S3_BUCKET", "originals")
+                .containsEntry("FINEHERO_BLOBS_S3_REGION", "us-east-1")
+                .containsEntry("FINEHERO_BLOBS_S3_PATH_dash_STYLE_dash_ACCESS", "true")
+                .doesNotContainKey("FINEHERO_BLOBS_DIRECTORY")
+                .doesNotContainValue("s3-secret-value");
+        Map<String, Object> secret = one(objects, "Secret");
+        assertThat(decode(at(secret, "data.s3-access-key"))).isEqualTo("AKID");
+        assertThat(decode(at(secret, "data.s3-secret-key"))).isEqualTo("s3-secret-value");
+        Map<String, Object> deployment = one(objects, "Deployment");
+        Map<String, Object> container = container(deployment);
+        assertThat(at(env(container, "FINEHERO_BLOBS_S3_SECRET_dash_KEY"), "valueFrom.secretKeyRef"))
+                .isEqualTo(Map.of("name", FULLNAME, "key", "s3-secret-key", "optional", true));
+        assertThat(at(env(container, "FINEHERO_BLOBS_S3_ACCESS_dash_KEY"), "valueFrom.secretKeyRef.key")).isEqualTo("s3-access-key");
+        assertThat(mountPaths(container)).containsExactly("/tmp");
+    }
+
+    @Test
+    void productionValuesReadTheS3KeysFromTheExistingSecret() {
+        var objects = render(t -> t.withValuesFile(PRODUCTION_VALUES));
+
+        assertThat(configData(objects)).containsEntry("FINEHERO_BLOBS_STORE", "s3")
+                .containsEntry("FINEHERO_BLOBS_S3_BUCKET", "finehero-originals");
+        assertThat(at(env(container(one(objects, "Deployment")), "FINEHERO_BLOBS_S3_ACCESS_dash_KEY"), "valueFrom.secretKeyRef.name"))
+                .isEqualTo("finehero-credentials");
+    }
+
+    @Test
+    void blobValuesTheChartCannotUseAreRefused() {
+        assertThatThrownBy(() -> render(t -> t.set("blobs.store", "gcs"))).hasMessageContaining("blobs.store");
+        assertThatThrownBy(() -> render(t -> t.set("blobs.store", "s3"))).hasMessageContaining("blobs.s3.bucket is required");
+        assertThatThrownBy(() -> render(t -> t.set("blobs.s3.endpoint", "minio:9000"))).hasMessageContaining("blobs.s3.endpoint");
+        assertThatThrownBy(() -> render(t -> t.set("blobs.filesystem.persistence.accessMode", "ReadMany")))
+                .hasMessageContaining("accessMode");
+    }
+
     // --- rendering and navigation ---
+
+    private static Map<String, Object> volume(Map<String, Object> deployment, String name) {
+        return list(at(deployment, "spec.template.spec.volumes")).stream().filter(v -> name.equals(v.get("name"))).findFirst()
+                .orElseThrow(() -> new AssertionError("no volume " + name));
+    }
 
     private static List<Map<String, Object>> render(UnaryOperator<TemplateCommand> options) {
         String manifest = options.apply(new Helm(CHART).template().withName(RELEASE).withNamespace("fines")).call();

@@ -1,5 +1,7 @@
 package com.finehero.server.documents;
 
+import java.util.List;
+
 import com.finehero.api.documents.v1.Document;
 
 /**
@@ -16,6 +18,11 @@ interface DocumentSearch {
 
     /** A document was created, changed, restored or reindexed, and that has committed; {@code document} has its content. */
     default void written(Document document) {
+    }
+
+    /** Documents were written together (a reindex batch), and that has committed: {@link #written} for each. */
+    default void writtenAll(List<Document> documents) {
+        documents.forEach(this::written);
     }
 
     /** A document was deleted, and that has committed. */

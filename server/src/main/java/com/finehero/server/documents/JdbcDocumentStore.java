@@ -85,7 +85,7 @@ final class JdbcDocumentStore implements DocumentStore {
                     JdbcDocumentStore::withContent);
             Sql.batch(connection, "UPDATE documents SET title_terms = ?, content_terms = ?, excerpt = ?, term_count = ? WHERE id = ?",
                     documents.stream().map(document -> Sql.concat(terms(document), List.of(document.getId()))).toList());
-            db.afterCommit(() -> documents.forEach(search::written));
+            db.afterCommit(() -> search.writtenAll(documents));
             return documents.size();
         });
     }

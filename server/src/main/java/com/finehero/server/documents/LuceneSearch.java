@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
@@ -104,9 +103,12 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
     private final BoundedReads reads;
     private final Directory directory;
     private final IndexWriter writer;
+    /**
+     * The searcher every search acquires and releases; only writers refresh it, after their change and
+     * before their call returns, so a search never waits for a reopen and a caller's next search finds
+     * what it just wrote.
+     */
     private final SearcherManager searchers;
-    /** Set after each change to the index, so the next search reopens its reader and sees it. */
-    private final AtomicBoolean changed = new AtomicBoolean();
 
     private LuceneSearch(Database db, BoundedReads reads, Directory directory) throws IOException {
         this.db = db;
@@ -183,6 +185,7 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
             }
         }
         commit();
+        searchers.maybeRefreshBlocking();
         if (!stale.isEmpty()) {
             LOG.log(Level.INFO, "search index: " + stale.size() + " document(s) indexed of " + live.size());
         }
@@ -191,17 +194,29 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
     private void commit() throws IOException {
         writer.setLiveCommitData(Map.of("format", FORMAT).entrySet());
         writer.commit();
-        changed.set(true);
     }
 
     @Override
     public void written(Document document) {
         try {
             writer.updateDocument(new Term(ID, document.getId()), fields(document));
-            changed.set(true);
+            refresh();
         } catch (IOException | RuntimeException e) {
             // the database has committed: the call succeeded; the next start-up brings the index in step
             LOG.log(Level.WARNING, "search index: document " + document.getId() + " not indexed", e);
+        }
+    }
+
+    /** The batch, then one refresh: a reindex of thousands does not reopen the index for each. */
+    @Override
+    public void writtenAll(List<Document> documents) {
+        try {
+            for (Document document : documents) {
+                writer.updateDocument(new Term(ID, document.getId()), fields(document));
+            }
+            refresh();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "search index: " + documents.size() + " reindexed document(s) not all indexed", e);
         }
     }
 
@@ -209,9 +224,29 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
     public void deleted(String id) {
         try {
             writer.deleteDocuments(new Term(ID, id));
-            changed.set(true);
+            refresh();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "search index: document " + id + " not removed", e);
+        }
+    }
+
+    /**
+     * Makes this thread's change visible to the searches that start after it returns: the writer's own
+     * next search finds it. A refresh under way on another writer's thread is waited for (its reader may
+     * predate this change), then this one reopens, cheaply when that refresh already saw the change.
+     * Searches never take this lock: they go on with the current searcher meanwhile.
+     */
+    private void refresh() throws IOException {
+        searchers.maybeRefreshBlocking();
+    }
+
+    /** The live documents the searches starting now see: what the writers' refreshes have made visible. */
+    int visibleDocuments() throws IOException {
+        IndexSearcher current = searchers.acquire();
+        try {
+            return current.getIndexReader().numDocs();
+        } finally {
+            searchers.release(current);
         }
     }
 
@@ -222,9 +257,6 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
         Map<String, Double> scores = new HashMap<>();
         long total;
         try {
-            if (changed.getAndSet(false)) {
-                searchers.maybeRefreshBlocking();
-            }
             IndexSearcher shared = searchers.acquire();
             try {
                 // a searcher of its own over the shared reader: the time limit is this call's

@@ -84,6 +84,22 @@ class LuceneIndexLifecycleTest {
     }
 
     @Test
+    void aWriteIsVisibleToSearchesBeforeItsCallReturnsSoNoSearchReopensTheIndex() throws Exception {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        try (LuceneSearch search = LuceneSearch.open(db, reads, null)) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            assertThat(search.visibleDocuments()).isZero();
+            String meter = store.create(document("Meter hours", "Meters run from 8 to 6.")).getId();
+            // no search ran in between: the writer refreshed the searcher itself
+            assertThat(search.visibleDocuments()).isEqualTo(1);
+            store.create(document("Permit zones", "Residents display a permit."));
+            assertThat(search.visibleDocuments()).isEqualTo(2);
+            store.delete(meter, java.time.Instant.now());
+            assertThat(search.visibleDocuments()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void documentReindexRewritesTheIndexEntriesOfTheDocumentsItIsGiven() {
         BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
         try (LuceneSearch search = LuceneSearch.open(db, reads, null)) {
