@@ -224,21 +224,25 @@ final class FinesGrpcService extends FinesServiceGrpc.FinesServiceImplBase {
     @Override
     public void getFineAnalytics(GetFineAnalyticsRequest request, StreamObserver<GetFineAnalyticsResponse> response) {
         // the contract's rules have checked the range, its length for the bucket and the enums
-        Dialect.Period bucket = switch (request.getBucket()) {
-            case ANALYTICS_BUCKET_DAY -> Dialect.Period.DAY;
-            case ANALYTICS_BUCKET_WEEK -> Dialect.Period.WEEK;
-            case ANALYTICS_BUCKET_MONTH -> Dialect.Period.MONTH;
-            case ANALYTICS_BUCKET_UNSPECIFIED, UNRECOGNIZED -> throw FineHeroException.invalidField("bucket", "must be DAY, WEEK or MONTH");
-        };
-        FineStore.AnalyticsQuery query = new FineStore.AnalyticsQuery(Times.toInstant(request.getStartTime()),
-                Times.toInstant(request.getEndTime()), bucket, request.getGroupBy(),
-                JurisdictionScope.of("jurisdiction", request.getJurisdiction()), Principal.current().scope());
+        FineStore.AnalyticsQuery query = analyticsQuery(request, "jurisdiction", Principal.current().scope());
         List<FineAnalyticsRow> rows = store.analytics(query, MAX_ANALYTICS_ROWS + 1);
         if (rows.size() > MAX_ANALYTICS_ROWS) {
             throw FineHeroException.invalidField("bucket", "the answer would have more than " + MAX_ANALYTICS_ROWS
                     + " rows (buckets x groups x currencies); use a shorter range, longer buckets, a jurisdiction or another group_by");
         }
         reply(response, GetFineAnalyticsResponse.newBuilder().addAllRows(rows).build());
+    }
+
+    /** What GetFineAnalytics reads for {@code request}, within {@code scope}; {@code field} names the jurisdiction in errors. */
+    static FineStore.AnalyticsQuery analyticsQuery(GetFineAnalyticsRequest request, String field, JurisdictionScope scope) {
+        Dialect.Period bucket = switch (request.getBucket()) {
+            case ANALYTICS_BUCKET_DAY -> Dialect.Period.DAY;
+            case ANALYTICS_BUCKET_WEEK -> Dialect.Period.WEEK;
+            case ANALYTICS_BUCKET_MONTH -> Dialect.Period.MONTH;
+            case ANALYTICS_BUCKET_UNSPECIFIED, UNRECOGNIZED -> throw FineHeroException.invalidField("bucket", "must be DAY, WEEK or MONTH");
+        };
+        return new FineStore.AnalyticsQuery(Times.toInstant(request.getStartTime()), Times.toInstant(request.getEndTime()), bucket,
+                request.getGroupBy(), JurisdictionScope.of(field, request.getJurisdiction()), scope);
     }
 
     @Override

@@ -26,10 +26,8 @@ import com.finehero.api.fines.v1.GetFineAnalyticsResponse;
 import com.finehero.server.documents.Audience;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.Documents;
-import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
-import com.finehero.server.platform.security.JurisdictionScope;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
@@ -126,15 +124,8 @@ final class FinesReportHandler extends AbstractTaskHandler {
             return result(earlier.getFirst(), -1);
         }
         context.progress(10, "reading the analytics");
-        Dialect.Period bucket = switch (request.getBucket()) {
-            case ANALYTICS_BUCKET_DAY -> Dialect.Period.DAY;
-            case ANALYTICS_BUCKET_WEEK -> Dialect.Period.WEEK;
-            default -> Dialect.Period.MONTH;
-        };
         // what GetFineAnalytics answers this submitter: their scope narrows the jurisdiction asked for
-        List<FineAnalyticsRow> rows = fines.analytics(new FineStore.AnalyticsQuery(Times.toInstant(request.getStartTime()),
-                Times.toInstant(request.getEndTime()), bucket, request.getGroupBy(),
-                JurisdictionScope.of("payload.jurisdiction", request.getJurisdiction()), submitter.scope()),
+        List<FineAnalyticsRow> rows = fines.analytics(FinesGrpcService.analyticsQuery(request, "payload.jurisdiction", submitter.scope()),
                 FinesGrpcService.MAX_ANALYTICS_ROWS + 1);
         if (rows.size() > FinesGrpcService.MAX_ANALYTICS_ROWS) {
             throw FineHeroException.invalidField("payload.bucket", "the report would have more than " + FinesGrpcService.MAX_ANALYTICS_ROWS
