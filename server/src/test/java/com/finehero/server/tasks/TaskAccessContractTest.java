@@ -125,6 +125,7 @@ abstract class TaskAccessContractTest {
             case "fine_import" -> payload.putFields("csv", string("citation_number,jurisdiction,violation_code,amount,currency,issue_time,due_time"));
             case "appeal_letter" -> payload.putFields("fine_id", string(viewersContestedFine.getId()));
             case "alert_webhook" -> payload.putFields("alert", string("{}"));
+            case "fines_report" -> payload.putFields("from", string("2026-01-01")).putFields("to", string("2026-02-01"));
             default -> { }
         }
         return SubmitTaskRequest.newBuilder().setType(type).setPayload(payload)
