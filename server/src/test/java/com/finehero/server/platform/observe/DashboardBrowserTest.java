@@ -387,9 +387,15 @@ class DashboardBrowserTest {
         @Override
         public void close() throws Exception {
             devtools.abort();
+            // Chromium's helper processes (network service, GPU) keep writing to the profile after the main one dies
+            chromium.descendants().forEach(ProcessHandle::destroyForcibly);
             chromium.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            for (int attempt = 0; attempt < 5 && Files.exists(profile); attempt++) {
+                try (var files = Files.walk(profile)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                } catch (java.io.UncheckedIOException | java.io.IOException vanished) {
+                    Thread.sleep(200); // a file went while we walked: walk again
+                }
             }
         }
     }
