@@ -19,9 +19,9 @@ import org.redisson.client.codec.ByteArrayCodec;
  * 20-byte version prefix, that it is still current. So large values cross the network once per change,
  * a hot entry costs Redis one small round trip per window instead of one per read, and another
  * instance's change is served stale for at most {@code trustedFor} (never on the instance that made
- * it: a write drops the local copy). A zero window confirms every read. If an invalidation
- * could not reach Redis, the region is flushed before it is read from again: an entry that missed an
- * invalidation must never be served.
+ * it: a write drops the local copy). A zero window confirms every read. A change that could not
+ * reach Redis is owed ({@link OwedChanges}) and delivered as soon as Redis answers; until then this
+ * instance reads that key from the database.
  */
 final class RedisCacheRegion implements CacheRegion {
 
@@ -36,6 +36,9 @@ final class RedisCacheRegion implements CacheRegion {
     /** Reads only the version prefix, so a near copy can be confirmed without moving the value. */
     private static final String VERSION_OF = "return redis.call('GETRANGE', KEYS[1], 0, 19)";
 
+    /** Keys whose change may be owed at once before the whole region is flushed instead. */
+    private static final int MAX_OWED = 10_000;
+
     /** The confirmation time of a copy Redis has not confirmed since it was fetched. */
     private static final long UNCONFIRMED = Long.MIN_VALUE;
 
@@ -47,7 +50,7 @@ final class RedisCacheRegion implements CacheRegion {
     private final CacheStats stats = new CacheStats();
     /** Near copies of stored entries, each with when Redis last confirmed it was current. */
     private final com.github.benmanes.caffeine.cache.Cache<String, Near> near;
-    private volatile boolean missedInvalidation;
+    private final OwedChanges owed;
 
     RedisCacheRegion(String name, Duration ttl, RedisConnector redis, long nearEntries, Duration trustedFor, Clock clock) {
         this.name = Objects.requireNonNull(name, "name");
@@ -56,6 +59,7 @@ final class RedisCacheRegion implements CacheRegion {
         this.trustedForMillis = trustedFor.toMillis();
         this.ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
         this.near = LocalCacheRegion.bounded(ttl, Math.max(1, nearEntries), stats);
+        this.owed = new OwedChanges(name, redis, stats, MAX_OWED, client -> client.getKeys().deleteByPatternAsync(redis.key(name, "*")));
     }
 
     @Override
@@ -80,8 +84,8 @@ final class RedisCacheRegion implements CacheRegion {
     }
 
     private Optional<byte[]> lookup(String key) {
-        Optional<RedissonClient> client = usable();
-        if (client.isEmpty()) {
+        Optional<RedissonClient> client = redis.available();
+        if (client.isEmpty() || owed.owes(key)) {
             return Optional.empty();
         }
         try {
@@ -114,7 +118,8 @@ final class RedisCacheRegion implements CacheRegion {
             stats.error();
             return Optional.empty();
         } catch (RuntimeException e) {
-            failed(e, false);
+            stats.error();
+            redis.failed(e);
             return Optional.empty();
         }
     }
@@ -133,16 +138,7 @@ final class RedisCacheRegion implements CacheRegion {
     @Override
     public void invalidate(String key) {
         near.invalidate(key);
-        Optional<RedissonClient> client = redis.available();
-        if (client.isEmpty()) {
-            missedInvalidation = true;
-            return;
-        }
-        try {
-            client.get().getBucket(redisKey(key), ByteArrayCodec.INSTANCE).delete();
-        } catch (RuntimeException e) {
-            failed(e, true);
-        }
+        owed.deliver(key, client -> client.getBucket(redisKey(key), ByteArrayCodec.INSTANCE).deleteAsync());
     }
 
     @Override
@@ -152,42 +148,8 @@ final class RedisCacheRegion implements CacheRegion {
 
     private void write(String key, byte[] stored) {
         near.invalidate(key);
-        Optional<RedissonClient> client = redis.available();
-        if (client.isEmpty()) {
-            missedInvalidation = true;
-            return;
-        }
-        try {
-            client.get().getScript(ByteArrayCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, PUT_IF_NEWER,
-                    RScript.ReturnType.INTEGER, List.of(redisKey(key)), stored, ttlMillis);
-        } catch (RuntimeException e) {
-            failed(e, true);
-        }
-    }
-
-    /** Redis, once any invalidation it missed has been made good by flushing the region. */
-    private Optional<RedissonClient> usable() {
-        Optional<RedissonClient> client = redis.available();
-        if (client.isEmpty() || !missedInvalidation) {
-            return client;
-        }
-        try {
-            client.get().getKeys().deleteByPattern(redis.key(name, "*"));
-            near.invalidateAll();
-            missedInvalidation = false;
-            return client;
-        } catch (RuntimeException e) {
-            failed(e, true);
-            return Optional.empty();
-        }
-    }
-
-    private void failed(RuntimeException e, boolean wasWrite) {
-        stats.error();
-        if (wasWrite) {
-            missedInvalidation = true;
-        }
-        redis.failed(e);
+        owed.deliver(key, client -> client.getScript(ByteArrayCodec.INSTANCE).evalAsync(RScript.Mode.READ_WRITE, PUT_IF_NEWER,
+                RScript.ReturnType.INTEGER, List.of(redisKey(key)), stored, ttlMillis));
     }
 
     private String redisKey(String key) {

@@ -103,6 +103,26 @@ public final class RedisConnector implements AutoCloseable {
         return Optional.of(current);
     }
 
+    /**
+     * The client whenever one is connected, also in the quiet period after a failure: for a cache change
+     * that must reach Redis even so (see {@link OwedChanges}), never for a read.
+     */
+    Optional<RedissonClient> connected() {
+        RedissonClient current = client.get();
+        if (current == null && config.enabled() && clock.instant().isAfter(quietUntil)) {
+            connectInBackground();
+        }
+        return closed ? Optional.empty() : Optional.ofNullable(current);
+    }
+
+    boolean isInQuietPeriod() {
+        return clock.instant().isBefore(quietUntil);
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Records a failed command: Redis is skipped for the retry period. */
     public void failed(Throwable error) {
         boolean wasUp = clock.instant().isAfter(quietUntil);
@@ -155,8 +175,12 @@ public final class RedisConnector implements AutoCloseable {
      * which callers do not report through {@link #failed}: Redis stays usable for this instance's writes.
      */
     <T> T awaitRead(RFuture<T> reply) {
+        return await(reply, Math.max(1, config.timeout().toMillis()));
+    }
+
+    private static <T> T await(RFuture<T> reply, long millis) {
         try {
-            return reply.toCompletableFuture().get(Math.max(1, config.timeout().toMillis()), TimeUnit.MILLISECONDS);
+            return reply.toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             throw new ReadTimeout();
         } catch (InterruptedException e) {
@@ -165,6 +189,16 @@ public final class RedisConnector implements AutoCloseable {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
         }
+    }
+
+    /**
+     * Waits for a cache change: the command's own timeout ({@code write-timeout}), or only as long as a
+     * read would ({@code timeout}) when {@code briefly}. A change not confirmed in time may still land
+     * later, which is harmless: every change is the newest version, a tombstone, or a deletion.
+     */
+    <T> T awaitWrite(RFuture<T> reply, boolean briefly) {
+        // Redisson ends the command itself after write-timeout; the margin lets its own error arrive first
+        return briefly ? awaitRead(reply) : await(reply, config.writeTimeout().toMillis() + 100);
     }
 
     /** A cache read Redis did not answer within {@code finehero.redis.timeout}. */

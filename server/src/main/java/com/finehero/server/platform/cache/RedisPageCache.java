@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
+import org.redisson.api.RFuture;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.ByteArrayCodec;
@@ -17,8 +18,9 @@ import org.redisson.client.codec.StringCodec;
  * {@link PageCache} in Redis, shared by every instance: the global generation is a Redis counter, the
  * dependency generations (and that of pages without a dependency, field {@code -}) are fields of one
  * Redis hash, a page key includes the stamp they make, and one Lua script reads the stamp and the page
- * in a single round trip; another bumps many dependencies in one. If a bump could not reach Redis, the
- * global generation is bumped before Redis is read again.
+ * in a single round trip; another bumps many dependencies in one. A bump that could not reach Redis is
+ * owed ({@link OwedChanges}) and delivered as soon as Redis answers; until then this instance reads no
+ * page from Redis.
  *
  * <p>The script names the page key it reads only once it has read the stamp, so Redis Cluster cannot
  * route it by that key: every key of one region carries the region's hash tag
@@ -33,6 +35,9 @@ final class RedisPageCache implements PageCache {
     private static final String INVALIDATE = """
             for _, field in ipairs(ARGV) do redis.call('HINCRBY', KEYS[1], field, 1) end
             return 0""";
+    /** Dependency bumps that may be owed at once before one bump of the global generation replaces them. */
+    private static final int MAX_OWED = 1_000;
+    private static final String GENERATION = "*";
     /** The hash field of pages read without a dependency. */
     private static final String UNDEPENDING = "-";
 
@@ -40,18 +45,19 @@ final class RedisPageCache implements PageCache {
     private final RedisConnector redis;
     private final long ttlMillis;
     private final CacheStats stats = new CacheStats();
-    private volatile boolean missedInvalidation;
+    private final OwedChanges owed;
 
     RedisPageCache(String name, Duration ttl, RedisConnector redis) {
         this.name = Objects.requireNonNull(name, "name");
         this.redis = Objects.requireNonNull(redis, "redis");
         this.ttlMillis = ttl.toMillis();
+        this.owed = new OwedChanges(name, redis, stats, MAX_OWED, this::bumpGeneration);
     }
 
     @Override
     public Lookup lookup(String key, String dependency) {
-        Optional<RedissonClient> client = usable();
-        if (client.isEmpty()) {
+        Optional<RedissonClient> client = redis.available();
+        if (client.isEmpty() || owed.owesAnything()) {
             stats.miss();
             return new Lookup(null, Optional.empty());
         }
@@ -102,38 +108,16 @@ final class RedisPageCache implements PageCache {
 
     @Override
     public void invalidateAll() {
-        Optional<RedissonClient> client = redis.available();
-        if (client.isEmpty()) {
-            missedInvalidation = true;
-            return;
-        }
-        try {
-            client.get().getAtomicLong(generationKey()).incrementAndGet();
-        } catch (RuntimeException e) {
-            missedInvalidation = true;
-            stats.error();
-            redis.failed(e);
-        }
+        owed.deliver(GENERATION, this::bumpGeneration);
     }
 
     @Override
     public void invalidate(Collection<String> dependencies) {
-        Optional<RedissonClient> client = redis.available();
-        if (client.isEmpty()) {
-            missedInvalidation = true;
-            return;
-        }
         List<Object> fields = new ArrayList<>();
         fields.add(UNDEPENDING);
-        dependencies.stream().mapToInt(PageCache::bucket).distinct().forEach(bucket -> fields.add(Integer.toString(bucket)));
-        try {
-            client.get().getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, INVALIDATE, RScript.ReturnType.INTEGER,
-                    List.of(dependenciesKey()), fields.toArray());
-        } catch (RuntimeException e) {
-            missedInvalidation = true;
-            stats.error();
-            redis.failed(e);
-        }
+        dependencies.stream().mapToInt(PageCache::bucket).distinct().sorted().forEach(bucket -> fields.add(Integer.toString(bucket)));
+        owed.deliver(fields.toString(), client -> client.getScript(StringCodec.INSTANCE).evalAsync(RScript.Mode.READ_WRITE, INVALIDATE,
+                RScript.ReturnType.INTEGER, List.of(dependenciesKey()), fields.toArray()));
     }
 
     @Override
@@ -141,19 +125,8 @@ final class RedisPageCache implements PageCache {
         return stats;
     }
 
-    private Optional<RedissonClient> usable() {
-        Optional<RedissonClient> client = redis.available();
-        if (client.isPresent() && missedInvalidation) {
-            try {
-                client.get().getAtomicLong(generationKey()).incrementAndGet();
-                missedInvalidation = false;
-            } catch (RuntimeException e) {
-                stats.error();
-                redis.failed(e);
-                return Optional.empty();
-            }
-        }
-        return client;
+    private RFuture<Long> bumpGeneration(RedissonClient client) {
+        return client.getAtomicLong(generationKey()).incrementAndGetAsync();
     }
 
     private String generationKey() {
