@@ -72,8 +72,14 @@ public final class RealtimeBench {
     private final String host;
     private final int port;
     private final Channel[] channels;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    /**
+     * The JDK's HTTP client reads every connection it holds on one selector thread: thousands of SSE
+     * and WebSocket watchers on one client queue behind that thread and measure it, not the server.
+     * A client per {@value #CONNECTIONS_PER_CLIENT} connections spreads them.
+     */
+    private static final int CONNECTIONS_PER_CLIENT = 250;
+    private final HttpClient[] http;
+    private final AtomicLong nextClient = new AtomicLong();
     private final String token;
     private final ConcurrentHistogram lagMillis = new ConcurrentHistogram(60_000, 3);
     private final AtomicLong deliveries = new AtomicLong();
@@ -91,7 +97,11 @@ public final class RealtimeBench {
     /** Delivery lag by face, to tell a stall of one face from a stall of the feed. */
     private final Map<String, ConcurrentHistogram> lagByFace = new ConcurrentHashMap<>();
 
-    private RealtimeBench(String host, int port, Channel[] channels, String token) {
+    private RealtimeBench(String host, int port, Channel[] channels, String token, int httpWatchers) {
+        this.http = new HttpClient[Math.max(1, (httpWatchers + CONNECTIONS_PER_CLIENT - 1) / CONNECTIONS_PER_CLIENT)];
+        for (int i = 0; i < http.length; i++) {
+            http[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
+        }
         this.host = host;
         this.port = port;
         this.channels = channels;
@@ -122,7 +132,7 @@ public final class RealtimeBench {
             Channel producer = BenchAuth.signedIn(producerRaw);
             Channel[] signed = raw.stream().map(BenchAuth::signedIn).toArray(Channel[]::new);
             String token = BenchAuth.accessToken(raw.getFirst());
-            RealtimeBench bench = new RealtimeBench(host, watchPort, signed, token);
+            RealtimeBench bench = new RealtimeBench(host, watchPort, signed, token, watchers - grpcWatchers);
             Map<String, Object> result = bench.run(label, producer, watchers, rate, measure, jdbcUrl, serverPid);
             String line = new Gson().toJson(result);
             Files.writeString(out, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -325,7 +335,7 @@ public final class RealtimeBench {
 
     /** Event streams the watched instance has open, from its Prometheus metrics. */
     private long streamsOpen() throws Exception {
-        HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
+        HttpResponse<String> metrics = http[0].send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
                 .header("authorization", "Bearer " + token).header("accept", "text/plain").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         Matcher matcher = STREAMS.matcher(metrics.body());
@@ -354,9 +364,11 @@ public final class RealtimeBench {
     private abstract class Watcher {
         final String fineId;
         final Map<Long, AtomicLong> versions = new ConcurrentHashMap<>();
+        final HttpClient client;
 
         Watcher(String fineId) {
             this.fineId = fineId;
+            this.client = http[(int) (nextClient.getAndIncrement() % http.length)];
         }
 
         abstract void open() throws Exception;
@@ -469,7 +481,7 @@ public final class RealtimeBench {
             reader = Thread.ofVirtual().start(() -> {
                 boolean released = false;
                 try {
-                    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(
+                    HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(
                                     URI.create("http://" + host + ":" + port + "/v1/events:watch?fineId=" + fineId))
                             .header("authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                     body = response.body();
@@ -529,7 +541,7 @@ public final class RealtimeBench {
         @Override
         void open() {
             opening.acquireUninterruptibly();
-            http.newWebSocketBuilder().header("authorization", "Bearer " + token)
+            client.newWebSocketBuilder().header("authorization", "Bearer " + token)
                     .buildAsync(URI.create("ws://" + host + ":" + port + "/v1/events"), new WebSocket.Listener() {
                         private final StringBuilder text = new StringBuilder();
 
