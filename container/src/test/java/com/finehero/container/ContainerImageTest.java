@@ -154,7 +154,9 @@ class ContainerImageTest {
                     "FINEHERO_REDIS_PREFIX", prefix,
                     "FINEHERO_AUTH_JWT_KEYS", jwks));
             awaitReady(container, port, System.nanoTime());
-            assertThat(logs(container)).contains("database POSTGRESQL").contains("cache redis UP");
+            // readiness can answer 200 a moment before the start-up line is written
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(logs(container)).contains("database POSTGRESQL").contains("cache redis UP"));
             Fine fine = callsSucceed(port, "PG");
             assertRunsAsNonRoot(container);
             assertNothingWrittenOutsideTheVolume(container);
