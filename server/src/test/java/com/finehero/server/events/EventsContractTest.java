@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import com.finehero.api.auth.v1.AuthServiceGrpc;
@@ -49,6 +50,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The event feed end to end over gRPC and SSE: a fine's changes arrive in order with growing ids, a
@@ -155,6 +157,95 @@ abstract class EventsContractTest {
                 }
             }
             assertThat(ids).containsExactly(Long.toString(heard.get(2).getId()), Long.toString(heard.get(3).getId()));
+        }
+    }
+
+    @Test
+    void aBusyFineStreamsOverSseAndWebSocketAsFastAsItChanges() throws Exception {
+        Fine fine = fine("owner-burst", "EV-B");
+        Set<Long> overSse = ConcurrentHashMap.newKeySet();
+        Set<Long> overSocket = ConcurrentHashMap.newKeySet();
+        // as a browser's EventSource does: when a stream ends (its lifetime here is 5 s), open the next
+        // with Last-Event-ID
+        Thread sseReader = Thread.ofVirtual().start(() -> {
+            String lastEventId = "";
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    HttpRequest.Builder request = HttpRequest.newBuilder(app().uri("/v1/events:watch?fineId=" + fine.getId()))
+                            .header("authorization", "Bearer " + app().adminAccessToken()).timeout(Duration.ofSeconds(30)).GET();
+                    if (!lastEventId.isEmpty()) {
+                        request.header("Last-Event-ID", lastEventId);
+                    }
+                    HttpResponse<InputStream> sse = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+                    try (InputStream body = sse.body()) {
+                        BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+                        String line;
+                        while ((line = lines.readLine()) != null) {
+                            if (line.startsWith("id: ")) {
+                                lastEventId = line.substring(4);
+                            } else if (line.startsWith("data: ")) {
+                                versionOf(line.substring(6), overSse);
+                            }
+                        }
+                    }
+                }
+            } catch (java.io.IOException e) {
+                // the test is over
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (SocketWatch socket = SocketWatch.open(wsUri("/v1/events?access_token=" + app().adminAccessToken()), null)) {
+            socket.send("{\"subscribe\": {\"fineId\": \"" + fine.getId() + "\"}}");
+            Thread.ofVirtual().start(() -> {
+                try {
+                    Object next;
+                    while ((next = socket.poll(Duration.ofSeconds(30))) instanceof String text) {
+                        versionOf(text, overSocket);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Fine current = fine;
+            long subscribing = System.nanoTime();
+            while (overSse.isEmpty() || overSocket.isEmpty()) {
+                assertThat(Duration.ofNanos(System.nanoTime() - subscribing)).as("both streams hear the fine").isLessThan(Duration.ofSeconds(20));
+                current = touched(current);
+                Thread.sleep(200);
+            }
+
+            long first = current.getVersion() + 1;
+            for (int i = 0; i < 200; i++) {
+                current = touched(current);
+            }
+            List<Long> changes = java.util.stream.LongStream.rangeClosed(first, current.getVersion()).boxed().toList();
+            // a stream that waited for its call to be ready by polling carried about 25 events a second
+            await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> {
+                assertThat(overSse).as("over SSE").containsAll(changes);
+                assertThat(overSocket).as("over WebSocket").containsAll(changes);
+            });
+        } finally {
+            sseReader.interrupt();
+        }
+    }
+
+    private Fine touched(Fine fine) {
+        return fines().updateFine(UpdateFineRequest.newBuilder()
+                .setFine(fine.toBuilder().setViolationDescription("changed at version " + fine.getVersion()))
+                .setUpdateMask(FieldMask.newBuilder().addPaths("violation_description")).build());
+    }
+
+    /** Adds the fine version an event's JSON carries (a RESYNC marker or another frame carries none). */
+    private static void versionOf(String json, Set<Long> versions) {
+        try {
+            Event.Builder event = Event.newBuilder();
+            JsonFormat.parser().ignoringUnknownFields().merge(json, event);
+            if (event.hasFine()) {
+                versions.add(event.getFine().getVersion());
+            }
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            // not an event
         }
     }
 

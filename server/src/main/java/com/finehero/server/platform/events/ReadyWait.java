@@ -10,6 +10,8 @@ import io.grpc.stub.ServerCallStreamObserver;
  */
 public final class ReadyWait {
 
+    private static final long MAX_WAIT_MILLIS = 100;
+
     private final ServerCallStreamObserver<?> call;
     private final Object lock = new Object();
 
@@ -22,11 +24,18 @@ public final class ReadyWait {
         });
     }
 
-    /** Waits until the call takes another message; false when the caller went away. */
+    /**
+     * Waits until the call takes another message; false when the caller went away. The wait also looks
+     * again on its own, soon at first and then less often: grpc-java's in-process server (the REST and
+     * WebSocket faces) queues a call's on-ready signal behind the running method, so there it never
+     * comes while the watcher waits.
+     */
     public boolean await() throws InterruptedException {
+        long wait = 1;
         synchronized (lock) {
             while (!call.isReady() && !call.isCancelled()) {
-                lock.wait(100);
+                lock.wait(wait);
+                wait = Math.min(MAX_WAIT_MILLIS, wait * 2);
             }
         }
         return !call.isCancelled();

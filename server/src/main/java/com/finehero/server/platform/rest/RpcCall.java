@@ -53,8 +53,19 @@ final class RpcCall {
     }
 
     /**
-     * Starts a server stream whose messages and end go to {@code response}; the caller asks for each
-     * message ({@code disableAutoRequestWithInitial} in its {@code beforeStart}).
+     * Messages a REST or WebSocket stream asks for ahead of what it has written. The in-process server
+     * runs a watch's method as one long task of the call, so grpc-java cannot deliver the call's
+     * on-ready signal until the method returns: with one message asked for at a time, the method saw
+     * each new request only by polling {@code isReady()}, and a stream carried a few dozen events a
+     * second. A window keeps the call ready while the HTTP client keeps up; a client that stops
+     * reading still holds at most this many, and the watcher's own bounded queue takes the rest.
+     */
+    static final int STREAM_WINDOW = 16;
+
+    /**
+     * Starts a server stream whose messages and end go to {@code response}; the caller asks for
+     * {@link #STREAM_WINDOW} messages at first ({@code disableAutoRequestWithInitial} in its
+     * {@code beforeStart}) and one more for each it has written.
      */
     void serverStream(Message request, io.grpc.stub.ClientResponseObserver<Message, Message> response) {
         ClientCalls.asyncServerStreamingCall(channel.newCall(method, options), request, response);

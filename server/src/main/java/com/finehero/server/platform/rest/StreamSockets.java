@@ -276,7 +276,7 @@ final class StreamSockets implements AutoCloseable {
             @Override
             public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
                 this.call = requestStream;
-                requestStream.disableAutoRequestWithInitial(1);
+                requestStream.disableAutoRequestWithInitial(RpcCall.STREAM_WINDOW);
             }
 
             @Override

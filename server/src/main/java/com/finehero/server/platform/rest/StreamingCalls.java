@@ -47,8 +47,9 @@ final class StreamingCalls {
     /**
      * Sends a server stream. The call runs on a thread of its own (the in-process channel runs a service
      * method on the thread that starts it, and a watch's method blocks for as long as it watches) and
-     * hands each message over one at a time: the next is asked for only once this one is written, so a
-     * slow HTTP client slows the watcher, whose own bounded queue decides what happens next.
+     * hands messages over within a small window ({@link RpcCall#STREAM_WINDOW}): one more is asked for
+     * each time one is written, so a slow HTTP client slows the watcher, whose own bounded queue decides
+     * what happens next.
      *
      * <p>A failure that comes before anything else (refused, not found, too many streams) is answered
      * with its HTTP status. Otherwise headers go out once the first message arrives or after
@@ -122,7 +123,7 @@ final class StreamingCalls {
         return value > 0 ? Long.toString(value) : "";
     }
 
-    /** What the stream's call hands over: messages, then a failure or the end; one message outstanding at a time. */
+    /** What the stream's call hands over: messages, then a failure or the end; at most a window of them waiting. */
     private static final class Arrivals implements ClientResponseObserver<Message, Message> {
         private static final Object COMPLETED = new Object();
         private final LinkedBlockingQueue<Object> items = new LinkedBlockingQueue<>();
@@ -131,7 +132,7 @@ final class StreamingCalls {
         @Override
         public void beforeStart(ClientCallStreamObserver<Message> requestStream) {
             this.call = requestStream;
-            requestStream.disableAutoRequestWithInitial(1);
+            requestStream.disableAutoRequestWithInitial(RpcCall.STREAM_WINDOW);
         }
 
         @Override
