@@ -161,12 +161,15 @@ public final class RealtimeBench {
         long[] memoryBefore = memory(serverPid);
         long openStart = System.nanoTime();
         List<Watcher> watchers = new ArrayList<>();
+        int grpcOpened = 0;
         for (int i = 0; i < watcherCount; i++) {
             String fineId = watched.get(i % fineCount).getId();
+            // gRPC watchers count their own turn over the channels: by i they would use only the channels
+            // whose number mod 10 is a gRPC slot, and pile more streams on those than the server allows
             Watcher watcher = switch (i % 10) {
                 case 6, 7 -> new SseWatcher(fineId);
                 case 8, 9 -> new SocketWatcher(fineId);
-                default -> new GrpcWatcher(fineId, channels[i % channels.length]);
+                default -> new GrpcWatcher(fineId, channels[grpcOpened++ % channels.length]);
             };
             watcher.open();
             watchers.add(watcher);
