@@ -49,7 +49,7 @@ final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
         Principal caller = Principal.current();
         ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) response;
         ReadyWait ready = new ReadyWait(call);
-        try (Subscription events = feed.subscribe(caller, face(), filter(caller, request),
+        try (Subscription events = feed.subscribe(caller, face(), records(request), filter(caller, request),
                 request.getAfterEventId())) {
             io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
             while (!ready.cancelled() && !endsNow(deadline)) {
@@ -93,6 +93,15 @@ final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
     /** gRPC, or the REST bridge's Server-Sent Events or WebSocket. */
     private static String face() {
         return RequestContext.streamFace();
+    }
+
+    /** The records a watch of one fine or task can hear about (empty: any), so the feed offers it only theirs. */
+    private static Set<String> records(WatchEventsRequest request) {
+        if (request.getFineId().isEmpty() && request.getTaskId().isEmpty()) {
+            return Set.of();
+        }
+        return java.util.stream.Stream.of(request.getFineId(), request.getTaskId()).filter(id -> !id.isEmpty())
+                .map(Replies::id).collect(Collectors.toSet());
     }
 
     /** The request's filters, each narrowing what the caller may see anyway. */

@@ -117,7 +117,7 @@ final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
         ReadyWait ready = new ReadyWait(call);
         try (AutoCloseable slot = watchSlot(caller.subject());
              Subscription changes = feed.subscribe(caller, com.finehero.server.platform.observe.RequestContext.streamFace(),
-                     event -> event.topic().equals(TaskFeedEvents.TOPIC) && event.recordId().equals(id), 0)) {
+                     java.util.Set.of(id), event -> event.topic().equals(TaskFeedEvents.TOPIC) && event.recordId().equals(id), 0)) {
             Task current = require(caller, id);
             response.onNext(current);
             long deadline = System.nanoTime() + MAX_WATCH.toNanos();

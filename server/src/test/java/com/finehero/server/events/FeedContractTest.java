@@ -9,7 +9,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.fines.v1.CreateFineRequest;
@@ -76,6 +78,23 @@ abstract class FeedContractTest {
 
     private Subscription subscribe(String topic) {
         return app().app().events().subscribe(Principal.SYSTEM, "test", event -> event.topic().equals(topic), 0);
+    }
+
+    @Test
+    void aWatcherOfOneRecordIsOfferedOnlyThatRecordsEvents() throws Exception {
+        String topic = "rec-" + UUID.randomUUID().toString().substring(0, 8);
+        Set<String> offered = ConcurrentHashMap.newKeySet();
+        try (Subscription events = app().app().events().subscribe(Principal.SYSTEM, "test", Set.of(topic + "-mine"), event -> {
+                    offered.add(event.recordId());
+                    return event.recordId().equals(topic + "-mine");
+                }, 0);
+             Connection writer = connect()) {
+            writer.setAutoCommit(true);
+            insert(writer, topic, topic + "-other");
+            insert(writer, topic, topic + "-mine");
+            assertThat(records(events, 1)).containsExactly(topic + "-mine");
+            assertThat(offered).as("records whose events reached the filter").containsExactly(topic + "-mine");
+        }
     }
 
     @Test

@@ -65,6 +65,13 @@ public final class EventFeed implements AutoCloseable {
     private final FeedMetrics metrics;
     private final Map<String, EventAccess> topics = new ConcurrentHashMap<>();
     private final Set<Subscription> subscriptions = ConcurrentHashMap.newKeySet();
+    /** Subscriptions that may want any record's events: each event is offered to every one of them. */
+    private final Set<Subscription> broad = ConcurrentHashMap.newKeySet();
+    /**
+     * Subscriptions that want only some records' events, by record id: an event is offered to those of
+     * its record, so ten thousand watchers of one fine each cost an event nothing on the others.
+     */
+    private final Map<String, Set<Subscription>> byRecord = new ConcurrentHashMap<>();
     private final Map<String, Integer> streamsPerUser = new HashMap<>();
     private int streams;
     private final ReentrantLock wakeLock = new ReentrantLock();
@@ -129,14 +136,33 @@ public final class EventFeed implements AutoCloseable {
      * @param face how the stream reaches the caller (grpc, sse, websocket), for metrics
      */
     public Subscription subscribe(Principal caller, String face, Predicate<FeedEvent> filter, long afterEventId) {
+        return subscribe(caller, face, Set.of(), filter, afterEventId);
+    }
+
+    /**
+     * As {@link #subscribe(Principal, String, Predicate, long)}, for a stream that wants only the events
+     * of {@code recordIds} (when not empty; {@code filter} must accept nothing else): only those
+     * records' events are offered to it.
+     */
+    public Subscription subscribe(Principal caller, String face, Set<String> recordIds, Predicate<FeedEvent> filter, long afterEventId) {
         String subject = caller.subject();
         takeStream(subject);
-        Subscription subscription = new Subscription(this, subject, face, filter, config.queue());
+        Subscription subscription = new Subscription(this, subject, face, Set.copyOf(recordIds), filter, config.queue());
         try {
             boolean missed = afterEventId > 0 && afterEventId < oldestKept() - 1;
             synchronized (deliveryLock) {
                 subscription.start(delivered, afterEventId, missed);
                 subscriptions.add(subscription);
+                if (subscription.recordIds().isEmpty()) {
+                    broad.add(subscription);
+                }
+                for (String recordId : subscription.recordIds()) {
+                    byRecord.compute(recordId, (id, watching) -> {
+                        Set<Subscription> set = watching == null ? ConcurrentHashMap.newKeySet() : watching;
+                        set.add(subscription);
+                        return set;
+                    });
+                }
             }
             metrics.opened(face);
             return subscription;
@@ -172,6 +198,13 @@ public final class EventFeed implements AutoCloseable {
     }
 
     void unsubscribe(Subscription subscription) {
+        broad.remove(subscription);
+        for (String recordId : subscription.recordIds()) {
+            byRecord.computeIfPresent(recordId, (id, watching) -> {
+                watching.remove(subscription);
+                return watching.isEmpty() ? null : watching;
+            });
+        }
         if (subscriptions.remove(subscription)) {
             releaseStream(subscription.subject());
             metrics.closed(subscription.face());
@@ -368,8 +401,18 @@ public final class EventFeed implements AutoCloseable {
 
     private void deliver(FeedEvent event) {
         Instant now = clock.instant();
+        int handed = offer(event, broad);
+        Set<Subscription> watching = byRecord.get(event.recordId());
+        if (watching != null) {
+            handed += offer(event, watching);
+        }
+        metrics.delivered(handed, Duration.between(event.time(), now));
+    }
+
+    /** Offers {@code event} to each of {@code candidates} that wants it; returns to how many. */
+    private static int offer(FeedEvent event, Set<Subscription> candidates) {
         int handed = 0;
-        for (Subscription subscription : subscriptions) {
+        for (Subscription subscription : candidates) {
             boolean wants;
             try {
                 wants = subscription.wants(event);
@@ -382,7 +425,7 @@ public final class EventFeed implements AutoCloseable {
                 subscription.offer(event);
             }
         }
-        metrics.delivered(handed, Duration.between(event.time(), now));
+        return handed;
     }
 
     private static FeedEvent row(ResultSet row) throws SQLException {

@@ -3,6 +3,7 @@ package com.finehero.server.platform.events;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -19,6 +20,8 @@ public final class Subscription implements AutoCloseable {
     private final EventFeed feed;
     private final String subject;
     private final String face;
+    /** The records whose events alone it wants; empty: any record's. */
+    private final Set<String> recordIds;
     private final Predicate<FeedEvent> filter;
     private final int capacity;
     private final ArrayDeque<FeedEvent> queue = new ArrayDeque<>();
@@ -33,10 +36,11 @@ public final class Subscription implements AutoCloseable {
     private boolean ended;
     private boolean closed;
 
-    Subscription(EventFeed feed, String subject, String face, Predicate<FeedEvent> filter, int capacity) {
+    Subscription(EventFeed feed, String subject, String face, Set<String> recordIds, Predicate<FeedEvent> filter, int capacity) {
         this.feed = feed;
         this.subject = subject;
         this.face = face;
+        this.recordIds = recordIds;
         this.filter = filter;
         this.capacity = capacity;
     }
@@ -58,6 +62,10 @@ public final class Subscription implements AutoCloseable {
 
     String face() {
         return face;
+    }
+
+    Set<String> recordIds() {
+        return recordIds;
     }
 
     boolean wants(FeedEvent event) {
