@@ -19,6 +19,8 @@ import com.finehero.server.platform.db.Database;
 public final class Retention {
 
     private static final System.Logger LOG = System.getLogger(Retention.class.getName());
+    /** The longest a pass may wait for the database to answer one statement. */
+    private static final Duration PASS_TIMEOUT = Duration.ofMinutes(10);
 
     /** A table and how long its rows are kept. */
     public record Kept(AppendOnlyTable table, Duration retention) {
@@ -48,6 +50,9 @@ public final class Retention {
         List<Upkeep> done = new ArrayList<>();
         RuntimeException failure = null;
         try (Connection connection = db.directConnection("retention")) {
+            // such a connection gives up after 10 s without an answer; moving a backlog of rows out of the
+            // default partition may take longer (lock waits are bounded by the pass's own lock timeout)
+            connection.setNetworkTimeout(Runnable::run, (int) PASS_TIMEOUT.toMillis());
             for (Kept kept : tables) {
                 try {
                     Upkeep upkeep = sql.keep(connection, kept.table(), kept.retention(), clock.instant());
