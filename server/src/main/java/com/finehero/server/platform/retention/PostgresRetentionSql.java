@@ -26,8 +26,8 @@ import com.finehero.server.platform.db.Sql;
  *       slice that has unexpired rows in the default partition.</li>
  * </ol>
  * Creating a partition for a range that rows in the default partition fall into would fail, so such
- * rows are moved: a table like the parent is filled with them, they are deleted from the default
- * partition and the table is attached as the slice's partition. While the partitions ahead exist
+ * rows are moved: with inserts into the default partition held off, they are deleted from it into a
+ * table like the parent, which is then attached as the slice's partition. While the partitions ahead exist
  * the default partition stays empty; it fills only when no pass ran for longer than they cover, or a
  * row came with a time far from now (an audit event spooled while the database was down).
  *
@@ -104,11 +104,16 @@ final class PostgresRetentionSql implements RetentionSql {
             execute(connection, "CREATE TABLE IF NOT EXISTS " + partition + " PARTITION OF " + table.name() + " " + bounds);
             return 0;
         }
-        // ATTACH checks that the default partition holds no row of the range, and builds the parent's indexes
+        // No insert may reach the table while the rows move (reads go on). The lock is on the parent: an
+        // insert routed to the default partition before the move and waiting there would fail on the
+        // default partition's new constraint once the new partition is attached; one waiting on the
+        // parent is routed after it. The move is one statement, so it deletes exactly what it copies;
+        // ATTACH checks that the default partition holds no row of the range and builds the parent's
+        // indexes on the new partition.
+        execute(connection, "LOCK TABLE " + table.name() + " IN EXCLUSIVE MODE");
         execute(connection, "CREATE TABLE " + partition + " (LIKE " + table.name() + " INCLUDING DEFAULTS INCLUDING CONSTRAINTS)");
-        long moved = Sql.update(connection, "INSERT INTO " + partition + " SELECT * FROM " + table.defaultPartition()
-                + " WHERE " + inRange, List.of());
-        Sql.update(connection, "DELETE FROM " + table.defaultPartition() + " WHERE " + inRange, List.of());
+        long moved = Sql.update(connection, "WITH moved AS (DELETE FROM " + table.defaultPartition() + " WHERE " + inRange
+                + " RETURNING *) INSERT INTO " + partition + " SELECT * FROM moved", List.of());
         execute(connection, "ALTER TABLE " + table.name() + " ATTACH PARTITION " + partition + " " + bounds);
         return moved;
     }

@@ -93,6 +93,47 @@ class RetentionOnPostgresTest extends RetentionContractTest {
     }
 
     @Test
+    void rowsWrittenWhileTheDefaultPartitionIsEmptiedAreAllKept() throws Exception {
+        keepOutbox(NOW);
+        Instant farAhead = NOW.plus(Duration.ofDays(20));
+        java.util.concurrent.atomic.AtomicLong committed = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread writer = Thread.ofVirtual().start(() -> {
+            try {
+                while (!stop.get()) {
+                    outboxRow("race-" + committed.get(), farAhead.plusMillis(committed.get()));
+                    committed.incrementAndGet();
+                }
+            } catch (RuntimeException e) {
+                failed.set(e);
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        try {
+            while (committed.get() < 200 && failed.get() == null && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            // as of NOW nothing is dropped (a DROP would lock the whole table): only the move runs
+            Upkeep upkeep = keepOutbox(NOW);
+            assertThat(upkeep.dropped()).isEmpty();
+            assertThat(upkeep.moved()).isPositive();
+            long movedBy = committed.get();
+            while (committed.get() < movedBy + 200 && failed.get() == null && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+        } finally {
+            stop.set(true);
+            writer.join();
+        }
+        assertThat(failed.get()).as("a write while the rows moved").isNull();
+        long kept = db.read(connection -> Sql.one(connection, "SELECT COUNT(*) FROM event_outbox WHERE record_id LIKE 'race-%'",
+                List.of(), row -> row.getLong(1)).orElseThrow());
+        assertThat(kept).as("every committed row, whether it was moved or written after").isEqualTo(committed.get());
+        assertThat(partitionOf(outboxRow("after", farAhead))).isEqualTo("event_outbox_p20270404");
+    }
+
+    @Test
     void instancesKeepingTheSameTableAtOnceDoNotFail() throws Exception {
         int instances = 4;
         CyclicBarrier together = new CyclicBarrier(instances);
