@@ -32,13 +32,14 @@ import io.helidon.config.Config;
  * @param documents         document limits ({@code finehero.documents})
  * @param blobs             where original files are kept ({@code finehero.blobs})
  * @param audit             where audit events wait while the database is down ({@code finehero.security.audit})
+ * @param auditRetention    how long audit events are kept ({@code finehero.security.audit.retention})
  * @param shutdownDrain     how long a stop waits for calls in flight ({@code finehero.shutdown.drain})
  * @param events            the event feed ({@code finehero.events})
  */
 record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection, int maxMessageBytes, DbConfig db, RedisConfig redis,
                  CacheConfig cache, DocumentsConfig documents, BlobConfig blobs, PaymentsConfig payments, TasksConfig tasks,
                  AlertsConfig alerts, AuthConfig auth, RateLimits rateLimits, HttpSecurity.Cors cors, AuditLog.Spooling audit,
-                 RestConfig rest, Observe observe, Health health, Duration shutdownDrain, EventsConfig events) {
+                 Duration auditRetention, RestConfig rest, Observe observe, Health health, Duration shutdownDrain, EventsConfig events) {
 
     /**
      * {@code finehero.observe.*}.
@@ -69,6 +70,16 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
         }
     }
 
+    /** A duration that must be above zero, or the start fails naming the key. */
+    private static Duration positive(Config node, String key, String example) {
+        Duration value = ConfigValues.duration(node, key);
+        if (value.isZero()) {
+            throw new IllegalArgumentException("configuration " + node.key() + "." + key + " = " + value
+                    + " is invalid: expected a positive duration such as " + example);
+        }
+        return value;
+    }
+
     static AppConfig from(Config config) {
         Config finehero = config.get("finehero");
         Config observe = finehero.get("observe");
@@ -91,6 +102,7 @@ record AppConfig(Config server, boolean grpcCompression, boolean grpcReflection,
                 RateLimits.from(finehero.get("security.rate-limits")),
                 HttpSecurity.Cors.from(finehero.get("security.cors")),
                 AuditLog.Spooling.from(finehero.get("security.audit"), db.url() + " " + db.schema()),
+                positive(finehero.get("security.audit"), "retention", "P400D"),
                 RestConfig.from(finehero.get("rest")),
                 new Observe(ConfigValues.bool(observe, "metrics"), ConfigValues.bool(observe, "access-log"),
                         ConfigValues.duration(observe, "window"), ConfigValues.bool(observe.get("tracing"), "enabled")),

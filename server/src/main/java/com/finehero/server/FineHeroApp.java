@@ -54,6 +54,7 @@ import com.finehero.server.platform.openapi.OpenApiService;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.RestBridge;
 import com.finehero.server.platform.rest.RestConfig;
+import com.finehero.server.platform.retention.Retention;
 import com.finehero.server.platform.rpc.ConsistencyInterceptor;
 import com.finehero.server.platform.rpc.DeadlineInterceptor;
 import com.finehero.server.platform.rpc.ErrorInterceptor;
@@ -229,7 +230,8 @@ public final class FineHeroApp implements AutoCloseable {
         TaskEngine engine = tasks.engine()
                 .register(fines.taskHandlers())
                 .register(documents.taskHandlers())
-                .register(tasks.taskHandlers());
+                .register(tasks.taskHandlers(new Retention(database,
+                        List.of(new Retention.Kept(Auth.AUDIT_EVENTS, config.auditRetention())), clock)));
         resources.add(() -> engine.close(config.shutdownDrain()));
         platform.health().addCheck(() -> engine.health(config.health().oldestPendingWarn()));
 
@@ -354,6 +356,7 @@ public final class FineHeroApp implements AutoCloseable {
         maintenance.scheduleWithFixedDelay(security.auth().revocations()::forgetExpired, sweep, sweep, TimeUnit.MILLISECONDS);
         features.tasks().ensureRecurring(Fines.OVERDUE_SWEEP, config.tasks().overdueSweep());
         features.tasks().ensureRecurring(Fines.ANALYTICS_ROLLUP, config.tasks().analyticsRollup());
+        features.tasks().ensureRecurring(Tasks.TABLE_RETENTION, config.tasks().tableRetention());
         features.tasks().start();
     }
 

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.retention.AppendOnlyTable;
 import com.finehero.server.platform.security.AuditLog;
 import com.finehero.server.platform.security.AuditStore;
 import com.finehero.server.platform.security.Authenticator;
@@ -20,6 +21,9 @@ import io.helidon.webserver.http.HttpService;
  * keys and their stores stay inside this package.
  */
 public final class Auth {
+
+    /** The audit events' table, for the retention pass the wiring schedules ({@code finehero.security.audit.retention}). */
+    public static final AppendOnlyTable AUDIT_EVENTS = JdbcAuditStore.TABLE;
 
     private final AuthConfig config;
     private final Database database;

@@ -11,6 +11,7 @@ import java.util.Objects;
 
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.retention.AppendOnlyTable;
 import com.finehero.server.platform.security.AuditStore;
 
 /**
@@ -18,6 +19,13 @@ import com.finehero.server.platform.security.AuditStore;
  * the same SQL on PostgreSQL and H2.
  */
 final class JdbcAuditStore implements AuditStore {
+
+    /**
+     * The audit log as retention sees it: month partitions on PostgreSQL, since events are kept for
+     * more than a year and ListAuditEvents, ordered by id, visits every partition; two months are
+     * created ahead, so a month of failed retention passes never sends events into the default partition.
+     */
+    static final AppendOnlyTable TABLE = new AppendOnlyTable("audit_events", "event_time", AppendOnlyTable.Slice.MONTH, 2);
 
     private static final String INSERT = "INSERT INTO audit_events (event_time, principal_id, principal_name, credential, "
             + "method, resource, peer, protocol, outcome, request_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";

@@ -8,6 +8,7 @@ import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.events.EventFeed;
 import com.finehero.server.platform.events.Outbox;
+import com.finehero.server.platform.retention.Retention;
 import io.grpc.BindableService;
 import io.helidon.metrics.api.MeterRegistry;
 
@@ -45,9 +46,12 @@ public final class Tasks {
         return engine;
     }
 
-    /** The handlers of the engine's own task types (noop), to register with the engine. */
-    public List<TaskHandler> taskHandlers() {
-        return List.of(new NoopHandler());
+    /** The recurring retention pass over the append-only tables, scheduled on {@code finehero.tasks.schedules.table-retention}. */
+    public static final String TABLE_RETENTION = TableRetentionHandler.TYPE.name();
+
+    /** The handlers of the engine's own task types (noop, table_retention), to register with the engine. */
+    public List<TaskHandler> taskHandlers(Retention retention) {
+        return List.of(new NoopHandler(), new TableRetentionHandler(retention));
     }
 
     /** The {@code finehero.tasks.v1.TasksService} implementation. */

@@ -24,16 +24,19 @@ import io.helidon.config.Config;
  * @param maxWatchesPerUser  WatchTask streams one caller may hold open at once on one instance
  * @param overdueSweep   cron expression of the overdue sweep; empty turns it off
  * @param analyticsRollup  cron expression of the rewrite of changed days of the analytics rollup; empty turns it off
+ * @param tableRetention cron expression of the retention pass over the append-only tables (audit events); empty turns it off
  * @param concurrency    per-type limits of handlers running at once on this instance, over the types' defaults
  */
 public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration poll, Duration lease,
                           Duration heartbeat, Duration maintenance, Duration aging, Duration pastTolerance,
                           Duration retention, int maxWatchesPerUser, String overdueSweep, String analyticsRollup,
+                          String tableRetention,
                           Map<String, Integer> concurrency) {
 
     public TasksConfig {
         Objects.requireNonNull(overdueSweep, "overdueSweep");
         Objects.requireNonNull(analyticsRollup, "analyticsRollup");
+        Objects.requireNonNull(tableRetention, "tableRetention");
         concurrency = Map.copyOf(concurrency);
         if (heartbeat.compareTo(lease) >= 0) {
             throw new IllegalArgumentException("configuration finehero.tasks.heartbeat = " + heartbeat
@@ -59,6 +62,7 @@ public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration
                 ConfigValues.intInRange(tasks, "max-watches-per-user", 1, 10_000),
                 ConfigValues.string(tasks.get("schedules"), "overdue-sweep"),
                 ConfigValues.string(tasks.get("schedules"), "analytics-rollup"),
+                ConfigValues.string(tasks.get("schedules"), "table-retention"),
                 concurrency);
     }
 

@@ -117,6 +117,7 @@ abstract class TaskTypesContractTest {
                 "document_reindex", roles(Role.ROLE_ADMIN),
                 "overdue_sweep", internalOnly(),
                 "analytics_rollup", internalOnly(),
+                "table_retention", internalOnly(),
                 "noop", roles(Role.ROLE_ADMIN, Role.ROLE_API_USER)));
     }
 

@@ -530,6 +530,23 @@ abstract class TasksContractTest {
                 .addStates(TaskState.TASK_STATE_PENDING).build()).getTasksCount()).isEqualTo(1);
     }
 
+    @Test
+    void theAuditRetentionPassIsARecurringTask() {
+        List<Task> live = tasks.listTasks(ListTasksRequest.newBuilder().setType("table_retention")
+                .addStates(TaskState.TASK_STATE_PENDING).build()).getTasksList();
+        assertThat(live).hasSize(1);
+        Task pass = live.getFirst();
+        assertThat(pass.getCron()).isEqualTo("23 * * * *");
+        assertThat(pass.getSubmitter()).isEqualTo("system");
+        if (now().isBefore(Times.toInstant(pass.getRunAt()))) {
+            app().clock().set(Times.toInstant(pass.getRunAt()).plusSeconds(1));
+        }
+        Task done = awaitState(pass.getId(), TaskState.TASK_STATE_SUCCEEDED);
+        Struct audit = done.getResult().getFieldsOrThrow("audit_events").getStructValue();
+        assertThat(audit.getFieldsOrThrow("skipped").getBoolValue()).isFalse();
+        assertThat(audit.getFieldsOrThrow("partitions_dropped").getNumberValue()).isZero();
+    }
+
     static Struct payload(String key, String value) {
         return Struct.newBuilder().putFields(key, Value.newBuilder().setStringValue(value).build()).build();
     }

@@ -25,6 +25,8 @@ import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.db.OwnConnection;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.retention.RetentionSql;
+import com.finehero.server.platform.retention.Upkeep;
 import com.finehero.server.platform.security.Principal;
 
 /**
@@ -36,7 +38,7 @@ import com.finehero.server.platform.security.Principal;
  * reads every {@code catch-up} regardless, so a notification lost while that connection was down
  * costs latency, never an event: the outbox, not the notification, is the record.
  *
- * <p><b>Its own connection.</b> The reader reads (and prunes) over a connection of its own outside the
+ * <p><b>Its own connection.</b> The reader reads (and keeps the outbox's retention) over a connection of its own outside the
  * pool: when every pooled connection is busy with calls, the events those calls commit still go out
  * within a read, instead of waiting in the pool's queue behind them.
  *
@@ -61,6 +63,7 @@ public final class EventFeed implements AutoCloseable {
     private final OwnConnection readerConnection;
     private final Outbox outbox;
     private final EventsConfig config;
+    private final RetentionSql retention;
     private final Clock clock;
     private final FeedMetrics metrics;
     private final Map<String, EventAccess> topics = new ConcurrentHashMap<>();
@@ -95,6 +98,7 @@ public final class EventFeed implements AutoCloseable {
         this.db = outbox.database();
         this.readerConnection = db.ownConnection("event-feed");
         this.config = Objects.requireNonNull(config, "config");
+        this.retention = RetentionSql.of(db.dialect());
         this.clock = Objects.requireNonNull(clock, "clock");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         metrics.streams(this::openStreams);
@@ -243,11 +247,13 @@ public final class EventFeed implements AutoCloseable {
                 row -> row.getLong(1)).orElse(0L));
     }
 
-    /** Deletes outbox rows older than the retention; returns how many. */
-    public int prune() {
-        Instant cutoff = clock.instant().minus(config.retention());
-        return readerConnection.use(connection -> Sql.update(connection, "DELETE FROM event_outbox WHERE create_time < ?",
-                List.of(cutoff)));
+    /**
+     * Removes outbox rows older than the retention: on PostgreSQL drops the day partitions past it and
+     * creates the days ahead, on H2 deletes the rows ({@link RetentionSql}). Runs on the reader's
+     * connection, between reads.
+     */
+    public Upkeep prune() {
+        return readerConnection.use(connection -> retention.keep(connection, Outbox.TABLE, config.retention(), clock.instant()));
     }
 
     /** Reads made since start (each is one query, whatever the number of watchers). */
@@ -275,8 +281,7 @@ public final class EventFeed implements AutoCloseable {
             try {
                 if (System.nanoTime() - nextPrune >= 0) {
                     nextPrune = System.nanoTime() + pruneEvery;
-                    int pruned = prune();
-                    LOG.log(Level.DEBUG, () -> "deleted " + pruned + " outbox row(s) older than " + config.retention());
+                    pruneQuietly();
                 }
                 awaitSignal(missingSince.isEmpty() ? config.catchUp() : min(config.catchUp(), GAP_RECHECK));
                 if (closed) {
@@ -302,6 +307,16 @@ public final class EventFeed implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /** A failed prune is tried again at the next one; it must not count as a failed read. */
+    private void pruneQuietly() {
+        try {
+            Upkeep upkeep = prune();
+            LOG.log(Level.DEBUG, () -> "outbox retention (" + config.retention() + ") " + upkeep);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "outbox retention failed, the next prune tries again: " + e.getMessage());
         }
     }
 

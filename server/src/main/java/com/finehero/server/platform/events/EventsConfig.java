@@ -12,7 +12,8 @@ import io.helidon.config.Config;
  * @param gapGrace          how long an event id missing below the newest one read is waited for (a
  *                          transaction still committing) before the feed moves past it (rolled back)
  * @param readBatch         most outbox rows one read returns
- * @param retention         outbox rows older than this are deleted; resuming from an older event is a RESYNC
+ * @param retention         outbox rows are kept at least this long, then removed (a day partition at a time on
+ *                          PostgreSQL); resuming from an older event is a RESYNC
  * @param queue             events one watcher may have waiting; one more and it gets a RESYNC instead
  * @param maxStreamsPerUser event streams (any face) one caller may hold open on one instance
  * @param maxStreams        event streams one instance holds open at most

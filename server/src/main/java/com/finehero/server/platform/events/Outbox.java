@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Dialect;
 import com.finehero.server.platform.db.Sql;
+import com.finehero.server.platform.retention.AppendOnlyTable;
 
 /**
  * Writes events into the outbox on the connection of the transaction that makes the change, so an
@@ -21,6 +22,13 @@ import com.finehero.server.platform.db.Sql;
  * rollback); on any database this instance's feed is woken right after the commit.
  */
 public final class Outbox {
+
+    /**
+     * The outbox as retention sees it: day partitions on PostgreSQL, since rows are kept a day by
+     * default and the reader's queries, ordered by id, visit every partition; three days are created
+     * ahead, so a day of failed prunes never sends rows into the default partition.
+     */
+    public static final AppendOnlyTable TABLE = new AppendOnlyTable("event_outbox", "create_time", AppendOnlyTable.Slice.DAY, 3);
 
     static final String COLUMNS = "id, topic, kind, record_id, owner_id, jurisdiction, payload, create_time";
     private static final String INSERT = "INSERT INTO event_outbox (topic, kind, record_id, owner_id, jurisdiction, payload, "

@@ -1,0 +1,422 @@
+package com.finehero.bench;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import com.finehero.server.auth.Auth;
+import com.finehero.server.platform.db.Database;
+import com.finehero.server.platform.db.DbConfig;
+import com.finehero.server.platform.db.Dialect;
+import com.finehero.server.platform.events.Outbox;
+import com.finehero.server.platform.retention.AppendOnlyTable;
+import com.finehero.server.platform.retention.RetentionSql;
+import com.finehero.server.platform.retention.Upkeep;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+/**
+ * The time-partitioned audit_events and event_outbox on PostgreSQL at volume. In a schema of its own,
+ * migrated as the server migrates it, it generates audit events spread evenly over the last 13 months
+ * and outbox rows over the last 3 days straight in SQL ({@code generate_series}, deterministic), into
+ * partitions the server's own retention pass creates, and copies both into plain tables laid out as
+ * before partitioning (V5, V16). Then, on both layouts, each query the audit log and the event feed
+ * run: once under {@code EXPLAIN (ANALYZE, BUFFERS)} (is an index used, is any partition read by a
+ * sequential scan, how many partitions the plan touches and how many it prunes) and repeatedly for
+ * p50/p99. Last, retention: the server's pass dropping the oldest partition against DELETE (and the
+ * VACUUM it owes) of the same rows from the plain table.
+ *
+ * <p>The statements are those of {@code JdbcAuditStore} and {@code EventFeed}, written out here since
+ * both keep them private.
+ *
+ * <p>Usage: {@code PartitionsBench url user schema audit-events outbox-rows seconds-per-query out.json [notes]}
+ */
+public final class PartitionsBench {
+
+    private static final String AUDIT_COLUMNS = "id, event_time, principal_id, principal_name, credential, method, resource, "
+            + "peer, protocol, outcome, request_id";
+    private static final String OUTBOX_COLUMNS = "id, topic, kind, record_id, owner_id, jurisdiction, payload, create_time";
+    private static final String[] METHODS = {
+        "finehero.fines.v1.FinesService/GetFine", "finehero.fines.v1.FinesService/ListFines",
+        "finehero.fines.v1.FinesService/CreateFine", "finehero.fines.v1.FinesService/UpdateFine",
+        "finehero.fines.v1.FinesService/PayFine", "finehero.fines.v1.FinesService/ContestFine",
+        "finehero.documents.v1.DocumentsService/GetDocument", "finehero.documents.v1.DocumentsService/SearchDocuments",
+        "finehero.documents.v1.DocumentsService/CreateDocument", "finehero.tasks.v1.TasksService/SubmitTask",
+        "finehero.tasks.v1.TasksService/GetTask", "finehero.auth.v1.AuthService/Login",
+        "finehero.auth.v1.AuthService/Refresh", "finehero.auth.v1.AuthService/CreateUser",
+        "finehero.monitoring.v1.MonitoringService/ListAlerts", "finehero.events.v1.EventsService/WatchEvents"};
+
+    private PartitionsBench() {
+    }
+
+    /** One measured statement: a name, which table, its SQL with {@code %s} for the table, and its parameters. */
+    record Query(String name, String table, String sql, List<Object> params, boolean rollBack) { }
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        String user = args[1];
+        String schema = args[2];
+        long auditEvents = Long.parseLong(args[3]);
+        long outboxRows = Long.parseLong(args[4]);
+        Duration perQuery = Duration.ofSeconds(Long.parseLong(args[5]));
+        Path out = Path.of(args[6]);
+        String notes = args.length > 7 ? args[7] : "";
+        DbConfig config = new DbConfig(url, user, "", schema, 1, 3, Duration.ofSeconds(5), Duration.ofMinutes(30),
+                new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1)));
+        Instant now = Instant.now();
+        JsonObject result = new JsonObject();
+        result.addProperty("benchmark", "partitions");
+        result.addProperty("date", now.toString());
+        result.add("machine", machine());
+        result.addProperty("audit_events", auditEvents);
+        result.addProperty("outbox_rows", outboxRows);
+        if (!notes.isBlank()) {
+            result.addProperty("notes", notes);
+        }
+        result.addProperty("compared", "audit_events (UTC month partitions, 13 months of events) and event_outbox (UTC day"
+                + " partitions, 3 days of rows) as V22 partitions them, against plain copies of the same rows laid out as"
+                + " before (V5: primary key id, (principal_id, id), (method, id); V16: primary key id, (create_time)); each"
+                + " query ListAuditEvents and the event feed run, once under EXPLAIN (ANALYZE, BUFFERS) and repeated for"
+                + " p50/p99; then dropping the oldest partition through the server's retention pass against DELETE and"
+                + " VACUUM of the same rows from the plain table");
+        result.addProperty("seconds_per_query", perQuery.toSeconds());
+        java.util.Properties properties = new java.util.Properties();
+        properties.setProperty("user", user);
+        properties.setProperty("currentSchema", schema);
+        // the server's own connections outside the pool give up after 10 s without an answer; generating
+        // and copying tens of millions of rows takes longer, so the bench opens its own, without a limit
+        try (Database database = Database.open(config);
+             Connection connection = java.sql.DriverManager.getConnection(url, properties)) {
+            connection.setAutoCommit(true);
+            result.getAsJsonObject("machine").addProperty("postgresql", scalarText(connection, "SELECT version()"));
+            JsonObject generation = new JsonObject();
+            generation.addProperty("audit_seconds", timed(() -> generateAudit(connection, auditEvents, now)));
+            generation.addProperty("outbox_seconds", timed(() -> generateOutbox(connection, outboxRows, now)));
+            generation.addProperty("plain_copies_seconds", timed(() -> plainCopies(connection)));
+            generation.addProperty("vacuum_analyze_seconds", timed(() -> execute(connection,
+                    "VACUUM ANALYZE audit_events", "VACUUM ANALYZE event_outbox",
+                    "VACUUM ANALYZE plain_audit_events", "VACUUM ANALYZE plain_event_outbox")));
+            generation.addProperty("audit_partitions", partitions(connection, "audit_events"));
+            generation.addProperty("outbox_partitions", partitions(connection, "event_outbox"));
+            result.add("generation", generation);
+            System.err.println(generation);
+
+            JsonArray queries = new JsonArray();
+            for (Query query : queries(connection)) {
+                for (String layout : List.of("partitioned", "plain")) {
+                    String table = layout.equals("plain") ? "plain_" + query.table() : query.table();
+                    JsonObject run = measure(connection, query, table, perQuery);
+                    run.addProperty("layout", layout);
+                    queries.add(run);
+                    System.err.println(run);
+                }
+            }
+            result.add("queries", queries);
+
+            JsonArray retention = new JsonArray();
+            retention.add(dropAgainstDelete(connection, Auth.AUDIT_EVENTS, now));
+            retention.add(dropAgainstDelete(connection, Outbox.TABLE, now));
+            result.add("retention", retention);
+            System.err.println(retention);
+        }
+        result.addProperty("load_average_after", AnalyticsBench.loadAverage());
+        Files.writeString(out, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(result) + "\n");
+    }
+
+    @FunctionalInterface
+    interface Work {
+        void run() throws SQLException;
+    }
+
+    static double timed(Work work) throws SQLException {
+        long start = System.nanoTime();
+        work.run();
+        return Math.round((System.nanoTime() - start) / 1e8) / 10.0;
+    }
+
+    static JsonObject machine() {
+        JsonObject machine = new JsonObject();
+        machine.addProperty("cpus", Runtime.getRuntime().availableProcessors());
+        machine.addProperty("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+        machine.addProperty("java", System.getProperty("java.version"));
+        machine.addProperty("load_average_before", AnalyticsBench.loadAverage());
+        return machine;
+    }
+
+    static void execute(Connection connection, String... statements) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            for (String sql : statements) {
+                statement.execute(sql);
+            }
+        }
+    }
+
+    static long scalar(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getLong(1);
+        }
+    }
+
+    static String scalarText(Connection connection, String sql) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rows = statement.executeQuery(sql)) {
+            rows.next();
+            return rows.getString(1);
+        }
+    }
+
+    static int partitions(Connection connection, String table) throws SQLException {
+        return (int) scalar(connection, "SELECT COUNT(*) FROM pg_inherits WHERE inhparent = to_regclass('" + table + "')");
+    }
+
+    /**
+     * Audit events evenly over the 13 months before {@code now}, oldest first (ids grow with time, as they
+     * do live): 10,000 principals, the methods above with GetFine and ListFines most common, one in fifty
+     * refused. The partitions come first, from the server's retention pass run as of each month.
+     */
+    static void generateAudit(Connection connection, long n, Instant now) throws SQLException {
+        AppendOnlyTable table = Auth.AUDIT_EVENTS;
+        RetentionSql retention = RetentionSql.of(new Dialect.PostgreSql());
+        Instant from = now.minus(Duration.ofDays(395));
+        for (Instant month = table.slice().start(from); month.isBefore(now); month = table.slice().next(month)) {
+            retention.keep(connection, table, Duration.ofDays(3650), month);
+        }
+        retention.keep(connection, table, Duration.ofDays(3650), now);
+        String methods = "ARRAY['" + String.join("','", METHODS) + "']";
+        execute(connection, "INSERT INTO audit_events (event_time, principal_id, principal_name, credential, method, resource,"
+                + " peer, protocol, outcome, request_id)"
+                + " SELECT TIMESTAMPTZ '" + from + "' + (i::float8 / " + n + ") * INTERVAL '395 days',"
+                + " 'user-' || (i * 7919 % 10000), 'name-' || (i * 7919 % 10000), CASE WHEN i % 5 = 0 THEN 'api_key' ELSE 'jwt' END,"
+                + " (" + methods + ")[1 + (CASE WHEN i % 3 = 0 THEN i % 2 ELSE i * 31 % " + METHODS.length + " END)],"
+                + " 'fine-' || (i * 104729 % 1000000), '10.0.' || (i % 200) || '.' || (i % 250),"
+                + " CASE WHEN i % 4 = 0 THEN 'rest' ELSE 'grpc' END, CASE WHEN i % 50 = 0 THEN 'PERMISSION_DENIED' ELSE 'OK' END,"
+                + " md5(i::text)"
+                + " FROM generate_series(1::bigint, " + n + ") AS i");
+    }
+
+    /** Outbox rows evenly over the 3 days before {@code now}, oldest first, each with a 64-byte payload. */
+    static void generateOutbox(Connection connection, long n, Instant now) throws SQLException {
+        AppendOnlyTable table = Outbox.TABLE;
+        RetentionSql retention = RetentionSql.of(new Dialect.PostgreSql());
+        Instant from = now.minus(Duration.ofDays(3));
+        retention.keep(connection, table, Duration.ofDays(30), from);
+        retention.keep(connection, table, Duration.ofDays(30), now);
+        execute(connection, "INSERT INTO event_outbox (topic, kind, record_id, owner_id, jurisdiction, payload, create_time)"
+                + " SELECT (ARRAY['fines','tasks','alerts'])[1 + i % 3], 'UPDATED', 'record-' || (i * 7919 % 1000000),"
+                + " 'user-' || (i % 10000), 'US-CA-SF', decode(md5(i::text) || md5((i + 1)::text) || md5((i + 2)::text)"
+                + " || md5((i + 3)::text), 'hex'),"
+                + " TIMESTAMPTZ '" + from + "' + (i::float8 / " + n + ") * INTERVAL '3 days'"
+                + " FROM generate_series(1::bigint, " + n + ") AS i");
+    }
+
+    /** The same rows in tables laid out as before partitioning: V5's audit_events and V16's event_outbox. */
+    static void plainCopies(Connection connection) throws SQLException {
+        execute(connection,
+                "CREATE TABLE plain_audit_events AS SELECT * FROM audit_events ORDER BY id",
+                "ALTER TABLE plain_audit_events ADD PRIMARY KEY (id)",
+                "CREATE INDEX plain_audit_events_by_principal ON plain_audit_events (principal_id, id)",
+                "CREATE INDEX plain_audit_events_by_method ON plain_audit_events (method, id)",
+                "CREATE TABLE plain_event_outbox AS SELECT * FROM event_outbox ORDER BY id",
+                "ALTER TABLE plain_event_outbox ADD PRIMARY KEY (id)",
+                "CREATE INDEX plain_event_outbox_by_time ON plain_event_outbox (create_time)");
+    }
+
+    static List<Query> queries(Connection connection) throws SQLException {
+        long maxAudit = scalar(connection, "SELECT MAX(id) FROM audit_events");
+        long midAudit = scalar(connection, "SELECT MIN(id) + (MAX(id) - MIN(id)) / 2 FROM audit_events");
+        long maxOutbox = scalar(connection, "SELECT MAX(id) FROM event_outbox");
+        long halfDayAgo = scalar(connection, "SELECT MIN(id) FROM event_outbox WHERE create_time >= now() - INTERVAL '12 hours'");
+        String page = "SELECT " + AUDIT_COLUMNS + " FROM %s WHERE id < ?";
+        return List.of(
+                new Query("audit_newest_page", "audit_events", page + " ORDER BY id DESC LIMIT 50",
+                        List.of(Long.MAX_VALUE), false),
+                new Query("audit_by_principal", "audit_events", page + " AND principal_id = ? ORDER BY id DESC LIMIT 50",
+                        List.of(Long.MAX_VALUE, "user-4242"), false),
+                new Query("audit_by_principal_six_months_back", "audit_events", page + " AND principal_id = ? ORDER BY id DESC LIMIT 50",
+                        List.of(midAudit, "user-4242"), false),
+                new Query("audit_by_method", "audit_events", page + " AND method = ? ORDER BY id DESC LIMIT 50",
+                        List.of(Long.MAX_VALUE, "finehero.auth.v1.AuthService/CreateUser"), false),
+                new Query("audit_by_bare_method", "audit_events", page + " AND method LIKE ? ORDER BY id DESC LIMIT 50",
+                        List.of(Long.MAX_VALUE, "%/CreateUser"), false),
+                new Query("audit_amend", "audit_events", "UPDATE %s SET resource = ?, outcome = ? WHERE id = ?",
+                        List.of("fine-amended", "OK", maxAudit - 10), true),
+                new Query("audit_pseudonymise_principal", "audit_events", "UPDATE %s SET principal_name = ? WHERE principal_id = ?",
+                        List.of("deleted-user-4243", "user-4243"), true),
+                new Query("outbox_feed_read", "event_outbox", "SELECT " + OUTBOX_COLUMNS + " FROM %s WHERE id > ? ORDER BY id LIMIT ?",
+                        List.of(maxOutbox - 100, 500), false),
+                new Query("outbox_feed_read_with_missing_ids", "event_outbox", "SELECT " + OUTBOX_COLUMNS
+                        + " FROM %s WHERE id > ? OR id IN (?, ?, ?) ORDER BY id LIMIT ?",
+                        List.of(maxOutbox - 100, maxOutbox - 150, maxOutbox - 160, maxOutbox - 170, 503), false),
+                new Query("outbox_replay_from_12h_ago", "event_outbox", "SELECT " + OUTBOX_COLUMNS
+                        + " FROM %s WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", List.of(halfDayAgo, maxOutbox, 500), false),
+                new Query("outbox_newest_id", "event_outbox", "SELECT MAX(id) FROM %s", List.of(), false),
+                new Query("outbox_oldest_id", "event_outbox", "SELECT MIN(id) FROM %s", List.of(), false));
+    }
+
+    static JsonObject measure(Connection connection, Query query, String table, Duration duration) throws SQLException {
+        String sql = String.format(Locale.ROOT, query.sql(), table);
+        JsonObject run = new JsonObject();
+        run.addProperty("query", query.name());
+        run.addProperty("table", query.table());
+        connection.setAutoCommit(false);
+        try {
+            JsonObject plan;
+            try (PreparedStatement explain = connection.prepareStatement("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql)) {
+                bind(explain, query.params());
+                try (ResultSet rows = explain.executeQuery()) {
+                    rows.next();
+                    plan = JsonParser.parseString(rows.getString(1)).getAsJsonArray().get(0).getAsJsonObject();
+                }
+            }
+            connection.rollback();
+            PlanSummary summary = new PlanSummary();
+            summary.visit(plan.getAsJsonObject("Plan"));
+            run.addProperty("index_used", summary.indexScans > 0);
+            // the planner scans an empty partition (the default one, the months ahead) sequentially, as
+            // that is cheapest; what matters is whether a sequential scan read any rows
+            run.addProperty("seq_scans", summary.seqScans);
+            run.addProperty("rows_read_by_seq_scans", summary.seqScanRows);
+            run.addProperty("node_types", String.join(",", summary.nodeTypes));
+            if (!table.startsWith("plain_")) {
+                int total = partitions(connection, table);
+                summary.relations.remove(table); // an UPDATE's ModifyTable node names the parent
+                summary.relationsExecuted.remove(table);
+                // a partition pruned at planning is absent from the plan, one pruned at executor start-up is
+                // counted in "Subplans Removed" and absent too; one in the plan may still never be executed
+                run.addProperty("partitions", total);
+                run.addProperty("partitions_in_plan", summary.relations.size());
+                run.addProperty("partitions_pruned", total - summary.relations.size());
+                run.addProperty("partitions_pruned_at_run_time", summary.subplansRemoved);
+                run.addProperty("partitions_executed", summary.relationsExecuted.size());
+            }
+            run.addProperty("shared_buffers_hit", plan.getAsJsonObject("Plan").get("Shared Hit Blocks").getAsLong());
+            run.addProperty("shared_buffers_read", plan.getAsJsonObject("Plan").get("Shared Read Blocks").getAsLong());
+            run.addProperty("planning_ms", plan.get("Planning Time").getAsDouble());
+            run.addProperty("execution_ms", plan.get("Execution Time").getAsDouble());
+
+            List<Long> latencies = new ArrayList<>();
+            long end = System.nanoTime() + duration.toNanos();
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                bind(statement, query.params());
+                do {
+                    long start = System.nanoTime();
+                    if (statement.execute()) {
+                        try (ResultSet rows = statement.getResultSet()) {
+                            while (rows.next()) {
+                                rows.getObject(1);
+                            }
+                        }
+                    }
+                    latencies.add(System.nanoTime() - start);
+                    connection.rollback();
+                } while (System.nanoTime() < end && latencies.size() < 100_000);
+            }
+            latencies.sort(null);
+            run.addProperty("calls", latencies.size());
+            run.addProperty("p50_ms", AnalyticsBench.millis(latencies, 0.50));
+            run.addProperty("p99_ms", AnalyticsBench.millis(latencies, 0.99));
+        } finally {
+            connection.rollback();
+            connection.setAutoCommit(true);
+        }
+        return run;
+    }
+
+    static void bind(PreparedStatement statement, List<Object> params) throws SQLException {
+        for (int i = 0; i < params.size(); i++) {
+            statement.setObject(i + 1, params.get(i));
+        }
+    }
+
+    /** What a plan touched: its node types, whether it scanned by index or sequentially, which relations. */
+    static final class PlanSummary {
+        final java.util.TreeSet<String> nodeTypes = new java.util.TreeSet<>();
+        final java.util.Set<String> relations = new java.util.HashSet<>();
+        final java.util.Set<String> relationsExecuted = new java.util.HashSet<>();
+        int indexScans;
+        int seqScans;
+        long seqScanRows;
+        int subplansRemoved;
+
+        void visit(JsonObject node) {
+            String type = node.get("Node Type").getAsString();
+            nodeTypes.add(type);
+            if (type.contains("Index")) {
+                indexScans++;
+            }
+            if (type.equals("Seq Scan")) {
+                seqScans++;
+                // both figures are per loop
+                double perLoop = node.get("Actual Rows").getAsDouble()
+                        + (node.has("Rows Removed by Filter") ? node.get("Rows Removed by Filter").getAsDouble() : 0);
+                seqScanRows += Math.round(perLoop * node.get("Actual Loops").getAsDouble());
+            }
+            if (node.has("Subplans Removed")) {
+                subplansRemoved += node.get("Subplans Removed").getAsInt();
+            }
+            if (node.has("Relation Name")) {
+                String relation = node.get("Relation Name").getAsString();
+                relations.add(relation);
+                if (node.has("Actual Loops") && node.get("Actual Loops").getAsLong() > 0) {
+                    relationsExecuted.add(relation);
+                }
+            }
+            if (node.has("Plans")) {
+                for (JsonElement child : node.getAsJsonArray("Plans")) {
+                    visit(child.getAsJsonObject());
+                }
+            }
+        }
+    }
+
+    /**
+     * The oldest partition of {@code table} removed by the server's retention pass (a retention that
+     * covers exactly that slice), against DELETE of the same rows from the plain copy and the VACUUM
+     * that DELETE leaves owed.
+     */
+    static JsonObject dropAgainstDelete(Connection connection, AppendOnlyTable table, Instant now) throws SQLException {
+        String oldest;
+        try (Statement statement = connection.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+                     + " WHERE i.inhparent = to_regclass('" + table.name() + "') AND c.relname <> '" + table.defaultPartition() + "'"
+                     + " ORDER BY c.relname LIMIT 1")) {
+            rows.next();
+            oldest = rows.getString(1);
+        }
+        Instant sliceEnd = table.slice().next(table.sliceOf(oldest).orElseThrow());
+        long rows = scalar(connection, "SELECT COUNT(*) FROM " + oldest);
+        JsonObject result = new JsonObject();
+        result.addProperty("table", table.name());
+        result.addProperty("partition", oldest);
+        result.addProperty("rows", rows);
+        long start = System.nanoTime();
+        Upkeep upkeep = RetentionSql.of(new Dialect.PostgreSql())
+                .keep(connection, table, Duration.between(sliceEnd, now), now);
+        result.addProperty("drop_partition_ms", Math.round((System.nanoTime() - start) / 1e5) / 10.0);
+        result.addProperty("dropped", String.join(",", upkeep.dropped()));
+        String cutoff = "TIMESTAMPTZ '" + sliceEnd + "'";
+        start = System.nanoTime();
+        long deleted;
+        try (Statement statement = connection.createStatement()) {
+            deleted = statement.executeUpdate("DELETE FROM plain_" + table.name() + " WHERE " + table.timeColumn() + " < " + cutoff);
+        }
+        result.addProperty("delete_ms", Math.round((System.nanoTime() - start) / 1e5) / 10.0);
+        result.addProperty("deleted_rows", deleted);
+        start = System.nanoTime();
+        execute(connection, "VACUUM plain_" + table.name());
+        result.addProperty("vacuum_after_delete_ms", Math.round((System.nanoTime() - start) / 1e5) / 10.0);
+        return result;
+    }
+}
