@@ -78,6 +78,8 @@ public final class RealtimeBench {
      * A client per {@value #CONNECTIONS_PER_CLIENT} connections spreads them.
      */
     private static final int CONNECTIONS_PER_CLIENT = 250;
+    /** Producer updates in flight at most: below the 256 streams the server allows one connection. */
+    private static final int PRODUCER_IN_FLIGHT = 200;
     private final HttpClient[] http;
     private final AtomicLong nextClient = new AtomicLong();
     private final String token;
@@ -208,10 +210,18 @@ public final class RealtimeBench {
         for (int i = 0; i < fineCount; i++) {
             inFlight[i] = new java.util.concurrent.atomic.AtomicBoolean();
         }
+        // the producer's updates share one connection, where the server takes at most 256 streams at once
+        java.util.concurrent.Semaphore producing = new java.util.concurrent.Semaphore(PRODUCER_IN_FLIGHT);
+        long cappedTicks = 0;
         while (next < end) {
             long wait = next - System.nanoTime();
             if (wait > 0) {
                 TimeUnit.NANOSECONDS.sleep(wait);
+            }
+            if (!producing.tryAcquire()) {
+                cappedTicks++;
+                next += interval;
+                continue;
             }
             // one update in flight per fine, each with the version it last had: updates carry the version they read
             int pick = -1;
@@ -222,6 +232,7 @@ public final class RealtimeBench {
                 }
             }
             if (pick < 0) {
+                producing.release();
                 skipped++;
                 next += interval;
                 continue;
@@ -242,6 +253,7 @@ public final class RealtimeBench {
                     }
                 } finally {
                     inFlight[index].set(false);
+                    producing.release();
                 }
             }, Runnable::run);
             produced++;
@@ -287,6 +299,7 @@ public final class RealtimeBench {
         run.put("events_acknowledged", acknowledged.values().stream().mapToInt(Set::size).sum());
         run.put("producer_failures", producerFailures.get());
         run.put("producer_ticks_skipped_all_fines_busy", skipped);
+        run.put("producer_ticks_skipped_in_flight_cap", cappedTicks);
         run.put("deliveries", deliveries.get());
         run.put("deliveries_per_second", Math.round(deliveries.get() / producedSeconds));
         run.put("events_missing", missing);
