@@ -71,7 +71,7 @@ class ClusterTest {
     @Test
     void mixedLoadThroughHaproxySurvivesAnInstanceKillAndARedisFailover() throws Exception {
         Path logs = Files.createDirectories(Path.of("target", "cluster"));
-        String loadAtStart = loadAverage();
+        String loadAtStart = SharedRedisProbes.loadAverage();
         String started = Instant.now().toString();
         List<AutoCloseable> owned = new ArrayList<>();
         try {
@@ -132,7 +132,7 @@ class ClusterTest {
             Map<String, Object> machine = new LinkedHashMap<>();
             machine.put("nproc", Runtime.getRuntime().availableProcessors());
             machine.put("load_average_at_start", loadAtStart);
-            machine.put("load_average_at_end", loadAverage());
+            machine.put("load_average_at_end", SharedRedisProbes.loadAverage());
             machine.put("java", System.getProperty("java.version"));
             document.put("machine", machine);
             document.put("what", "3 FineHero child JVMs behind HAProxy " + haproxy.version() + " (h2c for gRPC, HTTP/1.1 for REST, "
@@ -436,8 +436,8 @@ class ClusterTest {
         }
 
         static Haproxy start(Path directory, List<Integer> servers) throws IOException {
-            int grpc = freePort();
-            int http = freePort();
+            int grpc = ChildServer.freePort();
+            int http = ChildServer.freePort();
             StringBuilder config = new StringBuilder("""
                     global
                       maxconn 4000
@@ -509,23 +509,9 @@ class ClusterTest {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
-    }
-
     /** Helidon's mapping of a key to its environment variable: dots as underscores, a dash as {@code _dash_}. */
     private static String envVar(String key) {
         return key.toUpperCase(Locale.ROOT).replace('.', '_').replace("-", "_dash_");
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private static double seconds(long nanos) {

@@ -88,7 +88,7 @@ class FaultInjectionTest {
     static final List<Instance> INSTANCES = new ArrayList<>();
     static final List<Map<String, Object>> RESULTS = new CopyOnWriteArrayList<>();
     static final String STARTED = Instant.now().toString();
-    static final String LOAD_AT_START = loadAverage();
+    static final String LOAD_AT_START = SharedRedisProbes.loadAverage();
 
     // what the load knows: acknowledged writes, and fines free for one writer at a time
     static final Map<String, Fine> CREATED = new java.util.concurrent.ConcurrentHashMap<>();
@@ -579,7 +579,7 @@ class FaultInjectionTest {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("nproc", Runtime.getRuntime().availableProcessors());
         machine.put("load_average_at_start", LOAD_AT_START);
-        machine.put("load_average_at_end", loadAverage());
+        machine.put("load_average_at_end", SharedRedisProbes.loadAverage());
         machine.put("java", System.getProperty("java.version"));
         document.put("machine", machine);
         Map<String, Object> run = new LinkedHashMap<>();
@@ -590,14 +590,6 @@ class FaultInjectionTest {
         document.put("run", run);
         document.put("scenarios", RESULTS);
         Files.writeString(file, new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(document) + "\n");
-    }
-
-    private static String loadAverage() {
-        try {
-            return Files.readString(Path.of("/proc/loadavg")).trim();
-        } catch (IOException e) {
-            return "unknown";
-        }
     }
 
     private static double seconds(long nanos) {

@@ -232,7 +232,8 @@ public final class ChildServer implements AutoCloseable {
         }
     }
 
-    static int freePort() {
+    /** A port nothing listens on now, for a process a test starts. */
+    public static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
