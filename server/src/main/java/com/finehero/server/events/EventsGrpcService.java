@@ -49,7 +49,8 @@ final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
         Principal caller = Principal.current();
         ServerCallStreamObserver<Event> call = (ServerCallStreamObserver<Event>) response;
         ReadyWait ready = new ReadyWait(call);
-        try (Subscription events = feed.subscribe(caller, face(), records(request), filter(caller, request),
+        Watched watched = Watched.of(request);
+        try (Subscription events = feed.subscribe(caller, face(), watched.records(), filter(caller, request, watched),
                 request.getAfterEventId())) {
             io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
             while (!ready.cancelled() && !endsNow(deadline)) {
@@ -95,23 +96,27 @@ final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
         return RequestContext.streamFace();
     }
 
-    /** The records a watch of one fine or task can hear about (empty: any), so the feed offers it only theirs. */
-    private static Set<String> records(WatchEventsRequest request) {
-        if (request.getFineId().isEmpty() && request.getTaskId().isEmpty()) {
-            return Set.of();
+    /** The fine and the task a watch names ("" for none), their ids checked once. */
+    private record Watched(String fineId, String taskId) {
+        static Watched of(WatchEventsRequest request) {
+            return new Watched(request.getFineId().isEmpty() ? "" : Replies.id(request.getFineId()),
+                    request.getTaskId().isEmpty() ? "" : Replies.id(request.getTaskId()));
         }
-        return java.util.stream.Stream.of(request.getFineId(), request.getTaskId()).filter(id -> !id.isEmpty())
-                .map(Replies::id).collect(Collectors.toSet());
+
+        /** The records the watch can hear about (empty: any), so the feed offers it only theirs. */
+        Set<String> records() {
+            return java.util.stream.Stream.of(fineId, taskId).filter(id -> !id.isEmpty()).collect(Collectors.toUnmodifiableSet());
+        }
     }
 
     /** The request's filters, each narrowing what the caller may see anyway. */
-    private Predicate<FeedEvent> filter(Principal caller, WatchEventsRequest request) {
+    private Predicate<FeedEvent> filter(Principal caller, WatchEventsRequest request, Watched watched) {
         Set<String> topics = request.getTopicsList().isEmpty()
                 ? EnumSet.complementOf(EnumSet.of(EventTopic.EVENT_TOPIC_UNSPECIFIED, EventTopic.UNRECOGNIZED)).stream()
                         .map(EventsGrpcService::topicName).collect(Collectors.toSet())
                 : request.getTopicsList().stream().map(EventsGrpcService::topicName).collect(Collectors.toSet());
-        String fineId = request.getFineId().isEmpty() ? "" : Replies.id(request.getFineId());
-        String taskId = request.getTaskId().isEmpty() ? "" : Replies.id(request.getTaskId());
+        String fineId = watched.fineId();
+        String taskId = watched.taskId();
         String fines = topicName(EventTopic.EVENT_TOPIC_FINES);
         String tasks = topicName(EventTopic.EVENT_TOPIC_TASKS);
         boolean mine = request.getMine();
