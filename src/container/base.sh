@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Builds FineHero's runtime base image from Debian's packages, imports it into Podman and records
-# its digest. Nothing is fetched but Debian packages, from the mirror this machine's apt already uses.
+# Builds FineHero's base images from Debian's packages, imports them into Podman and records their
+# digests. Nothing is fetched but Debian packages, from the mirror this machine's apt already uses.
 #
 #   src/container/base.sh [--force]
 #
-# The root filesystem is `debootstrap --variant=minbase` of one pinned Debian suite, brought up to
+# Both images come from one `debootstrap --variant=minbase` of one pinned Debian suite, brought up to
 # that suite's -updates and -security pockets, plus CA certificates and tzdata, and the non-root user
-# finehero (uid/gid 10001); apt and what only it needs are purged (a runtime installs nothing). Files get no time later than the suite's Release date and the tar is
-# written in name order with numeric owners, so the same archive state gives the same layer digest.
+# finehero (uid/gid 10001):
+#   build base    that root filesystem with apt and what only it needs purged: a shell, coreutils and
+#                 dpkg for the image build's stages (jlink, the AOT cache's training run).
+#   runtime base  only what a JVM and its user need of it: the C library, CA certificates, time zones,
+#                 /etc/os-release, users and groups, and dpkg's record of exactly those packages for
+#                 scanners. No shell and no package manager: nothing to exec but the image's own java.
+# Files get no time later than the suite's Release date and each tar is written in name order with
+# numeric owners, so the same archive state gives the same layer digests.
 #
-# Output (the record lets the container tests and CI reuse a base they already built):
-#   image   localhost/finehero-base:<suite>  and  localhost/finehero-base:<key>
-#   record  $FINEHERO_CONTAINER_STATE/base-<key>.env  (IMAGE_ID, ROOTFS_DIGEST, SUITE, MIRROR, ...)
-#           $FINEHERO_CONTAINER_STATE/base-<key>.packages  (dpkg -l of the image: name version)
-# <key> hashes this script, the suite and the mirror, so changing any of them builds a new base.
-# With a record whose image is still in Podman's store, nothing is rebuilt unless --force is given.
+# Output (the record lets the container tests and CI reuse bases they already built):
+#   images  localhost/finehero-base:<suite>        and  localhost/finehero-base:<key>         (runtime)
+#           localhost/finehero-build-base:<suite>  and  localhost/finehero-build-base:<key>   (build)
+#   record  $FINEHERO_CONTAINER_STATE/base-<key>.env  (IMAGE_ID, BUILD_IMAGE_ID, ROOTFS_DIGEST, ...)
+#           $FINEHERO_CONTAINER_STATE/base-<key>.packages  (the runtime base's packages: name version)
+# <key> hashes this script, the suite and the mirror, so changing any of them builds new bases.
+# With a record whose images are still in Podman's store, nothing is rebuilt unless --force is given.
 # Environment: FINEHERO_BASE_SUITE (default bookworm), FINEHERO_BASE_MIRROR (default: the URI apt's
 # sources use for that suite), FINEHERO_CONTAINER_STATE (default ${XDG_CACHE_HOME:-~/.cache}/finehero/container).
 set -euo pipefail
@@ -48,12 +55,13 @@ mkdir -p "$state"
 if ! $force && [ -f "$record" ]; then
   # shellcheck disable=SC1090
   . "$record"
-  if podman image exists "$IMAGE_ID"; then
+  if podman image exists "$IMAGE_ID" && podman image exists "${BUILD_IMAGE_ID:-none}"; then
     podman tag "$IMAGE_ID" "localhost/finehero-base:$suite" "localhost/finehero-base:$key"
-    echo "base.sh: reusing $IMAGE_ID (rootfs $ROOTFS_DIGEST) recorded in $record"
+    podman tag "$BUILD_IMAGE_ID" "localhost/finehero-build-base:$suite" "localhost/finehero-build-base:$key"
+    echo "base.sh: reusing $IMAGE_ID (rootfs $ROOTFS_DIGEST) and build base $BUILD_IMAGE_ID recorded in $record"
     exit 0
   fi
-  echo "base.sh: recorded image $IMAGE_ID is gone; building again"
+  echo "base.sh: a recorded image is gone; building again"
 fi
 
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/finehero-base.XXXXXX")"
@@ -131,37 +139,80 @@ find "$rootfs" -xdev -name '__pycache__' -prune -exec rm -rf {} +
 printf 'path-exclude=/usr/share/doc/*\npath-exclude=/usr/share/man/*\npath-exclude=/usr/share/info/*\npath-exclude=/usr/share/locale/*\npath-exclude=/usr/lib/*-linux-gnu/gconv/*.so\n' \
   > "$rootfs/etc/dpkg/dpkg.cfg.d/finehero-slim"
 
-tarball="$work/rootfs.tar"
-tar --create --file "$tarball" --directory "$rootfs" --sort=name --numeric-owner \
-  --mtime="@$epoch" --clamp-mtime --format=pax \
-  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --xattrs --one-file-system .
-rootfs_digest="sha256:$(sha256sum "$tarball" | cut -d' ' -f1)"
-
-image_id="$(podman import --quiet \
-  --change 'CMD ["/bin/bash"]' \
-  --change "LABEL org.opencontainers.image.title=finehero-base" \
-  --change "LABEL org.opencontainers.image.description=Debian $suite minbase with CA certificates, tzdata and user 10001" \
-  --change "LABEL org.opencontainers.image.created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)" \
-  --change "LABEL com.finehero.base.key=$key" \
-  --change "LABEL com.finehero.base.rootfs=$rootfs_digest" \
-  --message "debootstrap minbase $suite" \
-  "$tarball" "localhost/finehero-base:$key")"
-image_id="sha256:${image_id#sha256:}"
-podman tag "$image_id" "localhost/finehero-base:$suite"
-# bases of an older script, suite or mirror: their records go, and their images unless still in use
-for old in $(podman images --format '{{.Repository}}:{{.Tag}}' localhost/finehero-base); do
-  case "$old" in *":$key"|*":$suite") ;; *) podman rmi "$old" >/dev/null 2>&1 || true; rm -f "$state/base-${old##*:}".* ;; esac
+# The runtime's root filesystem: the files of the packages a JVM and its user need, taken from the
+# configured root filesystem above (so with what their maintainer scripts generated: the CA bundle and
+# its links, /etc/localtime, the users), and dpkg's record of exactly those packages.
+runtime="$work/runtime"
+runtime_packages="base-files libc6 libgcc-s1 $(dpkg-query --admindir="$rootfs/var/lib/dpkg" -W -f '${Package}\n' 'gcc-*-base') ca-certificates tzdata"
+mkdir -p "$runtime"
+# merged /usr: /bin, /lib, /lib64 and /sbin are links into /usr, as in the full root filesystem
+for link in bin lib lib64 sbin; do
+  if [ -L "$rootfs/$link" ]; then cp -a "$rootfs/$link" "$runtime/$link" && mkdir -p "$runtime/$(readlink "$rootfs/$link")"; fi
 done
+{
+  for package in $runtime_packages; do dpkg-query --admindir="$rootfs/var/lib/dpkg" -L "$package"; done
+  # written by maintainer scripts (ca-certificates, tzdata, base-passwd, ldconfig) or by this script
+  (cd "$rootfs" && find etc/ssl/certs usr/share/ca-certificates -printf '/%p\n')
+  printf '/%s\n' etc/ca-certificates.conf etc/localtime etc/timezone etc/passwd etc/group etc/shadow etc/gshadow \
+    etc/nsswitch.conf etc/ld.so.cache etc/ld.so.conf etc/ld.so.conf.d etc/hosts etc/hostname etc/resolv.conf etc/mtab \
+    tmp var/tmp run proc sys dev root home app app/data var/lib/dpkg var/lib/dpkg/info
+} | sort -u | while IFS= read -r path; do
+  # what the cleanup above removed (documentation, translations, charset modules) stays out
+  if [ -e "$rootfs$path" ] || [ -L "$rootfs$path" ]; then printf '.%s\n' "$path"; fi
+done > "$work/runtime.files"
+tar --create --directory "$rootfs" --no-recursion --files-from "$work/runtime.files" --numeric-owner --xattrs \
+  | tar --extract --directory "$runtime" --keep-directory-symlink --numeric-owner --same-permissions --xattrs
+for package in $runtime_packages; do
+  dpkg-query --admindir="$rootfs/var/lib/dpkg" -s "$package"
+  echo
+  for listing in "$rootfs/var/lib/dpkg/info/$package".{list,md5sums} "$rootfs/var/lib/dpkg/info/$package":*.{list,md5sums}; do
+    if [ -f "$listing" ]; then cp -a "$listing" "$runtime/var/lib/dpkg/info/"; fi
+  done
+done > "$runtime/var/lib/dpkg/status"
+dpkg-query --admindir="$runtime/var/lib/dpkg" -W -f '${Package} ${Version}\n' | sort > "$work/packages"
+
+import_rootfs() { # $1 = root filesystem, $2 = image name, $3 = description, $4 = CMD; prints "image-id rootfs-digest"
+  local tarball digest id old
+  tarball="$work/$(basename "$2").tar"
+  tar --create --file "$tarball" --directory "$1" --sort=name --numeric-owner \
+    --mtime="@$epoch" --clamp-mtime --format=pax \
+    --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime --xattrs --one-file-system .
+  digest="sha256:$(sha256sum "$tarball" | cut -d' ' -f1)"
+  id="$(podman import --quiet \
+    --change "CMD $4" \
+    --change "LABEL org.opencontainers.image.title=$(basename "$2")" \
+    --change "LABEL org.opencontainers.image.description=$3" \
+    --change "LABEL org.opencontainers.image.created=$(date -u -d "@$epoch" +%Y-%m-%dT%H:%M:%SZ)" \
+    --change "LABEL com.finehero.base.key=$key" \
+    --change "LABEL com.finehero.base.rootfs=$digest" \
+    --message "debootstrap minbase $suite" \
+    "$tarball" "$2:$key")"
+  rm -f "$tarball"
+  podman tag "$id" "$2:$suite"
+  # bases of an older script, suite or mirror: their records go, and their images unless still in use
+  for old in $(podman images --format '{{.Repository}}:{{.Tag}}' "$2"); do
+    case "$old" in *":$key"|*":$suite") ;; *) podman rmi "$old" >/dev/null 2>&1 || true; rm -f "$state/base-${old##*:}".* ;; esac
+  done
+  echo "sha256:${id#sha256:} $digest"
+}
+read -r build_image_id build_digest < <(import_rootfs "$rootfs" localhost/finehero-build-base \
+  "Debian $suite minbase with CA certificates, tzdata and user 10001, for build stages" '["/bin/bash"]')
+read -r image_id rootfs_digest < <(import_rootfs "$runtime" localhost/finehero-base \
+  "Debian $suite: the C library, CA certificates, tzdata and user 10001 only" '["/usr/bin/false"]')
 
 cp "$work/packages" "$state/base-$key.packages"
 cat > "$record" <<EOF
 IMAGE_ID=$image_id
 ROOTFS_DIGEST=$rootfs_digest
+BUILD_IMAGE_ID=$build_image_id
+BUILD_ROOTFS_DIGEST=$build_digest
 SUITE=$suite
 MIRROR=$mirror
 EPOCH=$epoch
 PACKAGES=$(wc -l < "$work/packages")
 SIZE_BYTES=$(podman image inspect --format '{{.Size}}' "$image_id")
+BUILD_SIZE_BYTES=$(podman image inspect --format '{{.Size}}' "$build_image_id")
 EOF
 echo "base.sh: built localhost/finehero-base:$suite = $image_id (rootfs $rootfs_digest, $(wc -l < "$work/packages") packages)"
+echo "base.sh: built localhost/finehero-build-base:$suite = $build_image_id (rootfs $build_digest)"
 echo "base.sh: recorded in $record"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the FineHero image with Podman/Buildah on a machine that reaches no container registry:
-#   1. the base from Debian packages (src/container/base.sh; reused while its record holds),
-#   2. a JDK image: that base plus the JDK this build uses (bin/jdk.sh: JDK 25 for jlink's --multi-release 25),
+#   1. the bases from Debian packages (src/container/base.sh; reused while its record holds),
+#   2. a JDK image: the build base plus the JDK this build uses (bin/jdk.sh: JDK 25 for jlink's
+#      --multi-release 25), for the stages that jlink the runtime and train the AOT cache,
 #   3. src/container/Dockerfile with BASE, JDK_IMAGE and APP_SOURCE=context, from the jar and libraries
 #      that ./mvnw -pl server -am package left in server/target.
 #
@@ -32,13 +33,14 @@ git diff --quiet HEAD -- 2>/dev/null || revision="$revision-dirty"
 src/container/base.sh
 suite="${FINEHERO_BASE_SUITE:-bookworm}"
 base_id="$("${podman_cmd[@]}" image inspect --format '{{.Id}}' "localhost/finehero-base:$suite")"
+build_base_id="$("${podman_cmd[@]}" image inspect --format '{{.Id}}' "localhost/finehero-build-base:$suite")"
 
 # 2. the JDK image, keyed by the base and the JDK's release
 . bin/jdk.sh
 finehero_select_jdk
 [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ] || die "the image's runtime is jlinked from a JDK 25+; $JAVA_HOME is older"
 jdk_containerfile='ARG BASE\nFROM ${BASE}\nLABEL com.finehero.jdk=true\nCOPY . /opt/java/openjdk\nENV JAVA_HOME=/opt/java/openjdk PATH=/opt/java/openjdk/bin:/usr/sbin:/usr/bin:/sbin:/bin\n'
-jdk_key="$( { echo "$base_id"; cat "$JAVA_HOME/release"; printf "$jdk_containerfile"; } | sha256sum | cut -c1-16)"
+jdk_key="$( { echo "$build_base_id"; cat "$JAVA_HOME/release"; printf "$jdk_containerfile"; } | sha256sum | cut -c1-16)"
 jdk_image="localhost/finehero-jdk:$jdk_key"
 if ! "${podman_cmd[@]}" image exists "$jdk_image"; then
   echo "build.sh: making $jdk_image from $JAVA_HOME"
@@ -49,7 +51,7 @@ if ! "${podman_cmd[@]}" image exists "$jdk_image"; then
   trap 'rm -rf "$stage"' EXIT
   cp -a "$JAVA_HOME/." "$stage/"
   find "$stage" -type l -lname '/*' | while read -r link; do cp --remove-destination -L "$link" "$link.tmp" && mv "$link.tmp" "$link"; done
-  "${podman_cmd[@]}" build --quiet --network none --build-arg "BASE=$base_id" \
+  "${podman_cmd[@]}" build --quiet --network none --build-arg "BASE=$build_base_id" \
     -f "$state/jdk.Containerfile" -t "$jdk_image" "$stage" >/dev/null
   rm -rf "$stage"
 fi
@@ -62,7 +64,7 @@ done
 # 3. the image, from the Dockerfile the README shows
 previous="$("${podman_cmd[@]}" image inspect --format '{{.Id}}' "$tag" 2>/dev/null || true)"
 started=$(date +%s)
-"${podman_cmd[@]}" build --network none --format docker --layers=false \
+"${podman_cmd[@]}" build --network none --format docker --layers \
   --ignorefile src/container/Dockerfile.dockerignore \
   --build-arg "BASE=$base_id" --build-arg "JDK_IMAGE=$jdk_image" --build-arg APP_SOURCE=context \
   --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
