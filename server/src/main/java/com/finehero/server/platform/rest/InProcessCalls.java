@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.google.protobuf.Message;
 import io.grpc.CallOptions;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
@@ -42,7 +43,22 @@ final class InProcessCalls implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        this.channel = InProcessChannelBuilder.forName(name).directExecutor().build();
+        // Connected now and never idle. A call made while the channel connects is held and later started
+        // on the thread that finished connecting; the in-process server runs a server-streaming method (a
+        // watch) on the thread that starts its call, for as long as it streams, so one held watch kept
+        // that thread and every call held behind it never started. 30 days turns idle mode off.
+        this.channel = InProcessChannelBuilder.forName(name).directExecutor().idleTimeout(30, TimeUnit.DAYS).build();
+        connect(channel);
+    }
+
+    private static void connect(ManagedChannel channel) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (channel.getState(true) != ConnectivityState.READY) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the in-process channel did not connect: " + channel.getState(false));
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MICROSECONDS.toNanos(100));
+        }
     }
 
     /** A call of the binding's RPC with the request's forwarded headers; its deadline starts now. */
