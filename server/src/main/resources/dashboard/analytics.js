@@ -5,14 +5,8 @@
 "use strict";
 
 const SVG = "http://www.w3.org/2000/svg";
-const TOKEN_KEY = "finehero.accessToken";   // the same tab-scoped token as the health dashboard's
 const ISSUED = "#3366cc", PAID = "#109618";
 const OUTCOME_COLORS = {awaiting: "#ff9900", dismissed: "#109618", upheld: "#dc3912"};
-
-if (location.hash.startsWith("#token=")) {
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(location.hash.substring(7)));
-  window.history.replaceState(null, "", location.pathname + location.search);
-}
 
 function isoDay(date) {
   return date.toISOString().substring(0, 10);
@@ -29,20 +23,6 @@ function requested() {
     to: params.get("to") || isoDay(today),
     bucket: params.get("bucket") || "ANALYTICS_BUCKET_MONTH",
   };
-}
-
-async function getJson(path) {
-  const headers = {"Accept": "application/json"};
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers["Authorization"] = "Bearer " + token;
-  const response = await fetch(path, {headers});
-  if (response.status === 401 || response.status === 403) document.getElementById("login").hidden = false;
-  if (!response.ok) {
-    let message = "HTTP " + response.status;
-    try { message += ": " + ((await response.json()).message || ""); } catch (ignored) { /* not JSON */ }
-    throw new Error(message);
-  }
-  return response.json();
 }
 
 function analytics(range, groupBy) {
@@ -194,19 +174,6 @@ document.getElementById("range").addEventListener("submit", event => {
   show(range);
 });
 
-document.getElementById("login").addEventListener("submit", async event => {
-  event.preventDefault();
-  const form = event.target;
-  const response = await fetch("/v1/auth/login", {method: "POST", headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({username: form.username.value, password: form.password.value})});
-  form.password.value = "";
-  if (!response.ok) {
-    document.getElementById("login-error").textContent = "Login failed (HTTP " + response.status + ")";
-    return;
-  }
-  sessionStorage.setItem(TOKEN_KEY, (await response.json()).accessToken);
-  document.getElementById("login-error").textContent = "";
-  show(requested());
-});
+onLogin(() => show(requested()));
 
 show(requested());

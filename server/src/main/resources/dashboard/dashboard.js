@@ -63,38 +63,7 @@ function drawChart(svgId, legendId, series) {
   });
 }
 
-// The access token lives in this tab's sessionStorage only. It arrives from the login form, or in the
-// URL fragment (#token=...), which browsers never send to a server; the fragment is then removed.
-const TOKEN_KEY = "finehero.accessToken";
-if (location.hash.startsWith("#token=")) {
-  sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(location.hash.substring(7)));
-  window.history.replaceState(null, "", location.pathname);
-}
-
-document.getElementById("login").addEventListener("submit", async event => {
-  event.preventDefault();
-  const form = event.target;
-  const response = await fetch("/v1/auth/login", {method: "POST", headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({username: form.username.value, password: form.password.value})});
-  form.password.value = "";
-  if (!response.ok) {
-    document.getElementById("login-error").textContent = "Login failed (HTTP " + response.status + ")";
-    return;
-  }
-  sessionStorage.setItem(TOKEN_KEY, (await response.json()).accessToken);
-  document.getElementById("login-error").textContent = "";
-  refresh().then(watchFeed);
-});
-
-async function getJson(path) {
-  const headers = {"Accept": "application/json"};
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  if (token) headers["Authorization"] = "Bearer " + token;
-  const response = await fetch(path, {headers});
-  if (response.status === 401 || response.status === 403) document.getElementById("login").hidden = false;
-  if (!response.ok) throw new Error(path + ": HTTP " + response.status);
-  return response.json();
-}
+onLogin(() => refresh().then(watchFeed));
 
 async function refresh() {
   try {

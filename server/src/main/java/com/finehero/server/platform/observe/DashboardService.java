@@ -25,7 +25,8 @@ public final class DashboardService implements HttpService {
             "dashboard.js", "text/javascript; charset=utf-8",
             "dashboard.css", "text/css; charset=utf-8",
             "analytics.html", "text/html; charset=utf-8",
-            "analytics.js", "text/javascript; charset=utf-8");
+            "analytics.js", "text/javascript; charset=utf-8",
+            "session.js", "text/javascript; charset=utf-8");
 
     @Override
     public void routing(HttpRules rules) {
