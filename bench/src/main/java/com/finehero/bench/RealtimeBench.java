@@ -275,6 +275,8 @@ public final class RealtimeBench {
         long missing = 0;
         long duplicates = 0;
         long watchersComplete = 0;
+        Map<String, Long> incompleteByFace = new java.util.TreeMap<>();
+        Map<String, Long> silentByFace = new java.util.TreeMap<>();
         for (Watcher watcher : watchers) {
             Set<Long> expected = acknowledged.get(watcher.fineId);
             long lost = expected.stream().filter(v -> !watcher.versions.containsKey(v)).count();
@@ -282,6 +284,11 @@ public final class RealtimeBench {
             duplicates += watcher.versions.values().stream().filter(n -> n.get() > 1).mapToLong(n -> n.get() - 1).sum();
             if (lost == 0) {
                 watchersComplete++;
+            } else {
+                incompleteByFace.merge(watcher.face(), 1L, Long::sum);
+                if (watcher.versions.isEmpty()) {
+                    silentByFace.merge(watcher.face(), 1L, Long::sum);
+                }
             }
         }
         watchers.forEach(Watcher::close);
@@ -306,6 +313,9 @@ public final class RealtimeBench {
         run.put("seconds_until_last_delivery_after_producer_stopped", Math.round(drainSeconds * 10) / 10.0);
         run.put("events_duplicated", duplicates);
         run.put("watchers_complete", watchersComplete);
+        // which face the incomplete ones used, and how many of them heard nothing at all (never opened)
+        run.put("watchers_incomplete_by_face", incompleteByFace);
+        run.put("watchers_silent_by_face", silentByFace);
         run.put("resyncs", resyncs.get());
         run.put("watcher_failures", watcherFailures.get());
         run.put("watchers_failed_to_open", openFailures.get());
@@ -478,9 +488,15 @@ public final class RealtimeBench {
         }
     }
 
+    /**
+     * An SSE watcher on a socket of its own, read by its own virtual thread, the way a browser's
+     * EventSource holds one connection per stream. The JDK HttpClient reads all of its connections on
+     * one selector thread and hands bodies over through it: with hundreds of streams on one client that
+     * thread was measured instead of the server, and an occasional stream never delivered its response.
+     */
     private final class SseWatcher extends Watcher {
+        private volatile java.net.Socket socket;
         private volatile Thread reader;
-        private volatile InputStream body;
 
         SseWatcher(String fineId) {
             super(fineId);
@@ -496,18 +512,25 @@ public final class RealtimeBench {
             opening.acquireUninterruptibly();
             reader = Thread.ofVirtual().start(() -> {
                 boolean released = false;
-                try {
-                    HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(
-                                    URI.create("http://" + host + ":" + port + "/v1/events:watch?fineId=" + fineId))
-                            .header("authorization", "Bearer " + token).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-                    body = response.body();
+                try (java.net.Socket connection = new java.net.Socket()) {
+                    socket = connection;
+                    connection.connect(new java.net.InetSocketAddress(host, port), 10_000);
+                    connection.getOutputStream().write(("GET /v1/events:watch?fineId=" + fineId + " HTTP/1.1\r\n"
+                            + "Host: " + host + ":" + port + "\r\nAuthorization: Bearer " + token + "\r\n"
+                            + "Accept: text/event-stream\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = new java.io.BufferedInputStream(connection.getInputStream());
+                    String status = asciiLine(in);
+                    boolean chunked = false;
+                    for (String header = asciiLine(in); header != null && !header.isEmpty(); header = asciiLine(in)) {
+                        chunked |= header.toLowerCase(java.util.Locale.ROOT).matches("transfer-encoding:\\s*chunked");
+                    }
                     opening.release();
                     released = true;
-                    if (response.statusCode() != 200) {
-                        refused("sse " + response.statusCode() + " " + new String(body.readNBytes(300), StandardCharsets.UTF_8));
+                    if (status == null || !status.startsWith("HTTP/1.1 200")) {
+                        refused("sse " + status);
                         return;
                     }
-                    BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+                    BufferedReader lines = new BufferedReader(new InputStreamReader(chunked ? new Chunked(in) : in, StandardCharsets.UTF_8));
                     String line;
                     while ((line = lines.readLine()) != null) {
                         if (line.startsWith("data: ")) {
@@ -532,13 +555,73 @@ public final class RealtimeBench {
         @Override
         void close() {
             try {
-                if (body != null) {
-                    body.close();
+                if (socket != null) {
+                    socket.close();
                 }
             } catch (Exception e) {
                 // closing
             }
             reader.interrupt();
+        }
+    }
+
+    /** One line of a response's head, without its CRLF; null at the end of the stream. */
+    private static String asciiLine(InputStream in) throws java.io.IOException {
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b != -1; b = in.read()) {
+            if (b == '\n') {
+                int end = line.length();
+                return end > 0 && line.charAt(end - 1) == '\r' ? line.substring(0, end - 1) : line.toString();
+            }
+            line.append((char) b);
+        }
+        return line.isEmpty() ? null : line.toString();
+    }
+
+    /** A chunked transfer-encoded body as the bytes it carries. */
+    private static final class Chunked extends InputStream {
+        private final InputStream in;
+        private long left;
+        private boolean done;
+
+        Chunked(InputStream in) {
+            this.in = in;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws java.io.IOException {
+            if (done) {
+                return -1;
+            }
+            if (left == 0) {
+                String size = asciiLine(in);
+                if (size != null && size.isEmpty()) {
+                    size = asciiLine(in); // the CRLF that ends the previous chunk
+                }
+                if (size == null) {
+                    done = true;
+                    return -1;
+                }
+                int extension = size.indexOf(';');
+                left = Long.parseLong((extension < 0 ? size : size.substring(0, extension)).strip(), 16);
+                if (left == 0) {
+                    done = true;
+                    return -1;
+                }
+            }
+            int read = in.read(buffer, offset, (int) Math.min(length, left));
+            if (read == -1) {
+                done = true;
+                return -1;
+            }
+            left -= read;
+            return read;
         }
     }
 
