@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# What the Redis round trips of a cache-hit GetFine cost: one secured FineHero (PostgreSQL + Redis, JWT,
+# as peers.sh runs it) started once per mode, GetFine over gRPC with h2load (one connection, 64
+# streams), modes in alternating rounds after a warm-up each:
+#   default         rate limits on (per address, per identity, global: Redis buckets), every cached read
+#                   confirmed against Redis (finehero.cache.near-trusted-for PT0S)
+#   no-rate-limits  finehero.security.rate-limits.enabled=false
+#   no-redis-reads  rate limits off and near copies trusted for 100 ms (no confirmation round trip on a hit)
+# and the Redis commands each call cost (INFO commandstats before and after the window; an EVAL and
+# the command its script runs count as two).
+# Writes src/bench/results/getfine-costs.json: every round, the medians, each mode against default.
+# Usage: src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$root/bin/jdk.sh"
+finehero_select_jdk
+rounds="${1:-2}" seconds="${2:-10}" warmup="${3:-20}"
+port=18791 schema=bench_getfine_costs
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
+. "$root/src/bench/lib.sh"
+bench_secure_env
+export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=100000000
+export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=100000000
+export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=100000000
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+work="$(mktemp -d)"
+server=""
+stop_server() {
+  if [ -n "$server" ]; then kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
+}
+cleanup() {
+  stop_server
+  psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  redis-cli -p 6379 --scan --pattern "$schema*" | xargs -r redis-cli -p 6379 del >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
+start_server() { # $1 mode
+  local extra=()
+  case "$1" in
+    no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
+    no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;
+  esac
+  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
+      FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
+      FINEHERO_AUTH_ENABLED=true "${extra[@]}" \
+      "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
+      -jar "$root/server/target/finehero-server.jar" >"$work/server-$1.log" 2>&1) &
+  server=$!
+  for _ in $(seq 1 600); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && return
+    sleep 0.2
+  done
+  echo "getfine-costs: the server ($1) did not become ready; see $work/server-$1.log" >&2; exit 1
+}
+fine=""
+for round in $(seq 1 "$rounds"); do
+  for mode in default no-rate-limits no-redis-reads; do
+    start_server "$mode"
+    token="$(curl -sf -X POST "http://127.0.0.1:$port/v1/auth/login" -H 'Content-Type: application/json' \
+      -d "{\"username\": \"admin\", \"password\": \"$FINEHERO_BENCH_PASSWORD\"}" | json '["accessToken"]')"
+    auth="authorization: Bearer $token"
+    if [ -z "$fine" ]; then
+      fine="$(curl -sf -X POST "http://127.0.0.1:$port/v1/fines" -H "$auth" -H 'Content-Type: application/json' -d '{
+          "citationNumber": "COSTS-1", "jurisdiction": "LOAD", "violationCode": "L",
+          "amount": {"currencyCode": "USD", "amountMinor": "100"},
+          "issueTime": "2026-01-01T00:00:00Z", "dueTime": "2026-02-01T00:00:00Z"}' | json '["id"]')"
+      bench_grpc_string_request "$work/get.bin" "$fine"
+    fi
+    grpc="http://127.0.0.1:$port/finehero.fines.v1.FinesService/GetFine"
+    bench_grpc_check "$grpc" "$work/get.bin" "$auth"
+    bench_h2load_grpc warm-up "$grpc" "$work/get.bin" "$warmup" 64 /dev/null "$auth" >/dev/null
+    before="$(redis_calls)"
+    bench_h2load_grpc "$mode" "$grpc" "$work/get.bin" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
+    after="$(redis_calls)"
+    echo "{\"mode\": \"$mode\", \"round\": $round, \"redis_commands\": $((after - before))}" >>"$work/redis.ndjson"
+    tail -n 1 "$work/runs.ndjson"
+    stop_server
+  done
+done
+python3 - "$work" "$root/src/bench/results/getfine-costs.json" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rounds" "$seconds" <<'PY'
+import json, sys, os, statistics, datetime
+work, out, load_start, load_end, rounds, seconds = sys.argv[1:7]
+runs = [json.loads(l) for l in open(os.path.join(work, "runs.ndjson"))]
+redis = [json.loads(l) for l in open(os.path.join(work, "redis.ndjson"))]
+modes = {}
+for run, r in zip(runs, redis):
+    run["redis_commands_per_call"] = round(r["redis_commands"] / max(1, run["calls"]), 2)
+    modes.setdefault(run["name"], []).append(run)
+summary = {}
+for mode, rs in modes.items():
+    summary[mode] = {"median_calls_per_second": statistics.median(r["calls_per_second"] for r in rs),
+                     "median_p99_ms": statistics.median(r["p99_ms"] for r in rs),
+                     "redis_commands_per_call": statistics.median(r["redis_commands_per_call"] for r in rs),
+                     "rounds": rs}
+base = summary["default"]["median_calls_per_second"]
+for mode in summary:
+    summary[mode]["vs_default"] = round(summary[mode]["median_calls_per_second"] / base, 3)
+result = {"benchmark": "getfine_costs", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+          "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end},
+          "how": f"secured FineHero on PostgreSQL + Redis, cache-hit GetFine, h2load -c 1 -m 64, {rounds} alternating rounds of {seconds} s after a warm-up per start; Redis commands from INFO commandstats over each window (the whole server's, background work included); INFO commandstats counts an EVAL and each command its script runs, so the version check's one round trip shows as 2",
+          "modes": summary}
+json.dump(result, open(out, "w"), indent=2)
+print(json.dumps({m: {k: v for k, v in s.items() if k != "rounds"} for m, s in summary.items()}, indent=1))
+PY
