@@ -73,11 +73,12 @@ public final class RealtimeBench {
     private final int port;
     private final Channel[] channels;
     /**
-     * The JDK's HTTP client reads every connection it holds on one selector thread: thousands of SSE
-     * and WebSocket watchers on one client queue behind that thread and measure it, not the server.
-     * A client per {@value #CONNECTIONS_PER_CLIENT} connections spreads them.
+     * The JDK's HTTP client reads every connection it holds on one selector thread: thousands of
+     * WebSocket watchers on one client queue behind that thread and measure it, not the server. A client
+     * per {@value #SOCKETS_PER_CLIENT} WebSockets spreads them (as many clients as one per 250 SSE and
+     * WebSocket watchers gave when SSE used them too, so the runs measure the same set-up).
      */
-    private static final int CONNECTIONS_PER_CLIENT = 250;
+    private static final int SOCKETS_PER_CLIENT = 125;
     /** Producer updates in flight at most: below the 256 streams the server allows one connection. */
     private static final int PRODUCER_IN_FLIGHT = 200;
     private final HttpClient[] http;
@@ -99,8 +100,8 @@ public final class RealtimeBench {
     /** Delivery lag by face, to tell a stall of one face from a stall of the feed. */
     private final Map<String, ConcurrentHistogram> lagByFace = new ConcurrentHashMap<>();
 
-    private RealtimeBench(String host, int port, Channel[] channels, String token, int httpWatchers) {
-        this.http = new HttpClient[Math.max(1, (httpWatchers + CONNECTIONS_PER_CLIENT - 1) / CONNECTIONS_PER_CLIENT)];
+    private RealtimeBench(String host, int port, Channel[] channels, String token, int socketWatchers) {
+        this.http = new HttpClient[Math.max(1, (socketWatchers + SOCKETS_PER_CLIENT - 1) / SOCKETS_PER_CLIENT)];
         for (int i = 0; i < http.length; i++) {
             http[i] = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(10)).build();
         }
@@ -134,7 +135,7 @@ public final class RealtimeBench {
             Channel producer = BenchAuth.signedIn(producerRaw);
             Channel[] signed = raw.stream().map(BenchAuth::signedIn).toArray(Channel[]::new);
             String token = BenchAuth.accessToken(raw.getFirst());
-            RealtimeBench bench = new RealtimeBench(host, watchPort, signed, token, watchers - grpcWatchers);
+            RealtimeBench bench = new RealtimeBench(host, watchPort, signed, token, watchers * 2 / 10); // the WebSocket watchers
             Map<String, Object> result = bench.run(label, producer, watchers, rate, measure, jdbcUrl, serverPid);
             String line = new Gson().toJson(result);
             Files.writeString(out, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -390,11 +391,9 @@ public final class RealtimeBench {
     private abstract class Watcher {
         final String fineId;
         final Map<Long, AtomicLong> versions = new ConcurrentHashMap<>();
-        final HttpClient client;
 
         Watcher(String fineId) {
             this.fineId = fineId;
-            this.client = http[(int) (nextClient.getAndIncrement() % http.length)];
         }
 
         abstract void open() throws Exception;
@@ -492,7 +491,7 @@ public final class RealtimeBench {
      * An SSE watcher on a socket of its own, read by its own virtual thread, the way a browser's
      * EventSource holds one connection per stream. The JDK HttpClient reads all of its connections on
      * one selector thread and hands bodies over through it: with hundreds of streams on one client that
-     * thread was measured instead of the server, and an occasional stream never delivered its response.
+     * thread was measured instead of the server.
      */
     private final class SseWatcher extends Watcher {
         private volatile java.net.Socket socket;
@@ -626,6 +625,7 @@ public final class RealtimeBench {
     }
 
     private final class SocketWatcher extends Watcher {
+        private final HttpClient client = http[(int) (nextClient.getAndIncrement() % http.length)];
         private volatile WebSocket socket;
 
         SocketWatcher(String fineId) {
