@@ -19,9 +19,6 @@ port=18791 schema=bench_getfine_costs
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=100000000
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 server=""
@@ -49,19 +46,14 @@ start_server() { # $1 mode
       "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
       -jar "$root/server/target/finehero-server.jar" >"$work/server-$1.log" 2>&1) &
   server=$!
-  for _ in $(seq 1 600); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && return
-    sleep 0.2
-  done
-  echo "getfine-costs: the server ($1) did not become ready; see $work/server-$1.log" >&2; exit 1
+  bench_await_ready "$port" \
+    || { echo "getfine-costs: the server ($1) did not become ready; see $work/server-$1.log" >&2; exit 1; }
 }
 fine=""
 for round in $(seq 1 "$rounds"); do
   for mode in default no-rate-limits no-redis-reads; do
     start_server "$mode"
-    token="$(curl -sf -X POST "http://127.0.0.1:$port/v1/auth/login" -H 'Content-Type: application/json' \
-      -d "{\"username\": \"admin\", \"password\": \"$FINEHERO_BENCH_PASSWORD\"}" | json '["accessToken"]')"
-    auth="authorization: Bearer $token"
+    auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
     if [ -z "$fine" ]; then
       fine="$(curl -sf -X POST "http://127.0.0.1:$port/v1/fines" -H "$auth" -H 'Content-Type: application/json' -d '{
           "citationNumber": "COSTS-1", "jurisdiction": "LOAD", "violationCode": "L",

@@ -16,9 +16,6 @@ port=18790 schema=bench_profile
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=100000000
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 server=""
@@ -34,14 +31,9 @@ trap cleanup EXIT
     "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -XX:+FlightRecorder \
     -jar "$root/server/target/finehero-server.jar" >"$work/server.log" 2>&1) &
 server=$!
-for _ in $(seq 1 600); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && break
-  sleep 0.2
-done
+bench_await_ready "$port" || { echo "getfine-profile: the server did not become ready; see $work/server.log" >&2; exit 1; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-token="$(curl -sf -X POST "http://127.0.0.1:$port/v1/auth/login" -H 'Content-Type: application/json' \
-  -d "{\"username\": \"admin\", \"password\": \"$FINEHERO_BENCH_PASSWORD\"}" | json '["accessToken"]')"
-auth="authorization: Bearer $token"
+auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
 fine="$(curl -sf -X POST "http://127.0.0.1:$port/v1/fines" -H "$auth" -H 'Content-Type: application/json' -d '{
     "citationNumber": "PROFILE-1", "jurisdiction": "LOAD", "violationCode": "L",
     "amount": {"currencyCode": "USD", "amountMinor": "100"},

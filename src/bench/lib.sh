@@ -8,6 +8,7 @@ bench_secure_env() {
   export FINEHERO_AUTH_BOOTSTRAP_dash_ADMIN_MUST_dash_CHANGE_dash_PASSWORD=false
   FINEHERO_AUTH_JWT_KEYS="$("$JAVA_HOME/bin/java" -jar "$root/server/target/finehero-server.jar" new-signing-key --kid bench)"
   export FINEHERO_AUTH_JWT_KEYS
+  # rate limits on, but far above what any run makes: the buckets are consulted on every call
   export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=1000000000
   export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=1000000000
   export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=1000000000
@@ -37,6 +38,25 @@ for mode, rs in modes.items():
 json.dump(result, open(out, "w"))
 print(json.dumps(result))
 PY
+}
+
+# Waits until the server on 127.0.0.1:port answers readiness 200; fails after the given seconds.
+# Usage: bench_await_ready port [seconds=120]
+bench_await_ready() {
+  local port="$1" tries=$(( ${2:-120} * 5 ))
+  for _ in $(seq 1 "$tries"); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# Prints an access token of the run's admin (bench_secure_env's made-up password).
+# Usage: bench_admin_token http://host:port
+bench_admin_token() {
+  curl -sf -X POST "$1/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"username\": \"admin\", \"password\": \"$FINEHERO_BENCH_PASSWORD\"}" \
+    | python3 -c "import json,sys; print(json.load(sys.stdin)['accessToken'])"
 }
 
 # Writes a gRPC request body (the 5-byte frame header and the message) for h2load's -d: a message with

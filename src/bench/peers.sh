@@ -24,10 +24,6 @@ done
 "$root/mvnw" -q -B -f "$root/pom.xml" -Ppeers -pl server,bench,bench-peers -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
-# rate limits on, but far above what the run makes: the buckets are consulted on every call
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=100000000
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
@@ -74,10 +70,7 @@ finehero finehero bench_peers_secured FINEHERO_AUTH_ENABLED=true
 finehero finehero-off bench_peers_off FINEHERO_AUTH_ENABLED=false
 ready finehero; ready finehero-off
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-login() {
-  curl -sf -X POST "http://127.0.0.1:${port[$1]}/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"username\": \"admin\", \"password\": \"$FINEHERO_BENCH_PASSWORD\"}" | json '["accessToken"]'
-}
+login() { bench_admin_token "http://127.0.0.1:${port[$1]}"; }
 # secured FineHero's access tokens live 15 minutes: a fresh one before every round
 refresh_headers() { header[finehero]="authorization: Bearer $(login finehero)"; }
 refresh_headers

@@ -15,10 +15,6 @@ command -v h2load >/dev/null || { echo "security-cost: needs h2load (Debian's ng
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
-# rate limits on, but far above what the run makes: the buckets are consulted on every call
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_IDENTITY=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_GLOBAL=100000000
-export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=100000000
 work="$(mktemp -d)"
 flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
 declare -A port=([off]=18384 [jwt]=18385 [api-key]=18386)
