@@ -6,6 +6,8 @@
 #                   confirmed against Redis (finehero.cache.near-trusted-for PT0S)
 #   no-rate-limits  finehero.security.rate-limits.enabled=false
 #   no-redis-reads  rate limits off and near copies trusted for 100 ms (no confirmation round trip on a hit)
+#   baseline        only with FINEHERO_BENCH_BASELINE=<revision>: that revision's jar with default settings,
+#                   so a change is measured against what it replaces in the same run
 # and the Redis commands each call cost (INFO commandstats before and after the window; an EVAL and
 # the command its script runs count as two).
 # Writes src/bench/results/getfine-costs.json: every round, the medians, each mode against default.
@@ -19,6 +21,12 @@ port=18791 schema=bench_getfine_costs
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
+modes=(default no-rate-limits no-redis-reads)
+baseline_jar=""
+if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
+  baseline_jar="$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
+  modes=(baseline "${modes[@]}")
+fi
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 server=""
@@ -35,7 +43,8 @@ trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
 start_server() { # $1 mode
-  local extra=()
+  local extra=() jar="$root/server/target/finehero-server.jar"
+  [ "$1" = baseline ] && jar="$baseline_jar"
   case "$1" in
     no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
     no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;
@@ -44,14 +53,14 @@ start_server() { # $1 mode
       FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
       FINEHERO_AUTH_ENABLED=true "${extra[@]}" \
       "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
-      -jar "$root/server/target/finehero-server.jar" >"$work/server-$1.log" 2>&1) &
+      -jar "$jar" >"$work/server-$1.log" 2>&1) &
   server=$!
   bench_await_ready "$port" \
     || { echo "getfine-costs: the server ($1) did not become ready; see $work/server-$1.log" >&2; exit 1; }
 }
 fine=""
 for round in $(seq 1 "$rounds"); do
-  for mode in default no-rate-limits no-redis-reads; do
+  for mode in "${modes[@]}"; do
     start_server "$mode"
     auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
     if [ -z "$fine" ]; then
@@ -72,7 +81,8 @@ for round in $(seq 1 "$rounds"); do
     stop_server
   done
 done
-python3 - "$work" "$root/src/bench/results/getfine-costs.json" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rounds" "$seconds" <<'PY'
+FINEHERO_BENCH_BASELINE_COMMIT="${FINEHERO_BENCH_BASELINE:+$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")}" \
+  python3 - "$work" "$root/src/bench/results/getfine-costs.json" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rounds" "$seconds" <<'PY'
 import json, sys, os, statistics, datetime
 work, out, load_start, load_end, rounds, seconds = sys.argv[1:7]
 runs = [json.loads(l) for l in open(os.path.join(work, "runs.ndjson"))]
@@ -93,6 +103,7 @@ for mode in summary:
 result = {"benchmark": "getfine_costs", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
           "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end},
           "how": f"secured FineHero on PostgreSQL + Redis, cache-hit GetFine, h2load -c 1 -m 64, {rounds} alternating rounds of {seconds} s after a warm-up per start; Redis commands from INFO commandstats over each window (the whole server's, background work included); INFO commandstats counts an EVAL and each command its script runs, so the version check's one round trip shows as 2",
+          "baseline_revision": os.environ.get("FINEHERO_BENCH_BASELINE_COMMIT"),
           "modes": summary}
 json.dump(result, open(out, "w"), indent=2)
 print(json.dumps({m: {k: v for k, v in s.items() if k != "rounds"} for m, s in summary.items()}, indent=1))

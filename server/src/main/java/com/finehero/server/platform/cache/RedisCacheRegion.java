@@ -15,9 +15,11 @@ import org.redisson.client.codec.ByteArrayCodec;
  * A region in Redis, shared by every FineHero instance. Writes compare versions inside one Lua script,
  * so two instances racing to fill or update an entry always leave the newest. A bounded near copy of
  * each entry read is kept in this process. Within {@code trustedFor} of Redis last confirming it (a
- * fresh copy counts as unconfirmed until the next read), the copy is served as it is; after that it is served only once Redis confirms, by returning just the
- * 20-byte version prefix, that it is still current. So large values cross the network once per change,
- * a hot entry costs Redis one small round trip per window instead of one per read, and another
+ * fresh copy counts as unconfirmed until the next read), the copy is served as it is; after that it is
+ * served only once Redis confirms, by returning just the 20-byte version prefix, that it is still
+ * current ({@link VersionChecks}, which lets reads arriving together share a round trip). So large
+ * values cross the network once per change, a hot entry costs Redis at most one small command per
+ * round trip (or per window) instead of one per read, and another
  * instance's change is served stale for at most {@code trustedFor} (never on the instance that made
  * it: a write drops the local copy). A zero window confirms every read. A change that could not
  * reach Redis is owed ({@link OwedChanges}) and delivered as soon as Redis answers; until then this
@@ -32,9 +34,6 @@ final class RedisCacheRegion implements CacheRegion {
             end
             redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
             return 1""";
-
-    /** Reads only the version prefix, so a near copy can be confirmed without moving the value. */
-    private static final String VERSION_OF = "return redis.call('GETRANGE', KEYS[1], 0, 19)";
 
     /** Keys whose change may be owed at once before the whole region is flushed instead. */
     private static final int MAX_OWED = 10_000;
@@ -51,6 +50,7 @@ final class RedisCacheRegion implements CacheRegion {
     /** Near copies of stored entries, each with when Redis last confirmed it was current. */
     private final com.github.benmanes.caffeine.cache.Cache<String, Near> near;
     private final OwedChanges owed;
+    private final VersionChecks versionChecks;
 
     RedisCacheRegion(String name, Duration ttl, RedisConnector redis, long nearEntries, Duration trustedFor, Clock clock) {
         this.name = Objects.requireNonNull(name, "name");
@@ -59,6 +59,7 @@ final class RedisCacheRegion implements CacheRegion {
         this.trustedForMillis = trustedFor.toMillis();
         this.ttlMillis = Long.toString(ttl.toMillis()).getBytes(StandardCharsets.US_ASCII);
         this.near = LocalCacheRegion.bounded(ttl, Math.max(1, nearEntries), stats);
+        this.versionChecks = new VersionChecks(redis);
         this.owed = new OwedChanges(name, redis, stats, MAX_OWED, client -> client.getKeys().deleteByPatternAsync(redis.key(name, "*")));
     }
 
@@ -95,8 +96,7 @@ final class RedisCacheRegion implements CacheRegion {
                 if (copy.confirmedAt() != UNCONFIRMED && now - copy.confirmedAt() < trustedForMillis) {
                     return Optional.of(Versioned.value(copy.stored()));
                 }
-                byte[] current = redis.awaitRead(client.get().getScript(ByteArrayCodec.INSTANCE).evalAsync(RScript.Mode.READ_ONLY,
-                        VERSION_OF, RScript.ReturnType.VALUE, List.of(redisKey(key))));
+                byte[] current = redis.awaitRead(versionChecks.versionOf(redisKey(key)));
                 if (current != null && current.length == Versioned.PREFIX
                         && Versioned.version(copy.stored()).equals(Versioned.version(current))) {
                     // only this copy: a write on this instance since the check has dropped it, and must stay dropped

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -174,11 +175,11 @@ public final class RedisConnector implements AutoCloseable {
      * ({@code write-timeout}), see {@link RedisConfig}. A read that times out throws {@link ReadTimeout},
      * which callers do not report through {@link #failed}: Redis stays usable for this instance's writes.
      */
-    <T> T awaitRead(RFuture<T> reply) {
+    <T> T awaitRead(CompletionStage<T> reply) {
         return await(reply, Math.max(1, config.timeout().toMillis()));
     }
 
-    private static <T> T await(RFuture<T> reply, long millis) {
+    private static <T> T await(CompletionStage<T> reply, long millis) {
         try {
             return reply.toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
