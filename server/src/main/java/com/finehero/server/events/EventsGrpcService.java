@@ -65,6 +65,7 @@ final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
                     break;
                 }
                 call.onNext(toEvent(event));
+                events.sent(event);
             }
             if (!ready.cancelled()) {
                 call.onCompleted();

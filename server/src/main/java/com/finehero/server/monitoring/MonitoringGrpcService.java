@@ -207,6 +207,7 @@ final class MonitoringGrpcService extends MonitoringServiceGrpc.MonitoringServic
                     continue;
                 }
                 call.onNext(next);
+                changes.sent(event);
             }
             if (!ready.cancelled()) {
                 call.onCompleted();

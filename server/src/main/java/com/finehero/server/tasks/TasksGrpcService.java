@@ -132,6 +132,7 @@ final class TasksGrpcService extends TasksServiceGrpc.TasksServiceImplBase {
                 Task next = event.isResync() ? engine.find(id).orElse(current) : Event.parseFrom(event.payload()).getTask();
                 if (next.getVersion() > current.getVersion() && ready.await()) {
                     response.onNext(next);
+                    changes.sent(event);
                     current = next;
                 }
             }

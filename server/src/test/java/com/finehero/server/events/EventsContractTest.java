@@ -225,9 +225,19 @@ abstract class EventsContractTest {
                 assertThat(overSse).as("over SSE").containsAll(changes);
                 assertThat(overSocket).as("over WebSocket").containsAll(changes);
             });
+            assertThat(sentByFace("sse")).as("events the server wrote to SSE streams, in its lag timer").isGreaterThanOrEqualTo(200);
+            assertThat(sentByFace("websocket")).as("events the server wrote to WebSockets").isGreaterThanOrEqualTo(200);
         } finally {
             sseReader.interrupt();
         }
+    }
+
+    /** How many events the server's commit-to-sent lag timer counted for {@code face}. */
+    private long sentByFace(String face) {
+        java.util.regex.Matcher count = java.util.regex.Pattern
+                .compile("(?m)^finehero_events_sent_lag_seconds_count\\{[^}]*face=\"" + face + "\"[^}]*} ([0-9.eE+]+)$")
+                .matcher(app().get("/observe/metrics").body());
+        return count.find() ? (long) Double.parseDouble(count.group(1)) : 0;
     }
 
     private Fine touched(Fine fine) {

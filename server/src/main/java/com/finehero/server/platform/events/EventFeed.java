@@ -231,6 +231,12 @@ public final class EventFeed implements AutoCloseable {
         metrics.resynced();
     }
 
+    void sent(String face, FeedEvent event) {
+        if (!event.isResync()) {
+            metrics.sent(face, Duration.between(event.time(), clock.instant()));
+        }
+    }
+
     Instant now() {
         return clock.instant();
     }

@@ -15,10 +15,15 @@ import io.helidon.metrics.api.Timer;
 
 /**
  * The feed's figures in the registry {@code /observe/metrics} serves: open streams by face (grpc, sse,
- * websocket), events read from the outbox, events handed to watchers, the lag from commit to hand-out,
- * watchers that fell behind (RESYNC) and ids given up after the gap grace.
+ * websocket), events read from the outbox, events handed to watchers, the lag from commit to hand-out
+ * and, by face, from commit to sent (written to the stream's transport), watchers that fell behind
+ * (RESYNC) and ids given up after the gap grace.
  */
 public final class FeedMetrics {
+
+    private static final Duration[] LAG_BUCKETS = {
+            Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5)};
 
     private final MeterRegistry registry;
     private final Counter published;
@@ -27,6 +32,7 @@ public final class FeedMetrics {
     private final Counter gapsGivenUp;
     private final Timer lag;
     private final Map<String, AtomicInteger> openByFace = new ConcurrentHashMap<>();
+    private final Map<String, Timer> sentLagByFace = new ConcurrentHashMap<>();
 
     public FeedMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -74,6 +80,18 @@ public final class FeedMetrics {
             delivered.increment(watchers);
             lag.record(sinceCommit.isNegative() ? Duration.ZERO : sinceCommit);
         }
+    }
+
+    /**
+     * An event written to one watcher's stream (for REST faces: handed to the bridge, which writes it on
+     * the same thread), {@code sinceCommit} after its commit.
+     */
+    void sent(String face, Duration sinceCommit) {
+        sentLagByFace.computeIfAbsent(face, f -> registry.getOrCreate(Timer.builder("finehero.events.sent.lag")
+                .description("From an event's commit to its writing to a watcher's stream, by face")
+                .buckets(LAG_BUCKETS)
+                .tags(List.of(Tag.create("face", f)))))
+                .record(sinceCommit.isNegative() ? Duration.ZERO : sinceCommit);
     }
 
     void resynced() {

@@ -56,6 +56,11 @@ public final class Subscription implements AutoCloseable {
         resyncDue = missedSome;
     }
 
+    /** Records that the consumer wrote {@code event} to its stream (the commit-to-sent lag, by face). */
+    public void sent(FeedEvent event) {
+        feed.sent(face, event);
+    }
+
     String subject() {
         return subject;
     }
