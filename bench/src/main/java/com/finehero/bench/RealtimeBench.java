@@ -200,6 +200,7 @@ public final class RealtimeBench {
         AtomicLong producerFailures = new AtomicLong();
         measuring = true;
         long xactsBefore = transactions(jdbcUrl);
+        Map<String, java.util.TreeMap<Double, Double>> sentBefore = sentLagBuckets();
         long start = System.nanoTime();
         long interval = (long) (1e9 / rate);
         long next = start;
@@ -272,6 +273,7 @@ public final class RealtimeBench {
         }
         double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
         measuring = false;
+        Map<String, java.util.TreeMap<Double, Double>> sentAfter = sentLagBuckets();
 
         long missing = 0;
         long duplicates = 0;
@@ -327,6 +329,10 @@ public final class RealtimeBench {
         lagByFace.forEach((face, lag) -> faceLag.put(face, Map.of("p50_ms", lag.getValueAtPercentile(50),
                 "p99_ms", lag.getValueAtPercentile(99), "max_ms", lag.getMaxValue(), "deliveries", lag.getTotalCount())));
         run.put("lag_by_face", faceLag);
+        // the server's own view: commit to written on the stream, from its histogram (bucket bounds)
+        Map<String, Object> serverSent = new java.util.TreeMap<>();
+        sentAfter.forEach((face, after) -> serverSent.put(face, bucketSummary(after, sentBefore.getOrDefault(face, new java.util.TreeMap<>()))));
+        run.put("server_sent_lag_by_face", serverSent);
         run.put("lag_p50_ms", lagMillis.getValueAtPercentile(50));
         run.put("lag_p99_ms", lagMillis.getValueAtPercentile(99));
         run.put("lag_max_ms", lagMillis.getMaxValue());
@@ -358,6 +364,48 @@ public final class RealtimeBench {
         long rssKb = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream().filter(l -> l.startsWith("VmRSS:"))
                 .map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(-1L);
         return new long[] {heapKb, rssKb};
+    }
+
+    /**
+     * The watched instance's commit-to-sent lag histogram per face: cumulative counts by upper bound
+     * in seconds, from its Prometheus metrics.
+     */
+    private Map<String, java.util.TreeMap<Double, Double>> sentLagBuckets() throws Exception {
+        HttpResponse<String> metrics = http[0].send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
+                .header("authorization", "Bearer " + token).header("accept", "text/plain").GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        Map<String, java.util.TreeMap<Double, Double>> byFace = new java.util.TreeMap<>();
+        for (String line : metrics.body().split("\n")) {
+            if (!line.startsWith("finehero_events_sent_lag_seconds_bucket{")) {
+                continue;
+            }
+            Matcher face = Pattern.compile("face=\"([^\"]+)\"").matcher(line);
+            Matcher le = Pattern.compile("le=\"([^\"]+)\"").matcher(line);
+            if (face.find() && le.find()) {
+                double bound = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1));
+                byFace.computeIfAbsent(face.group(1), f -> new java.util.TreeMap<>())
+                        .put(bound, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+            }
+        }
+        return byFace;
+    }
+
+    /** Count and the bucket bounds holding the median and the 99th percentile of what was added between two scrapes. */
+    private static Map<String, Object> bucketSummary(java.util.TreeMap<Double, Double> after, java.util.TreeMap<Double, Double> before) {
+        double total = after.lastEntry().getValue() - before.getOrDefault(after.lastKey(), 0.0);
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("sent", Math.round(total));
+        for (double quantile : new double[] {0.5, 0.99}) {
+            String bound = "none";
+            for (Map.Entry<Double, Double> bucket : after.entrySet()) {
+                if (total > 0 && bucket.getValue() - before.getOrDefault(bucket.getKey(), 0.0) >= quantile * total) {
+                    bound = bucket.getKey().isInfinite() ? "over the largest bucket" : Math.round(bucket.getKey() * 1000) + " ms";
+                    break;
+                }
+            }
+            summary.put(quantile == 0.5 ? "p50_at_most" : "p99_at_most", bound);
+        }
+        return summary;
     }
 
     /** Event streams the watched instance has open, from its Prometheus metrics. */
