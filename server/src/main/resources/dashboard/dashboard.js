@@ -182,12 +182,20 @@ function watchFeed() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   feed = new WebSocket(scheme + "//" + location.host + "/v1/events?access_token=" + encodeURIComponent(token));
   feed.onopen = () => {
-    document.body.dataset.feed = "open";
+    document.body.dataset.feed = "subscribing";
     feed.send(JSON.stringify({subscribe: {topics: ["EVENT_TOPIC_TASKS", "EVENT_TOPIC_ALERTS"], afterEventId: String(lastEventId)}}));
   };
   feed.onmessage = message => {
     const event = JSON.parse(message.data);
     if (event.error) return;
+    if (event.kind === "EVENT_KIND_OPENED") {
+      // the watch is in place: read the panels once more, so what changed between the first read and
+      // now is shown too; from here on every change arrives as an event
+      document.body.dataset.feed = "open";
+      if (lastEventId === 0) panelsChanged();
+      lastEventId = Math.max(lastEventId, Number(event.id));
+      return;
+    }
     if (event.id) lastEventId = Math.max(lastEventId, Number(event.id));
     if (event.task) showTask(event.task, event.time);
     panelsChanged();

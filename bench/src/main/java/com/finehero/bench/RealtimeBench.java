@@ -451,6 +451,9 @@ public final class RealtimeBench {
         abstract void close();
 
         void heard(Event event) {
+            if (event.getKind() == EventKind.EVENT_KIND_OPENED) {
+                return; // the stream's first event: where it starts, about no fine
+            }
             if (event.getKind() == EventKind.EVENT_KIND_RESYNC) {
                 resyncs.incrementAndGet();
                 return;

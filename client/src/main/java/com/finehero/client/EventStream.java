@@ -6,6 +6,7 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.TimeUnit;
 
 import com.finehero.api.events.v1.Event;
+import com.finehero.api.events.v1.EventKind;
 import com.finehero.api.events.v1.EventsServiceGrpc;
 import com.finehero.api.events.v1.WatchEventsRequest;
 import io.grpc.Channel;
@@ -28,7 +29,8 @@ public final class EventStream implements Iterator<Event>, AutoCloseable {
     private final WatchEventsRequest request;
     private Context.CancellableContext context;
     private Iterator<Event> current;
-    private long lastEventId;
+    /** Read by {@link #lastEventId()} from any thread; written only by the iterating one. */
+    private volatile long lastEventId;
     private Event next;
     private boolean closed;
 
@@ -38,7 +40,10 @@ public final class EventStream implements Iterator<Event>, AutoCloseable {
         this.lastEventId = request.getAfterEventId();
     }
 
-    /** The id of the last event returned (where a new stream resumes). */
+    /**
+     * Where a new stream resumes: the id of the last event returned, or where the current stream started
+     * if it has returned none (the stream's OPENED event, which the iterator does not return).
+     */
     public long lastEventId() {
         return lastEventId;
     }
@@ -52,8 +57,15 @@ public final class EventStream implements Iterator<Event>, AutoCloseable {
                     open();
                 }
                 if (current.hasNext()) {
-                    next = current.next();
+                    Event arrived = current.next();
                     failures = 0;
+                    if (arrived.getKind() == EventKind.EVENT_KIND_OPENED) {
+                        // where the new stream starts: a stream that breaks before its first event
+                        // resumes here, not "from now", so nothing committed in between is missed
+                        lastEventId = Math.max(lastEventId, arrived.getId());
+                    } else {
+                        next = arrived;
+                    }
                 } else {
                     current = null; // the server ended this stream: resume on a new one
                 }

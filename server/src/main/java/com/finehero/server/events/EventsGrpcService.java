@@ -52,6 +52,8 @@ final class EventsGrpcService extends EventsServiceGrpc.EventsServiceImplBase {
         Watched watched = Watched.of(request);
         try (Subscription events = feed.subscribe(caller, face(), watched.records(), filter(caller, request, watched),
                 request.getAfterEventId())) {
+            call.onNext(Event.newBuilder().setId(events.startsAfter()).setKind(EventKind.EVENT_KIND_OPENED)
+                    .setTime(Times.toProto(feed.now())).build());
             io.grpc.Deadline deadline = io.grpc.Context.current().getDeadline();
             while (!ready.cancelled() && !endsNow(deadline)) {
                 FeedEvent event = events.next(nextWait(deadline));

@@ -59,13 +59,13 @@ final class EventWatch implements AutoCloseable {
         return fail("expected the stream to fail, got " + next);
     }
 
-    /** Events (RESYNC left out) up to and including the first that {@code last} accepts. */
+    /** Events (RESYNC and OPENED left out) up to and including the first that {@code last} accepts. */
     List<Event> until(Predicate<Event> last) throws InterruptedException {
         List<Event> events = new ArrayList<>();
         while (true) {
             Object next = poll(Duration.ofSeconds(20));
             if (next instanceof Event event) {
-                if (event.getKind() == EventKind.EVENT_KIND_RESYNC) {
+                if (event.getKind() == EventKind.EVENT_KIND_RESYNC || event.getKind() == EventKind.EVENT_KIND_OPENED) {
                     continue;
                 }
                 events.add(event);

@@ -151,12 +151,14 @@ abstract class EventsContractTest {
             BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
             List<String> ids = new ArrayList<>();
             String line;
-            while (ids.size() < 2 && (line = lines.readLine()) != null) {
+            while (ids.size() < 3 && (line = lines.readLine()) != null) {
                 if (line.startsWith("id: ")) {
                     ids.add(line.substring(4));
                 }
             }
-            assertThat(ids).containsExactly(Long.toString(heard.get(2).getId()), Long.toString(heard.get(3).getId()));
+            // first the stream's OPENED event, at the position it resumed from
+            assertThat(ids).containsExactly(Long.toString(heard.get(1).getId()),
+                    Long.toString(heard.get(2).getId()), Long.toString(heard.get(3).getId()));
         }
     }
 
@@ -260,6 +262,53 @@ abstract class EventsContractTest {
     }
 
     @Test
+    void everyStreamOpensWithWhereItStartsAndResumingThereMissesNothing() throws Exception {
+        long opened;
+        try (EventWatch first = new EventWatch(app().channel(), watch().addTopics(EventTopic.EVENT_TOPIC_FINES).build())) {
+            Event event = (Event) first.poll(Duration.ofSeconds(20));
+            assertThat(event.getKind()).isEqualTo(EventKind.EVENT_KIND_OPENED);
+            opened = event.getId();
+        }
+        assertThat(opened).as("the feed's position: earlier tests have made events").isPositive();
+        Fine missed = fine("owner-between", "EV-G"); // committed while no stream was open
+
+        try (EventWatch resumed = new EventWatch(app().channel(), watch().addTopics(EventTopic.EVENT_TOPIC_FINES)
+                .setAfterEventId(opened).build())) {
+            Event event = (Event) resumed.poll(Duration.ofSeconds(20));
+            assertThat(event.getKind()).isEqualTo(EventKind.EVENT_KIND_OPENED);
+            assertThat(event.getId()).as("a resumed stream starts where it was asked to").isEqualTo(opened);
+            List<Event> replayed = resumed.until(e -> e.getFine().getId().equals(missed.getId()));
+            assertThat(replayed.getLast().getKind()).isEqualTo(EventKind.EVENT_KIND_FINE_CREATED);
+            assertThat(replayed).extracting(Event::getId).allSatisfy(id -> assertThat(id).isGreaterThan(opened));
+        }
+    }
+
+    @Test
+    void theJavaClientResumesWhereItsStreamStartedWhenTheConnectionBreaksBeforeAnyEvent() throws Exception {
+        try (com.finehero.server.testing.TcpProxy proxy = com.finehero.server.testing.TcpProxy.to(app().port());
+             com.finehero.client.FineHeroClient client = com.finehero.client.FineHeroClient.builder()
+                     .target("127.0.0.1", proxy.port()).deadline(Duration.ofSeconds(20))
+                     .credentials(FineHeroExtension.ADMIN_USERNAME, FineHeroExtension.ADMIN_PASSWORD).build();
+             com.finehero.client.EventStream events = client.events(watch().addTopics(EventTopic.EVENT_TOPIC_FINES).build())) {
+            java.util.concurrent.CompletableFuture<Event> firstHeard = new java.util.concurrent.CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    firstHeard.complete(events.next());
+                } catch (RuntimeException e) {
+                    firstHeard.completeExceptionally(e);
+                }
+            });
+            await().atMost(Duration.ofSeconds(20)).until(() -> events.lastEventId() > 0); // its OPENED came
+            assertThat(proxy.dropAll()).isPositive();
+            Fine committedWhileDisconnected = fine("owner-offline", "EV-R");
+
+            Event heard = firstHeard.get(20, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(heard.getKind()).isEqualTo(EventKind.EVENT_KIND_FINE_CREATED);
+            assertThat(heard.getFine().getId()).isEqualTo(committedWhileDisconnected.getId());
+        }
+    }
+
+    @Test
     void anIdleSseStreamSendsHeadersAtOnceThenHeartbeats() throws Exception {
         long started = System.nanoTime();
         HttpResponse<InputStream> sse = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -269,8 +318,17 @@ abstract class EventsContractTest {
         try (InputStream body = sse.body()) {
             assertThat(Duration.ofNanos(System.nanoTime() - started)).as("headers come before any event").isLessThan(Duration.ofSeconds(10));
             assertThat(sse.statusCode()).isEqualTo(200);
-            String first = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8)).readLine();
-            assertThat(first).isEqualTo(": heartbeat");
+            BufferedReader lines = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+            List<String> read = new ArrayList<>();
+            String line;
+            while ((line = lines.readLine()) != null && !line.equals(": heartbeat")) {
+                read.add(line);
+            }
+            assertThat(line).as("a heartbeat after the opening event").isEqualTo(": heartbeat");
+            assertThat(read).as("the opening event, then nothing until the heartbeat")
+                    .anySatisfy(l -> assertThat(l).startsWith("id: "))
+                    .anySatisfy(l -> assertThat(l).startsWith("data: ").contains("EVENT_KIND_OPENED"))
+                    .allSatisfy(l -> assertThat(l).matches("(id: \\d+|event: .*|data: .*|)"));
         }
     }
 

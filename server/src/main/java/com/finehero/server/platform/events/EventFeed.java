@@ -237,7 +237,8 @@ public final class EventFeed implements AutoCloseable {
         }
     }
 
-    Instant now() {
+    /** The feed's clock: the time events carry. */
+    public Instant now() {
         return clock.instant();
     }
 

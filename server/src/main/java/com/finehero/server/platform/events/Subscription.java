@@ -26,6 +26,8 @@ public final class Subscription implements AutoCloseable {
     private final int capacity;
     private final ArrayDeque<FeedEvent> queue = new ArrayDeque<>();
     private final ArrayDeque<FeedEvent> replay = new ArrayDeque<>();
+    /** Where the stream starts: every event it hands out comes after this id. */
+    private long startsAfter;
     /** The last event handed to the consumer; nothing at or below it is handed out again. */
     private long last;
     /** Outbox range (replayAfter, replayUpTo] still to read for the consumer. */
@@ -48,12 +50,23 @@ public final class Subscription implements AutoCloseable {
     /** Starts after {@code position} (the feed's, at subscription), replaying from {@code after} when it is older. */
     synchronized void start(long position, long after, boolean missedSome) {
         last = Math.max(position, after);
+        startsAfter = last;
         if (after > 0 && after < position) {
             last = after;
+            startsAfter = after;
             replayAfter = after;
             replayUpTo = position;
         }
         resyncDue = missedSome;
+    }
+
+    /**
+     * Where this stream starts, fixed when it subscribed: every event it hands out has a larger id, and
+     * every event with a larger id it may see is handed out (or a RESYNC stands for it). A caller that
+     * resumes after it misses nothing.
+     */
+    public synchronized long startsAfter() {
+        return startsAfter;
     }
 
     /** Records that the consumer wrote {@code event} to its stream (the commit-to-sent lag, by face). */
