@@ -41,21 +41,22 @@ PY
 }
 
 # Builds the server jar of another revision (a clean worktree of it, offline) so a run can measure a
-# change against what it replaces, side by side; prints the jar's path. Kept in target/bench-jars by commit.
+# change against what it replaces, side by side; prints the jar's path. Kept, with the libs/ its manifest
+# names, in target/bench-jars/<commit>/.
 # Usage: bench_jar_of revision
 bench_jar_of() {
-  local commit jar tree
+  local commit dir tree
   commit="$(git -C "$root" rev-parse --verify "$1^{commit}")"
-  jar="$root/target/bench-jars/$commit.jar"
-  if [ ! -f "$jar" ]; then
+  dir="$root/target/bench-jars/$commit"
+  if [ ! -f "$dir/finehero-server.jar" ]; then
     tree="$(mktemp -d)"
     git -C "$root" worktree add -q --detach "$tree" "$commit" >&2
     (cd "$tree" && ./mvnw -q -B -o -pl server -am package -DskipTests >&2)
-    mkdir -p "$(dirname "$jar")"
-    cp "$tree/server/target/finehero-server.jar" "$jar"
+    rm -rf "$dir" && mkdir -p "$dir"
+    cp -r "$tree/server/target/finehero-server.jar" "$tree/server/target/libs" "$dir/"
     git -C "$root" worktree remove --force "$tree" >&2
   fi
-  echo "$jar"
+  echo "$dir/finehero-server.jar"
 }
 
 # Waits until the server on 127.0.0.1:port answers readiness 200; fails after the given seconds.
