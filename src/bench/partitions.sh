@@ -8,12 +8,15 @@
 # against DELETE and VACUUM of the same rows. Writes src/bench/results/partitions.json unless told another
 # file. The schema is dropped afterwards. At the defaults (50,000,000 audit events, 10,000,000 outbox rows)
 # generation takes a long while and the schema needs tens of GB (both layouts): check the disk first.
-# Usage: src/bench/partitions.sh [audit events] [outbox rows] [seconds per query] [out.json] [notes for the record]
+# Last, the tasks table (not partitioned; why: docs/decisions/2026-12-03-time-partitioned-append-only-tables.md)
+# at [finished tasks] (10,000,000 by default) plus a live queue: every statement the queue and the tasks
+# API run, under EXPLAIN and repeated, and retention's DELETE of a day.
+# Usage: src/bench/partitions.sh [audit events] [outbox rows] [seconds per query] [out.json] [notes for the record] [finished tasks]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
 finehero_select_jdk
-audit="${1:-50000000}" outbox="${2:-10000000}" seconds="${3:-5}" out="${4:-$root/src/bench/results/partitions.json}" notes="${5:-}"
+audit="${1:-50000000}" outbox="${2:-10000000}" seconds="${3:-5}" out="${4:-$root/src/bench/results/partitions.json}" notes="${5:-}" tasks="${6:-10000000}"
 pg_url=jdbc:postgresql://127.0.0.1:5432/test schema=bench_partitions
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl bench -am package -DskipTests
 flags=()
@@ -23,5 +26,5 @@ drop_schema() { psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $s
 trap drop_schema EXIT
 drop_schema
 "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.PartitionsBench "$pg_url" postgres "$schema" \
-  "$audit" "$outbox" "$seconds" "$out" "$notes"
+  "$audit" "$outbox" "$seconds" "$out" "$notes" "$tasks"
 cat "$out"

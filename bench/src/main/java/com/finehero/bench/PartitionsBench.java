@@ -73,6 +73,7 @@ public final class PartitionsBench {
         Duration perQuery = Duration.ofSeconds(Long.parseLong(args[5]));
         Path out = Path.of(args[6]);
         String notes = args.length > 7 ? args[7] : "";
+        long finishedTasks = args.length > 8 ? Long.parseLong(args[8]) : 0;
         DbConfig config = new DbConfig(url, user, "", schema, 1, 3, Duration.ofSeconds(5), Duration.ofMinutes(30),
                 new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1)));
         Instant now = Instant.now();
@@ -82,6 +83,7 @@ public final class PartitionsBench {
         result.add("machine", machine());
         result.addProperty("audit_events", auditEvents);
         result.addProperty("outbox_rows", outboxRows);
+        result.addProperty("finished_tasks", finishedTasks);
         if (!notes.isBlank()) {
             result.addProperty("notes", notes);
         }
@@ -130,6 +132,10 @@ public final class PartitionsBench {
             retention.add(dropAgainstDelete(connection, Outbox.TABLE, now));
             result.add("retention", retention);
             System.err.println(retention);
+
+            if (finishedTasks > 0) {
+                result.add("tasks", tasks(connection, finishedTasks, now, perQuery));
+            }
         }
         result.addProperty("load_average_after", AnalyticsBench.loadAverage());
         Files.writeString(out, new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(result) + "\n");
@@ -263,6 +269,98 @@ public final class PartitionsBench {
                         + " FROM %s WHERE id > ? AND id <= ? ORDER BY id LIMIT ?", List.of(halfDayAgo, maxOutbox, 500), false),
                 new Query("outbox_newest_id", "event_outbox", "SELECT MAX(id) FROM %s", List.of(), false),
                 new Query("outbox_oldest_id", "event_outbox", "SELECT MIN(id) FROM %s", List.of(), false));
+    }
+
+    /** Columns of a task as the server reads one (TaskMapper.COLUMNS). */
+    private static final String TASK_COLUMNS = "id, type, payload, priority, state, run_at, cron, idempotency_key, attempts, "
+            + "max_attempts, backoff_ms, lease_owner, cancel_requested, progress_percent, progress_message, result, "
+            + "last_error, create_time, update_time, start_time, finish_time, version, submitter";
+
+    /**
+     * The tasks table, not partitioned, as the server lays it out, at {@code finished} finished tasks spread
+     * over the 7 days finehero.tasks.retention keeps them (1 in 50 cancelled, 1 in 100 dead, 10,000
+     * submitters), plus 20,000 waiting and 200 running: every statement the queue and the tasks API run,
+     * under EXPLAIN and repeated. Retention's DELETE of the oldest day is timed once and rolled back.
+     */
+    static JsonObject tasks(Connection connection, long finished, Instant now, Duration perQuery) throws SQLException {
+        JsonObject tasks = new JsonObject();
+        Instant from = now.minus(Duration.ofDays(7));
+        String types = "ARRAY['noop','export_fines','import_fines','appeal_letter','reindex_documents']";
+        tasks.addProperty("generate_seconds", timed(() -> execute(connection,
+                "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, attempts, max_attempts, backoff_ms,"
+                        + " result, create_time, update_time, start_time, finish_time, version, submitter, submitter_roles,"
+                        + " submitter_credential)"
+                        + " SELECT md5('t' || i)::uuid::text, (" + types + ")[1 + i % 5], '{}', 1 + i % 3,"
+                        + " CASE WHEN i % 100 = 0 THEN 'DEAD' WHEN i % 50 = 0 THEN 'CANCELLED' ELSE 'SUCCEEDED' END,"
+                        + " t, t, 1, 3, 1000, '{}', t, t + INTERVAL '1 second', t, t + INTERVAL '1 second', 3,"
+                        + " 'user-' || (i * 7919 % 10000), 'ROLE_API_USER', 'jwt'"
+                        + " FROM (SELECT i, TIMESTAMPTZ '" + from + "' + (i::float8 / " + finished + ") * INTERVAL '7 days' AS t"
+                        + " FROM generate_series(1::bigint, " + finished + ") AS i) AS g",
+                "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, attempts, max_attempts, backoff_ms,"
+                        + " create_time, update_time, version, submitter, submitter_roles, submitter_credential,"
+                        + " lease_owner, lease_until, start_time)"
+                        + " SELECT md5('live' || i)::uuid::text, (" + types + ")[1 + i % 5], '{}', 1 + i % 3,"
+                        + " CASE WHEN i <= 200 THEN 'RUNNING' ELSE 'PENDING' END,"
+                        + " TIMESTAMPTZ '" + now + "' + (i - 10000) * INTERVAL '1 second',"
+                        + " TIMESTAMPTZ '" + now + "' + (i - 10000) * INTERVAL '1 second', CASE WHEN i <= 200 THEN 1 ELSE 0 END,"
+                        + " 3, 1000, TIMESTAMPTZ '" + now + "', TIMESTAMPTZ '" + now + "', 1, 'user-' || (i % 10000),"
+                        + " 'ROLE_API_USER', 'jwt', CASE WHEN i <= 200 THEN 'instance-a' END,"
+                        + " CASE WHEN i <= 200 THEN TIMESTAMPTZ '" + now + "' + INTERVAL '30 seconds' END,"
+                        + " CASE WHEN i <= 200 THEN TIMESTAMPTZ '" + now + "' END"
+                        + " FROM generate_series(1, 20200) AS i",
+                "VACUUM ANALYZE tasks")));
+        java.sql.Timestamp at = java.sql.Timestamp.from(now);
+        java.sql.Timestamp minuteAgo = java.sql.Timestamp.from(now.minusSeconds(60));
+        String someId = scalarText(connection, "SELECT id FROM tasks WHERE state = 'SUCCEEDED' ORDER BY seq OFFSET " + finished / 2 + " LIMIT 1");
+        String select = "SELECT " + TASK_COLUMNS + " FROM %s";
+        List<Query> queries = List.of(
+                new Query("task_claim", "tasks", select + " WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?"
+                        + " ORDER BY ready_key, seq LIMIT ? FOR UPDATE SKIP LOCKED", List.of(at, 200), true),
+                new Query("task_get", "tasks", select + " WHERE id = ?", List.of(someId), false),
+                new Query("task_list_newest", "tasks", select + " ORDER BY create_time DESC, id DESC LIMIT ?", List.of(50), false),
+                new Query("task_list_of_a_submitter", "tasks", select + " WHERE submitter = ? ORDER BY create_time DESC, id DESC LIMIT ?",
+                        List.of("user-4242", 50), false),
+                new Query("task_list_dead", "tasks", select + " WHERE state IN ('DEAD') ORDER BY create_time DESC, id DESC LIMIT ?",
+                        List.of(50), false),
+                new Query("task_expired_leases", "tasks", select + " WHERE state = 'RUNNING' AND lease_until < ?"
+                        + " ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED", List.of(at, 100), true),
+                new Query("task_stats_depths", "tasks", "SELECT priority, state, COUNT(*) AS n FROM %s"
+                        + " GROUP BY priority, state ORDER BY priority DESC, state", List.of(), false),
+                new Query("task_stats_last_minute", "tasks", "SELECT"
+                        + " SUM(CASE WHEN state = 'SUCCEEDED' AND finish_time >= ? THEN 1 ELSE 0 END) AS succeeded,"
+                        + " SUM(CASE WHEN state IN ('FAILED', 'DEAD') AND update_time >= ? THEN 1 ELSE 0 END) AS failed,"
+                        + " MIN(CASE WHEN state IN ('PENDING', 'FAILED') AND run_at <= ? THEN run_at END) AS oldest"
+                        + " FROM %s WHERE (finish_time >= ? OR update_time >= ? OR state IN ('PENDING', 'FAILED'))",
+                        List.of(minuteAgo, minuteAgo, at, minuteAgo, minuteAgo), false));
+        JsonArray runs = new JsonArray();
+        for (Query query : queries) {
+            JsonObject run = measure(connection, query, "tasks", perQuery);
+            runs.add(run);
+            System.err.println(run);
+        }
+        tasks.add("queries", runs);
+        java.sql.Timestamp dayOld = java.sql.Timestamp.from(from.plus(Duration.ofDays(1)));
+        connection.setAutoCommit(false);
+        try {
+            long[] deleted = new long[1];
+            double seconds = timed(() -> {
+                try (PreparedStatement delete = connection.prepareStatement(
+                        "DELETE FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') AND finish_time < ?")) {
+                    delete.setTimestamp(1, dayOld);
+                    deleted[0] = delete.executeUpdate();
+                }
+            });
+            JsonObject retention = new JsonObject();
+            retention.addProperty("statement", "DELETE FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') AND finish_time < ? (the oldest day; rolled back)");
+            retention.addProperty("rows", deleted[0]);
+            retention.addProperty("seconds", seconds);
+            tasks.add("retention_delete", retention);
+            System.err.println(retention);
+        } finally {
+            connection.rollback();
+            connection.setAutoCommit(true);
+        }
+        return tasks;
     }
 
     static JsonObject measure(Connection connection, Query query, String table, Duration duration) throws SQLException {
