@@ -40,6 +40,9 @@ final class JdbcTaskStore implements TaskStore {
     private final Database db;
     private final TaskRules rules;
     private final TaskSql sql;
+    /** The states GetQueueStats counts: the queue, and the dead tasks waiting for an operator. */
+    private static final String IN_QUEUE = "('PENDING', 'RUNNING', 'FAILED', 'DEAD')";
+
     private final Outbox outbox;
 
     /** A store whose events carry the system clock's time. */
@@ -335,17 +338,22 @@ final class JdbcTaskStore implements TaskStore {
                 "DELETE FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') AND finish_time < ?", List.of(cutoff)));
     }
 
+    /**
+     * The queue's depths (PENDING, RUNNING, FAILED and DEAD: never the finished tasks kept for their
+     * retention, which grow to millions) and the last minute's throughput. Every part reads an index
+     * whose size follows the queue or the minute, not the history (tasks_in_queue, tasks_finish_time,
+     * tasks_ready on PostgreSQL).
+     */
     @Override
     public QueueStats stats(String type, Instant now) {
-        Sql.Where ofType = Sql.where().eq("type", type);
+        boolean ofType = type != null && !type.isEmpty();
+        String andType = ofType ? " AND type = ?" : "";
         Instant minuteAgo = now.minusSeconds(60);
-        Sql.Where lastMinute = Sql.where()
-                .and("(finish_time >= ? OR update_time >= ? OR state IN ('PENDING', 'FAILED'))", minuteAgo, minuteAgo)
-                .eq("type", type);
         return db.read(connection -> {
             QueueStats.Builder stats = QueueStats.newBuilder();
-            List<QueueDepth> depths = Sql.list(connection, "SELECT priority, state, COUNT(*) AS n FROM tasks" + ofType.clause()
-                    + " GROUP BY priority, state ORDER BY priority DESC, state", ofType.params(), row -> QueueDepth.newBuilder()
+            List<QueueDepth> depths = Sql.list(connection, "SELECT priority, state, COUNT(*) AS n FROM tasks WHERE state IN "
+                    + IN_QUEUE + andType + " GROUP BY priority, state ORDER BY priority DESC, state",
+                    ofType ? List.of(type) : List.of(), row -> QueueDepth.newBuilder()
                     .setPriority(TaskPriority.forNumber(row.getInt("priority")))
                     .setState(TaskRules.state(row.getString("state")))
                     .setCount(row.getLong("n"))
@@ -356,12 +364,22 @@ final class JdbcTaskStore implements TaskStore {
                     stats.setDeadCount(stats.getDeadCount() + depth.getCount());
                 }
             }
+            // a task that died did so at its finish time; one that failed an attempt and waits to retry
+            // is FAILED since its last update
+            List<Object> params = new ArrayList<>();
+            for (Object since : new Object[] {minuteAgo, minuteAgo, minuteAgo, now}) {
+                params.add(since);
+                if (ofType) {
+                    params.add(type);
+                }
+            }
             Throughput recent = Sql.one(connection, "SELECT "
-                    + "SUM(CASE WHEN state = 'SUCCEEDED' AND finish_time >= ? THEN 1 ELSE 0 END) AS succeeded, "
-                    + "SUM(CASE WHEN state IN ('FAILED', 'DEAD') AND update_time >= ? THEN 1 ELSE 0 END) AS failed, "
-                    + "MIN(CASE WHEN state IN ('PENDING', 'FAILED') AND run_at <= ? THEN run_at END) AS oldest "
-                    + "FROM tasks" + lastMinute.clause(), Sql.concat(List.of(minuteAgo, minuteAgo, now), lastMinute.params()),
-                    row -> new Throughput(row.getLong("succeeded"), row.getLong("failed"), row.getObject("oldest", OffsetDateTime.class)))
+                    + "(SELECT COUNT(*) FROM tasks WHERE finish_time >= ? AND state = 'SUCCEEDED'" + andType + ") AS succeeded, "
+                    + "(SELECT COUNT(*) FROM tasks WHERE finish_time >= ? AND state = 'DEAD'" + andType + ") AS died, "
+                    + "(SELECT COUNT(*) FROM tasks WHERE state = 'FAILED' AND update_time >= ?" + andType + ") AS failed, "
+                    + "(SELECT MIN(run_at) FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?" + andType + ") AS oldest",
+                    params, row -> new Throughput(row.getLong("succeeded"), row.getLong("died") + row.getLong("failed"),
+                            row.getObject("oldest", OffsetDateTime.class)))
                     .orElseThrow();
             stats.setSucceededPerSecond(recent.succeeded() / 60.0);
             stats.setFailedPerSecond(recent.failed() / 60.0);

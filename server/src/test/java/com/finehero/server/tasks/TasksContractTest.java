@@ -223,6 +223,11 @@ abstract class TasksContractTest {
         assertThat(runs).hasValue(3);
         QueueStats stats = tasks.getQueueStats(GetQueueStatsRequest.newBuilder().setType(handler.type().name()).build());
         assertThat(stats.getDeadCount()).isEqualTo(1);
+        assertThat(stats.getDepthsList()).singleElement().satisfies(d -> {
+            assertThat(d.getState()).isEqualTo(TaskState.TASK_STATE_DEAD);
+            assertThat(d.getCount()).isEqualTo(1);
+        });
+        assertThat(stats.getFailedPerSecond()).as("the death, within the last minute").isEqualTo(1 / 60.0);
 
         failure(Code.FAILED_PRECONDITION, () -> tasks.retryTask(RetryTaskRequest.newBuilder()
                 .setTaskId(tasks.submitTask(SubmitTaskRequest.newBuilder().setType("noop")
@@ -233,6 +238,11 @@ abstract class TasksContractTest {
         assertThat(revived.getAttempts()).isZero();
         Task done = awaitState(id, TaskState.TASK_STATE_SUCCEEDED);
         assertThat(done.getResult().getFieldsOrThrow("ok").getBoolValue()).isTrue();
+        QueueStats after = tasks.getQueueStats(GetQueueStatsRequest.newBuilder().setType(handler.type().name()).build());
+        assertThat(after.getDepthsList()).as("a finished task is history, not queue depth").isEmpty();
+        assertThat(after.getDeadCount()).isZero();
+        assertThat(after.getSucceededPerSecond()).isEqualTo(1 / 60.0);
+        assertThat(after.getFailedPerSecond()).as("nothing failed or died in the last minute").isZero();
     }
 
     private static void assertBackoff(Task failed, Duration base, int failedAttempts) {
