@@ -502,6 +502,14 @@ abstract class EventsContractTest {
                 assertThat(c.reason()).startsWith("UNAUTHENTICATED");
             });
         }
+        String expiring = app().userWith(Role.ROLE_VIEWER).accessToken();
+        app().clock().advance(Duration.ofMinutes(16)); // past finehero.auth.access-token-ttl (15 min)
+        try (SocketWatch expired = SocketWatch.open(wsUri("/v1/events"), "Bearer " + expiring)) {
+            assertThat(expired.awaitClose(Duration.ofSeconds(10))).satisfies(c -> {
+                assertThat(c.code()).isEqualTo(1008);
+                assertThat(c.reason()).startsWith("UNAUTHENTICATED").contains("expired");
+            });
+        }
         TestSession revoked = app().userWith(Role.ROLE_VIEWER);
         String token = revoked.accessToken();
         AuthServiceGrpc.newBlockingStub(app().channel()).revokeUserTokens(
