@@ -2,7 +2,9 @@
 # The task engine benchmark on PostgreSQL: first a raw FOR UPDATE SKIP LOCKED claim loop (the
 # baseline, measured in this run), then no-op tasks submitted in batches and run to completion by
 # one FineHero server. Writes src/bench/results/tasks-throughput.json.
-# Usage: src/bench/tasks-throughput.sh [tasks] [warm-up tasks]
+# With FINEHERO_BENCH_BASELINE=<revision>, instead: that revision's server and this one in alternating
+# rounds (3 each, a fresh schema per round), writing src/bench/results/tasks-vs-baseline.json.
+# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/tasks-throughput.sh [tasks] [warm-up tasks]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
@@ -29,17 +31,54 @@ trap cleanup EXIT
 run() { "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" "$@"; }
 psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_tasks CASCADE' >/dev/null 2>&1 || true
 
-run com.finehero.bench.TaskThroughputBench baseline "$pg_url" postgres "$tasks" 4 "$work/baseline.json"
+start_server() { # $1 jar
+  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=$pg_url FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_tasks \
+      FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
+      FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP="" \
+      "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$1" >>"$work/server.log" 2>&1) &
+  server=$!
+  bench_await_ready "$port" || { echo "tasks-throughput: the server did not become ready" >&2; exit 1; }
+}
+stop_server() {
+  kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""
+  psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_tasks CASCADE' >/dev/null 2>&1 || true
+}
 
-(cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=$pg_url FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_tasks \
-    FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
-    FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP="" \
-    "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >>"$work/server.log" 2>&1) &
-server=$!
-for _ in $(seq 1 600); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && break
-  sleep 0.1
-done
+if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
+  baseline_jar="$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
+  for round in 1 2 3; do
+    for build in baseline head; do
+      jar="$root/server/target/finehero-server.jar"; [ "$build" = baseline ] && jar="$baseline_jar"
+      start_server "$jar"
+      run com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$tasks" "$warmup" "$work/$build-$round.json"
+      stop_server
+    done
+  done
+  python3 - "$work" "$root/src/bench/results/tasks-vs-baseline.json" "$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")" \
+      "$(git -C "$root" rev-parse HEAD)" "$tasks" "$warmup" <<'PY'
+import json, sys, os, statistics, datetime
+work, out, base, head, tasks, warmup = sys.argv[1:7]
+builds = {b: [json.load(open(os.path.join(work, f"{b}-{r}.json"))) for r in (1, 2, 3)] for b in ("baseline", "head")}
+summary = {}
+for build, runs in builds.items():
+    summary[build] = {"median_tasks_per_second": statistics.median(r["tasks_per_second"] for r in runs),
+                      "median_submitted_per_second": statistics.median(r["submitted_per_second"] for r in runs),
+                      "median_single_submit_p99_ms": statistics.median(r["single_submit_p99_ms"] for r in runs),
+                      "rounds": runs}
+result = {"benchmark": "tasks_vs_baseline", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+          "machine": {"cpus": os.cpu_count(), "load_average_end": open("/proc/loadavg").read().split()[:3]},
+          "how": f"no-op tasks through one FineHero server on PostgreSQL (TaskThroughputBench measure: {warmup} warm-up then {tasks} submitted in batches of 500 from 2 callers, 200 single SubmitTask calls alongside), the baseline revision's jar and HEAD's in alternating rounds, a fresh schema each",
+          "baseline_revision": base, "head_revision": head, "builds": summary,
+          "head_vs_baseline": round(summary["head"]["median_tasks_per_second"] / summary["baseline"]["median_tasks_per_second"], 3)}
+json.dump(result, open(out, "w"), indent=2)
+print(json.dumps({b: {k: v for k, v in s.items() if k != "rounds"} for b, s in summary.items()}, indent=1), result["head_vs_baseline"])
+PY
+  finished=yes
+  exit 0
+fi
+
+run com.finehero.bench.TaskThroughputBench baseline "$pg_url" postgres "$tasks" 4 "$work/baseline.json"
+start_server "$root/server/target/finehero-server.jar"
 run com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$tasks" "$warmup" "$work/measure.json"
 run com.finehero.bench.TaskThroughputBench report "$work/baseline.json" "$work/measure.json" "$root/src/bench/results/tasks-throughput.json"
 finished=yes
