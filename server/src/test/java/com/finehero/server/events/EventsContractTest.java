@@ -310,6 +310,25 @@ abstract class EventsContractTest {
     }
 
     @Test
+    void aBatchsEventsArriveInTheBatchsOrder() throws Exception {
+        var tasks = TasksServiceGrpc.newBlockingStub(app().channel());
+        com.finehero.api.tasks.v1.BatchSubmitTasksRequest.Builder batch = com.finehero.api.tasks.v1.BatchSubmitTasksRequest.newBuilder();
+        com.google.protobuf.Timestamp tomorrow = Timestamp.newBuilder().setSeconds(app().clock().instant().getEpochSecond() + 86400).build();
+        for (int i = 0; i < 500; i++) {
+            batch.addRequests(SubmitTaskRequest.newBuilder().setType("noop").setRunAt(tomorrow));
+        }
+        try (EventWatch watch = new EventWatch(app().channel(), watch().addTopics(EventTopic.EVENT_TOPIC_TASKS).build())) {
+            assertThat(((Event) watch.poll(Duration.ofSeconds(20))).getKind()).isEqualTo(EventKind.EVENT_KIND_OPENED);
+            List<String> submitted = tasks.batchSubmitTasks(batch.build()).getTasksList().stream().map(Task::getId).toList();
+            Set<String> ours = Set.copyOf(submitted);
+            List<Event> heard = watch.until(e -> e.getTask().getId().equals(submitted.getLast())).stream()
+                    .filter(e -> ours.contains(e.getTask().getId())).toList();
+            assertThat(heard).extracting(e -> e.getTask().getId()).containsExactlyElementsOf(submitted);
+            assertThat(heard).extracting(Event::getId).isSorted().doesNotHaveDuplicates();
+        }
+    }
+
+    @Test
     void anIdleSseStreamSendsHeadersAtOnceThenHeartbeats() throws Exception {
         long started = System.nanoTime();
         HttpResponse<InputStream> sse = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
