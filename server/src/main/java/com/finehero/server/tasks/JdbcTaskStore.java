@@ -126,14 +126,6 @@ final class JdbcTaskStore implements TaskStore {
                 + " ORDER BY create_time DESC, id DESC LIMIT ?", where.params(limit), TaskMapper::task));
     }
 
-    @Override
-    public Map<String, Principal> submitters(Collection<String> ids) {
-        if (ids.isEmpty()) {
-            return Map.of();
-        }
-        return db.read(connection -> submitters(connection, ids));
-    }
-
     private static Map<String, Principal> submitters(Connection connection, Collection<String> ids) throws SQLException {
         Map<String, Principal> submitters = new HashMap<>();
         for (Map.Entry<String, Principal> entry : Sql.list(connection, "SELECT id, " + TaskMapper.SUBMITTER_COLUMNS
@@ -145,7 +137,7 @@ final class JdbcTaskStore implements TaskStore {
     }
 
     @Override
-    public List<Task> claim(String owner, Instant now, Instant leaseUntil, int limit, Set<String> excluded, Predicate<Task> admit) {
+    public Claimed claim(String owner, Instant now, Instant leaseUntil, int limit, Set<String> excluded, Predicate<Task> admit) {
         return db.inTransaction(connection -> {
             List<Task> claimed = new ArrayList<>();
             for (Task candidate : sql.lockDue(connection, now, excluded, limit)) {
@@ -160,11 +152,15 @@ final class JdbcTaskStore implements TaskStore {
                             .build());
                 }
             }
-            if (!claimed.isEmpty()) {
-                sql.markRunning(connection, claimed.stream().map(Task::getId).toList(), owner, leaseUntil, now);
-                outbox.append(connection, TaskFeedEvents.changed(claimed));
+            if (claimed.isEmpty()) {
+                return new Claimed(List.of(), Map.of());
             }
-            return claimed;
+            List<String> ids = claimed.stream().map(Task::getId).toList();
+            sql.markRunning(connection, ids, owner, leaseUntil, now);
+            outbox.append(connection, TaskFeedEvents.changed(claimed));
+            // in the claim's transaction, so under the plans it fixed (PostgresTaskSql): in a transaction of
+            // its own, a fresh queue table's statistics sent this lookup by id to a sequential scan
+            return new Claimed(claimed, submitters(connection, ids));
         });
     }
 

@@ -35,15 +35,17 @@ interface TaskStore {
     /** A page of tasks, newest first. */
     List<Task> list(TaskQuery query, int limit);
 
-    /** Who submitted each of these tasks, as the principal its handler runs as; absent ids are left out. */
-    Map<String, Principal> submitters(Collection<String> ids);
-
     /**
      * Claims up to {@code limit} due PENDING or FAILED tasks in queue order, skipping rows other
      * claimers hold ({@code FOR UPDATE SKIP LOCKED}), types in {@code excluded}, and any task
-     * {@code admit} refuses (per-type limits); marks them RUNNING with a lease. Returns them as now stored.
+     * {@code admit} refuses (per-type limits); marks them RUNNING with a lease. Returns them as now stored,
+     * with who submitted each (the principal its handler runs as), read in the same transaction.
      */
-    List<Task> claim(String owner, Instant now, Instant leaseUntil, int limit, Set<String> excluded, Predicate<Task> admit);
+    Claimed claim(String owner, Instant now, Instant leaseUntil, int limit, Set<String> excluded, Predicate<Task> admit);
+
+    /** Tasks one claim took, and their submitters by task id. */
+    record Claimed(List<Task> tasks, Map<String, Principal> submitters) {
+    }
 
     /**
      * Writes the final (or FAILED, or rescued PENDING) state of tasks claimed by {@code owner}; a

@@ -101,7 +101,7 @@ final class TaskWorkerPool implements AutoCloseable {
                     }
                 }
                 Map<String, Integer> admitted = new HashMap<>();
-                List<Task> claimed = store.claim(owner, now, now.plus(config.lease()), want, saturated, task -> {
+                TaskStore.Claimed claim = store.claim(owner, now, now.plus(config.lease()), want, saturated, task -> {
                     int limit = handlers.concurrency(task.getType());
                     int taken = admitted.getOrDefault(task.getType(), 0);
                     if (count(task.getType()).get() + taken >= limit) {
@@ -110,9 +110,9 @@ final class TaskWorkerPool implements AutoCloseable {
                     admitted.put(task.getType(), taken + 1);
                     return true;
                 });
-                Map<String, Principal> submitters = store.submitters(claimed.stream().map(Task::getId).toList());
+                List<Task> claimed = claim.tasks();
                 for (Task task : claimed) {
-                    launch(task, submitters.get(task.getId()));
+                    launch(task, claim.submitters().get(task.getId()));
                 }
                 if (claimed.size() < want) {
                     wakeup.await(config.poll());

@@ -357,7 +357,7 @@ abstract class TasksContractTest {
         String id = tasks.submitTask(request(handler).setRunAt(at(later)).build()).getId();
         // a "worker" of a process that is then killed: it claims the task and never heartbeats again
         List<Task> claimed = engine().store().claim("ghost-worker", later, later.plusSeconds(30), 10,
-                java.util.Set.of(), t -> t.getId().equals(id));
+                java.util.Set.of(), t -> t.getId().equals(id)).tasks();
         assertThat(claimed).extracting(Task::getId).containsExactly(id);
         app().clock().set(later.plusSeconds(10));
         assertThat(engine().maintenance().runOnce()).as("lease still valid").isZero();
