@@ -37,12 +37,12 @@ import com.finehero.server.platform.security.Principal;
  */
 final class JdbcTaskStore implements TaskStore {
 
+    /** The states GetQueueStats counts: the queue, and the dead tasks waiting for an operator. */
+    private static final String IN_QUEUE = "state IN ('PENDING', 'RUNNING', 'FAILED', 'DEAD')";
+
     private final Database db;
     private final TaskRules rules;
     private final TaskSql sql;
-    /** The states GetQueueStats counts: the queue, and the dead tasks waiting for an operator. */
-    private static final String IN_QUEUE = "('PENDING', 'RUNNING', 'FAILED', 'DEAD')";
-
     private final Outbox outbox;
 
     /** A store whose events carry the system clock's time. */
@@ -342,14 +342,18 @@ final class JdbcTaskStore implements TaskStore {
      */
     @Override
     public QueueStats stats(String type, Instant now) {
-        boolean ofType = type != null && !type.isEmpty();
-        String andType = ofType ? " AND type = ?" : "";
         Instant minuteAgo = now.minusSeconds(60);
+        Sql.Where inQueue = Sql.where().and(IN_QUEUE).eq("type", type);
+        // a task that died did so at its finish time; one that failed an attempt and waits to retry
+        // is FAILED since its last update
+        Sql.Where succeeded = Sql.where().and("finish_time >= ?", minuteAgo).and("state = 'SUCCEEDED'").eq("type", type);
+        Sql.Where died = Sql.where().and("finish_time >= ?", minuteAgo).and("state = 'DEAD'").eq("type", type);
+        Sql.Where failed = Sql.where().and("state = 'FAILED'").and("update_time >= ?", minuteAgo).eq("type", type);
+        Sql.Where due = Sql.where().and("state IN ('PENDING', 'FAILED')").and("run_at <= ?", now).eq("type", type);
         return db.read(connection -> {
             QueueStats.Builder stats = QueueStats.newBuilder();
-            List<QueueDepth> depths = Sql.list(connection, "SELECT priority, state, COUNT(*) AS n FROM tasks WHERE state IN "
-                    + IN_QUEUE + andType + " GROUP BY priority, state ORDER BY priority DESC, state",
-                    ofType ? List.of(type) : List.of(), row -> QueueDepth.newBuilder()
+            List<QueueDepth> depths = Sql.list(connection, "SELECT priority, state, COUNT(*) AS n FROM tasks" + inQueue.clause()
+                    + " GROUP BY priority, state ORDER BY priority DESC, state", inQueue.params(), row -> QueueDepth.newBuilder()
                     .setPriority(TaskPriority.forNumber(row.getInt("priority")))
                     .setState(TaskRules.state(row.getString("state")))
                     .setCount(row.getLong("n"))
@@ -360,21 +364,13 @@ final class JdbcTaskStore implements TaskStore {
                     stats.setDeadCount(stats.getDeadCount() + depth.getCount());
                 }
             }
-            // a task that died did so at its finish time; one that failed an attempt and waits to retry
-            // is FAILED since its last update
-            List<Object> params = new ArrayList<>();
-            for (Object since : new Object[] {minuteAgo, minuteAgo, minuteAgo, now}) {
-                params.add(since);
-                if (ofType) {
-                    params.add(type);
-                }
-            }
             Throughput recent = Sql.one(connection, "SELECT "
-                    + "(SELECT COUNT(*) FROM tasks WHERE finish_time >= ? AND state = 'SUCCEEDED'" + andType + ") AS succeeded, "
-                    + "(SELECT COUNT(*) FROM tasks WHERE finish_time >= ? AND state = 'DEAD'" + andType + ") AS died, "
-                    + "(SELECT COUNT(*) FROM tasks WHERE state = 'FAILED' AND update_time >= ?" + andType + ") AS failed, "
-                    + "(SELECT MIN(run_at) FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?" + andType + ") AS oldest",
-                    params, row -> new Throughput(row.getLong("succeeded"), row.getLong("died") + row.getLong("failed"),
+                    + "(SELECT COUNT(*) FROM tasks" + succeeded.clause() + ") AS succeeded, "
+                    + "(SELECT COUNT(*) FROM tasks" + died.clause() + ") AS died, "
+                    + "(SELECT COUNT(*) FROM tasks" + failed.clause() + ") AS failed, "
+                    + "(SELECT MIN(run_at) FROM tasks" + due.clause() + ") AS oldest",
+                    Sql.concat(succeeded.params(), died.params(), failed.params(), due.params()),
+                    row -> new Throughput(row.getLong("succeeded"), row.getLong("died") + row.getLong("failed"),
                             row.getObject("oldest", OffsetDateTime.class)))
                     .orElseThrow();
             stats.setSucceededPerSecond(recent.succeeded() / 60.0);

@@ -50,13 +50,12 @@ public final class Subscription implements AutoCloseable {
     /** Starts after {@code position} (the feed's, at subscription), replaying from {@code after} when it is older. */
     synchronized void start(long position, long after, boolean missedSome) {
         last = Math.max(position, after);
-        startsAfter = last;
         if (after > 0 && after < position) {
             last = after;
-            startsAfter = after;
             replayAfter = after;
             replayUpTo = position;
         }
+        startsAfter = last;
         resyncDue = missedSome;
     }
 
