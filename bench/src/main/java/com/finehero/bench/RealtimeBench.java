@@ -67,6 +67,8 @@ import org.HdrHistogram.ConcurrentHistogram;
  */
 public final class RealtimeBench {
 
+    private static final Pattern FACE_LABEL = Pattern.compile("face=\"([^\"]+)\"");
+    private static final Pattern BUCKET_BOUND = Pattern.compile("le=\"([^\"]+)\"");
     private static final Pattern STREAMS = Pattern.compile("(?m)^finehero_events_streams_total(?:\\{[^}]*\\})? ([0-9.eE+]+)");
 
     private final String host;
@@ -371,16 +373,13 @@ public final class RealtimeBench {
      * in seconds, from its Prometheus metrics.
      */
     private Map<String, java.util.TreeMap<Double, Double>> sentLagBuckets() throws Exception {
-        HttpResponse<String> metrics = http[0].send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
-                .header("authorization", "Bearer " + token).header("accept", "text/plain").GET().build(),
-                HttpResponse.BodyHandlers.ofString());
         Map<String, java.util.TreeMap<Double, Double>> byFace = new java.util.TreeMap<>();
-        for (String line : metrics.body().split("\n")) {
+        for (String line : prometheus().split("\n")) {
             if (!line.startsWith("finehero_events_sent_lag_seconds_bucket{")) {
                 continue;
             }
-            Matcher face = Pattern.compile("face=\"([^\"]+)\"").matcher(line);
-            Matcher le = Pattern.compile("le=\"([^\"]+)\"").matcher(line);
+            Matcher face = FACE_LABEL.matcher(line);
+            Matcher le = BUCKET_BOUND.matcher(line);
             if (face.find() && le.find()) {
                 double bound = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1));
                 byFace.computeIfAbsent(face.group(1), f -> new java.util.TreeMap<>())
@@ -408,12 +407,17 @@ public final class RealtimeBench {
         return summary;
     }
 
-    /** Event streams the watched instance has open, from its Prometheus metrics. */
-    private long streamsOpen() throws Exception {
+    /** The watched instance's Prometheus metrics. */
+    private String prometheus() throws Exception {
         HttpResponse<String> metrics = http[0].send(HttpRequest.newBuilder(URI.create("http://" + host + ":" + port + "/observe/metrics"))
                 .header("authorization", "Bearer " + token).header("accept", "text/plain").GET().build(),
                 HttpResponse.BodyHandlers.ofString());
-        Matcher matcher = STREAMS.matcher(metrics.body());
+        return metrics.body();
+    }
+
+    /** Event streams the watched instance has open, from its Prometheus metrics. */
+    private long streamsOpen() throws Exception {
+        Matcher matcher = STREAMS.matcher(prometheus());
         return matcher.find() ? (long) Double.parseDouble(matcher.group(1)) : -1;
     }
 
