@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -65,14 +64,13 @@ final class PostgresTaskSql implements TaskSql {
     @Override
     public boolean[] insert(Connection connection, List<TaskStore.NewTask> tasks) throws SQLException {
         boolean[] inserted = new boolean[tasks.size()];
-        for (int from = 0; from < tasks.size(); from += INSERT_CHUNK) {
-            List<TaskStore.NewTask> chunk = tasks.subList(from, Math.min(tasks.size(), from + INSERT_CHUNK));
-            String sql = TaskMapper.INSERT_INTO + String.join(", ", Collections.nCopies(chunk.size(), TaskMapper.ROW))
-                    + " ON CONFLICT DO NOTHING RETURNING id";
+        int at = 0;
+        for (List<TaskStore.NewTask> chunk : Sql.chunks(tasks, INSERT_CHUNK)) {
+            String sql = Sql.insertRows(TaskMapper.INSERT_INTO, TaskMapper.ROW, chunk.size()) + " ON CONFLICT DO NOTHING RETURNING id";
             Set<String> ids = new HashSet<>(Sql.list(connection, sql,
                     chunk.stream().flatMap(task -> TaskMapper.insertValues(task).stream()).toList(), row -> row.getString(1)));
-            for (int i = 0; i < chunk.size(); i++) {
-                inserted[from + i] = ids.contains(chunk.get(i).id());
+            for (TaskStore.NewTask task : chunk) {
+                inserted[at++] = ids.contains(task.id());
             }
         }
         return inserted;

@@ -108,6 +108,29 @@ public final class Sql {
         return String.join(", ", Collections.nCopies(n, "?"));
     }
 
+    /**
+     * {@code items} in consecutive slices of at most {@code size}, for statements that take many rows
+     * at once (a multi-row INSERT) but must bound their parameter count.
+     */
+    public static <T> List<List<T>> chunks(List<T> items, int size) {
+        if (size < 1) {
+            throw new IllegalArgumentException("size: " + size + " (expected: > 0)");
+        }
+        List<List<T>> chunks = new ArrayList<>((items.size() + size - 1) / size);
+        for (int from = 0; from < items.size(); from += size) {
+            chunks.add(items.subList(from, Math.min(items.size(), from + size)));
+        }
+        return chunks;
+    }
+
+    /** {@code insertInto} followed by {@code n} copies of {@code row}: one INSERT of {@code n} rows. */
+    public static String insertRows(String insertInto, String row, int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n: " + n + " (expected: > 0)");
+        }
+        return insertInto + String.join(", ", Collections.nCopies(n, row));
+    }
+
     private static Object sqlValue(Object value) {
         if (value instanceof Instant instant) {
             return Times.toSql(instant);

@@ -5,7 +5,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -86,15 +85,14 @@ public final class Outbox {
             return;
         }
         Instant now = clock.instant();
-        for (int from = 0; from < events.size(); from += ROWS_PER_INSERT) {
-            List<NewEvent> chunk = events.subList(from, Math.min(events.size(), from + ROWS_PER_INSERT));
+        for (List<NewEvent> chunk : Sql.chunks(events, ROWS_PER_INSERT)) {
             List<Object> values = new ArrayList<>(chunk.size() * 7);
             for (NewEvent event : chunk) {
                 values.addAll(List.of(event.topic(), event.kind(), event.recordId(), event.ownerId(), event.jurisdiction(),
                         event.payload(), now));
             }
             // both databases number a multi-row INSERT's identity values in the order of its rows
-            Sql.update(connection, INSERT_INTO + String.join(", ", Collections.nCopies(chunk.size(), ROW)), values);
+            Sql.update(connection, Sql.insertRows(INSERT_INTO, ROW, chunk.size()), values);
         }
         if (notifies) {
             // delivered to every LISTENing instance when this transaction commits; identical notifications

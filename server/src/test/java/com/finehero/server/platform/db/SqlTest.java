@@ -81,4 +81,20 @@ class SqlTest {
         assertThat(Sql.one(connection, "SELECT id FROM items WHERE owner IS NULL AND made IS NULL", List.of(), row -> row.getString(1)))
                 .contains("i6");
     }
+
+    @Test
+    void chunksCoverEveryItemInOrderWithinTheBound() {
+        assertThat(Sql.chunks(List.of(1, 2, 3, 4, 5), 2)).containsExactly(List.of(1, 2), List.of(3, 4), List.of(5));
+        assertThat(Sql.chunks(List.of(1, 2), 2)).containsExactly(List.of(1, 2));
+        assertThat(Sql.chunks(List.of(), 2)).isEmpty();
+    }
+
+    @Test
+    void insertRowsWritesOneStatementForManyRows() throws SQLException {
+        String sql = Sql.insertRows("INSERT INTO items (id, owner) VALUES ", "(?, ?)", 3);
+        assertThat(sql).isEqualTo("INSERT INTO items (id, owner) VALUES (?, ?), (?, ?), (?, ?)");
+        assertThat(Sql.update(connection, sql, List.of("a", "x", "b", "x", "c", "x"))).isEqualTo(3);
+        assertThat(Sql.list(connection, "SELECT id FROM items WHERE owner = 'x' ORDER BY id", List.of(), row -> row.getString(1)))
+                .containsExactly("a", "b", "c");
+    }
 }
