@@ -337,7 +337,7 @@ final class JdbcTaskStore implements TaskStore {
     /**
      * The queue's depths (PENDING, RUNNING, FAILED and DEAD: never the finished tasks kept for their
      * retention, which grow to millions) and the last minute's throughput. Every part reads an index
-     * whose size follows the queue or the minute, not the history (tasks_in_queue, tasks_finish_time,
+     * whose size follows the queue or the minute, not the history (tasks_in_queue_with_state, tasks_finish_time,
      * tasks_ready on PostgreSQL).
      */
     @Override
