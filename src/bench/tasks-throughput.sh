@@ -3,8 +3,11 @@
 # baseline, measured in this run), then no-op tasks submitted in batches and run to completion by
 # one FineHero server. Writes src/bench/results/tasks-throughput.json.
 # With FINEHERO_BENCH_BASELINE=<revision>, instead: that revision's server and this one in alternating
-# rounds (3 each, a fresh schema per round), writing src/bench/results/tasks-vs-baseline.json.
-# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/tasks-throughput.sh [tasks] [warm-up tasks]
+# rounds (3 each, a fresh schema per round), writing src/bench/results/tasks-vs-baseline.json (or
+# FINEHERO_BENCH_OUT). FINEHERO_BENCH_BASELINE_SQL: statements run on the baseline's schema once its
+# server has migrated it, so a revision can be compared with itself minus an index (say).
+# Usage: [FINEHERO_BENCH_BASELINE=<revision> [FINEHERO_BENCH_BASELINE_SQL=...] [FINEHERO_BENCH_OUT=...]]
+#        src/bench/tasks-throughput.sh [tasks] [warm-up tasks]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
@@ -50,14 +53,17 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
     for build in baseline head; do
       jar="$root/server/target/finehero-server.jar"; [ "$build" = baseline ] && jar="$baseline_jar"
       start_server "$jar"
+      if [ "$build" = baseline ] && [ -n "${FINEHERO_BENCH_BASELINE_SQL:-}" ]; then
+        psql -h 127.0.0.1 -U postgres test -v ON_ERROR_STOP=1 -qc "SET search_path TO bench_tasks; $FINEHERO_BENCH_BASELINE_SQL"
+      fi
       run com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$tasks" "$warmup" "$work/$build-$round.json"
       stop_server
     done
   done
-  python3 - "$work" "$root/src/bench/results/tasks-vs-baseline.json" "$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")" \
-      "$(git -C "$root" rev-parse HEAD)" "$tasks" "$warmup" <<'PY'
+  python3 - "$work" "${FINEHERO_BENCH_OUT:-$root/src/bench/results/tasks-vs-baseline.json}" "$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")" \
+      "$(git -C "$root" rev-parse HEAD)" "$tasks" "$warmup" "${FINEHERO_BENCH_BASELINE_SQL:-}" <<'PY'
 import json, sys, os, statistics, datetime
-work, out, base, head, tasks, warmup = sys.argv[1:7]
+work, out, base, head, tasks, warmup, base_sql = sys.argv[1:8]
 builds = {b: [json.load(open(os.path.join(work, f"{b}-{r}.json"))) for r in (1, 2, 3)] for b in ("baseline", "head")}
 summary = {}
 for build, runs in builds.items():
@@ -69,6 +75,7 @@ result = {"benchmark": "tasks_vs_baseline", "date": datetime.datetime.now(dateti
           "machine": {"cpus": os.cpu_count(), "load_average_end": open("/proc/loadavg").read().split()[:3]},
           "how": f"no-op tasks through one FineHero server on PostgreSQL (TaskThroughputBench measure: {warmup} warm-up then {tasks} submitted in batches of 500 from 2 callers, 200 single SubmitTask calls alongside), the baseline revision's jar and HEAD's in alternating rounds, a fresh schema each",
           "baseline_revision": base, "head_revision": head, "builds": summary,
+          **({"baseline_sql_after_migrations": base_sql} if base_sql else {}),
           "head_vs_baseline": round(summary["head"]["median_tasks_per_second"] / summary["baseline"]["median_tasks_per_second"], 3)}
 json.dump(result, open(out, "w"), indent=2)
 print(json.dumps({b: {k: v for k, v in s.items() if k != "rounds"} for b, s in summary.items()}, indent=1), result["head_vs_baseline"])
