@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import com.finehero.server.platform.rest.HttpBinding;
 import com.google.gson.GsonBuilder;
@@ -29,29 +30,50 @@ import org.yaml.snakeyaml.Yaml;
  * curl localhost:8080/openapi.yaml
  * open http://localhost:8080/api
  * </pre>
- * The document is generated once, when the service is created, and served from memory.
+ * The document is generated when it is first asked for, not at start-up (where printing it as YAML
+ * alone took a few percent of the time to ready), and then served from memory.
  */
 public final class OpenApiService implements HttpService {
 
     private static final HeaderName CONTENT_SECURITY_POLICY = HeaderNames.create("Content-Security-Policy");
 
-    private final byte[] json;
-    private final byte[] yaml;
+    private final Supplier<Map<String, Object>> generate;
+    private volatile Rendered rendered;
+
+    /** The document in both forms served. */
+    private record Rendered(byte[] json, byte[] yaml) { }
 
     /** Describes these bindings, with the comments of the contract's .proto files. */
     public OpenApiService(List<HttpBinding> bindings) {
-        this(new OpenApiGenerator(ContractComments.load()).generate(Objects.requireNonNull(bindings, "bindings")));
+        List<HttpBinding> described = List.copyOf(Objects.requireNonNull(bindings, "bindings"));
+        this.generate = () -> new OpenApiGenerator(ContractComments.load()).generate(described);
     }
 
     OpenApiService(Map<String, Object> document) {
-        this.json = new GsonBuilder().disableHtmlEscaping().create().toJson(document).getBytes(StandardCharsets.UTF_8);
-        this.yaml = yaml(document).getBytes(StandardCharsets.UTF_8);
+        Objects.requireNonNull(document, "document");
+        this.generate = () -> document;
+    }
+
+    private Rendered rendered() {
+        Rendered current = rendered;
+        if (current == null) {
+            synchronized (this) {
+                current = rendered;
+                if (current == null) {
+                    Map<String, Object> document = generate.get();
+                    current = new Rendered(new GsonBuilder().disableHtmlEscaping().create().toJson(document).getBytes(StandardCharsets.UTF_8),
+                            yaml(document).getBytes(StandardCharsets.UTF_8));
+                    rendered = current;
+                }
+            }
+        }
+        return current;
     }
 
     @Override
     public void routing(HttpRules rules) {
-        rules.get("/openapi.json", (req, res) -> send(res, "application/json", json))
-                .get("/openapi.yaml", (req, res) -> send(res, "application/yaml; charset=UTF-8", yaml))
+        rules.get("/openapi.json", (req, res) -> send(res, "application/json", rendered().json()))
+                .get("/openapi.yaml", (req, res) -> send(res, "application/yaml; charset=UTF-8", rendered().yaml()))
                 .get(SwaggerUiPage.PATH, this::page)
                 .get(SwaggerUiPage.ASSETS + "{name}", this::asset);
     }
