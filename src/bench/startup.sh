@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Measures FineHero's start-up time to the first healthy response and its idle RSS, on the embedded
 # default and (if reachable) PostgreSQL + Redis, against a baseline measured in the same run: the
-# same JVM starting and exiting (`java -version`). Writes src/bench/results/startup.json.
-# Usage: src/bench/startup.sh [runs]   (default 5)
+# same JVM starting and exiting (`java -version`). On JDK 25+ the embedded default is measured twice:
+# as the jar starts bare, and with the AOT cache bin/finehero-server records and uses (one recording
+# run first: start, ready, stop). With FINEHERO_BENCH_BASELINE=<revision>, that revision's jar is
+# measured too (mode baseline-embedded). Modes alternate within each round. Writes
+# src/bench/results/startup.json.
+# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 5)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
@@ -10,7 +14,7 @@ finehero_select_jdk
 runs="${1:-5}"
 port=18080
 jar="$root/server/target/finehero-server.jar"
-[ -f "$jar" ] || "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
 work="$(mktemp -d)"
@@ -28,15 +32,19 @@ baseline() {
 
 # prints "<ms to ready> <idle rss kB>"
 measure() {
-  local mode="$1" start pid ready=0 rss
+  local mode="$1" start pid ready=0 rss jar="$jar"
+  local -a jvm=("${flags[@]}")
+  [ "$mode" = baseline-embedded ] && jar="$baseline_jar"
+  [ "$mode" = embedded-aot ] && jvm+=("-XX:AOTCache=$work/finehero.aot")
+  [ "$mode" = record-aot ] && jvm+=("-XX:AOTCacheOutput=$work/finehero.aot")
   rm -rf "$work/data"
   start=$(now_ms)
   if [ "$mode" = postgres ]; then
     (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test \
       FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_startup FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
-      FINEHERO_REDIS_PREFIX=bench-startup "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" >"$work/log" 2>&1) &
+      FINEHERO_REDIS_PREFIX=bench-startup "$JAVA_HOME/bin/java" "${jvm[@]}" -jar "$jar" >"$work/log" 2>&1) &
   else
-    (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$jar" >"$work/log" 2>&1) &
+    (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${jvm[@]}" -jar "$jar" >"$work/log" 2>&1) &
   fi
   pid=$!
   for _ in $(seq 1 600); do
@@ -54,23 +62,35 @@ measure() {
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
 modes=(embedded)
+baseline_jar=""
+if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
+  baseline_jar="$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
+  modes+=(baseline-embedded)
+fi
+if [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ]; then
+  measure record-aot >/dev/null
+  [ -s "$work/finehero.aot" ] || { echo "startup: the recording run wrote no AOT cache" >&2; exit 1; }
+  modes+=(embedded-aot)
+fi
 if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" = PONG ]; then modes+=(postgres); fi
 
-json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs"
+json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" rev-parse HEAD)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
 json+=",\"baseline_jvm_version_ms\":$base,\"modes\":{"
-first=1
-for mode in "${modes[@]}"; do
-  : >"$work/ready"; : >"$work/rss"
-  for _ in $(seq 1 "$runs"); do
+for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss-$mode"; done
+for _ in $(seq 1 "$runs"); do
+  for mode in "${modes[@]}"; do
     read -r ready rss < <(measure "$mode")
-    echo "$ready" >>"$work/ready"; echo "$rss" >>"$work/rss"
+    echo "$ready" >>"$work/ready-$mode"; echo "$rss" >>"$work/rss-$mode"
     echo "startup $mode: ready in ${ready} ms, idle RSS ${rss} kB" >&2
   done
-  r=$(median <"$work/ready"); m=$(median <"$work/rss")
+done
+first=1
+for mode in "${modes[@]}"; do
+  r=$(median <"$work/ready-$mode"); m=$(median <"$work/rss-$mode")
   [ $first = 1 ] || json+=","
   first=0
-  json+="\"$mode\":{\"ready_ms_median\":$r,\"ready_ms_all\":[$(paste -sd, "$work/ready")],\"idle_rss_kb_median\":$m,\"ready_vs_baseline\":$(awk -v a="$r" -v b="$base" 'BEGIN{printf "%.1f", a/b}')}"
+  json+="\"$mode\":{\"ready_ms_median\":$r,\"ready_ms_all\":[$(paste -sd, "$work/ready-$mode")],\"idle_rss_kb_median\":$m,\"ready_vs_baseline\":$(awk -v a="$r" -v b="$base" 'BEGIN{printf "%.1f", a/b}')}"
 done
 json+="}}"
 if [[ " ${modes[*]} " == *" postgres "* ]]; then psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_startup CASCADE' >/dev/null 2>&1 || true; fi
