@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The tasks contract on Postgres, and the plans of the statements that must not grow with the kept history. */
 class TasksOnPostgresTest extends TasksContractTest {
@@ -34,8 +35,7 @@ class TasksOnPostgresTest extends TasksContractTest {
         String type = "history_" + UUID.randomUUID().toString().substring(0, 8);
         try (Connection connection = database.directConnection("test: queue depth plan");
              Statement statement = connection.createStatement()) {
-            // 20,000 finished tasks of a type no handler takes, one in a hundred DEAD, as the kept history
-            // looks; vacuum marks their pages all-visible, as autovacuum does for rows that no longer change
+            // 20,000 finished tasks of a type no handler takes, one in a hundred DEAD, as the kept history looks
             statement.execute("INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, attempts, max_attempts,"
                     + " backoff_ms, result, create_time, update_time, start_time, finish_time, version, submitter,"
                     + " submitter_roles, submitter_credential)"
@@ -44,23 +44,19 @@ class TasksOnPostgresTest extends TasksContractTest {
                     + " now(), now(), now(), now(), 3, 'user-1', 'ROLE_API_USER', 'jwt'"
                     + " FROM generate_series(1, 20000) AS i");
             statement.execute("ANALYZE tasks");
-            // vacuum marks a page all-visible only once no transaction open before the insert is left;
-            // the app's own connections keep working meanwhile, so a pass may come too early
-            JsonObject scan = null;
-            for (int pass = 0; pass < 50; pass++) {
+            // vacuum marks their pages all-visible, as autovacuum does for rows that no longer change, but
+            // only once no transaction open before the insert is left: the app's own connections keep
+            // working meanwhile, so a pass may come too early
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
                 statement.execute("VACUUM tasks");
-                scan = depthsScan(statement, type);
-                if (!scan.has("Heap Fetches") || fetchedOfThisType(scan) == 0) {
-                    break;
-                }
-                sleep(Duration.ofMillis(100));
-            }
-            assertThat(scan.get("Node Type").getAsString()).as("plan: %s", scan).isEqualTo("Index Only Scan");
-            assertThat(scan.get("Index Name").getAsString()).isEqualTo("tasks_in_queue_with_state");
-            assertThat(scan.get("Actual Rows").getAsLong()).isEqualTo(200);
-            // none of the 200 dead tasks is read from the table (queue rows of other tests, on pages changed
-            // since the vacuum, may be: their visibility is checked before the type filter drops them)
-            assertThat(fetchedOfThisType(scan)).as("plan: %s", scan).isZero();
+                JsonObject scan = depthsScan(statement, type);
+                assertThat(scan.get("Node Type").getAsString()).as("plan: %s", scan).isEqualTo("Index Only Scan");
+                assertThat(scan.get("Index Name").getAsString()).isEqualTo("tasks_in_queue_with_state");
+                assertThat(scan.get("Actual Rows").getAsLong()).isEqualTo(200);
+                // none of the 200 dead tasks is read from the table (queue rows of other tests, on pages
+                // changed since the vacuum, may be: their visibility is checked before the type filter drops them)
+                assertThat(fetchedOfThisType(scan)).as("plan: %s", scan).isZero();
+            });
             statement.execute("DELETE FROM tasks WHERE type = '" + type + "'");
         }
     }
@@ -69,15 +65,6 @@ class TasksOnPostgresTest extends TasksContractTest {
     private static long fetchedOfThisType(JsonObject scan) {
         long dropped = scan.has("Rows Removed by Filter") ? scan.get("Rows Removed by Filter").getAsLong() : 0;
         return Math.max(0, scan.get("Heap Fetches").getAsLong() - dropped);
-    }
-
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     /** The node of GetQueueStats' depths count (for one type) that reads the table or an index, as run. */
