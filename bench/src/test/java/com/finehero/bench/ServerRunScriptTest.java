@@ -18,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -29,39 +28,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServerRunScriptTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path CACHE = ROOT.resolve("server/target/finehero-server.aot");
+    private static final Path JAR = ROOT.resolve("server/target/finehero-server.jar");
+    /** The JVM's own account of the cache it maps; the same options on every run, as the cache is keyed by them. */
+    private static final String AOT_LOG = "-Xlog:aot=info";
+    private static final String CACHE_REFUSED = "An error has occurred while processing the AOT cache";
 
     @Test
     void firstRunRecordsTheAotCacheAndTheNextStartsFromIt(@TempDir Path work) throws Exception {
-        Files.deleteIfExists(CACHE);
+        Path cache = work.resolve("server.aot");
+        Map<String, String> env = Map.of("FINEHERO_AOT_CACHE_FILE", cache.toString(), "JAVA_OPTS", AOT_LOG);
         if (scriptJavaMajor() < 25) {
             // AOT caches need JDK 25; with an older JDK the script starts the jar as it is
-            Run plain = run(work, Map.of());
+            Run plain = run(work, env);
             assertEquals(0, plain.exitCode(), plain.output());
             assertFalse(plain.output().contains("recording an AOT cache"), plain.output());
-            assertFalse(Files.exists(CACHE));
+            assertFalse(Files.exists(cache));
             return;
         }
 
-        Run first = run(work, Map.of());
+        Run first = run(work, env);
         assertEquals(0, first.exitCode(), first.output());
         assertTrue(first.output().contains("recording an AOT cache"), first.output());
-        assertTrue(Files.isRegularFile(CACHE) && Files.size(CACHE) > 0, "the cache is written when the server stops");
+        assertTrue(Files.isRegularFile(cache) && Files.size(cache) > 0, "the cache is kept when the server stopped cleanly");
 
-        // AOTMode=on: a JVM that cannot use the cache stops instead of starting without it
-        Run second = run(work, Map.of("JAVA_OPTS", "-XX:AOTMode=on"));
+        Run second = run(work, env);
         assertEquals(0, second.exitCode(), second.output());
         assertFalse(second.output().contains("recording an AOT cache"), second.output());
+        assertTrue(second.output().contains("Opened AOT cache " + cache), second.output());
+        assertFalse(second.output().contains(CACHE_REFUSED), second.output());
 
-        // and the same check refuses a file that is not a cache of this jar (kept: it is newer than the jar)
-        Files.writeString(CACHE, "not an AOT cache");
-        try {
-            Run refused = run(work, Map.of("JAVA_OPTS", "-XX:AOTMode=on"));
-            assertNotEquals(0, refused.exitCode(), refused.output());
-            assertTrue(refused.output().contains("Unable to use AOT cache"), refused.output());
-        } finally {
-            Files.deleteIfExists(CACHE); // the next run of the script records a real one
-        }
+        // what a cache the JVM cannot use looks like in that log, so the check above can fail
+        Files.writeString(cache, "not an AOT cache");
+        Run refused = run(work, env);
+        assertTrue(refused.output().contains(CACHE_REFUSED), refused.output());
+
+        // other options than the ones it was recorded with: a new recording, not a refused cache
+        Run otherOptions = run(work, Map.of("FINEHERO_AOT_CACHE_FILE", cache.toString(), "JAVA_OPTS", AOT_LOG + " -Xss2m"));
+        assertEquals(0, otherOptions.exitCode(), otherOptions.output());
+        assertTrue(otherOptions.output().contains("recording an AOT cache"), otherOptions.output());
     }
 
     /** The major version of the JDK bin/jdk.sh picks for the scripts. */
@@ -75,31 +79,47 @@ class ServerRunScriptTest {
 
     private record Run(int exitCode, String output) { }
 
-    /** Starts the script, waits for readiness (or its exit), stops it with SIGTERM. */
+    /** Starts the script, waits for readiness, stops it with SIGTERM and waits for it to exit. */
     private static Run run(Path work, Map<String, String> env) throws Exception {
+        assertJarIsCurrent();
         int port = freePort();
         Path log = Files.createTempFile(work, "server", ".log");
         ProcessBuilder builder = new ProcessBuilder("bash", ROOT.resolve("bin/finehero-server").toString())
                 .directory(work.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
+        // nothing from the caller's environment that changes how the script or the server starts
+        builder.environment().keySet().removeIf(name -> name.startsWith("FINEHERO_") || name.equals("JAVA_OPTS"));
         builder.environment().put("SERVER_PORT", Integer.toString(port));
         builder.environment().put("SERVER_HOST", "127.0.0.1");
         builder.environment().put("FINEHERO_LOG_FORMAT", "text");
         builder.environment().putAll(env);
         Process server = builder.start();
+        boolean ready;
         try {
-            awaitReadyOrExit(server, port);
+            ready = awaitReady(server, port);
         } finally {
-            server.destroy(); // SIGTERM to the JVM: the script execs it
-            if (!server.waitFor(60, TimeUnit.SECONDS)) {
-                server.destroyForcibly();
+            server.destroy(); // SIGTERM: to the JVM, or to the script that passes it on while recording
+            if (!server.waitFor(180, TimeUnit.SECONDS)) {
+                server.destroyForcibly().waitFor();
             }
         }
-        return new Run(server.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(ready, "not ready within 120 s: " + output);
+        return new Run(server.exitValue(), output);
     }
 
-    private static void awaitReadyOrExit(Process server, int port) throws InterruptedException {
+    /** The script would build a stale jar first, inside this test's time; the build made it just before. */
+    private static void assertJarIsCurrent() throws IOException, InterruptedException {
+        Process newer = new ProcessBuilder("find", "pom.xml", "proto/pom.xml", "proto/src", "server/pom.xml", "server/src/main",
+                "-newer", JAR.toString(), "-type", "f", "-print", "-quit")
+                .directory(ROOT.toFile()).redirectErrorStream(true).start();
+        String out = new String(newer.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, newer.waitFor(), out);
+        assertTrue(Files.isRegularFile(JAR) && out.isEmpty(), "package the server first (./mvnw verify): " + JAR + " is older than " + out);
+    }
+
+    private static boolean awaitReady(Process server, int port) throws InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
         HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/observe/health/ready"))
                 .timeout(Duration.ofSeconds(2)).build();
@@ -107,13 +127,14 @@ class ServerRunScriptTest {
         while (server.isAlive() && System.nanoTime() < deadline) {
             try {
                 if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
+                    return true;
                 }
             } catch (IOException notYet) {
                 // not listening yet
             }
             Thread.sleep(100);
         }
+        return false;
     }
 
     private static int freePort() throws IOException {
