@@ -39,6 +39,8 @@ final class JdbcTaskStore implements TaskStore {
 
     /** The states GetQueueStats counts: the queue, and the dead tasks waiting for an operator. */
     private static final String IN_QUEUE = "state IN ('PENDING', 'RUNNING', 'FAILED', 'DEAD')";
+    /** GetQueueStats' depths, with its conditions ({@link #inQueue}) in place of {@code %s}. */
+    static final String DEPTHS = "SELECT priority, state, COUNT(*) AS n FROM tasks%s GROUP BY priority, state ORDER BY priority DESC, state";
 
     private final Database db;
     private final TaskRules rules;
@@ -343,7 +345,7 @@ final class JdbcTaskStore implements TaskStore {
     @Override
     public QueueStats stats(String type, Instant now) {
         Instant minuteAgo = now.minusSeconds(60);
-        Sql.Where inQueue = Sql.where().and(IN_QUEUE).eq("type", type);
+        Sql.Where inQueue = inQueue(type);
         // a task that died did so at its finish time; one that failed an attempt and waits to retry
         // is FAILED since its last update
         Sql.Where succeeded = Sql.where().and("finish_time >= ?", minuteAgo).and("state = 'SUCCEEDED'").eq("type", type);
@@ -352,8 +354,7 @@ final class JdbcTaskStore implements TaskStore {
         Sql.Where due = Sql.where().and("state IN ('PENDING', 'FAILED')").and("run_at <= ?", now).eq("type", type);
         return db.read(connection -> {
             QueueStats.Builder stats = QueueStats.newBuilder();
-            List<QueueDepth> depths = Sql.list(connection, "SELECT priority, state, COUNT(*) AS n FROM tasks" + inQueue.clause()
-                    + " GROUP BY priority, state ORDER BY priority DESC, state", inQueue.params(), row -> QueueDepth.newBuilder()
+            List<QueueDepth> depths = Sql.list(connection, DEPTHS.formatted(inQueue.clause()), inQueue.params(), row -> QueueDepth.newBuilder()
                     .setPriority(TaskPriority.forNumber(row.getInt("priority")))
                     .setState(TaskRules.state(row.getString("state")))
                     .setCount(row.getLong("n"))
@@ -382,6 +383,11 @@ final class JdbcTaskStore implements TaskStore {
             }
             return stats.build();
         });
+    }
+
+    /** The rows GetQueueStats' depths count: the queue and the dead tasks, of one type or (null) all. */
+    static Sql.Where inQueue(String type) {
+        return Sql.where().and(IN_QUEUE).eq("type", type);
     }
 
     /** Tasks that succeeded and failed in the last minute, and the run time of the oldest due one (null: none). */
