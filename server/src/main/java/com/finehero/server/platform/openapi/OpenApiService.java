@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import com.finehero.server.platform.rest.HttpBinding;
@@ -30,14 +31,16 @@ import org.yaml.snakeyaml.Yaml;
  * curl localhost:8080/openapi.yaml
  * open http://localhost:8080/api
  * </pre>
- * The document is generated when it is first asked for, not at start-up (where printing it as YAML
- * alone took a few percent of the time to ready), and then served from memory.
+ * The document is generated when it is first asked for and then served from memory: start-up does
+ * not wait for it, and a generation that fails is tried again by the next request (the contract's
+ * bindings are checked when the server starts, by {@code HttpBinding}).
  */
 public final class OpenApiService implements HttpService {
 
     private static final HeaderName CONTENT_SECURITY_POLICY = HeaderNames.create("Content-Security-Policy");
 
     private final Supplier<Map<String, Object>> generate;
+    private final ReentrantLock renderLock = new ReentrantLock();
     private volatile Rendered rendered;
 
     /** The document in both forms served. */
@@ -57,7 +60,9 @@ public final class OpenApiService implements HttpService {
     private Rendered rendered() {
         Rendered current = rendered;
         if (current == null) {
-            synchronized (this) {
+            // a lock, not synchronized: on JDK 21 a virtual thread inside synchronized pins its carrier
+            renderLock.lock();
+            try {
                 current = rendered;
                 if (current == null) {
                     Map<String, Object> document = generate.get();
@@ -65,6 +70,8 @@ public final class OpenApiService implements HttpService {
                             yaml(document).getBytes(StandardCharsets.UTF_8));
                     rendered = current;
                 }
+            } finally {
+                renderLock.unlock();
             }
         }
         return current;
