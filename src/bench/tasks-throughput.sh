@@ -54,7 +54,8 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
       jar="$root/server/target/finehero-server.jar"; [ "$build" = baseline ] && jar="$baseline_jar"
       start_server "$jar"
       if [ "$build" = baseline ] && [ -n "${FINEHERO_BENCH_BASELINE_SQL:-}" ]; then
-        psql -h 127.0.0.1 -U postgres test -v ON_ERROR_STOP=1 -qc "SET search_path TO bench_tasks; $FINEHERO_BENCH_BASELINE_SQL"
+        # its own -c: psql runs one -c string as one transaction, which some statements refuse
+        PGOPTIONS='-c search_path=bench_tasks' psql -h 127.0.0.1 -U postgres test -v ON_ERROR_STOP=1 -qc "$FINEHERO_BENCH_BASELINE_SQL"
       fi
       run com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$tasks" "$warmup" "$work/$build-$round.json"
       stop_server
