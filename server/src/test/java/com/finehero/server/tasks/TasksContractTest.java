@@ -404,6 +404,28 @@ abstract class TasksContractTest {
     }
 
     @Test
+    void aSubmissionLargerThanOneInsertKeepsEveryTaskInItsPlace() {
+        // more rows than one multi-row INSERT takes (500 on PostgreSQL): the last one, in the second
+        // statement, repeats an idempotency key of the first and must get that task back
+        Instant later = now().plus(Duration.ofDays(1)); // not due: nothing runs while the test looks
+        String prefix = "chunked-" + java.util.UUID.randomUUID() + "-";
+        List<TaskStore.NewTask> rows = new ArrayList<>();
+        for (int i = 0; i <= 500; i++) {
+            String key = prefix + (i == 500 ? 3 : i);
+            rows.add(new TaskStore.NewTask(java.util.UUID.randomUUID().toString(), "noop", "{}", 1, later, later, null, key,
+                    3, 1000, now(), Principal.SYSTEM));
+        }
+        List<Task> queued = engine().store().submit(rows);
+        assertThat(queued).hasSize(501);
+        for (int i = 0; i < 500; i++) {
+            assertThat(queued.get(i).getId()).as("task %d", i).isEqualTo(rows.get(i).id());
+            assertThat(queued.get(i).getIdempotencyKey()).isEqualTo(prefix + i);
+        }
+        assertThat(queued.get(500).getId()).as("the repeated key returns the first task").isEqualTo(rows.get(3).id());
+        assertThat(engine().store().find(rows.get(500).id())).isEmpty();
+    }
+
+    @Test
     void transactionalEnqueueCommitsAndRollsBackWithTheCallersWrite() {
         var database = ((JdbcTaskStore) engine().store()).database();
         String key = "tx-" + java.util.UUID.randomUUID();

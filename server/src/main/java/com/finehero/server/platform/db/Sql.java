@@ -116,7 +116,7 @@ public final class Sql {
         if (size < 1) {
             throw new IllegalArgumentException("size: " + size + " (expected: > 0)");
         }
-        List<List<T>> chunks = new ArrayList<>((items.size() + size - 1) / size);
+        List<List<T>> chunks = new ArrayList<>();
         for (int from = 0; from < items.size(); from += size) {
             chunks.add(items.subList(from, Math.min(items.size(), from + size)));
         }
