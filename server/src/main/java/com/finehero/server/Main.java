@@ -1,5 +1,11 @@
 package com.finehero.server;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
 import com.finehero.server.auth.NewSigningKey;
 import com.finehero.server.platform.config.ConfigValues;
 import com.finehero.server.platform.observe.JsonLogFormatter;
@@ -18,6 +24,9 @@ public final class Main {
         System.setProperty("java.util.logging.manager", ShutdownSafeLogManager.class.getName());
     }
 
+    /** How long a stop asked for during start-up waits for the start to finish, to drain what it serves. */
+    private static final Duration START_WAIT = Duration.ofSeconds(30);
+
     private Main() {
     }
 
@@ -33,12 +42,32 @@ public final class Main {
         LogConfig.configureRuntime();
         Config config = Config.create();
         useLogFormat(ConfigValues.string(config.get("finehero.log"), "format"));
-        FineHeroApp app = FineHeroApp.start(config);
+        // The stop is set up before the start: readiness answers 200 before start() returns, and a SIGTERM
+        // sent as soon as it does must still drain and close the server (a hook added during shutdown
+        // is refused, and the JVM then exits 143 without draining).
+        CompletableFuture<FineHeroApp> started = new CompletableFuture<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
+            closeOnceStarted(started);
             ShutdownSafeLogManager.resetAtExit();
         }, "finehero-shutdown"));
         exitZeroOnTerm();
+        try {
+            started.complete(FineHeroApp.start(config));
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
+    }
+
+    /** Closes the app when its start finishes; one that failed, or is still starting after a while, has nothing to drain. */
+    private static void closeOnceStarted(CompletableFuture<FineHeroApp> started) {
+        try {
+            started.get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS).close();
+        } catch (ExecutionException | TimeoutException notStarted) {
+            // nothing serving calls
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
