@@ -53,7 +53,7 @@ measure() {
     fi
     sleep 0.05
   done
-  sleep 10   # idle: let start-up garbage settle
+  [ "$mode" = record-aot ] || sleep 10   # idle: let start-up garbage settle (a recording run needs no RSS)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   echo "$ready $rss"
