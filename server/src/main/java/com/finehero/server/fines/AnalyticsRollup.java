@@ -136,8 +136,7 @@ final class AnalyticsRollup {
             insert(connection, "fine_rollup_days_by_status (issue_day, jurisdiction, status, currency_code", byStatus, day, week, month);
             insert(connection, "fine_rollup_days_by_code (issue_day, jurisdiction, violation_code, status, currency_code",
                     byCode, day, week, month);
-            for (int from = 0; from < markers.size(); from += 500) {
-                List<Long> part = markers.subList(from, Math.min(markers.size(), from + 500));
+            for (List<Long> part : Sql.chunks(markers, 500)) {
                 Sql.update(connection, "DELETE FROM fine_rollup_dirty WHERE id IN (" + Sql.placeholders(part.size()) + ")", part);
             }
             return true;
