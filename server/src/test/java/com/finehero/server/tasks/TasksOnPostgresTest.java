@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -69,7 +70,7 @@ class TasksOnPostgresTest extends TasksContractTest {
 
     /** Sessions whose snapshot keeps vacuum from marking new rows visible to all, for a failure's message. */
     private static List<String> oldTransactions(Statement statement) throws SQLException {
-        List<String> sessions = new java.util.ArrayList<>();
+        List<String> sessions = new ArrayList<>();
         try (ResultSet row = statement.executeQuery("SELECT pid, application_name, state, xact_start FROM pg_stat_activity"
                 + " WHERE backend_xmin IS NOT NULL AND pid <> pg_backend_pid() ORDER BY xact_start")) {
             while (row.next()) {
