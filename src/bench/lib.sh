@@ -170,3 +170,17 @@ print(json.dumps(run))
 PY
   rm -f "$text"
 }
+
+# Records one JFR window (settings=profile) of a running server while a load command runs, then writes
+# work/<name>.json (its CPU, allocation and heap events) and work/<name>.hot.txt for jfr-summary.py.
+# The server's JVM needs -XX:+FlightRecorder; pid is the java process itself (start it with exec).
+# Usage: bench_jfr_record pid work name command [args ...]
+bench_jfr_record() {
+  local pid="$1" work="$2" name="$3"; shift 3
+  "$JAVA_HOME/bin/jcmd" "$pid" JFR.start name="$name" settings=profile filename="$work/$name.jfr" >/dev/null
+  "$@"
+  "$JAVA_HOME/bin/jcmd" "$pid" JFR.stop name="$name" >/dev/null
+  "$JAVA_HOME/bin/jfr" print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocationSample,jdk.GCHeapSummary \
+      "$work/$name.jfr" >"$work/$name.json"
+  "$JAVA_HOME/bin/jfr" view --width 220 hot-methods "$work/$name.jfr" >"$work/$name.hot.txt" 2>&1 || true
+}

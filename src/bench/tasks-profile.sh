@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Where the task engine's time and allocation go: one FineHero server on PostgreSQL set up as
+# tasks-throughput.sh runs it, recorded with JFR (settings=profile) while no-op tasks are submitted in
+# batches (and 200 single SubmitTask calls) and run to completion, after a warm-up of the same.
+# Writes src/bench/results/tasks-profile.json (per task: CPU by category, hottest methods, bytes
+# allocated; see jfr-summary.py). With FINEHERO_BENCH_BASELINE=<revision>, that revision's server is
+# recorded the same way first, in the same run, under "baseline".
+# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/tasks-profile.sh [tasks=50000] [warm-up tasks=40000]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+. "$root/bin/jdk.sh"
+finehero_select_jdk
+tasks="${1:-50000}" warmup="${2:-40000}"
+port=18284 schema=bench_tasks_profile
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
+. "$root/src/bench/lib.sh"
+bench_secure_env
+load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+work="$(mktemp -d)"
+flags=(-XX:+FlightRecorder)
+if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi
+bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+server=""
+drop_schema() { psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; }
+cleanup() {
+  [ -n "$server" ] && { kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; }
+  drop_schema
+  if [ "${finished:-no}" = no ] && [ -f "$work/server.log" ]; then echo "server log (last 40 lines):" >&2; tail -40 "$work/server.log" >&2; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+measure() { # $1 tasks, $2 warm-up tasks, $3 out.json
+  "$JAVA_HOME/bin/java" -cp "$bench_cp" com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$1" "$2" "$3"
+}
+profile() { # $1 window name, $2 server jar
+  drop_schema
+  # exec: the subshell becomes the server's java, so jcmd reaches it by this pid
+  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
+      FINEHERO_DB_SCHEMA=$schema FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
+      FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP="" \
+      "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$2" >>"$work/server.log" 2>&1) &
+  server=$!
+  bench_await_ready "$port" || { echo "tasks-profile: the server did not become ready" >&2; exit 1; }
+  measure "$warmup" 0 "$work/$1.warm-up.json" >/dev/null
+  bench_jfr_record "$server" "$work" "$1" measure "$tasks" 0 "$work/$1.load.json"
+  # one line for jfr-summary.py: the window's tasks are its calls
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[2])); r.update(name=sys.argv[1], calls=r["tasks"], calls_per_second=r["tasks_per_second"]); print(json.dumps(r))' \
+      "$1" "$work/$1.load.json" >>"$work/runs.ndjson"
+  kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""
+}
+windows=()
+method="no-op tasks through one FineHero server on PostgreSQL (pool 16, 256 workers, claims of 200); $warmup tasks of warm-up, then JFR settings=profile started by jcmd for $tasks tasks submitted in batches of 500 from 2 callers with 200 single SubmitTask calls alongside, until all succeeded; per call = per task (submitted and run); allocation by caller = the category of the first frame outside the JDK"
+if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
+  profile baseline "$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
+  windows+=(baseline)
+  method="$method; baseline = revision $(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE") recorded first in the same run"
+fi
+profile head "$root/server/target/finehero-server.jar"
+windows+=(head)
+python3 "$root/src/bench/jfr-summary.py" "$work" "$root/src/bench/results/tasks-profile.json" tasks_profile "$method; head = $(git -C "$root" rev-parse HEAD)" \
+    "$work/runs.ndjson" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "${windows[@]}"
+finished=yes
