@@ -40,7 +40,7 @@ public final class DbClientPool implements CloseableJdbcConnectionPool {
     @Override
     public Connection connection() {
         try {
-            return TimedConnections.wrap(pool.getConnection(), slowQueries, !"jdbc:h2".equals(dbType));
+            return TimedConnections.wrap(pool.getConnection(), slowQueries);
         } catch (SQLException e) {
             throw new DbClientException("no connection from the pool", e);
         }

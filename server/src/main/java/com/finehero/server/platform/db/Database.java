@@ -417,7 +417,7 @@ public final class Database implements AutoCloseable {
         }
         checkDeadline();
         Object served = replicas.read(work, consistency.required(),
-                connection -> TimedConnections.wrap(connection, slowQueries, dialect.perStatementTimeouts()), this::translate);
+                connection -> TimedConnections.wrap(connection, slowQueries), this::translate);
         return served == Replicas.NOT_SERVED ? read(work) : (T) served;
     }
 
@@ -565,7 +565,7 @@ public final class Database implements AutoCloseable {
                 Thread.interrupted(); // the wake-up below, if it came after the connection was handed out
             }
         }
-        Connection timed = TimedConnections.wrap(connection, slowQueries, dialect.perStatementTimeouts());
+        Connection timed = TimedConnections.wrap(connection, slowQueries);
         if (config.pooler() == DbConfig.Pooler.PGBOUNCER_TRANSACTION && !config.schema().isEmpty()) {
             // the schema for this transaction only (SET LOCAL): the server session behind the pooler is
             // someone else's after the commit. Its first statement is also where the pooler assigns a server

@@ -30,13 +30,6 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
     /** Makes every connection of the pool use {@code schema} for FineHero's tables. */
     void useSchema(HikariConfig pool, String schema);
 
-    /**
-     * Whether JDBC's {@code Statement.setQueryTimeout} bounds just that statement. On H2 it sets the
-     * session's {@code QUERY_TIMEOUT}, replacing a tighter limit a store set for its own statements, so
-     * a call's deadline stops H2 statements by cancelling them instead.
-     */
-    boolean perStatementTimeouts();
-
     /** The calendar periods {@link #utcPeriodStart} truncates to. */
     enum Period { DAY, WEEK, MONTH }
 
@@ -69,11 +62,6 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
 
         @Override
         public boolean shared() {
-            return false;
-        }
-
-        @Override
-        public boolean perStatementTimeouts() {
             return false;
         }
 
@@ -114,11 +102,6 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
 
         @Override
         public boolean shared() {
-            return true;
-        }
-
-        @Override
-        public boolean perStatementTimeouts() {
             return true;
         }
 

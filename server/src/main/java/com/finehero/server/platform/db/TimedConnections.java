@@ -8,52 +8,45 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.concurrent.TimeUnit;
 
 import io.grpc.Context;
-import io.grpc.Deadline;
 
 /**
  * Wraps a connection so every statement it makes reports its execution time to {@link SlowQueries}
- * and stops when the calling gRPC call does: a statement run under a deadline gets a query timeout of the
- * time left (JDBC counts whole seconds, so at least one; only where the dialect bounds a single
- * statement that way, see {@link Dialect#perStatementTimeouts()}) and is cancelled on the database the moment
- * the call's context is cancelled (deadline passed, client gone). Dynamic proxies keep this to one small
- * class whatever JDBC methods the stores call.
+ * and stops when the calling gRPC call does: it is cancelled on the database the moment the call's
+ * context is cancelled, which a context with a deadline is when the deadline passes, and any context
+ * when its client goes away. No JDBC query timeout is set as well: pgjdbc arms a cancel task on one
+ * timer shared by the JVM for every statement given one, a cost on every statement (most of a task's
+ * SQL) for a cancel the context already sends, and on H2 it would replace the session's own limit.
+ * Dynamic proxies keep this to one small class whatever JDBC methods the stores call.
  */
 final class TimedConnections {
 
     private TimedConnections() {
     }
 
-    static Connection wrap(Connection connection, SlowQueries slow, boolean timeouts) {
+    static Connection wrap(Connection connection, SlowQueries slow) {
         return (Connection) Proxy.newProxyInstance(Connection.class.getClassLoader(), new Class<?>[] {Connection.class},
                 (proxy, method, args) -> {
                     Object result = invoke(connection, method, args);
                     if (result instanceof PreparedStatement prepared && method.getName().equals("prepareStatement")) {
-                        return statement(prepared, PreparedStatement.class, (String) args[0], slow, timeouts);
+                        return statement(prepared, PreparedStatement.class, (String) args[0], slow);
                     }
                     if (result instanceof Statement plain && method.getName().equals("createStatement")) {
-                        return statement(plain, Statement.class, null, slow, timeouts);
+                        return statement(plain, Statement.class, null, slow);
                     }
                     return result;
                 });
     }
 
-    private static <S extends Statement> S statement(S target, Class<S> type, String preparedSql, SlowQueries slow,
-                                                     boolean timeouts) {
+    private static <S extends Statement> S statement(S target, Class<S> type, String preparedSql, SlowQueries slow) {
         InvocationHandler handler = (proxy, method, args) -> {
             if (!method.getName().startsWith("execute")) {
                 return invoke(target, method, args);
             }
             long start = System.nanoTime();
             Context context = Context.current();
-            Deadline deadline = context.getDeadline();
             Context.CancellationListener cancel = cancelled -> cancelQuietly(target);
-            if (deadline != null && timeouts) {
-                long millisLeft = deadline.timeRemaining(TimeUnit.MILLISECONDS);
-                target.setQueryTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, (millisLeft + 999) / 1000)));
-            }
             if (context != Context.ROOT) {
                 context.addListener(cancel, Runnable::run);
             }
