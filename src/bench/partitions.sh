@@ -8,9 +8,10 @@
 # against DELETE and VACUUM of the same rows. Writes src/bench/results/partitions.json unless told another
 # file. The schema is dropped afterwards. At the defaults (50,000,000 audit events, 10,000,000 outbox rows)
 # generation takes a long while and the schema needs tens of GB (both layouts): check the disk first.
-# Last, the tasks table (not partitioned; why: docs/decisions/2026-12-03-time-partitioned-append-only-tables.md)
-# at [finished tasks] (10,000,000 by default) plus a live queue: every statement the queue and the tasks
-# API run, under EXPLAIN and repeated, and retention's DELETE of a day.
+# Last, the tasks as the server lays them out at [finished tasks] (10,000,000 by default): the moved ones
+# in task_history's day partitions, the dead ones with a live queue in the tasks table; every statement
+# the queue and the tasks API run, under EXPLAIN and repeated, the rate at which the maintenance moves
+# finished tasks to the history, and dropping the history's oldest day against DELETE and VACUUM.
 # Usage: src/bench/partitions.sh [audit events] [outbox rows] [seconds per query] [out.json] [notes for the record] [finished tasks]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

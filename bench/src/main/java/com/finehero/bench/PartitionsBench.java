@@ -21,6 +21,7 @@ import com.finehero.server.platform.events.Outbox;
 import com.finehero.server.platform.retention.AppendOnlyTable;
 import com.finehero.server.platform.retention.RetentionSql;
 import com.finehero.server.platform.retention.Upkeep;
+import com.finehero.server.tasks.Tasks;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -277,25 +278,41 @@ public final class PartitionsBench {
             + "last_error, create_time, update_time, start_time, finish_time, version, submitter";
 
     /**
-     * The tasks table, not partitioned, as the server lays it out, at {@code finished} finished tasks spread
-     * over the 7 days finehero.tasks.retention keeps them (1 in 50 cancelled, 1 in 100 dead, 10,000
-     * submitters), plus 20,000 waiting and 200 running: every statement the queue and the tasks API run,
-     * under EXPLAIN and repeated. Retention's DELETE of the oldest day is timed once and rolled back.
+     * The tasks as the server lays them out at {@code finished} finished tasks spread over the 7 days
+     * finehero.tasks.retention keeps them (1 in 50 cancelled, 1 in 100 dead, 10,000 submitters): the
+     * SUCCEEDED and CANCELLED ones in task_history's day partitions (made by the server's retention pass),
+     * the DEAD ones in the queue table with 20,000 waiting and 200 running tasks. Every statement the queue
+     * and the tasks API run, under EXPLAIN and repeated; how fast the maintenance moves finished tasks to
+     * the history; and the retention pass dropping the oldest day against DELETE (and VACUUM) of the same
+     * rows from a plain copy of the history.
      */
     static JsonObject tasks(Connection connection, long finished, Instant now, Duration perQuery) throws SQLException {
         JsonObject tasks = new JsonObject();
         Instant from = now.minus(Duration.ofDays(7));
+        AppendOnlyTable history = Tasks.HISTORY;
+        RetentionSql retention = RetentionSql.of(new Dialect.PostgreSql());
+        for (Instant day = history.slice().start(from); day.isBefore(now); day = history.slice().next(day)) {
+            retention.keep(connection, history, Duration.ofDays(30), day);
+        }
         String types = "ARRAY['noop','export_fines','import_fines','appeal_letter','reindex_documents']";
+        String finishedRows = " SELECT md5('t' || i)::uuid::text, (" + types + ")[1 + i % 5], '{}', 1 + i % 3,"
+                + " CASE WHEN i % 100 = 0 THEN 'DEAD' WHEN i % 50 = 0 THEN 'CANCELLED' ELSE 'SUCCEEDED' END,"
+                + " t, 1, 3, 1000, '{}', t, t + INTERVAL '1 second', t, t + INTERVAL '1 second', 3,"
+                + " 'user-' || (i * 7919 % 10000), 'ROLE_API_USER', 'jwt', CASE WHEN i % 10 = 0 THEN 'key-' || i END,"
+                + " FALSE, 100, '', ''"
+                + " FROM (SELECT i, TIMESTAMPTZ '" + from + "' + (i::float8 / " + finished + ") * INTERVAL '7 days' AS t"
+                + " FROM generate_series(1::bigint, " + finished + ") AS i) AS g";
+        String finishedColumns = "id, type, payload, priority, state, run_at, attempts, max_attempts, backoff_ms,"
+                + " result, create_time, update_time, start_time, finish_time, version, submitter, submitter_roles,"
+                + " submitter_credential, idempotency_key, cancel_requested, progress_percent, progress_message, last_error";
         tasks.addProperty("generate_seconds", timed(() -> execute(connection,
-                "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, attempts, max_attempts, backoff_ms,"
-                        + " result, create_time, update_time, start_time, finish_time, version, submitter, submitter_roles,"
-                        + " submitter_credential)"
-                        + " SELECT md5('t' || i)::uuid::text, (" + types + ")[1 + i % 5], '{}', 1 + i % 3,"
-                        + " CASE WHEN i % 100 = 0 THEN 'DEAD' WHEN i % 50 = 0 THEN 'CANCELLED' ELSE 'SUCCEEDED' END,"
-                        + " t, t, 1, 3, 1000, '{}', t, t + INTERVAL '1 second', t, t + INTERVAL '1 second', 3,"
-                        + " 'user-' || (i * 7919 % 10000), 'ROLE_API_USER', 'jwt'"
-                        + " FROM (SELECT i, TIMESTAMPTZ '" + from + "' + (i::float8 / " + finished + ") * INTERVAL '7 days' AS t"
-                        + " FROM generate_series(1::bigint, " + finished + ") AS i) AS g",
+                "INSERT INTO task_history (" + finishedColumns + ")"
+                        + " SELECT * FROM (" + finishedRows + ") AS f(" + finishedColumns + ") WHERE state <> 'DEAD'",
+                "INSERT INTO tasks (" + finishedColumns.replace("run_at,", "run_at, ready_key,") + ")"
+                        + " SELECT id, type, payload, priority, state, run_at, run_at, attempts, max_attempts, backoff_ms, result,"
+                        + " create_time, update_time, start_time, finish_time, version, submitter, submitter_roles,"
+                        + " submitter_credential, idempotency_key, cancel_requested, progress_percent, progress_message, last_error"
+                        + " FROM (" + finishedRows + ") AS f(" + finishedColumns + ") WHERE state = 'DEAD'",
                 "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, attempts, max_attempts, backoff_ms,"
                         + " create_time, update_time, version, submitter, submitter_roles, submitter_credential,"
                         + " lease_owner, lease_until, start_time)"
@@ -308,40 +325,44 @@ public final class PartitionsBench {
                         + " CASE WHEN i <= 200 THEN TIMESTAMPTZ '" + now + "' + INTERVAL '30 seconds' END,"
                         + " CASE WHEN i <= 200 THEN TIMESTAMPTZ '" + now + "' END"
                         + " FROM generate_series(1, 20200) AS i",
-                "VACUUM ANALYZE tasks")));
+                "VACUUM ANALYZE tasks", "VACUUM ANALYZE task_history")));
+        tasks.addProperty("queue_table_rows", scalar(connection, "SELECT COUNT(*) FROM tasks"));
+        tasks.addProperty("history_rows", scalar(connection, "SELECT COUNT(*) FROM task_history"));
+        tasks.addProperty("history_partitions", partitions(connection, "task_history"));
         java.sql.Timestamp at = java.sql.Timestamp.from(now);
         java.sql.Timestamp minuteAgo = java.sql.Timestamp.from(now.minusSeconds(60));
-        String someId = scalarText(connection, "SELECT id FROM tasks WHERE state = 'SUCCEEDED' ORDER BY seq OFFSET " + finished / 2 + " LIMIT 1");
-        String select = "SELECT " + TASK_COLUMNS + " FROM %s";
+        String archivedId = scalarText(connection, "SELECT md5('t' || " + (finished / 2 + 1) + ")::uuid::text");
+        String liveId = scalarText(connection, "SELECT md5('live' || 5000)::uuid::text");
+        String select = "SELECT " + TASK_COLUMNS + " FROM ";
+        // JdbcTaskStore's statements, written out here since it keeps them private
+        String byId = select + "tasks WHERE id = ? UNION ALL " + select + "task_history WHERE id = ?";
+        String page = " ORDER BY create_time DESC, id DESC LIMIT ?";
+        String both = "SELECT * FROM (" + select + "tasks%1$s" + page + ") live UNION ALL SELECT * FROM (" + select
+                + "task_history%1$s" + page + ") archived" + page;
         List<Query> queries = List.of(
-                new Query("task_claim", "tasks", select + " WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?"
+                new Query("task_claim", "tasks", select + "tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?"
                         + " ORDER BY ready_key, seq LIMIT ? FOR UPDATE SKIP LOCKED", List.of(at, 200), true),
-                new Query("task_get", "tasks", select + " WHERE id = ?", List.of(someId), false),
-                new Query("task_list_newest", "tasks", select + " ORDER BY create_time DESC, id DESC LIMIT ?", List.of(50), false),
-                new Query("task_list_of_a_submitter", "tasks", select + " WHERE submitter = ? ORDER BY create_time DESC, id DESC LIMIT ?",
-                        List.of("user-4242", 50), false),
-                new Query("task_list_dead", "tasks", select + " WHERE state IN ('DEAD') ORDER BY create_time DESC, id DESC LIMIT ?",
-                        List.of(50), false),
-                new Query("task_expired_leases", "tasks", select + " WHERE state = 'RUNNING' AND lease_until < ?"
+                new Query("task_get_from_the_history", "tasks", byId, List.of(archivedId, archivedId), false),
+                new Query("task_get_live", "tasks", byId, List.of(liveId, liveId), false),
+                new Query("task_list_newest", "tasks", both.formatted(""), List.of(50, 50, 50), false),
+                new Query("task_list_of_a_submitter", "tasks", both.formatted(" WHERE submitter = ?"),
+                        List.of("user-4242", 50, "user-4242", 50, 50), false),
+                new Query("task_list_cancelled", "tasks", both.formatted(" WHERE state IN ('CANCELLED')"), List.of(50, 50, 50), false),
+                new Query("task_list_dead", "tasks", select + "tasks WHERE state IN ('DEAD')" + page, List.of(50), false),
+                new Query("task_idempotency_key_in_the_history", "tasks", select + "tasks WHERE submitter = ? AND idempotency_key = ?"
+                        + " UNION ALL " + select + "task_history WHERE submitter = ? AND idempotency_key = ?",
+                        List.of("user-" + (10L * 7919 % 10000), "key-10", "user-" + (10L * 7919 % 10000), "key-10"), false),
+                new Query("task_expired_leases", "tasks", select + "tasks WHERE state = 'RUNNING' AND lease_until < ?"
                         + " ORDER BY lease_until LIMIT ? FOR UPDATE SKIP LOCKED", List.of(at, 100), true),
-                new Query("task_stats_depths", "tasks", "SELECT priority, state, COUNT(*) AS n FROM %s"
+                new Query("task_stats_depths", "tasks", "SELECT priority, state, COUNT(*) AS n FROM tasks"
                         + " WHERE state IN ('PENDING', 'RUNNING', 'FAILED', 'DEAD') GROUP BY priority, state ORDER BY priority DESC, state",
                         List.of(), false),
                 new Query("task_stats_last_minute", "tasks", "SELECT"
-                        + " (SELECT COUNT(*) FROM %1$s WHERE finish_time >= ? AND state = 'SUCCEEDED') AS succeeded,"
-                        + " (SELECT COUNT(*) FROM %1$s WHERE finish_time >= ? AND state = 'DEAD') AS died,"
-                        + " (SELECT COUNT(*) FROM %1$s WHERE state = 'FAILED' AND update_time >= ?) AS failed,"
-                        + " (SELECT MIN(run_at) FROM %1$s WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?) AS oldest",
-                        List.of(minuteAgo, minuteAgo, minuteAgo, at), false),
-                // what GetQueueStats ran before it counted only the queue, on the same rows, for comparison
-                new Query("task_stats_depths_of_every_kept_task", "tasks", "SELECT priority, state, COUNT(*) AS n FROM %s"
-                        + " GROUP BY priority, state ORDER BY priority DESC, state", List.of(), false),
-                new Query("task_stats_last_minute_in_one_scan", "tasks", "SELECT"
-                        + " SUM(CASE WHEN state = 'SUCCEEDED' AND finish_time >= ? THEN 1 ELSE 0 END) AS succeeded,"
-                        + " SUM(CASE WHEN state IN ('FAILED', 'DEAD') AND update_time >= ? THEN 1 ELSE 0 END) AS failed,"
-                        + " MIN(CASE WHEN state IN ('PENDING', 'FAILED') AND run_at <= ? THEN run_at END) AS oldest"
-                        + " FROM %s WHERE (finish_time >= ? OR update_time >= ? OR state IN ('PENDING', 'FAILED'))",
-                        List.of(minuteAgo, minuteAgo, at, minuteAgo, minuteAgo), false));
+                        + " (SELECT COUNT(*) FROM tasks WHERE finish_time >= ? AND state = 'SUCCEEDED') AS succeeded,"
+                        + " (SELECT COUNT(*) FROM tasks WHERE finish_time >= ? AND state = 'DEAD') AS died,"
+                        + " (SELECT COUNT(*) FROM tasks WHERE state = 'FAILED' AND update_time >= ?) AS failed,"
+                        + " (SELECT MIN(run_at) FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?) AS oldest",
+                        List.of(minuteAgo, minuteAgo, minuteAgo, at), false));
         JsonArray runs = new JsonArray();
         for (Query query : queries) {
             JsonObject run = measure(connection, query, "tasks", perQuery);
@@ -349,28 +370,81 @@ public final class PartitionsBench {
             System.err.println(run);
         }
         tasks.add("queries", runs);
-        java.sql.Timestamp dayOld = java.sql.Timestamp.from(from.plus(Duration.ofDays(1)));
+        tasks.add("archive", archive(connection, now));
+        execute(connection,
+                "CREATE TABLE plain_task_history AS SELECT * FROM task_history",
+                "ALTER TABLE plain_task_history ADD PRIMARY KEY (id)",
+                "CREATE INDEX plain_task_history_newest ON plain_task_history (create_time, id)",
+                "CREATE INDEX plain_task_history_submitter ON plain_task_history (submitter, create_time, id)",
+                "CREATE INDEX plain_task_history_idempotency ON plain_task_history (submitter, idempotency_key)"
+                        + " WHERE idempotency_key IS NOT NULL",
+                "VACUUM ANALYZE plain_task_history");
+        JsonObject drop = dropAgainstDelete(connection, history, now);
+        tasks.add("retention", drop);
+        System.err.println(drop);
+        return tasks;
+    }
+
+    /**
+     * The maintenance's move of finished tasks to the history, as JdbcTaskStore.archive runs it (batches
+     * of 1,000, one transaction each) over 100,000 tasks that succeeded ten minutes ago: rows per second.
+     */
+    static JsonObject archive(Connection connection, Instant now) throws SQLException {
+        String columns = TASK_COLUMNS + ", submitter_roles, submitter_credential, submitter_scope";
+        execute(connection, "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, attempts, max_attempts,"
+                + " backoff_ms, result, create_time, update_time, start_time, finish_time, version, submitter, submitter_roles,"
+                + " submitter_credential)"
+                + " SELECT md5('archive' || i)::uuid::text, 'noop', '{}', 2, 'SUCCEEDED', t, t, 1, 3, 1000, '{}', t, t, t, t, 3,"
+                + " 'user-' || (i % 10000), 'ROLE_API_USER', 'jwt'"
+                + " FROM (SELECT i, TIMESTAMPTZ '" + now.minus(Duration.ofMinutes(10)) + "' + i * INTERVAL '1 millisecond' AS t"
+                + " FROM generate_series(1, 100000) AS i) AS g", "VACUUM ANALYZE tasks");
+        java.sql.Timestamp cutoff = java.sql.Timestamp.from(now.minus(Duration.ofMinutes(5)));
+        long moved = 0;
+        int batches = 0;
+        long start = System.nanoTime();
         connection.setAutoCommit(false);
         try {
-            long[] deleted = new long[1];
-            double seconds = timed(() -> {
-                try (PreparedStatement delete = connection.prepareStatement(
-                        "DELETE FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') AND finish_time < ?")) {
-                    delete.setTimestamp(1, dayOld);
-                    deleted[0] = delete.executeUpdate();
+            while (true) {
+                List<String> ids = new ArrayList<>();
+                try (PreparedStatement select = connection.prepareStatement("SELECT id FROM tasks WHERE state IN ('SUCCEEDED', "
+                        + "'CANCELLED') AND finish_time < ? ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED")) {
+                    select.setTimestamp(1, cutoff);
+                    select.setInt(2, 1000);
+                    try (ResultSet rows = select.executeQuery()) {
+                        while (rows.next()) {
+                            ids.add(rows.getString(1));
+                        }
+                    }
                 }
-            });
-            JsonObject retention = new JsonObject();
-            retention.addProperty("statement", "DELETE FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') AND finish_time < ? (the oldest day; rolled back)");
-            retention.addProperty("rows", deleted[0]);
-            retention.addProperty("seconds", seconds);
-            tasks.add("retention_delete", retention);
-            System.err.println(retention);
+                if (ids.isEmpty()) {
+                    connection.commit();
+                    break;
+                }
+                String these = " WHERE id IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")";
+                for (String sql : List.of("INSERT INTO task_history (" + columns + ") SELECT " + columns + " FROM tasks" + these,
+                        "DELETE FROM tasks" + these)) {
+                    try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                        bind(statement, new ArrayList<>(ids));
+                        statement.executeUpdate();
+                    }
+                }
+                connection.commit();
+                moved += ids.size();
+                batches++;
+            }
         } finally {
-            connection.rollback();
             connection.setAutoCommit(true);
         }
-        return tasks;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        JsonObject result = new JsonObject();
+        result.addProperty("statements", "per batch: SELECT id ... FOR UPDATE SKIP LOCKED LIMIT 1000; INSERT INTO task_history"
+                + " SELECT ... FROM tasks WHERE id IN (...); DELETE FROM tasks WHERE id IN (...); COMMIT");
+        result.addProperty("moved", moved);
+        result.addProperty("batches", batches);
+        result.addProperty("seconds", Math.round(seconds * 100) / 100.0);
+        result.addProperty("rows_per_second", Math.round(moved / seconds));
+        System.err.println(result);
+        return result;
     }
 
     static JsonObject measure(Connection connection, Query query, String table, Duration duration) throws SQLException {

@@ -231,7 +231,7 @@ public final class FineHeroApp implements AutoCloseable {
                 .register(fines.taskHandlers())
                 .register(documents.taskHandlers())
                 .register(tasks.taskHandlers(new Retention(database,
-                        List.of(new Retention.Kept(Auth.AUDIT_EVENTS, config.auditRetention())), clock)));
+                        List.of(new Retention.Kept(Auth.AUDIT_EVENTS, config.auditRetention()), tasks.history()), clock)));
         resources.add(() -> engine.close(config.shutdownDrain()));
         platform.health().addCheck(() -> engine.health(config.health().oldestPendingWarn()));
 

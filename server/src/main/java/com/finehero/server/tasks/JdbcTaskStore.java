@@ -26,6 +26,7 @@ import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.events.Outbox;
+import com.finehero.server.platform.retention.AppendOnlyTable;
 import com.finehero.server.platform.security.Principal;
 
 /**
@@ -34,6 +35,12 @@ import com.finehero.server.platform.security.Principal;
  * hot paths (submit, claim, finish), whose statements {@link TaskSql} chooses once for the database. A
  * claim is two statements in one transaction: lock the due rows in queue order, skipping locked ones,
  * then mark those admitted RUNNING. The rows it does not admit are unlocked at commit, untouched.
+ *
+ * <p>Tasks live in two tables: {@code tasks}, the queue and the recent past, and {@code task_history},
+ * where {@link #archive} moves SUCCEEDED and CANCELLED tasks (on PostgreSQL partitioned by day of
+ * their finish time, so retention drops days whole). A task is in exactly one of them in any committed
+ * state, so every read by id, by idempotency key or by page reads both in one statement; the writes
+ * (claim, finish, cancel, retry) concern live tasks, and a task in the history is finished for good.
  */
 final class JdbcTaskStore implements TaskStore {
 
@@ -41,6 +48,14 @@ final class JdbcTaskStore implements TaskStore {
     private static final String IN_QUEUE = "state IN ('PENDING', 'RUNNING', 'FAILED', 'DEAD')";
     /** GetQueueStats' depths, with its conditions ({@link #inQueue}) in place of {@code %s}. */
     static final String DEPTHS = "SELECT priority, state, COUNT(*) AS n FROM tasks%s GROUP BY priority, state ORDER BY priority DESC, state";
+    /** Where {@link #archive} moves finished tasks, kept for {@code finehero.tasks.retention} by day of their finish. */
+    static final AppendOnlyTable HISTORY = new AppendOnlyTable("task_history", "finish_time", AppendOnlyTable.Slice.DAY, 3);
+    /** The finished states whose tasks move to the history; DEAD ones stay in the queue for an operator's RetryTask. */
+    private static final Set<TaskState> ARCHIVED = Set.of(TaskState.TASK_STATE_SUCCEEDED, TaskState.TASK_STATE_CANCELLED);
+    /** A task as the history keeps it: what it is read with, and who submitted it. */
+    private static final String HISTORY_COLUMNS = TaskMapper.COLUMNS + ", submitter_roles, submitter_credential, submitter_scope";
+    /** A newest-first page of ListTasks. */
+    private static final String PAGE = " ORDER BY create_time DESC, id DESC LIMIT ?";
 
     private final Database db;
     private final TaskRules rules;
@@ -69,40 +84,75 @@ final class JdbcTaskStore implements TaskStore {
 
     @Override
     public Task enqueue(Connection connection, NewTask task) throws SQLException {
-        if (Sql.update(connection, TaskMapper.INSERT, TaskMapper.insertValues(task)) == 1) {
-            Task inserted = TaskMapper.inserted(task);
-            outbox.append(connection, TaskFeedEvents.changed(inserted));
-            return inserted;
-        }
-        return existing(connection, task);
+        return submit(connection, List.of(task)).getFirst();
     }
 
     @Override
     public List<Task> submit(List<NewTask> tasks) {
-        return db.inTransaction(connection -> {
-            boolean[] inserted = sql.insert(connection, tasks);
-            List<Task> result = new ArrayList<>(tasks.size());
-            List<Task> queued = new ArrayList<>(tasks.size());
-            for (int i = 0; i < tasks.size(); i++) {
-                if (inserted[i]) {
-                    Task task = TaskMapper.inserted(tasks.get(i));
-                    queued.add(task);
-                    result.add(task);
-                } else {
-                    result.add(existing(connection, tasks.get(i)));
+        return db.inTransaction(connection -> submit(connection, tasks));
+    }
+
+    private List<Task> submit(Connection connection, List<NewTask> tasks) throws SQLException {
+        boolean[] inserted = sql.insert(connection, tasks);
+        Map<Integer, Task> archived = archivedWithSameKey(connection, tasks, inserted);
+        List<Task> result = new ArrayList<>(tasks.size());
+        List<Task> queued = new ArrayList<>(tasks.size());
+        for (int i = 0; i < tasks.size(); i++) {
+            if (archived.containsKey(i)) {
+                result.add(archived.get(i));
+            } else if (inserted[i]) {
+                Task task = TaskMapper.inserted(tasks.get(i));
+                queued.add(task);
+                result.add(task);
+            } else {
+                result.add(existing(connection, tasks.get(i)));
+            }
+        }
+        outbox.append(connection, TaskFeedEvents.changed(queued));
+        return result;
+    }
+
+    /**
+     * Of the tasks just inserted, those whose idempotency key already named a task now in the history,
+     * by position: that task is the answer, and the row just inserted is deleted again. The queue
+     * table's unique key cannot see the history, so the history is read after the insert, not before:
+     * a task the archive moves meanwhile either still held the key (the insert conflicted) or was moved
+     * by a transaction the insert waited for, whose rows this later statement sees.
+     */
+    private static Map<Integer, Task> archivedWithSameKey(Connection connection, List<NewTask> tasks, boolean[] inserted)
+            throws SQLException {
+        Map<String, Map<String, Integer>> keyed = new HashMap<>(); // submitter -> key -> position
+        for (int i = 0; i < tasks.size(); i++) {
+            NewTask task = tasks.get(i);
+            if (inserted[i] && task.idempotencyKey() != null) {
+                keyed.computeIfAbsent(task.submitter().subject(), s -> new HashMap<>()).put(task.idempotencyKey(), i);
+            }
+        }
+        Map<Integer, Task> archived = new HashMap<>();
+        for (Map.Entry<String, Map<String, Integer>> submitter : keyed.entrySet()) {
+            for (List<String> keys : Sql.chunks(List.copyOf(submitter.getValue().keySet()), 500)) {
+                for (Task task : Sql.list(connection, "SELECT " + TaskMapper.COLUMNS + " FROM task_history WHERE submitter = ? "
+                        + "AND idempotency_key IN (" + Sql.placeholders(keys.size()) + ")",
+                        Sql.concat(List.of(submitter.getKey()), keys), TaskMapper::task)) {
+                    archived.put(submitter.getValue().get(task.getIdempotencyKey()), task);
                 }
             }
-            outbox.append(connection, TaskFeedEvents.changed(queued));
-            return result;
-        });
+        }
+        if (!archived.isEmpty()) {
+            List<String> duplicates = archived.keySet().stream().map(i -> tasks.get(i).id()).toList();
+            Sql.update(connection, "DELETE FROM tasks WHERE id IN (" + Sql.placeholders(duplicates.size()) + ")", duplicates);
+        }
+        return archived;
     }
 
     private Task existing(Connection connection, NewTask task) throws SQLException {
         if (task.idempotencyKey() == null) {
             throw new SQLException("task " + task.id() + " was not inserted", "23505");
         }
-        Optional<Task> found = Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE submitter = ? AND idempotency_key = ?",
-                List.of(task.submitter().subject(), task.idempotencyKey()), TaskMapper::task);
+        Optional<Task> found = Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE submitter = ? AND idempotency_key = ? "
+                + "UNION ALL SELECT " + TaskMapper.COLUMNS + " FROM task_history WHERE submitter = ? AND idempotency_key = ?",
+                List.of(task.submitter().subject(), task.idempotencyKey(), task.submitter().subject(), task.idempotencyKey()),
+                TaskMapper::task);
         if (found.isEmpty()) {
             throw new SQLException("idempotency key " + task.idempotencyKey() + " conflicts but is not visible", "40001");
         }
@@ -111,7 +161,8 @@ final class JdbcTaskStore implements TaskStore {
 
     @Override
     public Optional<Task> find(String id) {
-        return db.read(connection -> select(connection, id, false));
+        return db.read(connection -> Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE id = ? "
+                + "UNION ALL SELECT " + TaskMapper.COLUMNS + " FROM task_history WHERE id = ?", List.of(id, id), TaskMapper::task));
     }
 
     @Override
@@ -124,8 +175,15 @@ final class JdbcTaskStore implements TaskStore {
         if (query.after() != null) {
             where.beforeKey("create_time", "id", query.after().createTime(), query.after().id());
         }
-        return db.read(connection -> Sql.list(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks" + where.clause()
-                + " ORDER BY create_time DESC, id DESC LIMIT ?", where.params(limit), TaskMapper::task));
+        String live = "SELECT " + TaskMapper.COLUMNS + " FROM tasks" + where.clause() + PAGE;
+        if (!query.states().isEmpty() && query.states().stream().noneMatch(ARCHIVED::contains)) {
+            return db.read(connection -> Sql.list(connection, live, where.params(limit), TaskMapper::task));
+        }
+        // each part a page of its own, read newest first from its own index; the newest of both follow
+        String both = "SELECT * FROM (" + live + ") live UNION ALL SELECT * FROM (SELECT " + TaskMapper.COLUMNS
+                + " FROM task_history" + where.clause() + PAGE + ") archived" + PAGE;
+        return db.read(connection -> Sql.list(connection, both,
+                Sql.concat(where.params(limit), where.params(limit), List.of(limit)), TaskMapper::task));
     }
 
     private static Map<String, Principal> submitters(Connection connection, Collection<String> ids) throws SQLException {
@@ -331,9 +389,18 @@ final class JdbcTaskStore implements TaskStore {
     }
 
     @Override
-    public int deleteFinished(Instant cutoff) {
-        return db.inTransaction(connection -> Sql.update(connection,
-                "DELETE FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') AND finish_time < ?", List.of(cutoff)));
+    public int archive(Instant finishedBefore, int limit) {
+        return db.inTransaction(connection -> {
+            List<String> ids = Sql.list(connection, "SELECT id FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') "
+                    + "AND finish_time < ? ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED", List.of(finishedBefore, limit),
+                    row -> row.getString(1));
+            if (ids.isEmpty()) {
+                return 0;
+            }
+            String these = " WHERE id IN (" + Sql.placeholders(ids.size()) + ")";
+            Sql.update(connection, "INSERT INTO task_history (" + HISTORY_COLUMNS + ") SELECT " + HISTORY_COLUMNS + " FROM tasks" + these, ids);
+            return Sql.update(connection, "DELETE FROM tasks" + these, ids);
+        });
     }
 
     /**
@@ -393,13 +460,16 @@ final class JdbcTaskStore implements TaskStore {
     /** Tasks that succeeded and failed in the last minute, and the run time of the oldest due one (null: none). */
     private record Throughput(long succeeded, long failed, OffsetDateTime oldestDue) { }
 
+    /** The task, locked if it is live; one in the history is finished for good and needs no lock. */
     private Task require(Connection connection, String id) throws SQLException {
-        return select(connection, id, true).orElseThrow(() -> FineHeroException.notFound("task", id));
-    }
-
-    private static Optional<Task> select(Connection connection, String id, boolean lock) throws SQLException {
-        return Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE id = ?" + (lock ? " FOR UPDATE" : ""),
+        Optional<Task> live = Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE id = ? FOR UPDATE",
                 List.of(id), TaskMapper::task);
+        if (live.isPresent()) {
+            return live.get();
+        }
+        // a separate statement: if the archive moved the task while this one waited for its lock, it sees the move
+        return Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM task_history WHERE id = ?", List.of(id), TaskMapper::task)
+                .orElseThrow(() -> FineHeroException.notFound("task", id));
     }
 
     private static String truncate(String value, int max) {

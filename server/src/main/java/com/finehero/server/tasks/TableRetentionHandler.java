@@ -11,7 +11,7 @@ import com.google.protobuf.Value;
 
 /**
  * {@code table_retention}: one retention pass over the append-only tables the wiring handed over (the
- * audit events): on PostgreSQL creates the partitions ahead and drops those past retention, on H2
+ * audit events and the task history): on PostgreSQL creates the partitions ahead and drops those past retention, on H2
  * deletes expired rows. Recurring on {@code finehero.tasks.schedules.table-retention} (cron). Safe to
  * run again and on several instances: a table another instance is keeping is left to it. (The event
  * outbox is kept by each instance's event feed, on the feed's own connection, because it must be kept

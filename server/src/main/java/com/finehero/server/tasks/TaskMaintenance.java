@@ -18,12 +18,20 @@ import org.redisson.client.codec.StringCodec;
  * The engine's background upkeep. On every instance: heartbeats (renew this instance's leases and
  * notice cancellations of its running tasks). On one instance at a time (a Redis lock when Redis is
  * there; without Redis every instance does it, which is safe because each rescue locks its rows with
- * SKIP LOCKED): rescue of tasks whose lease expired, and deletion of old finished tasks.
+ * SKIP LOCKED): rescue of tasks whose lease expired, and the move of finished tasks to the history.
  */
 final class TaskMaintenance implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(TaskMaintenance.class.getName());
     private static final int RESCUE_BATCH = 500;
+    /**
+     * How long a SUCCEEDED or CANCELLED task stays in the queue table before it moves to the history:
+     * longer than the minute GetQueueStats counts finished tasks over, which it reads from the queue
+     * table alone.
+     */
+    static final Duration ARCHIVE_AFTER = Duration.ofMinutes(5);
+    /** Tasks moved to the history in one transaction. */
+    private static final int ARCHIVE_BATCH = 1000;
 
     private final TaskStore store;
     private final TaskRules rules;
@@ -70,7 +78,7 @@ final class TaskMaintenance implements AutoCloseable {
 
     /**
      * One round: heartbeat first (so this instance never rescues its own live tasks after a clock
-     * jump), then rescue expired leases, then delete finished tasks past retention. Returns how many
+     * jump), then rescue expired leases, then move finished tasks to the history. Returns how many
      * tasks were rescued. Tests call it after moving the clock.
      */
     public int runOnce() {
@@ -86,10 +94,14 @@ final class TaskMaintenance implements AutoCloseable {
             LOG.log(Level.INFO, "rescued " + rescued + " task(s) whose worker lost its lease");
             wakeup.announce();
         }
-        int deleted = store.deleteFinished(now.minus(config.retention()));
-        if (deleted > 0) {
-            LOG.log(Level.INFO, "deleted " + deleted + " finished task(s) older than " + config.retention());
-        }
+        int archived = 0;
+        int moved;
+        do {
+            moved = store.archive(now.minus(ARCHIVE_AFTER), ARCHIVE_BATCH);
+            archived += moved;
+        } while (moved == ARCHIVE_BATCH);
+        int total = archived;
+        LOG.log(Level.DEBUG, () -> "moved " + total + " finished task(s) to the history");
         return rescued;
     }
 

@@ -75,8 +75,12 @@ interface TaskStore {
     /** Gives back every task this owner holds (shutdown): PENDING again. */
     int release(String owner, Instant now);
 
-    /** Deletes SUCCEEDED and CANCELLED tasks finished before {@code cutoff}. */
-    int deleteFinished(Instant cutoff);
+    /**
+     * Moves up to {@code limit} SUCCEEDED and CANCELLED tasks finished before {@code finishedBefore}, oldest
+     * first, from the queue table to the history, in one transaction; returns how many. Reads find them
+     * there unchanged; retention ({@code table_retention}) removes them from the history.
+     */
+    int archive(Instant finishedBefore, int limit);
 
     QueueStats stats(String type, Instant now);
 

@@ -8,6 +8,7 @@ import com.finehero.server.platform.cache.RedisConnector;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.events.EventFeed;
 import com.finehero.server.platform.events.Outbox;
+import com.finehero.server.platform.retention.AppendOnlyTable;
 import com.finehero.server.platform.retention.Retention;
 import io.grpc.BindableService;
 import io.helidon.metrics.api.MeterRegistry;
@@ -48,6 +49,17 @@ public final class Tasks {
 
     /** The recurring retention pass over the append-only tables, scheduled on {@code finehero.tasks.schedules.table-retention}. */
     public static final String TABLE_RETENTION = TableRetentionHandler.TYPE.name();
+
+    /**
+     * Where finished (SUCCEEDED, CANCELLED) tasks move a few minutes after they finish: on PostgreSQL
+     * partitioned by UTC day of their finish time.
+     */
+    public static final AppendOnlyTable HISTORY = JdbcTaskStore.HISTORY;
+
+    /** The finished tasks' history, and how long it keeps them ({@code finehero.tasks.retention}): for the retention pass. */
+    public Retention.Kept history() {
+        return new Retention.Kept(HISTORY, config.retention());
+    }
 
     /** The handlers of the engine's own task types (noop, table_retention), to register with the engine. */
     public List<TaskHandler> taskHandlers(Retention retention) {

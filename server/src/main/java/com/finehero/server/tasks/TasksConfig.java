@@ -20,11 +20,11 @@ import io.helidon.config.Config;
  * @param maintenance    how often expired leases are rescued and old tasks deleted
  * @param aging          waiting this long is worth one priority level (anti-starvation)
  * @param pastTolerance  how far in the past a submitted run_at may be
- * @param retention      finished (SUCCEEDED, CANCELLED) tasks older than this are deleted
+ * @param retention      finished (SUCCEEDED, CANCELLED) tasks are kept in the history this long after they finished
  * @param maxWatchesPerUser  WatchTask streams one caller may hold open at once on one instance
  * @param overdueSweep   cron expression of the overdue sweep; empty turns it off
  * @param analyticsRollup  cron expression of the rewrite of changed days of the analytics rollup; empty turns it off
- * @param tableRetention cron expression of the retention pass over the append-only tables (audit events); empty turns it off
+ * @param tableRetention cron expression of the retention pass over the append-only tables (audit events, task history); empty turns it off
  * @param concurrency    per-type limits of handlers running at once on this instance, over the types' defaults
  */
 public record TasksConfig(boolean enabled, int workers, int claimBatch, Duration poll, Duration lease,

@@ -27,7 +27,9 @@ import com.finehero.api.tasks.v1.TaskPriority;
 import com.finehero.api.tasks.v1.TaskState;
 import com.finehero.api.tasks.v1.TasksServiceGrpc;
 import com.finehero.api.tasks.v1.WatchTaskRequest;
+import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
+import com.finehero.server.platform.retention.Retention;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.testing.FineHeroExtension;
 import com.finehero.server.testing.RestCalls;
@@ -426,6 +428,66 @@ abstract class TasksContractTest {
     }
 
     @Test
+    void finishedTasksMoveToTheHistoryAndReadAsBeforeUntilRetentionRemovesThem() {
+        var database = ((JdbcTaskStore) engine().store()).database();
+        String key = "history-" + java.util.UUID.randomUUID();
+        Task keyed = tasks.submitTask(SubmitTaskRequest.newBuilder().setType("noop").setIdempotencyKey(key).build());
+        Task later = tasks.submitTask(SubmitTaskRequest.newBuilder().setType("noop").setRunAt(at(now().plus(Duration.ofDays(1)))).build());
+        Task cancelled = tasks.cancelTask(CancelTaskRequest.newBuilder().setTaskId(later.getId()).build());
+        Task succeeded = awaitState(keyed.getId(), TaskState.TASK_STATE_SUCCEEDED);
+        List<String> ids = List.of(keyed.getId(), later.getId());
+
+        app().clock().advance(TaskMaintenance.ARCHIVE_AFTER.plusSeconds(1));
+        engine().maintenance().runOnce();
+        assertThat(count(database, "tasks", ids)).as("left in the queue table").isZero();
+        assertThat(count(database, "task_history", ids)).as("moved to the history").isEqualTo(2);
+
+        assertThat(get(keyed.getId())).isEqualTo(succeeded);
+        assertThat(get(later.getId())).isEqualTo(cancelled);
+        Task live = tasks.submitTask(SubmitTaskRequest.newBuilder().setType("noop").setRunAt(at(now().plus(Duration.ofDays(1)))).build());
+        // pages of two over both tables: newest first, each task once, the moved ones among the live ones
+        List<Task> listed = new ArrayList<>();
+        String token = "";
+        do {
+            ListTasksResponse page = tasks.listTasks(ListTasksRequest.newBuilder().setType("noop").setPageSize(2).setPageToken(token).build());
+            listed.addAll(page.getTasksList());
+            token = page.getNextPageToken();
+        } while (!token.isEmpty());
+        List<String> listedIds = listed.stream().map(Task::getId).toList();
+        assertThat(listedIds).doesNotHaveDuplicates().contains(keyed.getId(), later.getId(), live.getId());
+        assertThat(listedIds.indexOf(live.getId())).isLessThan(listedIds.indexOf(later.getId()))
+                .isLessThan(listedIds.indexOf(keyed.getId()));
+        java.util.Comparator<Task> newestFirst = java.util.Comparator.comparing((Task t) -> Times.toInstant(t.getCreateTime()))
+                .thenComparing(Task::getId).reversed();
+        assertThat(listed).isSortedAccordingTo(newestFirst);
+        assertThat(tasks.listTasks(ListTasksRequest.newBuilder().setType("noop").addStates(TaskState.TASK_STATE_CANCELLED)
+                .setPageSize(1000).build()).getTasksList()).contains(cancelled);
+
+        Task again = tasks.submitTask(SubmitTaskRequest.newBuilder().setType("noop").setIdempotencyKey(key).build());
+        assertThat(again).as("the key still names the moved task").isEqualTo(succeeded);
+        long keptInQueue = database.read(connection -> Sql.one(connection, "SELECT COUNT(*) FROM tasks WHERE idempotency_key = ?",
+                List.of(key), row -> row.getLong(1)).orElseThrow());
+        assertThat(keptInQueue).as("no second task for the key").isZero();
+        assertThat(reason(failure(Code.FAILED_PRECONDITION,
+                () -> tasks.cancelTask(CancelTaskRequest.newBuilder().setTaskId(keyed.getId()).build())))).isEqualTo("TASK_FINISHED");
+        assertThat(reason(failure(Code.FAILED_PRECONDITION,
+                () -> tasks.retryTask(RetryTaskRequest.newBuilder().setTaskId(later.getId()).build())))).isEqualTo("TASK_NOT_DEAD");
+
+        // the retention pass, as of a day after the history's retention has passed for them
+        Duration retention = app().config().get("finehero.tasks.retention").as(Duration.class).get();
+        new Retention(database, List.of(new Retention.Kept(JdbcTaskStore.HISTORY, retention)),
+                java.time.Clock.fixed(now().plus(retention).plus(Duration.ofDays(2)), java.time.ZoneOffset.UTC)).keep();
+        failure(Code.NOT_FOUND, () -> get(keyed.getId()));
+        failure(Code.NOT_FOUND, () -> get(later.getId()));
+        assertThat(get(live.getId()).getState()).isEqualTo(TaskState.TASK_STATE_PENDING);
+    }
+
+    private static long count(com.finehero.server.platform.db.Database database, String table, List<String> ids) {
+        return database.read(connection -> Sql.one(connection, "SELECT COUNT(*) FROM " + table + " WHERE id IN ("
+                + Sql.placeholders(ids.size()) + ")", ids, row -> row.getLong(1)).orElseThrow());
+    }
+
+    @Test
     void transactionalEnqueueCommitsAndRollsBackWithTheCallersWrite() {
         var database = ((JdbcTaskStore) engine().store()).database();
         String key = "tx-" + java.util.UUID.randomUUID();
@@ -563,7 +625,7 @@ abstract class TasksContractTest {
     }
 
     @Test
-    void theAuditRetentionPassIsARecurringTask() {
+    void theRetentionPassOfAuditEventsAndTaskHistoryIsARecurringTask() {
         List<Task> live = tasks.listTasks(ListTasksRequest.newBuilder().setType("table_retention")
                 .addStates(TaskState.TASK_STATE_PENDING).build()).getTasksList();
         assertThat(live).hasSize(1);
@@ -577,6 +639,8 @@ abstract class TasksContractTest {
         Struct audit = done.getResult().getFieldsOrThrow("audit_events").getStructValue();
         assertThat(audit.getFieldsOrThrow("skipped").getBoolValue()).isFalse();
         assertThat(audit.getFieldsOrThrow("partitions_dropped").getNumberValue()).isZero();
+        Struct history = done.getResult().getFieldsOrThrow("task_history").getStructValue();
+        assertThat(history.getFieldsOrThrow("skipped").getBoolValue()).isFalse();
     }
 
     static Struct payload(String key, String value) {
