@@ -76,7 +76,7 @@ class PartitionMigrationTest {
                 assertThat(rows(connection, "SELECT id, create_time, record_id FROM event_outbox ORDER BY id")).isEqualTo(outbox);
                 assertThat(Sql.list(connection, "SELECT relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid"
                         + " WHERE c.relnamespace = current_schema()::regnamespace ORDER BY relname", List.of(), row -> row.getString(1)))
-                        .containsExactly("audit_events", "event_outbox");
+                        .containsExactly("audit_events", "event_outbox", "task_history");
                 assertThat(count(connection, "SELECT COUNT(*) FROM audit_events_default")).isZero();
                 assertThat(count(connection, "SELECT COUNT(*) FROM event_outbox_default")).isZero();
                 assertThat(count(connection, "SELECT COUNT(DISTINCT tableoid) FROM audit_events")).as("one month each").isEqualTo(15);
