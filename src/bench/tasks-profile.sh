@@ -3,8 +3,9 @@
 # tasks-throughput.sh runs it, recorded with JFR (settings=profile) while no-op tasks are submitted in
 # batches (and 200 single SubmitTask calls) and run to completion, after a warm-up of the same.
 # Writes src/bench/results/tasks-profile.json (per task: CPU by category, hottest methods, bytes
-# allocated; see jfr-summary.py). With FINEHERO_BENCH_BASELINE=<revision>, that revision's server is
-# recorded the same way first, in the same run, under "baseline".
+# allocated; see jfr-summary.py; and the CPU seconds the server's JVM, PostgreSQL and everything else
+# (the load client, Redis) used in the window, from /proc). With FINEHERO_BENCH_BASELINE=<revision>,
+# that revision's server is recorded the same way first, in the same run, under "baseline".
 # Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/tasks-profile.sh [tasks=50000] [warm-up tasks=40000]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -29,8 +30,33 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+cpu_ticks() { # $1 server pid: CPU ticks so far of the server's JVM, of every postgres process, and of the machine (busy)
+  python3 - "$1" <<'PY'
+import json, os, sys
+def ticks(pid):
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except OSError:
+        return 0
+def is_postgres(pid):
+    try:
+        return open(f"/proc/{pid}/comm").read().strip() == "postgres"
+    except OSError:
+        return False
+cpu = [int(x) for x in open("/proc/stat").readline().split()[1:]]
+print(json.dumps({"server_jvm": ticks(sys.argv[1]),
+                  "postgresql": sum(ticks(p) for p in os.listdir("/proc") if p.isdigit() and is_postgres(p)),
+                  "machine_busy": sum(cpu) - cpu[3] - cpu[4]}))  # all but idle and iowait
+PY
+}
 measure() { # $1 tasks, $2 warm-up tasks, $3 out.json
   "$JAVA_HOME/bin/java" -cp "$bench_cp" com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$1" "$2" "$3"
+}
+measured() { # $1 window name: the window's load, with the CPU ticks before and after it
+  cpu_ticks "$server" >"$work/$1.cpu-before.json"
+  measure "$tasks" 0 "$work/$1.load.json"
+  cpu_ticks "$server" >"$work/$1.cpu-after.json"
 }
 profile() { # $1 window name, $2 server jar
   drop_schema
@@ -42,10 +68,20 @@ profile() { # $1 window name, $2 server jar
   server=$!
   bench_await_ready "$port" || { echo "tasks-profile: the server did not become ready" >&2; exit 1; }
   measure "$warmup" 0 "$work/$1.warm-up.json" >/dev/null
-  bench_jfr_record "$server" "$work" "$1" measure "$tasks" 0 "$work/$1.load.json"
-  # one line for jfr-summary.py: the window's tasks are its calls
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[2])); r.update(name=sys.argv[1], calls=r["tasks"], calls_per_second=r["tasks_per_second"]); print(json.dumps(r))' \
-      "$1" "$work/$1.load.json" >>"$work/runs.ndjson"
+  bench_jfr_record "$server" "$work" "$1" measured "$1"
+  # one line for jfr-summary.py: the window's tasks are its calls; and where the machine's CPU went
+  python3 - "$1" "$work" >>"$work/runs.ndjson" <<'PY'
+import json, os, sys
+name, work = sys.argv[1:3]
+r = json.load(open(os.path.join(work, name + ".load.json")))
+before, after = (json.load(open(os.path.join(work, f"{name}.cpu-{w}.json"))) for w in ("before", "after"))
+hz = os.sysconf("SC_CLK_TCK")
+spent = {k: round((after[k] - before[k]) / hz, 1) for k in after}
+spent["everything_else"] = round(spent.pop("machine_busy") - spent["server_jvm"] - spent["postgresql"], 1)
+r.update(name=name, calls=r["tasks"], calls_per_second=r["tasks_per_second"], cpu_seconds_in_window=spent,
+         cpu_seconds_available=round(r["seconds"] * os.cpu_count(), 1))
+print(json.dumps(r))
+PY
   kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""
 }
 windows=()
