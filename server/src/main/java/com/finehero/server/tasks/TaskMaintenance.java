@@ -32,6 +32,12 @@ final class TaskMaintenance implements AutoCloseable {
     static final Duration ARCHIVE_AFTER = Duration.ofMinutes(5);
     /** Tasks moved to the history in one transaction. */
     private static final int ARCHIVE_BATCH = 1000;
+    /**
+     * The longest one round keeps moving tasks. Heartbeats run on the same thread: a backlog (the first
+     * round after an upgrade finds a week of finished tasks) is moved over many rounds instead of holding
+     * back this instance's lease renewals (and the maintenance lock) until it is gone.
+     */
+    private static final Duration ARCHIVE_BUDGET = Duration.ofSeconds(2);
 
     private final TaskStore store;
     private final TaskRules rules;
@@ -96,10 +102,11 @@ final class TaskMaintenance implements AutoCloseable {
         }
         int archived = 0;
         int moved;
+        long deadline = System.nanoTime() + ARCHIVE_BUDGET.toNanos();
         do {
             moved = store.archive(now.minus(ARCHIVE_AFTER), ARCHIVE_BATCH);
             archived += moved;
-        } while (moved == ARCHIVE_BATCH);
+        } while (moved == ARCHIVE_BATCH && System.nanoTime() < deadline);
         int total = archived;
         LOG.log(Level.DEBUG, () -> "moved " + total + " finished task(s) to the history");
         return rescued;

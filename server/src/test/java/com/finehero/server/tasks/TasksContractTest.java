@@ -438,9 +438,12 @@ abstract class TasksContractTest {
         List<String> ids = List.of(keyed.getId(), later.getId());
 
         app().clock().advance(TaskMaintenance.ARCHIVE_AFTER.plusSeconds(1));
-        engine().maintenance().runOnce();
-        assertThat(count(database, "tasks", ids)).as("left in the queue table").isZero();
-        assertThat(count(database, "task_history", ids)).as("moved to the history").isEqualTo(2);
+        // the app's own maintenance may be moving them at this moment: this round then skips them
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+            engine().maintenance().runOnce();
+            assertThat(count(database, "tasks", ids)).as("left in the queue table").isZero();
+            assertThat(count(database, "task_history", ids)).as("moved to the history").isEqualTo(2);
+        });
 
         assertThat(get(keyed.getId())).isEqualTo(succeeded);
         assertThat(get(later.getId())).isEqualTo(cancelled);
@@ -475,8 +478,10 @@ abstract class TasksContractTest {
 
         // the retention pass, as of a day after the history's retention has passed for them
         Duration retention = app().config().get("finehero.tasks.retention").as(Duration.class).get();
-        new Retention(database, List.of(new Retention.Kept(JdbcTaskStore.HISTORY, retention)),
-                java.time.Clock.fixed(now().plus(retention).plus(Duration.ofDays(2)), java.time.ZoneOffset.UTC)).keep();
+        Retention pass = new Retention(database, List.of(new Retention.Kept(JdbcTaskStore.HISTORY, retention)),
+                java.time.Clock.fixed(now().plus(retention).plus(Duration.ofDays(2)), java.time.ZoneOffset.UTC));
+        // a scheduled table_retention run holding the pass's lock makes this one skip: try again
+        await().atMost(Duration.ofSeconds(20)).until(() -> !pass.keep().getFirst().skipped());
         failure(Code.NOT_FOUND, () -> get(keyed.getId()));
         failure(Code.NOT_FOUND, () -> get(later.getId()));
         assertThat(get(live.getId()).getState()).isEqualTo(TaskState.TASK_STATE_PENDING);

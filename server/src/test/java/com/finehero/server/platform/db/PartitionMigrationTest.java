@@ -23,7 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * V22 turns audit_events and event_outbox into time-partitioned tables on PostgreSQL: every existing row
  * is kept with its id and time, each lands in the partition of its month or day (none in the default
  * partition), the primary keys include the time, the indexes the reads use are there, and new ids
- * continue above every id the old tables handed out, including ids of rows already deleted.
+ * continue above every id the old tables handed out, including ids of rows already deleted. V26 adds
+ * task_history, partitioned by day, and V27 gives every day that finished tasks still in the queue table
+ * fell on a partition, so moving them there fills none of the default partition.
  */
 class PartitionMigrationTest {
 
@@ -102,6 +104,40 @@ class PartitionMigrationTest {
                     List.of(new byte[0], now), row -> row.getLong(1)).orElseThrow());
             assertThat(newAudit).isEqualTo(maxAudit + 1);
             assertThat(newOutbox).as("above the deleted ids too").isEqualTo(lastOutboxId + 1);
+        }
+    }
+
+    @Test
+    void finishedTasksInTheQueueTableHaveDayPartitionsToMoveInto() throws SQLException {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        try (HikariDataSource pool = Database.pool(config)) {
+            Database.migrations(pool, config).target(MigrationVersion.fromVersion("25")).load().migrate();
+            try (Connection connection = pool.getConnection()) {
+                for (int day = 0; day < 6; day++) {
+                    Instant finished = now.minus(Duration.ofDays(day));
+                    Sql.update(connection, "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, max_attempts,"
+                            + " backoff_ms, create_time, update_time, finish_time, version) VALUES (?, 'noop', '{}', 2, ?, ?, ?, 3,"
+                            + " 1000, ?, ?, ?, 3)", List.of(UUID.randomUUID().toString(), day % 2 == 0 ? "SUCCEEDED" : "CANCELLED",
+                            finished, finished, finished, finished, finished));
+                }
+                connection.commit();
+            }
+        }
+        try (Database upgraded = Database.open(config)) {
+            upgraded.inTransaction(connection -> {
+                // what the maintenance's move does with them, all at once
+                Sql.update(connection, "INSERT INTO task_history (id, type, payload, priority, state, run_at, attempts, max_attempts,"
+                        + " backoff_ms, cancel_requested, progress_percent, progress_message, last_error, create_time, update_time,"
+                        + " finish_time, version, submitter, submitter_roles, submitter_credential) SELECT id, type, payload, priority,"
+                        + " state, run_at, attempts, max_attempts, backoff_ms, cancel_requested, progress_percent, progress_message,"
+                        + " last_error, create_time, update_time, finish_time, version, submitter, submitter_roles,"
+                        + " submitter_credential FROM tasks", List.of());
+                assertThat(count(connection, "SELECT COUNT(*) FROM task_history")).isEqualTo(6);
+                assertThat(count(connection, "SELECT COUNT(*) FROM task_history_default")).as("none left for the default partition").isZero();
+                assertThat(count(connection, "SELECT COUNT(*) FROM task_history WHERE tableoid::regclass::text"
+                        + " <> 'task_history_p' || to_char(finish_time AT TIME ZONE 'UTC', 'YYYYMMDD')")).isZero();
+                return null;
+            });
         }
     }
 
