@@ -52,6 +52,9 @@ final class JdbcTaskStore implements TaskStore {
     static final AppendOnlyTable HISTORY = new AppendOnlyTable("task_history", "finish_time", AppendOnlyTable.Slice.DAY, 3);
     /** The finished states whose tasks move to the history; DEAD ones stay in the queue for an operator's RetryTask. */
     private static final Set<TaskState> ARCHIVED = Set.of(TaskState.TASK_STATE_SUCCEEDED, TaskState.TASK_STATE_CANCELLED);
+    /** {@link #ARCHIVED} as a condition on the state column. */
+    private static final String IN_ARCHIVED_STATE = ARCHIVED.stream().map(TaskRules::name).sorted()
+            .collect(java.util.stream.Collectors.joining("', '", "state IN ('", "')"));
     /** A task as the history keeps it: what it is read with, and who submitted it. */
     private static final String HISTORY_COLUMNS = TaskMapper.COLUMNS + ", submitter_roles, submitter_credential, submitter_scope";
     /** A newest-first page of ListTasks. */
@@ -149,9 +152,8 @@ final class JdbcTaskStore implements TaskStore {
         if (task.idempotencyKey() == null) {
             throw new SQLException("task " + task.id() + " was not inserted", "23505");
         }
-        Optional<Task> found = Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE submitter = ? AND idempotency_key = ? "
-                + "UNION ALL SELECT " + TaskMapper.COLUMNS + " FROM task_history WHERE submitter = ? AND idempotency_key = ?",
-                List.of(task.submitter().subject(), task.idempotencyKey(), task.submitter().subject(), task.idempotencyKey()),
+        List<Object> key = List.of(task.submitter().subject(), task.idempotencyKey());
+        Optional<Task> found = Sql.one(connection, inEitherTable("submitter = ? AND idempotency_key = ?"), Sql.concat(key, key),
                 TaskMapper::task);
         if (found.isEmpty()) {
             throw new SQLException("idempotency key " + task.idempotencyKey() + " conflicts but is not visible", "40001");
@@ -161,8 +163,17 @@ final class JdbcTaskStore implements TaskStore {
 
     @Override
     public Optional<Task> find(String id) {
-        return db.read(connection -> Sql.one(connection, "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE id = ? "
-                + "UNION ALL SELECT " + TaskMapper.COLUMNS + " FROM task_history WHERE id = ?", List.of(id, id), TaskMapper::task));
+        return db.read(connection -> Sql.one(connection, inEitherTable("id = ?"), List.of(id, id), TaskMapper::task));
+    }
+
+    /**
+     * The task or tasks meeting {@code condition} in the queue table and in the history, in one statement
+     * (one snapshot: a task the archive moves is seen in one table or the other); the condition's
+     * parameters are given twice.
+     */
+    private static String inEitherTable(String condition) {
+        return "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE " + condition
+                + " UNION ALL SELECT " + TaskMapper.COLUMNS + " FROM task_history WHERE " + condition;
     }
 
     @Override
@@ -391,8 +402,8 @@ final class JdbcTaskStore implements TaskStore {
     @Override
     public int archive(Instant finishedBefore, int limit) {
         return db.inTransaction(connection -> {
-            List<String> ids = Sql.list(connection, "SELECT id FROM tasks WHERE state IN ('SUCCEEDED', 'CANCELLED') "
-                    + "AND finish_time < ? ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED", List.of(finishedBefore, limit),
+            List<String> ids = Sql.list(connection, "SELECT id FROM tasks WHERE " + IN_ARCHIVED_STATE
+                    + " AND finish_time < ? ORDER BY finish_time LIMIT ? FOR UPDATE SKIP LOCKED", List.of(finishedBefore, limit),
                     row -> row.getString(1));
             if (ids.isEmpty()) {
                 return 0;

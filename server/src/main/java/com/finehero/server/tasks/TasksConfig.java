@@ -17,7 +17,7 @@ import io.helidon.config.Config;
  * @param poll           how often an idle instance looks for due work when no wake-up arrives
  * @param lease          how long a claimed task is held without a heartbeat before it is rescued
  * @param heartbeat      how often leases are renewed (and cancellations of running tasks noticed)
- * @param maintenance    how often expired leases are rescued and old tasks deleted
+ * @param maintenance    how often expired leases are rescued and finished tasks moved to the history
  * @param aging          waiting this long is worth one priority level (anti-starvation)
  * @param pastTolerance  how far in the past a submitted run_at may be
  * @param retention      finished (SUCCEEDED, CANCELLED) tasks are kept in the history this long after they finished
