@@ -60,12 +60,7 @@ measured() { # $1 window name: the window's load, with the CPU ticks before and 
 }
 profile() { # $1 window name, $2 server jar
   drop_schema
-  # exec: the subshell becomes the server's java, so jcmd reaches it by this pid
-  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
-      FINEHERO_DB_SCHEMA=$schema FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
-      FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP="" \
-      "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$2" >>"$work/server.log" 2>&1) &
-  server=$!
+  bench_start_tasks_server "$work" $port $schema "$2" "${flags[@]}"
   bench_await_ready "$port" || { echo "tasks-profile: the server did not become ready" >&2; exit 1; }
   measure "$warmup" 0 "$work/$1.warm-up.json" >/dev/null
   bench_jfr_record "$server" "$work" "$1" measured "$1"

@@ -35,11 +35,7 @@ run() { "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" "$@"; }
 psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_tasks CASCADE' >/dev/null 2>&1 || true
 
 start_server() { # $1 jar
-  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=$pg_url FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_tasks \
-      FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
-      FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP="" \
-      "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$1" >>"$work/server.log" 2>&1) &
-  server=$!
+  bench_start_tasks_server "$work" $port bench_tasks "$1" "${flags[@]}"
   bench_await_ready "$port" || { echo "tasks-throughput: the server did not become ready" >&2; exit 1; }
 }
 stop_server() {
