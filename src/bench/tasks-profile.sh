@@ -4,7 +4,8 @@
 # batches (and 200 single SubmitTask calls) and run to completion, after a warm-up of the same.
 # Writes src/bench/results/tasks-profile.json (per task: CPU by category, hottest methods, bytes
 # allocated; see jfr-summary.py; and the CPU seconds the server's JVM, PostgreSQL and everything else
-# (the load client, Redis) used in the window, from /proc). With FINEHERO_BENCH_BASELINE=<revision>,
+# (the load client, Redis) used in the window, from /proc; and what PostgreSQL's sessions were waiting on,
+# sampled from pg_stat_activity every 50 ms). With FINEHERO_BENCH_BASELINE=<revision>,
 # that revision's server is recorded the same way first, in the same run, under "baseline".
 # Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/tasks-profile.sh [tasks=50000] [warm-up tasks=40000]
 set -euo pipefail
@@ -53,9 +54,24 @@ PY
 measure() { # $1 tasks, $2 warm-up tasks, $3 out.json
   "$JAVA_HOME/bin/java" -cp "$bench_cp" com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$1" "$2" "$3"
 }
-measured() { # $1 window name: the window's load, with the CPU ticks before and after it
+waits() { # samples, every 50 ms until killed, what each PostgreSQL session of the test database is doing and in which statement
+  # exec: the background job is psql itself, so killing its pid stops the sampling
+  exec psql -h 127.0.0.1 -U postgres test -qAt -F '|' <<'SQL'
+SELECT CASE WHEN state = 'idle in transaction' THEN 'Client:idle-in-transaction'
+            ELSE coalesce(wait_event_type || ':' || wait_event, 'CPU:running') END,
+       left(regexp_replace(query, '\s+', ' ', 'g'), 70)
+FROM pg_stat_activity
+WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+  AND state IN ('active', 'idle in transaction')
+UNION ALL SELECT '#sample', '' \watch 0.05
+SQL
+}
+measured() { # $1 window name: the window's load, with the CPU ticks before and after it and PostgreSQL's wait samples
   cpu_ticks "$server" >"$work/$1.cpu-before.json"
+  waits >"$work/$1.waits.txt" 2>/dev/null &
+  local sampler=$!
   measure "$tasks" 0 "$work/$1.load.json"
+  kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true
   cpu_ticks "$server" >"$work/$1.cpu-after.json"
 }
 profile() { # $1 window name, $2 server jar
@@ -63,7 +79,8 @@ profile() { # $1 window name, $2 server jar
   bench_start_tasks_server "$work" $port $schema "$2" "${flags[@]}"
   bench_await_ready "$port" || { echo "tasks-profile: the server did not become ready" >&2; exit 1; }
   measure "$warmup" 0 "$work/$1.warm-up.json" >/dev/null
-  bench_jfr_record "$server" "$work" "$1" measured "$1"
+  # signed in before the window, so the window's samples hold no password hash
+  FINEHERO_BENCH_ACCESS_TOKEN="$(bench_admin_token "http://127.0.0.1:$port")" bench_jfr_record "$server" "$work" "$1" measured "$1"
   # one line for jfr-summary.py: the window's tasks are its calls; and where the machine's CPU went
   python3 - "$1" "$work" >>"$work/runs.ndjson" <<'PY'
 import json, os, sys
@@ -73,8 +90,22 @@ before, after = (json.load(open(os.path.join(work, f"{name}.cpu-{w}.json"))) for
 hz = os.sysconf("SC_CLK_TCK")
 spent = {k: round((after[k] - before[k]) / hz, 1) for k in after}
 spent["everything_else"] = round(spent.pop("machine_busy") - spent["server_jvm"] - spent["postgresql"], 1)
+# lines "<wait type>:<wait event>|<statement>", one per session, each sample ending in "#sample|";
+# sessions in each state and in each statement, averaged over the samples
+samples, waiting, working = 0, {}, {}
+for line in open(os.path.join(work, name + ".waits.txt")):
+    wait, _, statement = line.rstrip("\n").partition("|")
+    if wait == "#sample":
+        samples += 1
+    elif statement:
+        waiting[wait] = waiting.get(wait, 0) + 1
+        if not wait.startswith("Client:"):  # in PostgreSQL, not waiting for the server to send the next statement
+            working[statement] = working.get(statement, 0) + 1
+average = lambda counts: {k: round(v / max(samples, 1), 2) for k, v in sorted(counts.items(), key=lambda kv: -kv[1])[:15]}
 r.update(name=name, calls=r["tasks"], calls_per_second=r["tasks_per_second"], cpu_seconds_in_window=spent,
-         cpu_seconds_available=round(r["seconds"] * os.cpu_count(), 1))
+         cpu_seconds_available=round(r["seconds"] * os.cpu_count(), 1),
+         postgresql_sessions={"samples": samples, "average_by_wait": average(waiting),
+                              "average_working_by_statement": average(working)})
 print(json.dumps(r))
 PY
   kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""

@@ -5,8 +5,10 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 
 /**
- * How the load tools authenticate: an API key from FINEHERO_BENCH_API_KEY, else a login as
- * FINEHERO_BENCH_USER (default admin) with FINEHERO_BENCH_PASSWORD (the scripts set both sides).
+ * How the load tools authenticate: an API key from FINEHERO_BENCH_API_KEY, else an access token from
+ * FINEHERO_BENCH_ACCESS_TOKEN (a profile's window then holds no sign-in: its password hash would be a
+ * tenth of the samples), else a login as FINEHERO_BENCH_USER (default admin) with
+ * FINEHERO_BENCH_PASSWORD (the scripts set both sides).
  */
 final class BenchAuth {
 
@@ -17,6 +19,10 @@ final class BenchAuth {
         String apiKey = System.getenv("FINEHERO_BENCH_API_KEY");
         if (apiKey != null && !apiKey.isBlank()) {
             return Credentials.apiKey(apiKey);
+        }
+        String token = System.getenv("FINEHERO_BENCH_ACCESS_TOKEN");
+        if (token != null && !token.isBlank()) {
+            return Credentials.accessToken(token);
         }
         String user = System.getenv().getOrDefault("FINEHERO_BENCH_USER", "admin");
         String password = System.getenv("FINEHERO_BENCH_PASSWORD");

@@ -118,6 +118,30 @@ abstract class FeedContractTest {
     }
 
     @Test
+    void idsInFlightTogetherAreHandedOutInIdOrderWhateverOrderTheyCommitIn() throws Exception {
+        String topic = "gaps-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Subscription events = subscribe(topic);
+             Connection first = connect();
+             Connection second = connect();
+             Connection third = connect();
+             Connection fast = connect()) {
+            List<Connection> slow = List.of(first, second, third);
+            for (int i = 0; i < slow.size(); i++) {
+                slow.get(i).setAutoCommit(false);
+                insert(slow.get(i), topic, "slow-" + (i + 1)); // three ids missing at once: one read asks for them all
+            }
+            fast.setAutoCommit(true);
+            insert(fast, topic, "fast");
+            assertThat(events.next(Duration.ofSeconds(1))).as("nothing passes the ids still in flight").isNull();
+            third.commit();
+            second.commit();
+            assertThat(events.next(Duration.ofSeconds(1))).as("the oldest id is still in flight").isNull();
+            first.commit();
+            assertThat(records(events, 4)).containsExactly("slow-1", "slow-2", "slow-3", "fast");
+        }
+    }
+
+    @Test
     void anIdThatNeverCommitsIsGivenUpAfterTheGrace() throws Exception {
         String topic = "rb-" + UUID.randomUUID().toString().substring(0, 8);
         try (Subscription events = subscribe(topic);

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -340,16 +341,28 @@ public final class EventFeed implements AutoCloseable {
         }
     }
 
-    /** One query: rows after the newest read plus the missing ones; then hands out what is in order. Returns whether more are waiting. */
+    /**
+     * One query: rows after the newest read plus the missing ones; then hands out what is in order.
+     * Returns whether more are waiting. The two parts are a UNION ALL, not one {@code WHERE id > ? OR id IN
+     * (...)}: with the OR, PostgreSQL cannot walk the key in order and stop at the limit, and bitmap-scans
+     * and sorts every partition instead. The missing ids are asked for in lists of a few fixed lengths
+     * ({@link #askedLength}), so the statement text repeats and its prepared plan is reused.
+     */
     boolean readOnce() {
         List<Long> asked = missingSince.keySet().stream().limit(MAX_ASKED).toList();
-        String sql = "SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id > ?"
-                + (asked.isEmpty() ? "" : " OR id IN (" + Sql.placeholders(asked.size()) + ")") + " ORDER BY id LIMIT ?";
-        List<Object> params = new ArrayList<>(asked.size() + 2);
+        int length = askedLength(asked.size());
+        String sql = "(SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?)"
+                + (length == 0 ? "" : " UNION ALL (SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id IN ("
+                        + Sql.placeholders(length) + "))");
+        List<Object> params = new ArrayList<>(length + 2);
         params.add(highWater);
+        params.add(config.readBatch());
         params.addAll(asked);
-        params.add(config.readBatch() + asked.size());
-        List<FeedEvent> rows = readerConnection.use(connection -> Sql.list(connection, sql, params, EventFeed::row));
+        for (int i = asked.size(); i < length; i++) {
+            params.add(asked.getLast()); // padding: a repeated id matches the same row once
+        }
+        List<FeedEvent> rows = new ArrayList<>(readerConnection.use(connection -> Sql.list(connection, sql, params, EventFeed::row)));
+        rows.sort(Comparator.comparingLong(FeedEvent::id)); // new rows must be taken in id order: each may open a gap
         reads.incrementAndGet();
         long now = System.nanoTime();
         int fresh = 0;
@@ -375,6 +388,18 @@ public final class EventFeed implements AutoCloseable {
         metrics.published(fresh);
         deliverInOrder(now);
         return fresh >= config.readBatch();
+    }
+
+    /** How many ids a read asks for when {@code missing} are missing: the next of 1, 4, 16, ... up to {@link #MAX_ASKED}. */
+    static int askedLength(int missing) {
+        if (missing == 0) {
+            return 0;
+        }
+        int length = 1;
+        while (length < missing) {
+            length *= 4;
+        }
+        return Math.min(length, MAX_ASKED);
     }
 
     private void giveUpTo(long id) {
