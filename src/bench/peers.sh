@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # FineHero against peers written in the bench modules, in one sitting on one box:
 # - GetFine over gRPC with h2load (one connection, 64 streams): the raw grpc-java echo (EchoServer),
-#   Armeria 1.36 (ArmeriaPeer), FineHero secured (PostgreSQL + Redis, JWT, Redis rate limits on, cache hit)
-#   and FineHero with security off; over REST with wrk (64 connections): Armeria's HTTP/JSON transcoding
-#   and FineHero's REST bridge, secured and off. Alternating rounds after a warm-up per server.
+#   Armeria 1.36 (ArmeriaPeer), Helidon 4.5 answering from memory (HelidonPeer: FineHero's transport
+#   alone), FineHero secured (PostgreSQL + Redis, JWT, Redis rate limits on, cache hit) and FineHero with
+#   security off; over REST with wrk (64 connections): Armeria's HTTP/JSON transcoding, Helidon's HTTP/1.1
+#   from memory and FineHero's REST bridge, secured and off. Alternating rounds after a warm-up per server.
 # - the event-loop client (GetFineLoad) as a second gRPC instrument, and for the p99 of the echo and of
 #   secured FineHero at 25% and 50% of the echo's saturation rate (paced, latency from when a call was due).
 # - tasks: FineHero end to end (submitted over gRPC in batches, run, 200 single SubmitTask calls timed
-#   alongside), db-scheduler 16.12 draining the same number (DbSchedulerPeer), and a raw claim-100
-#   FOR UPDATE SKIP LOCKED floor on 8 threads, in alternating rounds.
+#   alongside), db-scheduler 16.12 draining the same number (DbSchedulerPeer), a raw claim-100
+#   FOR UPDATE SKIP LOCKED floor on 8 threads, and the same floor end to end (jobs inserted in batches of
+#   500 while they are claimed), without and with an event row per state change, in alternating rounds.
 # Writes src/bench/results/peers.json: medians of the rounds, every round, the load average, ratios and
 # which targets were met.
 # Usage: src/bench/peers.sh [rounds=3] [seconds=10] [warm-up seconds per server=30] [tasks=30000]
@@ -30,9 +32,9 @@ flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
 bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 peers_cp="$root/bench-peers/target/finehero-bench-peers-0.1.0-SNAPSHOT.jar:$root/bench-peers/target/libs/*"
 pg_url=jdbc:postgresql://127.0.0.1:5432/test
-declare -A port=([echo]=18780 [armeria]=18781 [finehero]=18782 [finehero-off]=18783 [tasks]=18784)
+declare -A port=([echo]=18780 [armeria]=18781 [finehero]=18782 [finehero-off]=18783 [tasks]=18784 [helidon]=18785)
 declare -A pid header body
-schemas=(bench_peers_secured bench_peers_off bench_peers_tasks bench_peers_dbscheduler bench_raw_queue)
+schemas=(bench_peers_secured bench_peers_off bench_peers_tasks bench_peers_dbscheduler bench_raw_queue bench_floor_queue)
 drop_schemas() { for s in "${schemas[@]}"; do psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done; }
 stop() { kill -TERM "${pid[$1]}" 2>/dev/null || true; wait "${pid[$1]}" 2>/dev/null || true; unset "pid[$1]"; }
 cleanup() {
@@ -66,6 +68,8 @@ grpc_url() { echo "http://127.0.0.1:${port[$1]}/finehero.fines.v1.FinesService/G
 pid[echo]=$!
 (exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$peers_cp" com.finehero.bench.peers.ArmeriaPeer ${port[armeria]} >"$work/armeria.log" 2>&1) &
 pid[armeria]=$!
+(exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.HelidonPeer ${port[helidon]} >"$work/helidon.log" 2>&1) &
+pid[helidon]=$!
 finehero finehero bench_peers_secured FINEHERO_AUTH_ENABLED=true
 finehero finehero-off bench_peers_off FINEHERO_AUTH_ENABLED=false
 ready finehero; ready finehero-off
@@ -83,17 +87,19 @@ for name in finehero finehero-off; do
       "issueTime": "2026-01-01T00:00:00Z", "dueTime": "2026-02-01T00:00:00Z"}' | json '["id"]')"
 done
 fine[echo]=00000000-0000-0000-0000-000000000001 fine[armeria]=00000000-0000-0000-0000-000000000001
-for name in echo armeria finehero finehero-off; do
+fine[helidon]=00000000-0000-0000-0000-000000000001
+header[helidon]="x-bench: helidon"
+for name in echo armeria helidon finehero finehero-off; do
   bench_grpc_string_request "$work/$name.bin" "${fine[$name]}"
   for _ in $(seq 1 300); do bench_grpc_check "$(grpc_url $name)" "$work/$name.bin" "${header[$name]}" 2>/dev/null && break; sleep 0.2; done
   bench_grpc_check "$(grpc_url $name)" "$work/$name.bin" "${header[$name]}"
 done
 rest_url() { echo "http://127.0.0.1:${port[$1]}/v1/fines/${fine[$1]}"; }
-for name in armeria finehero finehero-off; do
+for name in armeria helidon finehero finehero-off; do
   code="$(curl -s -o /dev/null -w '%{http_code}' -H "${header[$name]}" "$(rest_url $name)")"
   [ "$code" = 200 ] || { echo "peers: REST GetFine on $name answered $code" >&2; exit 1; }
 done
-grpc_targets=(echo armeria finehero finehero-off) rest_targets=(armeria finehero finehero-off)
+grpc_targets=(echo armeria helidon finehero finehero-off) rest_targets=(armeria helidon finehero finehero-off)
 echo "warming each server for $warmup s (gRPC, then REST where it has one)" >&2
 for name in "${grpc_targets[@]}"; do bench_h2load_grpc warm-up "$(grpc_url $name)" "$work/$name.bin" "$warmup" $streams /dev/null "${header[$name]}" >/dev/null; done
 for name in "${rest_targets[@]}"; do bench_wrk_get warm-up "$(rest_url $name)" "$warmup" $connections /dev/null "${header[$name]}" >/dev/null; done
@@ -113,7 +119,7 @@ FINEHERO_BENCH_PACED="0.25,0.5" run com.finehero.bench.GetFineLoad --rounds "$ro
   "$work/java.ndjson" echo=${port[echo]} finehero=${port[finehero]} 2>"$work/java-a.err"
 FINEHERO_BENCH_PACED="" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
   "$work/java.ndjson" armeria=${port[armeria]} finehero-off=${port[finehero-off]} 2>"$work/java-b.err"
-for name in echo armeria finehero finehero-off; do stop "$name"; done
+for name in echo armeria helidon finehero finehero-off; do stop "$name"; done
 
 # --- tasks: one FineHero (as tasks-throughput.sh runs it), a fresh db-scheduler JVM and a raw floor per round
 finehero tasks bench_peers_tasks FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
@@ -122,6 +128,8 @@ ready tasks
 for round in $(seq 1 "$rounds"); do
   echo "{\"round\": $round, \"part\": \"tasks\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$work/loads.ndjson"
   run com.finehero.bench.TaskThroughputBench baseline "$pg_url" postgres "$tasks" 8 "$work/raw-$round.json" 100 >&2
+  run com.finehero.bench.TaskThroughputBench floor "$pg_url" postgres "$tasks" 8 "$work/floor-$round.json" 100 false >&2
+  run com.finehero.bench.TaskThroughputBench floor "$pg_url" postgres "$tasks" 8 "$work/floorevents-$round.json" 100 true >&2
   run com.finehero.bench.DbSchedulerPeer "$pg_url" postgres bench_peers_dbscheduler "$tasks" 10000 20 20 "$work/dbscheduler-$round.json" \
     2>"$work/dbscheduler.err" >&2
   # the server's JIT warms on the first round's 30,000; later rounds need only a few
@@ -163,7 +171,9 @@ def task_runs(prefix, key):
     rs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, prefix + "-*.json")))]
     return {"median": median_run(rs, key), "all_per_second": [r[key] for r in rs]}
 tasks_part = {"finehero": task_runs("finehero", "tasks_per_second"), "db_scheduler": task_runs("dbscheduler", "tasks_per_second"),
-              "raw_claim_100": task_runs("raw", "jobs_per_second")}
+              "raw_claim_100": task_runs("raw", "jobs_per_second"),
+              "floor_end_to_end": task_runs("floor", "jobs_per_second"),
+              "floor_end_to_end_with_events": task_runs("floorevents", "jobs_per_second")}
 fh_task_runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, "finehero-*.json")))]
 submit_p99 = median([r["single_submit_p99_ms"] for r in fh_task_runs])
 rate = lambda name: getfine[name]["median"]["calls_per_second"]
@@ -184,6 +194,21 @@ ratios = {
     "unsecured_rest_p99_vs_unsecured_grpc_p99": round(p99("rest finehero-off") / p99("grpc finehero-off"), 3),
     "tasks_vs_db_scheduler": round(fh_tasks / tasks_part["db_scheduler"]["median"]["tasks_per_second"], 3),
     "tasks_vs_raw_claim_100": round(fh_tasks / tasks_part["raw_claim_100"]["median"]["jobs_per_second"], 3),
+    # what the transport alone reaches, and the floors an engine that is handed its jobs cannot go under
+    "helidon_grpc_vs_echo": round(rate("grpc helidon") / rate("grpc echo"), 3),
+    "helidon_grpc_p99_vs_echo_p99": round(p99("grpc helidon") / p99("grpc echo"), 3),
+    "helidon_grpc_vs_armeria_grpc": round(rate("grpc helidon") / rate("grpc armeria"), 3),
+    "helidon_rest_vs_armeria_rest": round(rate("rest helidon") / rate("rest armeria"), 3),
+    "helidon_rest_p99_vs_armeria_rest_p99": round(p99("rest helidon") / p99("rest armeria"), 3),
+    "secured_grpc_vs_helidon_grpc": round(rate("grpc finehero") / rate("grpc helidon"), 3),
+    "unsecured_rest_vs_helidon_rest": round(rate("rest finehero-off") / rate("rest helidon"), 3),
+    "floor_end_to_end_vs_raw_claim_100": round(tasks_part["floor_end_to_end"]["median"]["jobs_per_second"]
+                                               / tasks_part["raw_claim_100"]["median"]["jobs_per_second"], 3),
+    "floor_end_to_end_with_events_vs_raw_claim_100": round(tasks_part["floor_end_to_end_with_events"]["median"]["jobs_per_second"]
+                                                           / tasks_part["raw_claim_100"]["median"]["jobs_per_second"], 3),
+    "floor_end_to_end_with_events_vs_db_scheduler": round(tasks_part["floor_end_to_end_with_events"]["median"]["jobs_per_second"]
+                                                          / tasks_part["db_scheduler"]["median"]["tasks_per_second"], 3),
+    "tasks_vs_floor_end_to_end_with_events": round(fh_tasks / tasks_part["floor_end_to_end_with_events"]["median"]["jobs_per_second"], 3),
 }
 met = {
     "secured_grpc_at_least_1.0x_echo": ratios["secured_grpc_vs_echo"] >= 1.0,
@@ -207,12 +232,16 @@ result = {
                  "finehero": "PostgreSQL + Redis, cache-hit GetFine; 'finehero' = JWT + contract access check + Redis rate limits "
                              "(far above the load); 'finehero-off' = auth.enabled false",
                  "peers": "EchoServer = grpc-java 1.73 Netty from memory; ArmeriaPeer = Armeria 1.36 (grpc-java 1.78) from memory, gRPC "
-                          "and HTTP/JSON transcoding of the proto's google.api.http rules on one port",
+                          "and HTTP/JSON transcoding of the proto's google.api.http rules on one port; HelidonPeer = Helidon 4.5.0 "
+                          "from memory with FineHero's transport settings (HTTP/2 selector, 256 streams, uncompressed, TCP_NODELAY), "
+                          "gRPC and GET /v1/fines/{id} printed with JsonFormat, no interceptors or in-process hop",
                  "tasks": "FineHero: one server (workers 256, claim-batch 200, pool 16), BatchSubmitTasks of 500 from 2 callers plus 200 "
                           "single SubmitTask calls, tasks/s from first submit to last success (warm-up 30,000 in round 1, 5,000 after); "
                           "db-scheduler: 20 threads, pool 20, lock-and-fetch (1.0, 4.0), tasks preloaded, start to table empty, fresh JVM "
                           "per round after 10,000 warm-up tasks; raw: claim 100 per UPDATE … FOR UPDATE SKIP LOCKED RETURNING on 8 "
-                          "threads, then mark done"},
+                          "threads, then mark done; floor end to end: the same claim loop while 2 threads insert the jobs 500 per INSERT, "
+                          "first insert to last done, 'with events' adds one event row per job per change (queued, running, done) "
+                          "in the same statement"},
     "getfine": getfine,
     "event_loop_client": {"closed_loop": closed, "paced_p99_by_fraction_of_echo_rate": paced},
     "tasks": tasks_part, "single_submit_task_p99_ms": {"median": submit_p99, "all": [r["single_submit_p99_ms"] for r in fh_task_runs]},

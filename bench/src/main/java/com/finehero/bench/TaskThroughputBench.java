@@ -28,6 +28,8 @@ import org.HdrHistogram.Histogram;
  * The task throughput benchmark, in steps the script runs:
  * <pre>
  * TaskThroughputBench baseline jdbcUrl user jobs threads out.json [claim]   raw FOR UPDATE SKIP LOCKED claim (10) + mark-done loop
+ * TaskThroughputBench floor    jdbcUrl user jobs threads out.json claim events   the same loop while the jobs are inserted,
+ *                                                                           with an event row per state change if events=true
  * TaskThroughputBench measure  host port tasks warmup out.json      no-op tasks through a FineHero server, end to end
  * TaskThroughputBench report   baseline.json measure.json result.json
  * </pre>
@@ -44,6 +46,8 @@ public final class TaskThroughputBench {
         switch (args[0]) {
             case "baseline" -> baseline(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Path.of(args[5]),
                     args.length > 6 ? Integer.parseInt(args[6]) : 10);
+            case "floor" -> floor(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Path.of(args[5]),
+                    Integer.parseInt(args[6]), Boolean.parseBoolean(args[7]));
             case "measure" -> measure(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                     Path.of(args[5]));
             case "report" -> report(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));
@@ -114,6 +118,107 @@ public final class TaskThroughputBench {
                 done.get(), threads, batch, seconds, done.get() / seconds));
         System.out.printf(Locale.ROOT, "raw SKIP LOCKED baseline (claim %d, %d threads): %d jobs in %.2f s = %.0f jobs/s%n", batch, threads,
                 done.get(), seconds, done.get() / seconds);
+    }
+
+    /**
+     * The floor of an engine that is handed its jobs while it runs them, end to end: {@link #SUBMITTERS}
+     * threads insert the jobs in multi-row INSERTs of {@link #BATCH} while {@code threads} workers claim
+     * {@code claim} at a time with {@code FOR UPDATE SKIP LOCKED} and mark them done, timed from the first
+     * insert to the last job done. With {@code events}, each of the three changes (queued, running, done)
+     * also inserts one row per job into an events table in its own statement's transaction, as an engine
+     * with a change feed must. Nothing else: no payload, lease, attempt count, owner check or index but
+     * the queue's.
+     */
+    static void floor(String url, String user, int jobs, int threads, Path out, int claim, boolean events) throws Exception {
+        String schema = "bench_floor_queue";
+        try (Connection setup = DriverManager.getConnection(url, user, "");
+             Statement statement = setup.createStatement()) {
+            statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            statement.execute("CREATE SCHEMA " + schema);
+            statement.execute("CREATE TABLE " + schema + ".jobs (id BIGSERIAL PRIMARY KEY, priority SMALLINT NOT NULL, "
+                    + "state TEXT NOT NULL, run_at TIMESTAMPTZ NOT NULL DEFAULT now(), owner TEXT)");
+            statement.execute("CREATE INDEX jobs_ready ON " + schema + ".jobs (priority DESC, id) WHERE state = 'pending'");
+            statement.execute("CREATE TABLE " + schema + ".events (id BIGSERIAL PRIMARY KEY, job_id BIGINT NOT NULL, "
+                    + "kind TEXT NOT NULL, create_time TIMESTAMPTZ NOT NULL DEFAULT now())");
+        }
+        String queued = "INSERT INTO " + schema + ".jobs (priority, state) SELECT 2, 'pending' FROM generate_series(1, " + BATCH + ")";
+        String claimed = "UPDATE " + schema + ".jobs SET state = 'running', owner = ? WHERE id IN (SELECT id FROM " + schema
+                + ".jobs WHERE state = 'pending' AND run_at <= now() ORDER BY priority DESC, id LIMIT " + claim
+                + " FOR UPDATE SKIP LOCKED) RETURNING id";
+        String done = "UPDATE " + schema + ".jobs SET state = 'done' WHERE id = ANY (?) AND owner = ? RETURNING id";
+        if (events) {
+            queued = "WITH j AS (" + queued + " RETURNING id) INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'queued' FROM j";
+            claimed = "WITH j AS (" + claimed + ") INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'running' FROM j RETURNING job_id";
+            done = "WITH j AS (" + done + ") INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'done' FROM j RETURNING job_id";
+        }
+        String insert = queued;
+        String take = claimed;
+        String finish = done;
+        AtomicInteger submitted = new AtomicInteger();
+        AtomicLong finished = new AtomicLong();
+        List<Thread> all = new ArrayList<>();
+        long start = System.nanoTime();
+        for (int s = 0; s < SUBMITTERS; s++) {
+            all.add(Thread.ofPlatform().start(() -> {
+                try (Connection connection = DriverManager.getConnection(url, user, "");
+                     PreparedStatement statement = connection.prepareStatement(insert)) {
+                    while (submitted.getAndAdd(BATCH) < jobs) {
+                        statement.executeUpdate();
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        int total = (jobs + BATCH - 1) / BATCH * BATCH;
+        for (int t = 0; t < threads; t++) {
+            String owner = "w" + t;
+            all.add(Thread.ofPlatform().start(() -> {
+                try (Connection connection = DriverManager.getConnection(url, user, "")) {
+                    try (Statement plans = connection.createStatement()) {
+                        // the table starts empty, without statistics: claim through the queue's index, as FineHero does
+                        plans.execute("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off");
+                    }
+                    connection.setAutoCommit(false);
+                    PreparedStatement claimStatement = connection.prepareStatement(take);
+                    PreparedStatement finishStatement = connection.prepareStatement(finish);
+                    while (finished.get() < total) {
+                        claimStatement.setString(1, owner);
+                        List<Long> ids = new ArrayList<>();
+                        try (ResultSet rows = claimStatement.executeQuery()) {
+                            while (rows.next()) {
+                                ids.add(rows.getLong(1));
+                            }
+                        }
+                        connection.commit();
+                        if (ids.isEmpty()) {
+                            Thread.sleep(1); // the submitters are behind: nothing due yet
+                            continue;
+                        }
+                        finishStatement.setArray(1, connection.createArrayOf("bigint", ids.toArray()));
+                        finishStatement.setString(2, owner);
+                        finishStatement.executeQuery().close();
+                        connection.commit();
+                        finished.addAndGet(ids.size());
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (Thread thread : all) {
+            thread.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        try (Connection cleanup = DriverManager.getConnection(url, user, "");
+             Statement statement = cleanup.createStatement()) {
+            statement.execute("DROP SCHEMA " + schema + " CASCADE");
+        }
+        Files.writeString(out, String.format(Locale.ROOT, "{\"jobs\":%d,\"submitters\":%d,\"insert_batch\":%d,\"threads\":%d,"
+                        + "\"claim\":%d,\"events\":%b,\"seconds\":%.3f,\"jobs_per_second\":%.1f}",
+                finished.get(), SUBMITTERS, BATCH, threads, claim, events, seconds, finished.get() / seconds));
+        System.out.printf(Locale.ROOT, "end-to-end SQL floor (insert %d, claim %d, %d threads, events %b): %d jobs in %.2f s = %.0f jobs/s%n",
+                BATCH, claim, threads, events, finished.get(), seconds, finished.get() / seconds);
     }
 
     /**

@@ -1,0 +1,87 @@
+package com.finehero.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+
+import com.finehero.api.common.v1.Money;
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FineStatus;
+import com.finehero.api.fines.v1.FinesProto;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.GetFineRequest;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Timestamp;
+import com.google.protobuf.util.JsonFormat;
+import io.grpc.stub.StreamObserver;
+import io.helidon.http.HeaderValues;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.grpc.GrpcConfig;
+import io.helidon.webserver.grpc.GrpcProtocolSelector;
+import io.helidon.webserver.grpc.GrpcRouting;
+import io.helidon.webserver.http2.Http2Config;
+import io.helidon.webserver.http2.Http2ConnectionSelector;
+
+/**
+ * The transport FineHero runs on, doing nothing else: Helidon 4.5 serving GetFine from memory over gRPC
+ * (the same HTTP/2 selector, stream limit, uncompressed answers and TCP_NODELAY FineHero configures) and
+ * over HTTP/1.1 as {@code GET /v1/fines/{fine_id}} printed with protobuf's JsonFormat, as FineHero's REST
+ * bridge prints. No database, cache, interceptors, authentication or in-process hop. Set beside the
+ * grpc-java echo and Armeria in the same run, it separates what Helidon's transport costs from what
+ * FineHero adds on top of it. {@code HelidonPeer port} runs until killed.
+ */
+public final class HelidonPeer {
+
+    private HelidonPeer() {
+    }
+
+    public static void main(String[] args) {
+        WebServer server = start(Integer.parseInt(args[0]));
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
+        System.err.println("helidon peer on port " + server.port());
+    }
+
+    /** The peer, started on {@code port} (0: one the OS picks). */
+    static WebServer start(int port) {
+        Instant now = Instant.now();
+        Timestamp created = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
+        // the Fine ArmeriaPeer answers: the fields CreateFine sets, plus owner, status, times and version
+        Fine fine = Fine.newBuilder().setId("00000000-0000-0000-0000-000000000001").setCitationNumber("LOAD-1a2b3c4d")
+                .setJurisdiction("LOAD").setViolationCode("L").setStatus(FineStatus.FINE_STATUS_OPEN)
+                .setAmount(Money.newBuilder().setCurrencyCode("USD").setAmountMinor(100))
+                .setIssueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond()))
+                .setDueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond() + 30 * 86400))
+                .setOwnerId("00000000-0000-0000-0000-0000000000a1").setCreateTime(created).setUpdateTime(created)
+                .setVersion(1).build();
+        JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
+        GrpcRouting.Builder grpc = GrpcRouting.builder().service(FinesProto.getDescriptor(), new FinesServiceGrpc.FinesServiceImplBase() {
+            @Override
+            public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
+                response.onNext(fine.toBuilder().setId(request.getFineId()).build());
+                response.onCompleted();
+            }
+        });
+        return WebServer.builder()
+                .port(port)
+                .connectionOptions(options -> options.tcpNoDelay(true))
+                .addRouting(grpc)
+                .addConnectionSelector(Http2ConnectionSelector.builder()
+                        .http2Config(Http2Config.builder().maxConcurrentStreams(256).build())
+                        .addSubProtocolSelector(GrpcProtocolSelector.create(GrpcConfig.builder().enableCompression(false).build()))
+                        .build())
+                .routing(http -> http.get("/v1/fines/{fineId}", (request, response) -> {
+                    Fine answer = fine.toBuilder().setId(request.path().pathParameters().get("fineId")).build();
+                    response.header(HeaderValues.CONTENT_TYPE_JSON);
+                    response.send(print(json, answer));
+                }))
+                .build()
+                .start();
+    }
+
+    private static byte[] print(JsonFormat.Printer json, Fine fine) {
+        try {
+            return json.print(fine).getBytes(StandardCharsets.UTF_8);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
