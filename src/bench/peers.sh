@@ -176,6 +176,7 @@ tasks_part = {"finehero": task_runs("finehero", "tasks_per_second"), "db_schedul
               "floor_end_to_end_with_events": task_runs("floorevents", "jobs_per_second")}
 fh_task_runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, "finehero-*.json")))]
 submit_p99 = median([r["single_submit_p99_ms"] for r in fh_task_runs])
+floor_event_runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, "floorevents-*.json")))]
 rate = lambda name: getfine[name]["median"]["calls_per_second"]
 p99 = lambda name: getfine[name]["median_p99_ms"]
 fh_tasks = tasks_part["finehero"]["median"]["tasks_per_second"]
@@ -244,7 +245,10 @@ result = {
                           "in the same statement"},
     "getfine": getfine,
     "event_loop_client": {"closed_loop": closed, "paced_p99_by_fraction_of_echo_rate": paced},
-    "tasks": tasks_part, "single_submit_task_p99_ms": {"median": submit_p99, "all": [r["single_submit_p99_ms"] for r in fh_task_runs]},
+    "tasks": tasks_part,
+    "single_submit_task_p99_ms": {"median": submit_p99, "all": [r["single_submit_p99_ms"] for r in fh_task_runs],
+                                  "floor_single_insert_with_events_median": median([r["single_insert_p99_ms"] for r in floor_event_runs]),
+                                  "floor_single_insert_with_events_all": [r["single_insert_p99_ms"] for r in floor_event_runs]},
     "ratios": ratios,
     "targets": {"secured_grpc_vs_echo_min": 1.0, "unsecured_grpc_vs_armeria_grpc_min": 0.8,
                 "rest_vs_armeria_rest_min": 1.0, "rest_p99_vs_armeria_rest_p99_max": 1.0,

@@ -127,7 +127,8 @@ public final class TaskThroughputBench {
      * insert to the last job done. With {@code events}, each of the three changes (queued, running, done)
      * also inserts one row per job into an events table in its own statement's transaction, as an engine
      * with a change feed must. Nothing else: no payload, lease, attempt count, owner check or index but
-     * the queue's.
+     * the queue's. Alongside, 200 single-job inserts one after another are timed, the floor under a
+     * single SubmitTask's latency on the same loaded box.
      */
     static void floor(String url, String user, int jobs, int threads, Path out, int claim, boolean events) throws Exception {
         String schema = "bench_floor_queue";
@@ -152,8 +153,10 @@ public final class TaskThroughputBench {
             done = "WITH j AS (" + done + ") INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'done' FROM j RETURNING job_id";
         }
         String insert = queued;
+        String one = queued.replace("generate_series(1, " + BATCH + ")", "generate_series(1, 1)");
         String take = claimed;
         String finish = done;
+        Histogram singles = new Histogram(3);
         AtomicInteger submitted = new AtomicInteger();
         AtomicLong finished = new AtomicLong();
         List<Thread> all = new ArrayList<>();
@@ -170,7 +173,20 @@ public final class TaskThroughputBench {
                 }
             }));
         }
-        int total = (jobs + BATCH - 1) / BATCH * BATCH;
+        // 200 single-job inserts alongside, one after another, as FineHero's benchmark times 200 single SubmitTask calls
+        all.add(Thread.ofPlatform().start(() -> {
+            try (Connection connection = DriverManager.getConnection(url, user, "");
+                 PreparedStatement statement = connection.prepareStatement(one)) {
+                for (int i = 0; i < 200; i++) {
+                    long t0 = System.nanoTime();
+                    statement.executeUpdate();
+                    singles.recordValue(System.nanoTime() - t0);
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        int total = (jobs + BATCH - 1) / BATCH * BATCH + 200;
         for (int t = 0; t < threads; t++) {
             String owner = "w" + t;
             all.add(Thread.ofPlatform().start(() -> {
@@ -215,8 +231,10 @@ public final class TaskThroughputBench {
             statement.execute("DROP SCHEMA " + schema + " CASCADE");
         }
         Files.writeString(out, String.format(Locale.ROOT, "{\"jobs\":%d,\"submitters\":%d,\"insert_batch\":%d,\"threads\":%d,"
-                        + "\"claim\":%d,\"events\":%b,\"seconds\":%.3f,\"jobs_per_second\":%.1f}",
-                finished.get(), SUBMITTERS, BATCH, threads, claim, events, seconds, finished.get() / seconds));
+                        + "\"claim\":%d,\"events\":%b,\"seconds\":%.3f,\"jobs_per_second\":%.1f,"
+                        + "\"single_insert_calls\":%d,\"single_insert_p50_ms\":%.3f,\"single_insert_p99_ms\":%.3f}",
+                finished.get(), SUBMITTERS, BATCH, threads, claim, events, seconds, finished.get() / seconds,
+                singles.getTotalCount(), ms(singles, 50), ms(singles, 99)));
         System.out.printf(Locale.ROOT, "end-to-end SQL floor (insert %d, claim %d, %d threads, events %b): %d jobs in %.2f s = %.0f jobs/s%n",
                 BATCH, claim, threads, events, finished.get(), seconds, finished.get() / seconds);
     }
