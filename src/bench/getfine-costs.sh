@@ -10,13 +10,18 @@
 #                   so a change is measured against what it replaces in the same run
 # and the Redis commands each call cost (INFO commandstats before and after the window; an EVAL and
 # the command its script runs count as two).
-# Writes src/bench/results/getfine-costs.json: every round, the medians, each mode against default.
-# Usage: src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
+# With FINEHERO_BENCH_PROTOCOL=rest the load is REST instead (wrk, 64 connections, GET /v1/fines/{id}).
+# Writes src/bench/results/getfine-costs.json (getfine-costs-rest.json for REST): every round, the
+# medians, each mode against default.
+# Usage: [FINEHERO_BENCH_PROTOCOL=grpc|rest] src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
 finehero_select_jdk
 rounds="${1:-2}" seconds="${2:-10}" warmup="${3:-20}"
+protocol="${FINEHERO_BENCH_PROTOCOL:-grpc}"
+case "$protocol" in grpc) out_name=getfine-costs ;; rest) out_name=getfine-costs-rest ;;
+  *) echo "getfine-costs: FINEHERO_BENCH_PROTOCOL is grpc or rest, not $protocol" >&2; exit 2 ;; esac
 port=18791 schema=bench_getfine_costs
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
@@ -72,9 +77,16 @@ for round in $(seq 1 "$rounds"); do
     fi
     grpc="http://127.0.0.1:$port/finehero.fines.v1.FinesService/GetFine"
     bench_grpc_check "$grpc" "$work/get.bin" "$auth"
-    bench_h2load_grpc warm-up "$grpc" "$work/get.bin" "$warmup" 64 /dev/null "$auth" >/dev/null
-    before="$(redis_calls)"
-    bench_h2load_grpc "$mode" "$grpc" "$work/get.bin" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
+    if [ "$protocol" = rest ]; then
+      rest="http://127.0.0.1:$port/v1/fines/$fine"
+      bench_wrk_get warm-up "$rest" "$warmup" 64 /dev/null "$auth" >/dev/null
+      before="$(redis_calls)"
+      bench_wrk_get "$mode" "$rest" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
+    else
+      bench_h2load_grpc warm-up "$grpc" "$work/get.bin" "$warmup" 64 /dev/null "$auth" >/dev/null
+      before="$(redis_calls)"
+      bench_h2load_grpc "$mode" "$grpc" "$work/get.bin" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
+    fi
     after="$(redis_calls)"
     echo "{\"mode\": \"$mode\", \"round\": $round, \"redis_commands\": $((after - before))}" >>"$work/redis.ndjson"
     tail -n 1 "$work/runs.ndjson"
@@ -82,9 +94,9 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 FINEHERO_BENCH_BASELINE_COMMIT="${FINEHERO_BENCH_BASELINE:+$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")}" \
-  python3 - "$work" "$root/src/bench/results/getfine-costs.json" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rounds" "$seconds" <<'PY'
+  python3 - "$work" "$root/src/bench/results/$out_name.json" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rounds" "$seconds" "$protocol" <<'PY'
 import json, sys, os, statistics, datetime
-work, out, load_start, load_end, rounds, seconds = sys.argv[1:7]
+work, out, load_start, load_end, rounds, seconds, protocol = sys.argv[1:8]
 runs = [json.loads(l) for l in open(os.path.join(work, "runs.ndjson"))]
 redis = [json.loads(l) for l in open(os.path.join(work, "redis.ndjson"))]
 modes = {}
@@ -102,7 +114,8 @@ for mode in summary:
     summary[mode]["vs_default"] = round(summary[mode]["median_calls_per_second"] / base, 3)
 result = {"benchmark": "getfine_costs", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
           "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end},
-          "how": f"secured FineHero on PostgreSQL + Redis, cache-hit GetFine, h2load -c 1 -m 64, {rounds} alternating rounds of {seconds} s after a warm-up per start; Redis commands from INFO commandstats over each window (the whole server's, background work included); INFO commandstats counts an EVAL and each command its script runs, so the version check's one round trip shows as 2",
+          "how": f"secured FineHero on PostgreSQL + Redis, cache-hit GetFine, "
+                 + ("REST, wrk -t 1 -c 64" if protocol == "rest" else "h2load -c 1 -m 64") + f", {rounds} alternating rounds of {seconds} s after a warm-up per start; Redis commands from INFO commandstats over each window (the whole server's, background work included); INFO commandstats counts an EVAL and each command its script runs, so the version check's one round trip shows as 2",
           "baseline_revision": os.environ.get("FINEHERO_BENCH_BASELINE_COMMIT"),
           "modes": summary}
 json.dump(result, open(out, "w"), indent=2)

@@ -3,9 +3,12 @@ package com.finehero.server.platform.rest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.google.protobuf.Message;
@@ -20,13 +23,21 @@ import io.grpc.Metadata;
 
 /**
  * An in-process gRPC server with the very service definitions Helidon's gRPC routing serves,
- * interceptors included, and a channel to it: a REST call made here gets the result, the status and
+ * interceptors included, and channels to it: a REST call made here gets the result, the status and
  * the checks a gRPC call gets.
+ *
+ * <p>Calls are spread over {@link #CHANNELS} channels in turn. An in-process transport starts each of
+ * its streams under one lock, so with every REST call on one channel, concurrent calls queued on that
+ * lock.
  */
 final class InProcessCalls implements AutoCloseable {
 
+    /** Channels to the in-process server; calls take them in turn. */
+    static final int CHANNELS = 4;
+
     private final Server server;
-    private final ManagedChannel channel;
+    private final List<ManagedChannel> channels = new ArrayList<>(CHANNELS);
+    private final AtomicInteger next = new AtomicInteger();
     private final Duration timeout;
     private final Duration streamLifetime;
 
@@ -47,8 +58,11 @@ final class InProcessCalls implements AutoCloseable {
         // on the thread that finished connecting; the in-process server runs a server-streaming method (a
         // watch) on the thread that starts its call, for as long as it streams, so one held watch kept
         // that thread and every call held behind it never started. 30 days turns idle mode off.
-        this.channel = InProcessChannelBuilder.forName(name).directExecutor().idleTimeout(30, TimeUnit.DAYS).build();
-        connect(channel);
+        for (int i = 0; i < CHANNELS; i++) {
+            ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().idleTimeout(30, TimeUnit.DAYS).build();
+            connect(channel);
+            channels.add(channel);
+        }
     }
 
     private static void connect(ManagedChannel channel) {
@@ -67,12 +81,13 @@ final class InProcessCalls implements AutoCloseable {
         MethodDescriptor<Message, Message> method = (MethodDescriptor<Message, Message>) binding.definition().getMethodDescriptor();
         Duration deadline = binding.serverStreaming() && !binding.clientStreaming() ? streamLifetime : timeout;
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        ManagedChannel channel = channels.get(Math.floorMod(next.getAndIncrement(), CHANNELS));
         return new RpcCall(channel, method, options, headers);
     }
 
     @Override
     public void close() {
-        channel.shutdownNow();
+        channels.forEach(ManagedChannel::shutdownNow);
         server.shutdownNow();
     }
 }
