@@ -391,7 +391,7 @@ public final class EventFeed implements AutoCloseable {
     }
 
     /** How many ids a read asks for when {@code missing} are missing: the next of 1, 4, 16, ... up to {@link #MAX_ASKED}. */
-    static int askedLength(int missing) {
+    private static int askedLength(int missing) {
         if (missing == 0) {
             return 0;
         }

@@ -26,9 +26,8 @@ import io.grpc.Metadata;
  * interceptors included, and channels to it: a REST call made here gets the result, the status and
  * the checks a gRPC call gets.
  *
- * <p>Calls are spread over {@link #CHANNELS} channels in turn. An in-process transport starts each of
- * its streams under one lock, so with every REST call on one channel, concurrent calls queued on that
- * lock.
+ * <p>Calls take {@link #CHANNELS} channels in turn: an in-process transport starts each of its streams
+ * under one lock, on which concurrent REST calls over a single channel would queue.
  */
 final class InProcessCalls implements AutoCloseable {
 
