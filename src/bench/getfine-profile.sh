@@ -4,9 +4,10 @@
 # REST (64 connections) and another under h2load over gRPC (one connection, 64 streams), after a warm-up.
 # Writes src/bench/results/getfine-profile.json: per protocol the calls in the window, the CPU samples'
 # top frames grouped into FineHero's own code, Helidon, JSON, protobuf, the JDK and the rest, the hottest
-# methods, and the bytes allocated per call (the sum of jdk.ObjectAllocationSample weights over the
-# window's calls) with the top allocation sites.
-# Usage: src/bench/getfine-profile.sh [seconds=20] [warm-up seconds=40]
+# methods, the bytes allocated per call (from the allocation samples, the heap and the TLAB events) by
+# caller, the top allocation sites and FineHero's own. With FINEHERO_BENCH_BASELINE=<revision>, that
+# revision's server is recorded the same way first, in the same run, as "baseline-rest" and "baseline-grpc".
+# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/getfine-profile.sh [seconds=20] [warm-up seconds=40]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
@@ -25,26 +26,40 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-# exec: the subshell becomes the server's java, so jcmd reaches it by this pid
-(cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
-    FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema FINEHERO_AUTH_ENABLED=true \
-    "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -XX:+FlightRecorder \
-    -jar "$root/server/target/finehero-server.jar" >"$work/server.log" 2>&1) &
-server=$!
-bench_await_ready "$port" || { echo "getfine-profile: the server did not become ready; see $work/server.log" >&2; exit 1; }
+profile() { # $1 window prefix ("" or "baseline-"), $2 server jar: starts it, warms it up, records a REST and a gRPC window
+  psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true
+  # exec: the subshell becomes the server's java, so jcmd reaches it by this pid
+  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
+      FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema FINEHERO_AUTH_ENABLED=true \
+      "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -XX:+FlightRecorder \
+      -jar "$2" >"$work/server.log" 2>&1) &
+  server=$!
+  bench_await_ready "$port" || { echo "getfine-profile: the server did not become ready; see $work/server.log" >&2; exit 1; }
+  local auth fine grpc rest
+  auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
+  fine="$(curl -sf -X POST "http://127.0.0.1:$port/v1/fines" -H "$auth" -H 'Content-Type: application/json' -d '{
+      "citationNumber": "PROFILE-1", "jurisdiction": "LOAD", "violationCode": "L",
+      "amount": {"currencyCode": "USD", "amountMinor": "100"},
+      "issueTime": "2026-01-01T00:00:00Z", "dueTime": "2026-02-01T00:00:00Z"}' | json '["id"]')"
+  bench_grpc_string_request "$work/get.bin" "$fine"
+  grpc="http://127.0.0.1:$port/finehero.fines.v1.FinesService/GetFine" rest="http://127.0.0.1:$port/v1/fines/$fine"
+  bench_grpc_check "$grpc" "$work/get.bin" "$auth"
+  bench_wrk_get warm-up "$rest" "$warmup" 64 /dev/null "$auth" >/dev/null
+  bench_h2load_grpc warm-up "$grpc" "$work/get.bin" "$warmup" 64 /dev/null "$auth" >/dev/null
+  bench_jfr_record "$server" "$work" "${1}rest" bench_wrk_get "${1}rest" "$rest" "$seconds" 64 "$work/runs.ndjson" "$auth"
+  bench_jfr_record "$server" "$work" "${1}grpc" bench_h2load_grpc "${1}grpc" "$grpc" "$work/get.bin" "$seconds" 64 "$work/runs.ndjson" "$auth"
+  kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""
+}
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
-fine="$(curl -sf -X POST "http://127.0.0.1:$port/v1/fines" -H "$auth" -H 'Content-Type: application/json' -d '{
-    "citationNumber": "PROFILE-1", "jurisdiction": "LOAD", "violationCode": "L",
-    "amount": {"currencyCode": "USD", "amountMinor": "100"},
-    "issueTime": "2026-01-01T00:00:00Z", "dueTime": "2026-02-01T00:00:00Z"}' | json '["id"]')"
-bench_grpc_string_request "$work/get.bin" "$fine"
-grpc="http://127.0.0.1:$port/finehero.fines.v1.FinesService/GetFine" rest="http://127.0.0.1:$port/v1/fines/$fine"
-bench_grpc_check "$grpc" "$work/get.bin" "$auth"
-bench_wrk_get warm-up "$rest" "$warmup" 64 /dev/null "$auth" >/dev/null
-bench_h2load_grpc warm-up "$grpc" "$work/get.bin" "$warmup" 64 /dev/null "$auth" >/dev/null
-bench_jfr_record "$server" "$work" rest bench_wrk_get rest "$rest" "$seconds" 64 "$work/runs.ndjson" "$auth"
-bench_jfr_record "$server" "$work" grpc bench_h2load_grpc grpc "$grpc" "$work/get.bin" "$seconds" 64 "$work/runs.ndjson" "$auth"
+windows=()
+method="secured FineHero on PostgreSQL + Redis, cache-hit GetFine; JFR settings=profile (CPU sample every 10 ms, allocation samples) with an event per new TLAB, started by jcmd after a warm-up, one window under wrk -c 64 (REST) and one under h2load -c 1 -m 64 (gRPC); bytes per call = allocation over the window's calls (from the allocation samples' weights, from the heap between collections, and from the TLAB events, whose total is exact), by caller = the category of the first frame outside the JDK"
+if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
+  profile baseline- "$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
+  windows+=(baseline-rest baseline-grpc)
+  method="$method; baseline = revision $(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE") recorded first in the same run"
+fi
+profile "" "$root/server/target/finehero-server.jar"
+windows+=(rest grpc)
 python3 "$root/src/bench/jfr-summary.py" "$work" "$root/src/bench/results/getfine-profile.json" getfine_profile \
-    "secured FineHero on PostgreSQL + Redis, cache-hit GetFine; JFR settings=profile (CPU sample every 10 ms, allocation samples) started by jcmd after a warm-up, one window under wrk -c 64 (REST) and one under h2load -c 1 -m 64 (gRPC); bytes per call = sum of jdk.ObjectAllocationSample weights / calls in the window (the JDK's estimate of all allocation, including the load-independent background), by caller = the category of the first frame outside the JDK" \
-    "$work/runs.ndjson" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" rest grpc
+    "$method; head = $(git -C "$root" rev-parse HEAD)" \
+    "$work/runs.ndjson" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "${windows[@]}"

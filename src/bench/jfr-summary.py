@@ -6,7 +6,8 @@ hot-methods) and the line of runs.ndjson with that "name", whose "calls" divides
 Per window: the CPU samples' top frames grouped into FineHero's own code, Helidon, JSON, protobuf,
 grpc-java, the JDBC driver and the rest (and again with JDK frames charged to the first library frame
 that called them), the hottest methods, the bytes allocated per call with the same grouping, and the
-top allocation sites.
+top allocation sites; estimated from the allocation samples, from the heap between collections, and
+from the TLAB events (with FineHero's own allocation sites).
 """
 import collections
 import datetime
@@ -68,6 +69,18 @@ def window(work, name, load):
         site = next((frame_name(f) for f in frames if not frame_name(f).startswith(("java.", "jdk.", "sun."))),
                     frame_name(frames[0]) if frames else "?")
         sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + site] += w
+    # third estimate, from every new TLAB and every allocation outside one: each TLAB's bytes are charged
+    # to the allocation that asked for it, a sample proportional to bytes, and the total is exact
+    tlab, tlab_by_caller, finehero_sites = 0, collections.Counter(), collections.Counter()
+    for e in (e for e in events if e["type"] in ("jdk.ObjectAllocationInNewTLAB", "jdk.ObjectAllocationOutsideTLAB")):
+        w = e["values"]["tlabSize"] if e["type"] == "jdk.ObjectAllocationInNewTLAB" else e["values"]["allocationSize"]
+        tlab += w
+        frames = frames_of(e)
+        caller = caller_category(frames)
+        tlab_by_caller[caller] += w
+        if caller == "finehero":
+            site = next(frame_name(f) for f in frames if frame_name(f).startswith("com.finehero."))
+            finehero_sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + site] += w
     calls = load["calls"]
     # second estimate from the heap itself: what each collection found used, less what the previous one left
     by_gc = {}
@@ -86,6 +99,9 @@ def window(work, name, load):
         "allocated_bytes_per_call_from_heap_between_collections": round(heap_allocated / calls) if calls and len(ids) > 1 else None,
         "collections_in_window": len(ids),
         "top_allocation_sites": [{"site": s, "share": round(w / max(1, weight), 3)} for s, w in sites.most_common(12)],
+        "allocated_bytes_per_call_from_tlabs": round(tlab / calls) if calls and tlab else None,
+        "allocated_bytes_per_call_from_tlabs_by_caller_category": {c: round(w / calls) for c, w in tlab_by_caller.most_common()} if calls and tlab else None,
+        "finehero_allocation_sites_from_tlabs": [{"site": s, "bytes_per_call": round(w / calls)} for s, w in finehero_sites.most_common(15)] if calls else None,
         "jfr_view_hot_methods": open(os.path.join(work, name + ".hot.txt")).read().splitlines()[:30],
     }
 
@@ -100,6 +116,9 @@ def main(work, out, benchmark, method, runs_file, load_start, load_end, *names):
     for name, p in profile.items():
         print(name, p["load"].get("calls_per_second"), "calls/s;", p["allocated_bytes_per_call"], "B/call (heap:",
               p["allocated_bytes_per_call_from_heap_between_collections"], ");", p["allocated_bytes_per_call_by_caller_category"])
+        print("   from TLABs:", p["allocated_bytes_per_call_from_tlabs"], "B/call;", p["allocated_bytes_per_call_from_tlabs_by_caller_category"])
+        for a in (p["finehero_allocation_sites_from_tlabs"] or [])[:8]:
+            print("   finehero alloc", a["bytes_per_call"], a["site"])
         print("   cpu self:", p["self_time_share_by_category"], "charged to caller:", p["self_time_share_jdk_charged_to_caller"])
         for m in p["hottest_methods_self"][:10]:
             print("   ", m["share"], m["method"])

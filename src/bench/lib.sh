@@ -184,16 +184,21 @@ bench_start_tasks_server() {
   server=$!
 }
 
-# Records one JFR window (settings=profile) of a running server while a load command runs, then writes
-# work/<name>.json (its CPU, allocation and heap events) and work/<name>.hot.txt for jfr-summary.py.
+# Records one JFR window (settings=profile, plus an event per new TLAB and per allocation outside one)
+# of a running server while a load command runs, then writes work/<name>.json (its CPU, allocation and
+# heap events) and work/<name>.hot.txt for jfr-summary.py.
 # The server's JVM needs -XX:+FlightRecorder; pid is the java process itself (start it with exec).
 # Usage: bench_jfr_record pid work name command [args ...]
 bench_jfr_record() {
   local pid="$1" work="$2" name="$3"; shift 3
-  "$JAVA_HOME/bin/jcmd" "$pid" JFR.start name="$name" settings=profile filename="$work/$name.jfr" >/dev/null
+  [ -f "$work/profile-tlabs.jfc" ] || "$JAVA_HOME/bin/jfr" configure --input profile --output "$work/profile-tlabs.jfc" \
+      jdk.ObjectAllocationInNewTLAB#enabled=true jdk.ObjectAllocationInNewTLAB#stackTrace=true \
+      jdk.ObjectAllocationOutsideTLAB#enabled=true jdk.ObjectAllocationOutsideTLAB#stackTrace=true >/dev/null
+  "$JAVA_HOME/bin/jcmd" "$pid" JFR.start name="$name" settings="$work/profile-tlabs.jfc" filename="$work/$name.jfr" >/dev/null
   "$@"
   "$JAVA_HOME/bin/jcmd" "$pid" JFR.stop name="$name" >/dev/null
-  "$JAVA_HOME/bin/jfr" print --json --stack-depth 64 --events jdk.ExecutionSample,jdk.ObjectAllocationSample,jdk.GCHeapSummary \
+  "$JAVA_HOME/bin/jfr" print --json --stack-depth 64 \
+      --events jdk.ExecutionSample,jdk.ObjectAllocationSample,jdk.ObjectAllocationInNewTLAB,jdk.ObjectAllocationOutsideTLAB,jdk.GCHeapSummary \
       "$work/$name.jfr" >"$work/$name.json"
   "$JAVA_HOME/bin/jfr" view --width 220 hot-methods "$work/$name.jfr" >"$work/$name.hot.txt" 2>&1 || true
 }
