@@ -29,12 +29,15 @@ public final class PathTemplate {
     private final List<Segment> segments;
     private final String verb;
     private final List<String> variables;
+    /** Whether a segment is {@code **}: only then can a path of another length match, and matching backtracks. */
+    private final boolean multi;
 
     private PathTemplate(String template, List<Segment> segments, String verb, List<String> variables) {
         this.template = template;
         this.segments = List.copyOf(segments);
         this.verb = verb;
         this.variables = List.copyOf(variables);
+        this.multi = segments.stream().anyMatch(segment -> segment.kind() == Segment.Kind.MULTI);
     }
 
     public static PathTemplate parse(String template) {
@@ -95,24 +98,60 @@ public final class PathTemplate {
 
     /** The captured variables, field path to value, if {@code path} (no query string) matches. */
     Optional<Map<String, String>> match(String path) {
-        if (!path.startsWith("/")) {
-            return Optional.empty();
-        }
-        String rest = path.substring(1);
+        return path.startsWith("/") ? Optional.ofNullable(match(path, segmentsOf(path))) : Optional.empty();
+    }
+
+    /**
+     * A path's segments after its leading '/', split once for all the templates a request is tried
+     * against; {@code path} starts with '/'.
+     */
+    static String[] segmentsOf(String path) {
+        return path.length() == 1 ? new String[0] : path.substring(1).split("/", -1);
+    }
+
+    /**
+     * As {@link #match(String)} for a path starting with '/' whose {@link #segmentsOf segments} are
+     * given: the captured variables, or null. A template is tried against every request until one
+     * matches, so one that does not match allocates nothing.
+     */
+    Map<String, String> match(String path, String[] parts) {
         if (!verb.isEmpty()) {
-            if (!rest.endsWith(":" + verb)) {
-                return Optional.empty();
+            int colon = path.length() - verb.length() - 1;
+            if (colon < 1 || path.charAt(colon) != ':' || !path.endsWith(verb)) {
+                return null;
             }
-            rest = rest.substring(0, rest.length() - verb.length() - 1);
+            parts = segmentsOf(path.substring(0, colon));
         }
-        String[] parts = rest.isEmpty() ? new String[0] : rest.split("/", -1);
-        Map<String, List<String>> captured = new LinkedHashMap<>();
-        if (!matchFrom(0, parts, 0, captured)) {
-            return Optional.empty();
+        if (multi) {
+            Map<String, List<String>> captured = new LinkedHashMap<>();
+            if (!matchFrom(0, parts, 0, captured)) {
+                return null;
+            }
+            Map<String, String> values = new LinkedHashMap<>();
+            captured.forEach((field, raw) -> values.put(field, String.join("/", raw)));
+            return values;
+        }
+        if (parts.length != segments.size()) {
+            return null;
+        }
+        for (int i = 0; i < parts.length; i++) {
+            Segment segment = segments.get(i);
+            if (segment.kind() == Segment.Kind.LITERAL ? !parts[i].equals(segment.literal()) : parts[i].isEmpty()) {
+                return null;
+            }
+        }
+        if (variables.isEmpty()) {
+            return Map.of();
         }
         Map<String, String> values = new LinkedHashMap<>();
-        captured.forEach((field, raw) -> values.put(field, String.join("/", raw)));
-        return Optional.of(values);
+        for (int i = 0; i < parts.length; i++) {
+            Segment segment = segments.get(i);
+            if (segment.variable() != null) {
+                String value = segment.kind() == Segment.Kind.LITERAL ? parts[i] : decode(parts[i]);
+                values.merge(segment.variable(), value, (before, next) -> before + "/" + next);
+            }
+        }
+        return values;
     }
 
     private boolean matchFrom(int s, String[] parts, int p, Map<String, List<String>> captured) {

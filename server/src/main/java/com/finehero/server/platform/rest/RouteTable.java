@@ -47,23 +47,34 @@ final class RouteTable {
     }
 
     Match match(String method, String path) {
-        Set<String> allowed = new LinkedHashSet<>();
+        if (!path.startsWith("/")) {
+            throw notFound(method, path);
+        }
+        String[] parts = PathTemplate.segmentsOf(path);
+        Set<String> allowed = null;
         for (HttpBinding binding : bindings) {
-            Optional<Map<String, String>> variables = binding.path().match(path);
-            if (variables.isEmpty()) {
+            Map<String, String> variables = binding.path().match(path, parts);
+            if (variables == null) {
                 continue;
             }
             if (binding.httpMethod().equals(method)) {
-                return new Match(binding, variables.get());
+                return new Match(binding, variables);
+            }
+            if (allowed == null) {
+                allowed = new LinkedHashSet<>();
             }
             allowed.add(binding.httpMethod());
         }
-        if (!allowed.isEmpty()) {
+        if (allowed != null) {
             throw new RestRequestException(405, new FineHeroException.InvalidArgument("METHOD_NOT_ALLOWED",
                     method + " is not allowed on " + path + "; allowed: " + String.join(", ", allowed), List.of()),
                     Map.of("Allow", String.join(", ", allowed)));
         }
-        throw new RestRequestException(404, new FineHeroException.NotFound("ROUTE_NOT_FOUND",
+        throw notFound(method, path);
+    }
+
+    private static RestRequestException notFound(String method, String path) {
+        return new RestRequestException(404, new FineHeroException.NotFound("ROUTE_NOT_FOUND",
                 "no API route matches " + method + " " + path));
     }
 }
