@@ -1,6 +1,7 @@
 package com.finehero.server.platform.cache;
 
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A named part of the cache holding versioned byte values. A value is written only if it is newer
@@ -14,6 +15,17 @@ public interface CacheRegion {
 
     /** The value, or empty on a miss, a tombstone or a failure. */
     Optional<byte[]> get(String key);
+
+    /**
+     * The value as {@code decoder} reads it, or empty as for {@link #get}. A region may keep what the
+     * decoder made beside its copy of the value and hand the same object to later reads of that value
+     * with the same decoder, so a decoder must make immutable objects (protobuf messages are) and should
+     * be one instance, not a new lambda per call. A decoder that cannot read a value throws
+     * {@link IllegalArgumentException}, which reaches the caller.
+     */
+    default <T> Optional<T> get(String key, Function<byte[], T> decoder) {
+        return get(key).map(decoder);
+    }
 
     /**
      * Like {@link #get} but not counted in the statistics: a loader looks once more before going to the

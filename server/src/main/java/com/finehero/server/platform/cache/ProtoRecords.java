@@ -2,6 +2,7 @@ package com.finehero.server.platform.cache;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
 
@@ -10,7 +11,8 @@ import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
 
 /**
- * Versioned protobuf records read through a {@link CacheRegion}: a hit is parsed; concurrent misses
+ * Versioned protobuf records read through a {@link CacheRegion}: a hit is parsed (or handed out as the
+ * region last parsed it); concurrent misses
  * for one key share one load, whose winner looks once more before going to the database; a loaded
  * or written record is stored with its version so an older one never replaces it.
  */
@@ -20,6 +22,8 @@ public final class ProtoRecords<T extends Message> {
     private final Parser<T> parser;
     private final ToLongFunction<T> version;
     private final SingleFlight<Optional<T>> loads = new SingleFlight<>();
+    /** One instance, so a region that keeps decoded values recognises its own. */
+    private final Function<byte[], T> decoder = this::decode;
 
     public ProtoRecords(CacheRegion cache, Parser<T> parser, ToLongFunction<T> version) {
         this.cache = Objects.requireNonNull(cache, "cache");
@@ -28,7 +32,13 @@ public final class ProtoRecords<T extends Message> {
     }
 
     public Optional<T> find(String key, Supplier<Optional<T>> loader) {
-        Optional<T> cached = parse(key, cache.get(key));
+        Optional<T> cached;
+        try {
+            cached = cache.get(key, decoder);
+        } catch (IllegalArgumentException unreadable) {
+            cache.invalidate(key); // e.g. written by another version: load afresh
+            cached = Optional.empty();
+        }
         if (cached.isPresent()) {
             return cached;
         }
@@ -49,6 +59,14 @@ public final class ProtoRecords<T extends Message> {
     public T remember(String key, T record) {
         cache.putIfNewer(key, version.applyAsLong(record), record.toByteArray());
         return record;
+    }
+
+    private T decode(byte[] bytes) {
+        try {
+            return parser.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("unreadable " + e.getMessage(), e);
+        }
     }
 
     private Optional<T> parse(String key, Optional<byte[]> bytes) {

@@ -3,9 +3,11 @@ package com.finehero.server.platform.cache;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
@@ -70,60 +72,74 @@ final class RedisCacheRegion implements CacheRegion {
 
     @Override
     public Optional<byte[]> get(String key) {
-        Optional<byte[]> value = lookup(key);
-        if (value.isPresent()) {
-            stats.hit();
-        } else {
-            stats.miss();
-        }
-        return value;
+        Near copy = counted(lookup(key));
+        return copy == null ? Optional.empty() : Optional.of(copy.value.clone());
+    }
+
+    @Override
+    public <T> Optional<T> get(String key, Function<byte[], T> decoder) {
+        Near copy = counted(lookup(key));
+        return copy == null ? Optional.empty() : Optional.of(copy.decoded(decoder));
     }
 
     @Override
     public Optional<byte[]> peek(String key) {
-        return lookup(key);
+        Near copy = lookup(key);
+        return copy == null ? Optional.empty() : Optional.of(copy.value.clone());
     }
 
-    private Optional<byte[]> lookup(String key) {
+    private Near counted(Near copy) {
+        if (copy != null) {
+            stats.hit();
+        } else {
+            stats.miss();
+        }
+        return copy;
+    }
+
+    /** The near copy to serve, confirmed or fetched; null on a miss, a tombstone or a failure. */
+    private Near lookup(String key) {
         Optional<RedissonClient> client = redis.available();
         if (client.isEmpty() || owed.owes(key)) {
-            return Optional.empty();
+            return null;
         }
         try {
             Near copy = near.getIfPresent(key);
             if (copy != null) {
                 long now = clock.millis();
-                if (copy.confirmedAt() != UNCONFIRMED && now - copy.confirmedAt() < trustedForMillis) {
-                    return Optional.of(Versioned.value(copy.stored()));
+                long confirmedAt = copy.confirmedAt;
+                if (confirmedAt != UNCONFIRMED && now - confirmedAt < trustedForMillis) {
+                    return copy;
                 }
-                byte[] current = redis.awaitRead(versionChecks.versionOf(redisKey(key)));
-                if (current != null && current.length == Versioned.PREFIX
-                        && Versioned.version(copy.stored()).equals(Versioned.version(current))) {
-                    // only this copy: a write on this instance since the check has dropped it, and must stay dropped
-                    near.asMap().replace(key, copy, new Near(copy.stored(), now));
-                    return Optional.of(Versioned.value(copy.stored()));
+                byte[] current = redis.awaitRead(versionChecks.versionOf(copy.redisKey));
+                if (current != null && current.length == Versioned.PREFIX && copy.hasVersion(current)) {
+                    // a write on this instance since the check has dropped this copy from the map, and a
+                    // copy no longer mapped is never served again, so marking it confirmed cannot revive it
+                    copy.confirmedAt = now;
+                    return copy;
                 }
                 near.asMap().remove(key, copy);
             }
-            byte[] stored = redis.awaitRead(client.get().<byte[]>getBucket(redisKey(key), ByteArrayCodec.INSTANCE).getAsync());
+            String redisKey = redisKey(key);
+            byte[] stored = redis.awaitRead(client.get().<byte[]>getBucket(redisKey, ByteArrayCodec.INSTANCE).getAsync());
             if (stored == null || Versioned.isTombstone(stored)) {
-                return Optional.empty();
+                return null;
             }
             // kept unconfirmed: a write on this instance may have dropped the key between the GET and here,
             // so this copy is trusted only once a later read has confirmed it
-            near.put(key, new Near(stored, UNCONFIRMED));
-            return Optional.of(Versioned.value(stored));
+            Near fetched = new Near(redisKey, stored);
+            near.put(key, fetched);
+            return fetched;
         } catch (RedisConnector.ReadTimeout e) {
             // served from the database; Redis is not marked down, so this instance's writes keep reaching it
             stats.error();
-            return Optional.empty();
+            return null;
         } catch (RuntimeException e) {
             stats.error();
             redis.failed(e);
-            return Optional.empty();
+            return null;
         }
     }
-
 
     @Override
     public void putIfNewer(String key, long version, byte[] value) {
@@ -156,7 +172,40 @@ final class RedisCacheRegion implements CacheRegion {
         return redis.key(name, key);
     }
 
-    /** A stored entry (version prefix and value) and when Redis last said it was current. */
-    private record Near(byte[] stored, long confirmedAt) {
+    /**
+     * A stored entry, split into its version prefix and value once when fetched, with when Redis last
+     * said it was current, and the last decoding of its value (a hit hands that out again rather than
+     * decoding the same bytes anew).
+     */
+    private static final class Near {
+        final String redisKey;
+        final byte[] version;
+        final byte[] value;
+        volatile long confirmedAt = UNCONFIRMED;
+        private volatile Decoded decoded;
+
+        Near(String redisKey, byte[] stored) {
+            this.redisKey = redisKey;
+            this.version = Arrays.copyOf(stored, Versioned.PREFIX);
+            this.value = Versioned.value(stored);
+        }
+
+        boolean hasVersion(byte[] prefix) {
+            return Arrays.equals(version, 0, Versioned.PREFIX, prefix, 0, Versioned.PREFIX);
+        }
+
+        @SuppressWarnings("unchecked")
+        <T> T decoded(Function<byte[], T> decoder) {
+            Decoded last = decoded;
+            if (last != null && last.decoder() == decoder) {
+                return (T) last.value();
+            }
+            T value = decoder.apply(this.value);
+            decoded = new Decoded(decoder, value);
+            return value;
+        }
+    }
+
+    private record Decoded(Function<byte[], ?> decoder, Object value) {
     }
 }

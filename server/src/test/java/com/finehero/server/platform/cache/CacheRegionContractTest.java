@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.function.Function;
 
 import com.finehero.server.testing.Backend;
 import org.junit.jupiter.api.AfterEach;
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Both region kinds keep the newest version and honour tombstones; Redis for real, never mocked. */
 class CacheRegionContractTest {
@@ -48,6 +50,35 @@ class CacheRegionContractTest {
             region().markDeleted("k");
             region().putIfNewer("k", 3, bytes("late"));
             assertThat(region().get("k")).isEmpty();
+        }
+
+        @Test
+        void aDecodedReadAnswersWhatAByteReadAnswersAndCountsAlike() {
+            Function<byte[], String> decoder = Contract::text;
+            assertThat(region().get("k", decoder)).isEmpty();
+            region().putIfNewer("k", 1, bytes("v1"));
+            assertThat(region().get("k", decoder)).hasValue("v1");
+            assertThat(region().get("k", decoder)).hasValue("v1");
+            region().putIfNewer("k", 2, bytes("v2"));
+            assertThat(region().get("k", decoder)).hasValue("v2");
+            region().markDeleted("k");
+            assertThat(region().get("k", decoder)).isEmpty();
+            assertThat(region().stats().hits()).isEqualTo(3);
+            assertThat(region().stats().misses()).isEqualTo(2);
+        }
+
+        @Test
+        void aDecoderThatCannotReadAValueFailsTheRead() {
+            region().putIfNewer("k", 1, bytes("v1"));
+            Function<byte[], String> refusing = value -> {
+                throw new IllegalArgumentException("unreadable");
+            };
+            assertThatThrownBy(() -> region().get("k", refusing)).isInstanceOf(IllegalArgumentException.class);
+            assertThat(region().get("k", Contract::text)).hasValue("v1"); // the entry itself is untouched
+        }
+
+        static String text(byte[] value) {
+            return new String(value, StandardCharsets.UTF_8);
         }
 
         @Test
@@ -94,6 +125,28 @@ class CacheRegionContractTest {
             assertThat(region.get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v2")));
             other.markDeleted("k");
             assertThat(region.get("k")).isEmpty();
+        }
+
+        @Test
+        void aConfirmedNearCopyHandsOutItsDecodedValueAgainUntilAnotherInstanceWrites() {
+            RedisCacheRegion other = new RedisCacheRegion("test", Duration.ofMinutes(1), connector, 100, Duration.ZERO, java.time.Clock.systemUTC());
+            Function<byte[], String> decoder = value -> new String(value, StandardCharsets.UTF_8); // a new String each time it runs
+            region.putIfNewer("k", 1, bytes("v1"));
+            String first = region.get("k", decoder).orElseThrow();
+            assertThat(region.get("k", decoder)).hasValueSatisfying(v -> assertThat(v).isSameAs(first)); // confirmed, not decoded again
+            assertThat(region.get("k", Contract::text)).hasValueSatisfying(v -> assertThat(v).isNotSameAs(first).isEqualTo("v1"));
+            other.putIfNewer("k", 2, bytes("v2"));
+            assertThat(region.get("k", decoder)).hasValue("v2");
+            other.markDeleted("k");
+            assertThat(region.get("k", decoder)).isEmpty();
+        }
+
+        @Test
+        void aByteReadHandsOutACopyTheCallerMayChange() {
+            region.putIfNewer("k", 1, bytes("v1"));
+            region.get("k").orElseThrow()[0] = 'x';
+            region.get("k").orElseThrow()[0] = 'x'; // from the near copy
+            assertThat(region.get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v1")));
         }
 
         @AfterEach
