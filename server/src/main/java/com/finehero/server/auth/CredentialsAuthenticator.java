@@ -1,6 +1,5 @@
 package com.finehero.server.auth;
 
-import java.util.Locale;
 import java.util.Objects;
 
 import com.finehero.server.platform.errors.FineHeroException;
@@ -37,8 +36,9 @@ final class CredentialsAuthenticator implements Authenticator {
         if (authorization != null && apiKey != null) {
             throw new FineHeroException.Unauthenticated("CREDENTIALS_AMBIGUOUS", "send an access token or an API key, not both");
         }
-        if (authorization != null && isBearer(authorization) && ApiKeys.looksLikeKey(bearerValue(authorization))) {
-            apiKey = bearerValue(authorization);
+        String bearer = authorization != null && isBearer(authorization) ? bearerValue(authorization) : null;
+        if (bearer != null && ApiKeys.looksLikeKey(bearer)) {
+            apiKey = bearer;
         }
         if (apiKey != null) {
             ApiKeys.Verified verified = apiKeys.verify(apiKey.strip());
@@ -48,11 +48,11 @@ final class CredentialsAuthenticator implements Authenticator {
                     key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null,
                     verified.scope());
         }
-        if (!isBearer(authorization)) {
+        if (bearer == null) {
             throw new FineHeroException.Unauthenticated("AUTHORIZATION_MALFORMED",
                     "the authorization header must be 'Bearer <access token or API key>'");
         }
-        AccessTokens.Claims claims = tokens.verify(bearerValue(authorization));
+        AccessTokens.Claims claims = tokens.verify(bearer);
         if (revocations.isRevoked(claims.tokenId(), claims.subject(), claims.issuedAt())) {
             throw new FineHeroException.Unauthenticated("TOKEN_REVOKED", "the access token has been revoked: log in again");
         }
@@ -61,8 +61,7 @@ final class CredentialsAuthenticator implements Authenticator {
     }
 
     private static boolean isBearer(String authorization) {
-        return authorization.length() > BEARER.length()
-                && authorization.substring(0, BEARER.length()).toLowerCase(Locale.ROOT).equals(BEARER);
+        return authorization.length() > BEARER.length() && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
     }
 
     private static String bearerValue(String authorization) {

@@ -30,6 +30,14 @@ public interface RateLimiter {
 
     Decision tryTake(String bucket, long perMinute);
 
+    /** A bucket as the limiters keep it: its name and its size, a bucket per pair. */
+    record BucketKey(String bucket, long perMinute) {
+        /** The bucket's name outside this process, e.g. in Redis. */
+        String name() {
+            return bucket + "/" + perMinute;
+        }
+    }
+
     static BucketConfiguration perMinute(long tokens) {
         return BucketConfiguration.builder()
                 .addLimit(limit -> limit.capacity(tokens).refillGreedy(tokens, Duration.ofMinutes(1)))
@@ -54,7 +62,7 @@ public interface RateLimiter {
     /** Buckets in this process only: the embedded mode's limiter, and the fallback while Redis is away. */
     final class Local implements RateLimiter {
         private final Clock clock;
-        private final Cache<String, Bucket> buckets = LocalCaches.builder()
+        private final Cache<BucketKey, Bucket> buckets = LocalCaches.builder()
                 .expireAfterAccess(Duration.ofMinutes(2))
                 .maximumSize(100_000)
                 .build();
@@ -65,10 +73,14 @@ public interface RateLimiter {
 
         @Override
         public Decision tryTake(String bucket, long perMinute) {
-            Bucket tokens = buckets.get(bucket + "/" + perMinute, k -> Bucket.builder()
-                    .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                    .withCustomTimePrecision(timeMeter(clock))
-                    .build());
+            BucketKey key = new BucketKey(bucket, perMinute);
+            Bucket tokens = buckets.getIfPresent(key); // a hit makes no lambda
+            if (tokens == null) {
+                tokens = buckets.get(key, k -> Bucket.builder()
+                        .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)))
+                        .withCustomTimePrecision(timeMeter(clock))
+                        .build());
+            }
             return Decision.of(tokens.tryConsumeAndReturnRemaining(1));
         }
     }

@@ -43,7 +43,7 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
     private final RateLimiter fallback;
     private final Clock clock;
     private final Duration syncEvery;
-    private final Cache<String, SharedBucket> buckets = LocalCaches.builder()
+    private final Cache<RateLimiter.BucketKey, SharedBucket> buckets = LocalCaches.builder()
             .expireAfterAccess(Duration.ofMinutes(2))
             .maximumSize(100_000)
             .build();
@@ -66,9 +66,13 @@ public final class RedisRateLimiter implements RateLimiter, AutoCloseable {
             return fallback.tryTake(bucket, perMinute);
         }
         try {
-            SharedBucket shared = buckets.get(bucket + "/" + perMinute, name -> new SharedBucket(proxies(client.get()).builder()
-                    .withOptimization(new ManuallySyncingOptimization(NopeOptimizationListener.INSTANCE, RateLimiter.timeMeter(clock)))
-                    .build(redis.key("ratelimit", name), () -> RateLimiter.perMinute(perMinute)), unsynchronized(perMinute), clock.millis()));
+            BucketKey key = new BucketKey(bucket, perMinute);
+            SharedBucket shared = buckets.getIfPresent(key); // a hit makes no lambda
+            if (shared == null) {
+                shared = buckets.get(key, k -> new SharedBucket(proxies(client.get()).builder()
+                        .withOptimization(new ManuallySyncingOptimization(NopeOptimizationListener.INSTANCE, RateLimiter.timeMeter(clock)))
+                        .build(redis.key("ratelimit", k.name()), () -> RateLimiter.perMinute(perMinute)), unsynchronized(perMinute), clock.millis()));
+            }
             ConsumptionProbe probe = shared.bucket.tryConsumeAndReturnRemaining(1);
             if (probe.isConsumed() && shared.taken(clock.millis(), syncEvery.toMillis())) {
                 settleLater(shared);
