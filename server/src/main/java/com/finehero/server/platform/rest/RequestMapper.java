@@ -59,6 +59,9 @@ final class RequestMapper {
     Message build(HttpBinding binding, Message.Builder builder, JsonElement bodyJson,
                   Map<String, String> pathValues, Map<String, List<String>> query) {
         Descriptors.Descriptor type = builder.getDescriptorForType();
+        if (binding.body().isEmpty() && query.isEmpty() && setStringsDirectly(builder, type, pathValues)) {
+            return builder.build();
+        }
         JsonObject root;
         if (binding.body().equals("*")) {
             if (!bodyJson.isJsonObject()) {
@@ -90,6 +93,23 @@ final class RequestMapper {
                     : RestRequestException.badRequest(field, problem);
         }
         return builder.build();
+    }
+
+    /**
+     * Sets path variables that each name a singular top-level string field straight on the builder, as
+     * JsonFormat would from the tree (a JSON string is taken as it is); false, having set nothing, when
+     * any of them is not such a field and must go through the tree. Most reads ({@code GET
+     * /v1/fines/{fine_id}}) are answered so, without building, printing and parsing JSON.
+     */
+    private static boolean setStringsDirectly(Message.Builder builder, Descriptors.Descriptor type, Map<String, String> pathValues) {
+        for (String name : pathValues.keySet()) {
+            FieldDescriptor field = type.findFieldByName(name);
+            if (field == null || field.isRepeated() || field.getJavaType() != FieldDescriptor.JavaType.STRING) {
+                return false;
+            }
+        }
+        pathValues.forEach((name, value) -> builder.setField(type.findFieldByName(name), value));
+        return true;
     }
 
     /** A request from one JSON object alone, e.g. a WebSocket subscribe message's. */

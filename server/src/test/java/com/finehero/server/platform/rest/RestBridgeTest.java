@@ -140,6 +140,12 @@ class RestBridgeTest {
         }
 
         @Test
+        void aPathAloneSetsItsStringFieldsAsTheJsonMappingWould() {
+            assertThat(echo(get("/v1/echo/a%20b%2F%C3%A9"))).isEqualTo(EchoMessage.newBuilder().setId("a b/\u00e9").build());
+            assertThat(echo(get("/v1/files/x/%E2%82%AC+1"))).isEqualTo(EchoMessage.newBuilder().setPath("x/\u20ac+1").build());
+        }
+
+        @Test
         void doubleStarCapturesSlashes() {
             assertThat(echo(get("/v1/files/a/b/c.txt")).getPath()).isEqualTo("a/b/c.txt");
         }
