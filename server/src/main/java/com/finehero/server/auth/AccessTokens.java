@@ -95,13 +95,25 @@ final class AccessTokens {
 
     /** The token's claims if it is valid now; otherwise UNAUTHENTICATED, saying no more than a client can act on. */
     Claims verify(String token) {
-        if (token.length() > MAX_TOKEN_CHARS) {
+        return verify(token, 0);
+    }
+
+    /**
+     * As {@link #verify(String)} for the token {@code text} holds from {@code from} on, surrounding
+     * whitespace aside (an authorization header after its scheme). A token verified before is found by
+     * the whole text, so a call's header is not copied to find it.
+     */
+    Claims verify(String text, int from) {
+        if (text.length() - from > MAX_TOKEN_CHARS) {
             throw invalid();
         }
-        Claims claims = verified.get(token, this::check);
+        Claims claims = verified.getIfPresent(text);
+        if (claims == null) {
+            claims = verified.get(text, t -> check(t.substring(from).strip()));
+        }
         Instant now = clock.instant();
         if (!now.isBefore(claims.expiresAt().plus(LEEWAY))) {
-            verified.invalidate(token);
+            verified.invalidate(text);
             throw new FineHeroException.Unauthenticated("TOKEN_EXPIRED", "the access token has expired: refresh it or log in again");
         }
         if (now.plus(LEEWAY).isBefore(claims.issuedAt())) {

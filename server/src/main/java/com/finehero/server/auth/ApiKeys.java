@@ -70,7 +70,12 @@ final class ApiKeys {
 
     /** Whether {@code value} has an API key's shape (access tokens, being JWTs, never start with the scheme). */
     static boolean looksLikeKey(String value) {
-        return value.startsWith(SCHEME);
+        return looksLikeKey(value, 0);
+    }
+
+    /** Whether what {@code text} holds from {@code from} on looks like a key. */
+    static boolean looksLikeKey(String text, int from) {
+        return text.startsWith(SCHEME, from);
     }
 
     /** The key's record and effective roles if {@code secret} is a live key; otherwise UNAUTHENTICATED. */

@@ -36,9 +36,9 @@ final class CredentialsAuthenticator implements Authenticator {
         if (authorization != null && apiKey != null) {
             throw new FineHeroException.Unauthenticated("CREDENTIALS_AMBIGUOUS", "send an access token or an API key, not both");
         }
-        String bearer = authorization != null && isBearer(authorization) ? bearerValue(authorization) : null;
-        if (bearer != null && ApiKeys.looksLikeKey(bearer)) {
-            apiKey = bearer;
+        int bearerAt = authorization != null && isBearer(authorization) ? bearerStart(authorization) : -1;
+        if (bearerAt >= 0 && ApiKeys.looksLikeKey(authorization, bearerAt)) {
+            apiKey = authorization.substring(bearerAt);
         }
         if (apiKey != null) {
             ApiKeys.Verified verified = apiKeys.verify(apiKey.strip());
@@ -48,11 +48,11 @@ final class CredentialsAuthenticator implements Authenticator {
                     key.key().hasExpireTime() ? com.finehero.server.platform.db.Times.toInstant(key.key().getExpireTime()) : null,
                     verified.scope());
         }
-        if (bearer == null) {
+        if (bearerAt < 0) {
             throw new FineHeroException.Unauthenticated("AUTHORIZATION_MALFORMED",
                     "the authorization header must be 'Bearer <access token or API key>'");
         }
-        AccessTokens.Claims claims = tokens.verify(bearer);
+        AccessTokens.Claims claims = tokens.verify(authorization, bearerAt); // found by the header, not copied out of it
         if (revocations.isRevoked(claims.tokenId(), claims.subject(), claims.issuedAt())) {
             throw new FineHeroException.Unauthenticated("TOKEN_REVOKED", "the access token has been revoked: log in again");
         }
@@ -64,7 +64,12 @@ final class CredentialsAuthenticator implements Authenticator {
         return authorization.length() > BEARER.length() && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length());
     }
 
-    private static String bearerValue(String authorization) {
-        return authorization.substring(BEARER.length()).strip();
+    /** Where the bearer value starts: after the scheme and any white space ({@link String#strip} alike). */
+    private static int bearerStart(String authorization) {
+        int at = BEARER.length();
+        while (at < authorization.length() && Character.isWhitespace(authorization.codePointAt(at))) {
+            at++;
+        }
+        return at;
     }
 }

@@ -39,6 +39,8 @@ public final class RedisConnector implements AutoCloseable {
     private final AtomicReference<RedissonClient> client = new AtomicReference<>();
     private final AtomicBoolean connecting = new AtomicBoolean();
     private volatile Instant quietUntil = Instant.MIN;
+    /** What {@link #available} last answered with a client, handed out again while the client is the same (it runs several times a call). */
+    private volatile Optional<RedissonClient> lastOffered = Optional.empty();
     private volatile String lastError = "";
     private volatile boolean closed;
 
@@ -101,7 +103,12 @@ public final class RedisConnector implements AutoCloseable {
         if (clock.instant().isBefore(quietUntil)) {
             return Optional.empty();
         }
-        return Optional.of(current);
+        Optional<RedissonClient> offered = lastOffered;
+        if (offered.orElse(null) != current) {
+            offered = Optional.of(current);
+            lastOffered = offered;
+        }
+        return offered;
     }
 
     /**
