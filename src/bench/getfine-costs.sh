@@ -8,12 +8,13 @@
 #   no-redis-reads  rate limits off and near copies trusted for 100 ms (no confirmation round trip on a hit)
 #   baseline        only with FINEHERO_BENCH_BASELINE=<revision>: that revision's jar with default settings,
 #                   so a change is measured against what it replaces in the same run
-# and the Redis commands each call cost (INFO commandstats before and after the window; an EVAL and
-# the command its script runs count as two).
+# (FINEHERO_BENCH_MODES="default ..." picks the non-baseline ones; every other round runs the modes
+# backwards, so none always goes first) and the Redis commands each call cost (INFO commandstats before
+# and after the window; an EVAL and the command its script runs count as two).
 # With FINEHERO_BENCH_PROTOCOL=rest the load is REST instead (wrk, 64 connections, GET /v1/fines/{id}).
 # Writes src/bench/results/getfine-costs.json (getfine-costs-rest.json for REST): every round, the
 # medians, each mode against default.
-# Usage: [FINEHERO_BENCH_PROTOCOL=grpc|rest] src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
+# Usage: [FINEHERO_BENCH_PROTOCOL=grpc|rest] [FINEHERO_BENCH_MODES=...] src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
@@ -26,7 +27,7 @@ port=18791 schema=bench_getfine_costs
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
-modes=(default no-rate-limits no-redis-reads)
+read -r -a modes <<<"${FINEHERO_BENCH_MODES:-default no-rate-limits no-redis-reads}"
 baseline_jar=""
 if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
   baseline_jar="$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
@@ -65,7 +66,12 @@ start_server() { # $1 mode
 }
 fine=""
 for round in $(seq 1 "$rounds"); do
-  for mode in "${modes[@]}"; do
+  order=("${modes[@]}")
+  if [ $((round % 2)) = 0 ]; then # every other round backwards, so no mode always runs first
+    order=()
+    for ((i = ${#modes[@]} - 1; i >= 0; i--)); do order+=("${modes[i]}"); done
+  fi
+  for mode in "${order[@]}"; do
     start_server "$mode"
     auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
     if [ -z "$fine" ]; then

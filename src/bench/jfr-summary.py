@@ -71,13 +71,15 @@ def window(work, name, load):
         sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + site] += w
     # third estimate, from every new TLAB and every allocation outside one: each TLAB's bytes are charged
     # to the allocation that asked for it, a sample proportional to bytes, and the total is exact
-    tlab, tlab_by_caller, finehero_sites = 0, collections.Counter(), collections.Counter()
+    tlab, tlab_by_caller, finehero_sites, chunks = 0, collections.Counter(), collections.Counter(), []
     for e in (e for e in events if e["type"] in ("jdk.ObjectAllocationInNewTLAB", "jdk.ObjectAllocationOutsideTLAB")):
         w = e["values"]["tlabSize"] if e["type"] == "jdk.ObjectAllocationInNewTLAB" else e["values"]["allocationSize"]
         tlab += w
         frames = frames_of(e)
         caller = caller_category(frames)
         tlab_by_caller[caller] += w
+        if e["values"]["objectClass"]["name"] == "jdk/internal/vm/StackChunk":
+            chunks.append(frames)
         if caller == "finehero":
             site = next(frame_name(f) for f in frames if frame_name(f).startswith("com.finehero."))
             finehero_sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + site] += w
@@ -101,7 +103,11 @@ def window(work, name, load):
         "top_allocation_sites": [{"site": s, "share": round(w / max(1, weight), 3)} for s, w in sites.most_common(12)],
         "allocated_bytes_per_call_from_tlabs": round(tlab / calls) if calls and tlab else None,
         "allocated_bytes_per_call_from_tlabs_by_caller_category": {c: round(w / calls) for c, w in tlab_by_caller.most_common()} if calls and tlab else None,
-        "finehero_allocation_sites_from_tlabs": [{"site": s, "bytes_per_call": round(w / calls)} for s, w in finehero_sites.most_common(15)] if calls else None,
+        # a virtual thread's frames are copied into a StackChunk when it first parks: how deep its stack was then
+        "virtual_thread_stack_chunks": {"events": len(chunks),
+                                        "stack_frames_median": sorted(map(len, chunks))[len(chunks) // 2] if chunks else None,
+                                        "example_stack": [frame_name(f) for f in max(chunks, key=len)] if chunks else None},
+        "finehero_allocation_sites_from_tlabs": [{"site": s, "bytes_per_call": round(w / calls)} for s, w in finehero_sites.most_common(30)] if calls else None,
         "jfr_view_hot_methods": open(os.path.join(work, name + ".hot.txt")).read().splitlines()[:30],
     }
 
