@@ -155,6 +155,7 @@ final class RedisCacheRegion implements CacheRegion {
     public void invalidate(String key) {
         near.invalidate(key);
         owed.deliver(key, client -> client.getBucket(redisKey(key), ByteArrayCodec.INSTANCE).deleteAsync());
+        near.invalidate(key); // see write
     }
 
     @Override
@@ -166,6 +167,10 @@ final class RedisCacheRegion implements CacheRegion {
         near.invalidate(key);
         owed.deliver(key, client -> client.getScript(ByteArrayCodec.INSTANCE).evalAsync(RScript.Mode.READ_WRITE, PUT_IF_NEWER,
                 RScript.ReturnType.INTEGER, List.of(redisKey(key)), stored, ttlMillis));
+        // Reads on this instance while the change was on its way may have fetched the old value and had it
+        // confirmed by a check that reached Redis first; with a trust window that copy would be served after
+        // this write returned. The change is in Redis now (or owed, and then Redis is not read for the key).
+        near.invalidate(key);
     }
 
     private String redisKey(String key) {

@@ -4,6 +4,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
 import com.finehero.server.testing.Backend;
@@ -139,6 +143,38 @@ class CacheRegionContractTest {
             assertThat(region.get("k", decoder)).hasValue("v2");
             other.markDeleted("k");
             assertThat(region.get("k", decoder)).isEmpty();
+        }
+
+        @Test
+        void withATrustWindowTheWritingInstanceNeverServesWhatItOverwroteUnderConcurrentReads() throws Exception {
+            RedisCacheRegion trusting = new RedisCacheRegion("trusting", Duration.ofMinutes(1), connector, 100,
+                    Duration.ofMinutes(1), java.time.Clock.systemUTC());
+            Function<byte[], Long> version = value -> Long.parseLong(new String(value, StandardCharsets.UTF_8));
+            trusting.putIfNewer("k", 0, bytes("0"));
+            AtomicBoolean done = new AtomicBoolean();
+            ExecutorService readers = Executors.newVirtualThreadPerTaskExecutor();
+            try {
+                for (int r = 0; r < 16; r++) {
+                    readers.submit(() -> {
+                        while (!done.get()) {
+                            trusting.get("k", version);
+                        }
+                    });
+                }
+                int stale = 0;
+                for (long v = 1; v <= 300; v++) {
+                    trusting.putIfNewer("k", v, bytes(Long.toString(v)));
+                    long read = trusting.get("k", version).orElse(-1L);
+                    if (read < v) {
+                        stale++;
+                    }
+                }
+                assertThat(stale).as("reads after the write returned that served an older value").isZero();
+            } finally {
+                done.set(true);
+                readers.shutdown();
+                readers.awaitTermination(10, TimeUnit.SECONDS);
+            }
         }
 
         @Test
