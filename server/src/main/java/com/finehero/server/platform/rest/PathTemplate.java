@@ -207,9 +207,15 @@ public final class PathTemplate {
         return false;
     }
 
+    /** A captured segment, percent-decoded; 400 when it holds an escape that is not one. */
     private static String decode(String raw) {
-        // path segments are percent-encoded; '+' is a literal plus in a path, not a space
-        return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+        try {
+            // path segments are percent-encoded; '+' is a literal plus in a path, not a space
+            return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw RestRequestException.badRequest("the path segment '" + raw + "' holds a malformed percent-escape"
+                    + " (a '%' must be followed by two hex digits)");
+        }
     }
 
     /** Literal segments count for more than wildcards when two templates match one path. */

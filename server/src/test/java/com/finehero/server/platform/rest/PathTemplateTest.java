@@ -6,6 +6,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 /** What a template captures from a path, and which paths it refuses. */
 class PathTemplateTest {
@@ -56,6 +57,15 @@ class PathTemplateTest {
         assertThat(match("/v1/echo/{id}:shout", "/v1/echo/abcshout")).isEmpty();
         assertThat(match("/v1/echo/{id}", "/v1/echo/abc:shout")).hasValue(Map.of("id", "abc:shout"));
         assertThat(match("/v1/files/{path=**}:read", "/v1/files/a/b:read")).hasValue(Map.of("path", "a/b"));
+    }
+
+    @Test
+    void aMalformedEscapeInACapturedSegmentIs400NamingTheSegment() {
+        RestRequestException refused = catchThrowableOfType(RestRequestException.class,
+                () -> match("/v1/fines/{fine_id}", "/v1/fines/a%zz"));
+        assertThat(refused.httpStatus()).isEqualTo(400);
+        assertThat(refused.status().getMessage()).contains("'a%zz'", "malformed percent-escape");
+        assertThat(match("/v1/fines/{fine_id}/versions", "/v1/fines/a%zz")).isEmpty(); // another template: not its concern
     }
 
     @Test

@@ -1,9 +1,12 @@
 package com.finehero.server.platform.rest;
 
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
@@ -168,6 +171,17 @@ class RestBridgeTest {
 
     @Nested
     class BadInput {
+        @Test
+        void aMalformedPercentEscapeInThePathIs400() throws IOException {
+            // raw, since java.net.URI refuses to build such a path
+            try (Socket socket = new Socket("127.0.0.1", server.port())) {
+                socket.getOutputStream().write("GET /v1/echo/a%zz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).startsWith("HTTP/1.1 400").doesNotContain("Exception").doesNotContain("INTERNAL");
+            }
+        }
+
         @Test
         void unknownQueryParameterNamesIt() {
             JsonObject status = error(get("/v1/echo/a?colour=COLOR_RED"), 400);
