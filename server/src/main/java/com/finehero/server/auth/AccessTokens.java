@@ -104,7 +104,11 @@ final class AccessTokens {
      * the whole text, so a call's header is not copied to find it.
      */
     Claims verify(String text, int from) {
-        if (text.length() - from > MAX_TOKEN_CHARS) {
+        int end = text.length();
+        while (end > from && Character.isWhitespace(text.charAt(end - 1))) {
+            end--;
+        }
+        if (end - from > MAX_TOKEN_CHARS) {
             throw invalid();
         }
         Claims claims = verified.getIfPresent(text);
