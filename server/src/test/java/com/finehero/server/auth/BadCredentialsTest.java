@@ -163,6 +163,17 @@ class BadCredentialsTest {
     }
 
     @Test
+    void aGoodTokenIsAcceptedWhateverTheSchemesCaseAndTheSpacesAroundIt() {
+        for (String authorization : List.of("bearer " + session.getAccessToken(), "BEARER   " + session.getAccessToken(),
+                "Bearer " + session.getAccessToken() + "   ")) {
+            Metadata headers = new Metadata();
+            headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), authorization);
+            var fines = FinesServiceGrpc.newBlockingStub(APP.anonymousChannel()).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+            assertThat(fines.listFines(ListFinesRequest.getDefaultInstance())).as(authorization.substring(0, 12)).isNotNull();
+        }
+    }
+
+    @Test
     void aRevokedTokenIsRefusedWithItsOwnReason() {
         TokenResponse mine = AuthServiceGrpc.newBlockingStub(APP.anonymousChannel()).login(LoginRequest.newBuilder()
                 .setUsername(FineHeroExtension.ADMIN_USERNAME).setPassword(FineHeroExtension.ADMIN_PASSWORD).build());
