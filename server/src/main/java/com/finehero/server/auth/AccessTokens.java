@@ -93,15 +93,11 @@ final class AccessTokens {
         return new Issued(jwt.serialize(), new Claims(subject, name, roles, scope, tokenId, Date.from(now).toInstant(), Date.from(expires).toInstant()));
     }
 
-    /** The token's claims if it is valid now; otherwise UNAUTHENTICATED, saying no more than a client can act on. */
-    Claims verify(String token) {
-        return verify(token, 0);
-    }
-
     /**
-     * As {@link #verify(String)} for the token {@code text} holds from {@code from} on, surrounding
-     * whitespace aside (an authorization header after its scheme). A token verified before is found by
-     * the whole text, so a call's header is not copied to find it.
+     * The claims of the token {@code text} holds from {@code from} on, surrounding white space aside (an
+     * authorization header after its scheme), if it is valid now; otherwise UNAUTHENTICATED, saying no
+     * more than a client can act on. A token verified before is found by the whole text, so a call's
+     * header is not copied to find it.
      */
     Claims verify(String text, int from) {
         int end = text.length();

@@ -68,12 +68,10 @@ final class ApiKeys {
     /** A live key and the roles and jurisdiction scope a call with it runs with. */
     record Verified(ApiKeyStore.Stored stored, Set<Role> roles, JurisdictionScope scope) { }
 
-    /** Whether {@code value} has an API key's shape (access tokens, being JWTs, never start with the scheme). */
-    static boolean looksLikeKey(String value) {
-        return looksLikeKey(value, 0);
-    }
-
-    /** Whether what {@code text} holds from {@code from} on looks like a key. */
+    /**
+     * Whether what {@code text} holds from {@code from} on has an API key's shape (access tokens, being
+     * JWTs, never start with the scheme).
+     */
     static boolean looksLikeKey(String text, int from) {
         return text.startsWith(SCHEME, from);
     }

@@ -32,18 +32,12 @@ public final class ProtoRecords<T extends Message> {
     }
 
     public Optional<T> find(String key, Supplier<Optional<T>> loader) {
-        Optional<T> cached;
-        try {
-            cached = cache.get(key, decoder);
-        } catch (IllegalArgumentException unreadable) {
-            cache.invalidate(key); // e.g. written by another version: load afresh
-            cached = Optional.empty();
-        }
+        Optional<T> cached = cached(key, true);
         if (cached.isPresent()) {
             return cached;
         }
         return loads.load(key, () -> {
-            Optional<T> filled = parse(key, cache.peek(key)); // another loader may have finished just before our turn
+            Optional<T> filled = cached(key, false); // another loader may have finished just before our turn
             if (filled.isPresent()) {
                 return filled;
             }
@@ -69,14 +63,12 @@ public final class ProtoRecords<T extends Message> {
         }
     }
 
-    private Optional<T> parse(String key, Optional<byte[]> bytes) {
-        if (bytes.isEmpty()) {
-            return Optional.empty();
-        }
+    /** The cached record, read as a hit or miss ({@code counted}) or as a peek; an unreadable entry is dropped. */
+    private Optional<T> cached(String key, boolean counted) {
         try {
-            return Optional.of(parser.parseFrom(bytes.get()));
-        } catch (InvalidProtocolBufferException e) {
-            cache.invalidate(key); // unreadable (e.g. written by another version): load afresh
+            return counted ? cache.get(key, decoder) : cache.peek(key).map(decoder);
+        } catch (IllegalArgumentException unreadable) {
+            cache.invalidate(key); // e.g. written by another version: load afresh
             return Optional.empty();
         }
     }
