@@ -3,8 +3,11 @@
 # default and (if reachable) PostgreSQL + Redis, against a baseline measured in the same run: the
 # same JVM starting and exiting (`java -version`). On JDK 25+ the embedded default is measured twice:
 # as the jar starts bare, and with the AOT cache bin/finehero-server records and uses (one recording
-# run first: start, ready, stop). With FINEHERO_BENCH_BASELINE=<revision>, that revision's jar is
-# measured too (mode baseline-embedded). Modes alternate within each round. Writes
+# run first: start, ready, stop), beside two floors, each from its own AOT cache: HelidonPeer (Helidon 4.5
+# serving GetFine from memory over gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}: what the
+# transport alone takes) and MigrationsFloor (a JVM applying FineHero's migrations to a new H2 database
+# with Flyway, timed from launch to exit). With FINEHERO_BENCH_BASELINE=<revision>, that revision's jar
+# is measured too (mode baseline-embedded). Modes alternate within each round. Writes
 # src/bench/results/startup.json.
 # Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 5)
 set -euo pipefail
@@ -14,7 +17,8 @@ finehero_select_jdk
 runs="${1:-5}"
 port=18080
 jar="$root/server/target/finehero-server.jar"
-"$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
+bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 . "$root/src/bench/lib.sh"
 bench_secure_env
 work="$(mktemp -d)"
@@ -32,28 +36,42 @@ baseline() {
 
 # prints "<ms to ready> <idle rss kB>"
 measure() {
-  local mode="$1" start pid ready=0 rss jar="$jar"
-  local -a jvm=("${flags[@]}")
-  [ "$mode" = baseline-embedded ] && jar="$baseline_jar"
-  [ "$mode" = embedded-aot ] && jvm+=("-XX:AOTCache=$work/finehero.aot")
-  [ "$mode" = record-aot ] && jvm+=("-XX:AOTCacheOutput=$work/finehero.aot")
+  local mode="$1" start pid ready=0 rss jar="$jar" probe="http://127.0.0.1:$port/observe/health/ready"
+  local -a jvm=("${flags[@]}") main=(-jar "$jar")
+  [ "$mode" = baseline-embedded ] && main=(-jar "$baseline_jar")
+  case "$mode" in
+    embedded-aot) jvm+=("-XX:AOTCache=$work/finehero.aot") ;;
+    record-aot) jvm+=("-XX:AOTCacheOutput=$work/finehero.aot") ;;
+    helidon-peer-aot|record-helidon-peer) main=(-cp "$bench_cp" com.finehero.bench.HelidonPeer "$port")
+      probe="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"
+      if [ "$mode" = record-helidon-peer ]; then jvm+=("-XX:AOTCacheOutput=$work/helidon.aot"); else jvm+=("-XX:AOTCache=$work/helidon.aot"); fi ;;
+    migrations-floor-aot|record-migrations-floor) main=(-cp "$bench_cp" com.finehero.bench.MigrationsFloor "$work/data")
+      if [ "$mode" = record-migrations-floor ]; then jvm+=("-XX:AOTCacheOutput=$work/migrations.aot"); else jvm+=("-XX:AOTCache=$work/migrations.aot"); fi ;;
+  esac
   rm -rf "$work/data"
   start=$(now_ms)
+  if [[ "$mode" == *migrations-floor* ]]; then
+    # no server: done when the migrations are applied and the JVM has exited
+    "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+    echo "$(( $(now_ms) - start )) 0"
+    return
+  fi
   if [ "$mode" = postgres ]; then
     (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test \
       FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_startup FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
-      FINEHERO_REDIS_PREFIX=bench-startup "$JAVA_HOME/bin/java" "${jvm[@]}" -jar "$jar" >"$work/log" 2>&1) &
+      FINEHERO_REDIS_PREFIX=bench-startup "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
   else
-    (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${jvm[@]}" -jar "$jar" >"$work/log" 2>&1) &
+    (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
   fi
   pid=$!
   for _ in $(seq 1 600); do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ]; then
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "$probe")" = 200 ]; then
       ready=$(( $(now_ms) - start )); break
     fi
     sleep 0.05
   done
-  [ "$mode" = record-aot ] || sleep 10   # idle: let start-up garbage settle (a recording run needs no RSS)
+  [ "$ready" -gt 0 ] || { cat "$work/log" >&2; echo "startup: $mode did not become ready" >&2; exit 1; }
+  [[ "$mode" == record-* ]] || sleep 10   # idle: let start-up garbage settle (a recording run needs no RSS)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   echo "$ready $rss"
@@ -69,18 +87,25 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
 fi
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ]; then
   measure record-aot >/dev/null
-  [ -s "$work/finehero.aot" ] || { echo "startup: the recording run wrote no AOT cache" >&2; exit 1; }
-  modes+=(embedded-aot)
+  measure record-helidon-peer >/dev/null
+  measure record-migrations-floor >/dev/null
+  for cache in finehero helidon migrations; do
+    [ -s "$work/$cache.aot" ] || { echo "startup: the recording run wrote no AOT cache for $cache" >&2; exit 1; }
+  done
+  modes+=(embedded-aot helidon-peer-aot migrations-floor-aot)
 fi
 if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" = PONG ]; then modes+=(postgres); fi
 
 json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" rev-parse HEAD)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
-json+=",\"baseline_jvm_version_ms\":$base,\"modes\":{"
+json+=",\"baseline_jvm_version_ms\":$base"
+json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS after 10 s idle; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit\""
+json+=",\"modes\":{"
 for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss-$mode"; done
 for _ in $(seq 1 "$runs"); do
   for mode in "${modes[@]}"; do
     read -r ready rss < <(measure "$mode")
+    [ -n "$ready" ] || { echo "startup: $mode was not measured" >&2; exit 1; }
     echo "$ready" >>"$work/ready-$mode"; echo "$rss" >>"$work/rss-$mode"
     echo "startup $mode: ready in ${ready} ms, idle RSS ${rss} kB" >&2
   done
@@ -90,7 +115,8 @@ for mode in "${modes[@]}"; do
   r=$(median <"$work/ready-$mode"); m=$(median <"$work/rss-$mode")
   [ $first = 1 ] || json+=","
   first=0
-  json+="\"$mode\":{\"ready_ms_median\":$r,\"ready_ms_all\":[$(paste -sd, "$work/ready-$mode")],\"idle_rss_kb_median\":$m,\"ready_vs_baseline\":$(awk -v a="$r" -v b="$base" 'BEGIN{printf "%.1f", a/b}')}"
+  rss_field=",\"idle_rss_kb_median\":$m"; [ "$m" = 0 ] && rss_field=""   # the migrations floor exits: no idle RSS
+  json+="\"$mode\":{\"ready_ms_median\":$r,\"ready_ms_all\":[$(paste -sd, "$work/ready-$mode")]$rss_field,\"ready_vs_baseline\":$(awk -v a="$r" -v b="$base" 'BEGIN{printf "%.1f", a/b}')}"
 done
 json+="}}"
 if [[ " ${modes[*]} " == *" postgres "* ]]; then psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_startup CASCADE' >/dev/null 2>&1 || true; fi
