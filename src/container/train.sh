@@ -13,7 +13,7 @@ if [ "$enabled" != true ]; then
 fi
 port="${TRAIN_PORT:-8080}"
 export SERVER_PORT="$port" SERVER_HOST=127.0.0.1 FINEHERO_LOG_FORMAT=text
-java -XX:AOTCacheOutput="$out" -jar /app/finehero-server.jar > /tmp/train.log 2>&1 &
+java @/app/jvm.options -XX:AOTCacheOutput="$out" -jar /app/finehero-server.jar > /tmp/train.log 2>&1 &
 pid=$!
 url="http://127.0.0.1:$port"
 check() { java -XX:+UseSerialGC -Xmx16m -XX:TieredStopAtLevel=1 -cp /app/healthcheck HealthCheck "$1" 2>/dev/null; }

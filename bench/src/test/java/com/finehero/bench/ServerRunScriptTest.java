@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -29,8 +30,11 @@ class ServerRunScriptTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final Path JAR = ROOT.resolve("server/target/finehero-server.jar");
-    /** The JVM's own account of the cache it maps; the same options on every run, as the cache is keyed by them. */
-    private static final String AOT_LOG = "-Xlog:aot=info";
+    /**
+     * The JVM's own account of the cache it maps, and of the options it runs with; the same options on every
+     * run, as the cache is keyed by them.
+     */
+    private static final String AOT_LOG = "-Xlog:aot=info -XX:+PrintCommandLineFlags";
     private static final String CACHE_REFUSED = "An error has occurred while processing the AOT cache";
 
     @Test
@@ -48,6 +52,7 @@ class ServerRunScriptTest {
 
         Run first = run(work, env);
         assertEquals(0, first.exitCode(), first.output());
+        assertRunsWithTheServersJvmOptions(first);
         assertTrue(first.output().contains("recording an AOT cache"), first.output());
         assertTrue(Files.isRegularFile(cache) && Files.size(cache) > 0, "the cache is kept when the server stopped cleanly");
 
@@ -68,7 +73,20 @@ class ServerRunScriptTest {
         assertTrue(otherOptions.output().contains("recording an AOT cache"), otherOptions.output());
     }
 
-    /** The major version of the JDK bin/jdk.sh picks for the scripts. */
+    /** Every option of server/jvm.options is among those the JVM reports it runs with. */
+    private static void assertRunsWithTheServersJvmOptions(Run run) throws IOException {
+        List<String> options = Files.readAllLines(ROOT.resolve("server/jvm.options")).stream()
+                .map(String::strip)
+                .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                .toList();
+        assertFalse(options.isEmpty(), "server/jvm.options holds no option");
+        String flags = run.output().lines().filter(line -> line.startsWith("-XX:")).findFirst().orElse("");
+        for (String option : options) {
+            assertTrue((" " + flags + " ").contains(" " + option + " "), option + " not among the JVM's flags: " + flags);
+        }
+    }
+
+        /** The major version of the JDK bin/jdk.sh picks for the scripts. */
     private static int scriptJavaMajor() throws IOException, InterruptedException {
         Process probe = new ProcessBuilder("bash", "-c", ". bin/jdk.sh && finehero_select_jdk && finehero_java_major \"$JAVA_HOME\"")
                 .directory(ROOT.toFile()).redirectErrorStream(true).start();
