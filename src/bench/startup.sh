@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Measures FineHero's start-up time to the first healthy response and its idle RSS, on the embedded
 # default and (if reachable) PostgreSQL + Redis, against a baseline measured in the same run: the
-# same JVM starting and exiting (`java -version`). On JDK 25+ the embedded default is measured twice:
-# as the jar starts bare, and with the AOT cache bin/finehero-server records and uses (one recording
-# run first: start, ready, stop), beside two floors, each from its own AOT cache: HelidonPeer (Helidon 4.5
-# serving GetFine from memory over gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}: what the
-# transport alone takes) and MigrationsFloor (a JVM applying FineHero's migrations to a new H2 database
-# with Flyway, timed from launch to exit). With FINEHERO_BENCH_BASELINE=<revision>, that revision's jar
-# is measured too (mode baseline-embedded). Modes alternate within each round. Writes
-# src/bench/results/startup.json.
+# same JVM starting and exiting (`java -version`). Every start uses server/jvm.options, as
+# bin/finehero-server and the image do, except embedded-aot-plain, which shows what those options buy.
+# On JDK 25+ the embedded default is measured as the jar starts bare and with the AOT cache
+# bin/finehero-server records and uses (one recording run first: start, ready, stop), beside two floors,
+# each from its own AOT cache: HelidonPeer (Helidon 4.5 serving GetFine from memory over gRPC and HTTP,
+# ready at its first 200 on GET /v1/fines/{id}: what the transport alone takes) and MigrationsFloor (a
+# JVM applying FineHero's migrations to a new H2 database with Flyway, timed from launch to exit; and
+# both in one JVM, overlapped on two threads, ready once both are done). With
+# FINEHERO_BENCH_BASELINE=<revision>, that revision's jar is measured too (mode baseline-embedded).
+# Modes alternate within each round. Writes src/bench/results/startup.json.
 # Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 5)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -38,15 +40,21 @@ baseline() {
 measure() {
   local mode="$1" start pid ready=0 rss jar="$jar" probe="http://127.0.0.1:$port/observe/health/ready"
   local -a jvm=("${flags[@]}") main=(-jar "$jar")
+  # every start with the options bin/finehero-server and the image use, but the one that shows what they buy
+  [ "$mode" = embedded-aot-plain ] || jvm+=("@$root/server/jvm.options")
   [ "$mode" = baseline-embedded ] && main=(-jar "$baseline_jar")
   case "$mode" in
-    embedded-aot) jvm+=("-XX:AOTCache=$work/finehero.aot") ;;
+    embedded-aot|embedded-aot-plain) jvm+=("-XX:AOTCache=$work/finehero.aot") ;;
     record-aot) jvm+=("-XX:AOTCacheOutput=$work/finehero.aot") ;;
     helidon-peer-aot|record-helidon-peer) main=(-cp "$bench_cp" com.finehero.bench.HelidonPeer "$port")
       probe="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"
       if [ "$mode" = record-helidon-peer ]; then jvm+=("-XX:AOTCacheOutput=$work/helidon.aot"); else jvm+=("-XX:AOTCache=$work/helidon.aot"); fi ;;
     migrations-floor-aot|record-migrations-floor) main=(-cp "$bench_cp" com.finehero.bench.MigrationsFloor "$work/data")
       if [ "$mode" = record-migrations-floor ]; then jvm+=("-XX:AOTCacheOutput=$work/migrations.aot"); else jvm+=("-XX:AOTCache=$work/migrations.aot"); fi ;;
+    helidon-with-migrations-aot|record-helidon-with-migrations)
+      main=(-cp "$bench_cp" com.finehero.bench.MigrationsFloor "$work/data" "$port")
+      probe="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"   # 503 until migrated
+      if [ "$mode" = record-helidon-with-migrations ]; then jvm+=("-XX:AOTCacheOutput=$work/both.aot"); else jvm+=("-XX:AOTCache=$work/both.aot"); fi ;;
   esac
   rm -rf "$work/data"
   start=$(now_ms)
@@ -71,7 +79,9 @@ measure() {
     sleep 0.05
   done
   [ "$ready" -gt 0 ] || { cat "$work/log" >&2; echo "startup: $mode did not become ready" >&2; exit 1; }
-  [[ "$mode" == record-* ]] || sleep 10   # idle: let start-up garbage settle (a recording run needs no RSS)
+  # idle: 20 s, so that the periodic collection and native-heap trim of server/jvm.options (10 s) have run
+  # once (a recording run needs no RSS)
+  [[ "$mode" == record-* ]] || sleep 20
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   echo "$ready $rss"
@@ -89,17 +99,18 @@ if [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ]; then
   measure record-aot >/dev/null
   measure record-helidon-peer >/dev/null
   measure record-migrations-floor >/dev/null
-  for cache in finehero helidon migrations; do
+  measure record-helidon-with-migrations >/dev/null
+  for cache in finehero helidon migrations both; do
     [ -s "$work/$cache.aot" ] || { echo "startup: the recording run wrote no AOT cache for $cache" >&2; exit 1; }
   done
-  modes+=(embedded-aot helidon-peer-aot migrations-floor-aot)
+  modes+=(embedded-aot embedded-aot-plain helidon-peer-aot migrations-floor-aot helidon-with-migrations-aot)
 fi
 if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" = PONG ]; then modes+=(postgres); fi
 
 json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" rev-parse HEAD)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
 json+=",\"baseline_jvm_version_ms\":$base"
-json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS after 10 s idle; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit\""
+json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS after 20 s idle; every start with server/jvm.options but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-plain = the same without server/jvm.options, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
 json+=",\"modes\":{"
 for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss-$mode"; done
 for _ in $(seq 1 "$runs"); do

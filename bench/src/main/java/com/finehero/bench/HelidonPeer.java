@@ -2,6 +2,7 @@ package com.finehero.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.function.BooleanSupplier;
 
 import com.finehero.api.common.v1.Money;
 import com.finehero.api.fines.v1.Fine;
@@ -14,6 +15,7 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import io.grpc.stub.StreamObserver;
 import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcProtocolSelector;
@@ -42,6 +44,11 @@ public final class HelidonPeer {
 
     /** The peer, started on {@code port} (0: one the OS picks). */
     static WebServer start(int port) {
+        return start(port, () -> true);
+    }
+
+    /** The peer, answering its HTTP route 503 while {@code ready} is false (for a floor that does more at start). */
+    static WebServer start(int port, BooleanSupplier ready) {
         Instant now = Instant.now();
         Timestamp created = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
         // the Fine ArmeriaPeer answers: the fields CreateFine sets, plus owner, status, times and version
@@ -69,6 +76,10 @@ public final class HelidonPeer {
                         .addSubProtocolSelector(GrpcProtocolSelector.create(GrpcConfig.builder().enableCompression(false).build()))
                         .build())
                 .routing(http -> http.get("/v1/fines/{fineId}", (request, response) -> {
+                    if (!ready.getAsBoolean()) {
+                        response.status(Status.SERVICE_UNAVAILABLE_503).send();
+                        return;
+                    }
                     Fine answer = fine.toBuilder().setId(request.path().pathParameters().get("fineId")).build();
                     response.header(HeaderValues.CONTENT_TYPE_JSON);
                     response.send(print(json, answer));
