@@ -16,20 +16,24 @@ jar="$root/server/target/finehero-server.jar"
 "$root/mvnw" -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
+[ "$(uname -m)" = x86_64 ] || { echo "startup-profile: unpacks async-profiler's linux-x64 library only" >&2; exit 1; }
 unzip -q -o "$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar" 'linux-x64/*' -d "$work"
 flags=(@"$root/server/jvm.options" --sun-misc-unsafe-memory-access=allow)
 
 # runs the server with extra JVM options until readiness, then stops it
 start() {
-  local pid
+  local pid ready=0
   rm -rf "$work/data"
   (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${flags[@]}" "$@" -jar "$jar" >"$work/log" 2>&1) &
   pid=$!
   for _ in $(seq 1 600); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && break
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ]; then
+      ready=1; break
+    fi
     sleep 0.05
   done
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  [ "$ready" = 1 ] || { cat "$work/log" >&2; echo "startup-profile: the server did not become ready" >&2; exit 1; }
 }
 
 start "-XX:AOTCacheOutput=$work/finehero.aot"

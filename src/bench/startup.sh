@@ -60,7 +60,7 @@ measure() {
   start=$(now_ms)
   if [[ "$mode" == *migrations-floor* ]]; then
     # no server: done when the migrations are applied and the JVM has exited
-    "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1 || { cat "$work/log" >&2; exit 1; }
+    "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1 || { cat "$work/log" >&2; return 1; }
     echo "$(( $(now_ms) - start )) 0"
     return
   fi
@@ -78,11 +78,15 @@ measure() {
     fi
     sleep 0.05
   done
-  [ "$ready" -gt 0 ] || { cat "$work/log" >&2; echo "startup: $mode did not become ready" >&2; exit 1; }
+  if [ "$ready" = 0 ]; then
+    kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    cat "$work/log" >&2; echo "startup: $mode did not become ready" >&2; return 1
+  fi
   # idle: 20 s, so that the periodic collection and native-heap trim of server/jvm.options (10 s) have run
   # once (a recording run needs no RSS)
   [[ "$mode" == record-* ]] || sleep 20
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) \
+    || { cat "$work/log" >&2; echo "startup: $mode exited while idle" >&2; return 1; }
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
   echo "$ready $rss"
 }
@@ -96,10 +100,9 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
   modes+=(baseline-embedded)
 fi
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ]; then
-  measure record-aot >/dev/null
-  measure record-helidon-peer >/dev/null
-  measure record-migrations-floor >/dev/null
-  measure record-helidon-with-migrations >/dev/null
+  for recording in record-aot record-helidon-peer record-migrations-floor record-helidon-with-migrations; do
+    measure "$recording" >/dev/null || { echo "startup: $recording failed" >&2; exit 1; }
+  done
   for cache in finehero helidon migrations both; do
     [ -s "$work/$cache.aot" ] || { echo "startup: the recording run wrote no AOT cache for $cache" >&2; exit 1; }
   done
@@ -115,8 +118,8 @@ json+=",\"modes\":{"
 for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss-$mode"; done
 for _ in $(seq 1 "$runs"); do
   for mode in "${modes[@]}"; do
-    read -r ready rss < <(measure "$mode")
-    [ -n "$ready" ] || { echo "startup: $mode was not measured" >&2; exit 1; }
+    # measure runs in a subshell here: a failure there prints why and leaves nothing to read
+    read -r ready rss < <(measure "$mode") || { echo "startup: $mode was not measured" >&2; exit 1; }
     echo "$ready" >>"$work/ready-$mode"; echo "$rss" >>"$work/rss-$mode"
     echo "startup $mode: ready in ${ready} ms, idle RSS ${rss} kB" >&2
   done

@@ -86,7 +86,7 @@ class ServerRunScriptTest {
         }
     }
 
-        /** The major version of the JDK bin/jdk.sh picks for the scripts. */
+    /** The major version of the JDK bin/jdk.sh picks for the scripts. */
     private static int scriptJavaMajor() throws IOException, InterruptedException {
         Process probe = new ProcessBuilder("bash", "-c", ". bin/jdk.sh && finehero_select_jdk && finehero_java_major \"$JAVA_HOME\"")
                 .directory(ROOT.toFile()).redirectErrorStream(true).start();
