@@ -8,12 +8,14 @@
 #   no-redis-reads  rate limits off and near copies trusted for 100 ms (no confirmation round trip on a hit)
 #   baseline        only with FINEHERO_BENCH_BASELINE=<revision>: that revision's jar with default settings,
 #                   so a change is measured against what it replaces in the same run
+#   no-jvm-options  as default, but the JVM started without server/jvm.options (every other mode starts
+#                   with that file, as bin/finehero-server and the image do): what its options cost under load
 # (FINEHERO_BENCH_MODES="default ..." picks the non-baseline ones; every other round runs the modes
 # backwards, so none always goes first) and the Redis commands each call cost (INFO commandstats before
 # and after the window; an EVAL and the command its script runs count as two).
 # With FINEHERO_BENCH_PROTOCOL=rest the load is REST instead (wrk, 64 connections, GET /v1/fines/{id}).
-# Writes src/bench/results/getfine-costs.json (getfine-costs-rest.json for REST): every round, the
-# medians, each mode against default.
+# Writes src/bench/results/getfine-costs.json (getfine-costs-rest.json for REST; FINEHERO_BENCH_RESULT=name
+# writes name.json instead): every round, the medians, each mode against default.
 # Usage: [FINEHERO_BENCH_PROTOCOL=grpc|rest] [FINEHERO_BENCH_MODES=...] src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -23,6 +25,7 @@ rounds="${1:-2}" seconds="${2:-10}" warmup="${3:-20}"
 protocol="${FINEHERO_BENCH_PROTOCOL:-grpc}"
 case "$protocol" in grpc) out_name=getfine-costs ;; rest) out_name=getfine-costs-rest ;;
   *) echo "getfine-costs: FINEHERO_BENCH_PROTOCOL is grpc or rest, not $protocol" >&2; exit 2 ;; esac
+out_name="${FINEHERO_BENCH_RESULT:-$out_name}"
 port=18791 schema=bench_getfine_costs
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
@@ -49,8 +52,9 @@ trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
 start_server() { # $1 mode
-  local extra=() jar="$root/server/target/finehero-server.jar"
+  local extra=() jar="$root/server/target/finehero-server.jar" jvm=("@$root/server/jvm.options")
   [ "$1" = baseline ] && jar="$baseline_jar"
+  [ "$1" = no-jvm-options ] && jvm=()
   case "$1" in
     no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
     no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;
@@ -58,7 +62,7 @@ start_server() { # $1 mode
   (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
       FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
       FINEHERO_AUTH_ENABLED=true "${extra[@]}" \
-      "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
+      "$JAVA_HOME/bin/java" "${jvm[@]}" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
       -jar "$jar" >"$work/server-$1.log" 2>&1) &
   server=$!
   bench_await_ready "$port" \
