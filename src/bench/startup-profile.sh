@@ -13,6 +13,7 @@ finehero_select_jdk
 port=18090
 jar="$root/server/target/finehero-server.jar"
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
+. "$root/src/bench/lib.sh"
 "$root/mvnw" -q -B dependency:get -Dartifact=tools.profiler:async-profiler:4.1
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -22,18 +23,13 @@ flags=(@"$root/server/jvm.options" --sun-misc-unsafe-memory-access=allow)
 
 # runs the server with extra JVM options until readiness, then stops it
 start() {
-  local pid ready=0
+  local pid waited=0
   rm -rf "$work/data"
   (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${flags[@]}" "$@" -jar "$jar" >"$work/log" 2>&1) &
   pid=$!
-  for _ in $(seq 1 600); do
-    if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ]; then
-      ready=1; break
-    fi
-    sleep 0.05
-  done
+  bench_await_ready "$port" || waited=$?
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  [ "$ready" = 1 ] || { cat "$work/log" >&2; echo "startup-profile: the server did not become ready" >&2; exit 1; }
+  [ "$waited" = 0 ] || { cat "$work/log" >&2; echo "startup-profile: the server did not become ready" >&2; exit 1; }
 }
 
 start "-XX:AOTCacheOutput=$work/finehero.aot"

@@ -38,24 +38,26 @@ baseline() {
 
 # prints "<ms to ready> <idle rss kB>"
 measure() {
-  local mode="$1" start pid ready=0 rss jar="$jar" probe="http://127.0.0.1:$port/observe/health/ready"
+  local mode="$1" start pid ready=0 rss jar="$jar" probe="http://127.0.0.1:$port/observe/health/ready" cache=""
   local -a jvm=("${flags[@]}") main=(-jar "$jar")
+  # the floors serving GetFine have no readiness check: ready at their first 200 on it
+  local getfine="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"
   # every start with the options bin/finehero-server and the image use, but the one that shows what they buy
   [ "$mode" = embedded-aot-plain ] || jvm+=("@$root/server/jvm.options")
   [ "$mode" = baseline-embedded ] && main=(-jar "$baseline_jar")
   case "$mode" in
-    embedded-aot|embedded-aot-plain) jvm+=("-XX:AOTCache=$work/finehero.aot") ;;
-    record-aot) jvm+=("-XX:AOTCacheOutput=$work/finehero.aot") ;;
-    helidon-peer-aot|record-helidon-peer) main=(-cp "$bench_cp" com.finehero.bench.HelidonPeer "$port")
-      probe="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"
-      if [ "$mode" = record-helidon-peer ]; then jvm+=("-XX:AOTCacheOutput=$work/helidon.aot"); else jvm+=("-XX:AOTCache=$work/helidon.aot"); fi ;;
-    migrations-floor-aot|record-migrations-floor) main=(-cp "$bench_cp" com.finehero.bench.MigrationsFloor "$work/data")
-      if [ "$mode" = record-migrations-floor ]; then jvm+=("-XX:AOTCacheOutput=$work/migrations.aot"); else jvm+=("-XX:AOTCache=$work/migrations.aot"); fi ;;
-    helidon-with-migrations-aot|record-helidon-with-migrations)
-      main=(-cp "$bench_cp" com.finehero.bench.MigrationsFloor "$work/data" "$port")
-      probe="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"   # 503 until migrated
-      if [ "$mode" = record-helidon-with-migrations ]; then jvm+=("-XX:AOTCacheOutput=$work/both.aot"); else jvm+=("-XX:AOTCache=$work/both.aot"); fi ;;
+    embedded-aot|embedded-aot-plain|record-aot) cache=finehero ;;
+    helidon-peer-aot|record-helidon-peer) cache=helidon probe="$getfine"
+      main=(-cp "$bench_cp" com.finehero.bench.HelidonPeer "$port") ;;
+    migrations-floor-aot|record-migrations-floor) cache=migrations
+      main=(-cp "$bench_cp" com.finehero.bench.MigrationsFloor "$work/data") ;;
+    helidon-with-migrations-aot|record-helidon-with-migrations) cache=both probe="$getfine"   # 503 until migrated
+      main=(-cp "$bench_cp" com.finehero.bench.MigrationsFloor "$work/data" "$port") ;;
   esac
+  # a record-* mode writes the AOT cache its measured mode maps
+  if [ -n "$cache" ]; then
+    if [[ "$mode" == record-* ]]; then jvm+=("-XX:AOTCacheOutput=$work/$cache.aot"); else jvm+=("-XX:AOTCache=$work/$cache.aot"); fi
+  fi
   rm -rf "$work/data"
   start=$(now_ms)
   if [[ "$mode" == *migrations-floor* ]]; then
