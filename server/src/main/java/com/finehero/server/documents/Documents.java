@@ -44,8 +44,8 @@ public final class Documents implements AutoCloseable {
 
     /**
      * The documents store on {@code database}, cached in the {@code documents} region; a write also drops
-     * the cached {@code search} pages it can change and every cached {@code document-lists} page. On H2 it opens
-     * (and brings in step) the Lucene index beside the database's files, or in memory; close it at shutdown.
+     * the cached {@code search} pages it can change and every cached {@code document-lists} page. On H2 the first search or document
+     * write opens (and brings in step) the Lucene index beside the database's files, or in memory; close it at shutdown.
      *
      * @param config  limits of content, uploads and PDFs, and the longest a caller's list or search may run
      * @param blobs   where uploaded originals (PDFs) are kept; the caller closes it
@@ -62,8 +62,8 @@ public final class Documents implements AutoCloseable {
         DocumentSearch search = switch (database.dialect()) {
             case Dialect.PostgreSql() -> new PostgresSearch(reads);
             // an in-memory database gets an in-memory index; a file database its index beside its files
-            case Dialect.H2() -> LuceneSearch.open(database, reads,
-                    database.embeddedFiles().map(files -> files.resolveSibling(files.getFileName() + ".search")).orElse(null));
+            case Dialect.H2() -> new LuceneOnFirstUse(() -> LuceneSearch.open(database, reads,
+                    database.embeddedFiles().map(files -> files.resolveSibling(files.getFileName() + ".search")).orElse(null)));
         };
         DocumentStore store = new CachedDocumentStore(new JdbcDocumentStore(database, reads, search),
                 caches.region("documents"), searchPages, listPages);

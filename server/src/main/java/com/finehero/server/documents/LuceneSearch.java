@@ -73,7 +73,7 @@ import org.apache.lucene.util.BytesRef;
  */
 final class LuceneSearch implements DocumentSearch, AutoCloseable {
 
-    /** Raised whenever what is indexed, or how, changes: an index of another format is rebuilt at start-up. */
+    /** Raised whenever what is indexed, or how, changes: an index of another format is rebuilt when opened. */
     static final String FORMAT = "1";
     /** BM25 term-frequency saturation: the fifth repeat of a word adds little. */
     static final float K1 = 1.2f;

@@ -1,11 +1,19 @@
 package com.finehero.server.documents;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 import com.finehero.api.documents.v1.Document;
@@ -20,10 +28,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
- * The embedded index beside a file database: kept in step by the store's writes, brought in step at
- * start-up when writes reached the database without it (a crash after a commit) or when it is gone.
+ * The embedded index beside a file database: opened by the first search or write, kept in step by the
+ * store's writes, brought in step when opened after writes reached the database without it (a crash
+ * after a commit, or writes before the first open) or when it is gone.
  */
 class LuceneIndexLifecycleTest {
 
@@ -116,7 +126,90 @@ class LuceneIndexLifecycleTest {
         }
     }
 
-    private static List<String> ids(LuceneSearch search, String query) {
+    @Test
+    void theServerOpensTheIndexOnItsFirstSearchOrWriteAndItCatchesUpThen() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        String before = new JdbcDocumentStore(db, reads, (query, filter, offset, limit) -> null)
+                .create(document("Fire hydrant clearance", "Do not park near a hydrant.")).getId();
+        try (LuceneOnFirstUse search = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, index))) {
+            assertThat(search.isOpen()).isFalse();
+            assertThat(index).doesNotExist();
+            // a write opens it: the open catches up with what was written before, then the write is applied
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            String after = store.create(document("Hydrant colours", "A blue hydrant cap marks a high-flow hydrant.")).getId();
+            assertThat(search.isOpen()).isTrue();
+            assertThat(index).isDirectory();
+            assertThat(ids(search, "hydrant")).containsExactlyInAnyOrder(before, after);
+        }
+        try (LuceneOnFirstUse search = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, index))) {
+            assertThat(ids(search, "hydrant")).hasSize(2);
+            assertThat(search.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void aWriteThatCommitsWhileTheFirstOpenIsUnderWayReachesTheIndex() throws Exception {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        CountDownLatch caughtUp = new CountDownLatch(1);
+        CountDownLatch writeWaiting = new CountDownLatch(1);
+        try (LuceneOnFirstUse search = new LuceneOnFirstUse(() -> {
+            LuceneSearch opened = LuceneSearch.open(db, reads, null);
+            caughtUp.countDown();
+            await(writeWaiting);
+            return opened;
+        })) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<List<String>> firstSearch = threads.submit(() -> ids(search, "meter*"));
+                await(caughtUp);
+                // committed after the open read the live documents, before the open is done
+                Future<String> written = threads.submit(() -> store.create(document("Meter hours", "Meters run from 8 to 6.")).getId());
+                Thread.sleep(200);   // long enough for the write to commit and wait for the open
+                writeWaiting.countDown();
+                assertThat(firstSearch.get(10, TimeUnit.SECONDS)).isEmpty();
+                String meter = written.get(10, TimeUnit.SECONDS);
+                assertThat(ids(search, "meter*")).containsExactly(meter);
+            }
+        }
+    }
+
+    @Test
+    void anOpenThatFailsFailsThatSearchLosesNoWriteAndIsTriedAgain() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        AtomicInteger opens = new AtomicInteger();
+        try (LuceneOnFirstUse search = new LuceneOnFirstUse(() -> {
+            if (opens.incrementAndGet() <= 2) {
+                throw new UncheckedIOException("the search index could not be opened", new IOException("disk unreadable"));
+            }
+            return LuceneSearch.open(db, reads, null);
+        })) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            String permit = store.create(document("Permit zones", "Residents display a permit.")).getId();
+            assertThatThrownBy(() -> ids(search, "permit")).isInstanceOf(UncheckedIOException.class).hasMessageContaining("could not be opened");
+            assertThat(search.isOpen()).isFalse();
+            assertThat(ids(search, "permit")).containsExactly(permit);
+            assertThat(opens).hasValue(3);
+        }
+    }
+
+    @Test
+    void noSearchOpensTheIndexOnceItIsClosed() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        LuceneOnFirstUse search = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null));
+        search.close();
+        assertThatThrownBy(() -> ids(search, "permit")).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(search.isOpen()).isFalse();
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(10, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<String> ids(DocumentSearch search, String query) {
         return search.search(SearchQuery.parse(query), new DocumentStore.Filter(DocumentKind.DOCUMENT_KIND_UNSPECIFIED, "", List.of(),
                 Audience.EVERY_OWNER), 0, 10).hits().stream().map(hit -> hit.document().getId()).toList();
     }

@@ -1,0 +1,108 @@
+package com.finehero.server.documents;
+
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+import com.finehero.api.documents.v1.Document;
+
+/**
+ * The embedded search index, opened (and brought in step with the live documents) by the first search or
+ * document write that needs it rather than at start-up: a server that is only asked for fines never
+ * loads Lucene, which keeps its start-up shorter and its idle memory smaller (its ~800 classes and
+ * the index's buffers; docs/performance.md, "Start-up and idle memory"). The first search or write pays
+ * the open once, as start-up did before.
+ *
+ * <p>An open that fails (the index's directory unreadable) is not remembered: a search fails with it, a
+ * write logs it as {@link LuceneSearch} logs a failed index update (the database has committed), and
+ * the next use tries again; the open's catch-up brings in whatever was written meanwhile.
+ */
+final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger(LuceneOnFirstUse.class.getName());
+    private final Supplier<LuceneSearch> open;
+    /** Held while opening and closing, so a use that arrives meanwhile waits for the one index. */
+    private final ReentrantLock lock = new ReentrantLock();
+    private volatile LuceneSearch index;
+    private boolean closed;
+
+    LuceneOnFirstUse(Supplier<LuceneSearch> open) {
+        this.open = open;
+    }
+
+    /** Whether a search or write has opened the index yet. */
+    boolean isOpen() {
+        return index != null;
+    }
+
+    @Override
+    public DocumentStore.SearchPage search(SearchQuery query, DocumentStore.Filter filter, int offset, int limit) {
+        return index().search(query, filter, offset, limit);
+    }
+
+    @Override
+    public void written(Document document) {
+        LuceneSearch opened = indexForWrite("document " + document.getId() + " not indexed");
+        if (opened != null) {
+            opened.written(document);
+        }
+    }
+
+    @Override
+    public void writtenAll(List<Document> documents) {
+        LuceneSearch opened = indexForWrite(documents.size() + " reindexed document(s) not indexed");
+        if (opened != null) {
+            opened.writtenAll(documents);
+        }
+    }
+
+    @Override
+    public void deleted(String id) {
+        LuceneSearch opened = indexForWrite("document " + id + " not removed");
+        if (opened != null) {
+            opened.deleted(id);
+        }
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            if (index != null) {
+                index.close();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private LuceneSearch index() {
+        LuceneSearch current = index;
+        if (current != null) {
+            return current;
+        }
+        lock.lock();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the search index is closed (the server is stopping)");
+            }
+            if (index == null) {
+                index = open.get();
+            }
+            return index;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The index, or null when it could not be opened (logged; the write has committed and the next open catches up). */
+    private LuceneSearch indexForWrite(String lost) {
+        try {
+            return index();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "search index: " + lost, e);
+            return null;
+        }
+    }
+}
