@@ -13,6 +13,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import build.buf.protovalidate.Validator;
+import build.buf.protovalidate.ValidatorFactory;
 import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
 import com.finehero.api.events.v1.EventsProto;
@@ -116,7 +118,7 @@ public final class FineHeroApp implements AutoCloseable {
     /** Shared infrastructure every feature uses. */
     private record Platform(Database database, RedisConnector redis, Caches caches, HealthStatusManager grpcHealth,
                             HealthMonitor health, MeterRegistry meters, RpcMetrics rpcMetrics, ErrorMapper errors,
-                            Outbox outbox, EventFeed events) {
+                            Outbox outbox, EventFeed events, Validator requestRules) {
     }
 
     /** Who callers are and what they may do, and the RPCs that manage it. */
@@ -194,7 +196,9 @@ public final class FineHeroApp implements AutoCloseable {
         EventFeed events = new EventFeed(outbox, config.events(), clock, new FeedMetrics(meters));
         resources.add(events);
         return new Platform(database, redis, new Caches(config.cache(), redis, clock), grpcHealth, health, meters,
-                new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper(), outbox, events);
+                new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper(), outbox, events,
+                // the contract's protovalidate rules, compiled once for the RPCs and the tasks that check requests
+                ValidatorFactory.newBuilder().build());
     }
 
     private static Security security(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {
@@ -228,7 +232,7 @@ public final class FineHeroApp implements AutoCloseable {
 
         Tasks tasks = Tasks.create(database, config.tasks(), platform.redis(), clock, platform.outbox(), platform.events());
         TaskEngine engine = tasks.engine()
-                .register(fines.taskHandlers())
+                .register(fines.taskHandlers(platform.requestRules()))
                 .register(documents.taskHandlers())
                 .register(tasks.taskHandlers(new Retention(database,
                         List.of(new Retention.Kept(Auth.AUDIT_EVENTS, config.auditRetention()), tasks.history()), clock)));
@@ -300,7 +304,7 @@ public final class FineHeroApp implements AutoCloseable {
             LOG.log(Level.WARNING, "finehero.auth.enabled is false: every call is allowed, as the system");
             calls.intercept(AuthInterceptor.everyCallAsSystem());
         }
-        calls.intercept(new ValidationInterceptor())
+        calls.intercept(new ValidationInterceptor(platform.requestRules()))
                 .service(AuthProto.getDescriptor(), security.service());
         features.services().forEach(calls::service);
         return calls.build();

@@ -10,7 +10,6 @@ import java.util.Objects;
 
 import build.buf.protovalidate.ValidationResult;
 import build.buf.protovalidate.Validator;
-import build.buf.protovalidate.ValidatorFactory;
 import build.buf.protovalidate.exceptions.ValidationException;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
@@ -55,10 +54,11 @@ final class FineImportHandler extends AbstractTaskHandler {
     private final FineStore fines;
     private final FineRules rules;
     private final DocumentStore documents;
-    private final Validator validator = ValidatorFactory.newBuilder().build();
+    private final Validator validator;
 
-    FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents) {
+    FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents, Validator validator) {
         super(TYPE);
+        this.validator = Objects.requireNonNull(validator, "validator");
         this.fines = Objects.requireNonNull(fines, "fines");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.documents = Objects.requireNonNull(documents, "documents");

@@ -3,6 +3,7 @@ package com.finehero.server.fines;
 import java.time.Clock;
 import java.util.List;
 
+import build.buf.protovalidate.Validator;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.Documents;
@@ -22,15 +23,15 @@ final class FineTasks {
 
     /** The handlers of the fines task types, to register with the task engine. */
     public static List<TaskHandler> handlers(FineStore fines, FineRules rules, OverdueSweeper sweeper, Documents documentsFeature,
-                                             Clock clock) {
+                                             Clock clock, Validator requestRules) {
         DocumentStore documents = documentsFeature.store();
         DocumentRules documentRules = documentsFeature.rules();
         return List.of(
                 new OverdueSweepHandler(sweeper),
                 new AnalyticsRollupHandler(fines),
                 new AppealLetterHandler(fines, documents, documentRules),
-                new FineImportHandler(fines, rules, documents),
+                new FineImportHandler(fines, rules, documents, requestRules),
                 new FinesExportHandler(fines, documents, documentRules),
-                new FinesReportHandler(fines, documentsFeature, clock));
+                new FinesReportHandler(fines, documentsFeature, clock, requestRules));
     }
 }

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 
+import build.buf.protovalidate.Validator;
 import com.finehero.server.documents.Documents;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.db.Database;
@@ -70,8 +71,12 @@ public final class Fines {
                 .withSignatureHeader();
     }
 
-    /** The handlers of the fines task types, to register with the task engine. */
-    public List<TaskHandler> taskHandlers() {
-        return FineTasks.handlers(store, rules, overdueSweeper, documents, clock);
+    /**
+     * The handlers of the fines task types, to register with the task engine.
+     *
+     * @param requestRules the contract's protovalidate rules, which imported fines and report requests are checked against
+     */
+    public List<TaskHandler> taskHandlers(Validator requestRules) {
+        return FineTasks.handlers(store, rules, overdueSweeper, documents, clock, requestRules);
     }
 }

@@ -12,7 +12,6 @@ import java.util.Objects;
 
 import build.buf.protovalidate.ValidationResult;
 import build.buf.protovalidate.Validator;
-import build.buf.protovalidate.ValidatorFactory;
 import build.buf.protovalidate.exceptions.ValidationException;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
@@ -62,10 +61,11 @@ final class FinesReportHandler extends AbstractTaskHandler {
     private final FineStore fines;
     private final Documents documents;
     private final Clock clock;
-    private final Validator validator = ValidatorFactory.newBuilder().build();
+    private final Validator validator;
 
-    FinesReportHandler(FineStore fines, Documents documents, Clock clock) {
+    FinesReportHandler(FineStore fines, Documents documents, Clock clock, Validator validator) {
         super(TYPE);
+        this.validator = Objects.requireNonNull(validator, "validator");
         this.fines = Objects.requireNonNull(fines, "fines");
         this.documents = Objects.requireNonNull(documents, "documents");
         this.clock = Objects.requireNonNull(clock, "clock");

@@ -2,11 +2,11 @@ package com.finehero.server.platform.rpc;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 import build.buf.protovalidate.ValidationResult;
 import build.buf.protovalidate.Validator;
-import build.buf.protovalidate.ValidatorFactory;
 import build.buf.protovalidate.Violation;
 import build.buf.protovalidate.exceptions.ValidationException;
 import build.buf.validate.FieldPath;
@@ -27,7 +27,12 @@ import io.grpc.ServerInterceptor;
  */
 public final class ValidationInterceptor implements ServerInterceptor {
 
-    private final Validator validator = ValidatorFactory.newBuilder().build();
+    private final Validator validator;
+
+    /** @param validator the contract's rules ({@code ValidatorFactory}), shared with whatever else checks requests */
+    public ValidationInterceptor(Validator validator) {
+        this.validator = Objects.requireNonNull(validator, "validator");
+    }
 
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call,

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
+import build.buf.protovalidate.ValidatorFactory;
 import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.errors.HttpStatusMapping;
@@ -47,7 +48,7 @@ class RestBridgeTest {
     static void start() {
         RpcPipeline pipeline = RpcPipeline.builder()
                 .intercept(new ErrorInterceptor(new ErrorMapper()))
-                .intercept(new ValidationInterceptor())
+                .intercept(new ValidationInterceptor(ValidatorFactory.newBuilder().build()))
                 .intercept(BridgeTestService.HEADERS)
                 .service(BridgeTestProto.getDescriptor(), new BridgeTestService())
                 .build();
