@@ -36,7 +36,8 @@ baseline() {
   echo $((end - start))
 }
 
-# prints "<ms to ready> <idle rss kB>"
+# prints "<ms to ready> <rss kB 20 s after ready> <rss kB 60 s after ready> <highest rss kB from 20 to 60 s>"
+# (0 for the three when the mode has no server to stay idle)
 measure() {
   local mode="$1" start pid ready=0 rss jar="$jar" probe="http://127.0.0.1:$port/observe/health/ready" cache=""
   local -a jvm=("${flags[@]}") main=(-jar "$jar")
@@ -63,7 +64,7 @@ measure() {
   if [[ "$mode" == *migrations-floor* ]]; then
     # no server: done when the migrations are applied and the JVM has exited
     "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1 || { cat "$work/log" >&2; return 1; }
-    echo "$(( $(now_ms) - start )) 0"
+    echo "$(( $(now_ms) - start )) 0 0 0"
     return
   fi
   if [ "$mode" = postgres ]; then
@@ -84,13 +85,24 @@ measure() {
     kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
     cat "$work/log" >&2; echo "startup: $mode did not become ready" >&2; return 1
   fi
-  # idle: 20 s, so that the periodic collection and native-heap trim of server/jvm.options (10 s) have run
-  # once (a recording run needs no RSS)
-  [[ "$mode" == record-* ]] || sleep 20
-  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) \
-    || { cat "$work/log" >&2; echo "startup: $mode exited while idle" >&2; return 1; }
+  # idle for a minute (a recording run needs no RSS): read at 20 s, once the periodic collection and
+  # native-heap trim of server/jvm.options (every 10 s) have run, and every 10 s after that, because an
+  # idle server is not still: its pollers allocate, and the heap's pages come back into use until the
+  # next collection. A single reading just after a collection would flatter it.
+  local rss20=0 rss60=0 peak=0 rss second
+  if [[ "$mode" != record-* ]]; then
+    sleep 20
+    for second in 20 30 40 50 60; do
+      [ "$second" = 20 ] || sleep 10
+      rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) \
+        || { cat "$work/log" >&2; echo "startup: $mode exited while idle" >&2; return 1; }
+      [ "$second" = 20 ] && rss20=$rss
+      rss60=$rss
+      [ "$rss" -gt "$peak" ] && peak=$rss
+    done
+  fi
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
-  echo "$ready $rss"
+  echo "$ready $rss20 $rss60 $peak"
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
@@ -115,23 +127,25 @@ if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" =
 json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" rev-parse HEAD)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
 json+=",\"baseline_jvm_version_ms\":$base"
-json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS after 20 s idle; every start with server/jvm.options but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-plain = the same without server/jvm.options, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
+json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-plain = the same without server/jvm.options, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
 json+=",\"modes\":{"
-for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss-$mode"; done
+for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss20-$mode"; : >"$work/rss60-$mode"; : >"$work/peak-$mode"; done
 for _ in $(seq 1 "$runs"); do
   for mode in "${modes[@]}"; do
     # measure runs in a subshell here: a failure there prints why and leaves nothing to read
-    read -r ready rss < <(measure "$mode") || { echo "startup: $mode was not measured" >&2; exit 1; }
-    echo "$ready" >>"$work/ready-$mode"; echo "$rss" >>"$work/rss-$mode"
-    echo "startup $mode: ready in ${ready} ms, idle RSS ${rss} kB" >&2
+    read -r ready rss20 rss60 peak < <(measure "$mode") || { echo "startup: $mode was not measured" >&2; exit 1; }
+    echo "$ready" >>"$work/ready-$mode"; echo "$rss20" >>"$work/rss20-$mode"; echo "$rss60" >>"$work/rss60-$mode"
+    echo "$peak" >>"$work/peak-$mode"
+    echo "startup $mode: ready in ${ready} ms, idle RSS ${rss20} kB at 20 s, ${rss60} kB at 60 s, at most ${peak} kB" >&2
   done
 done
 first=1
 for mode in "${modes[@]}"; do
-  r=$(median <"$work/ready-$mode"); m=$(median <"$work/rss-$mode")
+  r=$(median <"$work/ready-$mode"); m=$(median <"$work/rss20-$mode")
   [ $first = 1 ] || json+=","
   first=0
-  rss_field=",\"idle_rss_kb_median\":$m"; [ "$m" = 0 ] && rss_field=""   # the migrations floor exits: no idle RSS
+  rss_field=",\"idle_rss_20s_kb_median\":$m,\"idle_rss_60s_kb_median\":$(median <"$work/rss60-$mode"),\"idle_rss_peak_kb_median\":$(median <"$work/peak-$mode"),\"idle_rss_60s_kb_all\":[$(paste -sd, "$work/rss60-$mode")]"
+  [ "$m" = 0 ] && rss_field=""   # the migrations floor exits: no idle RSS
   json+="\"$mode\":{\"ready_ms_median\":$r,\"ready_ms_all\":[$(paste -sd, "$work/ready-$mode")]$rss_field,\"ready_vs_baseline\":$(awk -v a="$r" -v b="$base" 'BEGIN{printf "%.1f", a/b}')}"
 done
 json+="}}"
