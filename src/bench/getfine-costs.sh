@@ -10,6 +10,8 @@
 #                   so a change is measured against what it replaces in the same run
 #   no-jvm-options  as default, but the JVM started without server/jvm.options (every other mode starts
 #                   with that file, as bin/finehero-server and the image do): what its options cost under load
+#   no-native-trim  as default, with server/jvm.options but its native-heap trim off (TrimNativeHeapInterval=0):
+#                   what the trim alone costs under load
 # (FINEHERO_BENCH_MODES="default ..." picks the non-baseline ones; every other round runs the modes
 # backwards, so none always goes first) and the Redis commands each call cost (INFO commandstats before
 # and after the window; an EVAL and the command its script runs count as two).
@@ -55,6 +57,7 @@ start_server() { # $1 mode
   local extra=() jar="$root/server/target/finehero-server.jar" jvm=("@$root/server/jvm.options")
   [ "$1" = baseline ] && jar="$baseline_jar"
   [ "$1" = no-jvm-options ] && jvm=()
+  [ "$1" = no-native-trim ] && jvm+=(-XX:TrimNativeHeapInterval=0)   # the later option wins
   case "$1" in
     no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
     no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;

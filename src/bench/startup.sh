@@ -11,12 +11,12 @@
 # both in one JVM, overlapped on two threads, ready once both are done). With
 # FINEHERO_BENCH_BASELINE=<revision>, that revision's jar is measured too (mode baseline-embedded).
 # Modes alternate within each round. Writes src/bench/results/startup.json.
-# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 5)
+# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 3; a round takes about 8 min)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
 finehero_select_jdk
-runs="${1:-5}"
+runs="${1:-3}"
 port=18080
 jar="$root/server/target/finehero-server.jar"
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
