@@ -94,7 +94,8 @@ measure() {
     sleep 20
     for second in 20 30 40 50 60; do
       [ "$second" = 20 ] || sleep 10
-      rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null) \
+      # an exited server not yet reaped has a status file without VmRSS: no reading is a failure too
+      rss=$(awk '/VmRSS/ {print $2; found = 1} END {exit !found}' "/proc/$pid/status" 2>/dev/null) \
         || { cat "$work/log" >&2; echo "startup: $mode exited while idle" >&2; return 1; }
       [ "$second" = 20 ] && rss20=$rss
       rss60=$rss
@@ -124,7 +125,7 @@ if [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ]; then
 fi
 if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" = PONG ]; then modes+=(postgres); fi
 
-json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" rev-parse HEAD)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
+json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" describe --always --dirty --abbrev=40)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
 json+=",\"baseline_jvm_version_ms\":$base"
 json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-plain = the same without server/jvm.options, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
@@ -144,7 +145,7 @@ for mode in "${modes[@]}"; do
   r=$(median <"$work/ready-$mode"); m=$(median <"$work/rss20-$mode")
   [ $first = 1 ] || json+=","
   first=0
-  rss_field=",\"idle_rss_20s_kb_median\":$m,\"idle_rss_60s_kb_median\":$(median <"$work/rss60-$mode"),\"idle_rss_peak_kb_median\":$(median <"$work/peak-$mode"),\"idle_rss_60s_kb_all\":[$(paste -sd, "$work/rss60-$mode")]"
+  rss_field=",\"idle_rss_20s_kb_median\":$m,\"idle_rss_60s_kb_median\":$(median <"$work/rss60-$mode"),\"idle_rss_peak_kb_median\":$(median <"$work/peak-$mode"),\"idle_rss_20s_kb_all\":[$(paste -sd, "$work/rss20-$mode")],\"idle_rss_60s_kb_all\":[$(paste -sd, "$work/rss60-$mode")],\"idle_rss_peak_kb_all\":[$(paste -sd, "$work/peak-$mode")]"
   [ "$m" = 0 ] && rss_field=""   # the migrations floor exits: no idle RSS
   json+="\"$mode\":{\"ready_ms_median\":$r,\"ready_ms_all\":[$(paste -sd, "$work/ready-$mode")]$rss_field,\"ready_vs_baseline\":$(awk -v a="$r" -v b="$base" 'BEGIN{printf "%.1f", a/b}')}"
 done

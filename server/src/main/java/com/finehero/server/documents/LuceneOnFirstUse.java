@@ -1,10 +1,12 @@
 package com.finehero.server.documents;
 
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import com.finehero.api.documents.v1.Document;
+import io.grpc.Context;
 
 /**
  * The embedded search index, opened (and brought in step with the live documents) by the first search or
@@ -13,7 +15,7 @@ import com.finehero.api.documents.v1.Document;
  * the index's buffers; docs/performance.md, "Start-up and idle memory"). The first search or write pays
  * the open once, as start-up did before.
  *
- * <p>An open that fails (the index's directory unreadable) is not remembered: a search fails with it, a
+ * <p>The open runs outside the calling request's deadline. An open that fails (the index's directory unreadable) is not remembered: a search fails with it, a
  * write logs it as {@link LuceneSearch} logs a failed index update (the database has committed), and
  * the next use tries again; the open's catch-up brings in whatever was written meanwhile.
  */
@@ -24,7 +26,7 @@ final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
     /** Held while opening and closing, so a use that arrives meanwhile waits for the one index. */
     private final ReentrantLock lock = new ReentrantLock();
     private volatile LuceneSearch index;
-    private boolean closed;
+    private volatile boolean closed;
 
     LuceneOnFirstUse(Supplier<LuceneSearch> open) {
         this.open = open;
@@ -33,6 +35,11 @@ final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
     /** Whether a search or write has opened the index yet. */
     boolean isOpen() {
         return index != null;
+    }
+
+    /** Whether a use is waiting for an open (or close) under way. */
+    boolean hasWaitingUses() {
+        return lock.hasQueuedThreads();
     }
 
     @Override
@@ -79,7 +86,7 @@ final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
 
     private LuceneSearch index() {
         LuceneSearch current = index;
-        if (current != null) {
+        if (current != null && !closed) {
             return current;
         }
         lock.lock();
@@ -88,7 +95,14 @@ final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
                 throw new IllegalStateException("the search index is closed (the server is stopping)");
             }
             if (index == null) {
-                index = open.get();
+                // not under the calling request's gRPC context: its deadline or cancellation would stop the
+                // catch-up's reads, and every later use would start the open over
+                Context previous = Context.ROOT.attach();
+                try {
+                    index = open.get();
+                } finally {
+                    Context.ROOT.detach(previous);
+                }
             }
             return index;
         } finally {
@@ -100,7 +114,8 @@ final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
     private LuceneSearch indexForWrite(String lost) {
         try {
             return index();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
+            // an error loading Lucene too: the write has committed, its caller must not see it fail
             LOG.log(System.Logger.Level.WARNING, "search index: " + lost, e);
             return null;
         }

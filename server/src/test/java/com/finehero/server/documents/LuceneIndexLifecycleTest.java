@@ -22,12 +22,14 @@ import com.finehero.api.documents.v1.Visibility;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.DbConfig;
 import com.google.protobuf.Timestamp;
+import io.grpc.Context;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -164,9 +166,13 @@ class LuceneIndexLifecycleTest {
                 await(caughtUp);
                 // committed after the open read the live documents, before the open is done
                 Future<String> written = threads.submit(() -> store.create(document("Meter hours", "Meters run from 8 to 6.")).getId());
-                Thread.sleep(200);   // long enough for the write to commit and wait for the open
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (!search.hasWaitingUses() && System.nanoTime() < until) {
+                    Thread.sleep(5);
+                }
+                assertThat(search.hasWaitingUses()).as("the write waits for the open").isTrue();
                 writeWaiting.countDown();
-                assertThat(firstSearch.get(10, TimeUnit.SECONDS)).isEmpty();
+                firstSearch.get(10, TimeUnit.SECONDS);
                 String meter = written.get(10, TimeUnit.SECONDS);
                 assertThat(ids(search, "meter*")).containsExactly(meter);
             }
@@ -183,8 +189,11 @@ class LuceneIndexLifecycleTest {
             }
             return LuceneSearch.open(db, reads, null);
         })) {
-            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
-            String permit = store.create(document("Permit zones", "Residents display a permit.")).getId();
+            JdbcDocumentStore blind = new JdbcDocumentStore(db, reads, (query, filter, offset, limit) -> null);
+            Document created = blind.create(document("Permit zones", "Residents display a permit."));
+            String permit = created.getId();
+            // told of the committed write directly: the failed open must not reach the writer
+            assertThatCode(() -> search.written(created)).doesNotThrowAnyException();
             assertThatThrownBy(() -> ids(search, "permit")).isInstanceOf(UncheckedIOException.class).hasMessageContaining("could not be opened");
             assertThat(search.isOpen()).isFalse();
             assertThat(ids(search, "permit")).containsExactly(permit);
@@ -193,12 +202,29 @@ class LuceneIndexLifecycleTest {
     }
 
     @Test
+    void theOpenDoesNotRunUnderTheDeadlineOfTheCallThatNeedsItFirst() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        try (LuceneOnFirstUse search = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null))) {
+            Context.CancellableContext gone = Context.current().withCancellation();
+            gone.cancel(null);
+            // no hit, so the search itself reads nothing; the open's catch-up would have failed under the gone call
+            gone.run(() -> assertThat(ids(search, "permit")).isEmpty());
+            assertThat(search.isOpen()).isTrue();
+        }
+    }
+
+    @Test
     void noSearchOpensTheIndexOnceItIsClosed() {
         BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
-        LuceneOnFirstUse search = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null));
-        search.close();
-        assertThatThrownBy(() -> ids(search, "permit")).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
-        assertThat(search.isOpen()).isFalse();
+        LuceneOnFirstUse never = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null));
+        never.close();
+        assertThatThrownBy(() -> ids(never, "permit")).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+        assertThat(never.isOpen()).isFalse();
+
+        LuceneOnFirstUse opened = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null));
+        assertThat(ids(opened, "permit")).isEmpty();
+        opened.close();
+        assertThatThrownBy(() -> ids(opened, "permit")).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
     }
 
     private static void await(CountDownLatch latch) {
