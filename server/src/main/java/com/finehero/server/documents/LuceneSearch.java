@@ -46,6 +46,7 @@ import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopFieldDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.ByteBuffersDirectory;
@@ -199,6 +200,9 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
     @Override
     public void written(Document document) {
         try {
+            if (newerIndexed(document)) {
+                return;
+            }
             writer.updateDocument(new Term(ID, document.getId()), fields(document));
             refresh();
         } catch (IOException | RuntimeException e) {
@@ -212,7 +216,9 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
     public void writtenAll(List<Document> documents) {
         try {
             for (Document document : documents) {
-                writer.updateDocument(new Term(ID, document.getId()), fields(document));
+                if (!newerIndexed(document)) {
+                    writer.updateDocument(new Term(ID, document.getId()), fields(document));
+                }
             }
             refresh();
         } catch (IOException | RuntimeException e) {
@@ -227,6 +233,22 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
             refresh();
         } catch (IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "search index: document " + id + " not removed", e);
+        }
+    }
+
+    /**
+     * Whether the index already holds a later version of {@code document} than the one it is told of: a
+     * write told late, after the catch-up of an open (or another writer) indexed a newer version, must not
+     * put the older text back. The same version is rewritten, as {@code document_reindex} asks.
+     */
+    private boolean newerIndexed(Document document) throws IOException {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+            TopDocs top = searcher.search(new TermQuery(new Term(ID, document.getId())), 1);
+            return top.scoreDocs.length > 0 && searcher.storedFields().document(top.scoreDocs[0].doc, Set.of(VERSION))
+                    .getField(VERSION).numericValue().longValue() > document.getVersion();
+        } finally {
+            searchers.release(searcher);
         }
     }
 

@@ -214,6 +214,23 @@ class LuceneIndexLifecycleTest {
     }
 
     @Test
+    void aWriteToldLateDoesNotPutAnOlderVersionBack() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        try (LuceneSearch search = LuceneSearch.open(db, reads, null)) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            Document first = store.create(document("Curb colours", "Red curbs mean no stopping."));
+            store.change(first.getId(), Audience.EVERY_OWNER, d -> d.toBuilder().setContent("Blue curbs are for disabled placards.")
+                    .setVersion(d.getVersion() + 1).build());
+            // as when a write of the first version waited behind an open whose catch-up indexed the second
+            search.written(first);
+            assertThat(ids(search, "red")).isEmpty();
+            assertThat(ids(search, "placard*")).containsExactly(first.getId());
+            search.writtenAll(List.of(first));
+            assertThat(ids(search, "placard*")).containsExactly(first.getId());
+        }
+    }
+
+    @Test
     void noSearchOpensTheIndexOnceItIsClosed() {
         BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
         LuceneOnFirstUse never = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null));
