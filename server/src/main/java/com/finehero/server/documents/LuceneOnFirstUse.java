@@ -10,18 +10,20 @@ import io.grpc.Context;
 
 /**
  * The embedded search index, opened (and brought in step with the live documents) by the first search or
- * document write that needs it rather than at start-up: a server that is only asked for fines never
- * loads Lucene, which keeps its start-up shorter and its idle memory smaller (its ~800 classes and
- * the index's buffers; docs/performance.md, "Start-up and idle memory"). The first search or write pays
- * the open once, as start-up did before.
+ * document write that needs it rather than at start-up: a server that neither searches nor writes
+ * documents never loads Lucene, which keeps its start-up shorter and its idle memory smaller (its ~800
+ * classes and the index's buffers; docs/performance.md, "Start-up and idle memory"). The first search or
+ * write pays the open once, as start-up did before.
  *
- * <p>The open runs outside the calling request's deadline. An open that fails (the index's directory unreadable) is not remembered: a search fails with it, a
- * write logs it as {@link LuceneSearch} logs a failed index update (the database has committed), and
- * the next use tries again; the open's catch-up brings in whatever was written meanwhile.
+ * <p>The open runs outside the calling request's deadline. An open that fails (the index's directory
+ * unreadable) is not remembered: a search fails with it, a write logs it as {@link LuceneSearch} logs a
+ * failed index update (the database has committed), and the next use tries again; the open's catch-up
+ * brings in whatever was written meanwhile.
  */
 final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(LuceneOnFirstUse.class.getName());
+
     private final Supplier<LuceneSearch> open;
     /** Held while opening and closing, so a use that arrives meanwhile waits for the one index. */
     private final ReentrantLock lock = new ReentrantLock();
