@@ -3,6 +3,7 @@ package com.finehero.server.documents;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import com.finehero.api.documents.v1.Document;
@@ -51,26 +52,17 @@ final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
 
     @Override
     public void written(Document document) {
-        LuceneSearch opened = indexForWrite("document " + document.getId() + " not indexed");
-        if (opened != null) {
-            opened.written(document);
-        }
+        write("document " + document.getId() + " not indexed", opened -> opened.written(document));
     }
 
     @Override
     public void writtenAll(List<Document> documents) {
-        LuceneSearch opened = indexForWrite(documents.size() + " reindexed document(s) not indexed");
-        if (opened != null) {
-            opened.writtenAll(documents);
-        }
+        write(documents.size() + " reindexed document(s) not indexed", opened -> opened.writtenAll(documents));
     }
 
     @Override
     public void deleted(String id) {
-        LuceneSearch opened = indexForWrite("document " + id + " not removed");
-        if (opened != null) {
-            opened.deleted(id);
-        }
+        write("document " + id + " not removed", opened -> opened.deleted(id));
     }
 
     @Override
@@ -112,14 +104,16 @@ final class LuceneOnFirstUse implements DocumentSearch, AutoCloseable {
         }
     }
 
-    /** The index, or null when it could not be opened (logged; the write has committed and the next open catches up). */
-    private LuceneSearch indexForWrite(String lost) {
+    /** Tells the index of a committed write; an index that cannot be opened is logged, not thrown (the next open catches up). */
+    private void write(String lost, Consumer<LuceneSearch> change) {
+        LuceneSearch opened;
         try {
-            return index();
+            opened = index();
         } catch (RuntimeException | LinkageError | ServiceConfigurationError e) {
             // an error loading Lucene too: the write has committed, its caller must not see it fail
             LOG.log(System.Logger.Level.WARNING, "search index: " + lost, e);
-            return null;
+            return;
         }
+        change.accept(opened);
     }
 }
