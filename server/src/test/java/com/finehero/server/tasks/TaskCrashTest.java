@@ -95,7 +95,9 @@ class TaskCrashTest {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
                 .until(() -> count("type = 'noop' AND state = 'SUCCEEDED'") == TASKS);
 
-        assertThat(count("1 = 1")).isEqualTo(TASKS + count("type <> 'noop'"));
+        // one query: the recurring schedules (analytics rollup, overdue sweep) add other tasks at
+        // any moment, so a count of all tasks and a count of the others can disagree between two reads
+        assertThat(count("type = 'noop'")).as("one task per idempotency key").isEqualTo(TASKS);
         assertThat(count("type = 'noop' AND state <> 'SUCCEEDED'")).isZero();
         Set<String> repeated = ids("type = 'noop' AND attempts > 1");
         assertThat(heldAtDeath).as("the killed process held claimed tasks").isNotEmpty();
