@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
 
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
@@ -19,6 +20,7 @@ import com.finehero.api.documents.v1.Visibility;
 import com.finehero.server.platform.db.Database;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.security.JurisdictionScope;
+import io.grpc.Context;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Field;
@@ -110,6 +112,8 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
      * what it just wrote.
      */
     private final SearcherManager searchers;
+    /** Held while a change reads the database and applies what it found ({@link #reconcile}). */
+    private final ReentrantLock changes = new ReentrantLock();
 
     private LuceneSearch(Database db, BoundedReads reads, Directory directory) throws IOException {
         this.db = db;
@@ -199,57 +203,67 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
 
     @Override
     public void written(Document document) {
-        try {
-            if (newerIndexed(document)) {
-                return;
-            }
-            writer.updateDocument(new Term(ID, document.getId()), fields(document));
-            refresh();
-        } catch (IOException | RuntimeException e) {
-            // the database has committed: the call succeeded; the next start-up brings the index in step
-            LOG.log(Level.WARNING, "search index: document " + document.getId() + " not indexed", e);
-        }
+        reconcile(List.of(document.getId()), List.of(document), "document " + document.getId() + " not indexed");
     }
 
     /** The batch, then one refresh: a reindex of thousands does not reopen the index for each. */
     @Override
     public void writtenAll(List<Document> documents) {
-        try {
-            for (Document document : documents) {
-                if (!newerIndexed(document)) {
-                    writer.updateDocument(new Term(ID, document.getId()), fields(document));
-                }
-            }
-            refresh();
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "search index: " + documents.size() + " reindexed document(s) not all indexed", e);
-        }
+        reconcile(documents.stream().map(Document::getId).toList(), documents,
+                documents.size() + " reindexed document(s) not all indexed");
     }
 
     @Override
     public void deleted(String id) {
-        try {
-            writer.deleteDocuments(new Term(ID, id));
-            refresh();
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.WARNING, "search index: document " + id + " not removed", e);
-        }
+        reconcile(List.of(id), List.of(), "document " + id + " not removed");
     }
 
     /**
-     * Whether the index already holds a later version of {@code document} than the one it is told of: a
-     * write told late, after the catch-up of an open (or another writer) indexed a newer version, must not
-     * put the older text back. The same version is rewritten, as {@code document_reindex} asks.
+     * Brings the entries of {@code ids} to what the database holds now, one change at a time: a document
+     * no longer live is removed, and a document told of is indexed only in its live version. Writers tell
+     * the index after their commits, on their own threads, so two changes of one document can arrive in
+     * either order (a delete and the restore after it, a late update and a delete, a write queued behind
+     * the first open's catch-up); a change applied last still reads the database after every commit told
+     * before it, so the index ends as the database is. A change whose version is no longer live is left
+     * to the newer write's own call. One indexed read of the versions per change; the text comes from the
+     * caller. The database has committed either way: a failure is logged, and the next open catches up.
      */
-    private boolean newerIndexed(Document document) throws IOException {
-        IndexSearcher searcher = searchers.acquire();
+    private void reconcile(List<String> ids, List<Document> told, String lost) {
+        changes.lock();
+        // not under the writing call's gRPC context: its deadline may pass after its commit
+        Context previous = Context.ROOT.attach();
         try {
-            TopDocs top = searcher.search(new TermQuery(new Term(ID, document.getId())), 1);
-            return top.scoreDocs.length > 0 && searcher.storedFields().document(top.scoreDocs[0].doc, Set.of(VERSION))
-                    .getField(VERSION).numericValue().longValue() > document.getVersion();
+            Map<String, Document> byId = new HashMap<>();
+            told.forEach(document -> byId.put(document.getId(), document));
+            for (int from = 0; from < ids.size(); from += SYNC_BATCH) {
+                List<String> batch = ids.subList(from, Math.min(ids.size(), from + SYNC_BATCH));
+                Map<String, Long> live = liveVersions(batch);
+                for (String id : batch) {
+                    Long version = live.get(id);
+                    Document document = byId.get(id);
+                    if (version == null) {
+                        writer.deleteDocuments(new Term(ID, id));
+                    } else if (document != null && document.getVersion() == version) {
+                        writer.updateDocument(new Term(ID, id), fields(document));
+                    }
+                }
+            }
+            refresh();
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "search index: " + lost, e);
         } finally {
-            searchers.release(searcher);
+            Context.ROOT.detach(previous);
+            changes.unlock();
         }
+    }
+
+    private Map<String, Long> liveVersions(List<String> ids) {
+        return db.read(connection -> {
+            Map<String, Long> versions = new HashMap<>();
+            Sql.list(connection, "SELECT id, version FROM documents WHERE delete_time IS NULL AND id IN ("
+                    + Sql.placeholders(ids.size()) + ")", ids, row -> versions.put(row.getString(1), row.getLong(2)));
+            return versions;
+        });
     }
 
     /**

@@ -231,6 +231,41 @@ class LuceneIndexLifecycleTest {
     }
 
     @Test
+    void changesToldInAnotherOrderThanTheirCommitsLeaveTheIndexAsTheDatabaseIs() {
+        BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
+        try (LuceneSearch search = LuceneSearch.open(db, reads, null)) {
+            JdbcDocumentStore store = new JdbcDocumentStore(db, reads, search);
+            // writes that tell no index: the test tells it, in the order two writers' threads might
+            JdbcDocumentStore untold = new JdbcDocumentStore(db, reads, (query, filter, offset, limit) -> null);
+            String id = store.create(document("Fire hydrant clearance", "Do not park within fifteen feet of a fire hydrant.")).getId();
+
+            // a delete and the restore that followed it, the restore told first
+            untold.delete(id, java.time.Instant.now());
+            Document restored = untold.restore(id);
+            search.written(restored);
+            search.deleted(id);
+            assertThat(ids(search, "hydrant")).containsExactly(id);
+
+            // an update, then a delete, the update told last
+            Document changed = untold.change(id, Audience.EVERY_OWNER, d -> d.toBuilder()
+                    .setContent("Blue curbs are for disabled placards.").setVersion(d.getVersion() + 1).build());
+            untold.delete(id, java.time.Instant.now());
+            search.deleted(id);
+            search.written(changed);
+            assertThat(ids(search, "placard*")).isEmpty();
+            assertThat(ids(search, "hydrant")).isEmpty();
+
+            // a reindex of a document deleted since it was read
+            search.writtenAll(List.of(changed));
+            assertThat(ids(search, "placard*")).isEmpty();
+
+            // restored: the restore's own change indexes the live version
+            search.written(untold.restore(id));
+            assertThat(ids(search, "placard*")).containsExactly(id);
+        }
+    }
+
+    @Test
     void noSearchOpensTheIndexOnceItIsClosed() {
         BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
         LuceneOnFirstUse never = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null));
