@@ -12,6 +12,8 @@ import com.google.rpc.RetryInfo;
 final class JsonMessages {
 
     private final JsonFormat.Printer printer;
+    /** Prints as {@code printer} does, faster: every REST response goes through it. */
+    private final JsonPrinter responses;
 
     JsonMessages() {
         JsonFormat.TypeRegistry errorDetails = JsonFormat.TypeRegistry.newBuilder()
@@ -20,21 +22,22 @@ final class JsonMessages {
                 .add(RetryInfo.getDescriptor())
                 .build();
         this.printer = JsonFormat.printer().usingTypeRegistry(errorDetails).omittingInsignificantWhitespace();
+        this.responses = new JsonPrinter(printer);
     }
 
     /** The whole message, or only its {@code responseBody} field when the HTTP rule names one. */
     String print(Message message, String responseBody) {
         try {
             if (responseBody.isEmpty()) {
-                return printer.print(message);
+                return responses.print(message);
             }
             Descriptors.FieldDescriptor field = message.getDescriptorForType().findFieldByName(responseBody);
             Object value = message.getField(field);
             if (value instanceof Message nested) {
-                return printer.print(nested);
+                return responses.print(nested);
             }
             // a scalar or repeated field: print its JSON value out of a one-field message
-            String whole = printer.print(message.toBuilder().clear().setField(field, value).build());
+            String whole = responses.print(message.toBuilder().clear().setField(field, value).build());
             int colon = whole.indexOf(':');
             return colon < 0 ? "null" : whole.substring(colon + 1, whole.length() - 1);
         } catch (InvalidProtocolBufferException e) {
