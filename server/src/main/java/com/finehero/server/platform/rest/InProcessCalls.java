@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -17,14 +19,16 @@ import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.Metadata;
 
 /**
- * An in-process gRPC server with the very service definitions Helidon's gRPC routing serves,
- * interceptors included, and channels to it: a REST call made here gets the result, the status and
- * the checks a gRPC call gets.
+ * The very service definitions Helidon's gRPC routing serves, interceptors included, for the REST
+ * bridge: a REST call made here gets the result, the status and the checks a gRPC call gets. A unary
+ * call runs them on the calling thread without a transport ({@link DirectUnaryCall}); a streaming call
+ * goes through an in-process gRPC server and channels to it.
  *
  * <p>Calls take {@link #CHANNELS} channels in turn: an in-process transport starts each of its streams
  * under one lock, on which concurrent REST calls over a single channel would queue.
@@ -39,6 +43,8 @@ final class InProcessCalls implements AutoCloseable {
     private final AtomicInteger next = new AtomicInteger();
     private final Duration timeout;
     private final Duration streamLifetime;
+    /** The pipeline's unary methods by full name, run without the channel ({@link DirectUnaryCall}). */
+    private final Map<String, ServerMethodDefinition<Message, Message>> unary = new HashMap<>();
 
     /** @param streamLifetime the deadline of a server-streaming call, in place of {@code timeout} */
     InProcessCalls(RpcPipeline pipeline, Duration timeout, Duration streamLifetime) {
@@ -48,6 +54,15 @@ final class InProcessCalls implements AutoCloseable {
         String name = "finehero-rest-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
         pipeline.services().forEach(s -> builder.addService(s.definition()));
+        for (RpcPipeline.Registered service : pipeline.services()) {
+            for (ServerMethodDefinition<?, ?> definition : service.definition().getMethods()) {
+                if (definition.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
+                    @SuppressWarnings("unchecked")
+                    ServerMethodDefinition<Message, Message> typed = (ServerMethodDefinition<Message, Message>) definition;
+                    unary.put(definition.getMethodDescriptor().getFullMethodName(), typed);
+                }
+            }
+        }
         try {
             this.server = builder.build().start();
         } catch (IOException e) {
@@ -81,7 +96,9 @@ final class InProcessCalls implements AutoCloseable {
         Duration deadline = binding.serverStreaming() && !binding.clientStreaming() ? streamLifetime : timeout;
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         ManagedChannel channel = channels.get(Math.floorMod(next.getAndIncrement(), CHANNELS));
-        return new RpcCall(channel, method, options, headers);
+        ServerMethodDefinition<Message, Message> direct = binding.clientStreaming() || binding.serverStreaming() ? null
+                : unary.get(method.getFullMethodName());
+        return new RpcCall(channel, method, options, headers, direct);
     }
 
     @Override

@@ -2,6 +2,7 @@ package com.finehero.server.platform.rest;
 
 import java.util.Iterator;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.google.protobuf.Message;
@@ -10,6 +11,7 @@ import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerMethodDefinition;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
@@ -25,15 +27,24 @@ final class RpcCall {
     private final MethodDescriptor<Message, Message> method;
     private final CallOptions options;
     private final Message prototype;
+    private final Metadata requestHeaders;
+    /** The method's definition in the pipeline, for a unary call run without the channel; null otherwise. */
+    private final ServerMethodDefinition<Message, Message> direct;
     private final AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
     private final AtomicReference<Metadata> responseTrailers = new AtomicReference<>();
 
-    RpcCall(Channel channel, MethodDescriptor<Message, Message> method, CallOptions options, Metadata requestHeaders) {
+    /**
+     * @param direct the method's definition in the pipeline, to run a unary call on this thread
+     *               ({@link DirectUnaryCall}); null for a streaming call, which goes through {@code channel}
+     */
+    RpcCall(Channel channel, MethodDescriptor<Message, Message> method, CallOptions options, Metadata requestHeaders,
+            ServerMethodDefinition<Message, Message> direct) {
         Objects.requireNonNull(channel, "channel");
-        Objects.requireNonNull(requestHeaders, "requestHeaders");
+        this.requestHeaders = Objects.requireNonNull(requestHeaders, "requestHeaders");
         this.method = Objects.requireNonNull(method, "method");
         this.options = Objects.requireNonNull(options, "options");
-        this.channel = ClientInterceptors.intercept(channel,
+        this.direct = direct;
+        this.channel = direct != null ? channel : ClientInterceptors.intercept(channel,
                 MetadataUtils.newAttachHeadersInterceptor(requestHeaders),
                 MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, responseTrailers));
         this.prototype = prototype(method);
@@ -45,7 +56,11 @@ final class RpcCall {
     }
 
     Message unary(Message request) {
-        return ClientCalls.blockingUnaryCall(channel, method, options, request);
+        if (direct == null) {
+            return ClientCalls.blockingUnaryCall(channel, method, options, request);
+        }
+        long timeoutMillis = options.getDeadline() == null ? Long.MAX_VALUE : options.getDeadline().timeRemaining(TimeUnit.MILLISECONDS);
+        return DirectUnaryCall.run(direct, request, requestHeaders, timeoutMillis, responseHeaders, responseTrailers);
     }
 
     Iterator<Message> serverStream(Message request) {

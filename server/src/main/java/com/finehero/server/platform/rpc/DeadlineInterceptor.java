@@ -22,8 +22,9 @@ import io.grpc.Status;
  * call runs in a {@link Context} with the deadline, a call that arrives already expired is not
  * started, the call is answered {@code DEADLINE_EXCEEDED} the moment the deadline passes, and the
  * context is cancelled then or when the client cancels, which stops the database statement it runs
- * and any work that watches the context. Calls that already carry a deadline (the REST bridge's
- * in-process calls, whose server enforces it) pass through unchanged.
+ * and any work that watches the context. The REST bridge's calls carry its timeout the same way. Calls
+ * that already run under a deadline (the bridge's streaming calls, whose in-process server enforces it)
+ * pass through unchanged.
  */
 public final class DeadlineInterceptor implements ServerInterceptor, AutoCloseable {
 
