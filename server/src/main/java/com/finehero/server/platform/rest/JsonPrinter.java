@@ -192,45 +192,33 @@ final class JsonPrinter {
     /** A JSON string escaped as JsonFormat escapes it (Gson's default writer: HTML-safe). */
     static void string(StringBuilder out, String value) {
         out.append('"');
-        int length = value.length();
         int from = 0;
-        for (int i = 0; i < length; i++) {
+        for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            String replacement;
-            if (c < 0x20) {
-                replacement = switch (c) {
-                    case '\t' -> "\\t";
-                    case '\b' -> "\\b";
-                    case '\n' -> "\\n";
-                    case '\r' -> "\\r";
-                    case '\f' -> "\\f";
-                    default -> null;
-                };
-                if (replacement == null) {
-                    out.append(value, from, i).append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
-                    from = i + 1;
-                    continue;
-                }
-            } else if (c == '"') {
-                replacement = "\\\"";
-            } else if (c == '\\') {
-                replacement = "\\\\";
-            } else if (c == '<' || c == '>' || c == '&' || c == '=' || c == '\'') {
-                // Gson's HTML-safe escaping, on in the Gson JsonFormat writes strings with
-                out.append(value, from, i).append("\\u00").append(HEX[c >> 4]).append(HEX[c & 0xF]);
+            String replacement = switch (c) {
+                case '\t' -> "\\t";
+                case '\b' -> "\\b";
+                case '\n' -> "\\n";
+                case '\r' -> "\\r";
+                case '\f' -> "\\f";
+                case '"' -> "\\\"";
+                case '\\' -> "\\\\";
+                case '\u2028' -> "\\u2028";
+                case '\u2029' -> "\\u2029";
+                // what Gson's HTML-safe writer escapes, and the other control characters
+                case '<', '>', '&', '=', '\'' -> unicodeEscape(c);
+                default -> c < 0x20 ? unicodeEscape(c) : null;
+            };
+            if (replacement != null) {
+                out.append(value, from, i).append(replacement);
                 from = i + 1;
-                continue;
-            } else if (c == '\u2028') {
-                replacement = "\\u2028";
-            } else if (c == '\u2029') {
-                replacement = "\\u2029";
-            } else {
-                continue;
             }
-            out.append(value, from, i).append(replacement);
-            from = i + 1;
         }
-        out.append(value, from, length).append('"');
+        out.append(value, from, value.length()).append('"');
+    }
+
+    private static String unicodeEscape(char c) {
+        return "\\u00" + HEX[c >> 4] + HEX[c & 0xF];
     }
 
     /** RFC 3339 in UTC with 0, 3, 6 or 9 fraction digits, as Timestamps.toString writes it. */
