@@ -13,7 +13,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-import build.buf.protovalidate.Validator;
 import build.buf.protovalidate.ValidatorFactory;
 import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.documents.v1.DocumentsProto;
@@ -63,6 +62,7 @@ import com.finehero.server.platform.rpc.ErrorInterceptor;
 import com.finehero.server.platform.rpc.GrpcServing;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.rpc.UncompressedOnly;
+import com.finehero.server.platform.rpc.RequestRules;
 import com.finehero.server.platform.rpc.ValidationInterceptor;
 import com.finehero.server.platform.security.AccessRules;
 import com.finehero.server.platform.security.AddressLimitInterceptor;
@@ -118,7 +118,7 @@ public final class FineHeroApp implements AutoCloseable {
     /** Shared infrastructure every feature uses. */
     private record Platform(Database database, RedisConnector redis, Caches caches, HealthStatusManager grpcHealth,
                             HealthMonitor health, MeterRegistry meters, RpcMetrics rpcMetrics, ErrorMapper errors,
-                            Outbox outbox, EventFeed events, Validator requestRules) {
+                            Outbox outbox, EventFeed events, RequestRules requestRules) {
     }
 
     /** Who callers are and what they may do, and the RPCs that manage it. */
@@ -198,7 +198,7 @@ public final class FineHeroApp implements AutoCloseable {
         return new Platform(database, redis, new Caches(config.cache(), redis, clock), grpcHealth, health, meters,
                 new RpcMetrics(meters, clock, config.observe().window()), new ErrorMapper(), outbox, events,
                 // the contract's protovalidate rules, compiled once for the RPCs and the tasks that check requests
-                ValidatorFactory.newBuilder().build());
+                new RequestRules(ValidatorFactory.newBuilder().build()));
     }
 
     private static Security security(AppConfig config, Platform platform, Clock clock, List<AutoCloseable> resources) {

@@ -8,9 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
-import build.buf.protovalidate.ValidationResult;
-import build.buf.protovalidate.Validator;
-import build.buf.protovalidate.exceptions.ValidationException;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.fines.v1.CreateFineRequest;
@@ -18,6 +15,7 @@ import com.finehero.api.fines.v1.Fine;
 import com.finehero.server.documents.Audience;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.rpc.RequestRules;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
@@ -54,11 +52,11 @@ final class FineImportHandler extends AbstractTaskHandler {
     private final FineStore fines;
     private final FineRules rules;
     private final DocumentStore documents;
-    private final Validator validator;
+    private final RequestRules requestRules;
 
-    FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents, Validator validator) {
+    FineImportHandler(FineStore fines, FineRules rules, DocumentStore documents, RequestRules requestRules) {
         super(TYPE);
-        this.validator = Objects.requireNonNull(validator, "validator");
+        this.requestRules = Objects.requireNonNull(requestRules, "requestRules");
         this.fines = Objects.requireNonNull(fines, "fines");
         this.rules = Objects.requireNonNull(rules, "rules");
         this.documents = Objects.requireNonNull(documents, "documents");
@@ -180,15 +178,8 @@ final class FineImportHandler extends AbstractTaskHandler {
 
     /** The contract's rules for CreateFine (the same the API applies), or null when the fine passes. */
     private String violations(Fine fine) {
-        try {
-            ValidationResult result = validator.validate(CreateFineRequest.newBuilder().setFine(fine).build());
-            if (result.isSuccess()) {
-                return null;
-            }
-            return String.join("; ", result.getViolations().stream().map(v -> v.toProto().getMessage()).toList());
-        } catch (ValidationException e) {
-            throw new IllegalStateException(e);
-        }
+        List<FineHeroException.FieldViolation> violations = requestRules.violations(CreateFineRequest.newBuilder().setFine(fine).build());
+        return violations.isEmpty() ? null : RequestRules.summary(violations);
     }
 
     private static int count(boolean[] inserted) {

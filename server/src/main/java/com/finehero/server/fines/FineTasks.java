@@ -3,7 +3,7 @@ package com.finehero.server.fines;
 import java.time.Clock;
 import java.util.List;
 
-import build.buf.protovalidate.Validator;
+import com.finehero.server.platform.rpc.RequestRules;
 import com.finehero.server.documents.DocumentRules;
 import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.Documents;
@@ -23,7 +23,7 @@ final class FineTasks {
 
     /** The handlers of the fines task types, to register with the task engine. */
     public static List<TaskHandler> handlers(FineStore fines, FineRules rules, OverdueSweeper sweeper, Documents documentsFeature,
-                                             Clock clock, Validator requestRules) {
+                                             Clock clock, RequestRules requestRules) {
         DocumentStore documents = documentsFeature.store();
         DocumentRules documentRules = documentsFeature.rules();
         return List.of(

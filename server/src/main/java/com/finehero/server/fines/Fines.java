@@ -4,7 +4,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
 
-import build.buf.protovalidate.Validator;
+import com.finehero.server.platform.rpc.RequestRules;
 import com.finehero.server.documents.Documents;
 import com.finehero.server.platform.cache.Caches;
 import com.finehero.server.platform.db.Database;
@@ -76,7 +76,7 @@ public final class Fines {
      *
      * @param requestRules the contract's protovalidate rules, which imported fines and report requests are checked against
      */
-    public List<TaskHandler> taskHandlers(Validator requestRules) {
+    public List<TaskHandler> taskHandlers(RequestRules requestRules) {
         return FineTasks.handlers(store, rules, overdueSweeper, documents, clock, requestRules);
     }
 }

@@ -10,9 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 
-import build.buf.protovalidate.ValidationResult;
-import build.buf.protovalidate.Validator;
-import build.buf.protovalidate.exceptions.ValidationException;
 import com.finehero.api.auth.v1.Role;
 import com.finehero.api.documents.v1.Document;
 import com.finehero.api.documents.v1.DocumentKind;
@@ -27,6 +24,7 @@ import com.finehero.server.documents.DocumentStore;
 import com.finehero.server.documents.Documents;
 import com.finehero.server.platform.db.Times;
 import com.finehero.server.platform.errors.FineHeroException;
+import com.finehero.server.platform.rpc.RequestRules;
 import com.finehero.server.platform.security.Principal;
 import com.finehero.server.tasks.AbstractTaskHandler;
 import com.finehero.server.tasks.Payload;
@@ -61,11 +59,11 @@ final class FinesReportHandler extends AbstractTaskHandler {
     private final FineStore fines;
     private final Documents documents;
     private final Clock clock;
-    private final Validator validator;
+    private final RequestRules requestRules;
 
-    FinesReportHandler(FineStore fines, Documents documents, Clock clock, Validator validator) {
+    FinesReportHandler(FineStore fines, Documents documents, Clock clock, RequestRules requestRules) {
         super(TYPE);
-        this.validator = Objects.requireNonNull(validator, "validator");
+        this.requestRules = Objects.requireNonNull(requestRules, "requestRules");
         this.fines = Objects.requireNonNull(fines, "fines");
         this.documents = Objects.requireNonNull(documents, "documents");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -92,14 +90,9 @@ final class FinesReportHandler extends AbstractTaskHandler {
                 .setGroupBy(AnalyticsGroupBy.ANALYTICS_GROUP_BY_VIOLATION_CODE)
                 .setJurisdiction(payload.string("jurisdiction", "").toUpperCase(Locale.ROOT))
                 .build();
-        try {
-            ValidationResult result = validator.validate(request);
-            if (!result.isSuccess()) {
-                throw FineHeroException.invalidField("payload", "from " + from + " to " + to + ": " + String.join("; ",
-                        result.getViolations().stream().map(v -> v.toProto().getMessage()).toList()));
-            }
-        } catch (ValidationException e) {
-            throw new IllegalStateException(e);
+        List<FineHeroException.FieldViolation> violations = requestRules.violations(request);
+        if (!violations.isEmpty()) {
+            throw FineHeroException.invalidField("payload", "from " + from + " to " + to + ": " + RequestRules.summary(violations));
         }
         return request;
     }

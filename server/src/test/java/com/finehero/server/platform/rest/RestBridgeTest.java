@@ -48,7 +48,7 @@ class RestBridgeTest {
     static void start() {
         RpcPipeline pipeline = RpcPipeline.builder()
                 .intercept(new ErrorInterceptor(new ErrorMapper()))
-                .intercept(new ValidationInterceptor(ValidatorFactory.newBuilder().build()))
+                .intercept(new ValidationInterceptor(new com.finehero.server.platform.rpc.RequestRules(ValidatorFactory.newBuilder().build())))
                 .intercept(BridgeTestService.HEADERS)
                 .service(BridgeTestProto.getDescriptor(), new BridgeTestService())
                 .build();
