@@ -1,6 +1,11 @@
 package com.finehero.container;
 
 import com.finehero.api.common.v1.Money;
+import com.finehero.api.documents.v1.CreateDocumentRequest;
+import com.finehero.api.documents.v1.Document;
+import com.finehero.api.documents.v1.DocumentKind;
+import com.finehero.api.documents.v1.SearchDocumentsRequest;
+import com.finehero.api.documents.v1.SearchDocumentsResponse;
 import com.finehero.api.fines.v1.ContestFineRequest;
 import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
@@ -336,7 +341,10 @@ class ContainerImageTest {
                 .maxAttempts(1).deadline(Duration.ofSeconds(30)).build();
     }
 
-    /** CreateFine and GetFine over gRPC, then the same fine over REST with a token from POST /v1/auth/login. */
+    /**
+     * CreateFine and GetFine over gRPC, a document created and searched for, then the fine over REST with a
+     * token from POST /v1/auth/login.
+     */
     private static Fine callsSucceed(int port, String citationPrefix) throws Exception {
         Fine created;
         try (FineHeroClient client = client(port)) {
@@ -348,6 +356,15 @@ class ContainerImageTest {
                     .setDueTime(Timestamp.newBuilder().setSeconds(now + 86400))).build());
             Fine read = client.fines().getFine(GetFineRequest.newBuilder().setFineId(created.getId()).build());
             assertThat(read.getCitationNumber()).isEqualTo(created.getCitationNumber());
+            // a document written and found: the image's runtime must hold every module the search needs,
+            // which the first write or search loads (the embedded index opens on first use)
+            String word = "kerbside" + citationPrefix.toLowerCase(java.util.Locale.ROOT) + Long.toString(System.nanoTime(), 36);
+            Document document = client.documents().createDocument(CreateDocumentRequest.newBuilder().setDocument(Document.newBuilder()
+                    .setTitle("Parking on the " + word).setKind(DocumentKind.DOCUMENT_KIND_REGULATION).setJurisdiction("FI")
+                    .setContent("Parking on the " + word + " is allowed for ten minutes.")).build());
+            SearchDocumentsResponse found = client.documents().searchDocuments(
+                    SearchDocumentsRequest.newBuilder().setQuery(word).build());
+            assertThat(found.getResultsList()).extracting(result -> result.getDocument().getId()).containsExactly(document.getId());
         }
         HttpResponse<String> login = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/auth/login"))
                 .header("Content-Type", "application/json")
