@@ -226,7 +226,9 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
      * the first open's catch-up); a change applied last still reads the database after every commit told
      * before it, so the index ends as the database is. A change whose version is no longer live is left
      * to the newer write's own call. One indexed read of the versions per change; the text comes from the
-     * caller. The database has committed either way: a failure is logged, and the next open catches up.
+     * caller. When the database cannot be read, the change is applied as told (logged), so a write is not
+     * lost to a database blip; only its order is then unchecked. The database has committed either way: a
+     * failure of the index itself is logged, and the next open catches up.
      */
     private void reconcile(List<String> ids, List<Document> told, String lost) {
         changes.lock();
@@ -237,10 +239,19 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
             told.forEach(document -> byId.put(document.getId(), document));
             for (int from = 0; from < ids.size(); from += SYNC_BATCH) {
                 List<String> batch = ids.subList(from, Math.min(ids.size(), from + SYNC_BATCH));
-                Map<String, Long> live = liveVersions(batch);
+                Map<String, Long> live = liveVersionsOrNull(batch);
                 for (String id : batch) {
-                    Long version = live.get(id);
                     Document document = byId.get(id);
+                    if (live == null) {
+                        // the database did not answer: apply the change as told rather than lose it
+                        if (document == null) {
+                            writer.deleteDocuments(new Term(ID, id));
+                        } else {
+                            writer.updateDocument(new Term(ID, id), fields(document));
+                        }
+                        continue;
+                    }
+                    Long version = live.get(id);
                     if (version == null) {
                         writer.deleteDocuments(new Term(ID, id));
                     } else if (document != null && document.getVersion() == version) {
@@ -254,6 +265,17 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
         } finally {
             Context.ROOT.detach(previous);
             changes.unlock();
+        }
+    }
+
+    /** The live versions of {@code ids}, or null (logged) when the database cannot say. */
+    private Map<String, Long> liveVersionsOrNull(List<String> ids) {
+        try {
+            return liveVersions(ids);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "search index: the live versions of " + ids.size() + " document(s) could not be read ("
+                    + e.getMessage() + "); their change is applied as told, unchecked against the database");
+            return null;
         }
     }
 

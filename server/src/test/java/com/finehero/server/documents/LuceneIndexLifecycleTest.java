@@ -266,6 +266,20 @@ class LuceneIndexLifecycleTest {
     }
 
     @Test
+    void aChangeIsAppliedAsToldWhenTheDatabaseCannotSayWhatIsLive() throws Exception {
+        Database lone = Database.open(new DbConfig("jdbc:h2:mem:lone-" + UUID.randomUUID() + ";MODE=PostgreSQL;DATABASE_TO_LOWER=TRUE;DEFAULT_NULL_ORDERING=HIGH",
+                "sa", "", "", 0, 4, Duration.ofSeconds(5), Duration.ofSeconds(1), new DbConfig.Faults(0, 10, 50, Duration.ofSeconds(1))));
+        try (LuceneSearch search = LuceneSearch.open(lone, new BoundedReads(lone, Duration.ofSeconds(5)), null)) {
+            lone.close();
+            Document meter = document("Meter hours", "Meters run from 8 to 6.");
+            search.written(meter);
+            assertThat(search.visibleDocuments()).as("indexed although the database could not be read").isEqualTo(1);
+            search.deleted(meter.getId());
+            assertThat(search.visibleDocuments()).isZero();
+        }
+    }
+
+    @Test
     void noSearchOpensTheIndexOnceItIsClosed() {
         BoundedReads reads = new BoundedReads(db, Duration.ofSeconds(5));
         LuceneOnFirstUse never = new LuceneOnFirstUse(() -> LuceneSearch.open(db, reads, null));

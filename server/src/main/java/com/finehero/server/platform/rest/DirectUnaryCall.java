@@ -47,6 +47,8 @@ final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile RespT response;
     private volatile Status status;
+    /** Answered by this class rather than closed by the service (a failure out of it, or no close in time). */
+    private volatile boolean cancelled;
 
     private DirectUnaryCall(MethodDescriptor<ReqT, RespT> method, AtomicReference<Metadata> responseHeaders,
                             AtomicReference<Metadata> responseTrailers) {
@@ -74,18 +76,20 @@ final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
             listener.onMessage(request);
             listener.onHalfClose();
             call.awaitClose(timeoutMillis);
-            listener.onComplete();
         } catch (RuntimeException | Error e) {
             // what grpc-java's server does with an exception out of the service: UNKNOWN, and the call cancelled
             LOG.log(Level.WARNING, definition.getMethodDescriptor().getFullMethodName() + " failed outside its error handling", e);
-            call.close(Status.UNKNOWN.withDescription("Application error processing RPC").withCause(e), new Metadata());
-            if (listener != null) {
-                try {
-                    listener.onCancel();
-                } catch (RuntimeException | Error ignored) {
-                    // the call is answered already; the first failure is the one logged
-                }
+            call.cancel(Status.UNKNOWN.withDescription("Application error processing RPC").withCause(e));
+        }
+        try {
+            // as grpc-java's server ends a call: complete once the service closed it, cancelled when it did not
+            if (listener != null && call.cancelled) {
+                listener.onCancel();
+            } else if (listener != null) {
+                listener.onComplete();
             }
+        } catch (RuntimeException | Error e) {
+            LOG.log(Level.WARNING, definition.getMethodDescriptor().getFullMethodName() + " failed after it was answered", e);
         } finally {
             Context.ROOT.detach(previous);
         }
@@ -99,13 +103,22 @@ final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
     }
 
     private void awaitClose(long timeoutMillis) {
+        long wait = timeoutMillis > Long.MAX_VALUE - GRACE_MILLIS ? Long.MAX_VALUE : Math.max(0, timeoutMillis) + GRACE_MILLIS;
         try {
-            if (!closed.await(Math.max(0, timeoutMillis) + GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
-                close(Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before it finished"), new Metadata());
+            if (!closed.await(wait, TimeUnit.MILLISECONDS)) {
+                cancel(Status.DEADLINE_EXCEEDED.withDescription("the call's deadline passed before it finished"));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close(Status.CANCELLED.withDescription("interrupted while waiting for the call"), new Metadata());
+            cancel(Status.CANCELLED.withDescription("interrupted while waiting for the call"));
+        }
+    }
+
+    /** Answers the call here, the service not having closed it: the call is then cancelled for the service. */
+    private synchronized void cancel(Status status) {
+        if (closed.getCount() > 0) {
+            cancelled = true;
+            close(status, new Metadata());
         }
     }
 
@@ -134,8 +147,8 @@ final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
 
     @Override
     public void sendMessage(RespT message) {
-        if (closed.getCount() > 0) {
-            response = message;
+        if (closed.getCount() > 0 && response == null) {
+            response = message; // a unary call has one response; grpc-java's client would refuse a second
         }
     }
 
@@ -156,7 +169,7 @@ final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
 
     @Override
     public boolean isCancelled() {
-        return closed.getCount() == 0 && !status.isOk();
+        return cancelled;
     }
 
     @Override

@@ -29,7 +29,8 @@ import com.google.protobuf.util.JsonFormat;
  * <p>The types whose JSON form is not an object of their fields and that FineHero's API rarely carries
  * (Any, Struct, Value, ListValue, FieldMask, Duration, messages with extensions, timestamps out of
  * range) are printed by {@code fallback} itself. {@code JsonPrinterTest} holds the two to the same
- * output over every message of the contract, filled at random.
+ * output over every message of the contract, filled at random. Enum values are printed by their names:
+ * the contract gives none a JSON name of its own (an edition 2026 option JsonFormat would print instead).
  */
 final class JsonPrinter {
 

@@ -112,13 +112,65 @@ class DirectUnaryCallTest {
                 throw new IllegalStateException("a bug");
             }
         };
-        RpcPipeline pipeline = RpcPipeline.builder().service(BridgeTestProto.getDescriptor(), broken).build();
+        java.util.List<String> ends = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ServerInterceptor seeEnd = new ServerInterceptor() {
+            @Override
+            public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                         ServerCallHandler<ReqT, RespT> next) {
+                return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                    @Override
+                    public void onComplete() {
+                        ends.add("complete");
+                        super.onComplete();
+                    }
+
+                    @Override
+                    public void onCancel() {
+                        ends.add("cancel");
+                        super.onCancel();
+                    }
+                };
+            }
+        };
+        RpcPipeline pipeline = RpcPipeline.builder().intercept(seeEnd).service(BridgeTestProto.getDescriptor(), broken).build();
         try (InProcessCalls calls = new InProcessCalls(pipeline, Duration.ofSeconds(10), Duration.ofSeconds(60))) {
             assertThatThrownBy(() -> calls.open(echo(pipeline), new Metadata()).unary(EchoMessage.newBuilder().setId("x").build()))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN);
                         assertThat(e.getStatus().getDescription()).doesNotContain("a bug");
                     });
+            assertThat(ends).as("how the call ended for the interceptors").containsExactly("cancel");
+        }
+    }
+
+    @Test
+    void aCallTheServiceAnsweredEndsCompleteOnlyEvenIfCompletingFails() {
+        java.util.List<String> ends = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ServerInterceptor failingEnd = new ServerInterceptor() {
+            @Override
+            public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
+                                                                         ServerCallHandler<ReqT, RespT> next) {
+                return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                    @Override
+                    public void onComplete() {
+                        ends.add("complete");
+                        throw new IllegalStateException("a bug after the answer");
+                    }
+
+                    @Override
+                    public void onCancel() {
+                        ends.add("cancel");
+                        super.onCancel();
+                    }
+                };
+            }
+        };
+        RpcPipeline pipeline = RpcPipeline.builder().intercept(failingEnd).intercept(BridgeTestService.HEADERS)
+                .service(BridgeTestProto.getDescriptor(), new BridgeTestService()).build();
+        try (InProcessCalls calls = new InProcessCalls(pipeline, Duration.ofSeconds(10), Duration.ofSeconds(60))) {
+            EchoMessage reply = (EchoMessage) calls.open(echo(pipeline), new Metadata()).unary(EchoMessage.newBuilder().setId("ok").build());
+            assertThat(reply.getId()).isEqualTo("ok");
+            assertThat(ends).containsExactly("complete");
         }
     }
 
