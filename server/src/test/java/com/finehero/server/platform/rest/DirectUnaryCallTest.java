@@ -113,25 +113,7 @@ class DirectUnaryCallTest {
             }
         };
         java.util.List<String> ends = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ServerInterceptor seeEnd = new ServerInterceptor() {
-            @Override
-            public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
-                                                                         ServerCallHandler<ReqT, RespT> next) {
-                return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
-                    @Override
-                    public void onComplete() {
-                        ends.add("complete");
-                        super.onComplete();
-                    }
-
-                    @Override
-                    public void onCancel() {
-                        ends.add("cancel");
-                        super.onCancel();
-                    }
-                };
-            }
-        };
+        ServerInterceptor seeEnd = endsIn(ends, false);
         RpcPipeline pipeline = RpcPipeline.builder().intercept(seeEnd).service(BridgeTestProto.getDescriptor(), broken).build();
         try (InProcessCalls calls = new InProcessCalls(pipeline, Duration.ofSeconds(10), Duration.ofSeconds(60))) {
             assertThatThrownBy(() -> calls.open(echo(pipeline), new Metadata()).unary(EchoMessage.newBuilder().setId("x").build()))
@@ -146,7 +128,19 @@ class DirectUnaryCallTest {
     @Test
     void aCallTheServiceAnsweredEndsCompleteOnlyEvenIfCompletingFails() {
         java.util.List<String> ends = new java.util.concurrent.CopyOnWriteArrayList<>();
-        ServerInterceptor failingEnd = new ServerInterceptor() {
+        ServerInterceptor failingEnd = endsIn(ends, true);
+        RpcPipeline pipeline = RpcPipeline.builder().intercept(failingEnd).intercept(BridgeTestService.HEADERS)
+                .service(BridgeTestProto.getDescriptor(), new BridgeTestService()).build();
+        try (InProcessCalls calls = new InProcessCalls(pipeline, Duration.ofSeconds(10), Duration.ofSeconds(60))) {
+            EchoMessage reply = (EchoMessage) calls.open(echo(pipeline), new Metadata()).unary(EchoMessage.newBuilder().setId("ok").build());
+            assertThat(reply.getId()).isEqualTo("ok");
+            assertThat(ends).containsExactly("complete");
+        }
+    }
+
+    /** Records how each call ends for the interceptors ("complete", "cancel"); with {@code failComplete}, completing throws. */
+    private static ServerInterceptor endsIn(java.util.List<String> ends, boolean failComplete) {
+        return new ServerInterceptor() {
             @Override
             public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                          ServerCallHandler<ReqT, RespT> next) {
@@ -154,7 +148,10 @@ class DirectUnaryCallTest {
                     @Override
                     public void onComplete() {
                         ends.add("complete");
-                        throw new IllegalStateException("a bug after the answer");
+                        if (failComplete) {
+                            throw new IllegalStateException("a bug after the answer");
+                        }
+                        super.onComplete();
                     }
 
                     @Override
@@ -165,13 +162,6 @@ class DirectUnaryCallTest {
                 };
             }
         };
-        RpcPipeline pipeline = RpcPipeline.builder().intercept(failingEnd).intercept(BridgeTestService.HEADERS)
-                .service(BridgeTestProto.getDescriptor(), new BridgeTestService()).build();
-        try (InProcessCalls calls = new InProcessCalls(pipeline, Duration.ofSeconds(10), Duration.ofSeconds(60))) {
-            EchoMessage reply = (EchoMessage) calls.open(echo(pipeline), new Metadata()).unary(EchoMessage.newBuilder().setId("ok").build());
-            assertThat(reply.getId()).isEqualTo("ok");
-            assertThat(ends).containsExactly("complete");
-        }
     }
 
     private static HttpBinding echo(RpcPipeline pipeline) {
