@@ -232,18 +232,14 @@ final class JsonPrinter {
             return;
         }
         LocalDateTime time = LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC);
+        int[] fields = {time.getYear(), time.getMonthValue(), time.getDayOfMonth(), time.getHour(), time.getMinute(), time.getSecond()};
         out.append('"');
-        digits(out, time.getYear(), 4);
-        out.append('-');
-        digits(out, time.getMonthValue(), 2);
-        out.append('-');
-        digits(out, time.getDayOfMonth(), 2);
-        out.append('T');
-        digits(out, time.getHour(), 2);
-        out.append(':');
-        digits(out, time.getMinute(), 2);
-        out.append(':');
-        digits(out, time.getSecond(), 2);
+        for (int i = 0; i < fields.length; i++) {
+            if (i > 0) {
+                out.append("--T::".charAt(i - 1)); // yyyy-MM-ddTHH:mm:ss
+            }
+            digits(out, fields[i], i == 0 ? 4 : 2);
+        }
         if (nanos != 0) {
             out.append('.');
             if (nanos % 1_000_000 == 0) {
