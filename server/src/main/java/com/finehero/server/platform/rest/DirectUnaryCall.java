@@ -5,6 +5,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
+import com.finehero.server.platform.rpc.DeadlineInterceptor;
 import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.Grpc;
@@ -32,7 +33,6 @@ import io.grpc.inprocess.InProcessSocketAddress;
 final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
 
     private static final System.Logger LOG = System.getLogger(DirectUnaryCall.class.getName());
-    private static final Metadata.Key<String> TIMEOUT = Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
     private static final InProcessSocketAddress ADDRESS = new InProcessSocketAddress("finehero-rest");
     private static final Attributes ATTRIBUTES = Attributes.newBuilder()
             .set(Grpc.TRANSPORT_ATTR_REMOTE_ADDR, ADDRESS)
@@ -65,8 +65,7 @@ final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
                                    long timeoutMillis, AtomicReference<Metadata> responseHeaders,
                                    AtomicReference<Metadata> responseTrailers) {
         DirectUnaryCall<ReqT, RespT> call = new DirectUnaryCall<>(definition.getMethodDescriptor(), responseHeaders, responseTrailers);
-        headers.discardAll(TIMEOUT);
-        headers.put(TIMEOUT, timeout(timeoutMillis));
+        DeadlineInterceptor.setTimeout(headers, timeoutMillis);
         // the server side of a call starts from the root context, as grpc-java's server starts it
         Context previous = Context.ROOT.attach();
         ServerCall.Listener<ReqT> listener = null;
@@ -94,12 +93,6 @@ final class DirectUnaryCall<ReqT, RespT> extends ServerCall<ReqT, RespT> {
             Context.ROOT.detach(previous);
         }
         return call.result();
-    }
-
-    /** {@code grpc-timeout}: at most 8 digits and a unit. */
-    private static String timeout(long millis) {
-        long bounded = Math.max(0, millis);
-        return bounded < 100_000_000 ? bounded + "m" : Math.min(99_999_999, bounded / 1000) + "S";
     }
 
     private void awaitClose(long timeoutMillis) {

@@ -53,8 +53,8 @@ final class InProcessCalls implements AutoCloseable {
         this.streamLifetime = Objects.requireNonNull(streamLifetime, "streamLifetime");
         String name = "finehero-rest-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
-        pipeline.services().forEach(s -> builder.addService(s.definition()));
         for (RpcPipeline.Registered service : pipeline.services()) {
+            builder.addService(service.definition());
             for (ServerMethodDefinition<?, ?> definition : service.definition().getMethods()) {
                 if (definition.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
                     @SuppressWarnings("unchecked")
@@ -96,9 +96,7 @@ final class InProcessCalls implements AutoCloseable {
         Duration deadline = binding.serverStreaming() && !binding.clientStreaming() ? streamLifetime : timeout;
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         ManagedChannel channel = channels.get(Math.floorMod(next.getAndIncrement(), CHANNELS));
-        ServerMethodDefinition<Message, Message> direct = binding.clientStreaming() || binding.serverStreaming() ? null
-                : unary.get(method.getFullMethodName());
-        return new RpcCall(channel, method, options, headers, direct);
+        return new RpcCall(channel, method, options, headers, unary.get(method.getFullMethodName()));
     }
 
     @Override

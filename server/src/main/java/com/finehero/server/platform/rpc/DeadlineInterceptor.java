@@ -82,6 +82,16 @@ public final class DeadlineInterceptor implements ServerInterceptor, AutoCloseab
     }
 
     /**
+     * Gives a call made in-process (the REST bridge's) {@code millis} to run, as a client's
+     * {@code grpc-timeout} would: in milliseconds, or whole seconds past what 8 digits of them hold.
+     */
+    public static void setTimeout(Metadata headers, long millis) {
+        long bounded = Math.max(0, millis);
+        headers.discardAll(TIMEOUT);
+        headers.put(TIMEOUT, bounded < 100_000_000 ? bounded + "m" : Math.min(99_999_999, bounded / 1000) + "S");
+    }
+
+    /**
      * {@code grpc-timeout}: at most 8 digits and a unit, H(ours), M(inutes), S(econds), m(illis), u(micros)
      * or n(anos), per the gRPC HTTP/2 protocol. A malformed value is ignored, as grpc-java does.
      */

@@ -29,6 +29,17 @@ class DeadlineHeaderTest {
         assertThat(DeadlineInterceptor.parse("123456789S")).isEmpty();
     }
 
+    @Test
+    void aTimeoutSetForAnInProcessCallReadsBackAsTheSameDeadline() {
+        for (long millis : new long[] {0, 250, 30_000, 99_999_999, 3_600_000_000L}) {
+            io.grpc.Metadata headers = new io.grpc.Metadata();
+            headers.put(DeadlineInterceptor.TIMEOUT, "1n"); // replaced, not added to
+            DeadlineInterceptor.setTimeout(headers, millis);
+            assertThat(headers.getAll(DeadlineInterceptor.TIMEOUT)).hasSize(1);
+            assertThat(millisLeft(headers.get(DeadlineInterceptor.TIMEOUT))).isBetween(Math.max(0, millis - 1_000), millis);
+        }
+    }
+
     private static long millisLeft(String header) {
         return DeadlineInterceptor.parse(header).orElseThrow().timeRemaining(TimeUnit.MILLISECONDS);
     }
