@@ -48,7 +48,6 @@ import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermQuery;
-import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.search.TopFieldDocs;
 import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.ByteBuffersDirectory;
@@ -242,16 +241,8 @@ final class LuceneSearch implements DocumentSearch, AutoCloseable {
                 Map<String, Long> live = liveVersionsOrNull(batch);
                 for (String id : batch) {
                     Document document = byId.get(id);
-                    if (live == null) {
-                        // the database did not answer: apply the change as told rather than lose it
-                        if (document == null) {
-                            writer.deleteDocuments(new Term(ID, id));
-                        } else {
-                            writer.updateDocument(new Term(ID, id), fields(document));
-                        }
-                        continue;
-                    }
-                    Long version = live.get(id);
+                    // when the database did not answer, the change as told stands for what is live
+                    Long version = live != null ? live.get(id) : document == null ? null : document.getVersion();
                     if (version == null) {
                         writer.deleteDocuments(new Term(ID, id));
                     } else if (document != null && document.getVersion() == version) {
