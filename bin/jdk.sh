@@ -1,4 +1,5 @@
-# Sourced by ./mvnw and bin/finehero-server: points JAVA_HOME at a JDK 21+ without help from the user.
+# Sourced by ./mvnw, bin/finehero-server and the benchmarks: points JAVA_HOME at a JDK 21+ without help
+# from the user, and reads the environment the server's JVM runs with (finehero_jvm_env).
 # Order: a JAVA_HOME that is already 21+, then `java` on the PATH if 21+, then the newest JDK under
 # /usr/lib/jvm (or $FINEHERO_JDK_SEARCH_PATH). Fails with a clear message when there is none.
 finehero_java_major() {
@@ -30,4 +31,10 @@ finehero_select_jdk() {
     return 1
   fi
   export JAVA_HOME="$best"
+}
+
+# The NAME=value lines of server/jvm.env under the repository root $1: the environment every server JVM
+# runs with, beside server/jvm.options.
+finehero_jvm_env() {
+  grep -E '^[A-Za-z_][A-Za-z0-9_]*=' "$1/server/jvm.env"
 }

@@ -8,8 +8,12 @@
 #   no-redis-reads  rate limits off and near copies trusted for 100 ms (no confirmation round trip on a hit)
 #   baseline        only with FINEHERO_BENCH_BASELINE=<revision>: that revision's jar with default settings,
 #                   so a change is measured against what it replaces in the same run
-#   no-jvm-options  as default, but the JVM started without server/jvm.options (every other mode starts
-#                   with that file, as bin/finehero-server and the image do): what its options cost under load
+#   no-jvm-options  as default, but the JVM started without server/jvm.options and server/jvm.env (every
+#                   other mode starts with both, as bin/finehero-server and the image do): what they cost
+#                   under load
+#   concurrent-idle-gc  as default, but the idle collection a concurrent cycle
+#                   (-XX:+G1PeriodicGCInvokesConcurrent) and glibc's default malloc arenas (no
+#                   server/jvm.env): what the full idle collection and the single arena cost under load
 #   no-native-trim  as default, with server/jvm.options but its native-heap trim off (TrimNativeHeapInterval=0):
 #                   what the trim alone costs under load
 # (FINEHERO_BENCH_MODES="default ..." picks the non-baseline ones; every other round runs the modes
@@ -54,9 +58,11 @@ trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
 start_server() { # $1 mode
-  local extra=() jar="$root/server/target/finehero-server.jar" jvm=("@$root/server/jvm.options")
+  local extra=() envs=() jar="$root/server/target/finehero-server.jar" jvm=("@$root/server/jvm.options")
+  mapfile -t envs < <(finehero_jvm_env "$root")
   [ "$1" = baseline ] && jar="$baseline_jar"
-  [ "$1" = no-jvm-options ] && jvm=()
+  [ "$1" = no-jvm-options ] && jvm=() envs=()
+  [ "$1" = concurrent-idle-gc ] && jvm+=(-XX:+G1PeriodicGCInvokesConcurrent) envs=()   # the later option wins
   [ "$1" = no-native-trim ] && jvm+=(-XX:TrimNativeHeapInterval=0)   # the later option wins
   case "$1" in
     no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
@@ -64,7 +70,7 @@ start_server() { # $1 mode
   esac
   (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
       FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
-      FINEHERO_AUTH_ENABLED=true "${extra[@]}" \
+      FINEHERO_AUTH_ENABLED=true "${extra[@]}" "${envs[@]}" \
       "$JAVA_HOME/bin/java" "${jvm[@]}" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
       -jar "$jar" >"$work/server-$1.log" 2>&1) &
   server=$!

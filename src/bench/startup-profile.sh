@@ -20,12 +20,13 @@ trap 'rm -rf "$work"' EXIT
 [ "$(uname -m)" = x86_64 ] || { echo "startup-profile: unpacks async-profiler's linux-x64 library only" >&2; exit 1; }
 unzip -q -o "$HOME/.m2/repository/tools/profiler/async-profiler/4.1/async-profiler-4.1.jar" 'linux-x64/*' -d "$work"
 flags=(@"$root/server/jvm.options" --sun-misc-unsafe-memory-access=allow)
+mapfile -t envs < <(finehero_jvm_env "$root")   # server/jvm.env, as every start
 
 # runs the server with extra JVM options until readiness, then stops it
 start() {
   local pid waited=0
   rm -rf "$work/data"
-  (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${flags[@]}" "$@" -jar "$jar" >"$work/log" 2>&1) &
+  (cd "$work" && exec env SERVER_PORT=$port "${envs[@]}" "$JAVA_HOME/bin/java" "${flags[@]}" "$@" -jar "$jar" >"$work/log" 2>&1) &
   pid=$!
   bench_await_ready "$port" || waited=$?
   kill -TERM "$pid"; wait "$pid" 2>/dev/null || true

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Measures FineHero's start-up time to the first healthy response and its idle RSS, on the embedded
 # default and (if reachable) PostgreSQL + Redis, against a baseline measured in the same run: the
-# same JVM starting and exiting (`java -version`). Every start uses server/jvm.options, as
-# bin/finehero-server and the image do, except embedded-aot-plain, which shows what those options buy.
+# same JVM starting and exiting (`java -version`). Every start uses server/jvm.options and
+# server/jvm.env, as bin/finehero-server and the image do, except embedded-aot-plain, which shows what
+# they buy.
 # On JDK 25+ the embedded default is measured as the jar starts bare and with the AOT cache
 # bin/finehero-server records and uses (one recording run first: start, ready, stop), beside two floors,
 # each from its own AOT cache: HelidonPeer (Helidon 4.5 serving GetFine from memory over gRPC and HTTP,
@@ -40,11 +41,14 @@ baseline() {
 # (0 for the three when the mode has no server to stay idle)
 measure() {
   local mode="$1" start pid ready=0 rss jar="$jar" probe="http://127.0.0.1:$port/observe/health/ready" cache=""
-  local -a jvm=("${flags[@]}") main=(-jar "$jar")
+  local -a jvm=("${flags[@]}") main=(-jar "$jar") envs=()
   # the floors serving GetFine have no readiness check: ready at their first 200 on it
   local getfine="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"
   # every start with the options bin/finehero-server and the image use, but the one that shows what they buy
-  [ "$mode" = embedded-aot-plain ] || jvm+=("@$root/server/jvm.options")
+  if [ "$mode" != embedded-aot-plain ]; then
+    jvm+=("@$root/server/jvm.options")
+    mapfile -t envs < <(finehero_jvm_env "$root")
+  fi
   [ "$mode" = baseline-embedded ] && main=(-jar "$baseline_jar")
   case "$mode" in
     embedded-aot|embedded-aot-plain|record-aot) cache=finehero ;;
@@ -63,16 +67,16 @@ measure() {
   start=$(now_ms)
   if [[ "$mode" == *migrations-floor* ]]; then
     # no server: done when the migrations are applied and the JVM has exited
-    "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1 || { cat "$work/log" >&2; return 1; }
+    env "${envs[@]}" "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1 || { cat "$work/log" >&2; return 1; }
     echo "$(( $(now_ms) - start )) 0 0 0"
     return
   fi
   if [ "$mode" = postgres ]; then
     (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test \
       FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_startup FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
-      FINEHERO_REDIS_PREFIX=bench-startup "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
+      FINEHERO_REDIS_PREFIX=bench-startup "${envs[@]}" "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
   else
-    (cd "$work" && exec env SERVER_PORT=$port "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
+    (cd "$work" && exec env SERVER_PORT=$port "${envs[@]}" "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
   fi
   pid=$!
   for _ in $(seq 1 600); do
@@ -128,7 +132,7 @@ if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" =
 json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" describe --always --dirty --abbrev=40)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
 json+=",\"baseline_jvm_version_ms\":$base"
-json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-plain = the same without server/jvm.options, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
+json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options and server/jvm.env but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-plain = the same without server/jvm.options and server/jvm.env, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
 json+=",\"modes\":{"
 for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss20-$mode"; : >"$work/rss60-$mode"; : >"$work/peak-$mode"; done
 for _ in $(seq 1 "$runs"); do

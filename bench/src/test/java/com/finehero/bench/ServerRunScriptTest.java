@@ -53,11 +53,13 @@ class ServerRunScriptTest {
         Run first = run(work, env);
         assertEquals(0, first.exitCode(), first.output());
         assertRunsWithTheServersJvmOptions(first);
+        assertRunsWithTheServersJvmEnv(first);
         assertTrue(first.output().contains("recording an AOT cache"), first.output());
         assertTrue(Files.isRegularFile(cache) && Files.size(cache) > 0, "the cache is kept when the server stopped cleanly");
 
         Run second = run(work, env);
         assertEquals(0, second.exitCode(), second.output());
+        assertRunsWithTheServersJvmEnv(second);
         assertFalse(second.output().contains("recording an AOT cache"), second.output());
         assertTrue(second.output().contains("Opened AOT cache " + cache), second.output());
         assertFalse(second.output().contains(CACHE_REFUSED), second.output());
@@ -86,6 +88,36 @@ class ServerRunScriptTest {
         }
     }
 
+    /** The server JVM's environment holds every NAME=value line of server/jvm.env. */
+    private static void assertRunsWithTheServersJvmEnv(Run run) throws IOException {
+        List<String> settings = jvmEnv();
+        assertFalse(settings.isEmpty(), "server/jvm.env holds no setting");
+        assertTrue(run.jvmEnvironment().containsAll(settings), "the server JVM's environment lacks some of " + settings
+                + ": " + run.jvmEnvironment());
+    }
+
+    private static List<String> jvmEnv() throws IOException {
+        return Files.readAllLines(ROOT.resolve("server/jvm.env")).stream()
+                .filter(line -> line.matches("[A-Za-z_][A-Za-z0-9_]*=.*"))
+                .toList();
+    }
+
+    /**
+     * The environment of the JVM running the jar: the script itself once it has exec'd java, or its child
+     * while it records a cache.
+     */
+    private static List<String> jvmEnvironment(Process script) throws IOException {
+        for (ProcessHandle process : java.util.stream.Stream.concat(java.util.stream.Stream.of(script.toHandle()),
+                script.descendants()).toList()) {
+            Path proc = Path.of("/proc", Long.toString(process.pid()));
+            String commandLine = Files.readString(proc.resolve("cmdline")).replace('\0', ' ');
+            if (commandLine.contains("bin/java") && commandLine.contains(JAR.getFileName().toString())) {
+                return List.of(Files.readString(proc.resolve("environ")).split("\0"));
+            }
+        }
+        throw new AssertionError("no JVM running " + JAR.getFileName() + " under the script (pid " + script.pid() + ")");
+    }
+
     /** The major version of the JDK bin/jdk.sh picks for the scripts. */
     private static int scriptJavaMajor() throws IOException, InterruptedException {
         Process probe = new ProcessBuilder("bash", "-c", ". bin/jdk.sh && finehero_select_jdk && finehero_java_major \"$JAVA_HOME\"")
@@ -95,7 +127,7 @@ class ServerRunScriptTest {
         return Integer.parseInt(out.lines().reduce((first, last) -> last).orElseThrow());
     }
 
-    private record Run(int exitCode, String output) { }
+    private record Run(int exitCode, String output, List<String> jvmEnvironment) { }
 
     /** Starts the script, waits for readiness, stops it with SIGTERM and waits for it to exit. */
     private static Run run(Path work, Map<String, String> env) throws Exception {
@@ -107,15 +139,21 @@ class ServerRunScriptTest {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());
         // nothing from the caller's environment that changes how the script or the server starts
-        builder.environment().keySet().removeIf(name -> name.startsWith("FINEHERO_") || name.equals("JAVA_OPTS"));
+        List<String> jvmEnvNames = jvmEnv().stream().map(setting -> setting.substring(0, setting.indexOf('='))).toList();
+        builder.environment().keySet().removeIf(name -> name.startsWith("FINEHERO_") || name.equals("JAVA_OPTS")
+                || jvmEnvNames.contains(name));
         builder.environment().put("SERVER_PORT", Integer.toString(port));
         builder.environment().put("SERVER_HOST", "127.0.0.1");
         builder.environment().put("FINEHERO_LOG_FORMAT", "text");
         builder.environment().putAll(env);
         Process server = builder.start();
         boolean ready;
+        List<String> jvmEnvironment = List.of();
         try {
             ready = awaitReady(server, port);
+            if (ready) {
+                jvmEnvironment = jvmEnvironment(server);
+            }
         } finally {
             server.destroy(); // SIGTERM: to the JVM, or to the script that passes it on while recording
             if (!server.waitFor(180, TimeUnit.SECONDS)) {
@@ -124,7 +162,7 @@ class ServerRunScriptTest {
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertTrue(ready, "not ready within 120 s: " + output);
-        return new Run(server.exitValue(), output);
+        return new Run(server.exitValue(), output, jvmEnvironment);
     }
 
     /** The script would build a stale jar first, inside this test's time; the build made it just before. */

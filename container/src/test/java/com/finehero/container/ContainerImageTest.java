@@ -153,6 +153,7 @@ class ContainerImageTest {
 
         callsSucceed(port, "EMB");
         assertRunsAsNonRoot(container);
+        assertRunsWithTheServersJvmEnv(container);
         assertNothingWrittenOutsideTheVolume(container, data);
         try (var files = Files.list(data)) {
             assertThat(files.map(path -> path.getFileName().toString())).as("H2 files on the volume")
@@ -387,6 +388,17 @@ class ContainerImageTest {
         assertThat(uids).as("the server process (host pid %s)", pid)
                 .isEqualTo("Uid:\t10001\t10001\t10001\t10001\nGid:\t10001\t10001\t10001\t10001");
         assertThat(Files.readString(Path.of("/proc", pid, "cmdline"))).contains("java");
+    }
+
+    /** The server process's environment holds every NAME=value line of server/jvm.env, as every FineHero start does. */
+    private static void assertRunsWithTheServersJvmEnv(String container) throws IOException {
+        List<String> settings = Files.readAllLines(Podman.ROOT.resolve("server/jvm.env")).stream()
+                .filter(line -> line.matches("[A-Za-z_][A-Za-z0-9_]*=.*"))
+                .toList();
+        assertThat(settings).as("server/jvm.env's settings").isNotEmpty();
+        String pid = podman("inspect", "--format", "{{.State.Pid}}", container);
+        List<String> environment = List.of(Files.readString(Path.of("/proc", pid, "environ")).split("\0"));
+        assertThat(environment).as("the server's environment (host pid %s)", pid).containsAll(settings);
     }
 
     /**
