@@ -5,14 +5,16 @@
 # server/jvm.env, as bin/finehero-server and the image do, except embedded-aot-plain, which shows what
 # they buy.
 # On JDK 25+ the embedded default is measured as the jar starts bare and with the AOT cache
-# bin/finehero-server records and uses (one recording run first: start, ready, stop), beside two floors,
+# bin/finehero-server records and uses (one recording run first: start, ready, stop), once with the
+# benchmarks' settings (a first admin created at start on the fresh database, a configured signing key)
+# and once with no FINEHERO_ setting at all, as the README's first command starts it; beside two floors,
 # each from its own AOT cache: HelidonPeer (Helidon 4.5 serving GetFine from memory over gRPC and HTTP,
 # ready at its first 200 on GET /v1/fines/{id}: what the transport alone takes) and MigrationsFloor (a
 # JVM applying FineHero's migrations to a new H2 database with Flyway, timed from launch to exit; and
 # both in one JVM, overlapped on two threads, ready once both are done). With
 # FINEHERO_BENCH_BASELINE=<revision>, that revision's jar is measured too (mode baseline-embedded).
 # Modes alternate within each round. Writes src/bench/results/startup.json.
-# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 3; a round takes about 8 min)
+# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 3; a round takes about 9 min)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
@@ -41,7 +43,7 @@ baseline() {
 # (0 for the three when the mode has no server to stay idle)
 measure() {
   local mode="$1" start pid ready=0 rss jar="$jar" probe="http://127.0.0.1:$port/observe/health/ready" cache=""
-  local -a jvm=("${flags[@]}") main=(-jar "$jar") envs=()
+  local -a jvm=("${flags[@]}") main=(-jar "$jar") envs=() unset=()
   # the floors serving GetFine have no readiness check: ready at their first 200 on it
   local getfine="http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001"
   # every start with the options bin/finehero-server and the image use, but the one that shows what they buy
@@ -52,6 +54,10 @@ measure() {
   [ "$mode" = baseline-embedded ] && main=(-jar "$baseline_jar")
   case "$mode" in
     embedded-aot|embedded-aot-plain|record-aot) cache=finehero ;;
+    embedded-aot-unconfigured|record-aot-unconfigured) cache=unconfigured
+      # the README's first command: no FINEHERO_ setting, so no first admin to create (its password
+      # hashed at bcrypt cost 12) and a signing key made for the process
+      while read -r name; do unset+=(-u "$name"); done < <(compgen -e | grep '^FINEHERO_') ;;
     helidon-peer-aot|record-helidon-peer) cache=helidon probe="$getfine"
       main=(-cp "$bench_cp" com.finehero.bench.HelidonPeer "$port") ;;
     migrations-floor-aot|record-migrations-floor) cache=migrations
@@ -76,7 +82,7 @@ measure() {
       FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA=bench_startup FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
       FINEHERO_REDIS_PREFIX=bench-startup "${envs[@]}" "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
   else
-    (cd "$work" && exec env SERVER_PORT=$port "${envs[@]}" "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
+    (cd "$work" && exec env "${unset[@]}" SERVER_PORT=$port "${envs[@]}" "$JAVA_HOME/bin/java" "${jvm[@]}" "${main[@]}" >"$work/log" 2>&1) &
   fi
   pid=$!
   for _ in $(seq 1 600); do
@@ -119,20 +125,20 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
   modes+=(baseline-embedded)
 fi
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ]; then
-  for recording in record-aot record-helidon-peer record-migrations-floor record-helidon-with-migrations; do
+  for recording in record-aot record-aot-unconfigured record-helidon-peer record-migrations-floor record-helidon-with-migrations; do
     measure "$recording" >/dev/null || { echo "startup: $recording failed" >&2; exit 1; }
   done
-  for cache in finehero helidon migrations both; do
+  for cache in finehero unconfigured helidon migrations both; do
     [ -s "$work/$cache.aot" ] || { echo "startup: the recording run wrote no AOT cache for $cache" >&2; exit 1; }
   done
-  modes+=(embedded-aot embedded-aot-plain helidon-peer-aot migrations-floor-aot helidon-with-migrations-aot)
+  modes+=(embedded-aot embedded-aot-unconfigured embedded-aot-plain helidon-peer-aot migrations-floor-aot helidon-with-migrations-aot)
 fi
 if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" = PONG ]; then modes+=(postgres); fi
 
 json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" describe --always --dirty --abbrev=40)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
 json+=",\"baseline_jvm_version_ms\":$base"
-json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options and server/jvm.env but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-plain = the same without server/jvm.options and server/jvm.env, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
+json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options and server/jvm.env but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-unconfigured = the same with no FINEHERO_ setting (the README's first command: no first admin to create, a signing key made for the process; every other mode has the benchmarks' first admin, created at start on the fresh database, and signing key), embedded-aot-plain = the same without server/jvm.options and server/jvm.env, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
 json+=",\"modes\":{"
 for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss20-$mode"; : >"$work/rss60-$mode"; : >"$work/peak-$mode"; done
 for _ in $(seq 1 "$runs"); do
