@@ -45,6 +45,7 @@ final class JsonPrinter {
     private static final long MIN_SECONDS = -62_135_596_800L;
     private static final long MAX_SECONDS = 253_402_300_799L;
     private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final String[] ASCII_REPLACEMENTS = asciiReplacements();
 
     private final JsonFormat.Printer fallback;
     private final Map<Descriptor, Field[]> layouts = new ConcurrentHashMap<>();
@@ -196,26 +197,34 @@ final class JsonPrinter {
         int from = 0;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            String replacement = switch (c) {
-                case '\t' -> "\\t";
-                case '\b' -> "\\b";
-                case '\n' -> "\\n";
-                case '\r' -> "\\r";
-                case '\f' -> "\\f";
-                case '"' -> "\\\"";
-                case '\\' -> "\\\\";
-                case '\u2028' -> "\\u2028";
-                case '\u2029' -> "\\u2029";
-                // what Gson's HTML-safe writer escapes, and the other control characters
-                case '<', '>', '&', '=', '\'' -> unicodeEscape(c);
-                default -> c < 0x20 ? unicodeEscape(c) : null;
-            };
+            String replacement = c < ASCII_REPLACEMENTS.length ? ASCII_REPLACEMENTS[c]
+                    : c == '\u2028' ? "\\u2028" : c == '\u2029' ? "\\u2029" : null;
             if (replacement != null) {
                 out.append(value, from, i).append(replacement);
                 from = i + 1;
             }
         }
         out.append(value, from, value.length()).append('"');
+    }
+
+    /** What each ASCII character is written as inside a JSON string, or null for itself; made once, as Gson keeps its own. */
+    private static String[] asciiReplacements() {
+        String[] replacements = new String[128];
+        // the control characters, and what Gson's HTML-safe writer escapes
+        for (char c = 0; c < 0x20; c++) {
+            replacements[c] = unicodeEscape(c);
+        }
+        for (char c : "<>&='".toCharArray()) {
+            replacements[c] = unicodeEscape(c);
+        }
+        replacements['\t'] = "\\t";
+        replacements['\b'] = "\\b";
+        replacements['\n'] = "\\n";
+        replacements['\r'] = "\\r";
+        replacements['\f'] = "\\f";
+        replacements['"'] = "\\\"";
+        replacements['\\'] = "\\\\";
+        return replacements;
     }
 
     private static String unicodeEscape(char c) {
