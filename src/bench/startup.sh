@@ -12,14 +12,20 @@
 # ready at its first 200 on GET /v1/fines/{id}: what the transport alone takes) and MigrationsFloor (a
 # JVM applying FineHero's migrations to a new H2 database with Flyway, timed from launch to exit; and
 # both in one JVM, overlapped on two threads, ready once both are done). With
-# FINEHERO_BENCH_BASELINE=<revision>, that revision's jar is measured too (mode baseline-embedded).
+# FINEHERO_BENCH_BASELINE=<revision>, that revision's jar is measured too: bare (baseline-embedded) and,
+# on JDK 25+, from AOT caches of its own recorded the same way (baseline-aot, baseline-aot-unconfigured).
+# FINEHERO_BENCH_MODES="mode ..." measures only those modes; FINEHERO_BENCH_IDLE=0 reads ready times
+# only (no idle minute per start); FINEHERO_BENCH_RESULT names the result file (default startup).
 # Modes alternate within each round. Writes src/bench/results/startup.json.
-# Usage: [FINEHERO_BENCH_BASELINE=<revision>] src/bench/startup.sh [runs]   (default 3; a round takes about 9 min)
+# Usage: [FINEHERO_BENCH_BASELINE=<revision>] [FINEHERO_BENCH_MODES=...] [FINEHERO_BENCH_IDLE=0] [FINEHERO_BENCH_RESULT=name]
+#        src/bench/startup.sh [runs]   (default 3; a round takes about 9 min, under a minute without the idle readings)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
 finehero_select_jdk
 runs="${1:-3}"
+# FINEHERO_BENCH_IDLE=0: ready times only, no minute of idle RSS readings per start (the RSS fields read 0)
+idle="${FINEHERO_BENCH_IDLE:-1}"
 port=18080
 jar="$root/server/target/finehero-server.jar"
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
@@ -51,10 +57,12 @@ measure() {
     jvm+=("@$root/server/jvm.options")
     mapfile -t envs < <(finehero_jvm_env "$root")
   fi
-  [ "$mode" = baseline-embedded ] && main=(-jar "$baseline_jar")
+  [[ "$mode" == *baseline* ]] && main=(-jar "$baseline_jar")
   case "$mode" in
     embedded-aot|embedded-aot-plain|record-aot) cache=finehero ;;
-    embedded-aot-unconfigured|record-aot-unconfigured) cache=unconfigured
+    baseline-aot|record-baseline-aot) cache=baseline ;;
+    embedded-aot-unconfigured|record-aot-unconfigured|baseline-aot-unconfigured|record-baseline-aot-unconfigured)
+      cache=unconfigured; [[ "$mode" == *baseline* ]] && cache=baseline-unconfigured
       # the README's first command: no FINEHERO_ setting, so no first admin to create (its password
       # hashed at bcrypt cost 12) and a signing key made for the process
       while read -r name; do unset+=(-u "$name"); done < <(compgen -e | grep '^FINEHERO_') ;;
@@ -100,7 +108,7 @@ measure() {
   # idle server is not still: its pollers allocate, and the heap's pages come back into use until the
   # next collection. A single reading just after a collection would flatter it.
   local rss20=0 rss60=0 peak=0 rss second
-  if [[ "$mode" != record-* ]]; then
+  if [[ "$mode" != record-* ]] && [ "$idle" = 1 ]; then
     sleep 20
     for second in 20 30 40 50 60; do
       [ "$second" = 20 ] || sleep 10
@@ -125,20 +133,33 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
   modes+=(baseline-embedded)
 fi
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 25 ]; then
-  for recording in record-aot record-aot-unconfigured record-helidon-peer record-migrations-floor record-helidon-with-migrations; do
+  recordings=(record-aot record-aot-unconfigured record-helidon-peer record-migrations-floor record-helidon-with-migrations)
+  caches=(finehero unconfigured helidon migrations both)
+  if [ -n "$baseline_jar" ]; then
+    recordings+=(record-baseline-aot record-baseline-aot-unconfigured); caches+=(baseline baseline-unconfigured)
+  fi
+  for recording in "${recordings[@]}"; do
     measure "$recording" >/dev/null || { echo "startup: $recording failed" >&2; exit 1; }
   done
-  for cache in finehero unconfigured helidon migrations both; do
+  for cache in "${caches[@]}"; do
     [ -s "$work/$cache.aot" ] || { echo "startup: the recording run wrote no AOT cache for $cache" >&2; exit 1; }
   done
   modes+=(embedded-aot embedded-aot-unconfigured embedded-aot-plain helidon-peer-aot migrations-floor-aot helidon-with-migrations-aot)
+  [ -n "$baseline_jar" ] && modes+=(baseline-aot baseline-aot-unconfigured)
 fi
 if pg_isready -h 127.0.0.1 -q 2>/dev/null && [ "$(redis-cli ping 2>/dev/null)" = PONG ]; then modes+=(postgres); fi
+if [ -n "${FINEHERO_BENCH_MODES:-}" ]; then
+  for mode in $FINEHERO_BENCH_MODES; do
+    [[ " ${modes[*]} " == *" $mode "* ]] || { echo "startup: no mode $mode here (modes: ${modes[*]})" >&2; exit 1; }
+  done
+  read -r -a modes <<<"$FINEHERO_BENCH_MODES"
+fi
 
 json="{\"benchmark\":\"startup\",\"date\":\"$(date -u +%FT%TZ)\",\"java\":\"$("$JAVA_HOME/bin/java" -version 2>&1 | head -1 | tr -d '"')\",\"cpus\":$(nproc),\"runs\":$runs,\"revision\":\"$(git -C "$root" describe --always --dirty --abbrev=40)\"${FINEHERO_BENCH_BASELINE:+,\"baseline_revision\":\"$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")\"}"
 base=$(for _ in $(seq 1 "$runs"); do baseline; done | median)
 json+=",\"baseline_jvm_version_ms\":$base"
-json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options and server/jvm.env but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-unconfigured = the same with no FINEHERO_ setting (the README's first command: no first admin to create, a signing key made for the process; every other mode has the benchmarks' first admin, created at start on the fresh database, and signing key), embedded-aot-plain = the same without server/jvm.options and server/jvm.env, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied\""
+json+=",\"compared\":\"time from launch to the first readiness 200 (fresh embedded H2 database), and RSS while idle: 20 s after ready (once the periodic collection and trim have run), 60 s after, and the highest of the readings every 10 s in between; every start with server/jvm.options and server/jvm.env but embedded-aot-plain; embedded = the jar bare, embedded-aot = from the AOT cache bin/finehero-server records, embedded-aot-unconfigured = the same with no FINEHERO_ setting (the README's first command: no first admin to create, a signing key made for the process; every other mode has the benchmarks' first admin, created at start on the fresh database, and signing key), embedded-aot-plain = the same without server/jvm.options and server/jvm.env, postgres = PostgreSQL + Redis, bare; floors from their own AOT caches: helidon-peer-aot = Helidon 4.5 alone serving GetFine from memory (gRPC and HTTP, ready at its first 200 on GET /v1/fines/{id}), migrations-floor-aot = a JVM applying FineHero's migrations to a new H2 database with Flyway, launch to exit; helidon-with-migrations-aot = both in one JVM, the migrations on a thread of their own while Helidon starts, ready at the first 200 once they are applied; baseline-* = the baseline revision's jar, bare and from AOT caches of its own\""
+[ "$idle" = 1 ] || json+=",\"idle\":\"not measured (FINEHERO_BENCH_IDLE=0): ready times only\""
 json+=",\"modes\":{"
 for mode in "${modes[@]}"; do : >"$work/ready-$mode"; : >"$work/rss20-$mode"; : >"$work/rss60-$mode"; : >"$work/peak-$mode"; done
 for _ in $(seq 1 "$runs"); do
@@ -162,4 +183,4 @@ done
 json+="}}"
 if [[ " ${modes[*]} " == *" postgres "* ]]; then psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_startup CASCADE' >/dev/null 2>&1 || true; fi
 mkdir -p "$root/src/bench/results"
-echo "$json" | tee "$root/src/bench/results/startup.json"
+echo "$json" | tee "$root/src/bench/results/${FINEHERO_BENCH_RESULT:-startup}.json"

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -157,11 +159,17 @@ public final class FineHeroApp implements AutoCloseable {
         List<AutoCloseable> resources = new ArrayList<>();
         List<AutoCloseable> stopOnFailure = new ArrayList<>();
         try {
+            // the migrations run on a thread of their own while everything that does not need the schema is
+            // wired (whatever needs it waits for them), and so does the first admin, whose password hash is
+            // most of a first start's work; no call is served before both are done
             Platform platform = platform(config, clock, resources);
             Security security = security(config, platform, clock, resources);
+            CompletableFuture<Void> firstAdmin = inBackground("finehero-first-admin", security.auth()::createFirstAdminIfMissing);
             Features features = features(config, platform, clock, resources);
             eventFeed(platform, security, features);
             RpcPipeline pipeline = pipeline(config, platform, security, features, resources);
+            platform.database().awaitSchema();
+            await(firstAdmin);
             WebServer server = server(config, platform, security, pipeline, clock, resources);
             // a start that fails from here on must not leave the server or the schedules running
             stopOnFailure.add(server::stop);
@@ -180,8 +188,37 @@ public final class FineHeroApp implements AutoCloseable {
         }
     }
 
+    /** Runs {@code work} on a platform thread of its own; the future ends as it does. */
+    private static CompletableFuture<Void> inBackground(String name, Runnable work) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread.ofPlatform().name(name).start(() -> {
+            try {
+                work.run();
+                done.complete(null);
+            } catch (Throwable e) {
+                done.completeExceptionally(e);
+            }
+        });
+        return done;
+    }
+
+    /** Waits for work started by {@link #inBackground}; throws what it threw. */
+    private static void await(CompletableFuture<Void> work) {
+        try {
+            work.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+    }
+
     private static Platform platform(AppConfig config, Clock clock, List<AutoCloseable> resources) {
-        Database database = Database.open(config.db(), clock);
+        Database database = Database.openMigrating(config.db(), clock);
         resources.add(database);
         RedisConnector redis = new RedisConnector(config.redis(), clock);
         resources.add(redis);

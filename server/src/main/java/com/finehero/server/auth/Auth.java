@@ -49,12 +49,24 @@ public final class Auth {
         this.apiKeys = new ApiKeys(new JdbcApiKeyStore(database), clock, config.revocationCheck());
     }
 
-    /** Accounts, tokens and API keys on {@code database}; creates the bootstrap admin if it is configured and missing. */
+    /**
+     * Accounts, tokens and API keys on {@code database}. A configured first-admin password too weak to
+     * keep fails it here; the account itself is made by {@link #createFirstAdminIfMissing}.
+     */
     public static Auth create(AuthConfig config, Database database, RedisConnector redis, Clock clock) {
         Auth auth = new Auth(Objects.requireNonNull(config, "config"), Objects.requireNonNull(database, "database"),
                 Objects.requireNonNull(redis, "redis"), Objects.requireNonNull(clock, "clock"));
-        BootstrapAdmin.createIfMissing(config, auth.users, auth.passwords);
+        BootstrapAdmin.checkPassword(config, auth.passwords);
         return auth;
+    }
+
+    /**
+     * Creates the configured first admin if no account has its name (another instance may have), or
+     * warns when nobody could log in. Hashing its password is most of a first start's work here (bcrypt
+     * at the configured cost, about 0.3 s at 12), so the wiring runs this beside the rest of start-up.
+     */
+    public void createFirstAdminIfMissing() {
+        BootstrapAdmin.createIfMissing(config, users, passwords);
     }
 
     /** Where the platform's audit log writes its events. */

@@ -21,7 +21,19 @@ final class BootstrapAdmin {
     private BootstrapAdmin() {
     }
 
-    public static void createIfMissing(AuthConfig config, UserStore users, Passwords passwords) {
+    /** Refuses a configured first-admin password that is too weak to hash and keep; needs no database. */
+    static void checkPassword(AuthConfig config, Passwords passwords) {
+        if (config.bootstrapPassword().isEmpty()) {
+            return;
+        }
+        passwords.weakness(config.bootstrapPassword()).ifPresent(weak -> {
+            throw new IllegalArgumentException("finehero.auth.bootstrap-admin.password (FINEHERO_AUTH_BOOTSTRAP_ADMIN_PASSWORD) "
+                    + weak.description());
+        });
+    }
+
+    /** Creates the configured first admin unless an account of that name exists (see {@link #checkPassword}). */
+    static void createIfMissing(AuthConfig config, UserStore users, Passwords passwords) {
         if (config.bootstrapPassword().isEmpty()) {
             if (users.list("", 1).isEmpty()) {
                 LOG.log(Level.WARNING, "no users exist and finehero.auth.bootstrap-admin.password "
@@ -29,10 +41,7 @@ final class BootstrapAdmin {
             }
             return;
         }
-        passwords.weakness(config.bootstrapPassword()).ifPresent(weak -> {
-            throw new IllegalArgumentException("finehero.auth.bootstrap-admin.password (FINEHERO_AUTH_BOOTSTRAP_ADMIN_PASSWORD) "
-                    + weak.description());
-        });
+        checkPassword(config, passwords);
         if (users.findByUsername(config.bootstrapUsername()).isPresent()) {
             return;
         }

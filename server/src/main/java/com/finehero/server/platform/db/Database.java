@@ -47,6 +47,10 @@ public final class Database implements AutoCloseable {
     private final OwnConnection probeConnection;
     private final SlowQueries slowQueries;
     private final CircuitBreaker breaker;
+    /** Done once the pending migrations are applied; failed with the reason they could not be. */
+    private final CompletableFuture<Void> schema;
+    /** Set once {@link #schema} completed normally: the fast path of {@link #awaitSchema}. */
+    private volatile boolean schemaCurrent;
     /** Per thread, the after-commit actions of each transaction it is running, innermost first. */
     private final ThreadLocal<java.util.ArrayDeque<List<Runnable>>> commitActions =
             ThreadLocal.withInitial(java.util.ArrayDeque::new);
@@ -60,8 +64,10 @@ public final class Database implements AutoCloseable {
     /** The read replicas; null without {@code finehero.db.replicas}. */
     private final Replicas replicas;
 
-    private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries) {
+    private Database(DbConfig config, Dialect dialect, HikariDataSource pool, SlowQueries slowQueries,
+                     CompletableFuture<Void> schema) {
         this.config = config;
+        this.schema = schema;
         this.replicas = config.replicas().enabled() ? new Replicas(config) : null;
         this.dialect = dialect;
         this.pool = pool;
@@ -88,14 +94,60 @@ public final class Database implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         HikariDataSource pool = pool(config);
         try {
-            int applied = migrate(pool, config);
-            LOG.log(Level.INFO, "database " + config.dialect() + " ready, " + applied + " migration(s) applied"
-                    + (config.pooler() == DbConfig.Pooler.NONE ? "" : ", pool behind " + config.pooler().key()));
+            migrateAndLog(pool, config);
         } catch (RuntimeException e) {
             pool.close();
             throw e;
         }
-        return new Database(config, config.dialect(), pool, new SlowQueries(config.slowQuery(), 200, clock));
+        return new Database(config, config.dialect(), pool, new SlowQueries(config.slowQuery(), 200, clock),
+                CompletableFuture.completedFuture(null));
+    }
+
+    /**
+     * Opens the pool (failing if the database cannot be reached) and applies pending migrations on a
+     * thread of their own, so that a start wires everything else meanwhile. Every connection, pooled or
+     * not, waits for them first, and fails as they did if they failed; {@link #awaitSchema} waits for them
+     * alone. Closing waits for them too: a migration cut off half-way leaves H2 a schema no start accepts.
+     */
+    public static Database openMigrating(DbConfig config, java.time.Clock clock) {
+        Objects.requireNonNull(config, "config");
+        HikariDataSource pool = pool(config);
+        CompletableFuture<Void> schema = new CompletableFuture<>();
+        // a platform thread, not a daemon: the JVM does not exit in the middle of a migration
+        Thread.ofPlatform().name("finehero-db-migrate").start(() -> {
+            try {
+                migrateAndLog(pool, config);
+                schema.complete(null);
+            } catch (Throwable e) {
+                schema.completeExceptionally(e);
+            }
+        });
+        return new Database(config, config.dialect(), pool, new SlowQueries(config.slowQuery(), 200, clock), schema);
+    }
+
+    private static void migrateAndLog(HikariDataSource pool, DbConfig config) {
+        int applied = migrate(pool, config);
+        LOG.log(Level.INFO, "database " + config.dialect() + " ready, " + applied + " migration(s) applied"
+                + (config.pooler() == DbConfig.Pooler.NONE ? "" : ", pool behind " + config.pooler().key()));
+    }
+
+    /** Returns once the pending migrations are applied; throws what made them fail, if they did. */
+    public void awaitSchema() {
+        if (schemaCurrent) {
+            return;
+        }
+        try {
+            schema.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException failure) {
+                throw failure;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw e;
+        }
+        schemaCurrent = true;
     }
 
     /**
@@ -333,6 +385,7 @@ public final class Database implements AutoCloseable {
      * that does not answer at all fails the work instead of hanging it.
      */
     private Connection outsideThePool(String purpose, Reach reach) throws SQLException {
+        awaitSchema();
         boolean server = reach == Reach.SERVER_ITSELF && !config.directUrl().isEmpty();
         String url = server ? config.directUrl() : jdbcUrl(config);
         java.util.Properties properties = new java.util.Properties();
@@ -416,6 +469,7 @@ public final class Database implements AutoCloseable {
             return read(work);
         }
         checkDeadline();
+        awaitSchema();
         Object served = replicas.read(work, consistency.required(),
                 connection -> TimedConnections.wrap(connection, slowQueries), this::translate);
         return served == Replicas.NOT_SERVED ? read(work) : (T) served;
@@ -550,6 +604,7 @@ public final class Database implements AutoCloseable {
     public record PoolStats(int active, int idle, int waiting, int max) { }
 
     private Connection connect() {
+        awaitSchema();
         Thread me = Thread.currentThread();
         waitingForConnection.add(me);
         Connection connection;
@@ -659,6 +714,13 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
+        try {
+            schema.get(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException failedOrStuck) {
+            // a failed migration left nothing running; a stuck one is cut off by closing the pool below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         if (replicas != null) {
             replicas.close();
         }
