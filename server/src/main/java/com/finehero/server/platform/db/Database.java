@@ -200,16 +200,9 @@ public final class Database implements AutoCloseable {
         return hikari;
     }
 
-    /**
-     * H2 closes an embedded database from its own JVM shutdown hook, possibly before FineHero's
-     * shutdown closes the pool (and logs the failures of calls still draining); the pool closes it instead.
-     */
+    /** The configured URL with what the dialect needs of its connections ({@link Dialect#connectionUrl}). */
     static String jdbcUrl(DbConfig config) {
-        String url = config.url();
-        if (config.dialect() instanceof Dialect.H2 && !url.toUpperCase(java.util.Locale.ROOT).contains("DB_CLOSE_ON_EXIT")) {
-            return url + ";DB_CLOSE_ON_EXIT=FALSE";
-        }
-        return url;
+        return config.dialect().connectionUrl(config.url());
     }
 
     /**

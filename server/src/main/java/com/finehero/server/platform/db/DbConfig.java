@@ -134,6 +134,7 @@ public record DbConfig(String url, String user, String password, String schema,
             throw new IllegalArgumentException("configuration finehero.db.url = '" + url
                     + "' is invalid: expected a jdbc:h2: or jdbc:postgresql: URL (env var FINEHERO_DB_URL)");
         }
+        Dialect.of(url).connectionUrl(url); // an H2 URL that sets what FineHero's SQL needs otherwise is refused here
         if (poolMin > poolMax) {
             throw new IllegalArgumentException("configuration finehero.db.pool.min (" + poolMin
                     + ") must not exceed finehero.db.pool.max (" + poolMax + ")");

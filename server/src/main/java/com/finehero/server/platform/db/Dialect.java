@@ -30,6 +30,13 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
     /** Makes every connection of the pool use {@code schema} for FineHero's tables. */
     void useSchema(HikariConfig pool, String schema);
 
+    /**
+     * The URL FineHero connects with, from the configured one: the settings its SQL needs added when the
+     * URL leaves them out. Throws {@link IllegalArgumentException}, naming the setting, when the URL sets
+     * one of them otherwise.
+     */
+    String connectionUrl(String configured);
+
     /** The calendar periods {@link #utcPeriodStart} truncates to. */
     enum Period { DAY, WEEK, MONTH }
 
@@ -75,6 +82,43 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
             pool.setSchema(schema);
         }
 
+        /**
+         * What FineHero's SQL needs of H2, whose defaults differ: PostgreSQL's syntax ({@code ON CONFLICT},
+         * {@code ::} casts), lower-case names as PostgreSQL folds them, and NULLs sorted last ascending.
+         * DB_CLOSE_ON_EXIT=FALSE leaves closing to the pool: H2's own shutdown hook could close the
+         * database before FineHero's shutdown has drained the calls still running (it may be set).
+         */
+        private static final java.util.Map<String, String> REQUIRED = java.util.Map.of(
+                "MODE", "PostgreSQL", "DATABASE_TO_LOWER", "TRUE", "DEFAULT_NULL_ORDERING", "HIGH");
+
+        @Override
+        public String connectionUrl(String configured) {
+            java.util.Map<String, String> given = new java.util.HashMap<>();
+            String[] parts = configured.split(";");
+            for (int i = 1; i < parts.length; i++) {
+                int equals = parts[i].indexOf('=');
+                if (equals > 0) {
+                    given.put(parts[i].substring(0, equals).strip().toUpperCase(java.util.Locale.ROOT), parts[i].substring(equals + 1).strip());
+                }
+            }
+            StringBuilder url = new StringBuilder(configured);
+            for (String setting : java.util.List.of("MODE", "DATABASE_TO_LOWER", "DEFAULT_NULL_ORDERING")) {
+                String needed = REQUIRED.get(setting);
+                String value = given.get(setting);
+                if (value == null) {
+                    url.append(';').append(setting).append('=').append(needed);
+                } else if (!value.equalsIgnoreCase(needed)) {
+                    throw new IllegalArgumentException("configuration finehero.db.url sets " + setting + "=" + value
+                            + ", but FineHero's SQL needs H2 with " + setting + "=" + needed
+                            + ": leave it out and FineHero sets it (env var FINEHERO_DB_URL)");
+                }
+            }
+            if (!given.containsKey("DB_CLOSE_ON_EXIT")) {
+                url.append(";DB_CLOSE_ON_EXIT=FALSE");
+            }
+            return url.toString();
+        }
+
         @Override
         public String utcPeriodStart(Period period, String column) {
             // H2's WEEK follows the JVM's locale; ISO_WEEK always starts on Monday, as PostgreSQL's week does
@@ -116,6 +160,11 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
             // connection's first transaction (auto-commit is off), and PostgreSQL undoes a SET when that
             // transaction rolls back (a health ping, a failed write), leaving the connection on "public".
             pool.addDataSourceProperty("currentSchema", schema);
+        }
+
+        @Override
+        public String connectionUrl(String configured) {
+            return configured;
         }
 
         @Override
