@@ -16,6 +16,9 @@
 #                   server/jvm.env): what the full idle collection and the single arena cost under load
 #   no-native-trim  as default, with server/jvm.options but its native-heap trim off (TrimNativeHeapInterval=0):
 #                   what the trim alone costs under load
+#   compile-thresholds-x4  as default, with the JIT compiling a method only once it has run four times as
+#                   often (-XX:CompileThresholdScaling=4, which starts the server sooner): what the later
+#                   compilations cost under load (run it with a warm-up of 1 s to see the first seconds)
 # (FINEHERO_BENCH_MODES="default ..." picks the non-baseline ones; every other round runs the modes
 # backwards, so none always goes first) and the Redis commands each call cost (INFO commandstats before
 # and after the window; an EVAL and the command its script runs count as two).
@@ -64,6 +67,7 @@ start_server() { # $1 mode
   [ "$1" = no-jvm-options ] && jvm=() envs=()
   [ "$1" = concurrent-idle-gc ] && jvm+=(-XX:+G1PeriodicGCInvokesConcurrent) envs=()   # the later option wins
   [ "$1" = no-native-trim ] && jvm+=(-XX:TrimNativeHeapInterval=0)   # the later option wins
+  [ "$1" = compile-thresholds-x4 ] && jvm+=(-XX:CompileThresholdScaling=4)
   case "$1" in
     no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
     no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;
