@@ -16,6 +16,16 @@ public final class RequestContext {
     private RequestContext() {
     }
 
+    /**
+     * The request id of a request whose caller sent {@code given} ({@code x-request-id}, or null): the
+     * caller's own if it is sane, else a new one.
+     */
+    public static String requestIdFor(String given) {
+        return given != null && SANE_REQUEST_ID.matcher(given).matches() ? given : RequestIdInterceptor.newId();
+    }
+
+    private static final java.util.regex.Pattern SANE_REQUEST_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
     /** The id of the call this thread serves, or "" outside a call. */
     public static String requestId() {
         String id = REQUEST_ID.get();

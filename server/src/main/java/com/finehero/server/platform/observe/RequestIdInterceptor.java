@@ -2,7 +2,6 @@ package com.finehero.server.platform.observe;
 
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -18,13 +17,10 @@ import io.grpc.ServerInterceptor;
  */
 public final class RequestIdInterceptor implements ServerInterceptor {
 
-    private static final Pattern SANE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
-
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(ServerCall<ReqT, RespT> call, Metadata headers,
                                                                  ServerCallHandler<ReqT, RespT> next) {
-        String given = headers.get(RequestContext.REQUEST_ID_HEADER);
-        String id = given != null && SANE.matcher(given).matches() ? given : newId();
+        String id = RequestContext.requestIdFor(headers.get(RequestContext.REQUEST_ID_HEADER));
         ServerCall<ReqT, RespT> tagged = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
             private boolean headersSent;
 

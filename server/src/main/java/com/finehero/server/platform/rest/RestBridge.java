@@ -7,10 +7,13 @@ import java.util.Objects;
 import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.errors.FineHeroException;
 import com.finehero.server.platform.errors.HttpStatusMapping;
+import com.finehero.server.platform.observe.RequestContext;
 import com.finehero.server.platform.rpc.RpcPipeline;
 import com.finehero.server.platform.security.CallGate;
 import com.google.protobuf.Message;
 import io.grpc.Metadata;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
 import io.helidon.webserver.CloseConnectionException;
 import io.helidon.webserver.http.HttpRules;
@@ -33,6 +36,7 @@ import io.helidon.webserver.websocket.WsRouting;
 public final class RestBridge implements HttpService, AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger(RestBridge.class.getName());
+    private static final HeaderName REQUEST_ID = HeaderNames.create("x-request-id");
 
     private final RouteTable routes;
     private final InProcessCalls calls;
@@ -76,8 +80,12 @@ public final class RestBridge implements HttpService, AutoCloseable {
     }
 
     private void handle(ServerRequest req, ServerResponse res) {
+        // every answer carries the request id, a refusal made here before any call runs as much as a call's
+        // own (which uses the same id): it is what a caller quotes and what the logs are searched for
+        String requestId = RequestContext.requestIdFor(req.headers().first(REQUEST_ID).orElse(null));
+        res.header(REQUEST_ID, requestId);
         try {
-            respond(routes.match(req.prologue().method().text(), req.path().rawPath()), req, res);
+            respond(routes.match(req.prologue().method().text(), req.path().rawPath()), req, res, requestId);
         } catch (RestRequestException e) {
             refuse(req, res, () -> errorBodies.refused(res, e));
         } catch (RuntimeException e) {
@@ -109,7 +117,7 @@ public final class RestBridge implements HttpService, AutoCloseable {
         throw new CloseConnectionException("the request body was refused before its end");
     }
 
-    private void respond(RouteTable.Match match, ServerRequest req, ServerResponse res) {
+    private void respond(RouteTable.Match match, ServerRequest req, ServerResponse res, String requestId) {
         HttpBinding binding = match.binding();
         if (binding.clientStreaming() && binding.serverStreaming()) {
             throw new RestRequestException(501, new FineHeroException.InvalidArgument("STREAMING_UNSUPPORTED",
@@ -117,6 +125,8 @@ public final class RestBridge implements HttpService, AutoCloseable {
         }
         // the address pays for every call, and a body is read only for a caller allowed to send it
         Metadata headers = ForwardedHeaders.toMetadata(req);
+        headers.removeAll(RequestContext.REQUEST_ID_HEADER);
+        headers.put(RequestContext.REQUEST_ID_HEADER, requestId);
         gate.admitHttp(binding.definition().getMethodDescriptor(), headers, req.remotePeer().host(), req.content().hasEntity());
         RpcCall call = calls.open(binding, headers);
         if (binding.clientStreaming()) {

@@ -90,6 +90,30 @@ class CallObservationTest {
     }
 
     @Test
+    void everyRestAnswerCarriesARequestIdRefusalsToo() {
+        // refused by the bridge before any call runs: no route, no credentials, a body it cannot read
+        HttpResponse<String> noRoute = APP.sendAnonymous(HttpRequest.newBuilder(APP.uri("/v1/no-such-thing"))
+                .header("x-request-id", "lost-caller-7").GET().build());
+        assertThat(noRoute.statusCode()).isEqualTo(404);
+        assertThat(noRoute.headers().firstValue("x-request-id")).hasValue("lost-caller-7");
+        HttpResponse<String> anonymous = APP.sendAnonymous(HttpRequest.newBuilder(APP.uri("/v1/fines"))
+                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        assertThat(anonymous.headers().firstValue("x-request-id")).hasValueSatisfying(id -> assertThat(UUID.fromString(id)).isNotNull());
+        HttpResponse<String> unreadable = APP.send(HttpRequest.newBuilder(APP.uri("/v1/fines"))
+                .header("content-type", "application/json").header("x-request-id", "not sane!")
+                .POST(HttpRequest.BodyPublishers.ofString("{not json")).build());
+        assertThat(unreadable.statusCode()).isEqualTo(400);
+        assertThat(unreadable.headers().allValues("x-request-id")).singleElement()
+                .satisfies(id -> assertThat(UUID.fromString(id)).isNotNull());
+        // a call's own answer has exactly one, the one the pipeline used
+        HttpResponse<String> missing = APP.send(HttpRequest.newBuilder(APP.uri("/v1/fines/" + UUID.randomUUID()))
+                .header("x-request-id", "rest-call-43").GET().build());
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(missing.headers().allValues("x-request-id")).containsExactly("rest-call-43");
+    }
+
+    @Test
     void grpcCallerGetsARequestIdBack() {
         var headers = new java.util.concurrent.atomic.AtomicReference<Metadata>();
         var trailers = new java.util.concurrent.atomic.AtomicReference<Metadata>();
