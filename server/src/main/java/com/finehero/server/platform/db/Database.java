@@ -535,6 +535,12 @@ public final class Database implements AutoCloseable {
      * for the database within one probe interval even when there is no traffic to tell.
      */
     public Duration probe(Duration timeout) throws SQLException {
+        // migrations still running are not an unreachable database: the timed ping starts after them
+        try {
+            awaitSchema();
+        } catch (RuntimeException e) {
+            throw new SQLException("the schema could not be migrated: " + e.getMessage(), e);
+        }
         CompletableFuture<Duration> running;
         synchronized (this) {
             if (probe == null || probe.isDone()) {

@@ -74,6 +74,8 @@ public final class HealthMonitor implements AutoCloseable {
     private final Clock clock;
     private final ScheduledExecutorService scheduler;
     private volatile Snapshot snapshot;
+    /** Whether a check has published a snapshot yet (the one before is only "starting"); guarded by this. */
+    private boolean checked;
     private volatile boolean stopping;
     private volatile Duration databaseTimeout = Duration.ofSeconds(1);
     private final Map<String, Hysteresis> resources = new java.util.concurrent.ConcurrentHashMap<>();
@@ -87,7 +89,11 @@ public final class HealthMonitor implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.scheduler = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofVirtual().name("finehero-health").factory());
-        this.snapshot = checkNow();
+        // nothing is probed until start(): the database may still be migrating while the rest is wired
+        Snapshot starting = new Snapshot(Status.DOWN, List.of(new Component("database", Status.DOWN,
+                "not checked yet: the server is starting", Map.of())), clock.instant());
+        this.snapshot = starting;
+        publish(starting);
     }
 
     /** Adds a component to every check; if it throws, an "unknown" DEGRADED component says so. */
@@ -157,7 +163,9 @@ public final class HealthMonitor implements AutoCloseable {
         Snapshot previous = snapshot;
         snapshot = next;
         publish(next);
-        if (previous != null && previous.status() != next.status()) {
+        boolean checked = this.checked;
+        this.checked = true;
+        if (checked && previous.status() != next.status()) {
             LOG.log(next.status() == Status.UP ? Level.INFO : Level.WARNING,
                     "health changed from " + previous.status() + " to " + next.status() + describe(next));
         }

@@ -20,7 +20,10 @@ class GetHealthTest {
             .with("finehero.health.disk.warn", "0")
             .with("finehero.health.disk.critical", "100")
             .with("finehero.health.cpu.warn", "100")
-            .with("finehero.health.cpu.critical", "100");
+            .with("finehero.health.cpu.critical", "100")
+            // one reading decides: start-up checks once, and these tests should not count on how often
+            .with("finehero.health.window", "1")
+            .with("finehero.health.hold", "1");
 
     @Test
     void everyComponentIsReportedWithItsReason() {
