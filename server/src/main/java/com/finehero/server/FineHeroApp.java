@@ -190,16 +190,7 @@ public final class FineHeroApp implements AutoCloseable {
 
     /** Runs {@code work} on a platform thread of its own; the future ends as it does. */
     private static CompletableFuture<Void> inBackground(String name, Runnable work) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        Thread.ofPlatform().name(name).start(() -> {
-            try {
-                work.run();
-                done.complete(null);
-            } catch (Throwable e) {
-                done.completeExceptionally(e);
-            }
-        });
-        return done;
+        return CompletableFuture.runAsync(work, task -> Thread.ofPlatform().name(name).start(task));
     }
 
     /** Waits for work started by {@link #inBackground}; throws what it threw. */

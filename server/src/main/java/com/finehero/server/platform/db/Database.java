@@ -112,16 +112,9 @@ public final class Database implements AutoCloseable {
     public static Database openMigrating(DbConfig config, java.time.Clock clock) {
         Objects.requireNonNull(config, "config");
         HikariDataSource pool = pool(config);
-        CompletableFuture<Void> schema = new CompletableFuture<>();
         // a platform thread, not a daemon: the JVM does not exit in the middle of a migration
-        Thread.ofPlatform().name("finehero-db-migrate").start(() -> {
-            try {
-                migrateAndLog(pool, config);
-                schema.complete(null);
-            } catch (Throwable e) {
-                schema.completeExceptionally(e);
-            }
-        });
+        CompletableFuture<Void> schema = CompletableFuture.runAsync(() -> migrateAndLog(pool, config),
+                migration -> Thread.ofPlatform().name("finehero-db-migrate").start(migration));
         return new Database(config, config.dialect(), pool, new SlowQueries(config.slowQuery(), 200, clock), schema);
     }
 

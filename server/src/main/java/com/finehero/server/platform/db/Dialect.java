@@ -1,6 +1,10 @@
 package com.finehero.server.platform.db;
 
 import java.sql.SQLException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 import com.zaxxer.hikari.HikariConfig;
 
@@ -88,22 +92,23 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
          * DB_CLOSE_ON_EXIT=FALSE leaves closing to the pool: H2's own shutdown hook could close the
          * database before FineHero's shutdown has drained the calls still running (it may be set).
          */
-        private static final java.util.Map<String, String> REQUIRED = java.util.Map.of(
-                "MODE", "PostgreSQL", "DATABASE_TO_LOWER", "TRUE", "DEFAULT_NULL_ORDERING", "HIGH");
+        private static final List<Map.Entry<String, String>> REQUIRED = List.of(Map.entry("MODE", "PostgreSQL"),
+                Map.entry("DATABASE_TO_LOWER", "TRUE"), Map.entry("DEFAULT_NULL_ORDERING", "HIGH"));
 
         @Override
         public String connectionUrl(String configured) {
-            java.util.Map<String, String> given = new java.util.HashMap<>();
+            Map<String, String> given = new HashMap<>();
             String[] parts = configured.split(";");
             for (int i = 1; i < parts.length; i++) {
                 int equals = parts[i].indexOf('=');
                 if (equals > 0) {
-                    given.put(parts[i].substring(0, equals).strip().toUpperCase(java.util.Locale.ROOT), parts[i].substring(equals + 1).strip());
+                    given.put(parts[i].substring(0, equals).strip().toUpperCase(Locale.ROOT), parts[i].substring(equals + 1).strip());
                 }
             }
             StringBuilder url = new StringBuilder(configured);
-            for (String setting : java.util.List.of("MODE", "DATABASE_TO_LOWER", "DEFAULT_NULL_ORDERING")) {
-                String needed = REQUIRED.get(setting);
+            for (Map.Entry<String, String> required : REQUIRED) {
+                String setting = required.getKey();
+                String needed = required.getValue();
                 String value = given.get(setting);
                 if (value == null) {
                     url.append(';').append(setting).append('=').append(needed);
@@ -171,7 +176,7 @@ public sealed interface Dialect permits Dialect.H2, Dialect.PostgreSql {
         public String utcPeriodStart(Period period, String column) {
             // AT TIME ZONE 'UTC' turns the timestamptz into UTC wall-clock time, so the session's TimeZone
             // setting cannot move a bucket boundary
-            return "date_trunc('" + period.name().toLowerCase(java.util.Locale.ROOT) + "', " + column + " AT TIME ZONE 'UTC')";
+            return "date_trunc('" + period.name().toLowerCase(Locale.ROOT) + "', " + column + " AT TIME ZONE 'UTC')";
         }
 
         @Override
