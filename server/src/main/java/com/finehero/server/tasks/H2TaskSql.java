@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 
-import com.finehero.api.tasks.v1.Task;
 import com.finehero.server.platform.db.Sql;
 
 /** The queue's hot statements in portable SQL: IN lists for sets of values, JDBC batches for many rows. */
@@ -26,16 +25,17 @@ final class H2TaskSql implements TaskSql {
     }
 
     @Override
-    public List<Task> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException {
+    public List<Locked> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException {
         String notExcluded = excluded.isEmpty() ? "" : " AND type NOT IN (" + Sql.placeholders(excluded.size()) + ")";
-        return Sql.list(connection, DUE + notExcluded + DUE_ORDER, Sql.concat(List.of(now), List.copyOf(excluded), List.of(limit)),
-                TaskMapper::task);
+        return Sql.list(connection, "SELECT " + DUE_COLUMNS + DUE_FROM + notExcluded + DUE_ORDER,
+                Sql.concat(List.of(now), List.copyOf(excluded), List.of(limit)),
+                row -> new Locked(TaskMapper.task(row), TaskMapper.submitter(row), row.getString("id")));
     }
 
     @Override
-    public void markRunning(Connection connection, List<String> ids, String owner, Instant leaseUntil, Instant now) throws SQLException {
-        Sql.update(connection, MARK_RUNNING + "(" + Sql.placeholders(ids.size()) + ")",
-                Sql.concat(List.of(owner, leaseUntil, now, now), ids));
+    public void markRunning(Connection connection, List<Locked> tasks, String owner, Instant leaseUntil, Instant now) throws SQLException {
+        Sql.update(connection, MARK_RUNNING + "(" + Sql.placeholders(tasks.size()) + ")",
+                Sql.concat(List.of(owner, leaseUntil, now, now), tasks.stream().map(Locked::row).toList()));
     }
 
     @Override

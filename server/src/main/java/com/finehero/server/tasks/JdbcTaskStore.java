@@ -211,27 +211,29 @@ final class JdbcTaskStore implements TaskStore {
     public Claimed claim(String owner, Instant now, Instant leaseUntil, int limit, Set<String> excluded, Predicate<Task> admit) {
         return db.inTransaction(connection -> {
             List<Task> claimed = new ArrayList<>();
-            for (Task candidate : sql.lockDue(connection, now, excluded, limit)) {
-                if (admit.test(candidate)) {
-                    claimed.add(candidate.toBuilder()
+            List<TaskSql.Locked> admitted = new ArrayList<>();
+            Map<String, Principal> submitters = new HashMap<>();
+            for (TaskSql.Locked candidate : sql.lockDue(connection, now, excluded, limit)) {
+                Task task = candidate.task();
+                if (admit.test(task)) {
+                    admitted.add(candidate);
+                    submitters.put(task.getId(), candidate.submitter());
+                    claimed.add(task.toBuilder()
                             .setState(TaskState.TASK_STATE_RUNNING)
-                            .setAttempts(candidate.getAttempts() + 1)
+                            .setAttempts(task.getAttempts() + 1)
                             .setWorker(owner)
                             .setStartTime(Times.toProto(now))
                             .setUpdateTime(Times.toProto(now))
-                            .setVersion(candidate.getVersion() + 1)
+                            .setVersion(task.getVersion() + 1)
                             .build());
                 }
             }
             if (claimed.isEmpty()) {
                 return new Claimed(List.of(), Map.of());
             }
-            List<String> ids = claimed.stream().map(Task::getId).toList();
-            sql.markRunning(connection, ids, owner, leaseUntil, now);
+            sql.markRunning(connection, admitted, owner, leaseUntil, now);
             outbox.append(connection, TaskFeedEvents.changed(claimed));
-            // in the claim's transaction, so under the plans it fixed (PostgresTaskSql): in a transaction of
-            // its own, a fresh queue table's statistics sent this lookup by id to a sequential scan
-            return new Claimed(claimed, submitters(connection, ids));
+            return new Claimed(claimed, submitters);
         });
     }
 

@@ -12,7 +12,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 import com.finehero.api.tasks.v1.Task;
@@ -39,14 +38,21 @@ final class PostgresTaskSql implements TaskSql {
     private static final String INDEX_PLANS_ONLY = "SET LOCAL plan_cache_mode = force_custom_plan; "
             + "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
             + "SET LOCAL enable_sort = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off";
-    private static final String CLAIM_MARK_ARRAY = "UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, "
-            + "lease_until = ?, start_time = ?, update_time = ?, version = version + 1 WHERE id = ANY (CAST(? AS varchar[]))";
-    private static final String LOCK_FOR_FINISH =
-            "SELECT id, state, lease_owner, attempts FROM tasks WHERE id = ANY (CAST(? AS varchar[])) ORDER BY id FOR UPDATE";
     /**
-     * Every outcome of a batch in one UPDATE joined by primary key to its columns passed as arrays, so
-     * the statement text never changes. Only rows this claim still holds are passed (locked and checked
-     * first): a condition on state or owner here would give the planner another way in.
+     * Marks the rows the claim locked by their physical address ({@code ctid}), which holds while this
+     * transaction holds their locks: a TID scan, where their ids would cost a descent of the primary key
+     * each.
+     */
+    private static final String CLAIM_MARK = "UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, "
+            + "lease_until = ?, start_time = ?, update_time = ?, version = version + 1 WHERE ctid = ANY (CAST(? AS tid[]))";
+    /** Locks the rows a finish writes, found by id (an update since the claim, a heartbeat say, moved them) and in id order. */
+    private static final String LOCK_FOR_FINISH =
+            "SELECT id, state, lease_owner, attempts, ctid FROM tasks WHERE id = ANY (CAST(? AS varchar[])) ORDER BY id FOR UPDATE";
+    /**
+     * Every outcome of a batch in one UPDATE joined to its columns passed as arrays, so the statement
+     * text never changes. Only rows this claim still holds are passed (locked and checked first), by the
+     * address the lock found them at: a condition on state or owner here would give the planner another
+     * way in, and the address needs no index.
      */
     private static final String FINISH_ARRAYS = "UPDATE tasks t SET state = v.state, run_at = v.run_at, ready_key = v.ready_key, "
             + "result = v.result, last_error = v.last_error, progress_percent = v.progress_percent, "
@@ -54,11 +60,11 @@ final class PostgresTaskSql implements TaskSql {
             + "finish_time = v.finish_time, lease_owner = NULL, lease_until = NULL, version = t.version + 1 "
             + "FROM unnest(CAST(? AS varchar[]), CAST(? AS timestamptz[]), CAST(? AS timestamptz[]), CAST(? AS text[]), "
             + "CAST(? AS varchar[]), CAST(? AS int[]), CAST(? AS varchar[]), CAST(? AS boolean[]), CAST(? AS timestamptz[]), "
-            + "CAST(? AS timestamptz[]), CAST(? AS varchar[])) "
+            + "CAST(? AS timestamptz[]), CAST(? AS tid[])) "
             + "AS v(state, run_at, ready_key, result, last_error, progress_percent, progress_message, cancel_requested, "
-            + "update_time, finish_time, id) "
-            + "WHERE t.id = v.id";
-    /** Element types of the {@link #FINISH_ARRAYS} parameters; times travel as ISO-8601 text. */
+            + "update_time, finish_time, row_address) "
+            + "WHERE t.ctid = v.row_address";
+    /** Element types of the {@link #FINISH_ARRAYS} parameters; times and row addresses travel as text. */
     private static final String[] FINISH_TYPES = {"varchar", "text", "text", "text", "varchar", "int4", "varchar", "bool", "text", "text", "varchar"};
 
     @Override
@@ -77,40 +83,47 @@ final class PostgresTaskSql implements TaskSql {
     }
 
     @Override
-    public List<Task> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException {
+    public List<Locked> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException {
         indexPlansOnly(connection);
+        String select = "SELECT ctid, " + DUE_COLUMNS + DUE_FROM;
+        Sql.RowMapper<Locked> locked = row -> new Locked(TaskMapper.task(row), TaskMapper.submitter(row), row.getString("ctid"));
         if (excluded.isEmpty()) {
-            return Sql.list(connection, DUE + DUE_ORDER, List.of(now, limit), TaskMapper::task);
+            return Sql.list(connection, select + DUE_ORDER, List.of(now, limit), locked);
         }
-        return Sql.list(connection, DUE + " AND type <> ALL (CAST(? AS varchar[]))" + DUE_ORDER,
-                List.of(now, varchars(connection, excluded), limit), TaskMapper::task);
+        return Sql.list(connection, select + " AND type <> ALL (CAST(? AS varchar[]))" + DUE_ORDER,
+                List.of(now, varchars(connection, excluded), limit), locked);
     }
 
     @Override
-    public void markRunning(Connection connection, List<String> ids, String owner, Instant leaseUntil, Instant now) throws SQLException {
-        Sql.update(connection, CLAIM_MARK_ARRAY, List.of(owner, leaseUntil, now, now, varchars(connection, ids)));
+    public void markRunning(Connection connection, List<Locked> tasks, String owner, Instant leaseUntil, Instant now) throws SQLException {
+        int marked = Sql.update(connection, CLAIM_MARK, List.of(owner, leaseUntil, now, now,
+                varchars(connection, tasks.stream().map(Locked::row).toList())));
+        requireAll(marked, tasks.size(), "claimed");
     }
 
     @Override
     public boolean[] finish(Connection connection, String owner, List<Outcome> outcomes) throws SQLException {
         indexPlansOnly(connection);
         // the attempt each row is in, if this owner still holds it (checked here, not in SQL: see FINISH_ARRAYS)
-        Map<String, Integer> held = new HashMap<>();
+        Map<String, Lease> held = new HashMap<>();
         List<Lease> leases = Sql.list(connection, LOCK_FOR_FINISH,
                 List.of(varchars(connection, outcomes.stream().map(Outcome::id).toList())),
-                row -> new Lease(row.getString(1), row.getString(2), row.getString(3), row.getInt(4)));
+                row -> new Lease(row.getString(1), row.getString(2), row.getString(3), row.getInt(4), row.getString(5)));
         for (Lease lease : leases) {
             if ("RUNNING".equals(lease.state()) && owner.equals(lease.owner())) {
-                held.put(lease.id(), lease.attempts());
+                held.put(lease.id(), lease);
             }
         }
         boolean[] applied = new boolean[outcomes.size()];
         List<Outcome> writable = new ArrayList<>(outcomes.size());
+        List<String> rows = new ArrayList<>(outcomes.size());
         for (int i = 0; i < outcomes.size(); i++) {
             Outcome outcome = outcomes.get(i);
-            applied[i] = Objects.equals(held.get(outcome.id()), outcome.attempts());
+            Lease lease = held.get(outcome.id());
+            applied[i] = lease != null && lease.attempts() == outcome.attempts();
             if (applied[i]) {
                 writable.add(outcome);
+                rows.add(lease.row());
             }
         }
         if (writable.isEmpty()) {
@@ -124,18 +137,28 @@ final class PostgresTaskSql implements TaskSql {
                 // array elements travel as text; PostgreSQL reads ISO-8601 as timestamptz
                 columns[c][i] = values.get(c) instanceof OffsetDateTime time ? time.toString() : values.get(c);
             }
-            columns[FINISH_TYPES.length - 1][i] = writable.get(i).id();
+            columns[FINISH_TYPES.length - 1][i] = rows.get(i);
         }
         List<Object> arrays = new ArrayList<>(columns.length);
         for (int c = 0; c < columns.length; c++) {
             arrays.add(connection.createArrayOf(FINISH_TYPES[c], columns[c]));
         }
-        Sql.update(connection, FINISH_ARRAYS, arrays);
+        requireAll(Sql.update(connection, FINISH_ARRAYS, arrays), n, "finished");
         return applied;
     }
 
-    /** A row as {@link #LOCK_FOR_FINISH} found it. */
-    private record Lease(String id, String state, String owner, int attempts) { }
+    /** A row as {@link #LOCK_FOR_FINISH} found it, and where. */
+    private record Lease(String id, String state, String owner, int attempts, String row) { }
+
+    /**
+     * A row locked in this transaction keeps its address until the transaction ends; fewer rows
+     * written than locked would mean it did not, and the transaction must not commit.
+     */
+    private static void requireAll(int written, int locked, String what) throws SQLException {
+        if (written != locked) {
+            throw new SQLException(what + " " + written + " of the " + locked + " task rows locked for it; rolling back", "40001");
+        }
+    }
 
     private static Array varchars(Connection connection, Collection<String> values) throws SQLException {
         return connection.createArrayOf("varchar", values.toArray());

@@ -8,6 +8,7 @@ import java.util.Set;
 
 import com.finehero.api.tasks.v1.Task;
 import com.finehero.server.platform.db.Dialect;
+import com.finehero.server.platform.security.Principal;
 
 /**
  * The queue's hot statements, the ones that differ by database, chosen once when the store is built.
@@ -17,8 +18,10 @@ import com.finehero.server.platform.db.Dialect;
  */
 sealed interface TaskSql permits H2TaskSql, PostgresTaskSql {
 
-    /** The claim's first statement up to its type filter; the due rows in queue order follow. */
-    String DUE = "SELECT " + TaskMapper.COLUMNS + " FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?";
+    /** What the claim reads of a due task: the task and who submitted it (the principal its handler runs as). */
+    String DUE_COLUMNS = TaskMapper.COLUMNS + ", submitter_roles, submitter_credential, submitter_scope";
+    /** The claim's first statement after its columns, up to its type filter; the due rows in queue order follow. */
+    String DUE_FROM = " FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?";
     /** The end of the claim's first statement: its order, limit and locking. */
     String DUE_ORDER = " ORDER BY ready_key, seq LIMIT ? FOR UPDATE SKIP LOCKED";
 
@@ -39,16 +42,23 @@ sealed interface TaskSql permits H2TaskSql, PostgresTaskSql {
      * Locks up to {@code limit} PENDING or FAILED tasks due at {@code now}, in queue order, skipping
      * rows others hold and types in {@code excluded}.
      */
-    List<Task> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException;
+    List<Locked> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException;
 
-    /** Marks locked due tasks RUNNING under {@code owner}'s lease, one more attempt each. */
-    void markRunning(Connection connection, List<String> ids, String owner, Instant leaseUntil, Instant now) throws SQLException;
+    /** Marks tasks {@link #lockDue} locked in this transaction RUNNING under {@code owner}'s lease, one more attempt each. */
+    void markRunning(Connection connection, List<Locked> tasks, String owner, Instant leaseUntil, Instant now) throws SQLException;
 
     /**
      * Writes each outcome whose task {@code owner} still holds in the same attempt; returns, per
      * outcome, whether it was written. Frees the lease of every task written.
      */
     boolean[] finish(Connection connection, String owner, List<Outcome> outcomes) throws SQLException;
+
+    /**
+     * A due task the claim holds locked: the task, the principal its handler runs as, and where its row
+     * is for the statement that marks it, which the database chooses ({@link PostgresTaskSql} the row's
+     * physical address, stable while this transaction holds the row's lock; {@link H2TaskSql} the id).
+     */
+    record Locked(Task task, Principal submitter, String row) { }
 
     /**
      * A claimed task's end of an attempt.
