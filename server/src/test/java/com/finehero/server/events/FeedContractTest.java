@@ -142,6 +142,30 @@ abstract class FeedContractTest {
     }
 
     @Test
+    void aStreamOpenedAfterAReadWhileNobodyWatchedGetsWhatWasStillToBeHandedOut() throws Exception {
+        String topic = "late-" + UUID.randomUUID().toString().substring(0, 8);
+        var feed = app().app().events();
+        try (Connection slow = connect();
+             Connection fast = connect()) {
+            assertThat(feed.openStreams()).as("streams open before the test (the reads take ids only without any)").isZero();
+            slow.setAutoCommit(false);
+            insert(slow, topic, "first"); // in flight: the feed cannot hand out anything past it
+            fast.setAutoCommit(true);
+            insert(fast, topic, "second");
+            long reads = feed.reads();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (feed.reads() < reads + 2 && System.nanoTime() < deadline) {
+                Thread.sleep(20); // reads while nobody watches: "second" is read as an id and held
+            }
+            assertThat(feed.reads()).as("reads of the outbox while nobody watched").isGreaterThanOrEqualTo(reads + 2);
+            try (Subscription events = subscribe(topic)) {
+                slow.commit();
+                assertThat(records(events, 2)).containsExactly("first", "second");
+            }
+        }
+    }
+
+    @Test
     void anIdThatNeverCommitsIsGivenUpAfterTheGrace() throws Exception {
         String topic = "rb-" + UUID.randomUUID().toString().substring(0, 8);
         try (Subscription events = subscribe(topic);

@@ -48,6 +48,11 @@ import com.finehero.server.platform.security.Principal;
  * asks for them again with each read, and delivers nothing past the oldest missing id until it arrives
  * or has been missing for {@code gap-grace} (a rolled-back transaction leaves its id unused forever).
  * Delivery is therefore in strict id order, and "every event after id N" is a well-defined resume point.
+ *
+ * <p><b>Nobody watching.</b> While this instance has no stream open, a read takes only the ids of new
+ * rows: the gaps are tracked all the same, but no event is built that nobody would be handed. Should a
+ * stream open between such a read and its hand-out, the ids not yet handed out count as missing and the
+ * next read fetches them whole, so the new stream gets every event after its start.
  */
 public final class EventFeed implements AutoCloseable {
 
@@ -351,8 +356,10 @@ public final class EventFeed implements AutoCloseable {
     boolean readOnce() {
         List<Long> asked = missingSince.keySet().stream().limit(MAX_ASKED).toList();
         int length = askedLength(asked.size());
-        String sql = "(SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?)"
-                + (length == 0 ? "" : " UNION ALL (SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id IN ("
+        boolean watched = !subscriptions.isEmpty();
+        String columns = watched ? Outbox.COLUMNS : "id";
+        String sql = "(SELECT " + columns + " FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?)"
+                + (length == 0 ? "" : " UNION ALL (SELECT " + columns + " FROM event_outbox WHERE id IN ("
                         + Sql.placeholders(length) + "))");
         List<Object> params = new ArrayList<>(length + 2);
         params.add(highWater);
@@ -361,7 +368,8 @@ public final class EventFeed implements AutoCloseable {
         for (int i = asked.size(); i < length; i++) {
             params.add(asked.getLast()); // padding: a repeated id matches the same row once
         }
-        List<FeedEvent> rows = new ArrayList<>(readerConnection.use(connection -> Sql.list(connection, sql, params, EventFeed::row)));
+        Sql.RowMapper<FeedEvent> mapper = watched ? EventFeed::row : row -> unread(row.getLong("id"));
+        List<FeedEvent> rows = new ArrayList<>(readerConnection.use(connection -> Sql.list(connection, sql, params, mapper)));
         rows.sort(Comparator.comparingLong(FeedEvent::id)); // new rows must be taken in id order: each may open a gap
         reads.incrementAndGet();
         long now = System.nanoTime();
@@ -415,9 +423,16 @@ public final class EventFeed implements AutoCloseable {
         synchronized (deliveryLock) {
             while (true) {
                 long next = delivered + 1;
-                FeedEvent event = held.remove(next);
+                FeedEvent event = held.get(next);
+                if (event != null && isUnread(event) && !subscriptions.isEmpty()) {
+                    refetch(now);
+                    return;
+                }
                 if (event != null) {
-                    deliver(event);
+                    held.remove(next);
+                    if (!isUnread(event)) {
+                        deliver(event);
+                    }
                     delivered = next;
                     continue;
                 }
@@ -439,11 +454,42 @@ public final class EventFeed implements AutoCloseable {
 
     private void deliverHeld(long upTo) {
         while (!held.isEmpty() && held.firstKey() <= upTo) {
-            FeedEvent event = held.pollFirstEntry().getValue();
-            deliver(event);
+            FeedEvent event = held.firstEntry().getValue();
+            if (isUnread(event) && !subscriptions.isEmpty()) {
+                refetch(System.nanoTime());
+                return;
+            }
+            held.pollFirstEntry();
+            if (!isUnread(event)) {
+                deliver(event);
+            }
             delivered = event.id();
         }
         delivered = Math.max(delivered, upTo);
+    }
+
+    /**
+     * A stream opened after a read that took ids only: the held ids become missing, so the next read
+     * (at once) fetches them whole. Held under {@code deliveryLock}, on the reader thread.
+     */
+    private void refetch(long now) {
+        held.entrySet().removeIf(entry -> {
+            if (isUnread(entry.getValue())) {
+                missingSince.put(entry.getKey(), now);
+                return true;
+            }
+            return false;
+        });
+        signal();
+    }
+
+    /** A row read while nobody watched: its id only, never handed to a stream. */
+    private static FeedEvent unread(long id) {
+        return new FeedEvent(id, "", "", "", "", "", null, null);
+    }
+
+    private static boolean isUnread(FeedEvent event) {
+        return event.payload() == null;
     }
 
     private void deliver(FeedEvent event) {
