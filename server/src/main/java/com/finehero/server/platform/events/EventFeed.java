@@ -59,6 +59,8 @@ public final class EventFeed implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(EventFeed.class.getName());
     /** Most missing ids asked for by one read; more wait their turn (or their grace). */
     private static final int MAX_ASKED = 1000;
+    /** Most ids one read walks for the missing ones while nobody watches (the rows not missing are ignored). */
+    private static final int MISSING_RANGE = 4 * MAX_ASKED;
     /** A jump in ids larger than this is not tracked id by id (a restored database, a reset sequence). */
     private static final int MAX_MISSING = 100_000;
     /** How soon the reader looks again while ids are missing (their commits also wake it). */
@@ -350,23 +352,35 @@ public final class EventFeed implements AutoCloseable {
      * One query: rows after the newest read plus the missing ones; then hands out what is in order.
      * Returns whether more are waiting. The two parts are a UNION ALL, not one {@code WHERE id > ? OR id IN
      * (...)}: with the OR, PostgreSQL cannot walk the key in order and stop at the limit, and bitmap-scans
-     * and sorts every partition instead. The missing ids are asked for in lists of a few fixed lengths
-     * ({@link #askedLength}), so the statement text repeats and its prepared plan is reused.
+     * and sorts every partition instead. While streams are open the missing ids are asked for in lists of
+     * a few fixed lengths ({@link #askedLength}), so the statement text repeats and its prepared plan is
+     * reused. While none is, the ids alone are wanted and the missing ones are read as the range from the
+     * oldest (at most {@link #MISSING_RANGE} ids): a list costs a descent of the key per id and partition, a
+     * range one walk, and under load many ids are in flight at once.
      */
     boolean readOnce() {
         List<Long> asked = missingSince.keySet().stream().limit(MAX_ASKED).toList();
-        int length = askedLength(asked.size());
         boolean watched = !subscriptions.isEmpty();
-        String columns = watched ? Outbox.COLUMNS : "id";
-        String sql = "(SELECT " + columns + " FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?)"
-                + (length == 0 ? "" : " UNION ALL (SELECT " + columns + " FROM event_outbox WHERE id IN ("
-                        + Sql.placeholders(length) + "))");
-        List<Object> params = new ArrayList<>(length + 2);
+        List<Object> params = new ArrayList<>(MAX_ASKED + 2);
         params.add(highWater);
         params.add(config.readBatch());
-        params.addAll(asked);
-        for (int i = asked.size(); i < length; i++) {
-            params.add(asked.getLast()); // padding: a repeated id matches the same row once
+        String sql;
+        if (watched) {
+            int length = askedLength(asked.size());
+            sql = "(SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?)"
+                    + (length == 0 ? "" : " UNION ALL (SELECT " + Outbox.COLUMNS + " FROM event_outbox WHERE id IN ("
+                            + Sql.placeholders(length) + "))");
+            params.addAll(asked);
+            for (int i = asked.size(); i < length; i++) {
+                params.add(asked.getLast()); // padding: a repeated id matches the same row once
+            }
+        } else {
+            sql = "(SELECT id FROM event_outbox WHERE id > ? ORDER BY id LIMIT ?)"
+                    + (asked.isEmpty() ? "" : " UNION ALL (SELECT id FROM event_outbox WHERE id >= ? AND id <= ?)");
+            if (!asked.isEmpty()) {
+                params.add(asked.getFirst());
+                params.add(Math.min(asked.getLast(), asked.getFirst() + MISSING_RANGE - 1));
+            }
         }
         Sql.RowMapper<FeedEvent> mapper = watched ? EventFeed::row : row -> unread(row.getLong("id"));
         List<FeedEvent> rows = new ArrayList<>(readerConnection.use(connection -> Sql.list(connection, sql, params, mapper)));
