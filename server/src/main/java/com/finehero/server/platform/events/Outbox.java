@@ -40,21 +40,35 @@ public final class Outbox {
      * event per task, in batches of up to the claim size.
      */
     private static final int ROWS_PER_INSERT = 500;
+    /**
+     * On PostgreSQL, the events of a change in one statement whatever their number: the columns as
+     * arrays, so its text never changes and one prepared plan serves every batch (a multi-row VALUES is
+     * a new statement for each number of rows, parsed and planned anew: 3 ms a batch under task load).
+     * The rows are inserted, and numbered, in the arrays' order.
+     */
+    private static final String INSERT_ARRAYS = "INSERT INTO event_outbox (topic, kind, record_id, owner_id, jurisdiction, "
+            + "payload, create_time) SELECT topic, kind, record_id, owner_id, jurisdiction, payload, ? FROM unnest("
+            + "CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), CAST(? AS varchar[]), "
+            + "CAST(? AS bytea[])) WITH ORDINALITY AS e(topic, kind, record_id, owner_id, jurisdiction, payload, n) ORDER BY n";
 
     private final Database db;
     private final Clock clock;
     private final String channel;
     private final boolean notifies;
+    /** Whether the database takes the events as arrays ({@link #INSERT_ARRAYS}), or as rows of a multi-row VALUES. */
+    private final boolean takesArrays;
     private final List<Runnable> committed = new CopyOnWriteArrayList<>();
 
     public Outbox(Database db, Clock clock) {
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.channel = channel(db.schema());
-        this.notifies = switch (db.dialect()) {
+        boolean postgres = switch (db.dialect()) {
             case Dialect.PostgreSql() -> true;
             case Dialect.H2() -> false;
         };
+        this.notifies = postgres;
+        this.takesArrays = postgres;
     }
 
     /**
@@ -85,14 +99,10 @@ public final class Outbox {
             return;
         }
         Instant now = clock.instant();
-        for (List<NewEvent> chunk : Sql.chunks(events, ROWS_PER_INSERT)) {
-            List<Object> values = new ArrayList<>(chunk.size() * 7);
-            for (NewEvent event : chunk) {
-                values.addAll(List.of(event.topic(), event.kind(), event.recordId(), event.ownerId(), event.jurisdiction(),
-                        event.payload(), now));
-            }
-            // both databases number a multi-row INSERT's identity values in the order of its rows
-            Sql.update(connection, Sql.insertRows(INSERT_INTO, ROW, chunk.size()), values);
+        if (takesArrays) {
+            insertArrays(connection, events, now);
+        } else {
+            insertRows(connection, events, now);
         }
         if (notifies) {
             // delivered to every LISTENing instance when this transaction commits; identical notifications
@@ -100,6 +110,40 @@ public final class Outbox {
             Sql.one(connection, "SELECT pg_notify(?, '')", List.of(channel), row -> true);
         }
         db.afterCommit(this::committed);
+    }
+
+    private static void insertArrays(Connection connection, List<NewEvent> events, Instant now) throws SQLException {
+        int n = events.size();
+        String[][] text = new String[5][n];
+        byte[][] payloads = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            NewEvent event = events.get(i);
+            text[0][i] = event.topic();
+            text[1][i] = event.kind();
+            text[2][i] = event.recordId();
+            text[3][i] = event.ownerId();
+            text[4][i] = event.jurisdiction();
+            payloads[i] = event.payload();
+        }
+        List<Object> params = new ArrayList<>(7);
+        params.add(now);
+        for (String[] column : text) {
+            params.add(connection.createArrayOf("varchar", column));
+        }
+        params.add(connection.createArrayOf("bytea", payloads));
+        Sql.update(connection, INSERT_ARRAYS, params);
+    }
+
+    private static void insertRows(Connection connection, List<NewEvent> events, Instant now) throws SQLException {
+        for (List<NewEvent> chunk : Sql.chunks(events, ROWS_PER_INSERT)) {
+            List<Object> values = new ArrayList<>(chunk.size() * 7);
+            for (NewEvent event : chunk) {
+                values.addAll(List.of(event.topic(), event.kind(), event.recordId(), event.ownerId(), event.jurisdiction(),
+                        event.payload(), now));
+            }
+            // H2 numbers a multi-row INSERT's identity values in the order of its rows
+            Sql.update(connection, Sql.insertRows(INSERT_INTO, ROW, chunk.size()), values);
+        }
     }
 
     /** Called after each commit that recorded events (the local feed's wake-up). */
