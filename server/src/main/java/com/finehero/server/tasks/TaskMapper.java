@@ -25,9 +25,11 @@ final class TaskMapper {
             + "last_error, create_time, update_time, start_time, finish_time, version, submitter";
     /** The columns {@link #submitter} reads. */
     static final String SUBMITTER_COLUMNS = "submitter, submitter_roles, submitter_credential, submitter_scope";
+    /** An INSERT up to what it inserts: rows ({@link #INSERT_INTO}) or a SELECT. */
+    static final String INSERT_TARGET = "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, cron, "
+            + "idempotency_key, max_attempts, backoff_ms, create_time, update_time, version, " + SUBMITTER_COLUMNS + ") ";
     /** An INSERT up to its rows: followed by one or more {@link #ROW}s. */
-    static final String INSERT_INTO = "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, cron, "
-            + "idempotency_key, max_attempts, backoff_ms, create_time, update_time, version, " + SUBMITTER_COLUMNS + ") VALUES ";
+    static final String INSERT_INTO = INSERT_TARGET + "VALUES ";
     /** One row of {@link #INSERT_INTO}, taking the {@link #insertValues} of a task. */
     static final String ROW = "(?, ?, ?, ?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)";
     /** Inserts one task unless its id, or its submitter's idempotency key, is taken. */
