@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-import com.finehero.api.tasks.v1.Task;
 import com.finehero.server.platform.db.Sql;
 import com.finehero.server.platform.db.Times;
 
@@ -27,7 +26,7 @@ final class PostgresTaskSql implements TaskSql {
 
     /**
      * New tasks as arrays, one per column, in one statement whatever their number: its text never
-     * changes, so one prepared plan serves every batch, and a batch of 500 binds 14 arrays instead of
+     * changes, so one prepared plan serves every batch, and a batch of 500 binds 16 arrays instead of
      * 8,000 parameters. Rows are inserted, and their {@code seq} (queue order among equal keys) numbered,
      * in the arrays' order. Times travel as ISO-8601 text, already truncated to the microseconds the
      * column keeps.
