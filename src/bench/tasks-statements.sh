@@ -51,10 +51,7 @@ flags=(--sun-misc-unsafe-memory-access=allow)
 
 measure() { # $1 name, $2 jar: writes $work/$1.json
   sql -qc "DROP SCHEMA IF EXISTS bench_statements CASCADE" test 2>/dev/null
-  (cd "$work" && exec env SERVER_PORT="$port" FINEHERO_DB_URL="jdbc:postgresql://127.0.0.1:$pg_port/test" FINEHERO_DB_USER=postgres \
-      FINEHERO_DB_SCHEMA=bench_statements FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
-      FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP="" "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$2" >>"$work/server.log" 2>&1) &
-  server=$!
+  bench_pg_url="jdbc:postgresql://127.0.0.1:$pg_port/test" bench_start_tasks_server "$work" $port bench_statements "$2" "${flags[@]}"
   bench_await_ready "$port" || { echo "tasks-statements: the server did not become ready" >&2; exit 1; }
   "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.TaskThroughputBench measure 127.0.0.1 $port "$warmup" 0 "$work/$1-warmup.json" >/dev/null
   sql -qAtc "SELECT pg_stat_statements_reset()" test >/dev/null

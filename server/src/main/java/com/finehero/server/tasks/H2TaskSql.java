@@ -27,7 +27,7 @@ final class H2TaskSql implements TaskSql {
     @Override
     public List<Locked> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException {
         String notExcluded = excluded.isEmpty() ? "" : " AND type NOT IN (" + Sql.placeholders(excluded.size()) + ")";
-        return Sql.list(connection, "SELECT " + DUE_COLUMNS + DUE_FROM + notExcluded + DUE_ORDER,
+        return Sql.list(connection, "SELECT " + TaskMapper.COLUMNS_WITH_SUBMITTER + DUE_FROM + notExcluded + DUE_ORDER,
                 Sql.concat(List.of(now), List.copyOf(excluded), List.of(limit)),
                 row -> new Locked(TaskMapper.task(row), TaskMapper.submitter(row), row.getString("id")));
     }

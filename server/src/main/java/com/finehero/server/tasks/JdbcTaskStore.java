@@ -56,7 +56,7 @@ final class JdbcTaskStore implements TaskStore {
     private static final String IN_ARCHIVED_STATE = ARCHIVED.stream().map(TaskRules::name).sorted()
             .collect(java.util.stream.Collectors.joining("', '", "state IN ('", "')"));
     /** A task as the history keeps it: what it is read with, and who submitted it. */
-    private static final String HISTORY_COLUMNS = TaskMapper.COLUMNS + ", submitter_roles, submitter_credential, submitter_scope";
+    private static final String HISTORY_COLUMNS = TaskMapper.COLUMNS_WITH_SUBMITTER;
     /** A newest-first page of ListTasks. */
     private static final String PAGE = " ORDER BY create_time DESC, id DESC LIMIT ?";
 

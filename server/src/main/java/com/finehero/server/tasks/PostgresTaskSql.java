@@ -25,11 +25,10 @@ import com.finehero.server.platform.db.Times;
 final class PostgresTaskSql implements TaskSql {
 
     /**
-     * New tasks as arrays, one per column, in one statement whatever their number: its text never
-     * changes, so one prepared plan serves every batch, and a batch of 500 binds 16 arrays instead of
-     * 8,000 parameters. Rows are inserted, and their {@code seq} (queue order among equal keys) numbered,
-     * in the arrays' order. Times travel as ISO-8601 text, already truncated to the microseconds the
-     * column keeps.
+     * New tasks as arrays, one per column ({@link #columnArrays}), in one statement whatever their number:
+     * its text never changes, so one prepared plan serves every batch, and a batch of 500 binds 16 arrays
+     * instead of 8,000 parameters. Rows are inserted, and their {@code seq} (queue order among equal keys)
+     * numbered, in the arrays' order.
      */
     private static final String INSERT_ARRAYS = TaskMapper.INSERT_TARGET
             + "SELECT id, type, payload, priority, 'PENDING', run_at, ready_key, cron, idempotency_key, max_attempts, backoff_ms, "
@@ -81,17 +80,13 @@ final class PostgresTaskSql implements TaskSql {
             + "AS v(state, run_at, ready_key, result, last_error, progress_percent, progress_message, cancel_requested, "
             + "update_time, finish_time, row_address) "
             + "WHERE t.ctid = v.row_address";
-    /** Element types of the {@link #FINISH_ARRAYS} parameters; times and row addresses travel as text. */
+    /** Element types of the {@link #FINISH_ARRAYS} parameters: an outcome's values, then its row's address (as text). */
     private static final String[] FINISH_TYPES = {"varchar", "text", "text", "text", "varchar", "int4", "varchar", "bool", "text", "text", "varchar"};
 
     @Override
     public boolean[] insert(Connection connection, List<TaskStore.NewTask> tasks) throws SQLException {
-        Object[][] columns = insertColumns(tasks);
-        List<Object> arrays = new ArrayList<>(columns.length);
-        for (int c = 0; c < columns.length; c++) {
-            arrays.add(connection.createArrayOf(INSERT_TYPES[c], columns[c]));
-        }
-        Set<String> ids = new HashSet<>(Sql.list(connection, INSERT_ARRAYS, arrays, row -> row.getString(1)));
+        Set<String> ids = new HashSet<>(Sql.list(connection, INSERT_ARRAYS,
+                columnArrays(connection, INSERT_TYPES, tasks.stream().map(TaskMapper::insertValues).toList()), row -> row.getString(1)));
         boolean[] inserted = new boolean[tasks.size()];
         for (int i = 0; i < tasks.size(); i++) {
             inserted[i] = ids.contains(tasks.get(i).id());
@@ -99,23 +94,10 @@ final class PostgresTaskSql implements TaskSql {
         return inserted;
     }
 
-    /** The tasks' {@link TaskMapper#insertValues} by column. */
-    private static Object[][] insertColumns(List<TaskStore.NewTask> tasks) {
-        Object[][] columns = new Object[INSERT_TYPES.length][tasks.size()];
-        for (int i = 0; i < tasks.size(); i++) {
-            List<Object> values = TaskMapper.insertValues(tasks.get(i));
-            for (int c = 0; c < values.size(); c++) {
-                // array elements travel as text; PostgreSQL reads ISO-8601 as timestamptz
-                columns[c][i] = values.get(c) instanceof Instant time ? Times.toSql(time).toString() : values.get(c);
-            }
-        }
-        return columns;
-    }
-
     @Override
     public List<Locked> lockDue(Connection connection, Instant now, Set<String> excluded, int limit) throws SQLException {
         indexPlansOnly(connection);
-        String select = "SELECT ctid, " + DUE_COLUMNS + DUE_FROM;
+        String select = "SELECT ctid, " + TaskMapper.COLUMNS_WITH_SUBMITTER + DUE_FROM;
         Sql.RowMapper<Locked> locked = row -> new Locked(TaskMapper.task(row), TaskMapper.submitter(row), row.getString("ctid"));
         if (excluded.isEmpty()) {
             return Sql.list(connection, select + DUE_ORDER, List.of(now, limit), locked);
@@ -159,21 +141,12 @@ final class PostgresTaskSql implements TaskSql {
         if (writable.isEmpty()) {
             return applied;
         }
-        int n = writable.size();
-        Object[][] columns = new Object[FINISH_TYPES.length][n];
-        for (int i = 0; i < n; i++) {
-            List<Object> values = writable.get(i).values();
-            for (int c = 0; c < values.size(); c++) {
-                // array elements travel as text; PostgreSQL reads ISO-8601 as timestamptz
-                columns[c][i] = values.get(c) instanceof OffsetDateTime time ? time.toString() : values.get(c);
-            }
-            columns[FINISH_TYPES.length - 1][i] = rows.get(i);
+        List<List<Object>> rowsWritten = new ArrayList<>(writable.size());
+        for (int i = 0; i < writable.size(); i++) {
+            rowsWritten.add(Sql.concat(writable.get(i).values(), List.of(rows.get(i))));
         }
-        List<Object> arrays = new ArrayList<>(columns.length);
-        for (int c = 0; c < columns.length; c++) {
-            arrays.add(connection.createArrayOf(FINISH_TYPES[c], columns[c]));
-        }
-        requireAll(Sql.update(connection, FINISH_ARRAYS, arrays), n, "finished");
+        List<Object> arrays = columnArrays(connection, FINISH_TYPES, rowsWritten);
+        requireAll(Sql.update(connection, FINISH_ARRAYS, arrays), writable.size(), "finished");
         return applied;
     }
 
@@ -188,6 +161,29 @@ final class PostgresTaskSql implements TaskSql {
         if (written != locked) {
             throw new SQLException(what + " " + written + " of the " + locked + " task rows locked for it; rolling back", "40001");
         }
+    }
+
+    /**
+     * Rows as one array per column, of the given element types, for a statement that unnests them. Times
+     * travel as ISO-8601 text, truncated to the microseconds PostgreSQL keeps, which it reads as timestamptz.
+     */
+    private static List<Object> columnArrays(Connection connection, String[] types, List<List<Object>> rows) throws SQLException {
+        Object[][] columns = new Object[types.length][rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            List<Object> values = rows.get(i);
+            for (int c = 0; c < values.size(); c++) {
+                columns[c][i] = switch (values.get(c)) {
+                    case Instant time -> Times.toSql(time).toString();
+                    case OffsetDateTime time -> time.toString();
+                    case null, default -> values.get(c);
+                };
+            }
+        }
+        List<Object> arrays = new ArrayList<>(types.length);
+        for (int c = 0; c < types.length; c++) {
+            arrays.add(connection.createArrayOf(types[c], columns[c]));
+        }
+        return arrays;
     }
 
     private static Array varchars(Connection connection, Collection<String> values) throws SQLException {

@@ -25,6 +25,8 @@ final class TaskMapper {
             + "last_error, create_time, update_time, start_time, finish_time, version, submitter";
     /** The columns {@link #submitter} reads. */
     static final String SUBMITTER_COLUMNS = "submitter, submitter_roles, submitter_credential, submitter_scope";
+    /** The task and who submitted it: {@link #task} and {@link #submitter} both read such a row. */
+    static final String COLUMNS_WITH_SUBMITTER = COLUMNS + ", submitter_roles, submitter_credential, submitter_scope";
     /** An INSERT up to what it inserts: rows ({@link #INSERT_INTO}) or a SELECT. */
     static final String INSERT_TARGET = "INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, cron, "
             + "idempotency_key, max_attempts, backoff_ms, create_time, update_time, version, " + SUBMITTER_COLUMNS + ") ";

@@ -18,9 +18,11 @@ import com.finehero.server.platform.security.Principal;
  */
 sealed interface TaskSql permits H2TaskSql, PostgresTaskSql {
 
-    /** What the claim reads of a due task: the task and who submitted it (the principal its handler runs as). */
-    String DUE_COLUMNS = TaskMapper.COLUMNS + ", submitter_roles, submitter_credential, submitter_scope";
-    /** The claim's first statement after its columns, up to its type filter; the due rows in queue order follow. */
+    /**
+     * The claim's first statement after its columns (the task and who submitted it, the principal its
+     * handler runs as: {@link TaskMapper#COLUMNS_WITH_SUBMITTER}), up to its type filter; the due rows in
+     * queue order follow.
+     */
     String DUE_FROM = " FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= ?";
     /** The end of the claim's first statement: its order, limit and locking. */
     String DUE_ORDER = " ORDER BY ready_key, seq LIMIT ? FOR UPDATE SKIP LOCKED";

@@ -438,15 +438,11 @@ public final class EventFeed implements AutoCloseable {
             while (true) {
                 long next = delivered + 1;
                 FeedEvent event = held.get(next);
-                if (event != null && isUnread(event) && !subscriptions.isEmpty()) {
-                    refetch(now);
-                    return;
-                }
                 if (event != null) {
-                    held.remove(next);
-                    if (!isUnread(event)) {
-                        deliver(event);
+                    if (!handOut(event, now)) {
+                        return;
                     }
+                    held.remove(next);
                     delivered = next;
                     continue;
                 }
@@ -469,17 +465,30 @@ public final class EventFeed implements AutoCloseable {
     private void deliverHeld(long upTo) {
         while (!held.isEmpty() && held.firstKey() <= upTo) {
             FeedEvent event = held.firstEntry().getValue();
-            if (isUnread(event) && !subscriptions.isEmpty()) {
-                refetch(System.nanoTime());
+            if (!handOut(event, System.nanoTime())) {
                 return;
             }
             held.pollFirstEntry();
-            if (!isUnread(event)) {
-                deliver(event);
-            }
             delivered = event.id();
         }
         delivered = Math.max(delivered, upTo);
+    }
+
+    /**
+     * Hands a held event to the streams that want it; an event read as its id alone goes to nobody, unless
+     * a stream has opened since that read: then nothing is handed out and the held ids are fetched whole
+     * ({@link #refetch}), and this returns false.
+     */
+    private boolean handOut(FeedEvent event, long now) {
+        if (!isUnread(event)) {
+            deliver(event);
+            return true;
+        }
+        if (subscriptions.isEmpty()) {
+            return true;
+        }
+        refetch(now);
+        return false;
     }
 
     /**

@@ -54,21 +54,18 @@ public final class Outbox {
     private final Database db;
     private final Clock clock;
     private final String channel;
-    private final boolean notifies;
-    /** Whether the database takes the events as arrays ({@link #INSERT_ARRAYS}), or as rows of a multi-row VALUES. */
-    private final boolean takesArrays;
+    /** PostgreSQL: events go in as arrays ({@link #INSERT_ARRAYS}) and a commit notifies; H2: rows of a multi-row VALUES. */
+    private final boolean postgres;
     private final List<Runnable> committed = new CopyOnWriteArrayList<>();
 
     public Outbox(Database db, Clock clock) {
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.channel = channel(db.schema());
-        boolean postgres = switch (db.dialect()) {
+        this.postgres = switch (db.dialect()) {
             case Dialect.PostgreSql() -> true;
             case Dialect.H2() -> false;
         };
-        this.notifies = postgres;
-        this.takesArrays = postgres;
     }
 
     /**
@@ -99,15 +96,13 @@ public final class Outbox {
             return;
         }
         Instant now = clock.instant();
-        if (takesArrays) {
+        if (postgres) {
             insertArrays(connection, events, now);
-        } else {
-            insertRows(connection, events, now);
-        }
-        if (notifies) {
             // delivered to every LISTENing instance when this transaction commits; identical notifications
             // of one transaction are folded into one
             Sql.one(connection, "SELECT pg_notify(?, '')", List.of(channel), row -> true);
+        } else {
+            insertRows(connection, events, now);
         }
         db.afterCommit(this::committed);
     }
