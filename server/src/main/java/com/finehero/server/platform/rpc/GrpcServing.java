@@ -84,11 +84,11 @@ public final class GrpcServing {
         GrpcConfig grpc = GrpcConfig.builder().from(configured)
                 .maxReadBufferSize(Math.max(configured.maxReadBufferSize(), maxMessageBytes))
                 .build();
-        ServerConnectionSelector selector = Http2ConnectionSelector.builder()
+        ServerConnectionSelector selector = new CoalescedWrites(Http2ConnectionSelector.builder()
                 .http2Config(Http2Config.create(server.get("protocols.http_2")))
                 .addSubProtocolSelector(new GrpcStreamGuard(GrpcProtocolSelector.create(grpc), methods, maxMessageBytes,
                         new RefusalLog(clock, REFUSAL_LOG_EVERY)))
-                .build();
+                .build());
         return new GrpcServing(routing, selector);
     }
 
