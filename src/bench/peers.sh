@@ -46,11 +46,13 @@ cleanup() {
 trap cleanup EXIT
 drop_schemas
 run() { "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" "$@"; }
+# FineHero starts as bin/finehero-server and the image start it: with server/jvm.options and server/jvm.env
+mapfile -t jvm_env < <(finehero_jvm_env "$root")
 finehero() { # $1 name, $2 schema, then env
   local name="$1" schema="$2"; shift 2
   (cd "$work" && exec env SERVER_PORT=${port[$name]} FINEHERO_DB_URL=$pg_url FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA="$schema" \
-      FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX="$schema" "$@" \
-      "$JAVA_HOME/bin/java" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >"$work/$name.log" 2>&1) &
+      FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX="$schema" "${jvm_env[@]}" "$@" \
+      "$JAVA_HOME/bin/java" "@$root/server/jvm.options" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >"$work/$name.log" 2>&1) &
   pid[$name]=$!
 }
 ready() {
