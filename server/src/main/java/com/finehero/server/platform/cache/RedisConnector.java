@@ -43,10 +43,12 @@ public final class RedisConnector implements AutoCloseable {
     private volatile Optional<RedissonClient> lastOffered = Optional.empty();
     private volatile String lastError = "";
     private volatile boolean closed;
+    private final ReadDeadlines readDeadlines;
 
     public RedisConnector(RedisConfig config, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.readDeadlines = new ReadDeadlines(Duration.ofMillis(Math.max(1, config.timeout().toMillis())));
     }
 
     public RedisConfig config() {
@@ -183,12 +185,21 @@ public final class RedisConnector implements AutoCloseable {
      * which callers do not report through {@link #failed}: Redis stays usable for this instance's writes.
      */
     <T> T awaitRead(CompletionStage<T> reply) {
-        return await(reply, Math.max(1, config.timeout().toMillis()));
+        return answer(() -> readDeadlines.await(reply));
     }
 
     private static <T> T await(CompletionStage<T> reply, long millis) {
+        return answer(() -> reply.toCompletableFuture().get(millis, TimeUnit.MILLISECONDS));
+    }
+
+    /** A wait for Redis's answer. */
+    private interface Wait<T> {
+        T answer() throws TimeoutException, ExecutionException, InterruptedException;
+    }
+
+    private static <T> T answer(Wait<T> wait) {
         try {
-            return reply.toCompletableFuture().get(millis, TimeUnit.MILLISECONDS);
+            return wait.answer();
         } catch (TimeoutException e) {
             throw new ReadTimeout();
         } catch (InterruptedException e) {
@@ -303,5 +314,6 @@ public final class RedisConnector implements AutoCloseable {
         if (current != null) {
             current.shutdown();
         }
+        readDeadlines.close(); // after Redisson: a read still waiting ends as timed out
     }
 }
