@@ -23,9 +23,11 @@
 # backwards, so none always goes first) and the Redis commands each call cost (INFO commandstats before
 # and after the window; an EVAL and the command its script runs count as two).
 # With FINEHERO_BENCH_PROTOCOL=rest the load is REST instead (wrk, 64 connections, GET /v1/fines/{id}).
+# With FINEHERO_BENCH_AUTH=false every mode runs with security off (finehero.auth.enabled=false, as peers.sh's
+# finehero-off that is compared with Armeria), so no JWT check and no rate limit.
 # Writes src/bench/results/getfine-costs.json (getfine-costs-rest.json for REST; FINEHERO_BENCH_RESULT=name
 # writes name.json instead): every round, the medians, each mode against default.
-# Usage: [FINEHERO_BENCH_PROTOCOL=grpc|rest] [FINEHERO_BENCH_MODES=...] src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
+# Usage: [FINEHERO_BENCH_PROTOCOL=grpc|rest] [FINEHERO_BENCH_AUTH=true|false] [FINEHERO_BENCH_MODES=...] src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$root/bin/jdk.sh"
@@ -35,6 +37,8 @@ protocol="${FINEHERO_BENCH_PROTOCOL:-grpc}"
 case "$protocol" in grpc) out_name=getfine-costs ;; rest) out_name=getfine-costs-rest ;;
   *) echo "getfine-costs: FINEHERO_BENCH_PROTOCOL is grpc or rest, not $protocol" >&2; exit 2 ;; esac
 out_name="${FINEHERO_BENCH_RESULT:-$out_name}"
+auth_enabled="${FINEHERO_BENCH_AUTH:-true}"
+case "$auth_enabled" in true|false) ;; *) echo "getfine-costs: FINEHERO_BENCH_AUTH is true or false, not $auth_enabled" >&2; exit 2 ;; esac
 port=18791 schema=bench_getfine_costs
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
 . "$root/src/bench/lib.sh"
@@ -74,7 +78,7 @@ start_server() { # $1 mode
   esac
   (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
       FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
-      FINEHERO_AUTH_ENABLED=true "${extra[@]}" "${envs[@]}" \
+      FINEHERO_AUTH_ENABLED=$auth_enabled "${extra[@]}" "${envs[@]}" \
       "$JAVA_HOME/bin/java" "${jvm[@]}" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
       -jar "$jar" >"$work/server-$1.log" 2>&1) &
   server=$!
@@ -117,9 +121,9 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 FINEHERO_BENCH_BASELINE_COMMIT="${FINEHERO_BENCH_BASELINE:+$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")}" \
-  python3 - "$work" "$root/src/bench/results/$out_name.json" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rounds" "$seconds" "$protocol" <<'PY'
+  python3 - "$work" "$root/src/bench/results/$out_name.json" "$load_start" "$(cut -d' ' -f1-3 /proc/loadavg)" "$rounds" "$seconds" "$protocol" "$auth_enabled" <<'PY'
 import json, sys, os, statistics, datetime
-work, out, load_start, load_end, rounds, seconds, protocol = sys.argv[1:8]
+work, out, load_start, load_end, rounds, seconds, protocol, auth = sys.argv[1:9]
 runs = [json.loads(l) for l in open(os.path.join(work, "runs.ndjson"))]
 redis = [json.loads(l) for l in open(os.path.join(work, "redis.ndjson"))]
 modes = {}
@@ -137,7 +141,7 @@ for mode in summary:
     summary[mode]["vs_default"] = round(summary[mode]["median_calls_per_second"] / base, 3)
 result = {"benchmark": "getfine_costs", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
           "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end},
-          "how": f"secured FineHero on PostgreSQL + Redis, cache-hit GetFine, "
+          "how": ("secured" if auth == "true" else "security off (finehero.auth.enabled=false): no JWT, no rate limits;") + " FineHero on PostgreSQL + Redis, cache-hit GetFine, "
                  + ("REST, wrk -t 1 -c 64" if protocol == "rest" else "h2load -c 1 -m 64") + f", {rounds} alternating rounds of {seconds} s after a warm-up per start; Redis commands from INFO commandstats over each window (the whole server's, background work included); INFO commandstats counts an EVAL and each command its script runs, so the version check's one round trip shows as 2",
           "baseline_revision": os.environ.get("FINEHERO_BENCH_BASELINE_COMMIT"),
           "modes": summary}
