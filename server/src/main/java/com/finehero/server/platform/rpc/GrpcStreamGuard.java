@@ -4,6 +4,10 @@ import java.util.Objects;
 import java.util.Set;
 
 import io.helidon.common.buffers.BufferData;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpPrologue;
 import io.helidon.http.Status;
 import io.helidon.http.WritableHeaders;
@@ -290,13 +294,37 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
 
         @Override
         public int writeHeaders(Http2Headers headers, int streamId, Http2Flag.HeaderFlags flags, FlowControl.Outbound flowControl) {
-            return shut ? 0 : writer.writeHeaders(headers, streamId, flags, flowControl);
+            return shut ? 0 : writer.writeHeaders(notIndexedPerCall(headers), streamId, flags, flowControl);
         }
 
         @Override
         public int writeHeaders(Http2Headers headers, int streamId, Http2Flag.HeaderFlags flags, Http2FrameData dataFrame,
                                 FlowControl.Outbound flowControl) {
-            return shut ? 0 : writer.writeHeaders(headers, streamId, flags, dataFrame, flowControl);
+            return shut ? 0 : writer.writeHeaders(notIndexedPerCall(headers), streamId, flags, dataFrame, flowControl);
         }
+    }
+
+    /** Response headers whose value is new on every call: the request id and the W3C trace position. */
+    private static final HeaderName[] PER_CALL = {HeaderNames.create("x-request-id"), HeaderNames.create("traceparent")};
+
+    /**
+     * Marks the per-call headers as changing, which Helidon's HPACK encoder sends without adding them
+     * to the connection's dynamic table. Added, each call's two values would evict two entries that
+     * are sent again (content type, grpc-status), and every header of every later response is looked
+     * up in that table entry by entry: a fifth of a cache-hit call's header writing.
+     */
+    static Http2Headers notIndexedPerCall(Http2Headers headers) {
+        if (headers.httpHeaders() instanceof WritableHeaders<?> writable) {
+            for (HeaderName name : PER_CALL) {
+                if (!writable.contains(name)) {
+                    continue;
+                }
+                Header header = writable.get(name);
+                if (!header.changing() && header.valueCount() == 1) {
+                    writable.set(HeaderValues.create(name, true, header.sensitive(), header.get()));
+                }
+            }
+        }
+        return headers;
     }
 }
