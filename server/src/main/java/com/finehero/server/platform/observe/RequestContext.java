@@ -21,10 +21,28 @@ public final class RequestContext {
      * caller's own if it is sane, else a new one.
      */
     public static String requestIdFor(String given) {
-        return given != null && SANE_REQUEST_ID.matcher(given).matches() ? given : RequestIdInterceptor.newId();
+        return given != null && sane(given) ? given : RequestIdInterceptor.newId();
     }
 
-    private static final java.util.regex.Pattern SANE_REQUEST_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /**
+     * 1 to 128 of {@code A-Z a-z 0-9 . _ : -}. Checked by hand: every REST call checks its id twice (the
+     * bridge, then the pipeline), and a regular expression's matcher was 1.5% of a REST call's CPU.
+     */
+    static boolean sane(String id) {
+        int length = id.length();
+        if (length == 0 || length > 128) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            char c = id.charAt(i);
+            boolean allowed = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == ':' || c == '-';
+            if (!allowed) {
+                return false;
+            }
+        }
+        return true;
+    }
 
     /** The id of the call this thread serves, or "" outside a call. */
     public static String requestId() {

@@ -233,9 +233,17 @@ final class JsonPrinter {
 
     /** RFC 3339 in UTC with 0, 3, 6 or 9 fraction digits, as Timestamps.toString writes it. */
     private void timestamp(StringBuilder out, Message message) throws InvalidProtocolBufferException {
-        Descriptor type = message.getDescriptorForType();
-        long seconds = (Long) message.getField(type.findFieldByName("seconds"));
-        int nanos = (Integer) message.getField(type.findFieldByName("nanos"));
+        long seconds;
+        int nanos;
+        if (message instanceof com.google.protobuf.Timestamp generated) {
+            // the generated class's getters: a field looked up by name was a third of a timestamp's printing
+            seconds = generated.getSeconds();
+            nanos = generated.getNanos();
+        } else {
+            Descriptor type = message.getDescriptorForType();
+            seconds = (Long) message.getField(type.findFieldByName("seconds"));
+            nanos = (Integer) message.getField(type.findFieldByName("nanos"));
+        }
         if (seconds < MIN_SECONDS || seconds > MAX_SECONDS || nanos < 0 || nanos > 999_999_999) {
             out.append(fallback.print(message)); // throws as JsonFormat does
             return;
