@@ -16,9 +16,9 @@ import java.util.concurrent.locks.LockSupport;
  * first is dropped from the queue when the sweeper reaches it.
  *
  * <p>A timed wait on a virtual thread ({@code CompletableFuture.get(timeout)}) schedules its timeout on
- * the JDK's timer and cancels it once answered, and each of the two wakes the timer's thread: in a CPU
- * profile of cache-hit GetFine that was 14% of the samples. Here a read costs a queue entry, and the
- * sweeper is woken only when the queue was empty.
+ * the JDK's timer and cancels it once answered, and each of the two wakes the timer's thread, a cost a
+ * CPU profile of cache-hit REST GetFine put above any of FineHero's own (docs/performance.md). Here a read
+ * costs a queue entry, and the sweeper is woken only when the queue was empty.
  */
 final class ReadDeadlines implements AutoCloseable {
 
