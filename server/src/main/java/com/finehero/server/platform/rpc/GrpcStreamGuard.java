@@ -304,7 +304,11 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
         }
     }
 
-    /** Response headers whose value is new on every call: the request id and the W3C trace position. */
+    /**
+     * Response headers whose value is new on almost every call: the W3C trace position, and the request
+     * id (a caller's own id is echoed, so a caller that sends the same one each time now gets it as a
+     * literal of 36-odd bytes rather than a one-byte index).
+     */
     private static final HeaderName[] PER_CALL = {HeaderNames.create("x-request-id"), HeaderNames.create("traceparent")};
 
     /**

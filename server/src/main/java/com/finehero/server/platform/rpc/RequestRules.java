@@ -43,7 +43,7 @@ public final class RequestRules {
 
     /** The rules {@code message} breaks, each with its field path ("" for the message as a whole); empty when it passes. */
     public List<FieldViolation> violations(Message message) {
-        if (idRules.computeIfAbsent(message.getDescriptorForType(), IdRules::of).pass(message)) {
+        if (idRules(message.getDescriptorForType()).pass(message)) {
             return List.of();
         }
         ValidationResult result;
@@ -187,6 +187,12 @@ public final class RequestRules {
 
     /** Whether {@code type}'s rules are only ids, checked without protovalidate when they pass (for tests). */
     boolean checksIdsItself(Descriptor type) {
-        return idRules.computeIfAbsent(type, IdRules::of).ids() != null;
+        return idRules(type).ids() != null;
+    }
+
+    private IdRules idRules(Descriptor type) {
+        // a plain read first: computeIfAbsent may lock the bin even when the type is there
+        IdRules known = idRules.get(type);
+        return known != null ? known : idRules.computeIfAbsent(type, IdRules::of);
     }
 }
