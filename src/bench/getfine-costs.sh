@@ -23,8 +23,9 @@
 # backwards, so none always goes first) and the Redis commands each call cost (INFO commandstats before
 # and after the window; an EVAL and the command its script runs count as two).
 # With FINEHERO_BENCH_PROTOCOL=rest the load is REST instead (wrk, 64 connections, GET /v1/fines/{id}).
-# With FINEHERO_BENCH_AUTH=false every mode runs with security off (finehero.auth.enabled=false, as peers.sh's
-# finehero-off that is compared with Armeria), so no JWT check and no rate limit.
+# With FINEHERO_BENCH_AUTH=false every mode runs with security off (finehero.auth.enabled=false, the setting of
+# peers.sh's finehero-off that is compared with Armeria), so no JWT check and no rate limit; the load still
+# sends the admin's token, which goes unchecked (peers.sh sends none, so REST there forwards one header less).
 # Writes src/bench/results/getfine-costs.json (getfine-costs-rest.json for REST; FINEHERO_BENCH_RESULT=name
 # writes name.json instead): every round, the medians, each mode against default.
 # Usage: [FINEHERO_BENCH_PROTOCOL=grpc|rest] [FINEHERO_BENCH_AUTH=true|false] [FINEHERO_BENCH_MODES=...] src/bench/getfine-costs.sh [rounds=2] [seconds=10] [warm-up seconds=20]
