@@ -10,7 +10,8 @@
 # - tasks: FineHero end to end (submitted over gRPC in batches, run, 200 single SubmitTask calls timed
 #   alongside), db-scheduler 16.12 draining the same number (DbSchedulerPeer), a raw claim-100
 #   FOR UPDATE SKIP LOCKED floor on 8 threads, and the same floor end to end (jobs inserted in batches of
-#   500 while they are claimed), without and with an event row per state change, in alternating rounds.
+#   500 while they are claimed), without and with an event row per state change, and the same loop on
+#   FineHero's own tasks and event_outbox tables (its migrations, its row, its events), in alternating rounds.
 # Writes src/bench/results/peers.json: medians of the rounds, every round, the load average, ratios and
 # which targets were met.
 # Usage: src/bench/peers.sh [rounds=3] [seconds=10] [warm-up seconds per server=30] [tasks=30000]
@@ -34,7 +35,8 @@ peers_cp="$root/bench-peers/target/finehero-bench-peers-0.1.0-SNAPSHOT.jar:$root
 pg_url=jdbc:postgresql://127.0.0.1:5432/test
 declare -A port=([echo]=18780 [armeria]=18781 [finehero]=18782 [finehero-off]=18783 [tasks]=18784 [helidon]=18785)
 declare -A pid header body
-schemas=(bench_peers_secured bench_peers_off bench_peers_tasks bench_peers_dbscheduler bench_raw_queue bench_floor_queue)
+schemas=(bench_peers_secured bench_peers_off bench_peers_tasks bench_peers_dbscheduler bench_raw_queue bench_floor_queue
+  bench_floor_finehero)
 drop_schemas() { for s in "${schemas[@]}"; do psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done; }
 stop() { kill -TERM "${pid[$1]}" 2>/dev/null || true; wait "${pid[$1]}" 2>/dev/null || true; unset "pid[$1]"; }
 cleanup() {
@@ -132,6 +134,7 @@ for round in $(seq 1 "$rounds"); do
   run com.finehero.bench.TaskThroughputBench baseline "$pg_url" postgres "$tasks" 8 "$work/raw-$round.json" 100 >&2
   run com.finehero.bench.TaskThroughputBench floor "$pg_url" postgres "$tasks" 8 "$work/floor-$round.json" 100 false >&2
   run com.finehero.bench.TaskThroughputBench floor "$pg_url" postgres "$tasks" 8 "$work/floorevents-$round.json" 100 true >&2
+  run com.finehero.bench.TaskThroughputBench floor "$pg_url" postgres "$tasks" 8 "$work/floorrow-$round.json" 100 finehero-row >&2
   run com.finehero.bench.DbSchedulerPeer "$pg_url" postgres bench_peers_dbscheduler "$tasks" 10000 20 20 "$work/dbscheduler-$round.json" \
     2>"$work/dbscheduler.err" >&2
   # the server's JIT warms on the first round's 30,000; later rounds need only a few
@@ -175,10 +178,12 @@ def task_runs(prefix, key):
 tasks_part = {"finehero": task_runs("finehero", "tasks_per_second"), "db_scheduler": task_runs("dbscheduler", "tasks_per_second"),
               "raw_claim_100": task_runs("raw", "jobs_per_second"),
               "floor_end_to_end": task_runs("floor", "jobs_per_second"),
-              "floor_end_to_end_with_events": task_runs("floorevents", "jobs_per_second")}
+              "floor_end_to_end_with_events": task_runs("floorevents", "jobs_per_second"),
+              "floor_on_finehero_tables": task_runs("floorrow", "jobs_per_second")}
 fh_task_runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, "finehero-*.json")))]
 submit_p99 = median([r["single_submit_p99_ms"] for r in fh_task_runs])
 floor_event_runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, "floorevents-*.json")))]
+floor_row_runs = [json.load(open(f)) for f in sorted(glob.glob(os.path.join(work, "floorrow-*.json")))]
 rate = lambda name: getfine[name]["median"]["calls_per_second"]
 p99 = lambda name: getfine[name]["median_p99_ms"]
 fh_tasks = tasks_part["finehero"]["median"]["tasks_per_second"]
@@ -212,6 +217,12 @@ ratios = {
     "floor_end_to_end_with_events_vs_db_scheduler": round(tasks_part["floor_end_to_end_with_events"]["median"]["jobs_per_second"]
                                                           / tasks_part["db_scheduler"]["median"]["tasks_per_second"], 3),
     "tasks_vs_floor_end_to_end_with_events": round(fh_tasks / tasks_part["floor_end_to_end_with_events"]["median"]["jobs_per_second"], 3),
+    # the floor of any engine that keeps FineHero's rows and events
+    "floor_on_finehero_tables_vs_db_scheduler": round(tasks_part["floor_on_finehero_tables"]["median"]["jobs_per_second"]
+                                                      / tasks_part["db_scheduler"]["median"]["tasks_per_second"], 3),
+    "floor_on_finehero_tables_vs_raw_claim_100": round(tasks_part["floor_on_finehero_tables"]["median"]["jobs_per_second"]
+                                                       / tasks_part["raw_claim_100"]["median"]["jobs_per_second"], 3),
+    "tasks_vs_floor_on_finehero_tables": round(fh_tasks / tasks_part["floor_on_finehero_tables"]["median"]["jobs_per_second"], 3),
 }
 met = {
     "secured_grpc_at_least_1.0x_echo": ratios["secured_grpc_vs_echo"] >= 1.0,
@@ -244,13 +255,17 @@ result = {
                           "per round after 10,000 warm-up tasks; raw: claim 100 per UPDATE … FOR UPDATE SKIP LOCKED RETURNING on 8 "
                           "threads, then mark done; floor end to end: the same claim loop while 2 threads insert the jobs 500 per INSERT, "
                           "first insert to last done, 'with events' adds one event row per job per change (queued, running, done) "
-                          "in the same statement"},
+                          "in the same statement; 'on FineHero's tables': the same loop on the tasks and event_outbox tables "
+                          "FineHero's migrations create (every column, index and partition), a task's three row versions written as "
+                          "FineHero writes them and each change's event row carrying the task's fields, one statement per step"},
     "getfine": getfine,
     "event_loop_client": {"closed_loop": closed, "paced_p99_by_fraction_of_echo_rate": paced},
     "tasks": tasks_part,
     "single_submit_task_p99_ms": {"median": submit_p99, "all": [r["single_submit_p99_ms"] for r in fh_task_runs],
                                   "floor_single_insert_with_events_median": median([r["single_insert_p99_ms"] for r in floor_event_runs]),
-                                  "floor_single_insert_with_events_all": [r["single_insert_p99_ms"] for r in floor_event_runs]},
+                                  "floor_single_insert_with_events_all": [r["single_insert_p99_ms"] for r in floor_event_runs],
+                                  "floor_on_finehero_tables_single_insert_median": median([r["single_insert_p99_ms"] for r in floor_row_runs]),
+                                  "floor_on_finehero_tables_single_insert_all": [r["single_insert_p99_ms"] for r in floor_row_runs]},
     "ratios": ratios,
     "targets": {"secured_grpc_vs_echo_min": 1.0, "unsecured_grpc_vs_armeria_grpc_min": 0.8,
                 "rest_vs_armeria_rest_min": 1.0, "rest_p99_vs_armeria_rest_p99_max": 1.0,

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.finehero.api.tasks.v1.BatchSubmitTasksRequest;
 import com.finehero.api.tasks.v1.GetQueueStatsRequest;
@@ -28,8 +29,10 @@ import org.HdrHistogram.Histogram;
  * The task throughput benchmark, in steps the script runs:
  * <pre>
  * TaskThroughputBench baseline jdbcUrl user jobs threads out.json [claim]   raw FOR UPDATE SKIP LOCKED claim (10) + mark-done loop
- * TaskThroughputBench floor    jdbcUrl user jobs threads out.json claim events   the same loop while the jobs are inserted,
- *                                                                           with an event row per state change if events=true
+ * TaskThroughputBench floor    jdbcUrl user jobs threads out.json claim shape    the same loop while the jobs are inserted:
+ *                                                                           shape false (jobs only), true (an event row per
+ *                                                                           state change) or finehero-row (FineHero's own
+ *                                                                           tasks and event_outbox tables, see {@link Shape})
  * TaskThroughputBench measure  host port tasks warmup out.json      no-op tasks through a FineHero server, end to end
  * TaskThroughputBench report   baseline.json measure.json result.json
  * </pre>
@@ -47,7 +50,7 @@ public final class TaskThroughputBench {
             case "baseline" -> baseline(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Path.of(args[5]),
                     args.length > 6 ? Integer.parseInt(args[6]) : 10);
             case "floor" -> floor(args[1], args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), Path.of(args[5]),
-                    Integer.parseInt(args[6]), Boolean.parseBoolean(args[7]));
+                    Integer.parseInt(args[6]), Shape.of(args[7]));
             case "measure" -> measure(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
                     Path.of(args[5]));
             case "report" -> report(Path.of(args[1]), Path.of(args[2]), Path.of(args[3]));
@@ -120,38 +123,102 @@ public final class TaskThroughputBench {
                 done.get(), seconds, done.get() / seconds);
     }
 
+    /** What the end-to-end floor's queue is made of. */
+    enum Shape {
+        /** A job row of five columns under one partial index, nothing else. */
+        JOBS,
+        /** The same, and an event row (job id and kind) per state change in the same statement. */
+        JOBS_WITH_EVENTS,
+        /**
+         * FineHero's own {@code tasks} and {@code event_outbox} tables, as its migrations create them on
+         * PostgreSQL (every column, index and partition), written as FineHero writes them: a task row with
+         * its submitter, three row versions (queued, running with a lease and one more attempt, succeeded
+         * and its lease freed), each change with an event row carrying the task in the same statement. What
+         * remains is what no engine keeping those rows can avoid; what it leaves out is FineHero's own work
+         * outside the database (gRPC, checks, audit, handlers) and its round trips.
+         */
+        FINEHERO_ROW;
+
+        static Shape of(String name) {
+            return switch (name) {
+                case "false" -> JOBS;
+                case "true" -> JOBS_WITH_EVENTS;
+                case "finehero-row" -> FINEHERO_ROW;
+                default -> throw new IllegalArgumentException("floor shape: false, true or finehero-row, not " + name);
+            };
+        }
+    }
+
+    /** A task's fields as the event FineHero records for each of its changes carries them, from a row of {@code tasks}. */
+    private static final String TASK_EVENT_PAYLOAD = "convert_to(concat_ws('|', id, type, payload, priority, state, run_at, attempts, "
+            + "max_attempts, backoff_ms, lease_owner, create_time, update_time, start_time, finish_time, version, submitter), 'UTF8')";
+    /** An event_outbox row per task row of {@code t}, as FineHero's feed records a task's change. */
+    private static final String TASK_EVENTS = " INSERT INTO event_outbox (topic, kind, record_id, owner_id, jurisdiction, payload, create_time) "
+            + "SELECT 'tasks', 'EVENT_KIND_TASK_CHANGED', id, submitter, '', " + TASK_EVENT_PAYLOAD + ", now() FROM t RETURNING record_id";
+
     /**
      * The floor of an engine that is handed its jobs while it runs them, end to end: {@link #SUBMITTERS}
      * threads insert the jobs in multi-row INSERTs of {@link #BATCH} while {@code threads} workers claim
      * {@code claim} at a time with {@code FOR UPDATE SKIP LOCKED} and mark them done, timed from the first
-     * insert to the last job done. With {@code events}, each of the three changes (queued, running, done)
-     * also inserts one row per job into an events table in its own statement's transaction, as an engine
-     * with a change feed must. Nothing else: no payload, lease, attempt count, owner check or index but
-     * the queue's. Alongside, 200 single-job inserts one after another are timed, the floor under a
-     * single SubmitTask's latency on the same loaded box.
+     * insert to the last job done, every step one statement. {@link Shape#JOBS} has no payload, lease,
+     * attempt count or index but the queue's; {@link Shape#JOBS_WITH_EVENTS} also inserts one row per job
+     * into an events table with each of the three changes (queued, running, done), as an engine with a
+     * change feed must; {@link Shape#FINEHERO_ROW} runs on FineHero's own tables. Alongside, 200 single-job
+     * inserts one after another are timed, the floor under a single SubmitTask's latency on the same loaded box.
      */
-    static void floor(String url, String user, int jobs, int threads, Path out, int claim, boolean events) throws Exception {
-        String schema = "bench_floor_queue";
+    static void floor(String url, String user, int jobs, int threads, Path out, int claim, Shape shape) throws Exception {
+        boolean fineheroRow = shape == Shape.FINEHERO_ROW;
+        String schema = fineheroRow ? "bench_floor_finehero" : "bench_floor_queue";
         try (Connection setup = DriverManager.getConnection(url, user, "");
              Statement statement = setup.createStatement()) {
             statement.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
-            statement.execute("CREATE SCHEMA " + schema);
-            statement.execute("CREATE TABLE " + schema + ".jobs (id BIGSERIAL PRIMARY KEY, priority SMALLINT NOT NULL, "
-                    + "state TEXT NOT NULL, run_at TIMESTAMPTZ NOT NULL DEFAULT now(), owner TEXT)");
-            statement.execute("CREATE INDEX jobs_ready ON " + schema + ".jobs (priority DESC, id) WHERE state = 'pending'");
-            statement.execute("CREATE TABLE " + schema + ".events (id BIGSERIAL PRIMARY KEY, job_id BIGINT NOT NULL, "
-                    + "kind TEXT NOT NULL, create_time TIMESTAMPTZ NOT NULL DEFAULT now())");
+            if (!fineheroRow) {
+                statement.execute("CREATE SCHEMA " + schema);
+                statement.execute("CREATE TABLE " + schema + ".jobs (id BIGSERIAL PRIMARY KEY, priority SMALLINT NOT NULL, "
+                        + "state TEXT NOT NULL, run_at TIMESTAMPTZ NOT NULL DEFAULT now(), owner TEXT)");
+                statement.execute("CREATE INDEX jobs_ready ON " + schema + ".jobs (priority DESC, id) WHERE state = 'pending'");
+                statement.execute("CREATE TABLE " + schema + ".events (id BIGSERIAL PRIMARY KEY, job_id BIGINT NOT NULL, "
+                        + "kind TEXT NOT NULL, create_time TIMESTAMPTZ NOT NULL DEFAULT now())");
+            }
         }
-        String queued = "INSERT INTO " + schema + ".jobs (priority, state) SELECT 2, 'pending' FROM generate_series(1, " + BATCH + ")";
-        String claimed = "UPDATE " + schema + ".jobs SET state = 'running', owner = ? WHERE id IN (SELECT id FROM " + schema
-                + ".jobs WHERE state = 'pending' AND run_at <= now() ORDER BY priority DESC, id LIMIT " + claim
-                + " FOR UPDATE SKIP LOCKED) RETURNING id";
-        String done = "UPDATE " + schema + ".jobs SET state = 'done' WHERE id = ANY (?) AND owner = ? RETURNING id";
-        if (events) {
-            queued = "WITH j AS (" + queued + " RETURNING id) INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'queued' FROM j";
-            claimed = "WITH j AS (" + claimed + ") INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'running' FROM j RETURNING job_id";
-            done = "WITH j AS (" + done + ") INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'done' FROM j RETURNING job_id";
+        if (fineheroRow) {
+            // FineHero's migrations, as the server applies them at start-up on PostgreSQL
+            org.flywaydb.core.Flyway.configure().dataSource(url, user, "")
+                    .locations("classpath:db/migration", "classpath:db/postgresql")
+                    .schemas(schema).createSchemas(true).load().migrate();
         }
+        String queued;
+        String claimed;
+        String done;
+        String idType;
+        if (fineheroRow) {
+            queued = "WITH t AS (INSERT INTO tasks (id, type, payload, priority, state, run_at, ready_key, max_attempts, backoff_ms, "
+                    + "create_time, update_time, version, submitter, submitter_roles, submitter_credential, submitter_scope) "
+                    + "SELECT gen_random_uuid()::text, 'noop', '{}', 2, 'PENDING', now(), now(), 3, 1000, now(), now(), 1, "
+                    + "'bench-admin', 'ROLE_ADMIN', 'PASSWORD', NULL FROM generate_series(1, " + BATCH + ") "
+                    + "ON CONFLICT DO NOTHING RETURNING *)" + TASK_EVENTS;
+            claimed = "WITH t AS (UPDATE tasks SET state = 'RUNNING', attempts = attempts + 1, lease_owner = ?, "
+                    + "lease_until = now() + interval '5 minutes', start_time = now(), update_time = now(), version = version + 1 "
+                    + "WHERE id IN (SELECT id FROM tasks WHERE state IN ('PENDING', 'FAILED') AND run_at <= now() "
+                    + "ORDER BY ready_key, seq LIMIT " + claim + " FOR UPDATE SKIP LOCKED) RETURNING *)" + TASK_EVENTS;
+            done = "WITH t AS (UPDATE tasks SET state = 'SUCCEEDED', result = '{}', progress_percent = 100, update_time = now(), "
+                    + "finish_time = now(), lease_owner = NULL, lease_until = NULL, version = version + 1 "
+                    + "WHERE id = ANY (?) AND lease_owner = ? AND state = 'RUNNING' RETURNING *)" + TASK_EVENTS;
+            idType = "varchar";
+        } else {
+            queued = "INSERT INTO " + schema + ".jobs (priority, state) SELECT 2, 'pending' FROM generate_series(1, " + BATCH + ")";
+            claimed = "UPDATE " + schema + ".jobs SET state = 'running', owner = ? WHERE id IN (SELECT id FROM " + schema
+                    + ".jobs WHERE state = 'pending' AND run_at <= now() ORDER BY priority DESC, id LIMIT " + claim
+                    + " FOR UPDATE SKIP LOCKED) RETURNING id";
+            done = "UPDATE " + schema + ".jobs SET state = 'done' WHERE id = ANY (?) AND owner = ? RETURNING id";
+            if (shape == Shape.JOBS_WITH_EVENTS) {
+                queued = "WITH j AS (" + queued + " RETURNING id) INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'queued' FROM j";
+                claimed = "WITH j AS (" + claimed + ") INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'running' FROM j RETURNING job_id";
+                done = "WITH j AS (" + done + ") INSERT INTO " + schema + ".events (job_id, kind) SELECT id, 'done' FROM j RETURNING job_id";
+            }
+            idType = "bigint";
+        }
+        String connectUrl = url + (url.contains("?") ? "&" : "?") + "currentSchema=" + schema;
         String insert = queued;
         String one = queued.replace("generate_series(1, " + BATCH + ")", "generate_series(1, 1)");
         String take = claimed;
@@ -159,38 +226,40 @@ public final class TaskThroughputBench {
         Histogram singles = new Histogram(3);
         AtomicInteger submitted = new AtomicInteger();
         AtomicLong finished = new AtomicLong();
+        // a thread that fails ends the run: the claimers would otherwise wait for jobs never inserted
+        AtomicReference<Exception> failure = new AtomicReference<>();
         List<Thread> all = new ArrayList<>();
         long start = System.nanoTime();
         for (int s = 0; s < SUBMITTERS; s++) {
             all.add(Thread.ofPlatform().start(() -> {
-                try (Connection connection = DriverManager.getConnection(url, user, "");
+                try (Connection connection = DriverManager.getConnection(connectUrl, user, "");
                      PreparedStatement statement = connection.prepareStatement(insert)) {
                     while (submitted.getAndAdd(BATCH) < jobs) {
-                        statement.executeUpdate();
+                        statement.execute();
                     }
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    failure.compareAndSet(null, e);
                 }
             }));
         }
         // 200 single-job inserts alongside, one after another, as FineHero's benchmark times 200 single SubmitTask calls
         all.add(Thread.ofPlatform().start(() -> {
-            try (Connection connection = DriverManager.getConnection(url, user, "");
+            try (Connection connection = DriverManager.getConnection(connectUrl, user, "");
                  PreparedStatement statement = connection.prepareStatement(one)) {
                 for (int i = 0; i < 200; i++) {
                     long t0 = System.nanoTime();
-                    statement.executeUpdate();
+                    statement.execute();
                     singles.recordValue(System.nanoTime() - t0);
                 }
             } catch (Exception e) {
-                throw new IllegalStateException(e);
+                failure.compareAndSet(null, e);
             }
         }));
         int total = (jobs + BATCH - 1) / BATCH * BATCH + 200;
         for (int t = 0; t < threads; t++) {
             String owner = "w" + t;
             all.add(Thread.ofPlatform().start(() -> {
-                try (Connection connection = DriverManager.getConnection(url, user, "")) {
+                try (Connection connection = DriverManager.getConnection(connectUrl, user, "")) {
                     try (Statement plans = connection.createStatement()) {
                         // the table starts empty, without statistics: claim through the queue's index, as FineHero does
                         plans.execute("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off");
@@ -198,12 +267,12 @@ public final class TaskThroughputBench {
                     connection.setAutoCommit(false);
                     PreparedStatement claimStatement = connection.prepareStatement(take);
                     PreparedStatement finishStatement = connection.prepareStatement(finish);
-                    while (finished.get() < total) {
+                    while (finished.get() < total && failure.get() == null) {
                         claimStatement.setString(1, owner);
-                        List<Long> ids = new ArrayList<>();
+                        List<Object> ids = new ArrayList<>();
                         try (ResultSet rows = claimStatement.executeQuery()) {
                             while (rows.next()) {
-                                ids.add(rows.getLong(1));
+                                ids.add(rows.getObject(1));
                             }
                         }
                         connection.commit();
@@ -211,32 +280,43 @@ public final class TaskThroughputBench {
                             Thread.sleep(1); // the submitters are behind: nothing due yet
                             continue;
                         }
-                        finishStatement.setArray(1, connection.createArrayOf("bigint", ids.toArray()));
+                        finishStatement.setArray(1, connection.createArrayOf(idType, ids.toArray()));
                         finishStatement.setString(2, owner);
                         finishStatement.executeQuery().close();
                         connection.commit();
                         finished.addAndGet(ids.size());
                     }
                 } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                    failure.compareAndSet(null, e);
                 }
             }));
         }
         for (Thread thread : all) {
             thread.join();
         }
+        if (failure.get() != null) {
+            throw new IllegalStateException("the floor failed", failure.get());
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
-        try (Connection cleanup = DriverManager.getConnection(url, user, "");
+        try (Connection cleanup = DriverManager.getConnection(connectUrl, user, "");
              Statement statement = cleanup.createStatement()) {
+            // a floor that did less than it claims to is no floor: every job done, with its three events
+            long undone = count(statement, fineheroRow ? "SELECT count(*) FROM tasks WHERE state <> 'SUCCEEDED'"
+                    : "SELECT count(*) FROM jobs WHERE state <> 'done'");
+            long events = shape == Shape.JOBS ? 0 : count(statement, "SELECT count(*) FROM " + (fineheroRow ? "event_outbox" : "events"));
+            if (undone != 0 || finished.get() != total || (shape != Shape.JOBS && events != 3L * total)) {
+                throw new IllegalStateException("the floor did " + finished.get() + " of " + total + " jobs (" + undone
+                        + " left undone) with " + events + " events");
+            }
             statement.execute("DROP SCHEMA " + schema + " CASCADE");
         }
         Files.writeString(out, String.format(Locale.ROOT, "{\"jobs\":%d,\"submitters\":%d,\"insert_batch\":%d,\"threads\":%d,"
-                        + "\"claim\":%d,\"events\":%b,\"seconds\":%.3f,\"jobs_per_second\":%.1f,"
+                        + "\"claim\":%d,\"shape\":\"%s\",\"events\":%b,\"seconds\":%.3f,\"jobs_per_second\":%.1f,"
                         + "\"single_insert_calls\":%d,\"single_insert_p50_ms\":%.3f,\"single_insert_p99_ms\":%.3f}",
-                finished.get(), SUBMITTERS, BATCH, threads, claim, events, seconds, finished.get() / seconds,
+                finished.get(), SUBMITTERS, BATCH, threads, claim, shape.name().toLowerCase(Locale.ROOT), shape != Shape.JOBS, seconds, finished.get() / seconds,
                 singles.getTotalCount(), ms(singles, 50), ms(singles, 99)));
-        System.out.printf(Locale.ROOT, "end-to-end SQL floor (insert %d, claim %d, %d threads, events %b): %d jobs in %.2f s = %.0f jobs/s%n",
-                BATCH, claim, threads, events, finished.get(), seconds, finished.get() / seconds);
+        System.out.printf(Locale.ROOT, "end-to-end SQL floor (insert %d, claim %d, %d threads, %s): %d jobs in %.2f s = %.0f jobs/s%n",
+                BATCH, claim, threads, shape, finished.get(), seconds, finished.get() / seconds);
     }
 
     /**
@@ -327,6 +407,13 @@ public final class TaskThroughputBench {
             Thread.sleep(waiting < 2_000 ? 20 : 200);
         }
         throw new IllegalStateException("the tasks did not all finish within " + timeout);
+    }
+
+    private static long count(Statement statement, String query) throws java.sql.SQLException {
+        try (ResultSet rows = statement.executeQuery(query)) {
+            rows.next();
+            return rows.getLong(1);
+        }
     }
 
     private static double ms(Histogram histogram, double percentile) {

@@ -20,7 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The task peers of peers.sh on PostgreSQL (FINEHERO_TEST_PG_URL, FINEHERO_TEST_PG_USER): db-scheduler drains
- * every preloaded task and leaves its table empty, and the raw floor claims the batch size it is given.
+ * every preloaded task and leaves its table empty, the raw floor claims the batch size it is given, and the
+ * floor on FineHero's own tables runs every job through them.
  */
 class TaskPeersOnPostgresTest {
 
@@ -53,6 +54,17 @@ class TaskPeersOnPostgresTest {
         JsonObject result = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
         assertEquals(1000, result.get("jobs").getAsInt());
         assertEquals(100, result.get("claim").getAsInt());
+    }
+
+    @Test
+    void floorOnFineHerosRowsRunsEveryJobThroughItsMigratedTables() throws Exception {
+        Path out = dir.resolve("floor.json");
+        // the floor itself fails unless every task ended SUCCEEDED with three events each
+        assertTimeoutPreemptively(Duration.ofSeconds(90), () -> TaskThroughputBench.main(new String[] {
+                "floor", url(), user(), "1000", "2", out.toString(), "100", "finehero-row"}));
+        JsonObject result = JsonParser.parseString(Files.readString(out)).getAsJsonObject();
+        assertEquals(1000 + 200, result.get("jobs").getAsInt(), result.toString());
+        assertEquals("finehero_row", result.get("shape").getAsString());
     }
 
     @AfterEach
