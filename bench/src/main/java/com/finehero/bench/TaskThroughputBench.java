@@ -135,7 +135,8 @@ public final class TaskThroughputBench {
          * its submitter, three row versions (queued, running with a lease and one more attempt, succeeded
          * and its lease freed), each change with an event row carrying the task in the same statement. What
          * remains is what no engine keeping those rows can avoid; what it leaves out is FineHero's own work
-         * outside the database (gRPC, checks, audit, handlers) and its round trips.
+         * outside the database (gRPC, checks, audit, handlers), its round trips, and the NOTIFY each of its
+         * transactions that writes events sends.
          */
         FINEHERO_ROW;
 
