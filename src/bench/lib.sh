@@ -171,15 +171,21 @@ PY
   rm -f "$text"
 }
 
+# The task settings the task benchmarks run the server with, set for short tasks as docs/tasks.md advises:
+# 1,024 workers (virtual threads) and claims of up to 500; 256 and 200 ran 0.8x as many no-op tasks a
+# second (src/bench/results/tasks-claim-settings.json).
+bench_task_workers="${bench_task_workers:-1024}" bench_task_claim_batch="${bench_task_claim_batch:-500}"
+
 # Starts the server the task benchmarks measure, in the background, on PostgreSQL's database test in
-# its own schema: pool 16, 256 workers, claims of 200, no overdue sweep. Sets $server to the pid of its
-# java (exec: jcmd reaches it by that pid); the caller waits for readiness.
+# its own schema: pool 16, $bench_task_workers workers, claims of up to $bench_task_claim_batch, no overdue
+# sweep. Sets $server to the pid of its java (exec: jcmd reaches it by that pid); the caller waits for readiness.
 # On the shared PostgreSQL unless bench_pg_url names another database (a cluster of the script's own).
 # Usage: [bench_pg_url=jdbc:postgresql://...] bench_start_tasks_server work port schema jar [java option ...]
 bench_start_tasks_server() {
   local work="$1" port="$2" schema="$3" jar="$4"; shift 4
   (cd "$work" && exec env SERVER_PORT="$port" FINEHERO_DB_URL="${bench_pg_url:-jdbc:postgresql://127.0.0.1:5432/test}" FINEHERO_DB_USER=postgres \
-      FINEHERO_DB_SCHEMA="$schema" FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
+      FINEHERO_DB_SCHEMA="$schema" FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS="$bench_task_workers" \
+      FINEHERO_TASKS_CLAIM_dash_BATCH="$bench_task_claim_batch" \
       FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP="" \
       "$JAVA_HOME/bin/java" "$@" -jar "$jar" >>"$work/server.log" 2>&1) &
   server=$!

@@ -126,7 +126,8 @@ FINEHERO_BENCH_PACED="" run com.finehero.bench.GetFineLoad --rounds "$rounds" 12
 for name in echo armeria helidon finehero finehero-off; do stop "$name"; done
 
 # --- tasks: one FineHero (as tasks-throughput.sh runs it), a fresh db-scheduler JVM and a raw floor per round
-finehero tasks bench_peers_tasks FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=256 FINEHERO_TASKS_CLAIM_dash_BATCH=200 \
+finehero tasks bench_peers_tasks FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS="$bench_task_workers" \
+  FINEHERO_TASKS_CLAIM_dash_BATCH="$bench_task_claim_batch" \
   FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP=""
 ready tasks
 for round in $(seq 1 "$rounds"); do
@@ -144,9 +145,10 @@ done
 stop tasks
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$work" "$root/src/bench/results/peers.json" "$rounds" "$seconds" "$warmup" "$tasks" "$load_start" "$load_end" <<'PY'
+python3 - "$work" "$root/src/bench/results/peers.json" "$rounds" "$seconds" "$warmup" "$tasks" "$load_start" "$load_end" \
+    "$bench_task_workers" "$bench_task_claim_batch" <<'PY'
 import json, sys, os, glob, datetime
-work, out, rounds, seconds, warmup, tasks, load_start, load_end = sys.argv[1:9]
+work, out, rounds, seconds, warmup, tasks, load_start, load_end, workers, claim_batch = sys.argv[1:11]
 lines = lambda f: [json.loads(l) for l in open(f) if l.strip()]
 def median_run(rs, key="calls_per_second"):
     return sorted(rs, key=lambda r: r[key])[len(rs) // 2]
@@ -249,7 +251,7 @@ result = {
                           "and HTTP/JSON transcoding of the proto's google.api.http rules on one port; HelidonPeer = Helidon 4.5.0 "
                           "from memory with FineHero's transport settings (HTTP/2 selector, 256 streams, uncompressed, TCP_NODELAY), "
                           "gRPC and GET /v1/fines/{id} printed with JsonFormat, no interceptors or in-process hop",
-                 "tasks": "FineHero: one server (workers 256, claim-batch 200, pool 16), BatchSubmitTasks of 500 from 2 callers plus 200 "
+                 "tasks": "FineHero: one server (workers " + workers + ", claim-batch " + claim_batch + ", pool 16), BatchSubmitTasks of 500 from 2 callers plus 200 "
                           "single SubmitTask calls, tasks/s from first submit to last success (warm-up 30,000 in round 1, 5,000 after); "
                           "db-scheduler: 20 threads, pool 20, lock-and-fetch (1.0, 4.0), tasks preloaded, start to table empty, fresh JVM "
                           "per round after 10,000 warm-up tasks; raw: claim 100 per UPDATE … FOR UPDATE SKIP LOCKED RETURNING on 8 "

@@ -111,7 +111,7 @@ PY
   kill -TERM "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""
 }
 windows=()
-method="no-op tasks through one FineHero server on PostgreSQL (pool 16, 256 workers, claims of 200); $warmup tasks of warm-up, then JFR settings=profile started by jcmd for $tasks tasks submitted in batches of 500 from 2 callers with 200 single SubmitTask calls alongside, until all succeeded; per call = per task (submitted and run); allocation by caller = the category of the first frame outside the JDK"
+method="no-op tasks through one FineHero server on PostgreSQL (pool 16, $bench_task_workers workers, claims of up to $bench_task_claim_batch); $warmup tasks of warm-up, then JFR settings=profile started by jcmd for $tasks tasks submitted in batches of 500 from 2 callers with 200 single SubmitTask calls alongside, until all succeeded; per call = per task (submitted and run); allocation by caller = the category of the first frame outside the JDK"
 if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
   profile baseline "$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
   windows+=(baseline)

@@ -82,7 +82,7 @@ result = {
     "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end,
                 "note": "the server, its PostgreSQL and the load client share the cores"},
     "postgresql": postgres + ", its own cluster: default settings plus pg_stat_statements",
-    "method": "one FineHero server (pool 16, 256 workers, claims of 200) on a fresh schema; warm-up no-op tasks, then "
+    "method": "one FineHero server (pool 16, workers and claim batch as src/bench/lib.sh sets them) on a fresh schema; warm-up no-op tasks, then "
               "pg_stat_statements reset and the measured no-op tasks submitted in batches of 500 from 2 callers with 200 "
               "single SubmitTask calls alongside, until all succeeded; per task = the statement's execution and planning "
               "time over the measured tasks (execution includes waits for locks and I/O)",

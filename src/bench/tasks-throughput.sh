@@ -6,7 +6,10 @@
 # rounds (3 each, a fresh schema per round), writing src/bench/results/tasks-vs-baseline.json (or
 # FINEHERO_BENCH_OUT). FINEHERO_BENCH_BASELINE_SQL: statements run on the baseline's schema once its
 # server has migrated it, so a revision can be compared with itself minus an index (say).
-# Usage: [FINEHERO_BENCH_BASELINE=<revision> [FINEHERO_BENCH_BASELINE_SQL=...] [FINEHERO_BENCH_OUT=...]]
+# FINEHERO_BENCH_BASELINE_SETTINGS="<workers> <claim batch>": the baseline's server runs with those task
+# settings instead of lib.sh's, so a revision can be compared with itself under other settings.
+# Usage: [FINEHERO_BENCH_BASELINE=<revision> [FINEHERO_BENCH_BASELINE_SQL=...] [FINEHERO_BENCH_BASELINE_SETTINGS=...]
+#        [FINEHERO_BENCH_OUT=...]]
 #        src/bench/tasks-throughput.sh [tasks] [warm-up tasks]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -48,7 +51,14 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
   for round in 1 2 3; do
     for build in baseline head; do
       jar="$root/server/target/finehero-server.jar"; [ "$build" = baseline ] && jar="$baseline_jar"
-      start_server "$jar"
+      if [ "$build" = baseline ] && [ -n "${FINEHERO_BENCH_BASELINE_SETTINGS:-}" ]; then
+        saved="$bench_task_workers $bench_task_claim_batch"
+        read -r bench_task_workers bench_task_claim_batch <<<"$FINEHERO_BENCH_BASELINE_SETTINGS"
+        start_server "$jar"
+        read -r bench_task_workers bench_task_claim_batch <<<"$saved"
+      else
+        start_server "$jar"
+      fi
       if [ "$build" = baseline ] && [ -n "${FINEHERO_BENCH_BASELINE_SQL:-}" ]; then
         # its own -c: psql runs one -c string as one transaction, which some statements refuse
         PGOPTIONS='-c search_path=bench_tasks' psql -h 127.0.0.1 -U postgres test -v ON_ERROR_STOP=1 -qc "$FINEHERO_BENCH_BASELINE_SQL"
@@ -58,9 +68,10 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
     done
   done
   python3 - "$work" "${FINEHERO_BENCH_OUT:-$root/src/bench/results/tasks-vs-baseline.json}" "$(git -C "$root" rev-parse "$FINEHERO_BENCH_BASELINE")" \
-      "$(git -C "$root" rev-parse HEAD)" "$tasks" "$warmup" "${FINEHERO_BENCH_BASELINE_SQL:-}" <<'PY'
+      "$(git -C "$root" rev-parse HEAD)" "$tasks" "$warmup" "${FINEHERO_BENCH_BASELINE_SQL:-}" \
+      "$bench_task_workers $bench_task_claim_batch" "${FINEHERO_BENCH_BASELINE_SETTINGS:-$bench_task_workers $bench_task_claim_batch}" <<'PY'
 import json, sys, os, statistics, datetime
-work, out, base, head, tasks, warmup, base_sql = sys.argv[1:8]
+work, out, base, head, tasks, warmup, base_sql, head_settings, base_settings = sys.argv[1:10]
 builds = {b: [json.load(open(os.path.join(work, f"{b}-{r}.json"))) for r in (1, 2, 3)] for b in ("baseline", "head")}
 summary = {}
 for build, runs in builds.items():
@@ -73,6 +84,8 @@ result = {"benchmark": "tasks_vs_baseline", "date": datetime.datetime.now(dateti
           "how": f"no-op tasks through one FineHero server on PostgreSQL (TaskThroughputBench measure: {warmup} warm-up then {tasks} submitted in batches of 500 from 2 callers, 200 single SubmitTask calls alongside), the baseline revision's jar and HEAD's in alternating rounds, a fresh schema each",
           "baseline_revision": base, "head_revision": head, "builds": summary,
           **({"baseline_sql_after_migrations": base_sql} if base_sql else {}),
+          "task_settings": {build: dict(zip(("workers", "claim_batch"), map(int, settings.split())))
+                            for build, settings in (("baseline", base_settings), ("head", head_settings))},
           "head_vs_baseline": round(summary["head"]["median_tasks_per_second"] / summary["baseline"]["median_tasks_per_second"], 3)}
 json.dump(result, open(out, "w"), indent=2)
 print(json.dumps({b: {k: v for k, v in s.items() if k != "rounds"} for b, s in summary.items()}, indent=1), result["head_vs_baseline"])

@@ -435,7 +435,7 @@ public final class TaskThroughputBench {
         report.addProperty("meets_target", run.get("tasks_per_second").getAsDouble() >= 5000);
         report.addProperty("machine", "2 cores; PostgreSQL 15, the server and the benchmark client on the same box; "
                 + "figures are noisy, compare the ratio");
-        report.addProperty("method", "one server (workers 256, claim-batch 200, pool 16) on a fresh schema; first "
+        report.addProperty("method", "one server (workers and claim batch as src/bench/lib.sh sets them, pool 16) on a fresh schema; first "
                 + run.get("warmup_tasks").getAsLong() + " no-op tasks run through it and drain (the JIT's warm-up), then the "
                 + "client submits no-op tasks in BatchSubmitTasks calls of 500 from 2 callers (plus 200 single SubmitTask calls "
                 + "alongside) and polls GetQueueStats (every 200 ms, every 20 ms once under 2,000 wait) until no noop task waits or runs; tasks/s = "
