@@ -37,7 +37,10 @@ trap cleanup EXIT
 run() { "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" "$@"; }
 psql -h 127.0.0.1 -U postgres test -qc 'DROP SCHEMA IF EXISTS bench_tasks CASCADE' >/dev/null 2>&1 || true
 
-start_server() { # $1 jar
+start_server() { # $1 jar, $2 "<workers> <claim batch>" (lib.sh's task settings when empty)
+  # locals, so bench_start_tasks_server sees them and lib.sh's stay as they were
+  local bench_task_workers="$bench_task_workers" bench_task_claim_batch="$bench_task_claim_batch"
+  if [ -n "${2:-}" ]; then read -r bench_task_workers bench_task_claim_batch <<<"$2"; fi
   bench_start_tasks_server "$work" $port bench_tasks "$1" "${flags[@]}"
   bench_await_ready "$port" || { echo "tasks-throughput: the server did not become ready" >&2; exit 1; }
 }
@@ -50,15 +53,9 @@ if [ -n "${FINEHERO_BENCH_BASELINE:-}" ]; then
   baseline_jar="$(bench_jar_of "$FINEHERO_BENCH_BASELINE")"
   for round in 1 2 3; do
     for build in baseline head; do
-      jar="$root/server/target/finehero-server.jar"; [ "$build" = baseline ] && jar="$baseline_jar"
-      if [ "$build" = baseline ] && [ -n "${FINEHERO_BENCH_BASELINE_SETTINGS:-}" ]; then
-        saved="$bench_task_workers $bench_task_claim_batch"
-        read -r bench_task_workers bench_task_claim_batch <<<"$FINEHERO_BENCH_BASELINE_SETTINGS"
-        start_server "$jar"
-        read -r bench_task_workers bench_task_claim_batch <<<"$saved"
-      else
-        start_server "$jar"
-      fi
+      jar="$root/server/target/finehero-server.jar" settings=""
+      if [ "$build" = baseline ]; then jar="$baseline_jar" settings="${FINEHERO_BENCH_BASELINE_SETTINGS:-}"; fi
+      start_server "$jar" "$settings"
       if [ "$build" = baseline ] && [ -n "${FINEHERO_BENCH_BASELINE_SQL:-}" ]; then
         # its own -c: psql runs one -c string as one transaction, which some statements refuse
         PGOPTIONS='-c search_path=bench_tasks' psql -h 127.0.0.1 -U postgres test -v ON_ERROR_STOP=1 -qc "$FINEHERO_BENCH_BASELINE_SQL"
