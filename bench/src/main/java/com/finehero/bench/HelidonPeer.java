@@ -2,6 +2,7 @@ package com.finehero.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 
 import com.finehero.api.common.v1.Money;
@@ -10,6 +11,7 @@ import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.server.platform.cache.ReadConfirmationFloor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
@@ -29,7 +31,12 @@ import io.helidon.webserver.http2.Http2ConnectionSelector;
  * over HTTP/1.1 as {@code GET /v1/fines/{fine_id}} printed with protobuf's JsonFormat, as FineHero's REST
  * bridge prints. No database, cache, interceptors, authentication or in-process hop. Set beside the
  * grpc-java echo and Armeria in the same run, it separates what Helidon's transport costs from what
- * FineHero adds on top of it. {@code HelidonPeer port} runs until killed.
+ * FineHero adds on top of it.
+ *
+ * <p>Given a Redis address, it is the floor of a server that keeps FineHero's read-your-writes guarantee
+ * on this transport: every GetFine, over gRPC and REST, waits for Redis to confirm its copy
+ * ({@link ReadConfirmationFloor}) before answering, and answers UNAVAILABLE / 503 when it cannot.
+ * {@code HelidonPeer port [redis://host:port]} runs until killed.
  */
 public final class HelidonPeer {
 
@@ -37,18 +44,29 @@ public final class HelidonPeer {
     }
 
     public static void main(String[] args) {
-        WebServer server = start(Integer.parseInt(args[0]));
-        Runtime.getRuntime().addShutdownHook(new Thread(server::stop));
-        System.err.println("helidon peer on port " + server.port());
+        ReadConfirmationFloor confirmation = args.length > 1 ? ReadConfirmationFloor.connect(args[1], "bench-helidon-peer-" + args[0]) : null;
+        WebServer server = start(Integer.parseInt(args[0]), () -> true, confirmation);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.stop();
+            if (confirmation != null) {
+                confirmation.close();
+            }
+        }));
+        System.err.println("helidon peer on port " + server.port() + (confirmation == null ? "" : ", every read confirmed against Redis"));
     }
 
     /** The peer, started on {@code port} (0: one the OS picks). */
     static WebServer start(int port) {
-        return start(port, () -> true);
+        return start(port, () -> true, null);
     }
 
     /** The peer, answering its HTTP route 503 while {@code ready} is false (for a floor that does more at start). */
     static WebServer start(int port, BooleanSupplier ready) {
+        return start(port, ready, null);
+    }
+
+    /** The peer; with a {@code confirmation}, every read waits for Redis to confirm its copy first. */
+    static WebServer start(int port, BooleanSupplier ready, ReadConfirmationFloor confirmation) {
         Instant now = Instant.now();
         Timestamp created = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
         // the Fine ArmeriaPeer answers: the fields CreateFine sets, plus owner, status, times and version
@@ -63,6 +81,10 @@ public final class HelidonPeer {
         GrpcRouting.Builder grpc = GrpcRouting.builder().service(FinesProto.getDescriptor(), new FinesServiceGrpc.FinesServiceImplBase() {
             @Override
             public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
+                if (!confirmed(confirmation)) {
+                    response.onError(io.grpc.Status.UNAVAILABLE.withDescription("the copy could not be confirmed").asRuntimeException());
+                    return;
+                }
                 response.onNext(fine.toBuilder().setId(request.getFineId()).build());
                 response.onCompleted();
             }
@@ -80,12 +102,29 @@ public final class HelidonPeer {
                         response.status(Status.SERVICE_UNAVAILABLE_503).send();
                         return;
                     }
+                    if (!confirmed(confirmation)) {
+                        response.status(Status.SERVICE_UNAVAILABLE_503).send("the copy could not be confirmed");
+                        return;
+                    }
                     Fine answer = fine.toBuilder().setId(request.path().pathParameters().get("fineId")).build();
                     response.header(HeaderValues.CONTENT_TYPE_JSON);
                     response.send(print(json, answer));
                 }))
                 .build()
                 .start();
+    }
+
+    /** Waits, on the call's virtual thread as FineHero's cache does, for Redis to confirm the copy; true without a floor. */
+    private static boolean confirmed(ReadConfirmationFloor confirmation) {
+        if (confirmation == null) {
+            return true;
+        }
+        try {
+            confirmation.confirm().join();
+            return true;
+        } catch (CompletionException e) {
+            return false;
+        }
     }
 
     private static byte[] print(JsonFormat.Printer json, Fine fine) {
