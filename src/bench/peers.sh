@@ -245,6 +245,11 @@ ratios = {
     "helidon_confirmed_rest_vs_armeria_rest": round(rate("rest helidon-confirmed") / rate("rest armeria"), 3),
     "helidon_confirmed_rest_p99_vs_armeria_rest_p99": round(p99("rest helidon-confirmed") / p99("rest armeria"), 3),
     "unsecured_rest_vs_helidon_confirmed_rest": round(rate("rest finehero-off") / rate("rest helidon-confirmed"), 3),
+    # REST against gRPC on the peers' own servers
+    "armeria_rest_vs_armeria_grpc": round(rate("rest armeria") / rate("grpc armeria"), 3),
+    "armeria_rest_p99_vs_armeria_grpc_p99": round(p99("rest armeria") / p99("grpc armeria"), 3),
+    "helidon_confirmed_rest_vs_helidon_confirmed_grpc": round(rate("rest helidon-confirmed") / rate("grpc helidon-confirmed"), 3),
+    "helidon_confirmed_rest_p99_vs_helidon_confirmed_grpc_p99": round(p99("rest helidon-confirmed") / p99("grpc helidon-confirmed"), 3),
 }
 for fraction, targets in paced.items():
     ratios["secured_paced_p99_vs_echo_at_" + fraction] = round(targets["finehero"]["median_p99_ms"] / targets["echo"]["median_p99_ms"], 3)
@@ -264,12 +269,20 @@ met = {
 }
 # a target the floor of a guarantee misses in the same run is out of reach of any server keeping that guarantee
 floors_met = {
+    "unsecured_grpc_at_least_0.8x_armeria_grpc": ratios["helidon_confirmed_grpc_vs_armeria_grpc"] >= 0.8,
     "rest_at_least_1.0x_armeria_rest_p99_no_worse": ratios["helidon_confirmed_rest_vs_armeria_rest"] >= 1.0
                                                     and ratios["helidon_confirmed_rest_p99_vs_armeria_rest_p99"] <= 1.0,
     "paced_p99_at_most_1.2x_echo": all(ratios["echo_confirmed_paced_p99_vs_echo_at_" + f] <= 1.2 for f in paced),
     "tasks_at_least_3x_db_scheduler": ratios["floor_on_finehero_tables_vs_db_scheduler"] >= 3.0,
     "tasks_at_least_0.5x_raw_claim_100": ratios["floor_on_finehero_tables_vs_raw_claim_100"] >= 0.5,
     "single_submit_task_p99_under_20ms": median([r["single_insert_p99_ms"] for r in floor_row_runs]) < 20.0,
+}
+# REST against gRPC is FineHero against itself: Armeria's own pair is the peer's answer to it
+peers_met = {
+    "rest_at_least_0.85x_grpc_p99_at_most_1.5x": {
+        "armeria": ratios["armeria_rest_vs_armeria_grpc"] >= 0.85 and ratios["armeria_rest_p99_vs_armeria_grpc_p99"] <= 1.5,
+        "helidon_confirmed": ratios["helidon_confirmed_rest_vs_helidon_confirmed_grpc"] >= 0.85
+                             and ratios["helidon_confirmed_rest_p99_vs_helidon_confirmed_grpc_p99"] <= 1.5},
 }
 result = {
     "benchmark": "finehero_vs_peers", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -314,6 +327,7 @@ result = {
                         "secured FineHero with itself; both pairs are in ratios"},
     "met": met,
     "met_by_the_guarantees_floor": floors_met,
+    "met_by_the_peers_own_rest_and_grpc": peers_met,
 }
 json.dump(result, open(out, "w"), indent=1)
 print(json.dumps({"ratios": ratios, "met": met, "met_by_the_guarantees_floor": floors_met, "load": [load_start, load_end]}, indent=1))
