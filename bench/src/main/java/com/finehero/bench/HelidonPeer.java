@@ -1,6 +1,5 @@
 package com.finehero.bench;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
@@ -12,9 +11,8 @@ import com.finehero.api.fines.v1.FinesProto;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.server.platform.cache.ReadConfirmationFloor;
-import com.google.protobuf.InvalidProtocolBufferException;
+import com.finehero.server.platform.rest.ResponseJson;
 import com.google.protobuf.Timestamp;
-import com.google.protobuf.util.JsonFormat;
 import io.grpc.stub.StreamObserver;
 import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
@@ -28,8 +26,8 @@ import io.helidon.webserver.http2.Http2ConnectionSelector;
 /**
  * The transport FineHero runs on, doing nothing else: Helidon 4.5 serving GetFine from memory over gRPC
  * (the same HTTP/2 selector, stream limit, uncompressed answers and TCP_NODELAY FineHero configures) and
- * over HTTP/1.1 as {@code GET /v1/fines/{fine_id}} printed with protobuf's JsonFormat, as FineHero's REST
- * bridge prints. No database, cache, interceptors, authentication or in-process hop. Set beside the
+ * over HTTP/1.1 as {@code GET /v1/fines/{fine_id}} printed as FineHero's REST bridge prints it
+ * ({@link ResponseJson}). No database, cache, interceptors, authentication or in-process hop. Set beside the
  * grpc-java echo and Armeria in the same run, it separates what Helidon's transport costs from what
  * FineHero adds on top of it.
  *
@@ -77,7 +75,7 @@ public final class HelidonPeer {
                 .setDueTime(Timestamp.newBuilder().setSeconds(now.getEpochSecond() + 30 * 86400))
                 .setOwnerId("00000000-0000-0000-0000-0000000000a1").setCreateTime(created).setUpdateTime(created)
                 .setVersion(1).build();
-        JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
+        ResponseJson json = new ResponseJson();
         GrpcRouting.Builder grpc = GrpcRouting.builder().service(FinesProto.getDescriptor(), new FinesServiceGrpc.FinesServiceImplBase() {
             @Override
             public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
@@ -108,7 +106,7 @@ public final class HelidonPeer {
                     }
                     Fine answer = fine.toBuilder().setId(request.path().pathParameters().get("fineId")).build();
                     response.header(HeaderValues.CONTENT_TYPE_JSON);
-                    response.send(print(json, answer));
+                    response.send(json.print(answer));
                 }))
                 .build()
                 .start();
@@ -124,14 +122,6 @@ public final class HelidonPeer {
             return true;
         } catch (CompletionException e) {
             return false;
-        }
-    }
-
-    private static byte[] print(JsonFormat.Printer json, Fine fine) {
-        try {
-            return json.print(fine).getBytes(StandardCharsets.UTF_8);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException(e);
         }
     }
 }
