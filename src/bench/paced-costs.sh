@@ -8,6 +8,8 @@
 #   no-confirmation  near copies trusted for 100 ms: a hit mostly needs no Redis round trip, and another
 #                    instance's change may be served stale for that long (read-your-writes across instances off)
 #   no-redis         no confirmation and no rate limits
+# Beside them the floor of the confirmation: the echo with every GetFine waiting for Redis to confirm its
+# copy (echo-confirmed, EchoServer port redis://…), the least a server keeping read-your-writes can do.
 # Writes src/bench/results/paced-costs.json: every round, the median p99 per target and load, and each as a
 # ratio of the echo's p99 at the same load (peers.sh's paced target: at most 1.2x).
 # Usage: src/bench/paced-costs.sh [rounds=3] [seconds=10] [warm-up seconds=20]
@@ -24,7 +26,7 @@ work="$(mktemp -d)"
 flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
 bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 mapfile -t jvm_env < <(finehero_jvm_env "$root")
-declare -A port=([echo]=18880 [default]=18881 [no-confirmation]=18882 [no-redis]=18883)
+declare -A port=([echo]=18880 [default]=18881 [no-confirmation]=18882 [no-redis]=18883 [echo-confirmed]=18884)
 schemas=(bench_paced_default bench_paced_no_confirmation bench_paced_no_redis)
 pids=()
 drop_schemas() { for s in "${schemas[@]}"; do psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $s CASCADE" >/dev/null 2>&1 || true; done; }
@@ -46,6 +48,9 @@ finehero() { # $1 mode, $2 schema, then settings
 # exec: the pid is the server's java, so stopping it stops the server and not only a subshell
 (exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.EchoServer ${port[echo]} >"$work/echo.log" 2>&1) &
 pids+=($!)
+(exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.EchoServer ${port[echo-confirmed]} redis://127.0.0.1:6379 \
+  >"$work/echo-confirmed.log" 2>&1) &
+pids+=($!)
 finehero default bench_paced_default
 finehero no-confirmation bench_paced_no_confirmation FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S
 finehero no-redis bench_paced_no_redis FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false
@@ -53,7 +58,7 @@ for mode in default no-confirmation no-redis; do bench_await_ready "${port[$mode
 # the echo first: the paced rates are fractions of its median closed-loop rate
 FINEHERO_BENCH_PACED="0.25,0.5" "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.GetFineLoad --rounds "$rounds" \
   127.0.0.1 64 "$warmup" "$seconds" "$work/runs.ndjson" echo=${port[echo]} default=${port[default]} \
-  no-confirmation=${port[no-confirmation]} no-redis=${port[no-redis]} 2>"$work/load.err"
+  no-confirmation=${port[no-confirmation]} no-redis=${port[no-redis]} echo-confirmed=${port[echo-confirmed]} 2>"$work/load.err"
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$work/runs.ndjson" "$root/src/bench/results/paced-costs.json" "$(git -C "$root" rev-parse HEAD)" "$rounds" "$seconds" \
     "$warmup" "$load_start" "$load_end" <<'PY'
@@ -83,13 +88,15 @@ result = {
     "revision": head,
     "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end,
                 "note": "shared VM: PostgreSQL, Redis, the four servers and the client on the same cores; compare within the run"},
-    "how": f"grpc-java echo and three secured FineHero servers (PostgreSQL + Redis, JWT, rate limits far above the load) up at once; "
+    "how": f"grpc-java echo, the echo confirming every read against Redis, and three secured FineHero servers (PostgreSQL + Redis, JWT, rate limits far above the load) up at once; "
            f"one GetFineLoad client, 64 calls in flight, warms each for {warmup} s, then {rounds} alternating closed-loop rounds of "
            f"{seconds} s, then {rounds} alternating rounds per load paced at 25% and 50% of the echo's median closed-loop rate "
            f"(latency from when each call was due)",
     "modes": {"default": "every cached read confirmed against Redis (near-trusted-for PT0S), rate limits on",
               "no-confirmation": "near copies trusted for 100 ms (another instance's change may be served stale that long)",
-              "no-redis": "no confirmation, no rate limits"},
+              "no-redis": "no confirmation, no rate limits",
+              "echo-confirmed": "the echo, every GetFine waiting for Redis to confirm its copy (ReadConfirmationFloor): "
+                                "the floor of a server keeping read-your-writes across instances"},
     "closed_loop": closed, "paced": paced, "paced_p99_vs_echo": p99_vs_echo, "target_paced_p99_vs_echo_max": 1.2,
 }
 json.dump(result, open(out, "w"), indent=1)

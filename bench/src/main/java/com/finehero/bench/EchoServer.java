@@ -1,5 +1,6 @@
 package com.finehero.bench;
 
+import java.io.IOException;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
@@ -44,7 +45,7 @@ public final class EchoServer {
     }
 
     /** The echo on {@code port} (0: one the OS picks); with a {@code confirmation}, every GetFine waits for Redis first. */
-    static Server start(int port, ReadConfirmationFloor confirmation) throws java.io.IOException {
+    static Server start(int port, ReadConfirmationFloor confirmation) throws IOException {
         Instant now = Instant.now();
         Fine fine = Fine.newBuilder().setId("00000000-0000-0000-0000-000000000001").setCitationNumber("ECHO-1")
                 .setJurisdiction("ECHO").setViolationCode("E").setStatus(FineStatus.FINE_STATUS_OPEN)

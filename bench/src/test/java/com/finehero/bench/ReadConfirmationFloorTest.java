@@ -1,9 +1,12 @@
 package com.finehero.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +17,7 @@ import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.server.platform.cache.ReadConfirmationFloor;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -37,7 +41,7 @@ class ReadConfirmationFloorTest {
 
     private ReadConfirmationFloor confirmation;
     private WebServer server;
-    private io.grpc.Server echo;
+    private Server echo;
     private RedissonClient otherInstance;
 
     @BeforeEach
@@ -47,8 +51,8 @@ class ReadConfirmationFloorTest {
         server = HelidonPeer.start(0, () -> true, confirmation);
         try {
             echo = EchoServer.start(0, confirmation);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
         Config config = new Config();
         config.useSingleServer().setAddress(address);
@@ -90,6 +94,16 @@ class ReadConfirmationFloorTest {
             channel.shutdownNow();
             echoChannel.shutdownNow();
         }
+    }
+
+    @Test
+    void closingTheFloorRemovesItsVersionFromRedis() {
+        String prefix = PREFIX + "-closed";
+        ReadConfirmationFloor floor = ReadConfirmationFloor.connect(System.getenv().getOrDefault("FINEHERO_TEST_REDIS",
+                "redis://127.0.0.1:6379"), prefix);
+        assertTrue(otherInstance.getBucket(ReadConfirmationFloor.versionKey(prefix)).isExists());
+        floor.close();
+        assertFalse(otherInstance.getBucket(ReadConfirmationFloor.versionKey(prefix)).isExists());
     }
 
     private HttpResponse<String> rest() throws Exception {

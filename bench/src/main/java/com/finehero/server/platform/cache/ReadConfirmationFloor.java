@@ -66,8 +66,15 @@ public final class ReadConfirmationFloor implements AutoCloseable {
         });
     }
 
+    /** Removes the copy's version from Redis and disconnects. */
     @Override
     public void close() {
-        redis.close();
+        try {
+            redis.available().ifPresent(client -> client.getBucket(key, ByteArrayCodec.INSTANCE).delete());
+        } catch (RuntimeException e) {
+            // Redis gone at shutdown: the key is left behind, which harms nothing
+        } finally {
+            redis.close();
+        }
     }
 }
