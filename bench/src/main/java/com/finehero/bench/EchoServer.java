@@ -63,7 +63,7 @@ public final class EchoServer {
                         }
                         confirmation.confirm().whenComplete((confirmed, error) -> {
                             if (error != null) {
-                                response.onError(Status.UNAVAILABLE.withDescription("the copy could not be confirmed").asRuntimeException());
+                                response.onError(Status.UNAVAILABLE.withDescription(ReadConfirmationFloor.REFUSAL).asRuntimeException());
                             } else {
                                 response.onNext(fine.toBuilder().setId(request.getFineId()).build());
                                 response.onCompleted();

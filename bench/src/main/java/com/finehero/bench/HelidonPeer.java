@@ -80,7 +80,7 @@ public final class HelidonPeer {
             @Override
             public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
                 if (!confirmed(confirmation)) {
-                    response.onError(io.grpc.Status.UNAVAILABLE.withDescription("the copy could not be confirmed").asRuntimeException());
+                    response.onError(io.grpc.Status.UNAVAILABLE.withDescription(ReadConfirmationFloor.REFUSAL).asRuntimeException());
                     return;
                 }
                 response.onNext(fine.toBuilder().setId(request.getFineId()).build());
@@ -101,7 +101,7 @@ public final class HelidonPeer {
                         return;
                     }
                     if (!confirmed(confirmation)) {
-                        response.status(Status.SERVICE_UNAVAILABLE_503).send("the copy could not be confirmed");
+                        response.status(Status.SERVICE_UNAVAILABLE_503).send(ReadConfirmationFloor.REFUSAL);
                         return;
                     }
                     Fine answer = fine.toBuilder().setId(request.path().pathParameters().get("fineId")).build();

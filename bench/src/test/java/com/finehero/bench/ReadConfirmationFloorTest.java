@@ -38,6 +38,7 @@ import org.redisson.config.Config;
 class ReadConfirmationFloorTest {
 
     private static final String PREFIX = "bench-floor-test-" + ProcessHandle.current().pid();
+    private static final String REDIS = System.getenv().getOrDefault("FINEHERO_TEST_REDIS", "redis://127.0.0.1:6379");
 
     private ReadConfirmationFloor confirmation;
     private WebServer server;
@@ -46,8 +47,7 @@ class ReadConfirmationFloorTest {
 
     @BeforeEach
     void start() {
-        String address = System.getenv().getOrDefault("FINEHERO_TEST_REDIS", "redis://127.0.0.1:6379");
-        confirmation = ReadConfirmationFloor.connect(address, PREFIX);
+        confirmation = ReadConfirmationFloor.connect(REDIS, PREFIX);
         server = HelidonPeer.start(0, () -> true, confirmation);
         try {
             echo = EchoServer.start(0, confirmation);
@@ -55,7 +55,7 @@ class ReadConfirmationFloorTest {
             throw new UncheckedIOException(e);
         }
         Config config = new Config();
-        config.useSingleServer().setAddress(address);
+        config.useSingleServer().setAddress(REDIS);
         otherInstance = Redisson.create(config);
     }
 
@@ -99,8 +99,7 @@ class ReadConfirmationFloorTest {
     @Test
     void closingTheFloorRemovesItsVersionFromRedis() {
         String prefix = PREFIX + "-closed";
-        ReadConfirmationFloor floor = ReadConfirmationFloor.connect(System.getenv().getOrDefault("FINEHERO_TEST_REDIS",
-                "redis://127.0.0.1:6379"), prefix);
+        ReadConfirmationFloor floor = ReadConfirmationFloor.connect(REDIS, prefix);
         assertTrue(otherInstance.getBucket(ReadConfirmationFloor.versionKey(prefix)).isExists());
         floor.close();
         assertFalse(otherInstance.getBucket(ReadConfirmationFloor.versionKey(prefix)).isExists());

@@ -18,6 +18,9 @@ import org.redisson.client.codec.ByteArrayCodec;
  */
 public final class ReadConfirmationFloor implements AutoCloseable {
 
+    /** What a peer answers (UNAVAILABLE, 503) when {@link #confirm} fails. */
+    public static final String REFUSAL = "the copy could not be confirmed";
+
     /** A copy's version as FineHero's caches store it: the first 20 bytes of the Redis value. */
     private static final byte[] VERSION = "00000000000000000001".getBytes(StandardCharsets.US_ASCII);
 
