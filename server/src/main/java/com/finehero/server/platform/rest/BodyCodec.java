@@ -21,7 +21,9 @@ import com.finehero.server.platform.errors.FineHeroException;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.protobuf.Message;
+import io.helidon.http.Header;
 import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -36,6 +38,10 @@ final class BodyCodec {
     static final String NDJSON = "application/x-ndjson";
     /** Smaller JSON bodies go out as they are: compressing them costs more than it saves. */
     private static final int GZIP_FROM_BYTES = 1024;
+    // the headers of every JSON answer, built once rather than per answer
+    private static final Header JSON_CONTENT_TYPE = HeaderValues.createCached(HeaderNames.CONTENT_TYPE, JSON);
+    private static final Header VARY_ACCEPT_ENCODING = HeaderValues.createCached(HeaderNames.VARY, "Accept-Encoding");
+    private static final Header GZIPPED = HeaderValues.createCached(HeaderNames.CONTENT_ENCODING, "gzip");
 
     private final RequestMapper requests = new RequestMapper();
     private final JsonMessages json;
@@ -74,7 +80,7 @@ final class BodyCodec {
 
     /** Sends a message as the JSON response body. */
     void send(Message message, HttpBinding binding, ServerRequest req, ServerResponse res) {
-        res.header(HeaderNames.CONTENT_TYPE, JSON);
+        res.header(JSON_CONTENT_TYPE);
         sendBody(req, res, print(message, binding).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -220,11 +226,8 @@ final class BodyCodec {
 
     /** Sends a JSON body, gzipped when it is large enough to gain from it and the client accepts gzip. */
     private static void sendBody(ServerRequest req, ServerResponse res, byte[] body) {
-        res.header(HeaderNames.VARY, "Accept-Encoding");
-        boolean acceptsGzip = req.headers().first(HeaderNames.ACCEPT_ENCODING)
-                .map(value -> Arrays.stream(value.split(",")).map(v -> v.split(";")[0].strip()).anyMatch("gzip"::equalsIgnoreCase))
-                .orElse(false);
-        if (body.length < GZIP_FROM_BYTES || !acceptsGzip) {
+        res.header(VARY_ACCEPT_ENCODING);
+        if (body.length < GZIP_FROM_BYTES || !acceptsGzip(req)) {
             res.send(body);
             return;
         }
@@ -234,7 +237,13 @@ final class BodyCodec {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        res.header(HeaderNames.CONTENT_ENCODING, "gzip");
+        res.header(GZIPPED);
         res.send(compressed.toByteArray());
+    }
+
+    private static boolean acceptsGzip(ServerRequest req) {
+        return req.headers().first(HeaderNames.ACCEPT_ENCODING)
+                .map(value -> Arrays.stream(value.split(",")).map(v -> v.split(";")[0].strip()).anyMatch("gzip"::equalsIgnoreCase))
+                .orElse(false);
     }
 }

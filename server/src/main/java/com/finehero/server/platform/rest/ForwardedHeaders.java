@@ -1,6 +1,7 @@
 package com.finehero.server.platform.rest;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -53,11 +54,22 @@ final class ForwardedHeaders {
             if ((key.startsWith("x-") || key.equals("traceparent")) && !key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
                 Iterable<String> values = metadata.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
                 if (values != null) {
-                    List<String> all = new ArrayList<>();
-                    values.forEach(all::add);
-                    res.header(key, all.toArray(String[]::new));
+                    res.header(key, asArray(values));
                 }
             }
         }
+    }
+
+    /** A call's header values (almost always one) as the array Helidon takes, without a list between. */
+    private static String[] asArray(Iterable<String> values) {
+        Iterator<String> each = values.iterator();
+        String first = each.next();
+        if (!each.hasNext()) {
+            return new String[] {first};
+        }
+        List<String> all = new ArrayList<>();
+        all.add(first);
+        each.forEachRemaining(all::add);
+        return all.toArray(String[]::new);
     }
 }
