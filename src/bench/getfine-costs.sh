@@ -16,12 +16,17 @@
 #                   server/jvm.env): what the full idle collection and the single arena cost under load
 #   no-native-trim  as default, with server/jvm.options but its native-heap trim off (TrimNativeHeapInterval=0):
 #                   what the trim alone costs under load
+#   floor           not FineHero: the bench module's Helidon server answering GetFine from memory, every read
+#                   confirmed against Redis first (HelidonPeer with ReadConfirmationFloor), the least a
+#                   server keeping FineHero's read-your-writes does; its JSON printed as FineHero prints it
 #   compile-thresholds-x4  as default, with the JIT compiling a method only once it has run four times as
 #                   often (-XX:CompileThresholdScaling=4, which starts the server sooner): what the later
 #                   compilations cost under load (run it with a warm-up of 1 s to see the first seconds)
 # (FINEHERO_BENCH_MODES="default ..." picks the non-baseline ones; every other round runs the modes
 # backwards, so none always goes first) and the Redis commands each call cost (INFO commandstats before
-# and after the window; an EVAL and the command its script runs count as two).
+# and after the window; an EVAL and the command its script runs count as two), and the server's CPU time
+# per call (user + system from /proc over the same window: what each call costs, however the box's other
+# load moved the throughput).
 # With FINEHERO_BENCH_PROTOCOL=rest the load is REST instead (wrk, 64 connections, GET /v1/fines/{id}).
 # With FINEHERO_BENCH_AUTH=false every mode runs with security off (finehero.auth.enabled=false, the setting of
 # peers.sh's finehero-off that is compared with Armeria), so no JWT check and no rate limit; the load still
@@ -41,7 +46,7 @@ out_name="${FINEHERO_BENCH_RESULT:-$out_name}"
 auth_enabled="${FINEHERO_BENCH_AUTH:-true}"
 case "$auth_enabled" in true|false) ;; *) echo "getfine-costs: FINEHERO_BENCH_AUTH is true or false, not $auth_enabled" >&2; exit 2 ;; esac
 port=18791 schema=bench_getfine_costs
-"$root/mvnw" -q -B -f "$root/pom.xml" -pl server -am package -DskipTests
+"$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
 . "$root/src/bench/lib.sh"
 bench_secure_env
 read -r -a modes <<<"${FINEHERO_BENCH_MODES:-default no-rate-limits no-redis-reads}"
@@ -64,6 +69,9 @@ cleanup() {
 }
 trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+clock_ticks="$(getconf CLK_TCK)"
+server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
 start_server() { # $1 mode
   local extra=() envs=() jar="$root/server/target/finehero-server.jar" jvm=("@$root/server/jvm.options")
@@ -77,6 +85,16 @@ start_server() { # $1 mode
     no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
     no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;
   esac
+  if [ "$1" = floor ]; then
+    (exec "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -cp "$bench_cp" \
+        com.finehero.bench.HelidonPeer "$port" redis://127.0.0.1:6379 >"$work/server-floor.log" 2>&1) &
+    server=$!
+    for _ in $(seq 1 600); do
+      [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/v1/fines/00000000-0000-0000-0000-000000000001")" = 200 ] && return 0
+      sleep 0.2
+    done
+    echo "getfine-costs: the floor did not start; see $work/server-floor.log" >&2; exit 1
+  fi
   (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
       FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
       FINEHERO_AUTH_ENABLED=$auth_enabled "${extra[@]}" "${envs[@]}" \
@@ -94,8 +112,12 @@ for round in $(seq 1 "$rounds"); do
     for ((i = ${#modes[@]} - 1; i >= 0; i--)); do order+=("${modes[i]}"); done
   fi
   for mode in "${order[@]}"; do
+    if [ "$mode" = floor ] && [ -z "$fine" ]; then # FineHero's first start makes the fine: the floor goes later
+      echo "getfine-costs: the floor runs beside FineHero's modes, not first (FINEHERO_BENCH_MODES=\"default floor\")" >&2; exit 2
+    fi
     start_server "$mode"
-    auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
+    auth="x-bench: floor"
+    [ "$mode" = floor ] || auth="authorization: Bearer $(bench_admin_token "http://127.0.0.1:$port")"
     if [ -z "$fine" ]; then
       fine="$(curl -sf -X POST "http://127.0.0.1:$port/v1/fines" -H "$auth" -H 'Content-Type: application/json' -d '{
           "citationNumber": "COSTS-1", "jurisdiction": "LOAD", "violationCode": "L",
@@ -108,15 +130,15 @@ for round in $(seq 1 "$rounds"); do
     if [ "$protocol" = rest ]; then
       rest="http://127.0.0.1:$port/v1/fines/$fine"
       bench_wrk_get warm-up "$rest" "$warmup" 64 /dev/null "$auth" >/dev/null
-      before="$(redis_calls)"
+      before="$(redis_calls)" cpu_before="$(server_cpu_ticks)"
       bench_wrk_get "$mode" "$rest" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
     else
       bench_h2load_grpc warm-up "$grpc" "$work/get.bin" "$warmup" 64 /dev/null "$auth" >/dev/null
-      before="$(redis_calls)"
+      before="$(redis_calls)" cpu_before="$(server_cpu_ticks)"
       bench_h2load_grpc "$mode" "$grpc" "$work/get.bin" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
     fi
-    after="$(redis_calls)"
-    echo "{\"mode\": \"$mode\", \"round\": $round, \"redis_commands\": $((after - before))}" >>"$work/redis.ndjson"
+    after="$(redis_calls)" cpu_after="$(server_cpu_ticks)"
+    echo "{\"mode\": \"$mode\", \"round\": $round, \"redis_commands\": $((after - before)), \"server_cpu_ticks\": $((cpu_after - cpu_before)), \"clock_ticks\": $clock_ticks}" >>"$work/redis.ndjson"
     tail -n 1 "$work/runs.ndjson"
     stop_server
   done
@@ -130,20 +152,24 @@ redis = [json.loads(l) for l in open(os.path.join(work, "redis.ndjson"))]
 modes = {}
 for run, r in zip(runs, redis):
     run["redis_commands_per_call"] = round(r["redis_commands"] / max(1, run["calls"]), 2)
+    run["server_cpu_us_per_call"] = round(r["server_cpu_ticks"] * 1e6 / r["clock_ticks"] / max(1, run["calls"]), 2)
     modes.setdefault(run["name"], []).append(run)
 summary = {}
 for mode, rs in modes.items():
     summary[mode] = {"median_calls_per_second": statistics.median(r["calls_per_second"] for r in rs),
                      "median_p99_ms": statistics.median(r["p99_ms"] for r in rs),
                      "redis_commands_per_call": statistics.median(r["redis_commands_per_call"] for r in rs),
+                     "median_server_cpu_us_per_call": statistics.median(r["server_cpu_us_per_call"] for r in rs),
                      "rounds": rs}
 base = summary["default"]["median_calls_per_second"]
 for mode in summary:
     summary[mode]["vs_default"] = round(summary[mode]["median_calls_per_second"] / base, 3)
+    summary[mode]["cpu_per_call_vs_default"] = round(summary[mode]["median_server_cpu_us_per_call"]
+                                                     / summary["default"]["median_server_cpu_us_per_call"], 3)
 result = {"benchmark": "getfine_costs", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(),
           "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end},
           "how": ("secured" if auth == "true" else "security off (finehero.auth.enabled=false): no JWT, no rate limits;") + " FineHero on PostgreSQL + Redis, cache-hit GetFine, "
-                 + ("REST, wrk -t 1 -c 64" if protocol == "rest" else "h2load -c 1 -m 64") + f", {rounds} alternating rounds of {seconds} s after a warm-up per start; Redis commands from INFO commandstats over each window (the whole server's, background work included); INFO commandstats counts an EVAL and each command its script runs, so the version check's one round trip shows as 2",
+                 + ("REST, wrk -t 1 -c 64" if protocol == "rest" else "h2load -c 1 -m 64") + f", {rounds} alternating rounds of {seconds} s after a warm-up per start; Redis commands from INFO commandstats over each window (the whole server's, background work included); INFO commandstats counts an EVAL and each command its script runs, so the version check's one round trip shows as 2; server CPU per call is the server process's user + system time over the window (/proc/<pid>/stat) over the calls made in it; the floor (if run) is the bench module's HelidonPeer with every read confirmed against Redis, not FineHero",
           "baseline_revision": os.environ.get("FINEHERO_BENCH_BASELINE_COMMIT"),
           "modes": summary}
 json.dump(result, open(out, "w"), indent=2)
