@@ -270,11 +270,18 @@ final class JsonPrinter {
         out.append("Z\"");
     }
 
+    /** {@code value} (not negative) in {@code width} digits, zeros first, written without a string between. */
     private static void digits(StringBuilder out, int value, int width) {
-        String text = Integer.toString(value);
-        for (int pad = width - text.length(); pad > 0; pad--) {
+        int start = out.length();
+        for (int i = 0; i < width; i++) {
             out.append('0');
         }
-        out.append(text);
+        for (int at = start + width - 1; value > 0 && at >= start; at--) {
+            out.setCharAt(at, (char) ('0' + value % 10));
+            value /= 10;
+        }
+        if (value > 0) { // wider than asked: the digits that did not fit go in front, as Integer.toString had them
+            out.insert(start, value);
+        }
     }
 }

@@ -102,13 +102,20 @@ final class RequestMapper {
      * /v1/fines/{fine_id}}) are answered so, without building, printing and parsing JSON.
      */
     private static boolean setStringsDirectly(Message.Builder builder, Descriptors.Descriptor type, Map<String, String> pathValues) {
+        // each field looked up once: a lookup by name builds the field's full name to find it
+        FieldDescriptor[] fields = new FieldDescriptor[pathValues.size()];
+        int i = 0;
         for (String name : pathValues.keySet()) {
             FieldDescriptor field = type.findFieldByName(name);
             if (field == null || field.isRepeated() || field.getJavaType() != FieldDescriptor.JavaType.STRING) {
                 return false;
             }
+            fields[i++] = field;
         }
-        pathValues.forEach((name, value) -> builder.setField(type.findFieldByName(name), value));
+        i = 0;
+        for (String value : pathValues.values()) {
+            builder.setField(fields[i++], value);
+        }
         return true;
     }
 
