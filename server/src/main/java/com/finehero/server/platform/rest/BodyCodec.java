@@ -226,7 +226,7 @@ final class BodyCodec {
 
     /** Sends a JSON body, gzipped when it is large enough to gain from it and the client accepts gzip. */
     private static void sendBody(ServerRequest req, ServerResponse res, byte[] body) {
-        res.header(VARY_ACCEPT_ENCODING);
+        varyOnAcceptEncoding(res);
         if (body.length < GZIP_FROM_BYTES || !acceptsGzip(req)) {
             res.send(body);
             return;
@@ -239,6 +239,21 @@ final class BodyCodec {
         }
         res.header(GZIPPED);
         res.send(compressed.toByteArray());
+    }
+
+    /**
+     * Adds Accept-Encoding to what the answer varies on, keeping what is there already (Origin, for an
+     * allowed cross-origin caller): a cache keyed on one of them alone could hand one origin's answer,
+     * or a gzipped one, to a client it was not made for.
+     */
+    private static void varyOnAcceptEncoding(ServerResponse res) {
+        if (!res.headers().contains(HeaderNames.VARY)) {
+            res.header(VARY_ACCEPT_ENCODING);
+            return;
+        }
+        List<String> values = new ArrayList<>(res.headers().get(HeaderNames.VARY).allValues());
+        values.add("Accept-Encoding");
+        res.header(HeaderNames.VARY, values.toArray(String[]::new));
     }
 
     private static boolean acceptsGzip(ServerRequest req) {

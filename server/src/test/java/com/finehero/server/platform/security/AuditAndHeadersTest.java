@@ -161,5 +161,23 @@ class AuditAndHeadersTest {
 
         HttpResponse<String> stranger = APP.send(HttpRequest.newBuilder(APP.uri("/v1/fines")).header("Origin", "https://evil.example").GET().build());
         assertThat(stranger.headers().firstValue("access-control-allow-origin")).isEmpty();
+        assertThat(varyOn(stranger)).containsExactly("accept-encoding");
+    }
+
+    @Test
+    void anAllowedOriginsAnswerVariesOnTheOriginAndTheEncoding() {
+        HttpResponse<String> answer = APP.send(HttpRequest.newBuilder(APP.uri("/v1/fines"))
+                .header("Origin", "https://app.example.org").GET().build());
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.headers().firstValue("access-control-allow-origin")).hasValue("https://app.example.org");
+        assertThat(varyOn(answer)).as("a shared cache must key this answer on both").containsExactlyInAnyOrder("origin", "accept-encoding");
+    }
+
+    /** What an answer varies on, however the server spread it over Vary lines. */
+    private static java.util.List<String> varyOn(HttpResponse<String> answer) {
+        return answer.headers().allValues("vary").stream()
+                .flatMap(line -> java.util.Arrays.stream(line.split(",")))
+                .map(value -> value.strip().toLowerCase(java.util.Locale.ROOT))
+                .toList();
     }
 }
