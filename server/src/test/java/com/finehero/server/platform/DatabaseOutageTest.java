@@ -22,7 +22,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * FineHero on a PostgreSQL of the test's own, which the test stops: calls are answered UNAVAILABLE
  * (never INTERNAL), at once while the breaker is open, a gRPC deadline is answered DEADLINE_EXCEEDED,
- * and readiness follows the database both ways within two seconds.
+ * and readiness follows the database both ways: down within two seconds, up again within five (the
+ * probe that finds it back may start only after one still waiting out its one-second timeout).
  */
 class DatabaseOutageTest {
 
@@ -68,7 +69,7 @@ class DatabaseOutageTest {
         assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(Duration.ofSeconds(3));
 
         PG.startServer();
-        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(50))
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50))
                 .until(() -> APP.get("/observe/health/ready").statusCode() == 200);
         await().atMost(Duration.ofSeconds(2)).ignoreExceptions().until(() -> createFine() != null);
     }
