@@ -70,6 +70,7 @@ cleanup() {
 trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED) # every JVM started here, FineHero or the floor
 clock_ticks="$(getconf CLK_TCK)"
 server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
@@ -86,7 +87,7 @@ start_server() { # $1 mode
     no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;
   esac
   if [ "$1" = floor ]; then
-    (exec "$JAVA_HOME/bin/java" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED -cp "$bench_cp" \
+    (exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" \
         com.finehero.bench.HelidonPeer "$port" redis://127.0.0.1:6379 >"$work/server-floor.log" 2>&1) &
     server=$!
     for _ in $(seq 1 600); do
@@ -98,7 +99,7 @@ start_server() { # $1 mode
   (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
       FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
       FINEHERO_AUTH_ENABLED=$auth_enabled "${extra[@]}" "${envs[@]}" \
-      "$JAVA_HOME/bin/java" "${jvm[@]}" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
+      "$JAVA_HOME/bin/java" "${jvm[@]}" "${flags[@]}" \
       -jar "$jar" >"$work/server-$1.log" 2>&1) &
   server=$!
   bench_await_ready "$port" \
