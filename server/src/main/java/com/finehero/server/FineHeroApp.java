@@ -44,15 +44,12 @@ import com.finehero.server.platform.errors.ErrorMapper;
 import com.finehero.server.platform.events.EventFeed;
 import com.finehero.server.platform.events.FeedMetrics;
 import com.finehero.server.platform.events.Outbox;
-import com.finehero.server.platform.observe.AccessLogInterceptor;
+import com.finehero.server.platform.observe.CallObserver;
 import com.finehero.server.platform.observe.CacheMetrics;
 import com.finehero.server.platform.observe.DashboardService;
 import com.finehero.server.platform.observe.HealthMonitor;
 import com.finehero.server.platform.observe.ReplicaMetrics;
-import com.finehero.server.platform.observe.RequestIdInterceptor;
 import com.finehero.server.platform.observe.RpcMetrics;
-import com.finehero.server.platform.observe.RpcMetricsInterceptor;
-import com.finehero.server.platform.observe.TracingInterceptor;
 import com.finehero.server.platform.openapi.OpenApiService;
 import com.finehero.server.platform.rest.HttpBinding;
 import com.finehero.server.platform.rest.RestBridge;
@@ -297,17 +294,17 @@ public final class FineHeroApp implements AutoCloseable {
     /** The interceptors in the order a call meets them, then every service. */
     private static RpcPipeline pipeline(AppConfig config, Platform platform, Security security, Features features,
                                         List<AutoCloseable> resources) {
-        RpcPipeline.Builder calls = RpcPipeline.builder()
-                .intercept(new RequestIdInterceptor())
-                .intercept(config.observe().tracing()
-                        ? TracingInterceptor.openTelemetry(GlobalOpenTelemetry.get())
-                        : TracingInterceptor.propagationOnly());
+        CallObserver.Builder observer = CallObserver.builder();
+        if (config.observe().tracing()) {
+            observer.spans(GlobalOpenTelemetry.get());
+        }
         if (config.observe().metrics()) {
-            calls.intercept(new RpcMetricsInterceptor(platform.rpcMetrics()));
+            observer.metrics(platform.rpcMetrics());
         }
         if (config.observe().accessLog()) {
-            calls.intercept(new AccessLogInterceptor());
+            observer.accessLog();
         }
+        RpcPipeline.Builder calls = RpcPipeline.builder().intercept(observer.build());
         AccessRules accessRules = security.gate().rules();
         calls.intercept(new AuditInterceptor(accessRules, security.auditedCalls()));
         if (!config.grpcCompression()) {

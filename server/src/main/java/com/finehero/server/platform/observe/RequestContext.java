@@ -1,5 +1,8 @@
 package com.finehero.server.platform.observe;
 
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
 import io.grpc.Context;
 import io.grpc.Metadata;
 
@@ -21,7 +24,18 @@ public final class RequestContext {
      * caller's own if it is sane, else a new one.
      */
     public static String requestIdFor(String given) {
-        return given != null && sane(given) ? given : RequestIdInterceptor.newId();
+        return given != null && sane(given) ? given : newId();
+    }
+
+    /**
+     * A random (version 4) UUID drawn from ThreadLocalRandom. A request id must be unique, not
+     * unguessable, and UUID.randomUUID's SecureRandom makes concurrent calls queue on one lock.
+     */
+    static String newId() {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xF000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3FFF_FFFF_FFFF_FFFFL) | 0x8000_0000_0000_0000L;
+        return new UUID(high, low).toString();
     }
 
     /**

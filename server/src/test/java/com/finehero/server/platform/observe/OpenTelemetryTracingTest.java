@@ -14,6 +14,7 @@ import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -65,7 +66,7 @@ class OpenTelemetryTracingTest {
         AtomicReference<Metadata> headers = new AtomicReference<>();
         AtomicReference<Metadata> trailers = new AtomicReference<>();
         Metadata sent = new Metadata();
-        sent.put(TracingInterceptor.TRACEPARENT, "00-" + TracingTest.TRACE + "-" + TracingTest.CALLER_SPAN + "-01");
+        sent.put(CallObserver.TRACEPARENT, "00-" + TracingTest.TRACE + "-" + TracingTest.CALLER_SPAN + "-01");
         var fines = FinesServiceGrpc.newBlockingStub(APP.channel()).withInterceptors(
                 MetadataUtils.newAttachHeadersInterceptor(sent), MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));
         fines.getFine(GetFineRequest.newBuilder().setFineId(fine.getId()).build());
@@ -85,7 +86,10 @@ class OpenTelemetryTracingTest {
         assertThat(spans.get(1).getStatus().getStatusCode()).isEqualTo(StatusCode.ERROR);
         assertThat(spans.get(1).getAttributes().asMap().toString()).contains("rpc.grpc.status_code=5");
         // the last call failed trailers-only: its traceparent names its span
-        TraceContext returned = TraceContext.parse(trailers.get().get(TracingInterceptor.TRACEPARENT)).orElseThrow();
+        TraceContext returned = TraceContext.parse(trailers.get().get(CallObserver.TRACEPARENT)).orElseThrow();
         assertThat(returned.spanId()).isEqualTo(spans.get(1).getSpanId());
+        // and the span names the request id the caller got back, so a log line leads to its span
+        assertThat(spans.get(1).getAttributes().get(AttributeKey.stringKey("finehero.request_id")))
+                .isNotBlank().isEqualTo(trailers.get().get(RequestContext.REQUEST_ID_HEADER));
     }
 }

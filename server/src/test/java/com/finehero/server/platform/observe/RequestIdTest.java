@@ -18,7 +18,7 @@ class RequestIdTest {
     void newIdsAreDistinctVersion4Uuids() {
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < 10_000; i++) {
-            String id = RequestIdInterceptor.newId();
+            String id = RequestContext.newId();
             UUID uuid = UUID.fromString(id);
             assertThat(uuid.version()).isEqualTo(4);
             assertThat(uuid.variant()).isEqualTo(2);

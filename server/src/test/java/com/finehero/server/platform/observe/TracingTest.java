@@ -65,7 +65,7 @@ class TracingTest {
         } finally {
             Logger.getLogger("finehero.access").removeHandler(capture);
         }
-        TraceContext server = TraceContext.parse(answer.get(TracingInterceptor.TRACEPARENT)).orElseThrow();
+        TraceContext server = TraceContext.parse(answer.get(CallObserver.TRACEPARENT)).orElseThrow();
         assertThat(server.traceId()).isEqualTo(TRACE);
         assertThat(server.spanId()).isNotEqualTo(CALLER_SPAN);
         assertThat(server.flags()).isEqualTo("01");
@@ -85,7 +85,7 @@ class TracingTest {
             assertThat(answer.failure()).as("header " + header).isNotNull()
                     .extracting(e -> e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND);
             // a failed unary call is answered trailers-only: the traceparent is in the trailers
-            TraceContext server = TraceContext.parse(answer.trailers().get(TracingInterceptor.TRACEPARENT)).orElseThrow();
+            TraceContext server = TraceContext.parse(answer.trailers().get(CallObserver.TRACEPARENT)).orElseThrow();
             assertThat(server.traceId()).as("header " + header).isNotEqualTo(TRACE).hasSize(32);
             assertThat(server.flags()).isEqualTo("00");
         }
@@ -121,7 +121,7 @@ class TracingTest {
         AtomicReference<Metadata> trailers = new AtomicReference<>();
         Metadata sent = new Metadata();
         if (traceparent != null) {
-            sent.put(TracingInterceptor.TRACEPARENT, traceparent);
+            sent.put(CallObserver.TRACEPARENT, traceparent);
         }
         var fines = FinesServiceGrpc.newBlockingStub(APP.channel()).withInterceptors(
                 MetadataUtils.newAttachHeadersInterceptor(sent), MetadataUtils.newCaptureMetadataInterceptor(headers, trailers));

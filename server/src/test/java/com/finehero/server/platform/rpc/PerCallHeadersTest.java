@@ -1,7 +1,7 @@
 package com.finehero.server.platform.rpc;
 
 import com.finehero.server.platform.observe.RequestContext;
-import com.finehero.server.platform.observe.TracingInterceptor;
+import com.finehero.server.platform.observe.CallObserver;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HeaderValues;
@@ -15,7 +15,7 @@ class PerCallHeadersTest {
 
     // the names the interceptors send, so that renaming either there fails here
     private static final HeaderName REQUEST_ID = HeaderNames.create(RequestContext.REQUEST_ID_HEADER.name());
-    private static final HeaderName TRACEPARENT = HeaderNames.create(TracingInterceptor.TRACEPARENT.name());
+    private static final HeaderName TRACEPARENT = HeaderNames.create(CallObserver.TRACEPARENT.name());
 
     @Test
     void theRequestIdAndTracePositionAreSentWithoutIndexingAndTheRestAsTheyWere() {
