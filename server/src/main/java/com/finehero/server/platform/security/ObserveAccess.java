@@ -28,19 +28,27 @@ import io.helidon.webserver.http.RoutingResponse;
 public final class ObserveAccess implements Filter {
 
     private final CallGate gate;
-    private final String endpoint;
+    /** The paths, built once: this filter sees every HTTP request, REST calls included. */
+    private final String health;
+    private final String healthBelow;
+    private final String metrics;
+    private final String metricsBelow;
 
     /** @param endpoint the observe feature's path, e.g. {@code /observe} */
     public ObserveAccess(CallGate gate, String endpoint) {
         this.gate = Objects.requireNonNull(gate, "gate");
-        this.endpoint = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+        String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
+        this.health = base + "/health";
+        this.healthBelow = health + "/";
+        this.metrics = base + "/metrics";
+        this.metricsBelow = metrics + "/";
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        boolean health = path.equals(endpoint + "/health") || path.startsWith(endpoint + "/health/");
-        boolean metrics = path.equals(endpoint + "/metrics") || path.startsWith(endpoint + "/metrics/");
+        boolean health = path.equals(this.health) || path.startsWith(healthBelow);
+        boolean metrics = path.equals(this.metrics) || path.startsWith(metricsBelow);
         if (!health && !metrics) {
             chain.proceed();
             return;
