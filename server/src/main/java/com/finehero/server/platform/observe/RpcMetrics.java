@@ -45,6 +45,10 @@ public final class RpcMetrics {
                 Timer.builder("finehero.rpc.server.duration")
                         .description("Time to answer an RPC, by method, protocol and status code")
                         .buckets(BUCKETS)
+                        // no quantiles worked out per instance (Helidon's default is six): the buckets give
+                        // histogram_quantile across instances and GetMetrics has its own window, while
+                        // the quantiles cost every call a record into one more HdrHistogram
+                        .percentiles(new double[0])
                         .tags(List.of(Tag.create("method", method), Tag.create("protocol", protocol),
                                 Tag.create("code", code.name())))))
                 .record(nanos, TimeUnit.NANOSECONDS);
