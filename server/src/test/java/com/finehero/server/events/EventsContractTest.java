@@ -229,6 +229,9 @@ abstract class EventsContractTest {
             });
             assertThat(sentByFace("sse")).as("events the server wrote to SSE streams, in its lag timer").isGreaterThanOrEqualTo(200);
             assertThat(sentByFace("websocket")).as("events the server wrote to WebSockets").isGreaterThanOrEqualTo(200);
+            assertThat(app().get("/observe/metrics").body()).as("buckets only, no quantiles worked out per instance")
+                    .contains("finehero_events_sent_lag_seconds_bucket")
+                    .doesNotContainPattern("finehero_events_sent_lag_seconds\\{[^}]*quantile=");
         } finally {
             sseReader.interrupt();
         }
