@@ -29,26 +29,26 @@ public final class ObserveAccess implements Filter {
 
     private final CallGate gate;
     /** The paths, built once: this filter sees every HTTP request, REST calls included. */
-    private final String health;
-    private final String healthBelow;
-    private final String metrics;
-    private final String metricsBelow;
+    private final String healthPath;
+    private final String underHealth;
+    private final String metricsPath;
+    private final String underMetrics;
 
     /** @param endpoint the observe feature's path, e.g. {@code /observe} */
     public ObserveAccess(CallGate gate, String endpoint) {
         this.gate = Objects.requireNonNull(gate, "gate");
         String base = endpoint.endsWith("/") ? endpoint.substring(0, endpoint.length() - 1) : endpoint;
-        this.health = base + "/health";
-        this.healthBelow = health + "/";
-        this.metrics = base + "/metrics";
-        this.metricsBelow = metrics + "/";
+        this.healthPath = base + "/health";
+        this.underHealth = healthPath + "/";
+        this.metricsPath = base + "/metrics";
+        this.underMetrics = metricsPath + "/";
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        boolean health = path.equals(this.health) || path.startsWith(healthBelow);
-        boolean metrics = path.equals(this.metrics) || path.startsWith(metricsBelow);
+        boolean health = path.equals(healthPath) || path.startsWith(underHealth);
+        boolean metrics = path.equals(metricsPath) || path.startsWith(underMetrics);
         if (!health && !metrics) {
             chain.proceed();
             return;
