@@ -2,6 +2,8 @@ package com.finehero.server.platform.rpc;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -14,11 +16,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * A call that finishes before its deadline leaves no timer behind: with a long deadline and many calls a
  * second, cancelled timers kept until their deadline would pile up, each holding its call's context.
+ * A deadline that passes is answered within the wheel's tick of it.
  */
 class DeadlineTimersTest {
 
     @Test
-    void aCallThatFinishesBeforeItsDeadlineLeavesNoTimerQueued() {
+    void aCallThatFinishesBeforeItsDeadlineLeavesNoTimerQueued() throws InterruptedException {
         try (DeadlineInterceptor deadlines = new DeadlineInterceptor()) {
             List<ServerCall.Listener<Object>> listeners = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -28,11 +31,36 @@ class DeadlineTimersTest {
             }
             assertThat(deadlines.pendingTimers()).as("a timer per call under way").isEqualTo(100);
             listeners.forEach(ServerCall.Listener::onComplete);
+            // cleared on the wheel's next tick, not kept until the 30 s deadline
+            long clearedBy = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+            while (deadlines.pendingTimers() > 0 && System.nanoTime() < clearedBy) {
+                Thread.sleep(DeadlineWheel.TICK_MILLIS);
+            }
             assertThat(deadlines.pendingTimers()).as("timers of finished calls").isZero();
         }
     }
 
+    @Test
+    void aCallStillRunningAtItsDeadlineIsAnsweredDeadlineExceededThen() throws InterruptedException {
+        try (DeadlineInterceptor deadlines = new DeadlineInterceptor()) {
+            Metadata headers = new Metadata();
+            headers.put(DeadlineInterceptor.TIMEOUT, "100m");
+            Call call = new Call();
+            long start = System.nanoTime();
+            deadlines.interceptCall(call, headers, (c, h) -> new ServerCall.Listener<>() { });
+            assertThat(call.closed.await(5, TimeUnit.SECONDS)).as("closed by the deadline").isTrue();
+            long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(call.closedAt - start);
+            assertThat(call.status.getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+            assertThat(elapsedMillis).as("not before the deadline").isGreaterThanOrEqualTo(100);
+            assertThat(deadlines.pendingTimers()).as("the fired timer").isZero();
+        }
+    }
+
     private static final class Call extends ServerCall<Object, Object> {
+        final CountDownLatch closed = new CountDownLatch(1);
+        volatile Status status;
+        volatile long closedAt;
+
         @Override
         public void request(int numMessages) {
         }
@@ -47,6 +75,9 @@ class DeadlineTimersTest {
 
         @Override
         public void close(Status status, Metadata trailers) {
+            this.status = status;
+            closedAt = System.nanoTime();
+            closed.countDown();
         }
 
         @Override
