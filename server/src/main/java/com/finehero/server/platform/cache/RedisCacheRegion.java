@@ -73,19 +73,19 @@ final class RedisCacheRegion implements CacheRegion {
     @Override
     public Optional<byte[]> get(String key) {
         Near copy = counted(lookup(key));
-        return copy == null ? Optional.empty() : Optional.of(copy.value.clone());
+        return copy == null ? Optional.empty() : Optional.of(copy.value.bytes());
     }
 
     @Override
     public <T> Optional<T> get(String key, Function<byte[], T> decoder) {
         Near copy = counted(lookup(key));
-        return copy == null ? Optional.empty() : Optional.of(copy.decoded(decoder));
+        return copy == null ? Optional.empty() : Optional.of(copy.value.decoded(decoder));
     }
 
     @Override
     public Optional<byte[]> peek(String key) {
         Near copy = lookup(key);
-        return copy == null ? Optional.empty() : Optional.of(copy.value.clone());
+        return copy == null ? Optional.empty() : Optional.of(copy.value.bytes());
     }
 
     private Near counted(Near copy) {
@@ -185,32 +185,17 @@ final class RedisCacheRegion implements CacheRegion {
     private static final class Near {
         final String redisKey;
         final byte[] version;
-        final byte[] value;
+        final DecodedCopy value;
         volatile long confirmedAt = UNCONFIRMED;
-        private volatile Decoded decoded;
 
         Near(String redisKey, byte[] stored) {
             this.redisKey = redisKey;
             this.version = Arrays.copyOf(stored, Versioned.PREFIX);
-            this.value = Versioned.value(stored);
+            this.value = new DecodedCopy(Versioned.value(stored));
         }
 
         boolean hasVersion(byte[] prefix) {
             return Arrays.equals(version, 0, Versioned.PREFIX, prefix, 0, Versioned.PREFIX);
         }
-
-        @SuppressWarnings("unchecked")
-        <T> T decoded(Function<byte[], T> decoder) {
-            Decoded last = decoded;
-            if (last != null && last.decoder() == decoder) {
-                return (T) last.value();
-            }
-            T value = decoder.apply(this.value);
-            decoded = new Decoded(decoder, value);
-            return value;
-        }
-    }
-
-    private record Decoded(Function<byte[], ?> decoder, Object value) {
     }
 }

@@ -73,6 +73,24 @@ class CacheRegionContractTest {
         }
 
         @Test
+        void aHitHandsOutWhatTheDecoderMadeUntilTheValueChanges() {
+            Function<byte[], String> decoder = value -> new String(value, StandardCharsets.UTF_8); // a new String each time it runs
+            region().putIfNewer("k", 1, bytes("v1"));
+            String first = region().get("k", decoder).orElseThrow();
+            assertThat(region().get("k", decoder)).hasValueSatisfying(v -> assertThat(v).isSameAs(first));
+            region().putIfNewer("k", 2, bytes("v2"));
+            assertThat(region().get("k", decoder)).hasValueSatisfying(v -> assertThat(v).isNotSameAs(first).isEqualTo("v2"));
+        }
+
+        @Test
+        void aByteReadIsTheCallersOwnCopy() {
+            region().putIfNewer("k", 1, bytes("v1"));
+            region().get("k").orElseThrow()[0] = 'x';
+            assertThat(region().get("k")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("v1")));
+            assertThat(region().get("k", Contract::text)).hasValue("v1");
+        }
+
+        @Test
         void aDecoderThatCannotReadAValueFailsTheRead() {
             region().putIfNewer("k", 1, bytes("v1"));
             Function<byte[], String> refusing = value -> {
