@@ -1,7 +1,9 @@
 package com.finehero.bench;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 import com.finehero.api.common.v1.Money;
@@ -76,6 +78,7 @@ public final class HelidonPeer {
                 .setOwnerId("00000000-0000-0000-0000-0000000000a1").setCreateTime(created).setUpdateTime(created)
                 .setVersion(1).build();
         ResponseJson json = new ResponseJson();
+        Answers answers = new Answers();
         GrpcRouting.Builder grpc = GrpcRouting.builder().service(FinesProto.getDescriptor(), new FinesServiceGrpc.FinesServiceImplBase() {
             @Override
             public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
@@ -104,9 +107,8 @@ public final class HelidonPeer {
                         response.status(Status.SERVICE_UNAVAILABLE_503).send(ReadConfirmationFloor.REFUSAL);
                         return;
                     }
-                    Fine answer = fine.toBuilder().setId(request.path().pathParameters().get("fineId")).build();
                     response.header(HeaderValues.CONTENT_TYPE_JSON);
-                    response.send(json.print(answer));
+                    response.send(json.print(answers.answer(fine, request.path().pathParameters().get("fineId"))));
                 }))
                 .build()
                 .start();
@@ -122,6 +124,26 @@ public final class HelidonPeer {
             return true;
         } catch (CompletionException e) {
             return false;
+        }
+    }
+
+    /**
+     * The answer for each id asked for, built once and handed out again, as FineHero's cache hands out its
+     * decoded copy: so the floor prints it once, as FineHero does. At most {@link #MAX} ids are kept.
+     */
+    private static final class Answers {
+        private static final int MAX = 1024;
+        private final Map<String, Fine> byId = new ConcurrentHashMap<>();
+
+        Fine answer(Fine template, String id) {
+            Fine kept = byId.get(id);
+            if (kept != null) {
+                return kept;
+            }
+            if (byId.size() >= MAX) {
+                byId.clear();
+            }
+            return byId.computeIfAbsent(id, key -> template.toBuilder().setId(key).build());
         }
     }
 }

@@ -45,12 +45,14 @@ final class BodyCodec {
 
     private final RequestMapper requests = new RequestMapper();
     private final JsonMessages json;
+    private final PrintedBodies printed;
     private final int maxBodyBytes;
     private final int maxStreamBytes;
     private final int maxLineBytes;
 
     BodyCodec(JsonMessages json, RestConfig config) {
         this.json = Objects.requireNonNull(json, "json");
+        this.printed = new PrintedBodies(json::print);
         Objects.requireNonNull(config, "config");
         this.maxBodyBytes = config.maxBodyBytes();
         this.maxStreamBytes = config.maxStreamBytes();
@@ -81,7 +83,7 @@ final class BodyCodec {
     /** Sends a message as the JSON response body. */
     void send(Message message, HttpBinding binding, ServerRequest req, ServerResponse res) {
         res.header(JSON_CONTENT_TYPE);
-        sendBody(req, res, print(message, binding).getBytes(StandardCharsets.UTF_8));
+        sendBody(req, res, printed.json(message, binding.responseBody()));
     }
 
     /**
@@ -225,6 +227,7 @@ final class BodyCodec {
     }
 
     /** Sends a JSON body, gzipped when it is large enough to gain from it and the client accepts gzip. */
+    /** Sends {@code body}, which may be shared with other answers ({@link PrintedBodies}) and is only read. */
     private static void sendBody(ServerRequest req, ServerResponse res, byte[] body) {
         varyOnAcceptEncoding(res);
         if (body.length < GZIP_FROM_BYTES || !acceptsGzip(req)) {
