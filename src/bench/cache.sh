@@ -16,7 +16,6 @@ bench_secure_env
 work="$(mktemp -d)"
 flags=()
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 server=""
 start_server() { # $1 = cache enabled, $2 = phase (its own Redis prefix: the measured run starts cold), $3 = near window
   (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \

@@ -69,19 +69,17 @@ cleanup() {
 }
 trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
-flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED) # every JVM started here, FineHero or the floor
+flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED) # the floor's JVM, as bench_start_finehero starts FineHero
 clock_ticks="$(getconf CLK_TCK)"
 server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
 start_server() { # $1 mode
-  local extra=() envs=() jar="$root/server/target/finehero-server.jar" jvm=("@$root/server/jvm.options")
-  mapfile -t envs < <(finehero_jvm_env "$root")
+  local extra=() java=() jar="$root/server/target/finehero-server.jar" options=true env=true
   [ "$1" = baseline ] && jar="$baseline_jar"
-  [ "$1" = no-jvm-options ] && jvm=() envs=()
-  [ "$1" = concurrent-idle-gc ] && jvm+=(-XX:+G1PeriodicGCInvokesConcurrent) envs=()   # the later option wins
-  [ "$1" = no-native-trim ] && jvm+=(-XX:TrimNativeHeapInterval=0)   # the later option wins
-  [ "$1" = compile-thresholds-x4 ] && jvm+=(-XX:CompileThresholdScaling=4)
+  [ "$1" = no-jvm-options ] && options=false env=false
+  [ "$1" = concurrent-idle-gc ] && java=(-XX:+G1PeriodicGCInvokesConcurrent) env=false   # the later option wins
+  [ "$1" = no-native-trim ] && java=(-XX:TrimNativeHeapInterval=0)   # the later option wins
+  [ "$1" = compile-thresholds-x4 ] && java=(-XX:CompileThresholdScaling=4)
   case "$1" in
     no-rate-limits) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false) ;;
     no-redis-reads) extra=(FINEHERO_SECURITY_RATE_dash_LIMITS_ENABLED=false FINEHERO_CACHE_NEAR_dash_TRUSTED_dash_FOR=PT0.1S) ;;
@@ -96,12 +94,9 @@ start_server() { # $1 mode
     done
     echo "getfine-costs: the floor did not start; see $work/server-floor.log" >&2; exit 1
   fi
-  (cd "$work" && exec env SERVER_PORT=$port FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
-      FINEHERO_DB_SCHEMA=$schema FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX=$schema \
-      FINEHERO_AUTH_ENABLED=$auth_enabled "${extra[@]}" "${envs[@]}" \
-      "$JAVA_HOME/bin/java" "${jvm[@]}" "${flags[@]}" \
-      -jar "$jar" >"$work/server-$1.log" 2>&1) &
-  server=$!
+  bench_jvm_options=$options bench_jvm_env=$env bench_start_finehero "$jar" "$port" "$schema" "$work/server-$1.log" \
+      FINEHERO_AUTH_ENABLED="$auth_enabled" "${extra[@]}" -- "${java[@]}"
+  server=$bench_started
   bench_await_ready "$port" \
     || { echo "getfine-costs: the server ($1) did not become ready; see $work/server-$1.log" >&2; exit 1; }
 }

@@ -14,6 +14,32 @@ bench_secure_env() {
   export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=1000000000
 }
 
+# The bench module's jar and the libraries beside it: the peers, floors and load clients.
+bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+
+# Starts a FineHero server in the background as bin/finehero-server starts it (server/jvm.options and
+# server/jvm.env), on the shared PostgreSQL in the given schema and on Redis with the schema as its key
+# prefix, with the given settings (they win over jvm.env) and java options (after jvm.options; a later
+# option wins). Its output goes to the log file, in whose directory it runs. Sets $bench_started to the
+# pid of its java (exec: stopping that pid stops the server, and /proc and jcmd reach it); the caller
+# waits for readiness (bench_await_ready). bench_jvm_options=false leaves out jvm.options and
+# bench_jvm_env=false jvm.env, for runs that measure what they do.
+# Usage: [bench_jvm_options=false] [bench_jvm_env=false] bench_start_finehero jar port schema log [NAME=value ...] [-- java option ...]
+bench_start_finehero() {
+  local jar="$1" port="$2" schema="$3" log="$4"; shift 4
+  local settings=() envs=() options=()
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do settings+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  [ "${bench_jvm_env:-true}" = true ] && mapfile -t envs < <(finehero_jvm_env "$root")
+  [ "${bench_jvm_options:-true}" = true ] && options=("@$root/server/jvm.options")
+  (cd "$(dirname "$log")" && exec env SERVER_PORT="$port" FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test \
+      FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA="$schema" FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
+      FINEHERO_REDIS_PREFIX="$schema" "${envs[@]}" "${settings[@]}" \
+      "$JAVA_HOME/bin/java" "${options[@]}" "$@" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
+      -jar "$jar" >"$log" 2>&1) &
+  bench_started=$!
+}
+
 # Summarises alternating-round runs (one JSON line each, with "name") as each mode's median run and its
 # throughput as a ratio of the baseline mode.
 # Usage: bench_ratio_report runs.ndjson out.json benchmark-name baseline-mode rounds seconds 'extra JSON object'

@@ -24,8 +24,6 @@ bench_secure_env
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
-mapfile -t jvm_env < <(finehero_jvm_env "$root")
 declare -A port=([echo]=18880 [default]=18881 [no-confirmation]=18882 [no-redis]=18883 [echo-confirmed]=18884)
 schemas=(bench_paced_default bench_paced_no_confirmation bench_paced_no_redis)
 pids=()
@@ -39,11 +37,8 @@ cleanup() {
 trap cleanup EXIT
 drop_schemas
 finehero() { # $1 mode, $2 schema, then settings
-  local mode="$1" schema="$2"; shift 2
-  (cd "$work" && exec env SERVER_PORT=${port[$mode]} FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
-      FINEHERO_DB_SCHEMA="$schema" FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX="$schema" "${jvm_env[@]}" "$@" \
-      "$JAVA_HOME/bin/java" "@$root/server/jvm.options" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >"$work/$mode.log" 2>&1) &
-  pids+=($!)
+  bench_start_finehero "$root/server/target/finehero-server.jar" "${port[$1]}" "$2" "$work/$1.log" "${@:3}"
+  pids+=("$bench_started")
 }
 # exec: the pid is the server's java, so stopping it stops the server and not only a subshell
 (exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.EchoServer ${port[echo]} >"$work/echo.log" 2>&1) &

@@ -22,7 +22,7 @@ pg_url=jdbc:postgresql://127.0.0.1:5432/test schema=bench_partitions
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl bench -am package -DskipTests
 flags=()
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+. "$root/src/bench/lib.sh"
 drop_schema() { psql -h 127.0.0.1 -U postgres test -qc "DROP SCHEMA IF EXISTS $schema CASCADE" >/dev/null 2>&1 || true; }
 trap drop_schema EXIT
 drop_schema

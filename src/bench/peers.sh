@@ -33,7 +33,6 @@ bench_secure_env
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 peers_cp="$root/bench-peers/target/finehero-bench-peers-0.1.0-SNAPSHOT.jar:$root/bench-peers/target/libs/*"
 pg_url=jdbc:postgresql://127.0.0.1:5432/test
 declare -A port=([echo]=18780 [armeria]=18781 [finehero]=18782 [finehero-off]=18783 [tasks]=18784 [helidon]=18785
@@ -52,14 +51,9 @@ cleanup() {
 trap cleanup EXIT
 drop_schemas
 run() { "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" "$@"; }
-# FineHero starts as bin/finehero-server and the image start it: with server/jvm.options and server/jvm.env
-mapfile -t jvm_env < <(finehero_jvm_env "$root")
-finehero() { # $1 name, $2 schema, then env
-  local name="$1" schema="$2"; shift 2
-  (cd "$work" && exec env SERVER_PORT=${port[$name]} FINEHERO_DB_URL=$pg_url FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA="$schema" \
-      FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 FINEHERO_REDIS_PREFIX="$schema" "${jvm_env[@]}" "$@" \
-      "$JAVA_HOME/bin/java" "@$root/server/jvm.options" "${flags[@]}" -jar "$root/server/target/finehero-server.jar" >"$work/$name.log" 2>&1) &
-  pid[$name]=$!
+finehero() { # $1 name, $2 schema, then settings
+  bench_start_finehero "$root/server/target/finehero-server.jar" "${port[$1]}" "$2" "$work/$1.log" "${@:3}"
+  pid[$1]=$bench_started
 }
 ready() {
   for _ in $(seq 1 600); do

@@ -31,7 +31,6 @@ trap cleanup EXIT
 bench_secure_env
 flags=()
 if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then flags+=(--sun-misc-unsafe-memory-access=allow); fi
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 start_server() { # $1 = tree, $2 = label, $3 = port
   (cd "$work" && exec env SERVER_PORT="$3" FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test FINEHERO_DB_USER=postgres \
       FINEHERO_DB_SCHEMA="bench_search_$2" FINEHERO_DB_POOL_MAX=16 FINEHERO_CACHE_ENABLED=false \

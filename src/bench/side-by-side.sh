@@ -43,15 +43,9 @@ cleanup() {
 }
 trap cleanup EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-envs=()
-mapfile -t envs < <(finehero_jvm_env "$root")
 for side in "${sides[@]}"; do
-  (cd "$work" && exec env SERVER_PORT="${port[$side]}" FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test \
-      FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA="${schema[$side]}" FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
-      FINEHERO_REDIS_PREFIX="${schema[$side]}" FINEHERO_AUTH_ENABLED="$auth_enabled" "${envs[@]}" \
-      "$JAVA_HOME/bin/java" "@$root/server/jvm.options" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
-      -jar "${jar[$side]}" >"$work/server-$side.log" 2>&1) &
-  pid[$side]=$!
+  bench_start_finehero "${jar[$side]}" "${port[$side]}" "${schema[$side]}" "$work/server-$side.log" FINEHERO_AUTH_ENABLED="$auth_enabled"
+  pid[$side]=$bench_started
 done
 for side in "${sides[@]}"; do
   bench_await_ready "${port[$side]}" || { echo "side-by-side: the $side server did not become ready; see $work/server-$side.log" >&2; exit 1; }

@@ -29,7 +29,6 @@ idle="${FINEHERO_BENCH_IDLE:-1}"
 port=18080
 jar="$root/server/target/finehero-server.jar"
 "$root/mvnw" -q -B -f "$root/pom.xml" -pl server,bench -am package -DskipTests
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 . "$root/src/bench/lib.sh"
 bench_secure_env
 work="$(mktemp -d)"

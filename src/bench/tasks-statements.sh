@@ -46,7 +46,6 @@ pg_pid="$(head -n 1 "$work/pg/data/postmaster.pid")"
 sql() { psql -h 127.0.0.1 -p "$pg_port" -U postgres "$@"; }
 sql -qc "CREATE DATABASE test" postgres
 sql -qc "CREATE EXTENSION pg_stat_statements" test
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 flags=(--sun-misc-unsafe-memory-access=allow)
 
 measure() { # $1 name, $2 jar: writes $work/$1.json
