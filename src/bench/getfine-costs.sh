@@ -74,10 +74,10 @@ clock_ticks="$(getconf CLK_TCK)"
 server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
 start_server() { # $1 mode
-  local extra=() java=() jar="$root/server/target/finehero-server.jar" options=true env=true
+  local extra=() java=() jar="$root/server/target/finehero-server.jar" without=()
   [ "$1" = baseline ] && jar="$baseline_jar"
-  [ "$1" = no-jvm-options ] && options=false env=false
-  [ "$1" = concurrent-idle-gc ] && java=(-XX:+G1PeriodicGCInvokesConcurrent) env=false   # the later option wins
+  [ "$1" = no-jvm-options ] && without=(--no-jvm-options --no-jvm-env)
+  [ "$1" = concurrent-idle-gc ] && java=(-XX:+G1PeriodicGCInvokesConcurrent) without=(--no-jvm-env)   # the later option wins
   [ "$1" = no-native-trim ] && java=(-XX:TrimNativeHeapInterval=0)   # the later option wins
   [ "$1" = compile-thresholds-x4 ] && java=(-XX:CompileThresholdScaling=4)
   case "$1" in
@@ -94,7 +94,7 @@ start_server() { # $1 mode
     done
     echo "getfine-costs: the floor did not start; see $work/server-floor.log" >&2; exit 1
   fi
-  bench_jvm_options=$options bench_jvm_env=$env bench_start_finehero "$jar" "$port" "$schema" "$work/server-$1.log" \
+  bench_start_finehero "${without[@]}" "$jar" "$port" "$schema" "$work/server-$1.log" \
       FINEHERO_AUTH_ENABLED="$auth_enabled" "${extra[@]}" -- "${java[@]}"
   server=$bench_started
   bench_await_ready "$port" \

@@ -17,26 +17,40 @@ bench_secure_env() {
 # The bench module's jar and the libraries beside it: the peers, floors and load clients.
 bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 
-# Starts a FineHero server in the background as bin/finehero-server starts it (server/jvm.options and
-# server/jvm.env), on the shared PostgreSQL in the given schema and on Redis with the schema as its key
-# prefix, with the given settings (they win over jvm.env) and java options (after jvm.options; a later
-# option wins). Its output goes to the log file, in whose directory it runs. Sets $bench_started to the
-# pid of its java (exec: stopping that pid stops the server, and /proc and jcmd reach it); the caller
-# waits for readiness (bench_await_ready). bench_jvm_options=false leaves out jvm.options and
-# bench_jvm_env=false jvm.env, for runs that measure what they do.
-# Usage: [bench_jvm_options=false] [bench_jvm_env=false] bench_start_finehero jar port schema log [NAME=value ...] [-- java option ...]
+# Starts a FineHero server in the background as bin/finehero-server starts it (server/jvm.options; the
+# environment of server/jvm.env where not already set; on JDK 24+ the flag Netty needs), on the shared
+# PostgreSQL in the given schema and on Redis with the schema as its key prefix, with the given settings
+# (they win over the environment) and java options (after jvm.options: a later option wins). Its output
+# goes to the log file, in whose directory it runs. Sets $bench_started to the pid of its java (exec:
+# stopping that pid stops the server, and /proc and jcmd reach it); the caller waits for readiness
+# (bench_await_ready). --no-jvm-options leaves out jvm.options and --no-jvm-env jvm.env, for runs that
+# measure what they do.
+# Usage: bench_start_finehero [--no-jvm-options] [--no-jvm-env] jar port schema log [NAME=value ...] [-- java option ...]
 bench_start_finehero() {
+  local with_options=true with_env=true
+  while :; do
+    case "$1" in
+      --no-jvm-options) with_options=false; shift ;;
+      --no-jvm-env) with_env=false; shift ;;
+      *) break ;;
+    esac
+  done
   local jar="$1" port="$2" schema="$3" log="$4"; shift 4
-  local settings=() envs=() options=()
+  local settings=() envs=() options=() setting name
   while [ $# -gt 0 ] && [ "$1" != -- ]; do settings+=("$1"); shift; done
   [ $# -gt 0 ] && shift
-  [ "${bench_jvm_env:-true}" = true ] && mapfile -t envs < <(finehero_jvm_env "$root")
-  [ "${bench_jvm_options:-true}" = true ] && options=("@$root/server/jvm.options")
+  if [ "$with_env" = true ]; then
+    while IFS= read -r setting; do
+      name="${setting%%=*}"
+      [ -n "${!name+set}" ] || envs+=("$setting")
+    done < <(finehero_jvm_env "$root")
+  fi
+  [ "$with_options" = true ] && options=("@$root/server/jvm.options")
+  if [ "$(finehero_java_major "$JAVA_HOME")" -ge 24 ]; then options+=(--sun-misc-unsafe-memory-access=allow); fi
   (cd "$(dirname "$log")" && exec env SERVER_PORT="$port" FINEHERO_DB_URL=jdbc:postgresql://127.0.0.1:5432/test \
       FINEHERO_DB_USER=postgres FINEHERO_DB_SCHEMA="$schema" FINEHERO_REDIS_ADDRESS=redis://127.0.0.1:6379 \
       FINEHERO_REDIS_PREFIX="$schema" "${envs[@]}" "${settings[@]}" \
-      "$JAVA_HOME/bin/java" "${options[@]}" "$@" --sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED \
-      -jar "$jar" >"$log" 2>&1) &
+      "$JAVA_HOME/bin/java" "${options[@]}" "$@" --enable-native-access=ALL-UNNAMED -jar "$jar" >"$log" 2>&1) &
   bench_started=$!
 }
 

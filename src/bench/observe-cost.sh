@@ -28,7 +28,7 @@ run_mode() { # $1 label, $2 metrics, $3 access log
     [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && break
     sleep 0.1
   done
-  "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*" \
+  "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" \
     com.finehero.bench.GetFineLoad 127.0.0.1 $port 32 8 "$seconds" "$1" "$work/runs.ndjson"
   stop_server
 }

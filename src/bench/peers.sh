@@ -297,7 +297,8 @@ result = {
                  "peers": "EchoServer = grpc-java 1.73 Netty from memory; ArmeriaPeer = Armeria 1.36 (grpc-java 1.78) from memory, gRPC "
                           "and HTTP/JSON transcoding of the proto's google.api.http rules on one port; HelidonPeer = Helidon 4.5.0 "
                           "from memory with FineHero's transport settings (HTTP/2 selector, 256 streams, uncompressed, TCP_NODELAY), "
-                          "gRPC and GET /v1/fines/{id} printed as FineHero prints a REST response (its JsonPrinter; JsonFormat before 2026-12-05 21:00 UTC), no interceptors or in-process hop; "
+                          "gRPC and GET /v1/fines/{id} printed as FineHero prints a REST response (its JsonPrinter, each answer instance once "
+                          "since 2026-12-06 06:00 UTC; JsonFormat before 2026-12-05 21:00 UTC), no interceptors or in-process hop; "
                           "echo-confirmed and helidon-confirmed = the same with every GetFine waiting for Redis to confirm its copy "
                           "(ReadConfirmationFloor: FineHero's own version check, many reads per round trip, no other cache work), "
                           "the floor of a server keeping FineHero's read-your-writes guarantee across instances",

@@ -51,7 +51,7 @@ java_pid_on() { # the server JVM listening on $1 (the subshell's exec made it th
   ss -ltnp "sport = :$1" | grep -o 'pid=[0-9]*' | head -n 1 | cut -d= -f2
 }
 bench() { # label watch-port producer-port watchers seconds [server pid]
-  "$JAVA_HOME/bin/java" "${flags[@]}" -Xss512k -cp "$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*" \
+  "$JAVA_HOME/bin/java" "${flags[@]}" -Xss512k -cp "$bench_cp" \
     com.finehero.bench.RealtimeBench "$1" 127.0.0.1 "$2" "$3" "$4" "$rate" "$5" \
     "jdbc:postgresql://127.0.0.1:5432/$db" "$work/runs.ndjson" "${6:-0}"
 }

@@ -31,6 +31,6 @@ for _ in $(seq 1 200); do
   [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/observe/health/ready")" = 200 ] && break
   sleep 0.1
 done
-"$JAVA_HOME/bin/java" "${flags[@]}" -cp "$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*" \
+"$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" \
   com.finehero.bench.RestVsGrpc 127.0.0.1 "$port" "$concurrency" "${WARMUP_SECONDS:-8}" "$seconds" "$rounds" \
   "$root/src/bench/results/rest-vs-grpc-$mode.json"

@@ -71,10 +71,9 @@ for _ in $(seq 1 "$rounds"); do
   done
 done
 # second instrument: the project's event-loop client, one round per mode at the same concurrency
-cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 for mode in off jwt api-key; do
   key=""; [ "$mode" = api-key ] && key="${auth_header[$mode]#authorization: Bearer }"
-  FINEHERO_BENCH_API_KEY="$key" "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$cp" com.finehero.bench.GetFineLoad \
+  FINEHERO_BENCH_API_KEY="$key" "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.GetFineLoad \
     127.0.0.1 "${port[$mode]}" $streams 5 "$seconds" "$mode" "$work/java.ndjson" 2>/dev/null
 done
 bench_ratio_report "$work/runs.ndjson" "$root/src/bench/results/security-cost.json" security_cost_getfine_grpc off "$rounds" "$seconds" \

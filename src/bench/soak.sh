@@ -45,7 +45,7 @@ done
 
 load_tool() {
   FINEHERO_PASSWORD="$FINEHERO_BENCH_PASSWORD" "$JAVA_HOME/bin/java" "${flags[@]}" \
-    -cp "$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*" com.finehero.bench.load.LoadTool \
+    -cp "$bench_cp" com.finehero.bench.load.LoadTool \
     --target "127.0.0.1:$port" --scenario mixed-day "$@"
 }
 

@@ -226,8 +226,10 @@ final class BodyCodec {
         return query;
     }
 
-    /** Sends a JSON body, gzipped when it is large enough to gain from it and the client accepts gzip. */
-    /** Sends {@code body}, which may be shared with other answers ({@link PrintedBodies}) and is only read. */
+    /**
+     * Sends a JSON body, gzipped when it is large enough to gain from it and the client accepts gzip. The
+     * body may be shared with other answers ({@link PrintedBodies}), so it is only read.
+     */
     private static void sendBody(ServerRequest req, ServerResponse res, byte[] body) {
         varyOnAcceptEncoding(res);
         if (body.length < GZIP_FROM_BYTES || !acceptsGzip(req)) {
