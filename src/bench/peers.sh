@@ -179,6 +179,10 @@ for r in java:
     else:
         closed.setdefault(r["name"], []).append(r)
 closed = {t: {"median": median_run(rs), "all_calls_per_second": [r["calls_per_second"] for r in rs]} for t, rs in closed.items()}
+failed = {}  # every round's failed calls, by target and what went wrong (the medians alone would hide most)
+for r in java:
+    for reason, count in r.get("failures", {}).items():
+        failed.setdefault(r["name"], {})[reason] = failed.get(r["name"], {}).get(reason, 0) + count
 paced = {f: {t: {"median_p99_ms": median([r["p99_ms"] for r in rs]), "all_p99_ms": [r["p99_ms"] for r in rs],
                  "offered_calls_per_second": round(sum(r["calls_per_second"] for r in rs) / len(rs), 1)} for t, rs in ts.items()}
          for f, ts in paced.items()}
@@ -312,7 +316,7 @@ result = {
                           "FineHero's migrations create (every column, index and partition), a task's three row versions written as "
                           "FineHero writes them and each change's event row carrying the task's fields, one statement per step"},
     "getfine": getfine,
-    "event_loop_client": {"closed_loop": closed, "paced_p99_by_fraction_of_echo_rate": paced},
+    "event_loop_client": {"closed_loop": closed, "paced_p99_by_fraction_of_echo_rate": paced, "failed_calls": failed},
     "tasks": tasks_part,
     "single_submit_task_p99_ms": {"median": submit_p99, "all": [r["single_submit_p99_ms"] for r in fh_task_runs],
                                   "floor_single_insert_with_events_median": median([r["single_insert_p99_ms"] for r in floor_event_runs]),

@@ -4,8 +4,6 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 
 import org.HdrHistogram.Recorder;
 
@@ -18,9 +16,17 @@ import org.HdrHistogram.Recorder;
  */
 final class EventLoopLoad {
 
-    /** Starts one call without waiting for it; reports its end (true: it succeeded) exactly once. */
+    /** Starts one call without waiting for it; reports its end exactly once. */
     interface AsyncCall {
-        void start(Consumer<Boolean> done);
+        void start(Outcome done);
+    }
+
+    /** How a call ended. */
+    interface Outcome {
+        void succeeded();
+
+        /** @param reason what went wrong: a gRPC status code, say */
+        void failed(String reason);
     }
 
     private EventLoopLoad() {
@@ -64,15 +70,15 @@ final class EventLoopLoad {
     private static LoadRun.Result run(String name, int concurrency, long interval, Duration warmup, Duration measure,
                                       ScheduledExecutorService loop, AsyncCall call) throws InterruptedException {
         return LoadRun.warmThenMeasure(name, warmup, measure,
-                (time, recorder, errors) -> drive(concurrency, interval, time, loop, call, recorder, errors));
+                (time, recorder, failures) -> drive(concurrency, interval, time, loop, call, recorder, failures));
     }
 
     private static void drive(int concurrency, long interval, Duration time, ScheduledExecutorService loop, AsyncCall call,
-                              Recorder recorder, AtomicLong errors) throws InterruptedException {
+                              Recorder recorder, LoadRun.Failures failures) throws InterruptedException {
         long begin = System.nanoTime();
         CountDownLatch finished = new CountDownLatch(concurrency);
         for (int i = 0; i < concurrency; i++) {
-            Caller caller = new Caller(loop, call, interval, begin + time.toNanos(), recorder, errors, finished);
+            Caller caller = new Caller(loop, call, interval, begin + time.toNanos(), recorder, failures, finished);
             long first = begin + interval * i / concurrency; // paced callers spread evenly over one interval
             loop.execute(() -> caller.due(first));
         }
@@ -86,18 +92,18 @@ final class EventLoopLoad {
         private final long interval;
         private final long end;
         private final Recorder recorder;
-        private final AtomicLong errors;
+        private final LoadRun.Failures failures;
         private final CountDownLatch finished;
         private long due;
 
-        Caller(ScheduledExecutorService loop, AsyncCall call, long interval, long end, Recorder recorder, AtomicLong errors,
-               CountDownLatch finished) {
+        Caller(ScheduledExecutorService loop, AsyncCall call, long interval, long end, Recorder recorder,
+               LoadRun.Failures failures, CountDownLatch finished) {
             this.loop = loop;
             this.call = call;
             this.interval = interval;
             this.end = end;
             this.recorder = recorder;
-            this.errors = errors;
+            this.failures = failures;
             this.finished = finished;
         }
 
@@ -118,17 +124,28 @@ final class EventLoopLoad {
         private void fire() {
             long sent = System.nanoTime();
             long from = interval == 0 ? sent : due; // closed loop times the call; paced, the wait for it too
-            call.start(ok -> {
-                long now = System.nanoTime();
-                if (!ok) {
-                    errors.incrementAndGet();
-                } else if (recorder != null) {
-                    recorder.recordValue(Math.max(0, now - from));
+            call.start(new Outcome() {
+                @Override
+                public void succeeded() {
+                    long now = System.nanoTime();
+                    if (recorder != null) {
+                        recorder.recordValue(Math.max(0, now - from));
+                    }
+                    next(now);
                 }
-                long next = interval == 0 ? now : due + interval;
-                // through the loop's queue, never nested: a call that fails at once would otherwise recurse
-                loop.execute(() -> due(next));
+
+                @Override
+                public void failed(String reason) {
+                    failures.add(reason);
+                    next(System.nanoTime());
+                }
             });
+        }
+
+        private void next(long now) {
+            long next = interval == 0 ? now : due + interval;
+            // through the loop's queue, never nested: a call that fails at once would otherwise recurse
+            loop.execute(() -> due(next));
         }
     }
 }

@@ -20,6 +20,7 @@ import com.finehero.api.fines.v1.GetFineRequest;
 import com.google.protobuf.Timestamp;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -159,12 +160,12 @@ public final class GetFineLoad {
 
                         @Override
                         public void onError(Throwable error) {
-                            done.accept(false);
+                            done.failed(Status.fromThrowable(error).getCode().name());
                         }
 
                         @Override
                         public void onCompleted() {
-                            done.accept(true);
+                            done.succeeded();
                         }
                     });
             return new Target(label, raw, auth, call);

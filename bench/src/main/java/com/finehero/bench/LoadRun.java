@@ -3,25 +3,59 @@ package com.finehero.bench;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 
+import io.grpc.StatusRuntimeException;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
  * A closed-loop load: {@code concurrency} virtual threads each call as fast as answers come back for a
- * fixed time, latencies into an HdrHistogram. Errors are counted, never timed.
+ * fixed time, latencies into an HdrHistogram. Errors are counted by what went wrong (a gRPC status code,
+ * else the exception's class), never timed.
  */
 final class LoadRun {
 
     record Result(String name, long calls, long errors, double seconds, double callsPerSecond,
-                  double p50Ms, double p95Ms, double p99Ms, double maxMs) {
+                  double p50Ms, double p95Ms, double p99Ms, double maxMs, Map<String, Long> failures) {
         String json() {
+            String failed = failures.isEmpty() ? "" : failures.entrySet().stream()
+                    .map(e -> "\"" + e.getKey() + "\":" + e.getValue())
+                    .collect(Collectors.joining(",", ",\"failures\":{", "}"));
             return String.format(java.util.Locale.ROOT,
                     "{\"name\":\"%s\",\"calls\":%d,\"errors\":%d,\"seconds\":%.2f,\"calls_per_second\":%.1f,"
-                            + "\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}",
-                    name, calls, errors, seconds, callsPerSecond, p50Ms, p95Ms, p99Ms, maxMs);
+                            + "\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f%s}",
+                    name, calls, errors, seconds, callsPerSecond, p50Ms, p95Ms, p99Ms, maxMs, failed);
+        }
+    }
+
+    /** Failed calls of a run, counted by what went wrong. */
+    static final class Failures {
+        private final Map<String, LongAdder> byReason = new ConcurrentHashMap<>();
+
+        void add(String reason) {
+            byReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
+        }
+
+        /** A gRPC call's status code, or the class of any other exception. */
+        void add(Throwable error) {
+            add(error instanceof StatusRuntimeException status ? status.getStatus().getCode().name()
+                    : error.getClass().getSimpleName());
+        }
+
+        long total() {
+            return byReason.values().stream().mapToLong(LongAdder::sum).sum();
+        }
+
+        Map<String, Long> byReason() {
+            Map<String, Long> counts = new TreeMap<>();
+            byReason.forEach((reason, count) -> counts.put(reason, count.sum()));
+            return counts;
         }
     }
 
@@ -30,34 +64,34 @@ final class LoadRun {
 
     static Result run(String name, int concurrency, Duration warmup, Duration measure, Callable<?> call)
             throws InterruptedException {
-        return warmThenMeasure(name, warmup, measure, (time, recorder, errors) -> drive(concurrency, time, call, recorder, errors));
+        return warmThenMeasure(name, warmup, measure, (time, recorder, failures) -> drive(concurrency, time, call, recorder, failures));
     }
 
-    /** Runs a load for {@code time}, timing calls into {@code recorder} (none while warming) and counting errors. */
+    /** Runs a load for {@code time}, timing calls into {@code recorder} (none while warming) and counting failures. */
     interface Driver {
-        void drive(Duration time, Recorder recorder, AtomicLong errors) throws InterruptedException;
+        void drive(Duration time, Recorder recorder, Failures failures) throws InterruptedException;
     }
 
     /** Drives an untimed warm-up, then the measured run, and summarises the latter. */
     static Result warmThenMeasure(String name, Duration warmup, Duration measure, Driver driver) throws InterruptedException {
-        driver.drive(warmup, null, new AtomicLong());
+        driver.drive(warmup, null, new Failures());
         Recorder recorder = new Recorder(3);
-        AtomicLong errors = new AtomicLong();
+        Failures failures = new Failures();
         long start = System.nanoTime();
-        driver.drive(measure, recorder, errors);
-        return result(name, recorder, errors, start);
+        driver.drive(measure, recorder, failures);
+        return result(name, recorder, failures, start);
     }
 
-    private static Result result(String name, Recorder recorder, AtomicLong errors, long start) {
+    private static Result result(String name, Recorder recorder, Failures failures, long start) {
         double seconds = (System.nanoTime() - start) / 1e9;
         Histogram histogram = recorder.getIntervalHistogram();
         long calls = histogram.getTotalCount();
-        return new Result(name, calls, errors.get(), seconds, calls / seconds,
+        return new Result(name, calls, failures.total(), seconds, calls / seconds,
                 histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(95) / 1e6,
-                histogram.getValueAtPercentile(99) / 1e6, histogram.getMaxValue() / 1e6);
+                histogram.getValueAtPercentile(99) / 1e6, histogram.getMaxValue() / 1e6, failures.byReason());
     }
 
-    private static void drive(int concurrency, Duration time, Callable<?> call, Recorder recorder, AtomicLong errors)
+    private static void drive(int concurrency, Duration time, Callable<?> call, Recorder recorder, Failures failures)
             throws InterruptedException {
         long end = System.nanoTime() + time.toNanos();
         List<Thread> threads = new ArrayList<>();
@@ -71,7 +105,7 @@ final class LoadRun {
                             recorder.recordValue(System.nanoTime() - t0);
                         }
                     } catch (Exception e) {
-                        errors.incrementAndGet();
+                        failures.add(e);
                     }
                 }
             }));

@@ -26,7 +26,7 @@ class EventLoopLoadTest {
     void aPacedRunMakesExactlyTheScheduledCallsWhateverTheTiming() throws Exception {
         Duration measure = Duration.ofMillis(700);
         LoadRun.Result result = EventLoopLoad.paced("paced", 8, 400, Duration.ofMillis(100), measure, loop,
-                done -> loop.execute(() -> done.accept(true)));
+                done -> loop.execute(done::succeeded));
 
         assertEquals(EventLoopLoad.pacedCalls(8, 400, measure), result.calls());
         assertEquals(280, result.calls(), "8 callers sharing 400 calls/s for 0.7 s");
@@ -37,7 +37,7 @@ class EventLoopLoadTest {
     void aPacedCallThatStartsLateCountsTheWaitAsLatency() throws Exception {
         // one caller due every 10 ms whose calls take 20 ms: each starts later than the one before
         LoadRun.Result result = EventLoopLoad.paced("late", 1, 100, Duration.ZERO, Duration.ofMillis(500), loop,
-                done -> loop.schedule(() -> done.accept(true), 20, TimeUnit.MILLISECONDS));
+                done -> loop.schedule(done::succeeded, 20, TimeUnit.MILLISECONDS));
 
         assertEquals(50, result.calls());
         // the last call was due at 490 ms but could not start before 49 × 20 ms = 980 ms
@@ -53,7 +53,7 @@ class EventLoopLoadTest {
             most.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
             loop.schedule(() -> {
                 inFlight.decrementAndGet();
-                done.accept(true);
+                done.succeeded();
             }, 1, TimeUnit.MILLISECONDS);
         });
 
@@ -68,18 +68,20 @@ class EventLoopLoadTest {
         AtomicLong started = new AtomicLong();
         LoadRun.Result result = EventLoopLoad.closed("failing", 2, Duration.ZERO, Duration.ofMillis(200), loop, done -> {
             started.incrementAndGet();
-            done.accept(false); // before start returns, as a call on a closed channel does
+            done.failed("UNAVAILABLE"); // before start returns, as a call on a closed channel does
         });
 
         assertEquals(0, result.calls());
         assertEquals(started.get(), result.errors());
+        assertEquals(java.util.Map.of("UNAVAILABLE", started.get()), result.failures(), "counted by what went wrong");
+        assertTrue(result.json().contains("\"failures\":{\"UNAVAILABLE\":" + started.get() + "}"), result.json());
         assertTrue(result.errors() > 100, "the callers kept trying: " + result.errors());
     }
 
     @Test
     void aRateThatIsNotPositiveIsRefused() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> EventLoopLoad.paced("none", 1, 0, Duration.ZERO, Duration.ofMillis(1), loop, done -> done.accept(true)));
+                () -> EventLoopLoad.paced("none", 1, 0, Duration.ZERO, Duration.ofMillis(1), loop, EventLoopLoad.Outcome::succeeded));
         assertTrue(e.getMessage().contains("rate"));
     }
 }
