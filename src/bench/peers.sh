@@ -182,7 +182,8 @@ closed = {t: {"median": median_run(rs), "all_calls_per_second": [r["calls_per_se
 failed = {}  # every round's failed calls, by target and what went wrong (the medians alone would hide most)
 for r in java:
     for reason, count in r.get("failures", {}).items():
-        failed.setdefault(r["name"], {})[reason] = failed.get(r["name"], {}).get(reason, 0) + count
+        per_reason = failed.setdefault(r["name"], {})
+        per_reason[reason] = per_reason.get(reason, 0) + count
 paced = {f: {t: {"median_p99_ms": median([r["p99_ms"] for r in rs]), "all_p99_ms": [r["p99_ms"] for r in rs],
                  "offered_calls_per_second": round(sum(r["calls_per_second"] for r in rs) / len(rs), 1)} for t, rs in ts.items()}
          for f, ts in paced.items()}

@@ -20,7 +20,6 @@ import com.finehero.api.fines.v1.GetFineRequest;
 import com.google.protobuf.Timestamp;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
-import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.Channel;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -160,7 +159,7 @@ public final class GetFineLoad {
 
                         @Override
                         public void onError(Throwable error) {
-                            done.failed(Status.fromThrowable(error).getCode().name());
+                            done.failed(LoadRun.Failures.reason(error));
                         }
 
                         @Override

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
 
+import io.grpc.Status;
+import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -42,10 +44,14 @@ final class LoadRun {
             byReason.computeIfAbsent(reason, r -> new LongAdder()).increment();
         }
 
-        /** A gRPC call's status code, or the class of any other exception. */
         void add(Throwable error) {
-            add(error instanceof StatusRuntimeException status ? status.getStatus().getCode().name()
-                    : error.getClass().getSimpleName());
+            add(reason(error));
+        }
+
+        /** What went wrong: a gRPC call's status code, or the class of any other exception. */
+        static String reason(Throwable error) {
+            return error instanceof StatusRuntimeException || error instanceof StatusException
+                    ? Status.fromThrowable(error).getCode().name() : error.getClass().getSimpleName();
         }
 
         long total() {
