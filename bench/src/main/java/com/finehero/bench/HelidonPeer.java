@@ -1,5 +1,6 @@
 package com.finehero.bench;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -23,6 +24,8 @@ import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcProtocolSelector;
 import io.helidon.webserver.grpc.GrpcRouting;
 import io.helidon.webserver.http2.Http2Config;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
 import io.helidon.webserver.http2.Http2ConnectionSelector;
 
 /**
@@ -36,7 +39,14 @@ import io.helidon.webserver.http2.Http2ConnectionSelector;
  * <p>Given a Redis address, it is the floor of a server that keeps FineHero's read-your-writes guarantee
  * on this transport: every GetFine, over gRPC and REST, waits for Redis to confirm its copy
  * ({@link ReadConfirmationFloor}) before answering, and answers UNAVAILABLE / 503 when it cannot.
- * {@code HelidonPeer port [redis://host:port]} runs until killed.
+ *
+ * <p>Given {@code guarantees} after the Redis address as well, its REST route also keeps what FineHero keeps
+ * on every call with authentication off, each done the cheapest way this floor knows ({@link CallGuarantees}):
+ * the request id and the W3C trace position in the answer, the security headers, the call's deadline
+ * (answered 504 when it passes), a check of the id asked for (400), and the call counted and timed for
+ * Prometheus and for a window's percentiles. Beside the confirmed floor it says what those guarantees cost,
+ * and beside FineHero what FineHero's own pipeline costs on top of them.
+ * {@code HelidonPeer port [redis://host:port [guarantees]]} runs until killed.
  */
 public final class HelidonPeer {
 
@@ -45,14 +55,19 @@ public final class HelidonPeer {
 
     public static void main(String[] args) {
         ReadConfirmationFloor confirmation = args.length > 1 ? ReadConfirmationFloor.connect(args[1], "bench-helidon-peer-" + args[0]) : null;
-        WebServer server = start(Integer.parseInt(args[0]), () -> true, confirmation);
+        CallGuarantees guarantees = args.length > 2 && args[2].equals("guarantees") ? new CallGuarantees(Duration.ofSeconds(30)) : null;
+        WebServer server = start(Integer.parseInt(args[0]), () -> true, confirmation, guarantees);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             server.stop();
+            if (guarantees != null) {
+                guarantees.close();
+            }
             if (confirmation != null) {
                 confirmation.close();
             }
         }));
-        System.err.println("helidon peer on port " + server.port() + (confirmation == null ? "" : ", every read confirmed against Redis"));
+        System.err.println("helidon peer on port " + server.port() + (confirmation == null ? "" : ", every read confirmed against Redis")
+                + (guarantees == null ? "" : ", FineHero's per-call guarantees on REST"));
     }
 
     /** The peer, started on {@code port} (0: one the OS picks). */
@@ -67,6 +82,11 @@ public final class HelidonPeer {
 
     /** The peer; with a {@code confirmation}, every read waits for Redis to confirm its copy first. */
     static WebServer start(int port, BooleanSupplier ready, ReadConfirmationFloor confirmation) {
+        return start(port, ready, confirmation, null);
+    }
+
+    /** The peer; with {@code guarantees}, its REST route also keeps FineHero's per-call guarantees. */
+    static WebServer start(int port, BooleanSupplier ready, ReadConfirmationFloor confirmation, CallGuarantees guarantees) {
         Instant now = Instant.now();
         Timestamp created = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
         // the Fine ArmeriaPeer answers: the fields CreateFine sets, plus owner, status, times and version
@@ -103,15 +123,28 @@ public final class HelidonPeer {
                         response.status(Status.SERVICE_UNAVAILABLE_503).send();
                         return;
                     }
-                    if (!confirmed(confirmation)) {
-                        response.status(Status.SERVICE_UNAVAILABLE_503).send(ReadConfirmationFloor.REFUSAL);
+                    if (guarantees != null) {
+                        guarantees.serve(request, response, () -> answer(request, confirmation, json, answers, fine));
                         return;
                     }
-                    response.header(HeaderValues.CONTENT_TYPE_JSON);
-                    response.send(json.print(answers.answer(fine, request.path().pathParameters().get("fineId"))));
+                    CallGuarantees.Reply reply = answer(request, confirmation, json, answers, fine);
+                    response.status(reply.status());
+                    if (reply.json()) {
+                        response.header(HeaderValues.CONTENT_TYPE_JSON);
+                    }
+                    response.send(reply.body());
                 }))
                 .build()
                 .start();
+    }
+
+    /** The REST answer: 503 when Redis cannot confirm the copy, else the fine as JSON. */
+    private static CallGuarantees.Reply answer(ServerRequest request, ReadConfirmationFloor confirmation, ResponseJson json,
+                                               Answers answers, Fine fine) {
+        if (!confirmed(confirmation)) {
+            return new CallGuarantees.Reply(Status.SERVICE_UNAVAILABLE_503, ReadConfirmationFloor.REFUSAL.getBytes(), false);
+        }
+        return new CallGuarantees.Reply(Status.OK_200, json.print(answers.answer(fine, request.path().pathParameters().get("fineId"))), true);
     }
 
     /** Waits, on the call's virtual thread as FineHero's cache does, for Redis to confirm the copy; true without a floor. */

@@ -1,0 +1,179 @@
+package com.finehero.bench;
+
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+
+import com.finehero.server.platform.observe.RequestContext;
+import io.helidon.http.Header;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.HeaderValues;
+import io.helidon.http.Status;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.metrics.api.Timer;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import org.HdrHistogram.ConcurrentHistogram;
+
+/**
+ * What FineHero keeps on every REST GetFine with authentication off, each done the cheapest way this floor
+ * knows, around an answer: the security headers and {@code Vary}; the caller's request id when it is sane,
+ * else a new one, in {@code x-request-id}; the caller's trace continued with a new span, or a new trace, in
+ * {@code traceparent}; a fine id that is not a UUID refused with 400; the call's deadline (a timer per call
+ * on one thread, cancelled when the call ends), answered 504 when it passes first; the call counted and timed
+ * in a Prometheus histogram by status and in an HdrHistogram for a window's percentiles. No interceptors, no
+ * gRPC context, no in-process call: what is left between this and FineHero is FineHero's pipeline.
+ */
+final class CallGuarantees implements AutoCloseable {
+
+    /** What the REST route answers: a status and a body, JSON when {@code json}. */
+    record Reply(Status status, byte[] body, boolean json) { }
+
+    private static final List<Header> EVERY_ANSWER = List.of(
+            HeaderValues.createCached(HeaderNames.create("X-Content-Type-Options"), "nosniff"),
+            HeaderValues.createCached(HeaderNames.create("X-Frame-Options"), "DENY"),
+            HeaderValues.createCached(HeaderNames.create("Referrer-Policy"), "no-referrer"),
+            HeaderValues.createCached(HeaderNames.create("Content-Security-Policy"), "default-src 'none'; frame-ancestors 'none'"),
+            HeaderValues.createCached(HeaderNames.VARY, "Accept-Encoding"));
+    private static final HeaderName REQUEST_ID = HeaderNames.create("x-request-id");
+    private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    private static final HexFormat HEX = HexFormat.of();
+    private static final Duration[] BUCKETS = {
+            Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+            Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+            Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+    private final long timeoutNanos;
+    private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().daemon().name("floor-deadlines").factory());
+    private final Timer answered = timer("OK");
+    private final Timer refused = timer("INVALID_ARGUMENT");
+    private final Timer failed = timer("UNAVAILABLE");
+    private final LongAdder calls = new LongAdder();
+    private final ConcurrentHistogram window = new ConcurrentHistogram(3);
+
+    CallGuarantees(Duration timeout) {
+        this.timeoutNanos = timeout.toNanos();
+        deadlines.setRemoveOnCancelPolicy(true);
+    }
+
+    /** Serves one call: {@code answer} makes the reply, unless the deadline answers first. */
+    void serve(ServerRequest request, ServerResponse response, Supplier<Reply> answer) {
+        long start = System.nanoTime();
+        for (Header header : EVERY_ANSWER) {
+            response.header(header);
+        }
+        response.header(REQUEST_ID, RequestContext.requestIdFor(request.headers().first(REQUEST_ID).orElse(null)));
+        response.header(TRACEPARENT, traceparent(request.headers().first(TRACEPARENT).orElse(null)));
+        Reply reply;
+        if (!isUuid(request.path().pathParameters().get("fineId"))) {
+            reply = new Reply(Status.BAD_REQUEST_400, "fine_id must be a UUID".getBytes(), false);
+            send(response, reply);
+        } else {
+            AtomicBoolean sent = new AtomicBoolean();
+            ScheduledFuture<?> deadline = deadlines.schedule(() -> {
+                if (sent.compareAndSet(false, true)) {
+                    send(response, new Reply(Status.GATEWAY_TIMEOUT_504, "the call's deadline passed".getBytes(), false));
+                }
+            }, timeoutNanos, TimeUnit.NANOSECONDS);
+            try {
+                reply = answer.get();
+                if (sent.compareAndSet(false, true)) {
+                    send(response, reply);
+                }
+            } finally {
+                deadline.cancel(false);
+            }
+        }
+        long nanos = System.nanoTime() - start;
+        (reply.status() == Status.OK_200 ? answered : reply.status() == Status.BAD_REQUEST_400 ? refused : failed)
+                .record(nanos, TimeUnit.NANOSECONDS);
+        calls.increment();
+        window.recordValue(Math.max(1, nanos));
+    }
+
+    /** Calls served so far. */
+    long calls() {
+        return calls.sum();
+    }
+
+    @Override
+    public void close() {
+        deadlines.shutdownNow();
+    }
+
+    private static void send(ServerResponse response, Reply reply) {
+        response.status(reply.status());
+        if (reply.json()) {
+            response.header(HeaderValues.CONTENT_TYPE_JSON);
+        }
+        response.send(reply.body());
+    }
+
+    /** The caller's trace with a new span of this server's, or a new sampled-off trace. */
+    static String traceparent(String given) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String span = HEX.toHexDigits(random.nextLong() | 1);
+        if (given != null && isTraceparent(given)) {
+            return given.substring(0, 36) + span + given.substring(52, 55);
+        }
+        return "00-" + HEX.toHexDigits(random.nextLong() | 1) + HEX.toHexDigits(random.nextLong()) + "-" + span + "-00";
+    }
+
+    /** Version 00: {@code 00-} 32 and 16 lower-case hex digits, not all zero, and 2 of flags. */
+    private static boolean isTraceparent(String header) {
+        if (header.length() != 55 || !header.startsWith("00-") || header.charAt(35) != '-' || header.charAt(52) != '-') {
+            return false;
+        }
+        boolean traceZero = true;
+        boolean spanZero = true;
+        for (int i = 3; i < 55; i++) {
+            if (i == 35 || i == 52) {
+                continue;
+            }
+            char c = header.charAt(i);
+            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
+                return false;
+            }
+            if (c != '0' && i < 35) {
+                traceZero = false;
+            } else if (c != '0' && i < 52) {
+                spanZero = false;
+            }
+        }
+        return !traceZero && !spanZero;
+    }
+
+    /** 8-4-4-4-12 hexadecimal digits. */
+    static boolean isUuid(String id) {
+        if (id == null || id.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = id.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : Character.digit(c, 16) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Timer timer(String code) {
+        return Metrics.globalRegistry().getOrCreate(Timer.builder("finehero.rpc.server.duration")
+                .description("Time to answer an RPC, by method, protocol and status code")
+                .buckets(BUCKETS)
+                .percentiles(new double[0])
+                .tags(List.of(Tag.create("method", "finehero.fines.v1.FinesService/GetFine"), Tag.create("protocol", "rest"),
+                        Tag.create("code", code))));
+    }
+}
