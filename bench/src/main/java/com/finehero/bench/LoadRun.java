@@ -48,10 +48,24 @@ final class LoadRun {
             add(reason(error));
         }
 
-        /** What went wrong: a gRPC call's status code, or the class of any other exception. */
+        /** The longest description kept in a reason. */
+        private static final int DESCRIPTION_CHARS = 160;
+
+        /**
+         * What went wrong: a gRPC call's status code, or the class of any other exception, then what it
+         * said, with numbers as {@code #} so that the failures of one kind (stream ids, ports, sizes
+         * apart) count under one reason: {@code INTERNAL: RST_STREAM closed stream. HTTP/# error code: …}.
+         * A status alone is what the run can tell apart; its description is how a failure is then found.
+         */
         static String reason(Throwable error) {
-            return error instanceof StatusRuntimeException || error instanceof StatusException
-                    ? Status.fromThrowable(error).getCode().name() : error.getClass().getSimpleName();
+            boolean status = error instanceof StatusRuntimeException || error instanceof StatusException;
+            String kind = status ? Status.fromThrowable(error).getCode().name() : error.getClass().getSimpleName();
+            String said = status ? Status.fromThrowable(error).getDescription() : error.getMessage();
+            if (said == null || said.isBlank()) {
+                return kind;
+            }
+            String masked = said.strip().replaceAll("\\s+", " ").replaceAll("[0-9]+", "#");
+            return kind + ": " + (masked.length() > DESCRIPTION_CHARS ? masked.substring(0, DESCRIPTION_CHARS) + "…" : masked);
         }
 
         long total() {
