@@ -44,6 +44,8 @@ final class CallGuarantees implements AutoCloseable {
             HeaderValues.createCached(HeaderNames.create("Referrer-Policy"), "no-referrer"),
             HeaderValues.createCached(HeaderNames.create("Content-Security-Policy"), "default-src 'none'; frame-ancestors 'none'"),
             HeaderValues.createCached(HeaderNames.VARY, "Accept-Encoding"));
+    private static final Reply NOT_A_UUID = new Reply(Status.BAD_REQUEST_400, "fine_id must be a UUID".getBytes(), false);
+    private static final Reply TIMED_OUT = new Reply(Status.GATEWAY_TIMEOUT_504, "the call's deadline passed".getBytes(), false);
     private static final HeaderName REQUEST_ID = HeaderNames.create("x-request-id");
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
     private static final HexFormat HEX = HexFormat.of();
@@ -55,8 +57,9 @@ final class CallGuarantees implements AutoCloseable {
     private final long timeoutNanos;
     private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().daemon().name("floor-deadlines").factory());
-    private final Timer answered = timer("OK");
+    private final Timer answeredOk = timer("OK");
     private final Timer refused = timer("INVALID_ARGUMENT");
+    /** 503 and 504 alike: the floor answers no other failure. */
     private final Timer failed = timer("UNAVAILABLE");
     private final LongAdder calls = new LongAdder();
     private final ConcurrentHistogram window = new ConcurrentHistogram(3);
@@ -74,20 +77,21 @@ final class CallGuarantees implements AutoCloseable {
         }
         response.header(REQUEST_ID, RequestContext.requestIdFor(request.headers().first(REQUEST_ID).orElse(null)));
         response.header(TRACEPARENT, traceparent(request.headers().first(TRACEPARENT).orElse(null)));
-        Reply reply;
+        Reply sent;
         if (!isUuid(request.path().pathParameters().get("fineId"))) {
-            reply = new Reply(Status.BAD_REQUEST_400, "fine_id must be a UUID".getBytes(), false);
-            send(response, reply);
+            sent = NOT_A_UUID;
+            send(response, sent);
         } else {
-            AtomicBoolean sent = new AtomicBoolean();
+            AtomicBoolean answered = new AtomicBoolean();
             ScheduledFuture<?> deadline = deadlines.schedule(() -> {
-                if (sent.compareAndSet(false, true)) {
-                    send(response, new Reply(Status.GATEWAY_TIMEOUT_504, "the call's deadline passed".getBytes(), false));
+                if (answered.compareAndSet(false, true)) {
+                    send(response, TIMED_OUT);
                 }
             }, timeoutNanos, TimeUnit.NANOSECONDS);
             try {
-                reply = answer.get();
-                if (sent.compareAndSet(false, true)) {
+                Reply reply = answer.get();
+                sent = answered.compareAndSet(false, true) ? reply : TIMED_OUT;
+                if (sent == reply) {
                     send(response, reply);
                 }
             } finally {
@@ -95,7 +99,7 @@ final class CallGuarantees implements AutoCloseable {
             }
         }
         long nanos = System.nanoTime() - start;
-        (reply.status() == Status.OK_200 ? answered : reply.status() == Status.BAD_REQUEST_400 ? refused : failed)
+        (sent.status() == Status.OK_200 ? answeredOk : sent.status() == Status.BAD_REQUEST_400 ? refused : failed)
                 .record(nanos, TimeUnit.NANOSECONDS);
         calls.increment();
         window.recordValue(Math.max(1, nanos));
@@ -111,7 +115,8 @@ final class CallGuarantees implements AutoCloseable {
         deadlines.shutdownNow();
     }
 
-    private static void send(ServerResponse response, Reply reply) {
+    /** Sends {@code reply} as the answer. */
+    static void send(ServerResponse response, Reply reply) {
         response.status(reply.status());
         if (reply.json()) {
             response.header(HeaderValues.CONTENT_TYPE_JSON);

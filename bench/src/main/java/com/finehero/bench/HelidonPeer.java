@@ -17,15 +17,13 @@ import com.finehero.server.platform.cache.ReadConfirmationFloor;
 import com.finehero.server.platform.rest.ResponseJson;
 import com.google.protobuf.Timestamp;
 import io.grpc.stub.StreamObserver;
-import io.helidon.http.HeaderValues;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcProtocolSelector;
 import io.helidon.webserver.grpc.GrpcRouting;
-import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
+import io.helidon.webserver.http2.Http2Config;
 import io.helidon.webserver.http2.Http2ConnectionSelector;
 
 /**
@@ -127,12 +125,7 @@ public final class HelidonPeer {
                         guarantees.serve(request, response, () -> answer(request, confirmation, json, answers, fine));
                         return;
                     }
-                    CallGuarantees.Reply reply = answer(request, confirmation, json, answers, fine);
-                    response.status(reply.status());
-                    if (reply.json()) {
-                        response.header(HeaderValues.CONTENT_TYPE_JSON);
-                    }
-                    response.send(reply.body());
+                    CallGuarantees.send(response, answer(request, confirmation, json, answers, fine));
                 }))
                 .build()
                 .start();
