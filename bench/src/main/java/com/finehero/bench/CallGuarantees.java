@@ -1,16 +1,15 @@
 package com.finehero.bench;
 
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
+import com.finehero.server.platform.observe.AnswerTrace;
 import com.finehero.server.platform.observe.RequestContext;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
@@ -28,10 +27,11 @@ import org.HdrHistogram.ConcurrentHistogram;
  * What FineHero keeps on every REST GetFine with authentication off, each done the cheapest way this floor
  * knows, around an answer: the security headers and {@code Vary}; the caller's request id when it is sane,
  * else a new one, in {@code x-request-id}; the caller's trace continued with a new span, or a new trace, in
- * {@code traceparent}; a fine id that is not a UUID refused with 400; the call's deadline (a timer per call
- * on one thread, cancelled when the call ends), answered 504 when it passes first; the call counted and timed
- * in a Prometheus histogram by status and in an HdrHistogram for a window's percentiles. No interceptors, no
- * gRPC context, no in-process call: what is left between this and FineHero is FineHero's pipeline.
+ * {@code traceparent} (FineHero's own code, {@link AnswerTrace}); a fine id that is not a UUID refused with
+ * 400; the call's deadline (a timer per call on one thread, cancelled when the call ends), answered 504 when
+ * it passes first; the call counted and timed in a Prometheus histogram by status and in an HdrHistogram for
+ * a window's percentiles. No interceptors, no gRPC context, no in-process call: what is left between this
+ * and FineHero is FineHero's pipeline.
  */
 final class CallGuarantees implements AutoCloseable {
 
@@ -48,7 +48,6 @@ final class CallGuarantees implements AutoCloseable {
     private static final Reply TIMED_OUT = new Reply(Status.GATEWAY_TIMEOUT_504, "the call's deadline passed".getBytes(), false);
     private static final HeaderName REQUEST_ID = HeaderNames.create("x-request-id");
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
-    private static final HexFormat HEX = HexFormat.of();
     private static final Duration[] BUCKETS = {
             Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
@@ -76,7 +75,7 @@ final class CallGuarantees implements AutoCloseable {
             response.header(header);
         }
         response.header(REQUEST_ID, RequestContext.requestIdFor(request.headers().first(REQUEST_ID).orElse(null)));
-        response.header(TRACEPARENT, traceparent(request.headers().first(TRACEPARENT).orElse(null)));
+        response.header(TRACEPARENT, AnswerTrace.traceparent(request.headers().first(TRACEPARENT).orElse(null)));
         Reply sent;
         if (!isUuid(request.path().pathParameters().get("fineId"))) {
             sent = NOT_A_UUID;
@@ -124,49 +123,19 @@ final class CallGuarantees implements AutoCloseable {
         response.send(reply.body());
     }
 
-    /** The caller's trace with a new span of this server's, or a new sampled-off trace. */
-    static String traceparent(String given) {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        String span = HEX.toHexDigits(random.nextLong() | 1);
-        if (given != null && isTraceparent(given)) {
-            return given.substring(0, 36) + span + given.substring(52, 55);
-        }
-        return "00-" + HEX.toHexDigits(random.nextLong() | 1) + HEX.toHexDigits(random.nextLong()) + "-" + span + "-00";
-    }
-
-    /** Version 00: {@code 00-} 32 and 16 lower-case hex digits, not all zero, and 2 of flags. */
-    private static boolean isTraceparent(String header) {
-        if (header.length() != 55 || !header.startsWith("00-") || header.charAt(35) != '-' || header.charAt(52) != '-') {
-            return false;
-        }
-        boolean traceZero = true;
-        boolean spanZero = true;
-        for (int i = 3; i < 55; i++) {
-            if (i == 35 || i == 52) {
-                continue;
-            }
-            char c = header.charAt(i);
-            if (!(c >= '0' && c <= '9') && !(c >= 'a' && c <= 'f')) {
-                return false;
-            }
-            if (c != '0' && i < 35) {
-                traceZero = false;
-            } else if (c != '0' && i < 52) {
-                spanZero = false;
-            }
-        }
-        return !traceZero && !spanZero;
-    }
-
-    /** 8-4-4-4-12 hexadecimal digits. */
+    /**
+     * 8-4-4-4-12 ASCII hexadecimal digits, either case, as FineHero's own check and protovalidate's
+     * {@code string.uuid} take them (not {@link Character#digit}, which also takes other scripts' digits).
+     */
     static boolean isUuid(String id) {
         if (id == null || id.length() != 36) {
             return false;
         }
         for (int i = 0; i < 36; i++) {
             char c = id.charAt(i);
-            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
-            if (dash ? c != '-' : Character.digit(c, 16) < 0) {
+            boolean ok = i == 8 || i == 13 || i == 18 || i == 23 ? c == '-'
+                    : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+            if (!ok) {
                 return false;
             }
         }

@@ -106,5 +106,7 @@ class CallGuaranteesTest {
         assertFalse(CallGuarantees.isUuid("00000000-0000-0000-0000-00000000000g"));
         assertFalse(CallGuarantees.isUuid("000000000-000-0000-0000-000000000001"));
         assertFalse(CallGuarantees.isUuid(null));
+        assertTrue(CallGuarantees.isUuid("00000000-0000-0000-0000-00000000000A"), "upper case, as protovalidate takes it");
+        assertFalse(CallGuarantees.isUuid("00000000-0000-0000-0000-00000000000\uFF11"), "a fullwidth digit is not a hex digit");
     }
 }
