@@ -36,7 +36,8 @@ class DeadlineHeaderTest {
             headers.put(DeadlineInterceptor.TIMEOUT, "1n"); // replaced, not added to
             DeadlineInterceptor.setTimeout(headers, millis);
             assertThat(headers.getAll(DeadlineInterceptor.TIMEOUT)).hasSize(1);
-            assertThat(millisLeft(headers.get(DeadlineInterceptor.TIMEOUT))).isBetween(Math.max(0, millis - 1_000), millis);
+            // A zero timeout has already passed when it is read back, so its remainder may be below zero.
+            assertThat(millisLeft(headers.get(DeadlineInterceptor.TIMEOUT))).isBetween(millis - 1_000, millis);
         }
     }
 
