@@ -106,22 +106,7 @@ public final class PathTemplate {
      * against; {@code path} starts with '/'.
      */
     static String[] segmentsOf(String path) {
-        if (path.length() == 1) {
-            return new String[0];
-        }
-        // cut in place: split() would copy the path first and collect the segments in a list
-        int count = 1;
-        for (int i = 1; i < path.length(); i++) {
-            count += path.charAt(i) == '/' ? 1 : 0;
-        }
-        String[] segments = new String[count];
-        int start = 1;
-        for (int n = 0; n < count; n++) {
-            int end = n == count - 1 ? path.length() : path.indexOf('/', start);
-            segments[n] = path.substring(start, end);
-            start = end + 1;
-        }
-        return segments;
+        return path.length() == 1 ? new String[0] : path.substring(1).split("/", -1);
     }
 
     /**

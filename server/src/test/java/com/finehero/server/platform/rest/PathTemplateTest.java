@@ -76,14 +76,4 @@ class PathTemplateTest {
         String fine = "/v1/fines/f1";
         assertThat(template.match(fine, PathTemplate.segmentsOf(fine))).isEqualTo(Map.of("fine_id", "f1"));
     }
-
-    @Test
-    void cutsAPathIntoTheSegmentsAfterItsLeadingSlashKeepingEmptyOnes() {
-        assertThat(PathTemplate.segmentsOf("/")).isEmpty();
-        assertThat(PathTemplate.segmentsOf("/v1")).containsExactly("v1");
-        assertThat(PathTemplate.segmentsOf("/v1/")).containsExactly("v1", "");
-        assertThat(PathTemplate.segmentsOf("//")).containsExactly("", "");
-        assertThat(PathTemplate.segmentsOf("/v1//fines")).containsExactly("v1", "", "fines");
-        assertThat(PathTemplate.segmentsOf("/v1/fines/f1:pay")).containsExactly("v1", "fines", "f1:pay");
-    }
 }
