@@ -7,7 +7,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
+import com.finehero.api.auth.v1.AuthProto;
 import com.finehero.api.common.v1.Money;
+import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.FinesProto;
@@ -107,7 +109,14 @@ public final class HelidonPeer {
                 response.onNext(fine.toBuilder().setId(request.getFineId()).build());
                 response.onCompleted();
             }
-        });
+
+            // the event-loop client creates the fine it then reads
+            @Override
+            public void createFine(CreateFineRequest request, StreamObserver<Fine> response) {
+                response.onNext(fine);
+                response.onCompleted();
+            }
+        }).service(AuthProto.getDescriptor(), new UncheckedLogin()); // and it logs in first
         return WebServer.builder()
                 .port(port)
                 .connectionOptions(options -> options.tcpNoDelay(true))

@@ -8,6 +8,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
+import com.finehero.api.auth.v1.AuthServiceGrpc;
+import com.finehero.api.auth.v1.LoginRequest;
+import com.finehero.api.auth.v1.TokenResponse;
+import com.finehero.api.fines.v1.CreateFineRequest;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FineStatus;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
@@ -55,5 +59,24 @@ class HelidonPeerTest {
         assertEquals(200, response.statusCode());
         assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/json"));
         assertTrue(response.body().contains("\"id\":\"f-2\"") && response.body().contains("\"amountMinor\":\"100\""), response.body());
+    }
+
+    /** What the event-loop client does before it loads a target: log in, create a fine, then read it. */
+    @Test
+    void takesTheEventLoopClientsLoginAndCreateFineThenAnswersTheCreatedId() {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        try {
+            TokenResponse token = AuthServiceGrpc.newBlockingStub(channel).login(
+                    LoginRequest.newBuilder().setUsername("admin").setPassword("any").build());
+            assertTrue(!token.getAccessToken().isEmpty() && token.getAccessTokenExpireTime().getSeconds() > System.currentTimeMillis() / 1000,
+                    token.toString());
+            Fine created = FinesServiceGrpc.newBlockingStub(channel).createFine(CreateFineRequest.newBuilder()
+                    .setFine(Fine.newBuilder().setCitationNumber("LOAD-1")).build());
+            Fine read = FinesServiceGrpc.newBlockingStub(channel).getFine(GetFineRequest.newBuilder().setFineId(created.getId()).build());
+            assertEquals(created.getId(), read.getId());
+            assertTrue(!created.getId().isEmpty());
+        } finally {
+            channel.shutdownNow();
+        }
     }
 }
