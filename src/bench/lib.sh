@@ -167,6 +167,9 @@ for line in open(log):
 lat.sort()
 text = open(summary).read()
 rate = float(re.search(r"finished in [0-9.]+m?s, ([0-9.]+) req/s", text).group(1))
+# a stream the server reset or a connection it dropped is in h2load's summary, not in its log of answers
+failed = re.search(r"requests: .* (\d+) failed", text)
+errors = max(errors, int(failed.group(1)) if failed else 0)
 def pct(p):
     return round(lat[min(len(lat) - 1, int(len(lat) * p))], 3) if lat else None
 run = {"name": label, "instrument": "h2load", "calls": len(lat), "errors": errors, "seconds": seconds,
