@@ -58,10 +58,14 @@ public final class ErrorMapper {
                 .build();
     }
 
-    /** Helidon failed to write to a stream the client already reset or closed. */
+    /**
+     * Helidon failed to write to a stream the client already reset or closed, or to the socket of a
+     * connection the client closed (broken pipe, reset, closed channel).
+     */
     private static boolean clientGone(Throwable failure) {
         for (Throwable current = failure; current != null; current = current.getCause()) {
-            if (current instanceof io.helidon.webserver.CloseConnectionException) {
+            if (current instanceof io.helidon.webserver.CloseConnectionException
+                    || current instanceof io.helidon.common.socket.SocketWriterException) {
                 return true;
             }
         }

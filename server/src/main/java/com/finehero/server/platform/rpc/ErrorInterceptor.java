@@ -142,7 +142,15 @@ public final class ErrorInterceptor implements ServerInterceptor {
         void fail(Throwable failure) {
             StatusRuntimeException mapped = mapper.toGrpc(failure);
             Metadata trailers = mapped.getTrailers() == null ? new Metadata() : mapped.getTrailers();
-            close(mapped.getStatus(), trailers);
+            try {
+                close(mapped.getStatus(), trailers);
+            } catch (RuntimeException unwritable) {
+                if (mapped.getStatus().getCode() != io.grpc.Status.Code.CANCELLED) {
+                    throw unwritable;
+                }
+                // the client went away (that is what failed): its answer cannot be written either, and there
+                // is nobody to tell; thrown on, Helidon would log it as a failed request with its stack trace
+            }
         }
     }
 }

@@ -9,6 +9,7 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
 import com.google.rpc.Code;
+import io.helidon.common.socket.SocketWriterException;
 import io.helidon.webserver.ServerConnectionException;
 import org.junit.jupiter.api.Test;
 
@@ -19,6 +20,19 @@ class ClientGoneTest {
 
     @Test
     void aWriteToAClientThatLeftIsCancelledAndLoggedAtMostAtFine() {
+        assertCancelledQuietly(new ServerConnectionException("Failed to write grpc response headers",
+                new UncheckedIOException(new java.io.IOException("stream closed"))));
+    }
+
+    /** A connection the client closed with calls in flight: every write to its socket fails so. */
+    @Test
+    void aSocketTheClientClosedIsCancelledAndLoggedAtMostAtFine() {
+        assertCancelledQuietly(new SocketWriterException(new UncheckedIOException(new java.io.IOException("Broken pipe"))));
+        assertCancelledQuietly(new SocketWriterException(new UncheckedIOException(
+                new java.io.IOException(new java.nio.channels.ClosedChannelException()))));
+    }
+
+    private static void assertCancelledQuietly(Throwable failure) {
         Logger logger = Logger.getLogger(ErrorMapper.class.getName());
         List<LogRecord> records = new ArrayList<>();
         Handler capture = new Handler() {
@@ -37,9 +51,9 @@ class ClientGoneTest {
         };
         logger.addHandler(capture);
         try {
-            var status = new ErrorMapper().toStatus(new ServerConnectionException("Failed to write grpc response headers",
-                    new UncheckedIOException(new java.io.IOException("stream closed"))));
+            var status = new ErrorMapper().toStatus(failure);
             assertThat(status.getCode()).isEqualTo(Code.CANCELLED_VALUE);
+            assertThat(status.getMessage()).isEqualTo("the client went away");
             assertThat(records).allSatisfy(r -> assertThat(r.getLevel().intValue()).isLessThanOrEqualTo(Level.FINE.intValue()));
         } finally {
             logger.removeHandler(capture);

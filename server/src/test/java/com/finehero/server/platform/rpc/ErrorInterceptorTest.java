@@ -119,4 +119,59 @@ class ErrorInterceptorTest {
         }
         throw new AssertionError("the call did not fail");
     }
+
+    /**
+     * A client that closed its connection with the call in flight: the answer's write fails, and so does
+     * the close that would report it. Nothing is thrown on to Helidon, which would log each such call as a
+     * failed request with its stack trace; the call counts as cancelled.
+     */
+    @Test
+    void aCallWhoseClientLeftIsClosedOnceAsCancelledWithNothingThrownOn() {
+        java.util.List<Status> closes = new java.util.ArrayList<>();
+        io.grpc.ServerCall<GetFineRequest, Fine> gone = new io.grpc.ServerCall<>() {
+            @Override
+            public void request(int numMessages) {
+            }
+
+            @Override
+            public void sendHeaders(io.grpc.Metadata headers) {
+                throw brokenPipe();
+            }
+
+            @Override
+            public void sendMessage(Fine message) {
+                throw brokenPipe();
+            }
+
+            @Override
+            public void close(Status status, io.grpc.Metadata trailers) {
+                closes.add(status);
+                throw brokenPipe();
+            }
+
+            @Override
+            public boolean isCancelled() {
+                return false;
+            }
+
+            @Override
+            public io.grpc.MethodDescriptor<GetFineRequest, Fine> getMethodDescriptor() {
+                return FinesServiceGrpc.getGetFineMethod();
+            }
+        };
+        io.grpc.ServerCall.Listener<GetFineRequest> listener = new ErrorInterceptor(new ErrorMapper()).interceptCall(gone,
+                new io.grpc.Metadata(), (call, headers) -> new io.grpc.ServerCall.Listener<>() {
+                    @Override
+                    public void onHalfClose() {
+                        call.sendHeaders(new io.grpc.Metadata()); // the service answering: the write fails
+                    }
+                });
+        listener.onMessage(GetFineRequest.newBuilder().setFineId("f").build());
+        listener.onHalfClose();
+        assertThat(closes).extracting(Status::getCode).containsExactly(Status.Code.CANCELLED);
+    }
+
+    private static io.helidon.common.socket.SocketWriterException brokenPipe() {
+        return new io.helidon.common.socket.SocketWriterException(new java.io.UncheckedIOException(new java.io.IOException("Broken pipe")));
+    }
 }
