@@ -266,11 +266,8 @@ ratios = {
     "helidon_confirmed_rest_p99_vs_helidon_confirmed_grpc_p99": round(p99("rest helidon-confirmed") / p99("grpc helidon-confirmed"), 3),
 }
 for fraction, targets in paced.items():
-    ratios["secured_paced_p99_vs_echo_at_" + fraction] = round(targets["finehero"]["median_p99_ms"] / targets["echo"]["median_p99_ms"], 3)
-    ratios["echo_confirmed_paced_p99_vs_echo_at_" + fraction] = round(targets["echo-confirmed"]["median_p99_ms"]
-                                                                      / targets["echo"]["median_p99_ms"], 3)
-    ratios["helidon_confirmed_paced_p99_vs_echo_at_" + fraction] = round(targets["helidon-confirmed"]["median_p99_ms"]
-                                                                         / targets["echo"]["median_p99_ms"], 3)
+    for who, target in (("secured", "finehero"), ("echo_confirmed", "echo-confirmed"), ("helidon_confirmed", "helidon-confirmed")):
+        ratios[f"{who}_paced_p99_vs_echo_at_{fraction}"] = round(targets[target]["median_p99_ms"] / targets["echo"]["median_p99_ms"], 3)
 # each target as a check of the ratios of one contender (FineHero, a guarantee's floor or a peer), named
 # as the ratios name it, so FineHero, the floors and the peers are held to the very same bounds
 def grpc_vs_armeria(who): return ratios[who + "_grpc_vs_armeria_grpc"] >= 0.8
