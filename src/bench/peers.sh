@@ -11,7 +11,7 @@
 #   the floor of every per-call guarantee FineHero keeps with security off (HelidonPeer with CallGuarantees).
 # - the event-loop client (GetFineLoad) as a second gRPC instrument, and for the p99 of the echo, of
 #   secured FineHero and of both confirmed floors at 25% and 50% of the echo's saturation rate (paced,
-#   latency from when a call was due).
+#   latency from when a call was due; five rounds each, FINEHERO_BENCH_PACED_ROUNDS).
 # - tasks: FineHero end to end (submitted over gRPC in batches, run, 200 single SubmitTask calls timed
 #   alongside), db-scheduler 16.12 draining the same number (DbSchedulerPeer), a raw claim-100
 #   FOR UPDATE SKIP LOCKED floor on 8 threads, and the same floor end to end (jobs inserted in batches of
@@ -134,8 +134,10 @@ for round in $(seq 1 "$rounds"); do
 done
 # second instrument: one client JVM warms its own JIT on each target, then alternates closed-loop rounds;
 # the echo, secured FineHero and both read-confirmation floors (grpc-java's and Helidon's transport) also get paced
-# rounds at 25% and 50% of the echo's median rate
-FINEHERO_BENCH_PACED="0.25,0.5" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
+# rounds at 25% and 50% of the echo's median rate, five of each (FINEHERO_BENCH_PACED_ROUNDS): a round's p99
+# at these loads moves by half from round to round, more than the targets differ, and a median of three
+# followed it
+FINEHERO_BENCH_PACED="0.25,0.5" FINEHERO_BENCH_PACED_ROUNDS="${FINEHERO_BENCH_PACED_ROUNDS:-5}" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
   "$work/java.ndjson" echo=${port[echo]} finehero=${port[finehero]} echo-confirmed=${port[echo-confirmed]} \
   helidon-confirmed=${port[helidon-confirmed]} 2>"$work/java-a.err"
 FINEHERO_BENCH_PACED="" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
@@ -312,7 +314,8 @@ result = {
                 "load_average_per_round": lines(os.path.join(work, "loads.ndjson")),
                 "note": "shared VM: PostgreSQL, Redis, every server and every client on the same cores, other work running; "
                         "compare the ratios measured in the same run, not absolute figures"},
-    "settings": {"rounds": int(rounds), "seconds": int(seconds), "warmup_seconds_per_server": int(warmup), "tasks_per_round": int(tasks),
+    "settings": {"rounds": int(rounds), "paced_rounds": max(len(t["all_p99_ms"]) for ts in paced.values() for t in ts.values()),
+                 "seconds": int(seconds), "warmup_seconds_per_server": int(warmup), "tasks_per_round": int(tasks),
                  "grpc": "h2load -c 1 -m 64 (one connection, 64 streams)", "rest": "wrk -t 1 -c 64 --latency (HTTP/1.1 keep-alive)",
                  "finehero": "PostgreSQL + Redis, cache-hit GetFine; 'finehero' = JWT + contract access check + Redis rate limits "
                              "(far above the load); 'finehero-off' = auth.enabled false",

@@ -42,8 +42,9 @@ import io.grpc.stub.StreamObserver;
  * After the closed-loop rounds, each target also gets as many alternating open-loop rounds per fraction
  * listed in FINEHERO_BENCH_PACED (default "0.125,0.25,0.375,0.5"; empty for none): the same concurrency offering that fraction of the
  * first target's median closed-loop rate, for latency percentiles at a known load rather than at
- * saturation. A p99 from one 10-second run on a shared 2-core box is mostly noise; a median of rounds
- * is not. Every call is started and timed on one client event loop ({@link EventLoopLoad}).
+ * saturation, FINEHERO_BENCH_PACED_ROUNDS of them (default: as many as the closed-loop rounds). A p99 from
+ * one 10-second run on a shared 2-core box is mostly noise; a median of rounds is less so, and more so
+ * the more rounds there are. Every call is started and timed on one client event loop ({@link EventLoopLoad}).
  */
 public final class GetFineLoad {
 
@@ -88,12 +89,13 @@ public final class GetFineLoad {
             }
             List<Double> reference = rates.values().iterator().next().stream().sorted().toList();
             double referenceRate = reference.get(reference.size() / 2);
+            int pacedRounds = Integer.parseInt(System.getenv().getOrDefault("FINEHERO_BENCH_PACED_ROUNDS", Integer.toString(rounds)));
             for (String fraction : System.getenv().getOrDefault("FINEHERO_BENCH_PACED", "0.125,0.25,0.375,0.5").split(",")) {
                 if (fraction.isBlank()) { // FINEHERO_BENCH_PACED= : closed-loop rounds only
                     continue;
                 }
                 double rate = referenceRate * Double.parseDouble(fraction.strip());
-                for (int round = 0; round < rounds; round++) {
+                for (int round = 0; round < pacedRounds; round++) {
                     for (Target target : targets.values()) {
                         append(out, EventLoopLoad.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
                                 Duration.ofSeconds(3), measure, loop.group(), target.call));
