@@ -41,6 +41,15 @@ def caller_category(frames):
     return next((c for c in (category(frame_name(f)) for f in frames) if c != "jdk"), "jdk")
 
 
+def outside_the_jdk(frames, depth=1):
+    """The first frame outside the JDK, and with depth > 1 the frames that called it, joined by ' < '."""
+    names = [frame_name(f) for f in frames]
+    first = next((i for i, n in enumerate(names) if not n.startswith(("java.", "jdk.", "sun."))), None)
+    if first is None:
+        return names[0] if names else "?"
+    return " < ".join(names[first:first + depth])
+
+
 def shares(counter, total):
     return {c: round(n / max(1, total), 3) for c, n in counter.most_common()}
 
@@ -66,12 +75,12 @@ def window(work, name, load):
         weight += w
         frames = frames_of(e)
         allocation_by_caller[caller_category(frames)] += w
-        site = next((frame_name(f) for f in frames if not frame_name(f).startswith(("java.", "jdk.", "sun."))),
-                    frame_name(frames[0]) if frames else "?")
+        site = outside_the_jdk(frames)
         sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + site] += w
     # third estimate, from every new TLAB and every allocation outside one: each TLAB's bytes are charged
     # to the allocation that asked for it, a sample proportional to bytes, and the total is exact
     tlab, tlab_by_caller, finehero_sites, chunks = 0, collections.Counter(), collections.Counter(), []
+    tlab_sites = collections.Counter()
     for e in (e for e in events if e["type"] in ("jdk.ObjectAllocationInNewTLAB", "jdk.ObjectAllocationOutsideTLAB")):
         w = e["values"]["tlabSize"] if e["type"] == "jdk.ObjectAllocationInNewTLAB" else e["values"]["allocationSize"]
         tlab += w
@@ -80,6 +89,7 @@ def window(work, name, load):
         tlab_by_caller[caller] += w
         if e["values"]["objectClass"]["name"] == "jdk/internal/vm/StackChunk":
             chunks.append(frames)
+        tlab_sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + outside_the_jdk(frames, 3)] += w
         if caller == "finehero":
             site = next(frame_name(f) for f in frames if frame_name(f).startswith("com.finehero."))
             finehero_sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + site] += w
@@ -107,6 +117,9 @@ def window(work, name, load):
         "virtual_thread_stack_chunks": {"events": len(chunks),
                                         "stack_frames_median": sorted(map(len, chunks))[len(chunks) // 2] if chunks else None,
                                         "example_stack": [frame_name(f) for f in max(chunks, key=len)] if chunks else None},
+        # every caller's, by the first frame outside the JDK and the two that called it: where Helidon's and
+        # grpc-java's bytes come from
+        "allocation_sites_from_tlabs": [{"site": s, "bytes_per_call": round(w / calls)} for s, w in tlab_sites.most_common(30)] if calls else None,
         "finehero_allocation_sites_from_tlabs": [{"site": s, "bytes_per_call": round(w / calls)} for s, w in finehero_sites.most_common(30)] if calls else None,
         "jfr_view_hot_methods": open(os.path.join(work, name + ".hot.txt")).read().splitlines()[:30],
     }
@@ -123,6 +136,8 @@ def main(work, out, benchmark, method, runs_file, load_start, load_end, *names):
         print(name, p["load"].get("calls_per_second"), "calls/s;", p["allocated_bytes_per_call"], "B/call (heap:",
               p["allocated_bytes_per_call_from_heap_between_collections"], ");", p["allocated_bytes_per_call_by_caller_category"])
         print("   from TLABs:", p["allocated_bytes_per_call_from_tlabs"], "B/call;", p["allocated_bytes_per_call_from_tlabs_by_caller_category"])
+        for a in (p["allocation_sites_from_tlabs"] or [])[:12]:
+            print("   alloc from TLABs", a["bytes_per_call"], a["site"])
         for a in (p["finehero_allocation_sites_from_tlabs"] or [])[:8]:
             print("   finehero alloc", a["bytes_per_call"], a["site"])
         print("   cpu self:", p["self_time_share_by_category"], "charged to caller:", p["self_time_share_jdk_charged_to_caller"])

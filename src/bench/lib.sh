@@ -14,8 +14,11 @@ bench_secure_env() {
   export FINEHERO_SECURITY_RATE_dash_LIMITS_PER_dash_ADDRESS=1000000000
 }
 
-# The bench module's jar and the libraries beside it: the peers, floors and load clients.
-bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
+# The bench module's jar and the libraries beside it: the peers, floors and load clients. FineHero's server
+# jar comes before the rest, as it does for the server itself: it carries FineHero's patched Helidon classes
+# (server/src/main/java/io/helidon), which the Helidon peer runs on as FineHero's transport. A `libs/*`
+# entry is expanded in directory order, which put Helidon's own jars first on some checkouts and not others.
+bench_cp="$root/bench/target/finehero-bench-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/finehero-server-0.1.0-SNAPSHOT.jar:$root/bench/target/libs/*"
 
 # Starts a FineHero server in the background as bin/finehero-server starts it (server/jvm.options; the
 # environment of server/jvm.env where not already set; on JDK 24+ the flag Netty needs), on the shared
