@@ -87,12 +87,13 @@ def window(work, name, load):
         frames = frames_of(e)
         caller = caller_category(frames)
         tlab_by_caller[caller] += w
-        if e["values"]["objectClass"]["name"] == "jdk/internal/vm/StackChunk":
+        allocated = e["values"]["objectClass"]["name"].replace("/", ".")
+        if allocated == "jdk.internal.vm.StackChunk":
             chunks.append(frames)
-        tlab_sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + outside_the_jdk(frames, 3)] += w
+        tlab_sites[allocated + " @ " + outside_the_jdk(frames, 3)] += w
         if caller == "finehero":
             site = next(frame_name(f) for f in frames if frame_name(f).startswith("com.finehero."))
-            finehero_sites[e["values"]["objectClass"]["name"].replace("/", ".") + " @ " + site] += w
+            finehero_sites[allocated + " @ " + site] += w
     calls = load["calls"]
     # second estimate from the heap itself: what each collection found used, less what the previous one left
     by_gc = {}

@@ -11,6 +11,7 @@ import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
 import io.helidon.common.buffers.BufferData;
 import io.helidon.grpc.core.WeightedBag;
+import io.helidon.http.WritableHeaders;
 import io.helidon.http.http2.FlowControl;
 import io.helidon.http.http2.Http2Flag;
 import io.helidon.http.http2.Http2FrameData;
@@ -51,8 +52,7 @@ class GrpcCallBuffersTest {
     @Test
     void aCallAllocatesNoBufferBeforeItHasAMessage() {
         CapturingWriter writer = new CapturingWriter();
-        ServerMethodDefinition<BytesValue, BytesValue> definition = definition();
-        GrpcRouteHandler<BytesValue, BytesValue> route = GrpcRouteHandler.methodDefinition(definition, null, WeightedBag.create());
+        GrpcRouteHandler<BytesValue, BytesValue> route = route();
         GrpcConfig config = GrpcConfig.create();
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (int warm = 0; warm < 100; warm++) {
@@ -133,16 +133,15 @@ class GrpcCallBuffersTest {
         return BytesValue.newBuilder().setValue(ByteString.copyFrom(value)).build();
     }
 
-    private static ServerMethodDefinition<BytesValue, BytesValue> definition() {
-        return ServerMethodDefinition.create(ECHO, ServerCalls.asyncServerStreamingCall((request, answers) -> answers.onCompleted()));
+    private static GrpcRouteHandler<BytesValue, BytesValue> route() {
+        return GrpcRouteHandler.methodDefinition(ServerMethodDefinition.create(ECHO,
+                ServerCalls.asyncServerStreamingCall((request, answers) -> answers.onCompleted())), null, WeightedBag.create());
     }
 
     private static GrpcProtocolHandler<BytesValue, BytesValue> handler(Http2StreamWriter writer, GrpcConfig config) {
-        GrpcRouteHandler<BytesValue, BytesValue> route = GrpcRouteHandler.methodDefinition(definition(), null,
-                WeightedBag.create());
         GrpcProtocolHandler<BytesValue, BytesValue> handler = new GrpcProtocolHandler<>(null, null, writer, 1, null,
-                Http2StreamState.OPEN, route, config);
-        handler.initCompression(null, io.helidon.http.WritableHeaders.create()); // identity, as a call without grpc-encoding
+                Http2StreamState.OPEN, route(), config);
+        handler.initCompression(null, WritableHeaders.create()); // identity, as a call without grpc-encoding
         return handler;
     }
 

@@ -1,5 +1,9 @@
 package com.finehero.server.platform.rpc;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import com.finehero.api.fines.v1.Fine;
@@ -12,7 +16,10 @@ import com.finehero.api.fines.v1.ListFinesResponse;
 import com.google.rpc.ErrorInfo;
 import com.google.rpc.RetryInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
 import io.grpc.Server;
+import io.grpc.ServerCall;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -20,6 +27,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.helidon.common.socket.SocketWriterException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,14 +135,14 @@ class ErrorInterceptorTest {
      */
     @Test
     void aCallWhoseClientLeftIsClosedOnceAsCancelledWithNothingThrownOn() {
-        java.util.List<Status> closes = new java.util.ArrayList<>();
-        io.grpc.ServerCall<GetFineRequest, Fine> gone = new io.grpc.ServerCall<>() {
+        List<Status> closes = new ArrayList<>();
+        ServerCall<GetFineRequest, Fine> gone = new ServerCall<>() {
             @Override
             public void request(int numMessages) {
             }
 
             @Override
-            public void sendHeaders(io.grpc.Metadata headers) {
+            public void sendHeaders(Metadata headers) {
                 throw brokenPipe();
             }
 
@@ -144,7 +152,7 @@ class ErrorInterceptorTest {
             }
 
             @Override
-            public void close(Status status, io.grpc.Metadata trailers) {
+            public void close(Status status, Metadata trailers) {
                 closes.add(status);
                 throw brokenPipe();
             }
@@ -155,15 +163,15 @@ class ErrorInterceptorTest {
             }
 
             @Override
-            public io.grpc.MethodDescriptor<GetFineRequest, Fine> getMethodDescriptor() {
+            public MethodDescriptor<GetFineRequest, Fine> getMethodDescriptor() {
                 return FinesServiceGrpc.getGetFineMethod();
             }
         };
-        io.grpc.ServerCall.Listener<GetFineRequest> listener = new ErrorInterceptor(new ErrorMapper()).interceptCall(gone,
-                new io.grpc.Metadata(), (call, headers) -> new io.grpc.ServerCall.Listener<>() {
+        ServerCall.Listener<GetFineRequest> listener = new ErrorInterceptor(new ErrorMapper()).interceptCall(gone,
+                new Metadata(), (call, headers) -> new ServerCall.Listener<>() {
                     @Override
                     public void onHalfClose() {
-                        call.sendHeaders(new io.grpc.Metadata()); // the service answering: the write fails
+                        call.sendHeaders(new Metadata()); // the service answering: the write fails
                     }
                 });
         listener.onMessage(GetFineRequest.newBuilder().setFineId("f").build());
@@ -171,7 +179,7 @@ class ErrorInterceptorTest {
         assertThat(closes).extracting(Status::getCode).containsExactly(Status.Code.CANCELLED);
     }
 
-    private static io.helidon.common.socket.SocketWriterException brokenPipe() {
-        return new io.helidon.common.socket.SocketWriterException(new java.io.UncheckedIOException(new java.io.IOException("Broken pipe")));
+    private static SocketWriterException brokenPipe() {
+        return new SocketWriterException(new UncheckedIOException(new IOException("Broken pipe")));
     }
 }
