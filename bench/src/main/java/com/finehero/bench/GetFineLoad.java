@@ -30,6 +30,7 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import org.HdrHistogram.Histogram;
 
 /**
  * Closed-loop cache-hit GetFine over gRPC against running servers, each run appended as a JSON line:
@@ -44,7 +45,9 @@ import io.grpc.stub.StreamObserver;
  * first target's median closed-loop rate, for latency percentiles at a known load rather than at
  * saturation, FINEHERO_BENCH_PACED_ROUNDS of them (default: as many as the closed-loop rounds). A p99 from
  * one 10-second run on a shared 2-core box is mostly noise; a median of rounds is less so, and more so
- * the more rounds there are. Every call is started and timed on one client event loop ({@link EventLoopLoad}).
+ * the more rounds there are. Each paced round's line also carries the percentiles of every call of that
+ * target's rounds so far at that load ({@code pooled_p99_ms}): on the last round, a p99 over all of them.
+ * Every call is started and timed on one client event loop ({@link EventLoopLoad}).
  */
 public final class GetFineLoad {
 
@@ -95,10 +98,14 @@ public final class GetFineLoad {
                     continue;
                 }
                 double rate = referenceRate * Double.parseDouble(fraction.strip());
+                Map<String, Histogram> pooled = new LinkedHashMap<>(); // every call of a target's rounds at this load
                 for (int round = 0; round < pacedRounds; round++) {
                     for (Target target : targets.values()) {
-                        append(out, EventLoopLoad.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
-                                Duration.ofSeconds(3), measure, loop.group(), target.call));
+                        LoadRun.Result result = EventLoopLoad.paced(target.label + " paced " + fraction.strip(), concurrency, rate,
+                                Duration.ofSeconds(3), measure, loop.group(), target.call);
+                        Histogram all = pooled.computeIfAbsent(target.label, label -> new Histogram(3));
+                        all.add(result.histogram());
+                        append(out, result.json(all, round + 1));
                     }
                 }
             }
@@ -110,8 +117,12 @@ public final class GetFineLoad {
     }
 
     private static void append(Path out, LoadRun.Result result) throws java.io.IOException {
-        Files.writeString(out, result.json() + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-        System.err.println(result.json());
+        append(out, result.json());
+    }
+
+    private static void append(Path out, String json) throws java.io.IOException {
+        Files.writeString(out, json + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        System.err.println(json);
     }
 
     /**

@@ -23,16 +23,32 @@ import org.HdrHistogram.Recorder;
  */
 final class LoadRun {
 
+    /** A run's figures; {@code histogram} holds its latencies (not printed), for pooling rounds. */
     record Result(String name, long calls, long errors, double seconds, double callsPerSecond,
-                  double p50Ms, double p95Ms, double p99Ms, double maxMs, Map<String, Long> failures) {
+                  double p50Ms, double p95Ms, double p99Ms, double maxMs, Map<String, Long> failures, Histogram histogram) {
         String json() {
+            return json("");
+        }
+
+        /**
+         * With the percentiles of every call of this and the earlier rounds pooled into {@code pooled} ({@code
+         * rounds} of them): a p99 over all the calls of five rounds rests on five times the calls of one.
+         */
+        String json(Histogram pooled, int rounds) {
+            return json(String.format(java.util.Locale.ROOT, ",\"pooled_rounds\":%d,\"pooled_calls\":%d,\"pooled_p50_ms\":%.3f,"
+                            + "\"pooled_p99_ms\":%.3f,\"pooled_p999_ms\":%.3f", rounds, pooled.getTotalCount(),
+                    pooled.getValueAtPercentile(50) / 1e6, pooled.getValueAtPercentile(99) / 1e6,
+                    pooled.getValueAtPercentile(99.9) / 1e6));
+        }
+
+        private String json(String more) {
             String failed = failures.isEmpty() ? "" : failures.entrySet().stream()
                     .map(e -> "\"" + e.getKey() + "\":" + e.getValue())
                     .collect(Collectors.joining(",", ",\"failures\":{", "}"));
             return String.format(java.util.Locale.ROOT,
                     "{\"name\":\"%s\",\"calls\":%d,\"errors\":%d,\"seconds\":%.2f,\"calls_per_second\":%.1f,"
-                            + "\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f%s}",
-                    name, calls, errors, seconds, callsPerSecond, p50Ms, p95Ms, p99Ms, maxMs, failed);
+                            + "\"p50_ms\":%.3f,\"p95_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f%s%s}",
+                    name, calls, errors, seconds, callsPerSecond, p50Ms, p95Ms, p99Ms, maxMs, failed, more);
         }
     }
 
@@ -108,7 +124,7 @@ final class LoadRun {
         long calls = histogram.getTotalCount();
         return new Result(name, calls, failures.total(), seconds, calls / seconds,
                 histogram.getValueAtPercentile(50) / 1e6, histogram.getValueAtPercentile(95) / 1e6,
-                histogram.getValueAtPercentile(99) / 1e6, histogram.getMaxValue() / 1e6, failures.byReason());
+                histogram.getValueAtPercentile(99) / 1e6, histogram.getMaxValue() / 1e6, failures.byReason(), histogram);
     }
 
     private static void drive(int concurrency, Duration time, Callable<?> call, Recorder recorder, Failures failures)
