@@ -14,8 +14,10 @@
  * limitations under the License.
  *
  * FineHero patch of Helidon 4.5.0's GrpcProtocolHandler (tag 4.5.0): a call's read and write buffers are
- * sized to its messages instead of 16 KB each up front. Every change is marked "FineHero patch"; see
- * docs/decisions/2026-12-06-helidon-grpc-buffers-sized-to-the-message.md.
+ * sized to its messages instead of 16 KB each up front, and a unary answer is written whole, with its
+ * trailers. Every change is marked "FineHero patch"; see
+ * docs/decisions/2026-12-06-helidon-grpc-buffers-sized-to-the-message.md and
+ * docs/decisions/2026-12-06-a-unary-answer-written-whole.md.
  */
 
 package io.helidon.webserver.grpc;
@@ -44,6 +46,7 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.WritableHeaders;
 import io.helidon.http.http2.FlowControl;
+import io.helidon.http.http2.Http2ConnectionWriter;
 import io.helidon.http.http2.Http2ErrorCode;
 import io.helidon.http.http2.Http2FrameData;
 import io.helidon.http.http2.Http2FrameHeader;
@@ -437,6 +440,13 @@ class GrpcProtocolHandler<REQ, RES> implements Http2SubProtocolSelector.SubProto
             private long bytesSent;
             private boolean headersSent;
             private BufferData writeBufferData; // FineHero patch: made by allocateWriteBuffer at the first answer's size
+            // FineHero patch: a method answering with one message holds its headers and message until close, which
+            // writes them with the trailers under one lock and in one socket write (the client acts on a unary
+            // answer only once the trailers have come). A method that streams its answer writes each part at once.
+            private final boolean answerWhole = route.method().getType().serverSendsOneMessage()
+                    && streamWriter instanceof Http2ConnectionWriter;
+            private Http2Headers heldHeaders;
+            private Http2FrameData heldMessage;
 
             @Override
             public void request(int numMessages) {
@@ -461,12 +471,53 @@ class GrpcProtocolHandler<REQ, RES> implements Http2SubProtocolSelector.SubProto
                 // write headers frame
                 Http2Headers http2Headers = Http2Headers.create(writable);
                 http2Headers.status(io.helidon.http.Status.OK_200);
-                writeHeaders(http2Headers, HeaderFlags.create(END_OF_HEADERS));
+                if (answerWhole) { // FineHero patch
+                    heldHeaders = http2Headers;
+                } else {
+                    writeHeaders(http2Headers, HeaderFlags.create(END_OF_HEADERS));
+                }
                 headersSent = true;
+            }
+
+            // FineHero patch: writes what answerWhole held, before anything written after it
+            private void writeHeld() {
+                if (heldHeaders != null) {
+                    writeHeaders(heldHeaders, HeaderFlags.create(END_OF_HEADERS));
+                    heldHeaders = null;
+                }
+                if (heldMessage != null) {
+                    try {
+                        writeData(heldMessage);
+                    } catch (UncheckedIOException e) {
+                        throw new ServerConnectionException("Failed to write grpc response data", e);
+                    }
+                    heldMessage = null;
+                }
+            }
+
+            // FineHero patch: the held headers and message with the trailers, or false when they must go one by one
+            private boolean writeWhole(Http2Headers trailers) {
+                if (heldHeaders == null || heldMessage == null) {
+                    return false;
+                }
+                try {
+                    if (((Http2ConnectionWriter) streamWriter)
+                            .writeAnswer(heldHeaders, heldMessage, trailers, streamId, outboundFlowControl()) < 0) {
+                        return false;
+                    }
+                } catch (UncheckedIOException e) {
+                    throw new ServerConnectionException("Failed to write grpc response", e);
+                }
+                heldHeaders = null;
+                heldMessage = null;
+                return true;
             }
 
             @Override
             public void sendMessage(RES message) {
+                if (heldMessage != null) { // FineHero patch: a second answer (a unary method sends none) frees the buffer
+                    writeHeld();
+                }
                 try (InputStream inputStream = route.method().streamResponse(message)) {
                     // prepare buffer for writing
                     BufferData bufferData;
@@ -500,7 +551,11 @@ class GrpcProtocolHandler<REQ, RES> implements Http2SubProtocolSelector.SubProto
                                                                       streamId);
 
                     // write data frame
-                    writeData(new Http2FrameData(header, bufferData));
+                    if (heldHeaders != null) { // FineHero patch: held with the headers until close
+                        heldMessage = new Http2FrameData(header, bufferData);
+                    } else {
+                        writeData(new Http2FrameData(header, bufferData));
+                    }
                     bytesSent += writeLength;
                 } catch (UncheckedIOException e) {
                     throw new ServerConnectionException("Failed to write grpc response data", e);
@@ -532,7 +587,10 @@ class GrpcProtocolHandler<REQ, RES> implements Http2SubProtocolSelector.SubProto
                     http2Headers.status(io.helidon.http.Status.OK_200);
                 }
                 try {
-                    writeHeaders(http2Headers, HeaderFlags.create(END_OF_HEADERS | END_OF_STREAM));
+                    if (!writeWhole(http2Headers)) { // FineHero patch
+                        writeHeld();
+                        writeHeaders(http2Headers, HeaderFlags.create(END_OF_HEADERS | END_OF_STREAM));
+                    }
                 } catch (CloseConnectionException e) {
                     callCancelled = true;
                     currentStreamState.updateAndGet(current -> nextStreamState(current, closeState));
