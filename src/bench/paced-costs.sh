@@ -50,7 +50,9 @@ finehero() { # $1 mode, $2 schema, then settings
 pids+=($!)
 finehero default bench_paced_default
 if [ -n "$baseline" ]; then
-  jar="$(bench_jar_of "$baseline")" finehero baseline bench_paced_baseline
+  baseline_jar="$(bench_jar_of "$baseline")"
+  [ -f "$baseline_jar" ] || { echo "paced-costs: no server jar built for $baseline" >&2; exit 1; }
+  jar="$baseline_jar" finehero baseline bench_paced_baseline
   modes=(default baseline)
   targets=(echo=${port[echo]} default=${port[default]} baseline=${port[baseline]})
 else
@@ -99,7 +101,7 @@ result = {
     "benchmark": "paced_costs", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     "revision": head + (" with uncommitted changes to server/ or bench/" if int(dirty) else ""),
     "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end,
-                "note": "shared VM: PostgreSQL, Redis, the four servers and the client on the same cores; compare within the run"},
+                "note": "shared VM: PostgreSQL, Redis, the servers and the client on the same cores; compare within the run"},
     "how": (f"grpc-java echo and two secured FineHero servers, this build and revision {baseline[:12]} (PostgreSQL + Redis, JWT, rate limits far above the load) up at once; " if baseline else
             f"grpc-java echo, the echo confirming every read against Redis, and three secured FineHero servers (PostgreSQL + Redis, JWT, rate limits far above the load) up at once; ")
            + f"one GetFineLoad client, 64 calls in flight, warms each for {warmup} s, then {rounds} alternating closed-loop rounds of "

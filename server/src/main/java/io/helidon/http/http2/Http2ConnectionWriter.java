@@ -14,12 +14,14 @@
  * limitations under the License.
  *
  * FineHero patch of Helidon 4.5.0's Http2ConnectionWriter (tag 4.5.0): the lock is not fair, and a unary
- * answer (headers, message, trailers) is encoded and handed to the data writer under one acquisition of
- * it. Every change is marked "FineHero patch"; see docs/decisions/2026-12-06-a-unary-answer-written-whole.md.
+ * answer (headers, message, trailers) is encoded under one acquisition of it and handed to the data writer
+ * as one buffer. Every change is marked "FineHero patch"; see
+ * docs/decisions/2026-12-06-a-unary-answer-written-whole.md.
  */
 
 package io.helidon.http.http2;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
@@ -28,16 +30,21 @@ import io.helidon.common.buffers.BufferData;
 import io.helidon.common.buffers.DataWriter;
 import io.helidon.common.socket.SocketContext;
 
+import com.finehero.server.platform.rpc.WholeAnswerWriter;
+
 /**
- * HTTP/2 connection writer.
+ * HTTP/2 connection writer (FineHero patch: also a {@link WholeAnswerWriter}).
  */
-public class Http2ConnectionWriter implements Http2StreamWriter {
+public class Http2ConnectionWriter implements Http2StreamWriter, WholeAnswerWriter {
     private final DataWriter writer;
 
     // FineHero patch: not fair. FineHero's gRPC connections queue their frames (CoalescingWriter), so under
     // the lock a frame is only encoded and queued and nobody holds it long; a fair lock made every contended
-    // acquisition park the virtual thread and wait its turn behind the others.
-    private final Lock streamLock = new ReentrantLock();
+    // acquisition park the virtual thread and wait its turn behind the others. (A connection that writes to
+    // its socket directly, as an h2c upgrade does, writes under the lock as before.)
+    private final Lock streamLock;
+    // FineHero patch: while writeAnswer holds the lock, the bytes of its frames, written as one buffer
+    private List<BufferData> gathering;
     private final SocketContext ctx;
     private final Http2FrameListener listener;
     private final Http2Headers.DynamicTable outboundDynamicTable;
@@ -52,6 +59,12 @@ public class Http2ConnectionWriter implements Http2StreamWriter {
      * @param sendFrameListeners send frame listeners
      */
     public Http2ConnectionWriter(SocketContext ctx, DataWriter writer, List<Http2FrameListener> sendFrameListeners) {
+        this(ctx, writer, sendFrameListeners, new ReentrantLock()); // FineHero patch: the lock passed on, for tests
+    }
+
+    // FineHero patch: with the lock given, so a test can count its acquisitions
+    Http2ConnectionWriter(SocketContext ctx, DataWriter writer, List<Http2FrameListener> sendFrameListeners, Lock streamLock) {
+        this.streamLock = streamLock;
         this.ctx = ctx;
         this.listener = Http2FrameListener.create(sendFrameListeners);
         this.writer = writer;
@@ -147,20 +160,8 @@ public class Http2ConnectionWriter implements Http2StreamWriter {
         return written;
     }
 
-    /**
-     * FineHero patch: an answer of one message written whole — its headers, the message's DATA frame and
-     * the trailers that end the stream, encoded and handed to the data writer under one acquisition of the
-     * lock, where writing them one by one takes it three times.
-     * Writes nothing and returns {@code -1} when the message does not fit in one frame or in the stream's
-     * outbound window; the caller then writes the three parts one by one, which waits for the window.
-     *
-     * @param headers     the answer's headers
-     * @param dataFrame   the message, one DATA frame without END_STREAM
-     * @param trailers    the trailers, sent with END_HEADERS and END_STREAM
-     * @param streamId    the stream
-     * @param flowControl the stream's outbound flow control
-     * @return bytes written, or {@code -1} when nothing was written
-     */
+    // FineHero patch: see WholeAnswerWriter
+    @Override
     public int writeAnswer(Http2Headers headers,
                            Http2FrameData dataFrame,
                            Http2Headers trailers,
@@ -168,26 +169,30 @@ public class Http2ConnectionWriter implements Http2StreamWriter {
                            FlowControl.Outbound flowControl) {
         int length = dataFrame.header().length();
         int maxFrameSize = flowControl.maxFrameSize();
-        if (length > maxFrameSize || length > flowControl.getRemainingWindowSize()) {
-            return -1;
-        }
+        List<BufferData> frames = new ArrayList<>(3);
         int written;
         lock();
         try {
+            // checked and taken under the lock, so two answers cannot both count on the connection's last room
+            if (length > maxFrameSize || length > flowControl.getRemainingWindowSize()) {
+                return -1;
+            }
+            gathering = frames;
             written = noLockWriteHeaders(headers, streamId, Http2Flag.HeaderFlags.create(Http2Flag.END_OF_HEADERS),
                                          maxFrameSize);
             noLockWrite(dataFrame);
+            flowControl.decrementWindowSize(length);
             written += Http2FrameHeader.LENGTH + length;
             written += noLockWriteHeaders(trailers,
                                           streamId,
                                           Http2Flag.HeaderFlags.create(Http2Flag.END_OF_HEADERS | Http2Flag.END_OF_STREAM),
                                           maxFrameSize);
+            gathering = null;
+            writer.writeNow(BufferData.create(frames));
         } finally {
+            gathering = null;
             streamLock.unlock();
         }
-        // Only this stream sends on its window, so the room checked above is still there; the connection's
-        // window is shared, and is taken from after the write, as splitAndWrite does.
-        flowControl.decrementWindowSize(length);
         return written;
     }
 
@@ -247,12 +252,16 @@ public class Http2ConnectionWriter implements Http2StreamWriter {
         BufferData headerData = frameHeader.write();
         listener.frameHeader(ctx, streamId, headerData);
 
-        if (frameHeader.length() == 0) {
-            writer.writeNow(headerData);
-        } else {
+        BufferData bytes = headerData;
+        if (frameHeader.length() != 0) {
             BufferData data = frame.data().copy();
             listener.frame(ctx, streamId, data);
-            writer.writeNow(BufferData.create(headerData, data));
+            bytes = BufferData.create(headerData, data);
+        }
+        if (gathering != null) { // FineHero patch: a whole answer's frames, written together by writeAnswer
+            gathering.add(bytes);
+        } else {
+            writer.writeNow(bytes);
         }
     }
 

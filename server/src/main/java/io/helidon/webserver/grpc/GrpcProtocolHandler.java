@@ -46,7 +46,6 @@ import io.helidon.http.HeaderValues;
 import io.helidon.http.Headers;
 import io.helidon.http.WritableHeaders;
 import io.helidon.http.http2.FlowControl;
-import io.helidon.http.http2.Http2ConnectionWriter;
 import io.helidon.http.http2.Http2ErrorCode;
 import io.helidon.http.http2.Http2FrameData;
 import io.helidon.http.http2.Http2FrameHeader;
@@ -81,6 +80,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.Status;
+
+import com.finehero.server.platform.rpc.WholeAnswerWriter; // FineHero patch
 
 import static io.helidon.http.HeaderNames.CONTENT_TYPE;
 import static io.helidon.http.http2.Http2Flag.DataFlags;
@@ -440,11 +441,11 @@ class GrpcProtocolHandler<REQ, RES> implements Http2SubProtocolSelector.SubProto
             private long bytesSent;
             private boolean headersSent;
             private BufferData writeBufferData; // FineHero patch: made by allocateWriteBuffer at the first answer's size
-            // FineHero patch: a method answering with one message holds its headers and message until close, which
-            // writes them with the trailers under one lock and in one socket write (the client acts on a unary
-            // answer only once the trailers have come). A method that streams its answer writes each part at once.
-            private final boolean answerWhole = route.method().getType().serverSendsOneMessage()
-                    && streamWriter instanceof Http2ConnectionWriter;
+            // FineHero patch: a unary method holds its headers and message until close, which hands them over with
+            // the trailers as one (WholeAnswerWriter): a unary call completes on its trailers, and
+            // its headers now come with its message. A method that streams its answer writes each part at once.
+            private final boolean answerWhole = route.method().getType() == MethodDescriptor.MethodType.UNARY
+                    && streamWriter instanceof WholeAnswerWriter;
             private Http2Headers heldHeaders;
             private Http2FrameData heldMessage;
 
@@ -501,7 +502,7 @@ class GrpcProtocolHandler<REQ, RES> implements Http2SubProtocolSelector.SubProto
                     return false;
                 }
                 try {
-                    if (((Http2ConnectionWriter) streamWriter)
+                    if (((WholeAnswerWriter) streamWriter)
                             .writeAnswer(heldHeaders, heldMessage, trailers, streamId, outboundFlowControl()) < 0) {
                         return false;
                     }

@@ -265,8 +265,11 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
         }
     }
 
-    /** Passes the writes of Helidon's handler through until FineHero has answered the stream itself. */
-    private static final class GatedWriter implements Http2StreamWriter {
+    /**
+     * Passes the writes of Helidon's handler through until FineHero has answered the stream itself, a unary
+     * answer written whole among them.
+     */
+    static final class GatedWriter implements Http2StreamWriter, WholeAnswerWriter {
         private final Http2StreamWriter writer;
         private volatile boolean shut;
 
@@ -301,6 +304,18 @@ final class GrpcStreamGuard implements Http2SubProtocolSelector {
         public int writeHeaders(Http2Headers headers, int streamId, Http2Flag.HeaderFlags flags, Http2FrameData dataFrame,
                                 FlowControl.Outbound flowControl) {
             return shut ? 0 : writer.writeHeaders(notIndexedPerCall(headers), streamId, flags, dataFrame, flowControl);
+        }
+
+        /** As the connection's writer, or {@code -1} (the parts one by one, through this) when it cannot. */
+        @Override
+        public int writeAnswer(Http2Headers headers, Http2FrameData dataFrame, Http2Headers trailers, int streamId,
+                               FlowControl.Outbound flowControl) {
+            if (shut) {
+                return 0;
+            }
+            return writer instanceof WholeAnswerWriter whole
+                    ? whole.writeAnswer(notIndexedPerCall(headers), dataFrame, notIndexedPerCall(trailers), streamId, flowControl)
+                    : -1;
         }
     }
 

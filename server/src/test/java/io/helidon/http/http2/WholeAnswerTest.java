@@ -1,0 +1,211 @@
+package io.helidon.http.http2;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.helidon.common.buffers.BufferData;
+import io.helidon.common.buffers.DataWriter;
+import io.helidon.http.WritableHeaders;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * FineHero's patched connection writer writes a unary answer whole: one acquisition of its lock for the
+ * three frames, one buffer to the data writer, and the stream's and connection's windows checked and taken
+ * under that lock (docs/decisions/2026-12-06-a-unary-answer-written-whole.md).
+ */
+class WholeAnswerTest {
+
+    private static final int HEADERS = 0x1;
+    private static final int DATA = 0x0;
+
+    @Test
+    void aWholeAnswerTakesTheLockOnceAndIsHandedOverAsOneBuffer() {
+        CountingLock lock = new CountingLock();
+        Buffers socket = new Buffers();
+        Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of(), lock);
+
+        int written = writer.writeAnswer(headers(), message(100), headers(), 1, new Window(1000));
+
+        assertThat(lock.acquisitions).isEqualTo(1);
+        assertThat(socket.buffers).hasSize(1);
+        assertThat(frameTypes(socket.buffers.getFirst())).containsExactly(HEADERS, DATA, HEADERS);
+        assertThat(written).isEqualTo(socket.buffers.getFirst().length);
+    }
+
+    @Test
+    void theSamePartsWrittenOneByOneTakeTheLockThreeTimes() {
+        CountingLock lock = new CountingLock();
+        Buffers socket = new Buffers();
+        Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of(), lock);
+        Window window = new Window(1000);
+
+        writer.writeHeaders(headers(), 1, Http2Flag.HeaderFlags.create(Http2Flag.END_OF_HEADERS), window);
+        writer.writeData(message(100), window);
+        writer.writeHeaders(headers(), 1, Http2Flag.HeaderFlags.create(Http2Flag.END_OF_HEADERS | Http2Flag.END_OF_STREAM), window);
+
+        assertThat(lock.acquisitions).as("what a whole answer saves").isEqualTo(3);
+        assertThat(socket.buffers).hasSize(3);
+    }
+
+    @Test
+    void aMessageLargerThanTheWindowIsNotWrittenWholeAndOneThatFitsTakesItsRoom() {
+        Buffers socket = new Buffers();
+        Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
+
+        assertThat(writer.writeAnswer(headers(), message(100), headers(), 1, new Window(99))).isEqualTo(-1);
+        assertThat(socket.buffers).as("nothing written when the message does not fit").isEmpty();
+        Window window = new Window(100);
+        assertThat(writer.writeAnswer(headers(), message(100), headers(), 1, window)).isPositive();
+        assertThat(window.taken).isEqualTo(100);
+        assertThat(writer.writeAnswer(headers(), message(1), headers(), 1, window))
+                .as("the room taken is gone for the next answer").isEqualTo(-1);
+    }
+
+    @Test
+    void aMessageLargerThanAFrameIsNotWrittenWhole() {
+        Buffers socket = new Buffers();
+        Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
+
+        assertThat(writer.writeAnswer(headers(), message(16_385), headers(), 1, new Window(1 << 20))).isEqualTo(-1);
+        assertThat(socket.buffers).isEmpty();
+    }
+
+    private static List<Integer> frameTypes(byte[] bytes) {
+        List<Integer> types = new ArrayList<>();
+        for (int at = 0; at < bytes.length; ) {
+            int length = ((bytes[at] & 0xff) << 16) | ((bytes[at + 1] & 0xff) << 8) | (bytes[at + 2] & 0xff);
+            types.add(bytes[at + 3] & 0xff);
+            at += 9 + length;
+        }
+        return types;
+    }
+
+    private static Http2Headers headers() {
+        Http2Headers headers = Http2Headers.create(WritableHeaders.create());
+        headers.status(io.helidon.http.Status.OK_200);
+        return headers;
+    }
+
+    private static Http2FrameData message(int length) {
+        return new Http2FrameData(Http2FrameHeader.create(length, Http2FrameTypes.DATA, Http2Flag.DataFlags.create(0), 1),
+                BufferData.create(new byte[length]));
+    }
+
+    /** The data writer: keeps each buffer handed to it. */
+    private static final class Buffers implements DataWriter {
+        final List<byte[]> buffers = new ArrayList<>();
+
+        @Override
+        public void writeNow(BufferData buffer) {
+            byte[] bytes = new byte[buffer.available()];
+            buffer.read(bytes);
+            buffers.add(bytes);
+        }
+
+        @Override
+        public void writeNow(BufferData... buffers) {
+            writeNow(BufferData.create(buffers));
+        }
+
+        @Override
+        public void write(BufferData buffer) {
+            writeNow(buffer);
+        }
+
+        @Override
+        public void write(BufferData... buffers) {
+            writeNow(buffers);
+        }
+    }
+
+    /** A lock that counts how often it is taken. */
+    private static final class CountingLock implements Lock {
+        private final ReentrantLock lock = new ReentrantLock();
+        int acquisitions;
+
+        @Override
+        public void lock() {
+            lock.lock();
+            acquisitions++;
+        }
+
+        @Override
+        public void lockInterruptibly() throws InterruptedException {
+            lock.lockInterruptibly();
+            acquisitions++;
+        }
+
+        @Override
+        public boolean tryLock() {
+            boolean locked = lock.tryLock();
+            acquisitions += locked ? 1 : 0;
+            return locked;
+        }
+
+        @Override
+        public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+            boolean locked = lock.tryLock(time, unit);
+            acquisitions += locked ? 1 : 0;
+            return locked;
+        }
+
+        @Override
+        public void unlock() {
+            lock.unlock();
+        }
+
+        @Override
+        public Condition newCondition() {
+            return lock.newCondition();
+        }
+    }
+
+    /** A stream's outbound window of a given size (the connection's within it), recording what is taken. */
+    private static final class Window implements FlowControl.Outbound {
+        private final int size;
+        int taken;
+
+        Window(int size) {
+            this.size = size;
+        }
+
+        @Override
+        public int getRemainingWindowSize() {
+            return size - taken;
+        }
+
+        @Override
+        public void decrementWindowSize(int decrement) {
+            taken += decrement;
+        }
+
+        @Override
+        public void resetStreamWindowSize(int size) {
+        }
+
+        @Override
+        public long incrementStreamWindowSize(int increment) {
+            return 0;
+        }
+
+        @Override
+        public Http2FrameData[] cut(Http2FrameData frame) {
+            return frame.cut(getRemainingWindowSize());
+        }
+
+        @Override
+        public void blockTillUpdate() {
+        }
+
+        @Override
+        public int maxFrameSize() {
+            return 16_384;
+        }
+    }
+}
