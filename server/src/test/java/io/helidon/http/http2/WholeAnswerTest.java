@@ -1,6 +1,5 @@
 package io.helidon.http.http2;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -8,7 +7,6 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.common.buffers.BufferData;
-import io.helidon.common.buffers.DataWriter;
 import io.helidon.http.WritableHeaders;
 import org.junit.jupiter.api.Test;
 
@@ -27,21 +25,21 @@ class WholeAnswerTest {
     @Test
     void aWholeAnswerTakesTheLockOnceAndIsHandedOverAsOneBuffer() {
         CountingLock lock = new CountingLock();
-        Buffers socket = new Buffers();
+        RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of(), lock);
 
         int written = writer.writeAnswer(headers(), message(100), headers(), 1, new Window(1000));
 
         assertThat(lock.acquisitions).isEqualTo(1);
         assertThat(socket.buffers).hasSize(1);
-        assertThat(frameTypes(socket.buffers.getFirst())).containsExactly(HEADERS, DATA, HEADERS);
+        assertThat(socket.frames()).extracting(RecordedWrites.Frame::type).containsExactly(HEADERS, DATA, HEADERS);
         assertThat(written).isEqualTo(socket.buffers.getFirst().length);
     }
 
     @Test
     void theSamePartsWrittenOneByOneTakeTheLockThreeTimes() {
         CountingLock lock = new CountingLock();
-        Buffers socket = new Buffers();
+        RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of(), lock);
         Window window = new Window(1000);
 
@@ -55,7 +53,7 @@ class WholeAnswerTest {
 
     @Test
     void aMessageLargerThanTheWindowIsNotWrittenWholeAndOneThatFitsTakesItsRoom() {
-        Buffers socket = new Buffers();
+        RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
 
         assertThat(writer.writeAnswer(headers(), message(100), headers(), 1, new Window(99))).isEqualTo(-1);
@@ -69,21 +67,11 @@ class WholeAnswerTest {
 
     @Test
     void aMessageLargerThanAFrameIsNotWrittenWhole() {
-        Buffers socket = new Buffers();
+        RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
 
         assertThat(writer.writeAnswer(headers(), message(16_385), headers(), 1, new Window(1 << 20))).isEqualTo(-1);
         assertThat(socket.buffers).isEmpty();
-    }
-
-    private static List<Integer> frameTypes(byte[] bytes) {
-        List<Integer> types = new ArrayList<>();
-        for (int at = 0; at < bytes.length; ) {
-            int length = ((bytes[at] & 0xff) << 16) | ((bytes[at + 1] & 0xff) << 8) | (bytes[at + 2] & 0xff);
-            types.add(bytes[at + 3] & 0xff);
-            at += 9 + length;
-        }
-        return types;
     }
 
     private static Http2Headers headers() {
@@ -95,33 +83,6 @@ class WholeAnswerTest {
     private static Http2FrameData message(int length) {
         return new Http2FrameData(Http2FrameHeader.create(length, Http2FrameTypes.DATA, Http2Flag.DataFlags.create(0), 1),
                 BufferData.create(new byte[length]));
-    }
-
-    /** The data writer: keeps each buffer handed to it. */
-    private static final class Buffers implements DataWriter {
-        final List<byte[]> buffers = new ArrayList<>();
-
-        @Override
-        public void writeNow(BufferData buffer) {
-            byte[] bytes = new byte[buffer.available()];
-            buffer.read(bytes);
-            buffers.add(bytes);
-        }
-
-        @Override
-        public void writeNow(BufferData... buffers) {
-            writeNow(BufferData.create(buffers));
-        }
-
-        @Override
-        public void write(BufferData buffer) {
-            writeNow(buffer);
-        }
-
-        @Override
-        public void write(BufferData... buffers) {
-            writeNow(buffers);
-        }
     }
 
     /** A lock that counts how often it is taken. */

@@ -1,8 +1,6 @@
 package io.helidon.webserver.grpc;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -11,11 +9,10 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.protobuf.ProtoUtils;
 import io.grpc.stub.ServerCalls;
-import io.helidon.common.buffers.BufferData;
-import io.helidon.common.buffers.DataWriter;
 import io.helidon.grpc.core.WeightedBag;
 import io.helidon.http.WritableHeaders;
 import io.helidon.http.http2.Http2ConnectionWriter;
+import io.helidon.http.http2.RecordedWrites;
 import io.helidon.http.http2.Http2StreamState;
 import com.google.protobuf.BytesValue;
 import com.google.protobuf.ByteString;
@@ -40,7 +37,7 @@ class GrpcUnaryAnswerTest {
 
     @Test
     void aUnaryAnswerIsHeldUntilCloseAndThenWrittenWithItsTrailers() {
-        RecordingSocket socket = new RecordingSocket();
+        RecordedWrites socket = new RecordedWrites();
         ServerCall<BytesValue, BytesValue> call = handler(MethodDescriptor.MethodType.UNARY, new Http2ConnectionWriter(null, socket, List.of()))
                 .createServerCall();
 
@@ -49,32 +46,32 @@ class GrpcUnaryAnswerTest {
         assertThat(socket.frames()).as("nothing leaves before the trailers").isEmpty();
         call.close(Status.OK, new Metadata());
 
-        assertThat(socket.frames()).extracting(Frame::type, Frame::flags)
+        assertThat(socket.frames()).extracting(RecordedWrites.Frame::type, RecordedWrites.Frame::flags)
                 .containsExactly(tuple(HEADERS, END_HEADERS), tuple(DATA, 0), tuple(HEADERS, END_HEADERS | END_STREAM));
-        assertThat(socket.written).as("handed to the connection's data writer as one buffer").hasSize(1);
+        assertThat(socket.buffers).as("handed to the connection's data writer as one buffer").hasSize(1);
         assertThat(socket.frames().get(1).payload()).as("the message behind its five-byte prefix")
                 .endsWith(bytes(300).toByteArray()).hasSize(5 + bytes(300).getSerializedSize());
     }
 
     @Test
     void aStreamedAnswerIsWrittenPartByPart() {
-        RecordingSocket socket = new RecordingSocket();
+        RecordedWrites socket = new RecordedWrites();
         ServerCall<BytesValue, BytesValue> call = handler(MethodDescriptor.MethodType.SERVER_STREAMING,
                 new Http2ConnectionWriter(null, socket, List.of())).createServerCall();
 
         call.sendHeaders(new Metadata());
-        assertThat(socket.frames()).extracting(Frame::type).containsExactly(HEADERS);
+        assertThat(socket.frames()).extracting(RecordedWrites.Frame::type).containsExactly(HEADERS);
         call.sendMessage(bytes(10));
         call.sendMessage(bytes(20));
-        assertThat(socket.frames()).extracting(Frame::type).containsExactly(HEADERS, DATA, DATA);
+        assertThat(socket.frames()).extracting(RecordedWrites.Frame::type).containsExactly(HEADERS, DATA, DATA);
         call.close(Status.OK, new Metadata());
 
-        assertThat(socket.frames()).extracting(Frame::type).containsExactly(HEADERS, DATA, DATA, HEADERS);
+        assertThat(socket.frames()).extracting(RecordedWrites.Frame::type).containsExactly(HEADERS, DATA, DATA, HEADERS);
     }
 
     @Test
     void aSecondMessageOfAUnaryCallSendsTheFirstBeforeItsBufferIsReused() {
-        RecordingSocket socket = new RecordingSocket();
+        RecordedWrites socket = new RecordedWrites();
         ServerCall<BytesValue, BytesValue> call = handler(MethodDescriptor.MethodType.UNARY,
                 new Http2ConnectionWriter(null, socket, List.of())).createServerCall();
 
@@ -83,33 +80,33 @@ class GrpcUnaryAnswerTest {
         call.sendMessage(bytes(20)); // not what a unary method does, but nothing held may be lost or overwritten
         call.close(Status.OK, new Metadata());
 
-        assertThat(socket.frames()).extracting(Frame::type).containsExactly(HEADERS, DATA, DATA, HEADERS);
+        assertThat(socket.frames()).extracting(RecordedWrites.Frame::type).containsExactly(HEADERS, DATA, DATA, HEADERS);
         assertThat(socket.frames().get(1).payload()).endsWith(bytes(30).toByteArray());
         assertThat(socket.frames().get(2).payload()).endsWith(bytes(20).toByteArray());
     }
 
     @Test
     void aClientStreamingCallWritesItsAnswerPartByPart() {
-        RecordingSocket socket = new RecordingSocket();
+        RecordedWrites socket = new RecordedWrites();
         ServerCall<BytesValue, BytesValue> call = handler(MethodDescriptor.MethodType.CLIENT_STREAMING,
                 new Http2ConnectionWriter(null, socket, List.of())).createServerCall();
 
         call.sendHeaders(new Metadata());
 
         assertThat(socket.frames()).as("a client may act on the headers of a call it still streams to")
-                .extracting(Frame::type).containsExactly(HEADERS);
+                .extracting(RecordedWrites.Frame::type).containsExactly(HEADERS);
     }
 
     @Test
     void aUnaryCallClosedWithAnErrorAfterItsHeadersSendsThemBeforeTheTrailers() {
-        RecordingSocket socket = new RecordingSocket();
+        RecordedWrites socket = new RecordedWrites();
         ServerCall<BytesValue, BytesValue> call = handler(MethodDescriptor.MethodType.UNARY,
                 new Http2ConnectionWriter(null, socket, List.of())).createServerCall();
 
         call.sendHeaders(new Metadata());
         call.close(Status.NOT_FOUND.withDescription("no such fine"), new Metadata());
 
-        assertThat(socket.frames()).extracting(Frame::type, Frame::flags)
+        assertThat(socket.frames()).extracting(RecordedWrites.Frame::type, RecordedWrites.Frame::flags)
                 .containsExactly(tuple(HEADERS, END_HEADERS), tuple(HEADERS, END_HEADERS | END_STREAM));
     }
 
@@ -136,50 +133,5 @@ class GrpcUnaryAnswerTest {
                 Http2StreamState.OPEN, route, GrpcConfig.create());
         handler.initCompression(null, WritableHeaders.create()); // identity, as a call without grpc-encoding
         return handler;
-    }
-
-    private record Frame(int type, int flags, byte[] payload) {
-    }
-
-    /** The connection's data writer: keeps the bytes of each write, which Helidon's writer makes with writeNow. */
-    private static final class RecordingSocket implements DataWriter {
-        final List<byte[]> written = new CopyOnWriteArrayList<>();
-
-        List<Frame> frames() {
-            List<Frame> frames = new ArrayList<>();
-            for (byte[] bytes : written) {
-                int at = 0;
-                while (at < bytes.length) {
-                    int length = ((bytes[at] & 0xff) << 16) | ((bytes[at + 1] & 0xff) << 8) | (bytes[at + 2] & 0xff);
-                    byte[] payload = new byte[length];
-                    System.arraycopy(bytes, at + 9, payload, 0, length);
-                    frames.add(new Frame(bytes[at + 3] & 0xff, bytes[at + 4] & 0xff, payload));
-                    at += 9 + length;
-                }
-            }
-            return frames;
-        }
-
-        @Override
-        public void writeNow(BufferData buffer) {
-            byte[] bytes = new byte[buffer.available()];
-            buffer.read(bytes);
-            written.add(bytes);
-        }
-
-        @Override
-        public void writeNow(BufferData... buffers) {
-            writeNow(BufferData.create(buffers));
-        }
-
-        @Override
-        public void write(BufferData buffer) {
-            writeNow(buffer);
-        }
-
-        @Override
-        public void write(BufferData... buffers) {
-            writeNow(buffers);
-        }
     }
 }
