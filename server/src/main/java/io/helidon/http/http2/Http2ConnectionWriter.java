@@ -15,7 +15,8 @@
  *
  * FineHero patch of Helidon 4.5.0's Http2ConnectionWriter (tag 4.5.0): the lock is not fair, and a unary
  * answer (headers, message, trailers) is encoded under one acquisition of it and handed to the data writer
- * as one buffer. Every change is marked "FineHero patch"; see
+ * as one buffer; a header block over one frame is split as Helidon 4.5.3 splits it (each fragment once,
+ * END_STREAM on the HEADERS frame). Every change is marked "FineHero patch"; see
  * docs/decisions/2026-12-06-a-unary-answer-written-whole.md.
  */
 
@@ -129,14 +130,15 @@ public class Http2ConnectionWriter implements Http2StreamWriter, WholeAnswerWrit
         Http2FrameHeader frameHeader;
         frameHeader = Http2FrameHeader.create(fragment.available(),
                 Http2FrameTypes.HEADERS,
-                Http2Flag.HeaderFlags.create(0),
+                // FineHero patch, as Helidon 4.5.3: END_STREAM belongs on the HEADERS frame (RFC 9113 §6.10)
+                Http2Flag.HeaderFlags.create(flags.endOfStream() ? Http2Flag.END_OF_STREAM : 0),
                 streamId);
         written += frameHeader.length();
         written += Http2FrameHeader.LENGTH;
         noLockWrite(new Http2FrameData(frameHeader, fragment));
 
         // Header continuation fragments in the middle
-        for (int i = 1; i < fragments.length; i++) {
+        for (int i = 1; i < fragments.length - 1; i++) { // FineHero patch, as 4.5.3: the last one follows, once
             fragment = fragments[i];
             frameHeader = Http2FrameHeader.create(fragment.available(),
                     Http2FrameTypes.CONTINUATION,
@@ -152,7 +154,7 @@ public class Http2ConnectionWriter implements Http2StreamWriter, WholeAnswerWrit
         frameHeader = Http2FrameHeader.create(fragment.available(),
                 Http2FrameTypes.CONTINUATION,
                 // Last fragment needs to indicate the end of headers
-                Http2Flag.ContinuationFlags.create(flags.value() | Http2Flag.END_OF_HEADERS),
+                Http2Flag.ContinuationFlags.create(Http2Flag.END_OF_HEADERS), // FineHero patch, as 4.5.3
                 streamId);
         written += frameHeader.length();
         written += Http2FrameHeader.LENGTH;

@@ -28,7 +28,7 @@ class WholeAnswerTest {
         RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of(), lock);
 
-        int written = writer.writeAnswer(headers(), message(100), headers(), 1, new Window(1000));
+        int written = writer.writeAnswer(headers(), message(100), headers(), 1, new OutboundWindow(1000));
 
         assertThat(lock.acquisitions).isEqualTo(1);
         assertThat(socket.buffers).hasSize(1);
@@ -41,7 +41,7 @@ class WholeAnswerTest {
         CountingLock lock = new CountingLock();
         RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of(), lock);
-        Window window = new Window(1000);
+        OutboundWindow window = new OutboundWindow(1000);
 
         writer.writeHeaders(headers(), 1, Http2Flag.HeaderFlags.create(Http2Flag.END_OF_HEADERS), window);
         writer.writeData(message(100), window);
@@ -56,9 +56,9 @@ class WholeAnswerTest {
         RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
 
-        assertThat(writer.writeAnswer(headers(), message(100), headers(), 1, new Window(99))).isEqualTo(-1);
+        assertThat(writer.writeAnswer(headers(), message(100), headers(), 1, new OutboundWindow(99))).isEqualTo(-1);
         assertThat(socket.buffers).as("nothing written when the message does not fit").isEmpty();
-        Window window = new Window(100);
+        OutboundWindow window = new OutboundWindow(100);
         assertThat(writer.writeAnswer(headers(), message(100), headers(), 1, window)).isPositive();
         assertThat(window.taken).isEqualTo(100);
         assertThat(writer.writeAnswer(headers(), message(1), headers(), 1, window))
@@ -70,7 +70,7 @@ class WholeAnswerTest {
         RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
 
-        assertThat(writer.writeAnswer(headers(), message(16_385), headers(), 1, new Window(1 << 20))).isEqualTo(-1);
+        assertThat(writer.writeAnswer(headers(), message(16_385), headers(), 1, new OutboundWindow(1 << 20))).isEqualTo(-1);
         assertThat(socket.buffers).isEmpty();
     }
 
@@ -124,49 +124,6 @@ class WholeAnswerTest {
         @Override
         public Condition newCondition() {
             return lock.newCondition();
-        }
-    }
-
-    /** A stream's outbound window of a given size (the connection's within it), recording what is taken. */
-    private static final class Window implements FlowControl.Outbound {
-        private final int size;
-        int taken;
-
-        Window(int size) {
-            this.size = size;
-        }
-
-        @Override
-        public int getRemainingWindowSize() {
-            return size - taken;
-        }
-
-        @Override
-        public void decrementWindowSize(int decrement) {
-            taken += decrement;
-        }
-
-        @Override
-        public void resetStreamWindowSize(int size) {
-        }
-
-        @Override
-        public long incrementStreamWindowSize(int increment) {
-            return 0;
-        }
-
-        @Override
-        public Http2FrameData[] cut(Http2FrameData frame) {
-            return frame.cut(getRemainingWindowSize());
-        }
-
-        @Override
-        public void blockTillUpdate() {
-        }
-
-        @Override
-        public int maxFrameSize() {
-            return 16_384;
         }
     }
 }
