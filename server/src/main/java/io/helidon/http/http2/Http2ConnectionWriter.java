@@ -16,7 +16,8 @@
  * FineHero patch of Helidon 4.5.0's Http2ConnectionWriter (tag 4.5.0): the lock is not fair, and a unary
  * answer (headers, message, trailers) is encoded under one acquisition of it and handed to the data writer
  * as one buffer; a header block over one frame is split as Helidon 4.5.3 splits it (each fragment once,
- * END_STREAM on the HEADERS frame). Every change is marked "FineHero patch"; see
+ * END_STREAM on the HEADERS frame); and a data frame's room in the windows is checked and taken under the
+ * lock. Every change is marked "FineHero patch"; see
  * docs/decisions/2026-12-06-a-unary-answer-written-whole.md.
  */
 
@@ -267,23 +268,30 @@ public class Http2ConnectionWriter implements Http2StreamWriter, WholeAnswerWrit
         }
     }
 
+    // FineHero patch: the room is checked and taken under the lock, as writeAnswer takes it. Helidon 4.5.0 cut
+    // the frame before the lock and took the room after it, so two streams could both send the connection's
+    // last room and overrun the client's window (a FLOW_CONTROL_ERROR that ends the connection).
     private void splitAndWrite(Http2FrameData frame, FlowControl.Outbound flowControl) {
         Http2FrameData currFrame = frame;
         while (true) {
-            Http2FrameData[] splitFrames = flowControl.cut(currFrame);
+            Http2FrameData[] splitFrames;
+            lock();
+            try {
+                splitFrames = flowControl.cut(currFrame);
+                if (splitFrames.length > 0) {
+                    noLockWrite(splitFrames[0]);
+                    flowControl.decrementWindowSize(splitFrames[0].header().length());
+                }
+            } finally {
+                streamLock.unlock();
+            }
             if (splitFrames.length == 1) {
-                // windows are wide enough
-                lockedWrite(currFrame);
-                flowControl.decrementWindowSize(currFrame.header().length());
+                // windows were wide enough
                 break;
-            } else if (splitFrames.length == 0) {
-                // block until window update
-                flowControl.blockTillUpdate();
-            } else if (splitFrames.length == 2) {
-                // write send-able part and block until window update with the rest
-                lockedWrite(splitFrames[0]);
-                flowControl.decrementWindowSize(splitFrames[0].header().length());
-                flowControl.blockTillUpdate();
+            }
+            // block until window update, then write the rest
+            flowControl.blockTillUpdate();
+            if (splitFrames.length == 2) {
                 currFrame = splitFrames[1];
             }
         }
