@@ -22,6 +22,7 @@ final class ForwardedHeaders {
 
     /** Request headers passed to the call as metadata besides every {@code x-*} header. */
     private static final Set<String> FORWARDED = Set.of("authorization", "traceparent", "tracestate");
+    private static final String REQUEST_ID = RequestContext.REQUEST_ID_HEADER.name();
 
     private ForwardedHeaders() {
     }
@@ -45,13 +46,18 @@ final class ForwardedHeaders {
         return metadata;
     }
 
-    /** Copies call headers or trailers to the response; null (none received) copies nothing. */
+    /**
+     * Copies call headers or trailers to the response; null (none received) copies nothing. The request
+     * id is not copied: the bridge answers every request with the id it gave the call, which the call
+     * echoes unchanged.
+     */
     static void copyToResponse(Metadata metadata, ServerResponse res) {
         if (metadata == null) {
             return;
         }
         for (String key : metadata.keys()) {
-            if ((key.startsWith("x-") || key.equals("traceparent")) && !key.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+            if ((key.startsWith("x-") || key.equals("traceparent")) && !key.endsWith(Metadata.BINARY_HEADER_SUFFIX)
+                    && !key.equals(REQUEST_ID)) {
                 Iterable<String> values = metadata.getAll(Metadata.Key.of(key, Metadata.ASCII_STRING_MARSHALLER));
                 if (values != null) {
                     res.header(key, asArray(values));

@@ -4,9 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -42,26 +40,19 @@ final class InProcessCalls implements AutoCloseable {
     private final List<ManagedChannel> channels = new ArrayList<>(CHANNELS);
     private final AtomicInteger next = new AtomicInteger();
     private final Duration timeout;
+    private final long timeoutMillis;
     private final Duration streamLifetime;
-    /** The pipeline's unary methods by full name, run without the channel ({@link DirectUnaryCall}). */
-    private final Map<String, ServerMethodDefinition<Message, Message>> unary = new HashMap<>();
 
     /** @param streamLifetime the deadline of a server-streaming call, in place of {@code timeout} */
     InProcessCalls(RpcPipeline pipeline, Duration timeout, Duration streamLifetime) {
         Objects.requireNonNull(pipeline, "pipeline");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.timeoutMillis = timeout.toMillis();
         this.streamLifetime = Objects.requireNonNull(streamLifetime, "streamLifetime");
         String name = "finehero-rest-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
         for (RpcPipeline.Registered service : pipeline.services()) {
             builder.addService(service.definition());
-            for (ServerMethodDefinition<?, ?> definition : service.definition().getMethods()) {
-                if (definition.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
-                    @SuppressWarnings("unchecked")
-                    ServerMethodDefinition<Message, Message> typed = (ServerMethodDefinition<Message, Message>) definition;
-                    unary.put(definition.getMethodDescriptor().getFullMethodName(), typed);
-                }
-            }
         }
         try {
             this.server = builder.build().start();
@@ -89,14 +80,20 @@ final class InProcessCalls implements AutoCloseable {
         }
     }
 
-    /** A call of the binding's RPC with the request's forwarded headers; its deadline starts now. */
+    /**
+     * A call of the binding's RPC with the request's forwarded headers; its deadline starts now. A unary
+     * call runs the binding's definition, which is the pipeline's, on the calling thread.
+     */
+    @SuppressWarnings("unchecked")
     RpcCall open(HttpBinding binding, Metadata headers) {
-        @SuppressWarnings("unchecked")
-        MethodDescriptor<Message, Message> method = (MethodDescriptor<Message, Message>) binding.definition().getMethodDescriptor();
+        ServerMethodDefinition<Message, Message> definition = (ServerMethodDefinition<Message, Message>) binding.definition();
+        if (definition.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
+            return RpcCall.unary(definition, headers, timeoutMillis);
+        }
         Duration deadline = binding.serverStreaming() && !binding.clientStreaming() ? streamLifetime : timeout;
         CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
         ManagedChannel channel = channels.get(Math.floorMod(next.getAndIncrement(), CHANNELS));
-        return new RpcCall(channel, method, options, headers, unary.get(method.getFullMethodName()));
+        return RpcCall.streaming(channel, definition.getMethodDescriptor(), options, headers);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package com.finehero.server.platform.rest;
 
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -18,13 +19,54 @@ final class RouteTable {
     /** The binding chosen for a request, with the values its path variables captured. */
     record Match(HttpBinding binding, Map<String, String> variables) { }
 
+    /** How many leading literal segments a route is indexed by. */
+    private static final int INDEXED_SEGMENTS = 2;
+
     private final List<HttpBinding> bindings;
+    /**
+     * The routes a path can match by its first two segments, in the table's order: those starting with
+     * exactly these two literals and every route not indexed. Most routes share their first segment
+     * ({@code v1}), so two segments leave a handful to try instead of every route.
+     */
+    private final Map<String, List<HttpBinding>> byLeadingSegments;
+    /** The routes that may match a path whatever its first two segments are, in the table's order. */
+    private final List<HttpBinding> unindexed;
 
     RouteTable(List<HttpBinding> bindings) {
         Objects.requireNonNull(bindings, "bindings");
         this.bindings = bindings.stream()
                 .sorted(Comparator.comparingInt((HttpBinding b) -> b.path().specificity()).reversed())
                 .toList();
+        this.unindexed = this.bindings.stream().filter(b -> leadingSegments(b.path()) == null).toList();
+        Map<String, List<HttpBinding>> index = new HashMap<>();
+        for (HttpBinding binding : this.bindings) {
+            String key = leadingSegments(binding.path());
+            if (key != null && !index.containsKey(key)) {
+                index.put(key, this.bindings.stream()
+                        .filter(b -> key.equals(leadingSegments(b.path())) || leadingSegments(b.path()) == null)
+                        .toList());
+            }
+        }
+        this.byLeadingSegments = Map.copyOf(index);
+    }
+
+    /**
+     * The first two segments of every path the template can match, or null when they are not fixed: a
+     * variable or wildcard among them, a {@code **} anywhere (which moves the segments after it), or a
+     * verb on one of them (it is part of that path segment).
+     */
+    private static String leadingSegments(PathTemplate template) {
+        List<PathTemplate.Segment> segments = template.segments();
+        if (segments.size() < INDEXED_SEGMENTS || (segments.size() == INDEXED_SEGMENTS && !template.verb().isEmpty())
+                || segments.stream().anyMatch(segment -> segment.kind() == PathTemplate.Segment.Kind.MULTI)) {
+            return null;
+        }
+        for (int i = 0; i < INDEXED_SEGMENTS; i++) {
+            if (segments.get(i).kind() != PathTemplate.Segment.Kind.LITERAL || segments.get(i).variable() != null) {
+                return null;
+            }
+        }
+        return segments.get(0).literal() + "/" + segments.get(1).literal();
     }
 
     List<HttpBinding> bindings() {
@@ -50,8 +92,10 @@ final class RouteTable {
             throw notFound(method, path);
         }
         String[] parts = PathTemplate.segmentsOf(path);
+        List<HttpBinding> candidates = parts.length < INDEXED_SEGMENTS ? unindexed
+                : byLeadingSegments.getOrDefault(parts[0] + "/" + parts[1], unindexed);
         Set<String> allowed = null;
-        for (HttpBinding binding : bindings) {
+        for (HttpBinding binding : candidates) {
             Map<String, String> variables = binding.path().match(path, parts);
             if (variables == null) {
                 continue;

@@ -23,31 +23,48 @@ import io.helidon.webserver.http.ServerResponse;
  */
 final class RpcCall {
 
+    /** The in-process channel a streaming call goes through; null for a unary call. */
     private final Channel channel;
     private final MethodDescriptor<Message, Message> method;
+    /** A streaming call's options, its deadline among them; null for a unary call. */
     private final CallOptions options;
     private final Message prototype;
     private final Metadata requestHeaders;
     /** The method's definition in the pipeline, for a unary call run without the channel; null otherwise. */
     private final ServerMethodDefinition<Message, Message> direct;
+    /** When a unary call was opened, on {@link System#nanoTime()}'s clock, and the time it has from then. */
+    private final long openedNanos;
+    private final long timeoutMillis;
     private final AtomicReference<Metadata> responseHeaders = new AtomicReference<>();
     private final AtomicReference<Metadata> responseTrailers = new AtomicReference<>();
 
-    /**
-     * @param direct the method's definition in the pipeline, to run a unary call on this thread
-     *               ({@link DirectUnaryCall}); null for a streaming call, which goes through {@code channel}
-     */
-    RpcCall(Channel channel, MethodDescriptor<Message, Message> method, CallOptions options, Metadata requestHeaders,
-            ServerMethodDefinition<Message, Message> direct) {
-        Objects.requireNonNull(channel, "channel");
+    private RpcCall(Channel channel, MethodDescriptor<Message, Message> method, CallOptions options, Metadata requestHeaders,
+                    ServerMethodDefinition<Message, Message> direct, long timeoutMillis) {
         this.requestHeaders = Objects.requireNonNull(requestHeaders, "requestHeaders");
         this.method = Objects.requireNonNull(method, "method");
-        this.options = Objects.requireNonNull(options, "options");
+        this.options = options;
         this.direct = direct;
-        this.channel = direct != null ? channel : ClientInterceptors.intercept(channel,
+        this.openedNanos = System.nanoTime();
+        this.timeoutMillis = timeoutMillis;
+        this.channel = channel == null ? null : ClientInterceptors.intercept(channel,
                 MetadataUtils.newAttachHeadersInterceptor(requestHeaders),
                 MetadataUtils.newCaptureMetadataInterceptor(responseHeaders, responseTrailers));
         this.prototype = prototype(method);
+    }
+
+    /** A streaming call through the in-process channel, with its deadline in {@code options}. */
+    static RpcCall streaming(Channel channel, MethodDescriptor<Message, Message> method, CallOptions options,
+                             Metadata requestHeaders) {
+        return new RpcCall(Objects.requireNonNull(channel, "channel"), method, Objects.requireNonNull(options, "options"),
+                requestHeaders, null, 0);
+    }
+
+    /**
+     * A unary call of the method's definition in the pipeline, run on the calling thread
+     * ({@link DirectUnaryCall}) within {@code timeoutMillis} from now.
+     */
+    static RpcCall unary(ServerMethodDefinition<Message, Message> definition, Metadata requestHeaders, long timeoutMillis) {
+        return new RpcCall(null, definition.getMethodDescriptor(), null, requestHeaders, definition, timeoutMillis);
     }
 
     /** An empty builder of the RPC's request message. */
@@ -57,10 +74,10 @@ final class RpcCall {
 
     Message unary(Message request) {
         if (direct == null) {
-            return ClientCalls.blockingUnaryCall(channel, method, options, request);
+            throw new IllegalStateException(method.getFullMethodName() + " is not unary");
         }
-        long timeoutMillis = options.getDeadline() == null ? Long.MAX_VALUE : options.getDeadline().timeRemaining(TimeUnit.MILLISECONDS);
-        return DirectUnaryCall.run(direct, request, requestHeaders, timeoutMillis, responseHeaders, responseTrailers);
+        long left = timeoutMillis - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - openedNanos);
+        return DirectUnaryCall.run(direct, request, requestHeaders, left, responseHeaders, responseTrailers);
     }
 
     Iterator<Message> serverStream(Message request) {
