@@ -270,11 +270,13 @@ ratios = {
     "helidon_confirmed_rest_vs_helidon_confirmed_grpc": round(rate("rest helidon-confirmed") / rate("grpc helidon-confirmed"), 3),
     "helidon_confirmed_rest_p99_vs_helidon_confirmed_grpc_p99": round(p99("rest helidon-confirmed") / p99("grpc helidon-confirmed"), 3),
 }
-# the same comparisons round by round: the median of each round's ratio of the two. A round runs every
-# server in turn, so the box's load during a round weighs on both sides of its ratio; the targets are
-# judged on the ratios of the medians above, these say how far the rounds agreed
+# the same comparisons round by round: each round's ratio of the two, and their median. A round runs
+# every server in turn, so the box's load during a round weighs on both sides of its ratio; the targets
+# are judged on the ratios of the medians above. A round with nothing to divide by is left out rather
+# than losing the run's results here
 def paired(a, b, key):
-    return round(median([x / y for x, y in zip(getfine[a][key], getfine[b][key])]), 3)
+    each = [round(x / y, 3) for x, y in zip(getfine[a][key], getfine[b][key]) if x is not None and y]
+    return {"median": median(each) if each else None, "rounds": each}
 paired_ratios = {}
 for name, a, b in (("secured_grpc_vs_echo", "grpc finehero", "grpc echo"),
                    ("unsecured_grpc_vs_armeria_grpc", "grpc finehero-off", "grpc armeria"),

@@ -289,9 +289,10 @@ public class Http2ConnectionWriter implements Http2StreamWriter, WholeAnswerWrit
                 // windows were wide enough
                 break;
             }
-            // block until window update, then write the rest
+            // block until window update, then write the rest: none of it was written (no frames), or
+            // all but the second of the two parts Http2FrameData.cut makes
             flowControl.blockTillUpdate();
-            if (splitFrames.length == 2) {
+            if (splitFrames.length > 1) {
                 currFrame = splitFrames[1];
             }
         }

@@ -41,6 +41,8 @@ final class OutboundWindow implements FlowControl.Outbound {
 
     @Override
     public void blockTillUpdate() {
+        // no WINDOW_UPDATE ever comes in a test: fail rather than spin
+        throw new IllegalStateException("the window of " + size + " bytes is used up");
     }
 
     @Override

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 import io.helidon.common.buffers.BufferData;
 import org.junit.jupiter.api.Test;
@@ -19,20 +20,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SharedConnectionWindowTest {
 
     private static final int DATA = 0x0;
+    private static final int END_STREAM = 0x1;
 
     @Test
     void twoStreamsCannotBothSendTheConnectionsLastRoom() throws Exception {
         RecordedWrites socket = new RecordedWrites();
-        Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
+        ReentrantLock lock = new ReentrantLock();
+        Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of(), lock);
         AtomicInteger connectionRoom = new AtomicInteger(100);
+        AtomicInteger takenWithoutTheLock = new AtomicInteger();
         CountDownLatch firstIsMeasuring = new CountDownLatch(1);
         CountDownLatch secondIsDone = new CountDownLatch(1);
         // the first stream measures the room, then gives the second stream time to send before it goes on
         StreamWindow first = new StreamWindow(connectionRoom, () -> {
             firstIsMeasuring.countDown();
             await(secondIsDone, 500);
-        });
-        StreamWindow second = new StreamWindow(connectionRoom, () -> { });
+        }, lock, takenWithoutTheLock);
+        StreamWindow second = new StreamWindow(connectionRoom, () -> { }, lock, takenWithoutTheLock);
 
         Thread one = Thread.ofVirtual().start(() -> send(writer, 1, first));
         await(firstIsMeasuring, 5_000);
@@ -46,6 +50,26 @@ class SharedConnectionWindowTest {
         int sent = socket.frames().stream().filter(frame -> frame.type() == DATA).mapToInt(frame -> frame.payload().length).sum();
         assertThat(sent).as("DATA bytes sent on a connection whose window is 100").isEqualTo(100);
         assertThat(connectionRoom.get()).isZero();
+        assertThat(takenWithoutTheLock).as("room taken after the writer's lock was let go").hasValue(0);
+    }
+
+    @Test
+    void aFrameLargerThanTheRoomGoesOutInPartsAsRoomComesEndingTheStreamOnTheLast() {
+        RecordedWrites socket = new RecordedWrites();
+        Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
+
+        writer.writeData(endingFrame(100), new GrantingWindow(60, 100));
+        writer.writeData(endingFrame(100), new GrantingWindow(0, 100));
+
+        assertThat(socket.frames()).extracting(frame -> frame.payload().length + (frame.flags() == END_STREAM ? " end" : ""))
+                .as("60 bytes, then the other 40 once room came; then nothing until room came, and all 100")
+                .containsExactly("60", "40 end", "100 end");
+    }
+
+    private static Http2FrameData endingFrame(int length) {
+        return new Http2FrameData(
+                Http2FrameHeader.create(length, Http2FrameTypes.DATA, Http2Flag.DataFlags.create(Http2Flag.END_OF_STREAM), 1),
+                BufferData.create(new byte[length]));
     }
 
     private static void send(Http2ConnectionWriter writer, int streamId, StreamWindow window) {
@@ -73,14 +97,64 @@ class SharedConnectionWindowTest {
         }
     }
 
+    /** A window with some room, given more each time the stream waits for it, as a WINDOW_UPDATE would. */
+    private static final class GrantingWindow implements FlowControl.Outbound {
+        private final int grant;
+        private int room;
+
+        GrantingWindow(int room, int grant) {
+            this.room = room;
+            this.grant = grant;
+        }
+
+        @Override
+        public Http2FrameData[] cut(Http2FrameData frame) {
+            return frame.cut(room);
+        }
+
+        @Override
+        public int getRemainingWindowSize() {
+            return room;
+        }
+
+        @Override
+        public void decrementWindowSize(int decrement) {
+            room -= decrement;
+        }
+
+        @Override
+        public void blockTillUpdate() {
+            room += grant;
+        }
+
+        @Override
+        public void resetStreamWindowSize(int size) {
+        }
+
+        @Override
+        public long incrementStreamWindowSize(int increment) {
+            return 0;
+        }
+
+        @Override
+        public int maxFrameSize() {
+            return 16_384;
+        }
+    }
+
     /** A stream with ample room of its own on a connection whose room is shared. */
     private static final class StreamWindow implements FlowControl.Outbound {
         private final AtomicInteger connectionRoom;
         private final Runnable afterMeasuring;
+        private final ReentrantLock writerLock;
+        private final AtomicInteger takenWithoutTheLock;
 
-        StreamWindow(AtomicInteger connectionRoom, Runnable afterMeasuring) {
+        StreamWindow(AtomicInteger connectionRoom, Runnable afterMeasuring, ReentrantLock writerLock,
+                     AtomicInteger takenWithoutTheLock) {
             this.connectionRoom = connectionRoom;
             this.afterMeasuring = afterMeasuring;
+            this.writerLock = writerLock;
+            this.takenWithoutTheLock = takenWithoutTheLock;
         }
 
         @Override
@@ -97,6 +171,9 @@ class SharedConnectionWindowTest {
 
         @Override
         public void decrementWindowSize(int decrement) {
+            if (!writerLock.isHeldByCurrentThread()) {
+                takenWithoutTheLock.incrementAndGet();
+            }
             connectionRoom.addAndGet(-decrement);
         }
 

@@ -15,7 +15,8 @@ import io.helidon.webserver.http.ServerResponse;
 
 /**
  * The headers that cross the bridge. In: every {@code x-*} header, credentials and trace context, as
- * call metadata. Out: the call's {@code x-*} and traceparent metadata, as response headers. Binary
+ * call metadata. Out: the call's {@code x-*} and traceparent metadata, as response headers, but for the
+ * request id, which the bridge sets itself (the id it gave the call). Binary
  * ({@code -bin}) metadata never crosses.
  */
 final class ForwardedHeaders {

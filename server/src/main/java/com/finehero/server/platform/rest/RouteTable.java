@@ -19,7 +19,7 @@ final class RouteTable {
     /** The binding chosen for a request, with the values its path variables captured. */
     record Match(HttpBinding binding, Map<String, String> variables) { }
 
-    /** How many leading literal segments a route is indexed by. */
+    /** How many leading literal segments a route is indexed by: nearly every route starts with v1, so one would not do. */
     private static final int INDEXED_SEGMENTS = 2;
 
     private final List<HttpBinding> bindings;
@@ -52,8 +52,8 @@ final class RouteTable {
 
     /**
      * The first two segments of every path the template can match, or null when they are not fixed: a
-     * variable or wildcard among them, a {@code **} anywhere (which moves the segments after it), or a
-     * verb on one of them (it is part of that path segment).
+     * variable or wildcard among them, a {@code **} anywhere (it may take no segment, so what follows it,
+     * a verb too, can land on the first two), or a verb on one of them (it is part of that path segment).
      */
     private static String leadingSegments(PathTemplate template) {
         List<PathTemplate.Segment> segments = template.segments();

@@ -63,7 +63,7 @@ class RouteTableTest {
         }
         RouteTable table = new RouteTable(bindings);
         List<String> paths = List.of("/", "/v1", "/v1:batch", "/v1/echo", "/v1/echo:all", "/v1/echo/abc", "/v1/echo/abc:shout",
-                "/v1/echo/a/b:tail", "/v1/fines/abc", "/shelves/7/books", "/v1/other/1/deep", "/v1/other/1/deeper",
+                "/v1/echo/a/b:tail", "/v1/echo:tail", "/v1/fines/abc", "/shelves/7/books", "/v1/other/1/deep", "/v1/other/1/deeper",
                 "/v2/x/1", "/v2/x", "/v3/a/b/c", "/v1/echo/a/b/c");
         for (String path : paths) {
             for (String method : List.of("GET", "POST", "DELETE")) {
