@@ -1,9 +1,12 @@
 package io.helidon.http.http2;
 
-/** A stream's outbound window of a given size (the connection's within it) for tests, recording what is taken. */
-final class OutboundWindow implements FlowControl.Outbound {
-    private final int size;
-    private final int maxFrameSize;
+/**
+ * A stream's outbound window of a given size (the connection's within it) for tests, recording what is
+ * taken. Waiting for more room fails, unless the window was made {@link #granting} it.
+ */
+final class OutboundWindow extends TestWindow {
+    private final int grant;
+    private int size;
     int taken;
 
     OutboundWindow(int size) {
@@ -11,8 +14,18 @@ final class OutboundWindow implements FlowControl.Outbound {
     }
 
     OutboundWindow(int size, int maxFrameSize) {
+        this(size, maxFrameSize, 0);
+    }
+
+    private OutboundWindow(int size, int maxFrameSize, int grant) {
+        super(maxFrameSize);
         this.size = size;
-        this.maxFrameSize = maxFrameSize;
+        this.grant = grant;
+    }
+
+    /** A window of {@code size} given {@code grant} more each time the stream waits, as a WINDOW_UPDATE would. */
+    static OutboundWindow granting(int size, int grant) {
+        return new OutboundWindow(size, 16_384, grant);
     }
 
     @Override
@@ -26,27 +39,11 @@ final class OutboundWindow implements FlowControl.Outbound {
     }
 
     @Override
-    public void resetStreamWindowSize(int size) {
-    }
-
-    @Override
-    public long incrementStreamWindowSize(int increment) {
-        return 0;
-    }
-
-    @Override
-    public Http2FrameData[] cut(Http2FrameData frame) {
-        return frame.cut(getRemainingWindowSize());
-    }
-
-    @Override
     public void blockTillUpdate() {
-        // no WINDOW_UPDATE ever comes in a test: fail rather than spin
-        throw new IllegalStateException("the window of " + size + " bytes is used up");
-    }
-
-    @Override
-    public int maxFrameSize() {
-        return maxFrameSize;
+        if (grant == 0) {
+            // no WINDOW_UPDATE ever comes: fail rather than spin
+            throw new IllegalStateException("the window of " + size + " bytes is used up");
+        }
+        size += grant;
     }
 }

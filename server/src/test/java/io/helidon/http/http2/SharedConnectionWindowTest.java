@@ -58,8 +58,8 @@ class SharedConnectionWindowTest {
         RecordedWrites socket = new RecordedWrites();
         Http2ConnectionWriter writer = new Http2ConnectionWriter(null, socket, List.of());
 
-        writer.writeData(endingFrame(100), new GrantingWindow(60, 100));
-        writer.writeData(endingFrame(100), new GrantingWindow(0, 100));
+        writer.writeData(endingFrame(100), OutboundWindow.granting(60, 100));
+        writer.writeData(endingFrame(100), OutboundWindow.granting(0, 100));
 
         assertThat(socket.frames()).extracting(frame -> frame.payload().length + (frame.flags() == END_STREAM ? " end" : ""))
                 .as("60 bytes, then the other 40 once room came; then nothing until room came, and all 100")
@@ -97,53 +97,8 @@ class SharedConnectionWindowTest {
         }
     }
 
-    /** A window with some room, given more each time the stream waits for it, as a WINDOW_UPDATE would. */
-    private static final class GrantingWindow implements FlowControl.Outbound {
-        private final int grant;
-        private int room;
-
-        GrantingWindow(int room, int grant) {
-            this.room = room;
-            this.grant = grant;
-        }
-
-        @Override
-        public Http2FrameData[] cut(Http2FrameData frame) {
-            return frame.cut(room);
-        }
-
-        @Override
-        public int getRemainingWindowSize() {
-            return room;
-        }
-
-        @Override
-        public void decrementWindowSize(int decrement) {
-            room -= decrement;
-        }
-
-        @Override
-        public void blockTillUpdate() {
-            room += grant;
-        }
-
-        @Override
-        public void resetStreamWindowSize(int size) {
-        }
-
-        @Override
-        public long incrementStreamWindowSize(int increment) {
-            return 0;
-        }
-
-        @Override
-        public int maxFrameSize() {
-            return 16_384;
-        }
-    }
-
     /** A stream with ample room of its own on a connection whose room is shared. */
-    private static final class StreamWindow implements FlowControl.Outbound {
+    private static final class StreamWindow extends TestWindow {
         private final AtomicInteger connectionRoom;
         private final Runnable afterMeasuring;
         private final ReentrantLock writerLock;
@@ -151,6 +106,7 @@ class SharedConnectionWindowTest {
 
         StreamWindow(AtomicInteger connectionRoom, Runnable afterMeasuring, ReentrantLock writerLock,
                      AtomicInteger takenWithoutTheLock) {
+            super(16_384);
             this.connectionRoom = connectionRoom;
             this.afterMeasuring = afterMeasuring;
             this.writerLock = writerLock;
@@ -159,7 +115,7 @@ class SharedConnectionWindowTest {
 
         @Override
         public Http2FrameData[] cut(Http2FrameData frame) {
-            Http2FrameData[] cut = frame.cut(getRemainingWindowSize());
+            Http2FrameData[] cut = super.cut(frame);
             afterMeasuring.run();
             return cut;
         }
@@ -180,20 +136,6 @@ class SharedConnectionWindowTest {
         @Override
         public void blockTillUpdate() {
             throw new NoRoomLeft();
-        }
-
-        @Override
-        public void resetStreamWindowSize(int size) {
-        }
-
-        @Override
-        public long incrementStreamWindowSize(int increment) {
-            return 0;
-        }
-
-        @Override
-        public int maxFrameSize() {
-            return 16_384;
         }
     }
 }

@@ -39,16 +39,14 @@ final class InProcessCalls implements AutoCloseable {
     private final Server server;
     private final List<ManagedChannel> channels = new ArrayList<>(CHANNELS);
     private final AtomicInteger next = new AtomicInteger();
-    private final Duration timeout;
     private final long timeoutMillis;
-    private final Duration streamLifetime;
+    private final long streamLifetimeMillis;
 
     /** @param streamLifetime the deadline of a server-streaming call, in place of {@code timeout} */
     InProcessCalls(RpcPipeline pipeline, Duration timeout, Duration streamLifetime) {
         Objects.requireNonNull(pipeline, "pipeline");
-        this.timeout = Objects.requireNonNull(timeout, "timeout");
-        this.timeoutMillis = timeout.toMillis();
-        this.streamLifetime = Objects.requireNonNull(streamLifetime, "streamLifetime");
+        this.timeoutMillis = Objects.requireNonNull(timeout, "timeout").toMillis();
+        this.streamLifetimeMillis = Objects.requireNonNull(streamLifetime, "streamLifetime").toMillis();
         String name = "finehero-rest-" + UUID.randomUUID();
         InProcessServerBuilder builder = InProcessServerBuilder.forName(name).directExecutor();
         for (RpcPipeline.Registered service : pipeline.services()) {
@@ -90,8 +88,8 @@ final class InProcessCalls implements AutoCloseable {
         if (definition.getMethodDescriptor().getType() == MethodDescriptor.MethodType.UNARY) {
             return RpcCall.unary(definition, headers, timeoutMillis);
         }
-        Duration deadline = binding.serverStreaming() && !binding.clientStreaming() ? streamLifetime : timeout;
-        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+        long deadlineMillis = binding.serverStreaming() && !binding.clientStreaming() ? streamLifetimeMillis : timeoutMillis;
+        CallOptions options = CallOptions.DEFAULT.withDeadlineAfter(deadlineMillis, TimeUnit.MILLISECONDS);
         ManagedChannel channel = channels.get(Math.floorMod(next.getAndIncrement(), CHANNELS));
         return RpcCall.streaming(channel, definition.getMethodDescriptor(), options, headers);
     }

@@ -1,5 +1,6 @@
 package com.finehero.server.platform.rest;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -37,16 +38,21 @@ final class RouteTable {
         this.bindings = bindings.stream()
                 .sorted(Comparator.comparingInt((HttpBinding b) -> b.path().specificity()).reversed())
                 .toList();
-        this.unindexed = this.bindings.stream().filter(b -> leadingSegments(b.path()) == null).toList();
+        List<String> keys = this.bindings.stream().map(b -> leadingSegments(b.path())).toList();
         Map<String, List<HttpBinding>> index = new HashMap<>();
-        for (HttpBinding binding : this.bindings) {
-            String key = leadingSegments(binding.path());
-            if (key != null && !index.containsKey(key)) {
-                index.put(key, this.bindings.stream()
-                        .filter(b -> key.equals(leadingSegments(b.path())) || leadingSegments(b.path()) == null)
-                        .toList());
+        keys.stream().filter(Objects::nonNull).forEach(key -> index.putIfAbsent(key, new ArrayList<>()));
+        List<HttpBinding> anyPath = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            HttpBinding binding = this.bindings.get(i);
+            if (keys.get(i) != null) {
+                index.get(keys.get(i)).add(binding);
+            } else { // in every bucket, in its place in the table's order
+                anyPath.add(binding);
+                index.values().forEach(bucket -> bucket.add(binding));
             }
         }
+        this.unindexed = List.copyOf(anyPath);
+        index.replaceAll((key, bucket) -> List.copyOf(bucket));
         this.byLeadingSegments = Map.copyOf(index);
     }
 
