@@ -34,6 +34,14 @@ done
 . "$root/src/bench/lib.sh"
 bench_secure_env
 load_start="$(cut -d' ' -f1-3 /proc/loadavg)"
+# Marks the start of a part of the run in loads.ndjson: the load average, and the machine's CPU ticks from
+# /proc/stat (user, nice, system, idle, iowait, irq, softirq, steal), so that each part's share of time the
+# hypervisor took the CPUs away (steal) is known. A tail every server shows at once is the machine's.
+# Usage: mark part round
+mark() {
+  echo "{\"round\": $2, \"part\": \"$1\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\", \"cpu_ticks\": [$(awk '/^cpu / {print $2","$3","$4","$5","$6","$7","$8","$9; exit}' /proc/stat)]}" \
+    >>"$work/loads.ndjson"
+}
 work="$(mktemp -d)"
 flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED)
 peers_cp="$root/bench-peers/target/finehero-bench-peers-0.1.0-SNAPSHOT.jar:$root/bench-peers/target/libs/*"
@@ -125,7 +133,7 @@ for name in "${grpc_targets[@]}"; do bench_h2load_grpc warm-up "$(grpc_url $name
 for name in "${rest_targets[@]}"; do bench_wrk_get warm-up "$(rest_url $name)" "$warmup" $connections /dev/null "${header[$name]}" >/dev/null; done
 for round in $(seq 1 "$rounds"); do
   refresh_headers
-  echo "{\"round\": $round, \"part\": \"getfine\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$work/loads.ndjson"
+  mark getfine "$round"
   for name in "${grpc_targets[@]}"; do
     bench_h2load_grpc "grpc $name" "$(grpc_url $name)" "$work/$name.bin" "$seconds" $streams "$work/runs.ndjson" "${header[$name]}" >&2
   done
@@ -138,6 +146,7 @@ done
 # rounds at 25% and 50% of the echo's median rate, five of each (FINEHERO_BENCH_PACED_ROUNDS): a round's p99
 # at these loads moves by half from round to round, more than the targets differ, and a median of three
 # followed it; the p99 over all of a target's calls rests on five rounds' worth of them
+mark event-loop-client 1
 FINEHERO_BENCH_PACED="0.25,0.5" FINEHERO_BENCH_PACED_ROUNDS="${FINEHERO_BENCH_PACED_ROUNDS:-5}" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
   "$work/java.ndjson" echo=${port[echo]} finehero=${port[finehero]} echo-confirmed=${port[echo-confirmed]} \
   helidon-confirmed=${port[helidon-confirmed]} 2>"$work/java-a.err"
@@ -151,7 +160,7 @@ finehero tasks bench_peers_tasks FINEHERO_DB_POOL_MAX=16 FINEHERO_TASKS_WORKERS=
   FINEHERO_TASKS_SCHEDULES_OVERDUE_dash_SWEEP=""
 ready tasks
 for round in $(seq 1 "$rounds"); do
-  echo "{\"round\": $round, \"part\": \"tasks\", \"load_average\": \"$(cut -d' ' -f1-3 /proc/loadavg)\"}" >>"$work/loads.ndjson"
+  mark tasks "$round"
   run com.finehero.bench.TaskThroughputBench baseline "$pg_url" postgres "$tasks" 8 "$work/raw-$round.json" 100 >&2
   run com.finehero.bench.TaskThroughputBench floor "$pg_url" postgres "$tasks" 8 "$work/floor-$round.json" 100 false >&2
   run com.finehero.bench.TaskThroughputBench floor "$pg_url" postgres "$tasks" 8 "$work/floorevents-$round.json" 100 true >&2
@@ -163,6 +172,7 @@ for round in $(seq 1 "$rounds"); do
   run com.finehero.bench.TaskThroughputBench measure 127.0.0.1 ${port[tasks]} "$tasks" "$fh_warmup" "$work/finehero-$round.json" >&2
 done
 stop tasks
+mark end 0
 load_end="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 - "$work" "$root/src/bench/results/peers.json" "$rounds" "$seconds" "$warmup" "$tasks" "$load_start" "$load_end" \
@@ -330,12 +340,23 @@ peers_met = {
 # the paced tail's floor is the confirmed echo (grpc-java's transport); the confirmed Helidon is the same floor on
 # the transport FineHero runs on, so it tells a tail that is Helidon's from one that is FineHero's
 transport_floor_met = {"paced_p99_at_most_1.2x_echo": paced_vs_echo("helidon_confirmed")}
+def with_steal(marks):
+    """Each part of the run with the share of the machine's CPU time the hypervisor took (steal) until the next mark."""
+    parts = []
+    for mark, following in zip(marks, marks[1:]):
+        spent = [b - a for a, b in zip(mark["cpu_ticks"], following["cpu_ticks"])]
+        part = {k: v for k, v in mark.items() if k != "cpu_ticks"}
+        part["steal_percent"] = round(100.0 * spent[7] / max(1, sum(spent)), 2)
+        parts.append(part)
+    return parts
+parts = with_steal(lines(os.path.join(work, "loads.ndjson")))
 result = {
     "benchmark": "finehero_vs_peers", "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     "machine": {"cpus": os.cpu_count(), "load_average_start": load_start, "load_average_end": load_end,
-                "load_average_per_round": lines(os.path.join(work, "loads.ndjson")),
+                "load_average_per_round": parts,
                 "note": "shared VM: PostgreSQL, Redis, every server and every client on the same cores, other work running; "
-                        "compare the ratios measured in the same run, not absolute figures"},
+                        "compare the ratios measured in the same run, not absolute figures; steal_percent is the share of "
+                        "the CPUs' time the hypervisor took during that part (/proc/stat)"},
     "settings": {"rounds": int(rounds), "paced_rounds": max(len(t["all_p99_ms"]) for ts in paced.values() for t in ts.values()),
                  "seconds": int(seconds), "warmup_seconds_per_server": int(warmup), "tasks_per_round": int(tasks),
                  "grpc": "h2load -c 1 -m 64 (one connection, 64 streams)", "rest": "wrk -t 1 -c 64 --latency (HTTP/1.1 keep-alive)",
