@@ -86,8 +86,9 @@ print(json.dumps({"window": window, "instrument": run["instrument"], "calls": ru
 PY
 }
 proc_counters() { echo "$(awk '{print $14, $15}' "/proc/$1/stat") $(awk '/^syscr|^syscw/ {print $2}' "/proc/$1/io" | tr '\n' ' ')"; }
-# the version check is a read-only script (VersionChecks): Redis counts its calls as evalsha_ro
-version_checks() { redis-cli -p 6379 info commandstats | sed -n 's/^cmdstat_evalsha_ro:calls=\([0-9]*\),.*/\1/p' | grep . || echo 0; }
+# a version check reads the version prefix with GETRANGE (VersionChecks); Redis counts it as getrange, also
+# where a revision sent it from a script, so the count compares revisions
+version_checks() { redis-cli -p 6379 info commandstats | sed -n 's/^cmdstat_getrange:calls=\([0-9]*\),.*/\1/p' | grep . || echo 0; }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 windows=()
 method="secured FineHero on PostgreSQL + Redis, cache-hit GetFine; JFR settings=profile (CPU sample every 10 ms, allocation samples) with an event per new TLAB, started by jcmd after a warm-up, one window under wrk -c 64 (REST) and one under h2load -c 1 -m 64 (gRPC); bytes per call = allocation over the window's calls (from the allocation samples' weights, from the heap between collections, and from the TLAB events, whose total is exact), by caller = the category of the first frame outside the JDK"
@@ -108,7 +109,7 @@ result = json.load(open(out))
 result["unrecorded_windows"] = {
     "how": "before each protocol's JFR window, one window of the same length with nothing recording: the server's user and "
            "system CPU (/proc/<pid>/stat) and read and write system calls (/proc/<pid>/io), the load generator's CPU "
-           "(the shell's children's times), and Redis's evalsha_ro calls (the read confirmation's round trips, INFO commandstats), "
+           "(the shell's children's times), and Redis's getrange calls (the read confirmation's version reads, INFO commandstats), "
            "each over the calls answered",
     "windows": {c.pop("window"): c for c in costs}}
 json.dump(result, open(out, "w"), indent=2)
