@@ -71,7 +71,6 @@ trap cleanup EXIT
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 flags=(--sun-misc-unsafe-memory-access=allow --enable-native-access=ALL-UNNAMED) # the floor's JVM, as bench_start_finehero starts FineHero
 clock_ticks="$(getconf CLK_TCK)"
-server_cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 redis_calls() { redis-cli -p 6379 info commandstats | awk -F'[:=,]' '/^cmdstat_/ {n += $3} END {print n}'; }
 start_server() { # $1 mode
   local extra=() java=() jar="$root/server/target/finehero-server.jar" without=()
@@ -126,14 +125,14 @@ for round in $(seq 1 "$rounds"); do
     if [ "$protocol" = rest ]; then
       rest="http://127.0.0.1:$port/v1/fines/$fine"
       bench_wrk_get warm-up "$rest" "$warmup" 64 /dev/null "$auth" >/dev/null
-      before="$(redis_calls)" cpu_before="$(server_cpu_ticks)"
+      before="$(redis_calls)" cpu_before="$(bench_cpu_ticks "$server")"
       bench_wrk_get "$mode" "$rest" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
     else
       bench_h2load_grpc warm-up "$grpc" "$work/get.bin" "$warmup" 64 /dev/null "$auth" >/dev/null
-      before="$(redis_calls)" cpu_before="$(server_cpu_ticks)"
+      before="$(redis_calls)" cpu_before="$(bench_cpu_ticks "$server")"
       bench_h2load_grpc "$mode" "$grpc" "$work/get.bin" "$seconds" 64 "$work/runs.ndjson" "$auth" >/dev/null
     fi
-    after="$(redis_calls)" cpu_after="$(server_cpu_ticks)"
+    after="$(redis_calls)" cpu_after="$(bench_cpu_ticks "$server")"
     echo "{\"mode\": \"$mode\", \"round\": $round, \"redis_commands\": $((after - before)), \"server_cpu_ticks\": $((cpu_after - cpu_before)), \"clock_ticks\": $clock_ticks}" >>"$work/redis.ndjson"
     tail -n 1 "$work/runs.ndjson"
     stop_server

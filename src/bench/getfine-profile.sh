@@ -62,9 +62,9 @@ profile() { # $1 window prefix ("" or "baseline-"), $2 server jar: starts it, wa
 costs() {
   local pid="$1" window="$2"; shift 2
   local before after redis_before redis_after runs
-  before="$(proc_counters "$pid")" redis_before="$(version_checks)"
+  before="$(bench_cpu_ticks --split "$pid")" redis_before="$(version_checks)"
   runs="$( ("$@"; times) | tail -n 3)"
-  after="$(proc_counters "$pid")" redis_after="$(version_checks)"
+  after="$(bench_cpu_ticks --split "$pid")" redis_after="$(version_checks)"
   python3 - "$window" "$before" "$after" "$redis_before" "$redis_after" "$(getconf CLK_TCK)" "$runs" >>"$work/costs.ndjson" <<'PY'
 import json, re, sys
 window, before, after, rb, ra, ticks, runs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7].splitlines()
@@ -85,7 +85,6 @@ print(json.dumps({"window": window, "instrument": run["instrument"], "calls": ru
                   "redis_version_checks_per_call": round((ra - rb) / calls, 4)}))
 PY
 }
-proc_counters() { echo "$(awk '{print $14, $15}' "/proc/$1/stat") $(awk '/^syscr|^syscw/ {print $2}' "/proc/$1/io" | tr '\n' ' ')"; }
 # a version check reads the version prefix with GETRANGE (VersionChecks); Redis counts it as getrange, also
 # where a revision sent it from a script, so the count compares revisions
 version_checks() { redis-cli -p 6379 info commandstats | sed -n 's/^cmdstat_getrange:calls=\([0-9]*\),.*/\1/p' | grep . || echo 0; }

@@ -57,6 +57,17 @@ bench_start_finehero() {
   bench_started=$!
 }
 
+# A process's CPU time so far, in clock ticks (getconf CLK_TCK): user and system from /proc/<pid>/stat.
+# With --split, the two apart and then its read and write system calls so far (/proc/<pid>/io).
+# Usage: bench_cpu_ticks [--split] pid
+bench_cpu_ticks() {
+  if [ "$1" = --split ]; then
+    echo "$(awk '{print $14, $15}' "/proc/$2/stat") $(awk '/^syscr|^syscw/ {print $2}' "/proc/$2/io" | tr '\n' ' ')"
+  else
+    awk '{print $14 + $15}' "/proc/$1/stat"
+  fi
+}
+
 # Summarises alternating-round runs (one JSON line each, with "name") as each mode's median run and its
 # throughput as a ratio of the baseline mode.
 # Usage: bench_ratio_report runs.ndjson out.json benchmark-name baseline-mode rounds seconds 'extra JSON object'

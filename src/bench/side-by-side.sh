@@ -42,7 +42,6 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 for side in "${sides[@]}"; do
   bench_start_finehero "${jar[$side]}" "${port[$side]}" "${schema[$side]}" "$work/server-$side.log" FINEHERO_AUTH_ENABLED="$auth_enabled"
   pid[$side]=$bench_started
@@ -82,10 +81,10 @@ both warm-up "$warmup"
 rm -f "$work"/runs-*.ndjson
 for round in $(seq 1 "$rounds"); do
   declare -A before=()
-  for side in "${sides[@]}"; do before[$side]="$(cpu_ticks "${pid[$side]}")"; done
+  for side in "${sides[@]}"; do before[$side]="$(bench_cpu_ticks "${pid[$side]}")"; done
   both "round-$round" "$seconds"
   for side in "${sides[@]}"; do
-    echo "{\"side\": \"$side\", \"round\": $round, \"cpu_ticks\": $(( $(cpu_ticks "${pid[$side]}") - ${before[$side]} ))}" >>"$work/cpu.ndjson"
+    echo "{\"side\": \"$side\", \"round\": $round, \"cpu_ticks\": $(( $(bench_cpu_ticks "${pid[$side]}") - ${before[$side]} ))}" >>"$work/cpu.ndjson"
   done
   tail -qn 1 "$work/runs-change.ndjson" "$work/runs-baseline.ndjson"
 done
