@@ -62,9 +62,9 @@ profile() { # $1 window prefix ("" or "baseline-"), $2 server jar: starts it, wa
 costs() {
   local pid="$1" window="$2"; shift 2
   local before after redis_before redis_after runs
-  before="$(bench_cpu_ticks --split "$pid")" redis_before="$(version_checks)"
+  before="$(bench_process_counters "$pid")" redis_before="$(version_checks)"
   runs="$( ("$@"; times) | tail -n 3)"
-  after="$(bench_cpu_ticks --split "$pid")" redis_after="$(version_checks)"
+  after="$(bench_process_counters "$pid")" redis_after="$(version_checks)"
   python3 - "$window" "$before" "$after" "$redis_before" "$redis_after" "$(getconf CLK_TCK)" "$runs" >>"$work/costs.ndjson" <<'PY'
 import json, re, sys
 window, before, after, rb, ra, ticks, runs = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), sys.argv[7].splitlines()

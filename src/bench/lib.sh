@@ -58,15 +58,13 @@ bench_start_finehero() {
 }
 
 # A process's CPU time so far, in clock ticks (getconf CLK_TCK): user and system from /proc/<pid>/stat.
-# With --split, the two apart and then its read and write system calls so far (/proc/<pid>/io).
-# Usage: bench_cpu_ticks [--split] pid
-bench_cpu_ticks() {
-  if [ "$1" = --split ]; then
-    echo "$(awk '{print $14, $15}' "/proc/$2/stat") $(awk '/^syscr|^syscw/ {print $2}' "/proc/$2/io" | tr '\n' ' ')"
-  else
-    awk '{print $14 + $15}' "/proc/$1/stat"
-  fi
-}
+# Usage: bench_cpu_ticks pid
+bench_cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# A process's counters so far, space-separated: user and system CPU in clock ticks (/proc/<pid>/stat),
+# then its read and write system calls (/proc/<pid>/io).
+# Usage: bench_process_counters pid
+bench_process_counters() { echo "$(awk '{print $14, $15}' "/proc/$1/stat") $(awk '/^syscr|^syscw/ {print $2}' "/proc/$1/io" | tr '\n' ' ')"; }
 
 # Summarises alternating-round runs (one JSON line each, with "name") as each mode's median run and its
 # throughput as a ratio of the baseline mode.
