@@ -2,6 +2,8 @@ package com.finehero.bench;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +13,11 @@ import java.util.function.Supplier;
 
 import com.finehero.server.platform.observe.AnswerTrace;
 import com.finehero.server.platform.observe.RequestContext;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.helidon.http.Header;
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
@@ -32,6 +39,14 @@ import org.HdrHistogram.ConcurrentHistogram;
  * it passes first; the call counted and timed in a Prometheus histogram by status and in an HdrHistogram for
  * a window's percentiles. No interceptors, no gRPC context, no in-process call: what is left between this
  * and FineHero is FineHero's pipeline.
+ *
+ * <p>Over gRPC ({@link #grpc()}) it keeps what FineHero keeps there with authentication off, in one
+ * interceptor with one wrapper of the call: the request id and {@code traceparent} in the answer's headers
+ * (its trailers when the answer is trailers only), the caller's {@code grpc-timeout} answered
+ * DEADLINE_EXCEEDED when it passes first (FineHero sets no deadline of its own on gRPC, the caller's is the
+ * call's), and the call counted and timed as above with protocol {@code grpc}. The id check is the
+ * service's ({@link #isUuid}, INVALID_ARGUMENT). No gRPC context and no security headers: FineHero answers
+ * gRPC without them.
  */
 final class CallGuarantees implements AutoCloseable {
 
@@ -48,6 +63,9 @@ final class CallGuarantees implements AutoCloseable {
     private static final Reply TIMED_OUT = new Reply(Status.GATEWAY_TIMEOUT_504, "the call's deadline passed".getBytes(), false);
     private static final HeaderName REQUEST_ID = HeaderNames.create("x-request-id");
     private static final HeaderName TRACEPARENT = HeaderNames.create("traceparent");
+    private static final Metadata.Key<String> GRPC_TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> GRPC_TIMEOUT = Metadata.Key.of("grpc-timeout", Metadata.ASCII_STRING_MARSHALLER);
+    private static final String GET_FINE = "finehero.fines.v1.FinesService/GetFine";
     private static final Duration[] BUCKETS = {
             Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
             Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
@@ -56,10 +74,12 @@ final class CallGuarantees implements AutoCloseable {
     private final long timeoutNanos;
     private final ScheduledThreadPoolExecutor deadlines = new ScheduledThreadPoolExecutor(1,
             Thread.ofPlatform().daemon().name("floor-deadlines").factory());
-    private final Timer answeredOk = timer("OK");
-    private final Timer refused = timer("INVALID_ARGUMENT");
+    private final Timer answeredOk = timer(GET_FINE, "rest", "OK");
+    private final Timer refused = timer(GET_FINE, "rest", "INVALID_ARGUMENT");
     /** 503 and 504 alike: the floor answers no other failure. */
-    private final Timer failed = timer("UNAVAILABLE");
+    private final Timer failed = timer(GET_FINE, "rest", "UNAVAILABLE");
+    /** gRPC's timers by method, each by status code ({@link io.grpc.Status.Code#value()}). */
+    private final Map<String, Timer[]> grpcTimers = new ConcurrentHashMap<>();
     private final LongAdder calls = new LongAdder();
     private final ConcurrentHistogram window = new ConcurrentHistogram(3);
 
@@ -104,6 +124,100 @@ final class CallGuarantees implements AutoCloseable {
         window.recordValue(Math.max(1, nanos));
     }
 
+    /** The gRPC side: one interceptor that keeps the guarantees above on every call of the services it wraps. */
+    ServerInterceptor grpc() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+                return next.startCall(new GuardedCall<>(call, headers), headers);
+            }
+        };
+    }
+
+    /** A gRPC call with its request id, trace, deadline and meters; the deadline and the service may both close it, the first wins. */
+    private final class GuardedCall<Q, A> extends ForwardingServerCall.SimpleForwardingServerCall<Q, A> {
+        private final long start = System.nanoTime();
+        private final String requestId;
+        private final String traceparent;
+        private final ScheduledFuture<?> deadline;
+        private boolean headersSent;
+        private boolean closed;
+
+        GuardedCall(ServerCall<Q, A> call, Metadata headers) {
+            super(call);
+            requestId = RequestContext.requestIdFor(headers.get(RequestContext.REQUEST_ID_HEADER));
+            traceparent = AnswerTrace.traceparent(headers.get(GRPC_TRACEPARENT));
+            long timeout = timeoutNanos(headers.get(GRPC_TIMEOUT));
+            deadline = timeout < 0 ? null : deadlines.schedule(() -> close(io.grpc.Status.DEADLINE_EXCEEDED
+                    .withDescription("the call's deadline passed before it finished"), new Metadata()), timeout, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public synchronized void sendHeaders(Metadata answer) {
+            if (!closed) {
+                headersSent = true;
+                answer.put(RequestContext.REQUEST_ID_HEADER, requestId);
+                answer.put(GRPC_TRACEPARENT, traceparent);
+                super.sendHeaders(answer);
+            }
+        }
+
+        @Override
+        public synchronized void sendMessage(A message) {
+            if (!closed) {
+                super.sendMessage(message);
+            }
+        }
+
+        @Override
+        public synchronized void close(io.grpc.Status status, Metadata trailers) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+            if (!headersSent) {
+                trailers.put(RequestContext.REQUEST_ID_HEADER, requestId);
+                trailers.put(GRPC_TRACEPARENT, traceparent);
+            }
+            long nanos = System.nanoTime() - start;
+            String method = getMethodDescriptor().getFullMethodName();
+            grpcTimers.computeIfAbsent(method, CallGuarantees::grpcTimers)[status.getCode().value()].record(nanos, TimeUnit.NANOSECONDS);
+            calls.increment();
+            window.recordValue(Math.max(1, nanos));
+            super.close(status, trailers);
+        }
+    }
+
+    /**
+     * The caller's {@code grpc-timeout} in nanoseconds (at most 8 digits and a unit, H M S m u n), or -1 when
+     * it sent none or a malformed one, which grpc-java ignores too.
+     */
+    static long timeoutNanos(String value) {
+        if (value == null || value.length() < 2 || value.length() > 9) {
+            return -1;
+        }
+        long amount = 0;
+        for (int i = 0; i < value.length() - 1; i++) {
+            char c = value.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            amount = amount * 10 + (c - '0');
+        }
+        return switch (value.charAt(value.length() - 1)) {
+            case 'n' -> amount;
+            case 'u' -> TimeUnit.MICROSECONDS.toNanos(amount);
+            case 'm' -> TimeUnit.MILLISECONDS.toNanos(amount);
+            case 'S' -> TimeUnit.SECONDS.toNanos(amount);
+            case 'M' -> TimeUnit.MINUTES.toNanos(amount);
+            case 'H' -> TimeUnit.HOURS.toNanos(amount);
+            default -> -1;
+        };
+    }
+
     /** Calls served so far. */
     long calls() {
         return calls.sum();
@@ -142,12 +256,20 @@ final class CallGuarantees implements AutoCloseable {
         return true;
     }
 
-    private static Timer timer(String code) {
+    private static Timer[] grpcTimers(String method) {
+        io.grpc.Status.Code[] codes = io.grpc.Status.Code.values();
+        Timer[] timers = new Timer[codes.length];
+        for (io.grpc.Status.Code code : codes) {
+            timers[code.value()] = timer(method, "grpc", code.name());
+        }
+        return timers;
+    }
+
+    private static Timer timer(String method, String protocol, String code) {
         return Metrics.globalRegistry().getOrCreate(Timer.builder("finehero.rpc.server.duration")
                 .description("Time to answer an RPC, by method, protocol and status code")
                 .buckets(BUCKETS)
                 .percentiles(new double[0])
-                .tags(List.of(Tag.create("method", "finehero.fines.v1.FinesService/GetFine"), Tag.create("protocol", "rest"),
-                        Tag.create("code", code))));
+                .tags(List.of(Tag.create("method", method), Tag.create("protocol", protocol), Tag.create("code", code))));
     }
 }

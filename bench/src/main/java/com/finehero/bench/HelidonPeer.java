@@ -18,6 +18,9 @@ import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.server.platform.cache.ReadConfirmationFloor;
 import com.finehero.server.platform.rest.ResponseJson;
 import com.google.protobuf.Timestamp;
+import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.StreamObserver;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
@@ -40,11 +43,11 @@ import io.helidon.webserver.http2.Http2ConnectionSelector;
  * on this transport: every GetFine, over gRPC and REST, waits for Redis to confirm its copy
  * ({@link ReadConfirmationFloor}) before answering, and answers UNAVAILABLE / 503 when it cannot.
  *
- * <p>Given {@code guarantees} after the Redis address as well, its REST route also keeps what FineHero keeps
- * on every call with authentication off, each done the cheapest way this floor knows ({@link CallGuarantees}):
- * the request id and the W3C trace position in the answer, the security headers, the call's deadline
- * (answered 504 when it passes), a check of the id asked for (400), and the call counted and timed for
- * Prometheus and for a window's percentiles. Beside the confirmed floor it says what those guarantees cost,
+ * <p>Given {@code guarantees} after the Redis address as well, it also keeps what FineHero keeps on every
+ * call with authentication off, each done the cheapest way this floor knows ({@link CallGuarantees}): the
+ * request id and the W3C trace position in the answer, the call's deadline (answered 504 or
+ * DEADLINE_EXCEEDED when it passes), a check of the id asked for (400 or INVALID_ARGUMENT), the call counted
+ * and timed for Prometheus and for a window's percentiles, and over REST the security headers. Beside the confirmed floor it says what those guarantees cost,
  * and beside FineHero what FineHero's own pipeline costs on top of them.
  * {@code HelidonPeer port [redis://host:port [guarantees]]} runs until killed.
  */
@@ -67,7 +70,7 @@ public final class HelidonPeer {
             }
         }));
         System.err.println("helidon peer on port " + server.port() + (confirmation == null ? "" : ", every read confirmed against Redis")
-                + (guarantees == null ? "" : ", FineHero's per-call guarantees on REST"));
+                + (guarantees == null ? "" : ", FineHero's per-call guarantees on gRPC and REST"));
     }
 
     /** The peer, started on {@code port} (0: one the OS picks). */
@@ -85,7 +88,7 @@ public final class HelidonPeer {
         return start(port, ready, confirmation, null);
     }
 
-    /** The peer; with {@code guarantees}, its REST route also keeps FineHero's per-call guarantees. */
+    /** The peer; with {@code guarantees}, it also keeps FineHero's per-call guarantees. */
     static WebServer start(int port, BooleanSupplier ready, ReadConfirmationFloor confirmation, CallGuarantees guarantees) {
         Instant now = Instant.now();
         Timestamp created = Timestamp.newBuilder().setSeconds(now.getEpochSecond()).setNanos(now.getNano()).build();
@@ -99,9 +102,13 @@ public final class HelidonPeer {
                 .setVersion(1).build();
         ResponseJson json = new ResponseJson();
         Answers answers = new Answers();
-        GrpcRouting.Builder grpc = GrpcRouting.builder().service(FinesProto.getDescriptor(), new FinesServiceGrpc.FinesServiceImplBase() {
+        BindableService fines = new FinesServiceGrpc.FinesServiceImplBase() {
             @Override
             public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
+                if (guarantees != null && !CallGuarantees.isUuid(request.getFineId())) {
+                    response.onError(io.grpc.Status.INVALID_ARGUMENT.withDescription("fine_id must be a UUID").asRuntimeException());
+                    return;
+                }
                 if (!confirmed(confirmation)) {
                     response.onError(io.grpc.Status.UNAVAILABLE.withDescription(ReadConfirmationFloor.REFUSAL).asRuntimeException());
                     return;
@@ -116,7 +123,11 @@ public final class HelidonPeer {
                 response.onNext(fine);
                 response.onCompleted();
             }
-        }).service(AuthProto.getDescriptor(), new UncheckedLogin()); // and it logs in first
+        };
+        BindableService login = new UncheckedLogin(); // the event-loop client logs in first
+        GrpcRouting.Builder grpc = GrpcRouting.builder()
+                .service(FinesProto.getDescriptor(), guarded(fines, guarantees))
+                .service(AuthProto.getDescriptor(), guarded(login, guarantees));
         return WebServer.builder()
                 .port(port)
                 .connectionOptions(options -> options.tcpNoDelay(true))
@@ -138,6 +149,15 @@ public final class HelidonPeer {
                 }))
                 .build()
                 .start();
+    }
+
+    /** {@code service} with the gRPC side of {@code guarantees} around every call, or as it is without them. */
+    private static BindableService guarded(BindableService service, CallGuarantees guarantees) {
+        if (guarantees == null) {
+            return service;
+        }
+        ServerServiceDefinition definition = ServerInterceptors.intercept(service, guarantees.grpc());
+        return () -> definition;
     }
 
     /** The REST answer: 503 when Redis cannot confirm the copy, else the fine as JSON. */

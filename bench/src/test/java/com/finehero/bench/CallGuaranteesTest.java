@@ -3,6 +3,7 @@ package com.finehero.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -10,7 +11,22 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
+import com.finehero.api.fines.v1.Fine;
+import com.finehero.api.fines.v1.FinesServiceGrpc;
+import com.finehero.api.fines.v1.GetFineRequest;
+import io.grpc.ClientInterceptors;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import org.junit.jupiter.api.AfterAll;
@@ -25,6 +41,9 @@ class CallGuaranteesTest {
     private static CallGuarantees slow;
     private static WebServer server;
     private static WebServer slowServer;
+    private static CallGuarantees slowGrpc;
+    private static Server slowGrpcServer;
+    private static ManagedChannel channel;
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeAll
@@ -41,10 +60,31 @@ class CallGuaranteesTest {
                     }
                     return new CallGuarantees.Reply(Status.OK_200, "{}".getBytes(), true);
                 }))).build().start();
+        channel = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext().build();
+        slowGrpc = new CallGuarantees(Duration.ofSeconds(30));
+        try {
+            slowGrpcServer = NettyServerBuilder.forPort(0).addService(ServerInterceptors.intercept(new FinesServiceGrpc.FinesServiceImplBase() {
+                @Override
+                public void getFine(GetFineRequest request, StreamObserver<Fine> response) {
+                    try {
+                        Thread.sleep(2_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    response.onNext(Fine.getDefaultInstance());
+                    response.onCompleted();
+                }
+            }, slowGrpc.grpc())).build().start();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @AfterAll
     static void stop() {
+        channel.shutdownNow();
+        slowGrpcServer.shutdownNow();
+        slowGrpc.close();
         server.stop();
         slowServer.stop();
         guarantees.close();
@@ -78,11 +118,87 @@ class CallGuaranteesTest {
      * answer, so the client can read the answer before the count moves.
      */
     private static long callsOnceCounted(long expected) throws InterruptedException {
+        return callsOnceCounted(guarantees, expected);
+    }
+
+    private static long callsOnceCounted(CallGuarantees counted, long expected) throws InterruptedException {
         long giveUpAt = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-        while (guarantees.calls() < expected && System.nanoTime() < giveUpAt) {
+        while (counted.calls() < expected && System.nanoTime() < giveUpAt) {
             Thread.sleep(5);
         }
-        return guarantees.calls();
+        return counted.calls();
+    }
+
+    /** A gRPC GetFine of {@code id} with {@code sent} as its headers; the answer's headers and trailers land in the two references. */
+    private static Fine grpcGetFine(String id, Metadata sent, AtomicReference<Metadata> headers, AtomicReference<Metadata> trailers) {
+        return FinesServiceGrpc.newBlockingStub(ClientInterceptors.intercept(channel,
+                        MetadataUtils.newAttachHeadersInterceptor(sent), MetadataUtils.newCaptureMetadataInterceptor(headers, trailers)))
+                .getFine(GetFineRequest.newBuilder().setFineId(id).build());
+    }
+
+    @Test
+    void aGrpcAnswerCarriesANewRequestIdAndANewTraceInItsHeadersAndIsCounted() throws Exception {
+        long before = guarantees.calls();
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        Fine fine = grpcGetFine(FINE, new Metadata(), headers, trailers);
+        assertEquals(FINE, fine.getId());
+        String requestId = headers.get().get(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER));
+        String trace = headers.get().get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER));
+        assertTrue(requestId != null && requestId.matches("[0-9a-f-]{36}"), headers.get().toString());
+        assertTrue(trace != null && trace.matches("00-[0-9a-f]{32}-[0-9a-f]{16}-00"), headers.get().toString());
+        assertEquals(before + 1, callsOnceCounted(before + 1));
+    }
+
+    @Test
+    void aGrpcCallKeepsTheCallersRequestIdAndTrace() {
+        Metadata sent = new Metadata();
+        sent.put(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER), "caller-id-2");
+        sent.put(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER), "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        AtomicReference<Metadata> headers = new AtomicReference<>();
+        grpcGetFine(FINE, sent, headers, new AtomicReference<>());
+        assertEquals("caller-id-2", headers.get().get(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER)));
+        String answered = headers.get().get(Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER));
+        assertTrue(answered.startsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-") && !answered.contains("00f067aa0ba902b7"), answered);
+    }
+
+    @Test
+    void aGrpcIdThatIsNotAUuidIsRefusedInvalidArgumentWithTheRequestIdInTheTrailers() {
+        AtomicReference<Metadata> trailers = new AtomicReference<>();
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> grpcGetFine("f-3", new Metadata(), new AtomicReference<>(), trailers));
+        assertEquals(io.grpc.Status.Code.INVALID_ARGUMENT, refused.getStatus().getCode());
+        assertTrue(trailers.get().containsKey(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER)), trailers.get().toString());
+    }
+
+    /** The client gives up at its deadline on its own; the server's answer, counted when the call closes, shows that it closed it too. */
+    @Test
+    void aGrpcCallStillRunningAtTheCallersDeadlineIsClosedByTheServer() throws Exception {
+        ManagedChannel slowChannel = NettyChannelBuilder.forAddress("127.0.0.1", slowGrpcServer.getPort()).usePlaintext().build();
+        try {
+            long started = System.nanoTime();
+            StatusRuntimeException late = assertThrows(StatusRuntimeException.class, () -> FinesServiceGrpc.newBlockingStub(slowChannel)
+                    .withDeadlineAfter(200, TimeUnit.MILLISECONDS).getFine(GetFineRequest.newBuilder().setFineId(FINE).build()));
+            assertEquals(io.grpc.Status.Code.DEADLINE_EXCEEDED, late.getStatus().getCode());
+            assertEquals(1, callsOnceCounted(slowGrpc, 1));
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            assertTrue(millis < 1_500, "closed after " + millis + " ms, while the service sleeps 2,000 ms");
+        } finally {
+            slowChannel.shutdownNow();
+        }
+    }
+
+    @Test
+    void grpcTimeoutsAreReadAsTheProtocolWritesThem() {
+        assertEquals(TimeUnit.MILLISECONDS.toNanos(200), CallGuarantees.timeoutNanos("200m"));
+        assertEquals(TimeUnit.SECONDS.toNanos(30), CallGuarantees.timeoutNanos("30S"));
+        assertEquals(TimeUnit.HOURS.toNanos(1), CallGuarantees.timeoutNanos("1H"));
+        assertEquals(5, CallGuarantees.timeoutNanos("5n"));
+        assertEquals(-1, CallGuarantees.timeoutNanos(null));
+        assertEquals(-1, CallGuarantees.timeoutNanos("m"));
+        assertEquals(-1, CallGuarantees.timeoutNanos("123456789m"), "more than 8 digits");
+        assertEquals(-1, CallGuarantees.timeoutNanos("-5m"));
+        assertEquals(-1, CallGuarantees.timeoutNanos("5x"));
     }
 
     @Test
