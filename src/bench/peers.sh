@@ -90,7 +90,7 @@ pid[echo-confirmed]=$!
 (exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.HelidonPeer ${port[helidon-confirmed]} redis://127.0.0.1:6379 \
   >"$work/helidon-confirmed.log" 2>&1) &
 pid[helidon-confirmed]=$!
-# and with FineHero's other per-call guarantees on REST too (request id, trace, security headers, deadline, id check, metrics)
+# and with FineHero's other per-call guarantees over gRPC and REST (request id, trace, deadline, id check, metrics; REST's security headers)
 (exec "$JAVA_HOME/bin/java" "${flags[@]}" -cp "$bench_cp" com.finehero.bench.HelidonPeer ${port[helidon-guaranteed]} redis://127.0.0.1:6379 \
   guarantees >"$work/helidon-guaranteed.log" 2>&1) &
 pid[helidon-guaranteed]=$!

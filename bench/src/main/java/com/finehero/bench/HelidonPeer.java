@@ -2,7 +2,9 @@ package com.finehero.bench;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
@@ -17,6 +19,7 @@ import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.server.platform.cache.ReadConfirmationFloor;
 import com.finehero.server.platform.rest.ResponseJson;
+import com.finehero.server.platform.rpc.GuardedGrpcStreams;
 import com.google.protobuf.Timestamp;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
@@ -47,7 +50,9 @@ import io.helidon.webserver.http2.Http2ConnectionSelector;
  * call with authentication off, each done the cheapest way this floor knows ({@link CallGuarantees}): the
  * request id and the W3C trace position in the answer, the call's deadline (answered 504 or
  * DEADLINE_EXCEEDED when it passes), a check of the id asked for (400 or INVALID_ARGUMENT), the call counted
- * and timed for Prometheus and for a window's percentiles, and over REST the security headers. Beside the confirmed floor it says what those guarantees cost,
+ * and timed for Prometheus and for a window's percentiles, and over REST the security headers. Its gRPC
+ * streams pass FineHero's own guard ({@link GuardedGrpcStreams}): unknown methods and oversized messages
+ * answered, and the per-call headers kept out of the HPACK table, as FineHero keeps them. Beside the confirmed floor it says what those guarantees cost,
  * and beside FineHero what FineHero's own pipeline costs on top of them.
  * {@code HelidonPeer port [redis://host:port [guarantees]]} runs until killed.
  */
@@ -125,6 +130,7 @@ public final class HelidonPeer {
             }
         };
         BindableService login = new UncheckedLogin(); // the event-loop client logs in first
+        GrpcConfig grpcConfig = GrpcConfig.builder().enableCompression(false).build();
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .service(FinesProto.getDescriptor(), guarded(fines, guarantees))
                 .service(AuthProto.getDescriptor(), guarded(login, guarantees));
@@ -134,7 +140,8 @@ public final class HelidonPeer {
                 .addRouting(grpc)
                 .addConnectionSelector(Http2ConnectionSelector.builder()
                         .http2Config(Http2Config.builder().maxConcurrentStreams(256).build())
-                        .addSubProtocolSelector(GrpcProtocolSelector.create(GrpcConfig.builder().enableCompression(false).build()))
+                        .addSubProtocolSelector(guarantees == null ? GrpcProtocolSelector.create(grpcConfig)
+                                : GuardedGrpcStreams.selector(grpcConfig, methods(fines, login)))
                         .build())
                 .routing(http -> http.get("/v1/fines/{fineId}", (request, response) -> {
                     if (!ready.getAsBoolean()) {
@@ -149,6 +156,15 @@ public final class HelidonPeer {
                 }))
                 .build()
                 .start();
+    }
+
+    /** The full names of every method of {@code services}. */
+    private static Set<String> methods(BindableService... services) {
+        Set<String> names = new HashSet<>();
+        for (BindableService service : services) {
+            service.bindService().getMethods().forEach(m -> names.add(m.getMethodDescriptor().getFullMethodName()));
+        }
+        return names;
     }
 
     /** {@code service} with the gRPC side of {@code guarantees} around every call, or as it is without them. */

@@ -171,6 +171,15 @@ class CallGuaranteesTest {
         assertTrue(trailers.get().containsKey(Metadata.Key.of("x-request-id", Metadata.ASCII_STRING_MARSHALLER)), trailers.get().toString());
     }
 
+    /** The floor's gRPC streams pass FineHero's own guard, which answers a message over the limit at once. */
+    @Test
+    void aGrpcMessageOverTheLimitIsRefusedResourceExhausted() {
+        String huge = "x".repeat(com.finehero.server.platform.rpc.GuardedGrpcStreams.MAX_MESSAGE_BYTES + 1);
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> FinesServiceGrpc.newBlockingStub(channel)
+                .withDeadlineAfter(10, TimeUnit.SECONDS).getFine(GetFineRequest.newBuilder().setFineId(huge).build()));
+        assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
+    }
+
     /** The client gives up at its deadline on its own; the server's answer, counted when the call closes, shows that it closed it too. */
     @Test
     void aGrpcCallStillRunningAtTheCallersDeadlineIsClosedByTheServer() throws Exception {
