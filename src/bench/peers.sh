@@ -354,7 +354,7 @@ peers_met = {
 # the paced tail's floor is the confirmed echo (grpc-java's transport); the confirmed Helidon is the same floor on
 # the transport FineHero runs on, so it tells a tail that is Helidon's from one that is FineHero's; with read
 # confirmation alone it is also the gRPC target's floor before the per-call guarantees (as in runs before
-# 2026-12-07 07:00 UTC)
+# 2026-12-07 06:50 UTC)
 transport_floor_met = {"paced_p99_at_most_1.2x_echo": paced_vs_echo("helidon_confirmed"),
                        "unsecured_grpc_at_least_0.8x_armeria_grpc": grpc_vs_armeria("helidon_confirmed")}
 # the floor of every per-call guarantee kept with security off, on FineHero's transport, paced as secured FineHero is
@@ -392,7 +392,7 @@ result = {
                           "helidon-confirmed that also keeps what FineHero keeps on every call with authentication off "
                           "(CallGuarantees: x-request-id, traceparent, a UUID check of the id, a Prometheus timer and an HdrHistogram "
                           "record; over REST the security headers and Vary and a deadline timer per call answering 504; over gRPC, "
-                          "since 2026-12-07 07:00 UTC, the caller's grpc-timeout answered DEADLINE_EXCEEDED, in one interceptor), the "
+                          "since 2026-12-07 06:50 UTC, the caller's grpc-timeout answered DEADLINE_EXCEEDED, in one interceptor), the "
                           "floor the REST and gRPC targets' met_by_the_guarantees_floor entries are read from",
                  "tasks": "FineHero: one server (workers " + workers + ", claim-batch " + claim_batch + ", pool 16), BatchSubmitTasks of 500 from 2 callers plus 200 "
                           "single SubmitTask calls, tasks/s from first submit to last success (warm-up 30,000 in round 1, 5,000 after); "
