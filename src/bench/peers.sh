@@ -392,7 +392,8 @@ result = {
                           "helidon-confirmed that also keeps what FineHero keeps on every call with authentication off "
                           "(CallGuarantees: x-request-id, traceparent, a UUID check of the id, a Prometheus timer and an HdrHistogram "
                           "record; over REST the security headers and Vary and a deadline timer per call answering 504; over gRPC, "
-                          "since 2026-12-07 06:50 UTC, the caller's grpc-timeout answered DEADLINE_EXCEEDED, in one interceptor), the "
+                          "since 2026-12-07 06:50 UTC, the caller's grpc-timeout answered DEADLINE_EXCEEDED, in one interceptor; on "
+                          "FineHero's gRPC transport, its stream guard and gathered writes, since 08:14 UTC), the "
                           "floor the REST and gRPC targets' met_by_the_guarantees_floor entries are read from",
                  "tasks": "FineHero: one server (workers " + workers + ", claim-batch " + claim_batch + ", pool 16), BatchSubmitTasks of 500 from 2 callers plus 200 "
                           "single SubmitTask calls, tasks/s from first submit to last success (warm-up 30,000 in round 1, 5,000 after); "

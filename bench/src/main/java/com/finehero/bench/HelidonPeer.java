@@ -19,7 +19,7 @@ import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
 import com.finehero.server.platform.cache.ReadConfirmationFloor;
 import com.finehero.server.platform.rest.ResponseJson;
-import com.finehero.server.platform.rpc.GuardedGrpcStreams;
+import com.finehero.server.platform.rpc.FineHeroGrpcTransport;
 import com.google.protobuf.Timestamp;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
@@ -51,8 +51,9 @@ import io.helidon.webserver.http2.Http2ConnectionSelector;
  * request id and the W3C trace position in the answer, the call's deadline (answered 504 or
  * DEADLINE_EXCEEDED when it passes), a check of the id asked for (400 or INVALID_ARGUMENT), the call counted
  * and timed for Prometheus and for a window's percentiles, and over REST the security headers. Its gRPC
- * streams pass FineHero's own guard ({@link GuardedGrpcStreams}): unknown methods and oversized messages
- * answered, and the per-call headers kept out of the HPACK table, as FineHero keeps them. Beside the confirmed floor it says what those guarantees cost,
+ * runs on FineHero's own transport around Helidon's ({@link FineHeroGrpcTransport}): unknown methods and
+ * oversized messages answered, the per-call headers kept out of the HPACK table and a connection's frames
+ * written together, as FineHero does. Beside the confirmed floor it says what those guarantees cost,
  * and beside FineHero what FineHero's own pipeline costs on top of them.
  * {@code HelidonPeer port [redis://host:port [guarantees]]} runs until killed.
  */
@@ -130,6 +131,7 @@ public final class HelidonPeer {
             }
         };
         BindableService login = new UncheckedLogin(); // the event-loop client logs in first
+        Http2Config http2Config = Http2Config.builder().maxConcurrentStreams(256).build();
         GrpcConfig grpcConfig = GrpcConfig.builder().enableCompression(false).build();
         GrpcRouting.Builder grpc = GrpcRouting.builder()
                 .service(FinesProto.getDescriptor(), guarded(fines, guarantees))
@@ -138,11 +140,9 @@ public final class HelidonPeer {
                 .port(port)
                 .connectionOptions(options -> options.tcpNoDelay(true))
                 .addRouting(grpc)
-                .addConnectionSelector(Http2ConnectionSelector.builder()
-                        .http2Config(Http2Config.builder().maxConcurrentStreams(256).build())
-                        .addSubProtocolSelector(guarantees == null ? GrpcProtocolSelector.create(grpcConfig)
-                                : GuardedGrpcStreams.selector(grpcConfig, methods(fines, login)))
-                        .build())
+                .addConnectionSelector(guarantees == null
+                        ? Http2ConnectionSelector.builder().http2Config(http2Config).addSubProtocolSelector(GrpcProtocolSelector.create(grpcConfig)).build()
+                        : FineHeroGrpcTransport.selector(http2Config, grpcConfig, methods(fines, login)))
                 .routing(http -> http.get("/v1/fines/{fineId}", (request, response) -> {
                     if (!ready.getAsBoolean()) {
                         response.status(Status.SERVICE_UNAVAILABLE_503).send();

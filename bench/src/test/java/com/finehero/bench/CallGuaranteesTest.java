@@ -174,7 +174,7 @@ class CallGuaranteesTest {
     /** The floor's gRPC streams pass FineHero's own guard, which answers a message over the limit at once. */
     @Test
     void aGrpcMessageOverTheLimitIsRefusedResourceExhausted() {
-        String huge = "x".repeat(com.finehero.server.platform.rpc.GuardedGrpcStreams.MAX_MESSAGE_BYTES + 1);
+        String huge = "x".repeat(com.finehero.server.platform.rpc.FineHeroGrpcTransport.MAX_MESSAGE_BYTES + 1);
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> FinesServiceGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(10, TimeUnit.SECONDS).getFine(GetFineRequest.newBuilder().setFineId(huge).build()));
         assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());

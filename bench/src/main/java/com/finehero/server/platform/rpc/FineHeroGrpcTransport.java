@@ -6,28 +6,34 @@ import java.util.Set;
 
 import io.helidon.webserver.grpc.GrpcConfig;
 import io.helidon.webserver.grpc.GrpcProtocolSelector;
-import io.helidon.webserver.http2.spi.Http2SubProtocolSelector;
+import io.helidon.webserver.http2.Http2Config;
+import io.helidon.webserver.http2.Http2ConnectionSelector;
+import io.helidon.webserver.spi.ServerConnectionSelector;
 
 /**
- * FineHero's guard in front of Helidon's gRPC streams ({@link GrpcStreamGuard}), for a floor that keeps at
- * the transport what FineHero keeps there, with FineHero's own code: a call to a method no service has
- * answered UNIMPLEMENTED, a message over the limit RESOURCE_EXHAUSTED as soon as its length prefix arrives,
- * and the per-call answer headers ({@code x-request-id}, {@code traceparent}) sent without entering the
- * connection's HPACK table. A floor that sends those headers through the table pays for evicting and
- * re-sending the entries they push out, which FineHero does not.
+ * FineHero's own gRPC transport around Helidon's, for a floor that keeps at the transport what FineHero
+ * keeps there and does it FineHero's way: its stream guard ({@link GrpcStreamGuard}: a call to a method no
+ * service has answered UNIMPLEMENTED, a message over the limit RESOURCE_EXHAUSTED as soon as its length
+ * prefix arrives, the per-call answer headers {@code x-request-id} and {@code traceparent} sent without
+ * entering the connection's HPACK table) and its gathered writes ({@link CoalescedWrites}: a connection's
+ * frames written to the socket together). A floor without them pays for evicting and re-sending HPACK
+ * entries and for a write per frame, which FineHero does not.
  */
-public final class GuardedGrpcStreams {
+public final class FineHeroGrpcTransport {
 
     /** FineHero's default limit on a request message ({@code finehero.grpc.max-message-bytes}). */
     public static final int MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
-    private GuardedGrpcStreams() {
+    private FineHeroGrpcTransport() {
     }
 
-    /** Helidon's gRPC protocol with {@code grpc}'s settings, behind FineHero's guard, serving the {@code methods} named. */
-    public static Http2SubProtocolSelector selector(GrpcConfig grpc, Set<String> methods) {
+    /** HTTP/2 with {@code http2}'s settings serving Helidon's gRPC with {@code grpc}'s, for the {@code methods} named. */
+    public static ServerConnectionSelector selector(Http2Config http2, GrpcConfig grpc, Set<String> methods) {
         GrpcConfig sized = GrpcConfig.builder().from(grpc).maxReadBufferSize(Math.max(grpc.maxReadBufferSize(), MAX_MESSAGE_BYTES)).build();
-        return new GrpcStreamGuard(GrpcProtocolSelector.create(sized), methods, MAX_MESSAGE_BYTES,
-                new RefusalLog(Clock.systemUTC(), Duration.ofSeconds(10)));
+        return new CoalescedWrites(Http2ConnectionSelector.builder()
+                .http2Config(http2)
+                .addSubProtocolSelector(new GrpcStreamGuard(GrpcProtocolSelector.create(sized), methods, MAX_MESSAGE_BYTES,
+                        new RefusalLog(Clock.systemUTC(), Duration.ofSeconds(10))))
+                .build());
     }
 }
