@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 
 import com.finehero.server.platform.observe.AnswerTrace;
 import com.finehero.server.platform.observe.RequestContext;
+import com.finehero.server.platform.rpc.CallerDeadline;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -147,7 +148,7 @@ final class CallGuarantees implements AutoCloseable {
             super(call);
             requestId = RequestContext.requestIdFor(headers.get(RequestContext.REQUEST_ID_HEADER));
             traceparent = AnswerTrace.traceparent(headers.get(GRPC_TRACEPARENT));
-            long timeout = timeoutNanos(headers.get(GRPC_TIMEOUT));
+            long timeout = CallerDeadline.nanos(headers.get(GRPC_TIMEOUT));
             deadline = timeout < 0 ? null : deadlines.schedule(() -> close(io.grpc.Status.DEADLINE_EXCEEDED
                     .withDescription("the call's deadline passed before it finished"), new Metadata()), timeout, TimeUnit.NANOSECONDS);
         }
@@ -189,33 +190,6 @@ final class CallGuarantees implements AutoCloseable {
             window.recordValue(Math.max(1, nanos));
             super.close(status, trailers);
         }
-    }
-
-    /**
-     * The caller's {@code grpc-timeout} in nanoseconds (at most 8 digits and a unit, H M S m u n), or -1 when
-     * it sent none or a malformed one, which grpc-java ignores too.
-     */
-    static long timeoutNanos(String value) {
-        if (value == null || value.length() < 2 || value.length() > 9) {
-            return -1;
-        }
-        long amount = 0;
-        for (int i = 0; i < value.length() - 1; i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            amount = amount * 10 + (c - '0');
-        }
-        return switch (value.charAt(value.length() - 1)) {
-            case 'n' -> amount;
-            case 'u' -> TimeUnit.MICROSECONDS.toNanos(amount);
-            case 'm' -> TimeUnit.MILLISECONDS.toNanos(amount);
-            case 'S' -> TimeUnit.SECONDS.toNanos(amount);
-            case 'M' -> TimeUnit.MINUTES.toNanos(amount);
-            case 'H' -> TimeUnit.HOURS.toNanos(amount);
-            default -> -1;
-        };
     }
 
     /** Calls served so far. */

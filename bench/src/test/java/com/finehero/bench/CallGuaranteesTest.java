@@ -17,6 +17,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import com.finehero.api.fines.v1.Fine;
 import com.finehero.api.fines.v1.FinesServiceGrpc;
 import com.finehero.api.fines.v1.GetFineRequest;
+import com.finehero.server.platform.rpc.CallerDeadline;
+import com.finehero.server.platform.rpc.FineHeroGrpcTransport;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -174,7 +176,7 @@ class CallGuaranteesTest {
     /** The floor's gRPC streams pass FineHero's own guard, which answers a message over the limit at once. */
     @Test
     void aGrpcMessageOverTheLimitIsRefusedResourceExhausted() {
-        String huge = "x".repeat(com.finehero.server.platform.rpc.FineHeroGrpcTransport.MAX_MESSAGE_BYTES + 1);
+        String huge = "x".repeat(FineHeroGrpcTransport.MAX_MESSAGE_BYTES + 1);
         StatusRuntimeException refused = assertThrows(StatusRuntimeException.class, () -> FinesServiceGrpc.newBlockingStub(channel)
                 .withDeadlineAfter(10, TimeUnit.SECONDS).getFine(GetFineRequest.newBuilder().setFineId(huge).build()));
         assertEquals(io.grpc.Status.Code.RESOURCE_EXHAUSTED, refused.getStatus().getCode(), refused.getStatus().toString());
@@ -198,16 +200,15 @@ class CallGuaranteesTest {
     }
 
     @Test
-    void grpcTimeoutsAreReadAsTheProtocolWritesThem() {
-        assertEquals(TimeUnit.MILLISECONDS.toNanos(200), CallGuarantees.timeoutNanos("200m"));
-        assertEquals(TimeUnit.SECONDS.toNanos(30), CallGuarantees.timeoutNanos("30S"));
-        assertEquals(TimeUnit.HOURS.toNanos(1), CallGuarantees.timeoutNanos("1H"));
-        assertEquals(5, CallGuarantees.timeoutNanos("5n"));
-        assertEquals(-1, CallGuarantees.timeoutNanos(null));
-        assertEquals(-1, CallGuarantees.timeoutNanos("m"));
-        assertEquals(-1, CallGuarantees.timeoutNanos("123456789m"), "more than 8 digits");
-        assertEquals(-1, CallGuarantees.timeoutNanos("-5m"));
-        assertEquals(-1, CallGuarantees.timeoutNanos("5x"));
+    void grpcTimeoutsAreReadAsFineHeroReadsThem() {
+        long twoHundredMillis = CallerDeadline.nanos("200m");
+        assertTrue(twoHundredMillis > TimeUnit.MILLISECONDS.toNanos(150) && twoHundredMillis <= TimeUnit.MILLISECONDS.toNanos(200),
+                twoHundredMillis + " ns");
+        assertTrue(CallerDeadline.nanos("1H") > TimeUnit.MINUTES.toNanos(59));
+        assertEquals(-1, CallerDeadline.nanos(null));
+        assertEquals(-1, CallerDeadline.nanos("m"));
+        assertEquals(-1, CallerDeadline.nanos("123456789m"), "more than 8 digits");
+        assertEquals(-1, CallerDeadline.nanos("5x"));
     }
 
     @Test
