@@ -1,13 +1,10 @@
 package com.finehero.server.platform.rpc;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Set;
 
 import io.helidon.webserver.grpc.GrpcConfig;
-import io.helidon.webserver.grpc.GrpcProtocolSelector;
 import io.helidon.webserver.http2.Http2Config;
-import io.helidon.webserver.http2.Http2ConnectionSelector;
 import io.helidon.webserver.spi.ServerConnectionSelector;
 
 /**
@@ -29,11 +26,6 @@ public final class FineHeroGrpcTransport {
 
     /** HTTP/2 with {@code http2}'s settings serving Helidon's gRPC with {@code grpc}'s, for the {@code methods} named. */
     public static ServerConnectionSelector selector(Http2Config http2, GrpcConfig grpc, Set<String> methods) {
-        GrpcConfig sized = GrpcConfig.builder().from(grpc).maxReadBufferSize(Math.max(grpc.maxReadBufferSize(), MAX_MESSAGE_BYTES)).build();
-        return new CoalescedWrites(Http2ConnectionSelector.builder()
-                .http2Config(http2)
-                .addSubProtocolSelector(new GrpcStreamGuard(GrpcProtocolSelector.create(sized), methods, MAX_MESSAGE_BYTES,
-                        new RefusalLog(Clock.systemUTC(), Duration.ofSeconds(10))))
-                .build());
+        return GrpcServing.selector(http2, grpc, methods, MAX_MESSAGE_BYTES, Clock.systemUTC());
     }
 }

@@ -79,17 +79,26 @@ public final class GrpcServing {
             service.definition().getMethods().forEach(m -> methods.add(m.getMethodDescriptor().getFullMethodName()));
         }
 
-        GrpcConfig configured = GrpcConfig.create(server.get("protocols.grpc"));
+        return new GrpcServing(routing, selector(Http2Config.create(server.get("protocols.http_2")),
+                GrpcConfig.create(server.get("protocols.grpc")), methods, maxMessageBytes, clock));
+    }
+
+    /**
+     * FineHero's gRPC transport around Helidon's: HTTP/2 with {@code http2}'s settings, each connection's
+     * frames written together ({@link CoalescedWrites}), and every stream through {@link GrpcStreamGuard}
+     * before Helidon's gRPC protocol with {@code configured}'s settings serves the {@code methods} named.
+     */
+    static ServerConnectionSelector selector(Http2Config http2, GrpcConfig configured, Set<String> methods, int maxMessageBytes,
+                                             Clock clock) {
         // Helidon's own limit must never be the one that answers: it answers nothing (see GrpcStreamGuard)
         GrpcConfig grpc = GrpcConfig.builder().from(configured)
                 .maxReadBufferSize(Math.max(configured.maxReadBufferSize(), maxMessageBytes))
                 .build();
-        ServerConnectionSelector selector = new CoalescedWrites(Http2ConnectionSelector.builder()
-                .http2Config(Http2Config.create(server.get("protocols.http_2")))
+        return new CoalescedWrites(Http2ConnectionSelector.builder()
+                .http2Config(http2)
                 .addSubProtocolSelector(new GrpcStreamGuard(GrpcProtocolSelector.create(grpc), methods, maxMessageBytes,
                         new RefusalLog(clock, REFUSAL_LOG_EVERY)))
                 .build());
-        return new GrpcServing(routing, selector);
     }
 
     public GrpcRouting.Builder routing() {
