@@ -144,9 +144,9 @@ done
 # second instrument: one client JVM warms its own JIT on each target, then alternates closed-loop rounds;
 # the echo, secured FineHero, both read-confirmation floors (grpc-java's and Helidon's transport) and the floor of
 # every per-call guarantee also get paced rounds at 25% and 50% of the echo's median rate, five of each
-# (FINEHERO_BENCH_PACED_ROUNDS): a round's p99
-# at these loads moves by half from round to round, more than the targets differ, and a median of three
-# followed it; the p99 over all of a target's calls rests on five rounds' worth of them
+# (FINEHERO_BENCH_PACED_ROUNDS): a round's p99 at these loads moves by half from round to round, more than the
+# targets differ, and a median of three followed it; the p99 over all of a target's calls rests on five rounds'
+# worth of them
 mark event-loop-client 1
 FINEHERO_BENCH_PACED="0.25,0.5" FINEHERO_BENCH_PACED_ROUNDS="${FINEHERO_BENCH_PACED_ROUNDS:-5}" run com.finehero.bench.GetFineLoad --rounds "$rounds" 127.0.0.1 $streams 10 "$seconds" \
   "$work/java.ndjson" echo=${port[echo]} finehero=${port[finehero]} echo-confirmed=${port[echo-confirmed]} \

@@ -38,8 +38,8 @@ import org.HdrHistogram.ConcurrentHistogram;
  * {@code traceparent} (FineHero's own code, {@link AnswerTrace}); a fine id that is not a UUID refused with
  * 400; the call's deadline (a timer per call on one thread, cancelled when the call ends), answered 504 when
  * it passes first; the call counted and timed in a Prometheus histogram by status and in an HdrHistogram for
- * a window's percentiles. No interceptors, no gRPC context, no in-process call: what is left between this
- * and FineHero is FineHero's pipeline.
+ * a window's percentiles. No interceptors, no gRPC context, no in-process call on REST: what is left between
+ * this and FineHero is FineHero's pipeline.
  *
  * <p>Over gRPC ({@link #grpc()}) it keeps what FineHero keeps there with authentication off, in one
  * interceptor with one wrapper of the call: the request id and {@code traceparent} in the answer's headers
@@ -118,9 +118,13 @@ final class CallGuarantees implements AutoCloseable {
                 deadline.cancel(false);
             }
         }
-        long nanos = System.nanoTime() - start;
-        (sent.status() == Status.OK_200 ? answeredOk : sent.status() == Status.BAD_REQUEST_400 ? refused : failed)
-                .record(nanos, TimeUnit.NANOSECONDS);
+        count(sent.status() == Status.OK_200 ? answeredOk : sent.status() == Status.BAD_REQUEST_400 ? refused : failed,
+                System.nanoTime() - start);
+    }
+
+    /** A call ended after {@code nanos}: timed into {@code timer}, counted, and recorded in the window's percentiles. */
+    private void count(Timer timer, long nanos) {
+        timer.record(nanos, TimeUnit.NANOSECONDS);
         calls.increment();
         window.recordValue(Math.max(1, nanos));
     }
@@ -183,11 +187,8 @@ final class CallGuarantees implements AutoCloseable {
                 trailers.put(RequestContext.REQUEST_ID_HEADER, requestId);
                 trailers.put(GRPC_TRACEPARENT, traceparent);
             }
-            long nanos = System.nanoTime() - start;
-            String method = getMethodDescriptor().getFullMethodName();
-            grpcTimers.computeIfAbsent(method, CallGuarantees::grpcTimers)[status.getCode().value()].record(nanos, TimeUnit.NANOSECONDS);
-            calls.increment();
-            window.recordValue(Math.max(1, nanos));
+            count(grpcTimers.computeIfAbsent(getMethodDescriptor().getFullMethodName(), CallGuarantees::grpcTimers)[status.getCode().value()],
+                    System.nanoTime() - start);
             super.close(status, trailers);
         }
     }
